@@ -1,0 +1,170 @@
+//! Configuration from the environment. Defaults make `tessera` run on a laptop with nothing set:
+//! SQLite in `./data`, mail to `./data/outbox/`, http on loopback.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::rate_limit::RateLimit;
+use crate::session::SessionLimits;
+
+#[derive(Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    /// Links in emails and the same-origin check use this, never request headers.
+    pub base_url: url::Url,
+    pub smtp_url: Option<String>,
+    pub session: SessionLimits,
+    pub signin_rate: RateLimit,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("base_url", &self.base_url.as_str())
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("session", &self.session)
+            .field("signin_rate", &self.signin_rate)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish()
+    }
+}
+
+/// Hides a password in a URL (`postgres://user:secret@host` -> `postgres://user:***@host`).
+pub fn redact_url(s: &str) -> String {
+    match url::Url::parse(s) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => s.to_string(),
+    }
+}
+
+impl Config {
+    /// Reads `TESSERA_*` variables through `get` (the process environment in production, a map in
+    /// tests). `site_addr` is the listen address, used for the default base URL.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>, site_addr: &str) -> Result<Config> {
+        let data_dir = PathBuf::from(get("TESSERA_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database_url = get("TESSERA_DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("tessera.db").display()));
+        let base = get("TESSERA_BASE_URL").unwrap_or_else(|| format!("http://{site_addr}"));
+        let base_url = url::Url::parse(base.trim_end_matches('/'))
+            .map_err(|e| Error::Config(format!("TESSERA_BASE_URL {base:?} is not a URL: {e}")))?;
+        if !matches!(base_url.scheme(), "http" | "https") || base_url.host_str().is_none() {
+            return Err(Error::Config("TESSERA_BASE_URL must be an http:// or https:// URL".into()));
+        }
+        let minutes = |name: &str, default: u64| -> Result<Duration> {
+            match get(name) {
+                None => Ok(Duration::from_secs(default * 60)),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|m| *m > 0)
+                    .map(|m| Duration::from_secs(m * 60))
+                    .ok_or_else(|| Error::Config(format!("{name} must be a whole number of minutes above 0"))),
+            }
+        };
+        let session = SessionLimits {
+            idle: minutes("TESSERA_SESSION_IDLE_MINUTES", 60)?,
+            absolute: minutes("TESSERA_SESSION_ABSOLUTE_MINUTES", 12 * 60)?,
+        };
+        Ok(Config {
+            data_dir,
+            database_url,
+            base_url,
+            smtp_url: get("TESSERA_SMTP_URL").filter(|s| !s.trim().is_empty()),
+            session,
+            signin_rate: RateLimit::default(),
+            max_body_bytes: 64 * 1024,
+        })
+    }
+
+    pub fn from_env(site_addr: &str) -> Result<Config> {
+        Self::from_lookup(|k| std::env::var(k).ok(), site_addr)
+    }
+
+    /// Cookies are `Secure` and `__Host-` prefixed whenever the public URL is https.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+
+    /// `scheme://host[:port]` as browsers send it in `Origin`.
+    pub fn origin(&self) -> String {
+        self.base_url.origin().ascii_serialization()
+    }
+
+    /// Plain http is for development on this machine only.
+    pub fn insecure_remote_base_url(&self) -> bool {
+        if self.secure_cookies() {
+            return false;
+        }
+        match self.base_url.host() {
+            Some(url::Host::Domain(d)) => d != "localhost",
+            Some(url::Host::Ipv4(ip)) => !ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => !ip.is_loopback(),
+            None => true,
+        }
+    }
+
+    /// A link to `path` (which starts with `/`) on the public URL.
+    pub fn link(&self, path_and_query: &str) -> String {
+        format!("{}{}", self.base_url.as_str().trim_end_matches('/'), path_and_query)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(vars: &[(&str, &str)]) -> Result<Config> {
+        let m: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| m.get(k).cloned(), "127.0.0.1:3000")
+    }
+
+    #[test]
+    fn defaults_run_on_a_laptop() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.database_url, "sqlite://./data/tessera.db");
+        assert_eq!(c.origin(), "http://127.0.0.1:3000");
+        assert!(!c.secure_cookies());
+        assert!(!c.insecure_remote_base_url());
+        assert_eq!(c.session, SessionLimits::default());
+        assert_eq!(c.link("/setup?token=x"), "http://127.0.0.1:3000/setup?token=x");
+    }
+
+    #[test]
+    fn https_base_urls_make_cookies_secure() {
+        let c = cfg(&[("TESSERA_BASE_URL", "https://id.example.org/")]).unwrap();
+        assert!(c.secure_cookies());
+        assert_eq!(c.origin(), "https://id.example.org");
+        assert_eq!(c.link("/login"), "https://id.example.org/login");
+        let c = cfg(&[("TESSERA_BASE_URL", "http://id.example.org")]).unwrap();
+        assert!(c.insecure_remote_base_url());
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_a_reason() {
+        assert!(cfg(&[("TESSERA_BASE_URL", "ftp://x")]).is_err());
+        assert!(cfg(&[("TESSERA_BASE_URL", "not a url")]).is_err());
+        assert!(cfg(&[("TESSERA_SESSION_IDLE_MINUTES", "0")]).is_err());
+        assert!(cfg(&[("TESSERA_SESSION_IDLE_MINUTES", "ten")]).is_err());
+        let c = cfg(&[("TESSERA_SESSION_IDLE_MINUTES", "5"), ("TESSERA_SESSION_ABSOLUTE_MINUTES", "30")]).unwrap();
+        assert_eq!(c.session.idle, Duration::from_secs(300));
+        assert_eq!(c.session.absolute, Duration::from_secs(1800));
+    }
+
+    #[test]
+    fn debug_output_hides_database_passwords() {
+        let c = cfg(&[("TESSERA_DATABASE_URL", "postgres://tessera:hunter2@db/tessera")]).unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+}

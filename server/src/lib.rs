@@ -1,0 +1,20 @@
+//! Everything Tessera does that only runs on the server and knows nothing of Leptos: domain rules,
+//! storage, crypto, sessions and the HTTP guards. `cargo test -p tessera-server` covers it all
+//! without a browser.
+
+pub mod audit;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod web;
+pub mod model;
+pub mod password;
+pub mod rate_limit;
+pub mod secret;
+pub mod services;
+pub mod session;
+pub mod store;
+pub mod throttle;
+
+pub use error::{Error, Result};
+pub use services::Tessera;

@@ -1,0 +1,383 @@
+//! The use cases. The web layer and the CLI call these and nothing below them, so every rule
+//! (who may, what is checked, what is recorded) lives here once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::audit::{self, Action, Outcome, RequestMeta};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::model::{parse_name, Email, NewUser, OrgKind, Role};
+use crate::password::{check_new_password, PasswordHasher, MIN_PASSWORD_CHARS};
+use crate::rate_limit::RateLimiter;
+use crate::secret::{SecretKey, Token};
+use crate::session::{SessionInfo, SessionState};
+use crate::store::{NewOrganisation, NewSession, Store, TokenPurpose};
+use crate::throttle;
+
+/// How long a setup or set-password link stays valid.
+pub const LINK_TTL: Duration = Duration::from_secs(24 * 3600);
+
+pub struct Tessera {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<Config>,
+    hasher: PasswordHasher,
+    key: SecretKey,
+    signin_limiter: RateLimiter,
+}
+
+/// Problems with what a person typed, per field, in words for them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors(pub Vec<(&'static str, String)>);
+
+impl FieldErrors {
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
+
+    fn push(&mut self, field: &'static str, msg: impl Into<String>) {
+        self.0.push((field, msg.into()));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// A form that failed, or could not be processed.
+#[derive(Debug, thiserror::Error)]
+pub enum FormError {
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    /// The one-time link is unknown, used or expired.
+    #[error("the link is no longer valid")]
+    LinkInvalid,
+    #[error("busy")]
+    Busy,
+    #[error(transparent)]
+    Internal(Error),
+}
+
+impl From<Error> for FormError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Busy => FormError::Busy,
+            other => FormError::Internal(other),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// Wrong password, unknown account, disabled account, or an account that must wait: always
+    /// the same answer.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("busy")]
+    Busy,
+    #[error(transparent)]
+    Internal(Error),
+}
+
+impl From<Error> for SignInError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Busy => SignInError::Busy,
+            other => SignInError::Internal(other),
+        }
+    }
+}
+
+/// Where a correct password leads. MFA adds `MfaRequired` and `EnrolmentRequired`.
+#[derive(Debug)]
+pub enum SignInStep {
+    Done(Token),
+}
+
+#[derive(Debug, Clone)]
+pub struct SetupForm {
+    pub org_name: String,
+    pub org_kind: String,
+    pub display_name: String,
+    pub email: String,
+    pub password: String,
+}
+
+/// An account created by an operator, with the link its owner uses to choose a password.
+#[derive(Debug)]
+pub struct CreatedAccount {
+    pub org_id: i64,
+    pub user_id: i64,
+    pub set_password_link: Option<String>,
+}
+
+impl Tessera {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: Arc<Config>, hasher: PasswordHasher, key: SecretKey) -> Self {
+        let signin_limiter = RateLimiter::new(config.signin_rate);
+        Tessera { store, clock, config, hasher, key, signin_limiter }
+    }
+
+    async fn audit(&self, e: crate::store::AuditEvent) -> Result<()> {
+        self.store.record_audit(&e).await
+    }
+
+    // --- first run and operators ---------------------------------------------------------------
+
+    /// With no organisation yet, issues a fresh setup link (any older one dies) and returns it.
+    pub async fn setup_link_if_empty(&self) -> Result<Option<String>> {
+        if self.store.count_organisations().await? > 0 {
+            return Ok(None);
+        }
+        let now = self.clock.now();
+        self.store.revoke_tokens(TokenPurpose::Setup, None, now).await?;
+        let token = Token::generate();
+        self.store.create_token(&token.hash(), TokenPurpose::Setup, None, now, LINK_TTL).await?;
+        Ok(Some(self.config.link(&format!("/setup?token={}", token.expose()))))
+    }
+
+    /// Whether a one-time link may still be used (to show its form or an explanation).
+    pub async fn link_is_valid(&self, token: &str, purpose: TokenPurpose) -> Result<bool> {
+        let Some(token) = Token::parse(token) else { return Ok(false) };
+        let valid = self.store.peek_token(&token.hash(), purpose, self.clock.now()).await?;
+        Ok(match (valid, purpose) {
+            (Some(_), TokenPurpose::Setup) => self.store.count_organisations().await? == 0,
+            (v, _) => v.is_some(),
+        })
+    }
+
+    /// Creates the first organisation and its owner through the setup link, and signs the owner in.
+    pub async fn complete_setup(&self, token: &str, form: &SetupForm, meta: &RequestMeta) -> Result<Token, FormError> {
+        let token = Token::parse(token).ok_or(FormError::LinkInvalid)?;
+        let mut errors = FieldErrors::default();
+        let org_name = parse_name(&form.org_name, "the organisation name").map_err(|e| errors.push("org_name", e)).ok();
+        let kind = form.org_kind.parse::<OrgKind>().map_err(|_| errors.push("org_kind", "Choose the type of organisation.")).ok();
+        let display_name = parse_name(&form.display_name, "your name").map_err(|e| errors.push("display_name", e)).ok();
+        let email = Email::parse(&form.email).map_err(|e| errors.push("email", e)).ok();
+        let context: Vec<&str> = [form.email.as_str(), form.org_name.as_str(), form.display_name.as_str()].into();
+        let password = check_new_password(&form.password, MIN_PASSWORD_CHARS, &context)
+            .map_err(|w| errors.push("password", w.0))
+            .ok();
+        let (Some(org_name), Some(kind), Some(display_name), Some(email), Some(password)) =
+            (org_name, kind, display_name, email, password)
+        else {
+            return Err(FormError::Invalid(errors));
+        };
+        // Spend no hashing on a dead link.
+        if !self.link_is_valid(token.expose(), TokenPurpose::Setup).await? {
+            return Err(FormError::LinkInvalid);
+        }
+        let hash = self.hasher.hash(password).await?;
+        let now = self.clock.now();
+        let org = NewOrganisation { name: org_name, kind };
+        let owner = NewUser { email, display_name, password_hash: Some(hash) };
+        let (org_id, user_id) = match self.store.complete_setup(&token.hash(), &org, &owner, now).await {
+            Ok(Some(ids)) => ids,
+            Ok(None) => return Err(FormError::LinkInvalid),
+            Err(Error::Conflict(what)) => {
+                return Err(FormError::Invalid(FieldErrors(vec![("org_name", format!("There is already {what}."))])))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        self.audit(audit::event(now, Action::SetupCompleted, Outcome::Success, Some(org_id), Some(user_id), Some(user_id), meta, None))
+            .await?;
+        Ok(self.open_session(user_id, org_id, SessionState::Full, meta).await?)
+    }
+
+    /// `tessera org create`: an organisation and its owner. Without a password the owner gets a
+    /// one-time link to choose one.
+    pub async fn create_organisation(
+        &self,
+        name: &str,
+        kind: OrgKind,
+        owner_email: &str,
+        owner_name: Option<&str>,
+        password: Option<&str>,
+    ) -> Result<CreatedAccount> {
+        let name = parse_name(name, "the organisation name").map_err(Error::Invalid)?;
+        let email = Email::parse(owner_email).map_err(Error::Invalid)?;
+        let display_name = self.default_name(owner_name, &email)?;
+        let password_hash = match password {
+            Some(p) => Some(self.hash_new_password(p, &[&email.display, &name, &display_name]).await?),
+            None => None,
+        };
+        let now = self.clock.now();
+        let org = NewOrganisation { name, kind };
+        let has_password = password_hash.is_some();
+        let (org_id, user_id) =
+            self.store.create_organisation(&org, &NewUser { email, display_name, password_hash }, now).await?;
+        let meta = RequestMeta::default();
+        self.audit(audit::event(now, Action::OrganisationCreated, Outcome::Success, Some(org_id), None, Some(user_id), &meta, Some("by an operator")))
+            .await?;
+        let set_password_link = if has_password { None } else { Some(self.set_password_link(user_id).await?) };
+        Ok(CreatedAccount { org_id, user_id, set_password_link })
+    }
+
+    /// `tessera user add`: a member of an existing organisation.
+    pub async fn add_user(
+        &self,
+        org_name: &str,
+        email: &str,
+        name: Option<&str>,
+        role: Role,
+        password: Option<&str>,
+    ) -> Result<CreatedAccount> {
+        let org = self.store.find_organisation_by_name(org_name).await?.ok_or(Error::NotFound("organisation"))?;
+        let email = Email::parse(email).map_err(Error::Invalid)?;
+        let display_name = self.default_name(name, &email)?;
+        let password_hash = match password {
+            Some(p) => Some(self.hash_new_password(p, &[&email.display, &org.name, &display_name]).await?),
+            None => None,
+        };
+        let has_password = password_hash.is_some();
+        let now = self.clock.now();
+        let user_id = self.store.add_member(org.id, &NewUser { email, display_name, password_hash }, role, now).await?;
+        let meta = RequestMeta::default();
+        self.audit(audit::event(now, Action::MemberAdded, Outcome::Success, Some(org.id), None, Some(user_id), &meta, Some("by an operator")))
+            .await?;
+        let set_password_link = if has_password { None } else { Some(self.set_password_link(user_id).await?) };
+        Ok(CreatedAccount { org_id: org.id, user_id, set_password_link })
+    }
+
+    fn default_name(&self, name: Option<&str>, email: &Email) -> Result<String> {
+        match name {
+            Some(n) => parse_name(n, "the name").map_err(Error::Invalid),
+            None => Ok(email.display.split('@').next().unwrap_or_default().to_string()),
+        }
+    }
+
+    async fn hash_new_password(&self, password: &str, context: &[&str]) -> Result<String> {
+        let normalized = check_new_password(password, MIN_PASSWORD_CHARS, context).map_err(|w| Error::Invalid(w.0))?;
+        self.hasher.hash(normalized).await
+    }
+
+    async fn set_password_link(&self, user_id: i64) -> Result<String> {
+        let now = self.clock.now();
+        self.store.revoke_tokens(TokenPurpose::SetPassword, Some(user_id), now).await?;
+        let token = Token::generate();
+        self.store.create_token(&token.hash(), TokenPurpose::SetPassword, Some(user_id), now, LINK_TTL).await?;
+        Ok(self.config.link(&format!("/set-password?token={}", token.expose())))
+    }
+
+    /// Sets a password through a one-time link; every older session of the account ends.
+    pub async fn complete_set_password(&self, token: &str, password: &str, meta: &RequestMeta) -> Result<(), FormError> {
+        let token = Token::parse(token).ok_or(FormError::LinkInvalid)?;
+        let now = self.clock.now();
+        let valid = self.store.peek_token(&token.hash(), TokenPurpose::SetPassword, now).await?;
+        let Some(user_id) = valid.and_then(|v| v.user_id) else { return Err(FormError::LinkInvalid) };
+        let (org, _) = self.store.primary_membership(user_id).await?.ok_or(FormError::LinkInvalid)?;
+        let normalized = check_new_password(password, MIN_PASSWORD_CHARS, &[&org.name])
+            .map_err(|w| FormError::Invalid(FieldErrors(vec![("password", w.0)])))?;
+        let hash = self.hasher.hash(normalized).await?;
+        let now = self.clock.now();
+        match self.store.complete_set_password(&token.hash(), &hash, now).await? {
+            Some(user_id) => {
+                self.audit(audit::event(now, Action::PasswordSet, Outcome::Success, Some(org.id), Some(user_id), Some(user_id), meta, Some("through a one-time link")))
+                    .await?;
+                Ok(())
+            }
+            None => Err(FormError::LinkInvalid),
+        }
+    }
+
+    // --- sign-in -------------------------------------------------------------------------------
+
+    /// Per-IP limit on the sign-in endpoints; `Err` holds how long to wait.
+    pub fn check_signin_rate(&self, meta: &RequestMeta) -> std::result::Result<(), Duration> {
+        match meta.ip {
+            Some(ip) => self.signin_limiter.check(ip, self.clock.now()),
+            None => Ok(()),
+        }
+    }
+
+    /// Checks email and password. Whatever is wrong (no such account, wrong password, disabled,
+    /// waiting out the failure budget) the answer and the work done are the same.
+    pub async fn sign_in(&self, email: &str, password: &str, previous: Option<&str>, meta: &RequestMeta) -> Result<SignInStep, SignInError> {
+        let now = self.clock.now();
+        let canonical = Email::parse(email).map(|e| e.canonical).unwrap_or_else(|_| email.trim().to_lowercase());
+        let account_key = self.key.mac("signin-throttle", canonical.as_bytes());
+        let allowed = self.store.throttle_take(&account_key, now, throttle::delay_after).await?;
+        let creds = self.store.credentials_by_email(&canonical).await?;
+        let stored_hash = creds.as_ref().and_then(|c| c.password_hash.as_deref());
+        // Always hash, even when the answer is already known, so timing tells nothing.
+        let verified = self.hasher.verify(password, stored_hash).await?;
+        let user = creds.filter(|c| verified.ok && !c.disabled && allowed.is_some());
+        let membership = match &user {
+            Some(c) => self.store.primary_membership(c.user_id).await?,
+            None => None,
+        };
+        let (Some(user), Some((org, _role))) = (user, membership) else {
+            let detail = match allowed {
+                None => "account is waiting out its failure budget",
+                Some(_) => "wrong email or password",
+            };
+            self.audit(audit::event(now, Action::SignIn, Outcome::Failure, None, None, None, meta, Some(detail))).await?;
+            return Err(SignInError::InvalidCredentials);
+        };
+        self.store.throttle_clear(&account_key, now).await?;
+        if verified.needs_rehash {
+            let fresh = self.hasher.hash(crate::password::normalize(password)).await?;
+            self.store.set_password_hash(user.user_id, &fresh, now).await?;
+        }
+        if let Some(old) = previous.and_then(Token::parse) {
+            self.store.delete_session(&old.hash()).await?;
+        }
+        self.audit(audit::event(now, Action::SignIn, Outcome::Success, Some(org.id), Some(user.user_id), Some(user.user_id), meta, None))
+            .await?;
+        let token = self.open_session(user.user_id, org.id, SessionState::Full, meta).await?;
+        Ok(SignInStep::Done(token))
+    }
+
+    async fn open_session(&self, user_id: i64, org_id: i64, state: SessionState, meta: &RequestMeta) -> Result<Token> {
+        let token = Token::generate();
+        let s = NewSession {
+            token_hash: token.hash(),
+            user_id,
+            org_id,
+            state,
+            ip: meta.ip.map(|i| i.to_string()),
+            user_agent: meta.user_agent.clone(),
+        };
+        self.store.create_session(&s, self.clock.now()).await?;
+        Ok(token)
+    }
+
+    /// The live session behind a cookie value, if any. Expired sessions are deleted on sight.
+    pub async fn session(&self, token: &str) -> Result<Option<SessionInfo>> {
+        let Some(token) = Token::parse(token) else { return Ok(None) };
+        let hash = token.hash();
+        let Some(s) = self.store.find_session(&hash).await? else { return Ok(None) };
+        let now = self.clock.now();
+        if !self.config.session.is_live(s.created_at, s.last_seen_at, now) {
+            self.store.delete_session(&hash).await?;
+            return Ok(None);
+        }
+        if self.config.session.should_touch(s.last_seen_at, now) {
+            self.store.touch_session(&hash, now).await?;
+        }
+        Ok(Some(s))
+    }
+
+    /// Ends the session on the server; the cookie alone is worthless afterwards.
+    pub async fn sign_out(&self, token: &str, meta: &RequestMeta) -> Result<()> {
+        let Some(token) = Token::parse(token) else { return Ok(()) };
+        let hash = token.hash();
+        let session = self.store.find_session(&hash).await?;
+        if self.store.delete_session(&hash).await? {
+            if let Some(s) = session {
+                self.audit(audit::event(self.clock.now(), Action::SignOut, Outcome::Success, Some(s.org_id), Some(s.user_id), Some(s.user_id), meta, None))
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes sessions past their limits (run periodically).
+    pub async fn purge_expired_sessions(&self) -> Result<u64> {
+        let now = self.clock.now();
+        let idle_before = crate::clock::Timestamp(now.0 - self.config.session.idle.as_millis() as i64);
+        let created_before = crate::clock::Timestamp(now.0 - self.config.session.absolute.as_millis() as i64);
+        self.store.purge_sessions(idle_before, created_before).await
+    }
+}

@@ -1,0 +1,119 @@
+//! The sign-in state machine and session lifetimes.
+//!
+//! `anonymous -> password_ok -> full`: `password_ok` is where the MFA challenge will sit; until
+//! MFA exists a correct password goes straight to `full`. Every change of state issues a new
+//! token (the old one dies), so a token seen before sign-in is worthless after it.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::clock::Timestamp;
+use crate::model::{OrgKind, Role};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum SessionState {
+    /// The password was right; the second factor is still owed. Can do nothing but the challenge.
+    PasswordOk,
+    /// Fully signed in.
+    Full,
+}
+
+impl SessionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionState::PasswordOk => "password_ok",
+            SessionState::Full => "full",
+        }
+    }
+}
+
+impl FromStr for SessionState {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "password_ok" => Ok(SessionState::PasswordOk),
+            "full" => Ok(SessionState::Full),
+            other => Err(format!("unknown session state {other:?}")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    /// Ends a session nobody used for this long.
+    pub idle: Duration,
+    /// Ends every session this long after sign-in, used or not.
+    pub absolute: Duration,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        SessionLimits { idle: Duration::from_secs(3600), absolute: Duration::from_secs(12 * 3600) }
+    }
+}
+
+impl SessionLimits {
+    pub fn is_live(&self, created_at: Timestamp, last_seen_at: Timestamp, now: Timestamp) -> bool {
+        now < created_at.plus(self.absolute) && now < last_seen_at.plus(self.idle)
+    }
+
+    /// Writing `last_seen_at` on every request would turn every page view into a write; once a
+    /// minute is plenty against an idle limit measured in minutes or hours.
+    pub fn should_touch(&self, last_seen_at: Timestamp, now: Timestamp) -> bool {
+        now.since(last_seen_at) >= Duration::from_secs(60).min(self.idle / 4)
+    }
+}
+
+/// A live session as the web layer sees it: who, in which organisation, in which state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub token_hash: String,
+    pub state: SessionState,
+    pub user_id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub org_id: i64,
+    pub org_name: String,
+    pub org_kind: OrgKind,
+    pub role: Role,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: u64 = 60_000;
+
+    #[test]
+    fn idle_and_absolute_limits() {
+        let l = SessionLimits::default();
+        let t0 = Timestamp(1_000_000_000);
+        let at = |ms: u64| Timestamp(t0.0 + ms as i64);
+        // Idle: 59 minutes quiet is fine, 60 is not.
+        assert!(l.is_live(t0, t0, at(59 * MIN)));
+        assert!(!l.is_live(t0, t0, at(60 * MIN)));
+        // Active all along, the absolute limit still ends it at 12 h.
+        assert!(l.is_live(t0, at(11 * 60 * MIN + 30 * MIN), at(12 * 60 * MIN - 1)));
+        assert!(!l.is_live(t0, at(11 * 60 * MIN + 59 * MIN), at(12 * 60 * MIN)));
+    }
+
+    #[test]
+    fn touches_at_most_once_a_minute() {
+        let l = SessionLimits::default();
+        let t0 = Timestamp(0);
+        assert!(!l.should_touch(t0, Timestamp(59_999)));
+        assert!(l.should_touch(t0, Timestamp(60_000)));
+        let short = SessionLimits { idle: Duration::from_secs(60), absolute: Duration::from_secs(600) };
+        assert!(short.should_touch(t0, Timestamp(15_000)), "short idle limits touch more often");
+    }
+
+    #[test]
+    fn states_round_trip() {
+        for s in [SessionState::PasswordOk, SessionState::Full] {
+            assert_eq!(s.as_str().parse::<SessionState>().unwrap(), s);
+        }
+        assert!("admin".parse::<SessionState>().is_err());
+    }
+}

@@ -1,0 +1,463 @@
+//! The SQL behind [`Store`], written once and compiled for both backends. Every query uses `$n`
+//! placeholders and SQL that SQLite and PostgreSQL read alike; the only differences are how the
+//! pools are opened and where the migrations live.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use super::{parse_col, AuditEvent, NewOrganisation, NewSession, Store, TokenPurpose, ValidToken};
+use crate::clock::Timestamp;
+use crate::error::{Error, Result};
+use crate::model::{NewUser, Organisation, Role, UserCredentials};
+use crate::session::SessionInfo;
+
+/// SQLite: one writer connection (SQLite has one writer anyway; queuing in the pool beats
+/// `SQLITE_BUSY`) and a pool of read-only connections. WAL lets readers run beside the writer;
+/// `synchronous=FULL` makes every commit durable, so a consumed code survives a power cut.
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+impl SqliteStore {
+    pub async fn open(url: &str) -> Result<Self> {
+        let base = SqliteConnectOptions::from_str(url)?
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5))
+            .synchronous(SqliteSynchronous::Full);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(base.clone().create_if_missing(true).journal_mode(SqliteJournalMode::Wal))
+            .await?;
+        sqlx::migrate!("../migrations/sqlite").run(&writer).await?;
+        let readers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(2) as u32;
+        let reader = SqlitePoolOptions::new().max_connections(readers).connect_with(base.read_only(true)).await?;
+        Ok(SqliteStore { writer, reader })
+    }
+
+    /// Reads a pragma on the writer connection (for tests and diagnostics). `name` must be a
+    /// plain identifier.
+    pub async fn pragma(&self, name: &str) -> Result<String> {
+        if !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+            return Err(Error::Invalid(format!("not a pragma name: {name}")));
+        }
+        use sqlx::Row as _;
+        let row = sqlx::query(&format!("PRAGMA {name}")).fetch_one(&self.writer).await?;
+        match row.try_get::<i64, _>(0) {
+            Ok(n) => Ok(n.to_string()),
+            Err(_) => Ok(row.try_get::<String, _>(0)?),
+        }
+    }
+}
+
+/// PostgreSQL: one pool; many stateless Tessera instances may share the database.
+pub struct PgStore {
+    writer: PgPool,
+    reader: PgPool,
+}
+
+impl PgStore {
+    pub async fn open(url: &str) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(url)
+            .await?;
+        sqlx::migrate!("../migrations/postgres").run(&pool).await?;
+        Ok(PgStore { writer: pool.clone(), reader: pool })
+    }
+}
+
+type OrgRow = (i64, String, String, i64);
+
+fn org_from_row((id, name, kind, created_at): OrgRow) -> Result<Organisation> {
+    Ok(Organisation { id, name, kind: parse_col(&kind)?, created_at: Timestamp(created_at) })
+}
+
+type SessionRow = (String, String, i64, String, String, i64, String, String, String, i64, i64);
+
+fn session_from_row(r: SessionRow) -> Result<SessionInfo> {
+    let (token_hash, state, user_id, email, display_name, org_id, org_name, org_kind, role, created_at, last_seen_at) = r;
+    Ok(SessionInfo {
+        token_hash,
+        state: parse_col(&state)?,
+        user_id,
+        email,
+        display_name,
+        org_id,
+        org_name,
+        org_kind: parse_col(&org_kind)?,
+        role: parse_col(&role)?,
+        created_at: Timestamp(created_at),
+        last_seen_at: Timestamp(last_seen_at),
+    })
+}
+
+type AuditRow = (i64, Option<i64>, Option<i64>, Option<i64>, String, String, Option<String>, Option<String>, Option<String>);
+
+fn audit_from_row(r: AuditRow) -> AuditEvent {
+    let (occurred_at, org_id, actor_user_id, target_user_id, action, outcome, ip, user_agent, detail) = r;
+    AuditEvent { occurred_at: Timestamp(occurred_at), org_id, actor_user_id, target_user_id, action, outcome, ip, user_agent, detail }
+}
+
+fn purpose_from(s: &str) -> Result<TokenPurpose> {
+    match s {
+        "setup" => Ok(TokenPurpose::Setup),
+        "set_password" => Ok(TokenPurpose::SetPassword),
+        other => Err(Error::Database(sqlx::Error::Decode(format!("unknown token purpose {other}").into()))),
+    }
+}
+
+const INSERT_USER: &str = "INSERT INTO users (email, email_canonical, display_name, password_hash, disabled, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, FALSE, $5, $5) RETURNING id";
+const INSERT_MEMBERSHIP: &str = "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)";
+const INSERT_ORG: &str = "INSERT INTO organisations (name, name_canonical, kind, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
+const USE_TOKEN: &str = "UPDATE one_time_tokens SET used_at = $3 \
+     WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3 RETURNING user_id";
+
+macro_rules! impl_store {
+    ($store:ty, $db:ty) => {
+        impl $store {
+            /// Inserts the organisation, the user and the owner membership inside `tx`.
+            async fn insert_org_and_owner(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                org: &NewOrganisation,
+                owner: &NewUser,
+                now: Timestamp,
+            ) -> Result<(i64, i64)> {
+                let (org_id,): (i64,) = sqlx::query_as(INSERT_ORG)
+                    .bind(&org.name)
+                    .bind(org.canonical_name())
+                    .bind(org.kind.as_str())
+                    .bind(now.0)
+                    .fetch_one(&mut **tx)
+                    .await
+                    .map_err(|e| Error::from_insert(e, "an organisation with that name"))?;
+                let user_id = Self::insert_user(tx, owner, now).await?;
+                sqlx::query(INSERT_MEMBERSHIP)
+                    .bind(org_id)
+                    .bind(user_id)
+                    .bind(Role::Owner.as_str())
+                    .bind(now.0)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok((org_id, user_id))
+            }
+
+            async fn insert_user(tx: &mut sqlx::Transaction<'_, $db>, user: &NewUser, now: Timestamp) -> Result<i64> {
+                let (id,): (i64,) = sqlx::query_as(INSERT_USER)
+                    .bind(&user.email.display)
+                    .bind(&user.email.canonical)
+                    .bind(&user.display_name)
+                    .bind(user.password_hash.as_deref())
+                    .bind(now.0)
+                    .fetch_one(&mut **tx)
+                    .await
+                    .map_err(|e| Error::from_insert(e, "an account with that email"))?;
+                Ok(id)
+            }
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            async fn ping(&self) -> Result<()> {
+                sqlx::query("SELECT 1").execute(&self.reader).await?;
+                Ok(())
+            }
+
+            async fn count_organisations(&self) -> Result<i64> {
+                let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM organisations").fetch_one(&self.reader).await?;
+                Ok(n)
+            }
+
+            async fn find_organisation_by_name(&self, name: &str) -> Result<Option<Organisation>> {
+                let row: Option<OrgRow> =
+                    sqlx::query_as("SELECT id, name, kind, created_at FROM organisations WHERE name_canonical = $1")
+                        .bind(name.trim().to_lowercase())
+                        .fetch_optional(&self.reader)
+                        .await?;
+                row.map(org_from_row).transpose()
+            }
+
+            async fn create_organisation(&self, org: &NewOrganisation, owner: &NewUser, now: Timestamp) -> Result<(i64, i64)> {
+                let mut tx = self.writer.begin().await?;
+                let ids = Self::insert_org_and_owner(&mut tx, org, owner, now).await?;
+                tx.commit().await?;
+                Ok(ids)
+            }
+
+            async fn add_member(&self, org_id: i64, user: &NewUser, role: Role, now: Timestamp) -> Result<i64> {
+                let mut tx = self.writer.begin().await?;
+                let user_id = Self::insert_user(&mut tx, user, now).await?;
+                sqlx::query(INSERT_MEMBERSHIP)
+                    .bind(org_id)
+                    .bind(user_id)
+                    .bind(role.as_str())
+                    .bind(now.0)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(user_id)
+            }
+
+            async fn credentials_by_email(&self, canonical_email: &str) -> Result<Option<UserCredentials>> {
+                let row: Option<(i64, Option<String>, bool)> =
+                    sqlx::query_as("SELECT id, password_hash, disabled FROM users WHERE email_canonical = $1")
+                        .bind(canonical_email)
+                        .fetch_optional(&self.reader)
+                        .await?;
+                Ok(row.map(|(user_id, password_hash, disabled)| UserCredentials { user_id, password_hash, disabled }))
+            }
+
+            async fn set_password_hash(&self, user_id: i64, hash: &str, now: Timestamp) -> Result<()> {
+                sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+                    .bind(hash)
+                    .bind(now.0)
+                    .bind(user_id)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
+            }
+
+            async fn primary_membership(&self, user_id: i64) -> Result<Option<(Organisation, Role)>> {
+                let row: Option<(i64, String, String, i64, String)> = sqlx::query_as(
+                    "SELECT o.id, o.name, o.kind, o.created_at, m.role FROM memberships m \
+                     JOIN organisations o ON o.id = m.org_id WHERE m.user_id = $1 \
+                     ORDER BY m.created_at, o.id LIMIT 1",
+                )
+                .bind(user_id)
+                .fetch_optional(&self.reader)
+                .await?;
+                match row {
+                    None => Ok(None),
+                    Some((id, name, kind, created_at, role)) => {
+                        Ok(Some((org_from_row((id, name, kind, created_at))?, parse_col::<Role>(&role)?)))
+                    }
+                }
+            }
+
+            async fn create_token(&self, token_hash: &str, purpose: TokenPurpose, user_id: Option<i64>, now: Timestamp, ttl: Duration) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO one_time_tokens (token_hash, purpose, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(token_hash)
+                .bind(purpose.as_str())
+                .bind(user_id)
+                .bind(now.0)
+                .bind(now.plus(ttl).0)
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
+            async fn revoke_tokens(&self, purpose: TokenPurpose, user_id: Option<i64>, now: Timestamp) -> Result<u64> {
+                let r = sqlx::query(
+                    "UPDATE one_time_tokens SET used_at = $1 WHERE purpose = $2 AND used_at IS NULL \
+                     AND ($3 IS NULL OR user_id = $3)",
+                )
+                .bind(now.0)
+                .bind(purpose.as_str())
+                .bind(user_id)
+                .execute(&self.writer)
+                .await?;
+                Ok(r.rows_affected())
+            }
+
+            async fn peek_token(&self, token_hash: &str, purpose: TokenPurpose, now: Timestamp) -> Result<Option<ValidToken>> {
+                let row: Option<(String, Option<i64>, i64)> = sqlx::query_as(
+                    "SELECT purpose, user_id, expires_at FROM one_time_tokens \
+                     WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
+                )
+                .bind(token_hash)
+                .bind(purpose.as_str())
+                .bind(now.0)
+                .fetch_optional(&self.reader)
+                .await?;
+                row.map(|(p, user_id, expires_at)| {
+                    Ok(ValidToken { purpose: purpose_from(&p)?, user_id, expires_at: Timestamp(expires_at) })
+                })
+                .transpose()
+            }
+
+            async fn complete_setup(&self, token_hash: &str, org: &NewOrganisation, owner: &NewUser, now: Timestamp) -> Result<Option<(i64, i64)>> {
+                let mut tx = self.writer.begin().await?;
+                let used: Option<(Option<i64>,)> = sqlx::query_as(USE_TOKEN)
+                    .bind(token_hash)
+                    .bind(TokenPurpose::Setup.as_str())
+                    .bind(now.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if used.is_none() {
+                    return Ok(None);
+                }
+                let (orgs,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM organisations").fetch_one(&mut *tx).await?;
+                if orgs > 0 {
+                    return Ok(None);
+                }
+                let ids = Self::insert_org_and_owner(&mut tx, org, owner, now).await?;
+                tx.commit().await?;
+                Ok(Some(ids))
+            }
+
+            async fn complete_set_password(&self, token_hash: &str, password_hash: &str, now: Timestamp) -> Result<Option<i64>> {
+                let mut tx = self.writer.begin().await?;
+                let used: Option<(Option<i64>,)> = sqlx::query_as(USE_TOKEN)
+                    .bind(token_hash)
+                    .bind(TokenPurpose::SetPassword.as_str())
+                    .bind(now.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some((Some(user_id),)) = used else { return Ok(None) };
+                sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+                    .bind(password_hash)
+                    .bind(now.0)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                // A new password ends every session opened with the old one.
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(Some(user_id))
+            }
+
+            async fn create_session(&self, s: &NewSession, now: Timestamp) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, user_id, org_id, state, created_at, last_seen_at, ip, user_agent) \
+                     VALUES ($1, $2, $3, $4, $5, $5, $6, $7)",
+                )
+                .bind(&s.token_hash)
+                .bind(s.user_id)
+                .bind(s.org_id)
+                .bind(s.state.as_str())
+                .bind(now.0)
+                .bind(s.ip.as_deref())
+                .bind(s.user_agent.as_deref())
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
+            async fn find_session(&self, token_hash: &str) -> Result<Option<SessionInfo>> {
+                let row: Option<SessionRow> = sqlx::query_as(
+                    "SELECT s.token_hash, s.state, s.user_id, u.email, u.display_name, s.org_id, o.name, o.kind, \
+                            m.role, s.created_at, s.last_seen_at \
+                     FROM sessions s \
+                     JOIN users u ON u.id = s.user_id \
+                     JOIN organisations o ON o.id = s.org_id \
+                     JOIN memberships m ON m.org_id = s.org_id AND m.user_id = s.user_id \
+                     WHERE s.token_hash = $1 AND u.disabled = FALSE",
+                )
+                .bind(token_hash)
+                .fetch_optional(&self.reader)
+                .await?;
+                row.map(session_from_row).transpose()
+            }
+
+            async fn touch_session(&self, token_hash: &str, now: Timestamp) -> Result<()> {
+                sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at < $1")
+                    .bind(now.0)
+                    .bind(token_hash)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
+            }
+
+            async fn delete_session(&self, token_hash: &str) -> Result<bool> {
+                let r = sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.writer).await?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn delete_user_sessions(&self, user_id: i64) -> Result<u64> {
+                let r = sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&self.writer).await?;
+                Ok(r.rows_affected())
+            }
+
+            async fn purge_sessions(&self, idle_before: Timestamp, created_before: Timestamp) -> Result<u64> {
+                let r = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+                    .bind(idle_before.0)
+                    .bind(created_before.0)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(r.rows_affected())
+            }
+
+            async fn throttle_take(&self, account_key: &str, now: Timestamp, delay_after: fn(i64) -> Duration) -> Result<Option<i64>> {
+                // One transaction: the conditional UPDATE locks the row (PostgreSQL) or holds the
+                // only writer (SQLite), so concurrent attempts are counted one by one.
+                let mut tx = self.writer.begin().await?;
+                sqlx::query(
+                    "INSERT INTO signin_throttle (account_key, failures, blocked_until, updated_at) VALUES ($1, 0, 0, $2) \
+                     ON CONFLICT (account_key) DO NOTHING",
+                )
+                .bind(account_key)
+                .bind(now.0)
+                .execute(&mut *tx)
+                .await?;
+                let taken: Option<(i64,)> = sqlx::query_as(
+                    "UPDATE signin_throttle SET failures = failures + 1, updated_at = $2 \
+                     WHERE account_key = $1 AND blocked_until <= $2 RETURNING failures",
+                )
+                .bind(account_key)
+                .bind(now.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some((failures,)) = taken {
+                    sqlx::query("UPDATE signin_throttle SET blocked_until = $2 WHERE account_key = $1")
+                        .bind(account_key)
+                        .bind(now.plus(delay_after(failures)).0)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(taken.map(|(f,)| f))
+            }
+
+            async fn throttle_clear(&self, account_key: &str, now: Timestamp) -> Result<()> {
+                sqlx::query("UPDATE signin_throttle SET failures = 0, blocked_until = 0, updated_at = $2 WHERE account_key = $1")
+                    .bind(account_key)
+                    .bind(now.0)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
+            }
+
+            async fn record_audit(&self, e: &AuditEvent) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO audit_events (occurred_at, org_id, actor_user_id, target_user_id, action, outcome, ip, user_agent, detail) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(e.occurred_at.0)
+                .bind(e.org_id)
+                .bind(e.actor_user_id)
+                .bind(e.target_user_id)
+                .bind(&e.action)
+                .bind(&e.outcome)
+                .bind(e.ip.as_deref())
+                .bind(e.user_agent.as_deref())
+                .bind(e.detail.as_deref())
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
+            async fn recent_audit(&self, org_id: Option<i64>, limit: i64) -> Result<Vec<AuditEvent>> {
+                let rows: Vec<AuditRow> = sqlx::query_as(
+                    "SELECT occurred_at, org_id, actor_user_id, target_user_id, action, outcome, ip, user_agent, detail \
+                     FROM audit_events WHERE ($1 IS NULL OR org_id = $1) ORDER BY occurred_at DESC, id DESC LIMIT $2",
+                )
+                .bind(org_id)
+                .bind(limit)
+                .fetch_all(&self.reader)
+                .await?;
+                Ok(rows.into_iter().map(audit_from_row).collect())
+            }
+        }
+    };
+}
+
+impl_store!(SqliteStore, sqlx::Sqlite);
+impl_store!(PgStore, sqlx::Postgres);

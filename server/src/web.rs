@@ -1,0 +1,221 @@
+//! The HTTP guards every request passes: same-origin for anything that changes state, security
+//! headers, cookies, and where a request came from. Framework-neutral functions first, then thin
+//! axum middleware around them.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, StatusCode};
+
+use crate::audit::RequestMeta;
+
+/// May a request with this method and these headers change state? Safe methods always may. For
+/// the rest the browser must say it is same-origin: `Sec-Fetch-Site` when sent (all current
+/// browsers), otherwise `Origin`, which must equal ours. A request with neither is refused: a
+/// browser always sends one of them with a POST, and nothing else should be posting here.
+pub fn is_same_origin(method: &Method, headers: &HeaderMap, our_origin: &str) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return true;
+    }
+    if let Some(site) = headers.get("sec-fetch-site") {
+        // "none" is a user-initiated navigation (typed URL, bookmark): never a POST from a page.
+        return site.as_bytes() == b"same-origin";
+    }
+    match headers.get(header::ORIGIN) {
+        Some(origin) => origin.as_bytes() == our_origin.as_bytes(),
+        None => false,
+    }
+}
+
+#[derive(Clone)]
+pub struct OriginGuard {
+    pub origin: String,
+}
+
+pub async fn require_same_origin(State(guard): State<OriginGuard>, req: Request, next: Next) -> Response {
+    if is_same_origin(req.method(), req.headers(), &guard.origin) {
+        next.run(req).await
+    } else {
+        tracing::warn!(method = %req.method(), path = %req.uri().path(), "refused a cross-origin request");
+        (StatusCode::FORBIDDEN, "Cross-origin requests are not allowed.").into_response()
+    }
+}
+
+/// Headers every response carries. The CSP of HTML pages (with its per-response script nonce) is
+/// set where the page is rendered; anything else gets the strictest policy.
+pub async fn security_headers(State(hsts): State<bool>, req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let set = |h: &mut HeaderMap, name: HeaderName, value: &'static str| {
+        if !h.contains_key(&name) {
+            h.insert(name, HeaderValue::from_static(value));
+        }
+    };
+    set(h, header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(h, header::REFERRER_POLICY, "no-referrer");
+    set(h, HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
+    set(h, HeaderName::from_static("cross-origin-resource-policy"), "same-origin");
+    set(h, HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=()");
+    set(h, header::CACHE_CONTROL, "no-store");
+    if hsts {
+        set(h, header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains");
+    }
+    res
+}
+
+/// The CSP for an HTML page: scripts only from us plus the page's inline loader (by nonce), WASM
+/// allowed to compile, nothing framed, forms only to us.
+pub fn page_csp(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// The request's peer address and user agent. Behind a reverse proxy this is the proxy's address
+/// (trusting forwarded headers needs an explicit list of proxies; not configurable yet).
+pub fn request_meta(req_headers: &HeaderMap, extensions: &http::Extensions) -> RequestMeta {
+    let ip: Option<IpAddr> = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let ua = req_headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    RequestMeta::new(ip, ua)
+}
+
+// --- cookies ---------------------------------------------------------------------------------------
+
+/// Names and attributes of Tessera's cookies for one deployment (secure or loopback http).
+#[derive(Debug, Clone, Copy)]
+pub struct Cookies {
+    pub secure: bool,
+}
+
+impl Cookies {
+    pub fn session_name(&self) -> &'static str {
+        if self.secure {
+            "__Host-tessera_session"
+        } else {
+            "tessera_session"
+        }
+    }
+
+    /// The email typed in the first sign-in step, kept for the second. Not a secret, but HttpOnly
+    /// all the same and short-lived.
+    pub fn login_email_name(&self) -> &'static str {
+        if self.secure {
+            "__Host-tessera_login"
+        } else {
+            "tessera_login"
+        }
+    }
+
+    fn attrs(&self) -> &'static str {
+        if self.secure {
+            "; Path=/; HttpOnly; SameSite=Lax; Secure"
+        } else {
+            "; Path=/; HttpOnly; SameSite=Lax"
+        }
+    }
+
+    /// A session cookie without Max-Age: the browser drops it when it closes; the server enforces
+    /// the real limits.
+    pub fn set_session(&self, token: &str) -> HeaderValue {
+        HeaderValue::from_str(&format!("{}={token}{}", self.session_name(), self.attrs())).expect("token is cookie-safe")
+    }
+
+    pub fn clear(&self, name: &str) -> HeaderValue {
+        HeaderValue::from_str(&format!("{name}={}; Max-Age=0", self.attrs())).expect("static cookie")
+    }
+
+    pub fn set_login_email(&self, email: &str) -> HeaderValue {
+        let v = percent_encoding::utf8_percent_encode(email, percent_encoding::NON_ALPHANUMERIC);
+        HeaderValue::from_str(&format!("{}={v}{}; Max-Age=900", self.login_email_name(), self.attrs())).expect("encoded")
+    }
+
+    pub fn login_email(&self, headers: &HeaderMap) -> Option<String> {
+        let raw = cookie_value(headers, self.login_email_name())?;
+        percent_encoding::percent_decode_str(&raw).decode_utf8().ok().map(|s| s.into_owned())
+    }
+
+    pub fn session_token(&self, headers: &HeaderMap) -> Option<String> {
+        cookie_value(headers, self.session_name())
+    }
+}
+
+/// The value of cookie `name` in the request, if present exactly once-or-first.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn same_origin_rules() {
+        let o = "https://id.example.org";
+        let post = Method::POST;
+        let table: &[(&[(&str, &str)], bool)] = &[
+            (&[("sec-fetch-site", "same-origin")], true),
+            (&[("sec-fetch-site", "same-site")], false),
+            (&[("sec-fetch-site", "cross-site")], false),
+            (&[("sec-fetch-site", "none")], false),
+            (&[("origin", "https://id.example.org")], true),
+            (&[("origin", "https://evil.example")], false),
+            (&[("origin", "https://id.example.org.evil.example")], false),
+            (&[("origin", "null")], false),
+            (&[], false),
+            // Sec-Fetch-Site wins: a forged Origin does not rescue a cross-site fetch.
+            (&[("sec-fetch-site", "cross-site"), ("origin", "https://id.example.org")], false),
+        ];
+        for (h, want) in table {
+            let mut map = HeaderMap::new();
+            for (k, v) in *h {
+                map.append(HeaderName::from_bytes(k.as_bytes()).unwrap(), HeaderValue::from_str(v).unwrap());
+            }
+            assert_eq!(is_same_origin(&post, &map, o), *want, "{h:?}");
+        }
+        assert!(is_same_origin(&Method::GET, &headers(&[("sec-fetch-site", "cross-site")]), o));
+        assert!(!is_same_origin(&Method::DELETE, &HeaderMap::new(), o));
+    }
+
+    #[test]
+    fn cookie_names_and_attributes_follow_the_scheme() {
+        let secure = Cookies { secure: true };
+        let v = secure.set_session("abc");
+        assert_eq!(v.to_str().unwrap(), "__Host-tessera_session=abc; Path=/; HttpOnly; SameSite=Lax; Secure");
+        let plain = Cookies { secure: false };
+        assert_eq!(plain.set_session("abc").to_str().unwrap(), "tessera_session=abc; Path=/; HttpOnly; SameSite=Lax");
+        assert!(plain.clear("tessera_session").to_str().unwrap().contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn cookies_are_read_back() {
+        let c = Cookies { secure: false };
+        let h = headers(&[("cookie", "a=1; tessera_session=tok; tessera_login=ada%40example%2Eorg")]);
+        assert_eq!(c.session_token(&h).as_deref(), Some("tok"));
+        assert_eq!(c.login_email(&h).as_deref(), Some("ada@example.org"));
+        assert_eq!(cookie_value(&h, "missing"), None);
+        let set = c.set_login_email("ada+x@example.org");
+        assert!(set.to_str().unwrap().starts_with("tessera_login=ada%2Bx%40example%2Eorg;"));
+    }
+}

@@ -1,0 +1,82 @@
+//! Runs one story against SQLite (always) and PostgreSQL (when `TESSERA_TEST_POSTGRES_URL` names a
+//! server; CI always sets it). Each run gets a fresh database.
+
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::sync::Arc;
+
+use sqlx::Connection;
+use tessera_server::clock::{FixedClock, Timestamp};
+use tessera_server::config::Config;
+use tessera_server::password::PasswordHasher;
+use tessera_server::secret::SecretKey;
+use tessera_server::store::{self, Store};
+use tessera_server::Tessera;
+
+/// 2026-11-22T12:00:00Z
+pub const T0: Timestamp = Timestamp(1_795_348_800_000);
+
+pub struct Env {
+    pub app: Arc<Tessera>,
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<FixedClock>,
+    pub url: String,
+    pub backend: &'static str,
+}
+
+pub fn config() -> Config {
+    Config::from_lookup(|_| None, "127.0.0.1:3000").expect("default config")
+}
+
+async fn env(url: String, backend: &'static str) -> Env {
+    let store = store::connect(&url).await.expect("open store");
+    let clock = Arc::new(FixedClock::new(T0));
+    let app = Arc::new(Tessera::new(
+        store.clone(),
+        clock.clone(),
+        Arc::new(config()),
+        PasswordHasher::new(2, 64),
+        SecretKey::generate(),
+    ));
+    Env { app, store, clock, url, backend }
+}
+
+fn random_suffix() -> String {
+    tessera_server::secret::Token::generate().hash()[..16].to_string()
+}
+
+/// Creates a fresh PostgreSQL database and returns its URL, or `None` without a server configured.
+pub async fn fresh_postgres() -> Option<(String, String)> {
+    let admin = std::env::var("TESSERA_TEST_POSTGRES_URL").ok().filter(|s| !s.is_empty())?;
+    let name = format!("tessera_test_{}", random_suffix());
+    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("TESSERA_TEST_POSTGRES_URL must be reachable");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
+    let mut url = url::Url::parse(&admin).expect("postgres url");
+    url.set_path(&format!("/{name}"));
+    Some((url.to_string(), name))
+}
+
+pub async fn drop_postgres(name: &str) {
+    let admin = std::env::var("TESSERA_TEST_POSTGRES_URL").expect("set");
+    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect");
+    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+}
+
+/// Runs `story` on SQLite, then on PostgreSQL if configured.
+pub async fn on_both<F, Fut>(story: F)
+where
+    F: Fn(Env) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}", dir.path().join("tessera.db").display());
+    story(env(url, "sqlite").await).await;
+    match fresh_postgres().await {
+        Some((url, name)) => {
+            story(env(url, "postgres").await).await;
+            drop_postgres(&name).await;
+        }
+        None => eprintln!("TESSERA_TEST_POSTGRES_URL is not set: PostgreSQL half of this story not run"),
+    }
+}

@@ -1,0 +1,291 @@
+//! The foundation's use cases end to end through the real store, on SQLite and PostgreSQL.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{on_both, Env};
+use sqlx::Connection;
+use tessera_server::audit::RequestMeta;
+use tessera_server::clock::Clock;
+use tessera_server::model::{OrgKind, Role};
+use tessera_server::services::{FormError, SetupForm, SignInError, SignInStep};
+use tessera_server::session::SessionState;
+use tessera_server::store::TokenPurpose;
+use tessera_server::Error;
+
+const PASSWORD: &str = "plum tractor sings quietly tonight";
+
+fn meta() -> RequestMeta {
+    RequestMeta::new(Some("192.0.2.10".parse().unwrap()), Some("story-test"))
+}
+
+fn token_of(link: &str) -> String {
+    link.split("token=").nth(1).expect("link has a token").to_string()
+}
+
+fn setup_form(password: &str) -> SetupForm {
+    SetupForm {
+        org_name: "Acme Health".into(),
+        org_kind: "healthcare".into(),
+        display_name: "Ada Lovelace".into(),
+        email: "Ada@Example.org".into(),
+        password: password.into(),
+    }
+}
+
+async fn signed_in(env: &Env, email: &str, password: &str) -> Result<String, SignInError> {
+    match env.app.sign_in(email, password, None, &meta()).await? {
+        SignInStep::Done(token) => Ok(token.expose().to_string()),
+    }
+}
+
+#[tokio::test]
+async fn first_run_setup_link_creates_the_organisation_once() {
+    on_both(|env| async move {
+        let link = env.app.setup_link_if_empty().await.unwrap().expect("empty database offers setup");
+        assert!(link.starts_with("http://127.0.0.1:3000/setup?token="), "{link}");
+        // A second start replaces the link: the first one dies.
+        let link2 = env.app.setup_link_if_empty().await.unwrap().unwrap();
+        assert!(!env.app.link_is_valid(&token_of(&link), TokenPurpose::Setup).await.unwrap());
+        let token = token_of(&link2);
+        assert!(env.app.link_is_valid(&token, TokenPurpose::Setup).await.unwrap());
+
+        // A weak password is refused with a reason and does not use the link up.
+        match env.app.complete_setup(&token, &setup_form("acmehealth2026"), &meta()).await {
+            Err(FormError::Invalid(errors)) => assert!(errors.get("password").is_some(), "{errors:?}"),
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+        assert!(env.app.link_is_valid(&token, TokenPurpose::Setup).await.unwrap());
+
+        let session = env.app.complete_setup(&token, &setup_form(PASSWORD), &meta()).await.unwrap();
+        let s = env.app.session(session.expose()).await.unwrap().expect("owner is signed in");
+        assert_eq!(s.state, SessionState::Full);
+        assert_eq!(s.email, "Ada@Example.org");
+        assert_eq!(s.org_name, "Acme Health");
+        assert_eq!(s.org_kind, OrgKind::Healthcare);
+        assert_eq!(s.role, Role::Owner);
+
+        // Used once, never again; and no new link once an organisation exists.
+        assert!(matches!(env.app.complete_setup(&token, &setup_form(PASSWORD), &meta()).await, Err(FormError::LinkInvalid)));
+        assert!(!env.app.link_is_valid(&token, TokenPurpose::Setup).await.unwrap());
+        assert_eq!(env.app.setup_link_if_empty().await.unwrap(), None);
+        assert_eq!(env.store.count_organisations().await.unwrap(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn setup_links_expire_after_a_day() {
+    on_both(|env| async move {
+        let token = token_of(&env.app.setup_link_if_empty().await.unwrap().unwrap());
+        env.clock.advance(Duration::from_secs(24 * 3600));
+        assert!(!env.app.link_is_valid(&token, TokenPurpose::Setup).await.unwrap());
+        assert!(matches!(env.app.complete_setup(&token, &setup_form(PASSWORD), &meta()).await, Err(FormError::LinkInvalid)));
+        assert_eq!(env.store.count_organisations().await.unwrap(), 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sign_in_answers_alike_for_unknown_accounts_and_wrong_passwords() {
+    on_both(|env| async move {
+        env.app.create_organisation("Acme", OrgKind::Standard, "ada@example.org", None, Some(PASSWORD)).await.unwrap();
+        assert!(matches!(signed_in(&env, "ada@example.org", "wrong password here!").await, Err(SignInError::InvalidCredentials)));
+        assert!(matches!(signed_in(&env, "nobody@example.org", PASSWORD).await, Err(SignInError::InvalidCredentials)));
+        assert!(matches!(signed_in(&env, "not an email", PASSWORD).await, Err(SignInError::InvalidCredentials)));
+        // Case and surrounding spaces of the email do not matter.
+        let token = signed_in(&env, "  ADA@example.ORG ", PASSWORD).await.unwrap();
+        assert_eq!(env.app.session(&token).await.unwrap().unwrap().role, Role::Owner);
+
+        let events = env.store.recent_audit(None, 20).await.unwrap();
+        let actions: Vec<(&str, &str)> = events.iter().map(|e| (e.action.as_str(), e.outcome.as_str())).collect();
+        assert_eq!(
+            actions[..4],
+            [("signin", "success"), ("signin", "failure"), ("signin", "failure"), ("signin", "failure")],
+            "{}", env.backend
+        );
+        assert_eq!(events[0].ip.as_deref(), Some("192.0.2.10"));
+        for e in &events {
+            let all = format!("{e:?}");
+            assert!(!all.contains(PASSWORD) && !all.contains("wrong password here"), "secret in audit: {all}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_failure_budget_slows_guessing_and_never_locks_for_good() {
+    on_both(|env| async move {
+        env.app.create_organisation("Acme", OrgKind::Standard, "ada@example.org", None, Some(PASSWORD)).await.unwrap();
+        for _ in 0..5 {
+            assert!(signed_in(&env, "ada@example.org", "guess guess guess").await.is_err());
+        }
+        // Now the account must wait: even the right password answers like a wrong one.
+        assert!(matches!(signed_in(&env, "ada@example.org", PASSWORD).await, Err(SignInError::InvalidCredentials)));
+        env.clock.advance(Duration::from_secs(1));
+        let token = signed_in(&env, "ada@example.org", PASSWORD).await.expect("after the wait the owner gets in");
+        assert!(env.app.session(&token).await.unwrap().is_some());
+        // Success clears the budget: five more free tries.
+        for _ in 0..4 {
+            assert!(signed_in(&env, "ada@example.org", "guess guess guess").await.is_err());
+        }
+        assert!(signed_in(&env, "ada@example.org", PASSWORD).await.is_ok());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn parallel_attempts_each_take_their_own_place_in_the_budget() {
+    on_both(|env| async move {
+        let mut tasks = Vec::new();
+        for _ in 0..12 {
+            let store = env.store.clone();
+            let now = env.clock.now();
+            tasks.push(tokio::spawn(async move {
+                store.throttle_take("same-account", now, tessera_server::throttle::delay_after).await.unwrap()
+            }));
+        }
+        let mut taken: Vec<i64> = Vec::new();
+        for t in tasks {
+            if let Some(n) = t.await.unwrap() {
+                taken.push(n);
+            }
+        }
+        taken.sort();
+        assert_eq!(taken, vec![1, 2, 3, 4, 5], "{}: five free attempts, each counted once", env.backend);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sessions_end_when_idle_at_the_absolute_limit_and_on_sign_out() {
+    on_both(|env| async move {
+        env.app.create_organisation("Acme", OrgKind::Standard, "ada@example.org", None, Some(PASSWORD)).await.unwrap();
+        // Idle limit (1 h by default).
+        let t = signed_in(&env, "ada@example.org", PASSWORD).await.unwrap();
+        env.clock.advance(Duration::from_secs(59 * 60));
+        assert!(env.app.session(&t).await.unwrap().is_some());
+        env.clock.advance(Duration::from_secs(59 * 60));
+        assert!(env.app.session(&t).await.unwrap().is_some(), "the visit a minute ago counted as activity");
+        env.clock.advance(Duration::from_secs(60 * 60));
+        assert!(env.app.session(&t).await.unwrap().is_none(), "an hour idle ends it");
+
+        // Absolute limit (12 h) however active.
+        let t = signed_in(&env, "ada@example.org", PASSWORD).await.unwrap();
+        for _ in 0..23 {
+            env.clock.advance(Duration::from_secs(30 * 60));
+            assert!(env.app.session(&t).await.unwrap().is_some());
+        }
+        env.clock.advance(Duration::from_secs(30 * 60));
+        assert!(env.app.session(&t).await.unwrap().is_none(), "12 h after sign-in it ends");
+
+        // Sign-out kills it on the server: the token is worthless afterwards.
+        let t = signed_in(&env, "ada@example.org", PASSWORD).await.unwrap();
+        env.app.sign_out(&t, &meta()).await.unwrap();
+        assert!(env.app.session(&t).await.unwrap().is_none());
+
+        // Signing in again rotates: the previous token dies.
+        let first = signed_in(&env, "ada@example.org", PASSWORD).await.unwrap();
+        let SignInStep::Done(second) = env.app.sign_in("ada@example.org", PASSWORD, Some(&first), &meta()).await.unwrap();
+        assert_ne!(first, second.expose());
+        assert!(env.app.session(&first).await.unwrap().is_none());
+        assert!(env.app.session(second.expose()).await.unwrap().is_some());
+        // Garbage tokens are simply no session.
+        assert!(env.app.session("x").await.unwrap().is_none());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn operators_add_accounts_that_choose_their_password_by_link() {
+    on_both(|env| async move {
+        let created = env.app.create_organisation("Acme", OrgKind::Standard, "ada@example.org", Some("Ada"), None).await.unwrap();
+        let link = created.set_password_link.expect("no password: a link");
+        assert!(link.starts_with("http://127.0.0.1:3000/set-password?token="));
+        // Without a password nobody signs in.
+        assert!(signed_in(&env, "ada@example.org", PASSWORD).await.is_err());
+        let token = token_of(&link);
+        assert!(matches!(
+            env.app.complete_set_password(&token, "short", &meta()).await,
+            Err(FormError::Invalid(_))
+        ));
+        env.app.complete_set_password(&token, PASSWORD, &meta()).await.unwrap();
+        assert!(matches!(env.app.complete_set_password(&token, PASSWORD, &meta()).await, Err(FormError::LinkInvalid)));
+        assert!(signed_in(&env, "ada@example.org", PASSWORD).await.is_ok());
+
+        // Members; emails are unique whatever their case.
+        let m = env.app.add_user("acme", "bob@example.org", None, Role::Member, Some("quiet amber lamps over rivers")).await.unwrap();
+        assert!(m.set_password_link.is_none());
+        let token = signed_in(&env, "bob@example.org", "quiet amber lamps over rivers").await.unwrap();
+        let s = env.app.session(&token).await.unwrap().unwrap();
+        assert_eq!((s.role, s.display_name.as_str()), (Role::Member, "bob"));
+        assert!(matches!(
+            env.app.add_user("Acme", "BOB@example.org", None, Role::Admin, None).await,
+            Err(Error::Conflict(_))
+        ));
+        assert!(matches!(env.app.add_user("Nope", "carol@example.org", None, Role::Admin, None).await, Err(Error::NotFound(_))));
+        assert!(matches!(
+            env.app.create_organisation("ACME", OrgKind::Standard, "carol@example.org", None, None).await,
+            Err(Error::Conflict(_))
+        ));
+        assert!(matches!(
+            env.app.add_user("Acme", "carol@example.org", None, Role::Member, Some("password123")).await,
+            Err(Error::Invalid(_))
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn weaker_hashes_are_upgraded_at_sign_in() {
+    use argon2::password_hash::{PasswordHasher as _, SaltString};
+    on_both(|env| async move {
+        let created = env.app.create_organisation("Acme", OrgKind::Standard, "ada@example.org", None, Some(PASSWORD)).await.unwrap();
+        let weak = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, argon2::Params::new(4096, 2, 1, None).unwrap())
+            .hash_password(PASSWORD.as_bytes(), &SaltString::generate(&mut rand::rngs::OsRng))
+            .unwrap()
+            .to_string();
+        env.store.set_password_hash(created.user_id, &weak, env.clock.now()).await.unwrap();
+        signed_in(&env, "ada@example.org", PASSWORD).await.unwrap();
+        let stored = env.store.credentials_by_email("ada@example.org").await.unwrap().unwrap().password_hash.unwrap();
+        assert!(stored.starts_with("$argon2id$v=19$m=7168,t=5,p=1$"), "{stored}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_audit_log_is_append_only() {
+    on_both(|env| async move {
+        env.app.create_organisation("Acme", OrgKind::Standard, "ada@example.org", None, Some(PASSWORD)).await.unwrap();
+        let n = env.store.recent_audit(None, 10).await.unwrap().len();
+        assert!(n >= 1);
+        let (update, delete) = if env.backend == "sqlite" {
+            let mut c = sqlx::SqliteConnection::connect(&env.url).await.unwrap();
+            (
+                sqlx::query("UPDATE audit_events SET outcome = 'x'").execute(&mut c).await.is_err(),
+                sqlx::query("DELETE FROM audit_events").execute(&mut c).await.is_err(),
+            )
+        } else {
+            let mut c = sqlx::PgConnection::connect(&env.url).await.unwrap();
+            (
+                sqlx::query("UPDATE audit_events SET outcome = 'x'").execute(&mut c).await.is_err(),
+                sqlx::query("DELETE FROM audit_events").execute(&mut c).await.is_err(),
+            )
+        };
+        assert!(update && delete, "{}: the log refused changes", env.backend);
+        assert_eq!(env.store.recent_audit(None, 10).await.unwrap().len(), n);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sqlite_runs_in_wal_with_full_sync_and_foreign_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let store = tessera_server::store::SqliteStore::open(&url).await.unwrap();
+    assert_eq!(store.pragma("journal_mode").await.unwrap(), "wal");
+    assert_eq!(store.pragma("synchronous").await.unwrap(), "2", "FULL");
+    assert_eq!(store.pragma("foreign_keys").await.unwrap(), "1");
+    assert!(store.pragma("x; DROP TABLE users").await.is_err());
+}
