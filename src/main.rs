@@ -1,1 +1,245 @@
-fn main() {}
+//! The `tessera` binary: serves the product, and carries the operators' commands.
+
+use std::io::{BufRead, Write};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use tessera_server::clock::SystemClock;
+use tessera_server::config::Config;
+use tessera_server::model::{OrgKind, Role};
+use tessera_server::password::PasswordHasher;
+use tessera_server::secret::SecretKey;
+use tessera_server::Tessera;
+
+#[derive(Parser)]
+#[command(name = "tessera", version, about = "Self-hosted sign-in, MFA and team security")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve Tessera (the default when no command is given).
+    Serve,
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Manage organisations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Create an organisation and its owner. Without a password, prints a one-time link
+    /// (valid 24 h) for the owner to choose one.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum, default_value_t = KindArg::Standard)]
+        kind: KindArg,
+        #[arg(long)]
+        owner_email: String,
+        /// The owner's display name (defaults to the part of the email before the @).
+        #[arg(long)]
+        owner_name: Option<String>,
+        /// Read the owner's password from the first line of standard input.
+        #[arg(long)]
+        owner_password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user to an organisation. Without a password, prints a one-time set-password link.
+    Add {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Display name (defaults to the part of the email before the @).
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KindArg {
+    Standard,
+    Healthcare,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Owner,
+    Admin,
+    Member,
+}
+
+/// Operator output goes to stdout, not to the log: it can hold one-time links, which must not be
+/// kept in log files.
+fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+fn read_password_from_stdin() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+    let pw = line.strip_suffix('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).unwrap_or(&line);
+    anyhow::ensure!(!pw.is_empty(), "no password on standard input");
+    Ok(pw.to_string())
+}
+
+fn leptos_options() -> anyhow::Result<leptos::config::LeptosOptions> {
+    let mut options = leptos::config::get_configuration(None).context("reading the Leptos configuration")?.leptos_options;
+    if options.output_name.is_empty() {
+        options.output_name = "tessera".into();
+    }
+    // Release builds from cargo-leptos write the hashes of the asset names beside the binary.
+    let hash_file = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join(options.hash_file.as_ref())));
+    options.hash_files = hash_file.is_some_and(|p| p.exists());
+    Ok(options)
+}
+
+fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("restricting {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+async fn open(config: Config) -> anyhow::Result<Arc<Tessera>> {
+    prepare_data_dir(&config.data_dir)?;
+    let key = match std::env::var("TESSERA_SECRET_KEY") {
+        Ok(hex) if !hex.trim().is_empty() => SecretKey::from_hex(&hex)?,
+        _ => SecretKey::load_or_create(&config.data_dir)?,
+    };
+    let store = tessera_server::store::connect(&config.database_url)
+        .await
+        .with_context(|| format!("opening the database {}", tessera_server::config::redact_url(&config.database_url)))?;
+    let hasher = tokio::task::spawn_blocking(PasswordHasher::for_this_machine).await?;
+    Ok(Arc::new(Tessera::new(store, Arc::new(SystemClock), Arc::new(config), hasher, key)))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let options = leptos_options()?;
+    let config = Config::from_env(&options.site_addr.to_string())?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(options, config).await,
+        Command::Migrate => {
+            open(config).await?;
+            say("Database is up to date.");
+            Ok(())
+        }
+        Command::Org { command: OrgCommand::Create { name, kind, owner_email, owner_name, owner_password_stdin } } => {
+            let password = owner_password_stdin.then(read_password_from_stdin).transpose()?;
+            let app = open(config).await?;
+            let kind = match kind {
+                KindArg::Standard => OrgKind::Standard,
+                KindArg::Healthcare => OrgKind::Healthcare,
+            };
+            let created = app
+                .create_organisation(&name, kind, &owner_email, owner_name.as_deref(), password.as_deref())
+                .await?;
+            say(&format!("Created organisation {name:?} with owner {owner_email}."));
+            if let Some(link) = created.set_password_link {
+                say(&format!("Set-password link for the owner (valid 24 h, single use): {link}"));
+            }
+            Ok(())
+        }
+        Command::User { command: UserCommand::Add { org, email, role, name, password_stdin } } => {
+            let password = password_stdin.then(read_password_from_stdin).transpose()?;
+            let app = open(config).await?;
+            let role = match role {
+                RoleArg::Owner => Role::Owner,
+                RoleArg::Admin => Role::Admin,
+                RoleArg::Member => Role::Member,
+            };
+            let created = app.add_user(&org, &email, name.as_deref(), role, password.as_deref()).await?;
+            say(&format!("Added {email} to {org:?} as {}.", role.label()));
+            if let Some(link) = created.set_password_link {
+                say(&format!("Set-password link (valid 24 h, single use): {link}"));
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn serve(options: leptos::config::LeptosOptions, config: Config) -> anyhow::Result<()> {
+    let addr = options.site_addr;
+    if config.insecure_remote_base_url() {
+        tracing::warn!(
+            base_url = %config.base_url,
+            "TESSERA_BASE_URL is plain http on a non-loopback host: cookies are not Secure. Use https."
+        );
+    }
+    let app = open(config).await?;
+    if let Some(link) = app.setup_link_if_empty().await? {
+        say(&format!("No organisation yet. Open this one-time setup link (valid 24 h) to create the first one:\n  {link}"));
+    }
+    let purger = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = purger.purge_expired_sessions().await {
+                tracing::warn!(error = %e, "could not purge expired sessions");
+            }
+        }
+    });
+    let router = app::http::router(app::http::AppState::new(app, options));
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
+    tracing::info!(%addr, "Tessera is listening");
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

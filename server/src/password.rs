@@ -63,7 +63,14 @@ pub fn check_new_password(password: &str, min_chars: usize, context: &[&str]) ->
         }
         inputs.extend(c.split_whitespace());
     }
-    let entropy = zxcvbn::zxcvbn(&normalized, &inputs);
+    // zxcvbn scores words split by spaces as if they were random characters ("password
+    // password" rates 3 of 4), so the password is also scored without its spaces and the weaker
+    // verdict counts.
+    let squeezed: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
+    let entropy = [zxcvbn::zxcvbn(&normalized, &inputs), zxcvbn::zxcvbn(&squeezed, &inputs)]
+        .into_iter()
+        .min_by_key(|e| e.score() as u8)
+        .expect("two scores");
     if (entropy.score() as u8) < 3 {
         let mut reason = String::from("This password is too easy to guess.");
         if let Some(fb) = entropy.feedback() {
@@ -277,6 +284,9 @@ mod tests {
         assert!(check_new_password(&"a".repeat(129), 15, &ctx).is_err());
         // Long but guessable.
         let e = check_new_password("passwordpassword", 15, &ctx).unwrap_err();
+        assert!(e.0.starts_with("This password is too easy to guess"), "{}", e.0);
+        // Spaces do not hide a repeated common word.
+        let e = check_new_password("password password", 15, &ctx).unwrap_err();
         assert!(e.0.starts_with("This password is too easy to guess"), "{}", e.0);
         // Built from the context words.
         assert!(check_new_password("acmehealthacmehealth", 15, &ctx).is_err());

@@ -52,7 +52,7 @@ async fn first_run_setup_link_creates_the_organisation_once() {
         assert!(env.app.link_is_valid(&token, TokenPurpose::Setup).await.unwrap());
 
         // A weak password is refused with a reason and does not use the link up.
-        match env.app.complete_setup(&token, &setup_form("acmehealth2026"), &meta()).await {
+        match env.app.complete_setup(&token, &setup_form("acme health acme health"), &meta()).await {
             Err(FormError::Invalid(errors)) => assert!(errors.get("password").is_some(), "{errors:?}"),
             other => panic!("{:?}", other.map(|_| ())),
         }

@@ -1,0 +1,12 @@
+//! Tessera's pages. Every page is rendered on the server from a [`pages::Page`] value the HTTP
+//! layer builds; only `#[island]` components ship WASM to the browser, and every form is a plain
+//! HTML form that works before (and without) the WASM.
+
+#![recursion_limit = "256"]
+
+pub mod components;
+pub mod pages;
+pub mod shell;
+
+#[cfg(feature = "ssr")]
+pub mod http;

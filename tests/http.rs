@@ -1,0 +1,477 @@
+//! The HTTP surface in-process: the real router, the real store (SQLite in a temp dir), a fixed
+//! clock. Cookies, status codes, timeouts, same-origin, enumeration resistance and the access table.
+
+#![cfg(feature = "ssr")]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::http::{router, Access, AppState, ROUTES};
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::Router;
+use http::{header, Request, Response, StatusCode};
+use http_body_util::BodyExt;
+use tessera_server::clock::{FixedClock, Timestamp};
+use tessera_server::config::Config;
+use tessera_server::model::OrgKind;
+use tessera_server::password::PasswordHasher;
+use tessera_server::rate_limit::RateLimit;
+use tessera_server::secret::SecretKey;
+use tessera_server::Tessera;
+use tower::ServiceExt;
+
+const ORIGIN: &str = "http://127.0.0.1:3000";
+const PASSWORD: &str = "plum tractor sings quietly tonight";
+
+struct TestApp {
+    router: Router,
+    tessera: Arc<Tessera>,
+    clock: Arc<FixedClock>,
+    _dir: tempfile::TempDir,
+}
+
+struct Options {
+    base_url: &'static str,
+    rate: RateLimit,
+    hasher: (usize, usize),
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { base_url: ORIGIN, rate: RateLimit { burst: 1000, refill: Duration::from_millis(1) }, hasher: (2, 64) }
+    }
+}
+
+async fn app_with(o: Options) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::from_lookup(
+        |k| match k {
+            "TESSERA_BASE_URL" => Some(o.base_url.to_string()),
+            "TESSERA_DATA_DIR" => Some(dir.path().display().to_string()),
+            _ => None,
+        },
+        "127.0.0.1:3000",
+    )
+    .unwrap();
+    config.signin_rate = o.rate;
+    let store = tessera_server::store::connect(&config.database_url).await.unwrap();
+    let clock = Arc::new(FixedClock::new(Timestamp(1_795_348_800_000)));
+    let tessera = Arc::new(Tessera::new(
+        store,
+        clock.clone(),
+        Arc::new(config),
+        PasswordHasher::new(o.hasher.0, o.hasher.1),
+        SecretKey::generate(),
+    ));
+    let leptos = leptos::config::LeptosOptions::builder().output_name("tessera").site_root("target/site").build();
+    let router = router(AppState::new(tessera.clone(), leptos));
+    TestApp { router, tessera, clock, _dir: dir }
+}
+
+async fn app() -> TestApp {
+    app_with(Options::default()).await
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: http::HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn location(&self) -> Option<&str> {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok())
+    }
+
+    fn set_cookies(&self) -> Vec<String> {
+        self.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).collect()
+    }
+
+    /// `name=value` of a cookie this reply sets.
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.set_cookies()
+            .into_iter()
+            .find(|c| c.starts_with(&format!("{name}=")))
+            .map(|c| c.split(';').next().unwrap().to_string())
+    }
+}
+
+async fn into_reply(res: Response<Body>) -> Reply {
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+impl TestApp {
+    async fn send(&self, mut req: Request<Body>) -> Reply {
+        req.extensions_mut().insert(ConnectInfo(SocketAddr::from(([192, 0, 2, 7], 50_000))));
+        into_reply(self.router.clone().oneshot(req).await.unwrap()).await
+    }
+
+    async fn get(&self, uri: &str, cookie: Option<&str>) -> Reply {
+        let mut b = Request::get(uri);
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        self.send(b.body(Body::empty()).unwrap()).await
+    }
+
+    async fn post(&self, uri: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Reply {
+        let mut b = Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ORIGIN, ORIGIN)
+            .header("sec-fetch-site", "same-origin");
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        let body = serde_urlencoded::to_string(form).unwrap();
+        self.send(b.body(Body::from(body)).unwrap()).await
+    }
+
+    async fn create_org(&self) {
+        self.tessera
+            .create_organisation("Acme", OrgKind::Standard, "ada@example.org", Some("Ada"), Some(PASSWORD))
+            .await
+            .unwrap();
+    }
+
+    /// Both sign-in steps; returns the reply of the second.
+    async fn sign_in(&self, email: &str, password: &str) -> Reply {
+        let step1 = self.post("/login", &[("email", email)], None).await;
+        assert_eq!(step1.status, StatusCode::SEE_OTHER, "{}", step1.body);
+        assert_eq!(step1.location(), Some("/login/password"));
+        let login_cookie = step1.cookie("tessera_login").expect("email remembered");
+        self.post("/login/password", &[("password", password)], Some(&login_cookie)).await
+    }
+
+    async fn session_cookie(&self) -> String {
+        let r = self.sign_in("ada@example.org", PASSWORD).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        r.cookie("tessera_session").expect("session cookie")
+    }
+}
+
+/// Pages differ per response only by their CSP nonce; take it out to compare two pages.
+fn without_nonce(r: &Reply) -> String {
+    let csp = r.headers.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap();
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap();
+    r.body.replace(nonce, "NONCE")
+}
+
+#[tokio::test]
+async fn first_run_setup_then_sign_out_and_in_username_first() {
+    let t = app().await;
+    let link = t.tessera.setup_link_if_empty().await.unwrap().unwrap();
+    let path = link.trim_start_matches(ORIGIN);
+    let token = path.split("token=").nth(1).unwrap();
+
+    let page = t.get(path, None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Set up Tessera") && page.body.contains("name=\"org_name\""));
+
+    // A weak password: 422, the reason, the other fields kept, the password never echoed.
+    let weak = "password password";
+    let form = [("token", token), ("org_name", "Acme Health"), ("org_kind", "healthcare"), ("display_name", "Ada"), ("email", "ada@example.org")];
+    let mut bad = form.to_vec();
+    bad.push(("password", weak));
+    let r = t.post("/setup", &bad, None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("too easy to guess") || r.body.contains("at least 15"), "{}", r.body);
+    assert!(r.body.contains("value=\"Acme Health\""));
+    assert!(r.body.contains("<option value=\"healthcare\" selected"));
+    assert!(!r.body.contains(weak));
+
+    let mut good = form.to_vec();
+    good.push(("password", PASSWORD));
+    let r = t.post("/setup", &good, None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), Some("/"));
+    let cookie = r.cookie("tessera_session").unwrap();
+    let home = t.get("/", Some(&cookie)).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("Welcome, Ada") && home.body.contains("Acme Health") && home.body.contains("Owner"));
+    assert_eq!(home.headers[header::CACHE_CONTROL], "no-store");
+
+    // The link is spent.
+    assert_eq!(t.get(path, None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.post("/setup", &good, None).await.status, StatusCode::NOT_FOUND);
+
+    // Sign out ends the session on the server.
+    let out = t.post("/logout", &[], Some(&cookie)).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(out.location(), Some("/login?signed-out"));
+    assert!(out.set_cookies().iter().any(|c| c.starts_with("tessera_session=;") && c.contains("Max-Age=0")));
+    assert!(t.get("/login?signed-out", None).await.body.contains("You have signed out."));
+    let after = t.get("/", Some(&cookie)).await;
+    assert_eq!((after.status, after.location()), (StatusCode::SEE_OTHER, Some("/login")));
+
+    // Username-first sign-in.
+    let r = t.sign_in("ada@example.org", PASSWORD).await;
+    assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some("/")));
+    let cookie = r.cookie("tessera_session").unwrap();
+    assert_ne!(cookie.len(), "tessera_session=".len());
+    assert!(r.set_cookies().iter().any(|c| c.starts_with("tessera_login=;")), "the remembered email is cleared");
+    assert_eq!(t.get("/", Some(&cookie)).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn unknown_accounts_and_wrong_passwords_get_the_same_answer() {
+    let t = app().await;
+    t.create_org().await;
+    let wrong = t.sign_in("ada@example.org", "not the password at all").await;
+    let unknown = t.sign_in("zed@example.org", "not the password at all").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.body.contains("Incorrect email or password."));
+    assert_eq!(
+        without_nonce(&wrong).replace("ada@example.org", "EMAIL"),
+        without_nonce(&unknown).replace("zed@example.org", "EMAIL"),
+        "the pages differ only by the email typed"
+    );
+    let mut wh: Vec<_> = wrong.headers.keys().map(|k| k.as_str().to_string()).collect();
+    let mut uh: Vec<_> = unknown.headers.keys().map(|k| k.as_str().to_string()).collect();
+    wh.sort();
+    uh.sort();
+    assert_eq!(wh, uh, "same headers");
+    assert!(wrong.set_cookies().is_empty() && unknown.set_cookies().is_empty());
+    // The first step never tells either.
+    let a = t.post("/login", &[("email", "ada@example.org")], None).await;
+    let b = t.post("/login", &[("email", "zed@example.org")], None).await;
+    assert_eq!((a.status, a.location()), (b.status, b.location()));
+}
+
+#[tokio::test]
+async fn cross_origin_posts_are_refused() {
+    let t = app().await;
+    t.create_org().await;
+    for (origin, fetch_site) in [
+        (Some("https://evil.example"), None),
+        (None, Some("cross-site")),
+        (None, Some("same-site")),
+        (Some(ORIGIN), Some("cross-site")),
+        (None, None),
+    ] {
+        let mut b = Request::post("/login").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(o) = origin {
+            b = b.header(header::ORIGIN, o);
+        }
+        if let Some(s) = fetch_site {
+            b = b.header("sec-fetch-site", s);
+        }
+        let r = t.send(b.body(Body::from("email=ada%40example.org")).unwrap()).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{origin:?} {fetch_site:?}");
+    }
+    // The same request from our own origin passes.
+    let ok = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ORIGIN, ORIGIN)
+        .body(Body::from("email=ada%40example.org"))
+        .unwrap();
+    assert_eq!(t.send(ok).await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn sessions_time_out_on_the_server_clock() {
+    let t = app().await;
+    t.create_org().await;
+    let cookie = t.session_cookie().await;
+    t.clock.advance(Duration::from_secs(59 * 60));
+    assert_eq!(t.get("/", Some(&cookie)).await.status, StatusCode::OK);
+    t.clock.advance(Duration::from_secs(60 * 60));
+    let r = t.get("/", Some(&cookie)).await;
+    assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some("/login")), "idle for an hour");
+
+    let cookie = t.session_cookie().await;
+    for _ in 0..23 {
+        t.clock.advance(Duration::from_secs(30 * 60));
+        assert_eq!(t.get("/", Some(&cookie)).await.status, StatusCode::OK);
+    }
+    t.clock.advance(Duration::from_secs(30 * 60));
+    assert_eq!(t.get("/", Some(&cookie)).await.status, StatusCode::SEE_OTHER, "12 hours after sign-in");
+}
+
+#[tokio::test]
+async fn https_deployments_use_host_prefixed_secure_cookies() {
+    let t = app_with(Options { base_url: "https://id.example.org", ..Options::default() }).await;
+    t.create_org().await;
+    let step1 = t
+        .send(
+            Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ORIGIN, "https://id.example.org")
+                .body(Body::from("email=ada%40example.org"))
+                .unwrap(),
+        )
+        .await;
+    let login = step1.cookie("__Host-tessera_login").expect("host-prefixed login cookie");
+    let r = t
+        .send(
+            Request::post("/login/password")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ORIGIN, "https://id.example.org")
+                .header(header::COOKIE, &login)
+                .body(Body::from(serde_urlencoded::to_string([("password", PASSWORD)]).unwrap()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let set = r.set_cookies().into_iter().find(|c| c.starts_with("__Host-tessera_session=")).unwrap();
+    for attr in ["Path=/", "HttpOnly", "SameSite=Lax", "Secure"] {
+        assert!(set.contains(attr), "{set} lacks {attr}");
+    }
+    assert!(!set.contains("Domain="), "__Host- cookies carry no Domain");
+    assert!(r.headers.contains_key(header::STRICT_TRANSPORT_SECURITY));
+    // And the token is long and random.
+    let token = set.split(';').next().unwrap().split('=').nth(1).unwrap();
+    assert!(token.len() >= 43);
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_a_matching_nonce() {
+    let t = app().await;
+    let r = t.get("/login", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let csp = r.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("'wasm-unsafe-eval'") && !csp.contains("unsafe-inline"));
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap();
+    assert!(r.body.contains(&format!("<script type=\"module\" nonce=\"{nonce}\">")));
+    assert_eq!(r.headers[header::X_FRAME_OPTIONS], "DENY");
+    assert_eq!(r.headers[header::REFERRER_POLICY], "no-referrer");
+    assert_eq!(r.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(r.headers[header::CACHE_CONTROL], "no-store");
+    assert!(r.body.contains("autocomplete=\"username\""));
+    let again = t.get("/login", None).await;
+    assert_ne!(again.headers[header::CONTENT_SECURITY_POLICY], r.headers[header::CONTENT_SECURITY_POLICY], "a fresh nonce per response");
+}
+
+#[tokio::test]
+async fn every_route_enforces_its_session_state() {
+    let t = app().await;
+    t.create_org().await;
+    let full = t.session_cookie().await;
+    for r in ROUTES {
+        let anonymous = if r.method == "GET" { t.get(r.path, None).await } else { t.post(r.path, &[], None).await };
+        let signed_in = if r.method == "GET" { t.get(r.path, Some(&full)).await } else { t.post(r.path, &[], Some(&full)).await };
+        match r.access {
+            Access::Public => {
+                assert_ne!(anonymous.status, StatusCode::UNAUTHORIZED, "{} {} is public", r.method, r.path);
+                assert!(anonymous.location() != Some("/login") || r.path.starts_with("/login") || r.path == "/logout");
+            }
+            Access::Full => {
+                let denied = anonymous.status == StatusCode::UNAUTHORIZED
+                    || (anonymous.status == StatusCode::SEE_OTHER && anonymous.location() == Some("/login"));
+                assert!(denied, "{} {} must refuse an anonymous request, got {}", r.method, r.path, anonymous.status);
+                assert!(signed_in.status.is_success(), "{} {} must serve a full session, got {}", r.method, r.path, signed_in.status);
+            }
+        }
+    }
+    // A forged or stale cookie is no session.
+    let r = t.get("/", Some("tessera_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn sign_in_endpoints_are_rate_limited_per_ip() {
+    let t = app_with(Options { rate: RateLimit { burst: 3, refill: Duration::from_secs(10) }, ..Options::default() }).await;
+    for _ in 0..3 {
+        assert_eq!(t.post("/login", &[("email", "ada@example.org")], None).await.status, StatusCode::SEE_OTHER);
+    }
+    let r = t.post("/login", &[("email", "ada@example.org")], None).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers[header::RETRY_AFTER], "10");
+    t.clock.advance(Duration::from_secs(10));
+    assert_eq!(t.post("/login", &[("email", "ada@example.org")], None).await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_flood_of_sign_ins_gets_503_with_retry_after_not_a_queue() {
+    let t = app_with(Options { hasher: (1, 0), ..Options::default() }).await;
+    t.create_org().await;
+    let login = t.post("/login", &[("email", "ada@example.org")], None).await.cookie("tessera_login").unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let router = t.router.clone();
+        let login = login.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut req = Request::post("/login/password")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ORIGIN, ORIGIN)
+                .header(header::COOKIE, login)
+                .body(Body::from("password=wrong+wrong+wrong"))
+                .unwrap();
+            req.extensions_mut().insert(ConnectInfo(SocketAddr::from(([192, 0, 2, 8], 1))));
+            into_reply(router.oneshot(req).await.unwrap()).await
+        }));
+    }
+    let mut busy = 0;
+    for task in tasks {
+        let r = task.await.unwrap();
+        match r.status {
+            StatusCode::SERVICE_UNAVAILABLE => {
+                busy += 1;
+                assert_eq!(r.headers[header::RETRY_AFTER], "1");
+            }
+            StatusCode::UNAUTHORIZED => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(busy > 0, "one hashing slot and no queue: parallel sign-ins must be turned away");
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_4xx() {
+    let t = app().await;
+    let r = t.post("/login", &[("email", "not-an-email")], None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Enter an email address like name@example.com.") && r.body.contains("value=\"not-an-email\""));
+    assert!(r.body.contains("aria-invalid=\"true\""));
+    let r = t.post("/login", &[], None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A body over the limit.
+    let big = "x".repeat(100 * 1024);
+    let r = t.post("/login", &[("email", big.as_str())], None).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // The password step without the first step goes back to it.
+    let r = t.post("/login/password", &[("password", "x")], None).await;
+    assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some("/login")));
+    // Junk and expired links explain themselves.
+    for uri in ["/setup", "/setup?token=junk", "/set-password?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"] {
+        let r = t.get(uri, None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(r.body.contains("Link no longer valid"));
+    }
+    // Overlong passwords are refused, not truncated, and not an error page.
+    let r = t.sign_in("ada@example.org", &"p".repeat(200)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = t.get("/no/such/page", None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let t = app().await;
+    let r = t.get("/healthz", None).await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "ok"));
+    let r = t.get("/readyz", None).await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "ready"));
+}
+
+#[tokio::test]
+async fn set_password_links_work_once() {
+    let t = app().await;
+    let created = t.tessera.create_organisation("Acme", OrgKind::Standard, "ada@example.org", None, None).await.unwrap();
+    let link = created.set_password_link.unwrap();
+    let path = link.trim_start_matches(ORIGIN);
+    let token = path.split("token=").nth(1).unwrap();
+    assert_eq!(t.get(path, None).await.status, StatusCode::OK);
+    let r = t.post("/set-password", &[("token", token), ("password", "short")], None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("at least 15"));
+    let r = t.post("/set-password", &[("token", token), ("password", PASSWORD)], None).await;
+    assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some("/login?password-set")));
+    assert_eq!(t.post("/set-password", &[("token", token), ("password", PASSWORD)], None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.sign_in("ada@example.org", PASSWORD).await.status, StatusCode::SEE_OTHER);
+}
