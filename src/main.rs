@@ -109,14 +109,13 @@ fn read_password_from_stdin() -> anyhow::Result<String> {
 }
 
 fn leptos_options() -> anyhow::Result<leptos::config::LeptosOptions> {
-    let mut options = leptos::config::get_configuration(None).context("reading the Leptos configuration")?.leptos_options;
+    let mut options =
+        leptos::config::get_configuration(None).context("reading the Leptos configuration")?.leptos_options;
     if options.output_name.is_empty() {
         options.output_name = "tessera".into();
     }
     // Release builds from cargo-leptos write the hashes of the asset names beside the binary.
-    let hash_file = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.parent().map(|d| d.join(options.hash_file.as_ref())));
+    let hash_file = std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.join(options.hash_file.as_ref())));
     options.hash_files = hash_file.is_some_and(|p| p.exists());
     Ok(options)
 }
@@ -138,9 +137,9 @@ async fn open(config: Config) -> anyhow::Result<Arc<Tessera>> {
         Ok(hex) if !hex.trim().is_empty() => SecretKey::from_hex(&hex)?,
         _ => SecretKey::load_or_create(&config.data_dir)?,
     };
-    let store = tessera_server::store::connect(&config.database_url)
-        .await
-        .with_context(|| format!("opening the database {}", tessera_server::config::redact_url(&config.database_url)))?;
+    let store = tessera_server::store::connect(&config.database_url).await.with_context(|| {
+        format!("opening the database {}", tessera_server::config::redact_url(&config.database_url))
+    })?;
     let hasher = tokio::task::spawn_blocking(PasswordHasher::for_this_machine).await?;
     Ok(Arc::new(Tessera::new(store, Arc::new(SystemClock), Arc::new(config), hasher, key)))
 }
@@ -170,9 +169,8 @@ async fn main() -> anyhow::Result<()> {
                 KindArg::Standard => OrgKind::Standard,
                 KindArg::Healthcare => OrgKind::Healthcare,
             };
-            let created = app
-                .create_organisation(&name, kind, &owner_email, owner_name.as_deref(), password.as_deref())
-                .await?;
+            let created =
+                app.create_organisation(&name, kind, &owner_email, owner_name.as_deref(), password.as_deref()).await?;
             say(&format!("Created organisation {name:?} with owner {owner_email}."));
             if let Some(link) = created.set_password_link {
                 say(&format!("Set-password link for the owner (valid 24 h, single use): {link}"));
@@ -207,7 +205,9 @@ async fn serve(options: leptos::config::LeptosOptions, config: Config) -> anyhow
     }
     let app = open(config).await?;
     if let Some(link) = app.setup_link_if_empty().await? {
-        say(&format!("No organisation yet. Open this one-time setup link (valid 24 h) to create the first one:\n  {link}"));
+        say(&format!(
+            "No organisation yet. Open this one-time setup link (valid 24 h) to create the first one:\n  {link}"
+        ));
     }
     let purger = app.clone();
     tokio::spawn(async move {

@@ -174,7 +174,13 @@ async fn first_run_setup_then_sign_out_and_in_username_first() {
 
     // A weak password: 422, the reason, the other fields kept, the password never echoed.
     let weak = "password password";
-    let form = [("token", token), ("org_name", "Acme Health"), ("org_kind", "healthcare"), ("display_name", "Ada"), ("email", "ada@example.org")];
+    let form = [
+        ("token", token),
+        ("org_name", "Acme Health"),
+        ("org_kind", "healthcare"),
+        ("display_name", "Ada"),
+        ("email", "ada@example.org"),
+    ];
     let mut bad = form.to_vec();
     bad.push(("password", weak));
     let r = t.post("/setup", &bad, None).await;
@@ -335,7 +341,9 @@ async fn pages_carry_security_headers_and_a_matching_nonce() {
     let r = t.get("/login", None).await;
     assert_eq!(r.status, StatusCode::OK);
     let csp = r.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
-    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("'wasm-unsafe-eval'") && !csp.contains("unsafe-inline"));
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("'wasm-unsafe-eval'") && !csp.contains("unsafe-inline")
+    );
     let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap();
     assert!(r.body.contains(&format!("<script type=\"module\" nonce=\"{nonce}\">")));
     assert_eq!(r.headers[header::X_FRAME_OPTIONS], "DENY");
@@ -344,7 +352,11 @@ async fn pages_carry_security_headers_and_a_matching_nonce() {
     assert_eq!(r.headers[header::CACHE_CONTROL], "no-store");
     assert!(r.body.contains("autocomplete=\"username\""));
     let again = t.get("/login", None).await;
-    assert_ne!(again.headers[header::CONTENT_SECURITY_POLICY], r.headers[header::CONTENT_SECURITY_POLICY], "a fresh nonce per response");
+    assert_ne!(
+        again.headers[header::CONTENT_SECURITY_POLICY],
+        r.headers[header::CONTENT_SECURITY_POLICY],
+        "a fresh nonce per response"
+    );
 }
 
 #[tokio::test]
@@ -354,7 +366,8 @@ async fn every_route_enforces_its_session_state() {
     let full = t.session_cookie().await;
     for r in ROUTES {
         let anonymous = if r.method == "GET" { t.get(r.path, None).await } else { t.post(r.path, &[], None).await };
-        let signed_in = if r.method == "GET" { t.get(r.path, Some(&full)).await } else { t.post(r.path, &[], Some(&full)).await };
+        let signed_in =
+            if r.method == "GET" { t.get(r.path, Some(&full)).await } else { t.post(r.path, &[], Some(&full)).await };
         match r.access {
             Access::Public => {
                 assert_ne!(anonymous.status, StatusCode::UNAUTHORIZED, "{} {} is public", r.method, r.path);
@@ -364,7 +377,13 @@ async fn every_route_enforces_its_session_state() {
                 let denied = anonymous.status == StatusCode::UNAUTHORIZED
                     || (anonymous.status == StatusCode::SEE_OTHER && anonymous.location() == Some("/login"));
                 assert!(denied, "{} {} must refuse an anonymous request, got {}", r.method, r.path, anonymous.status);
-                assert!(signed_in.status.is_success(), "{} {} must serve a full session, got {}", r.method, r.path, signed_in.status);
+                assert!(
+                    signed_in.status.is_success(),
+                    "{} {} must serve a full session, got {}",
+                    r.method,
+                    r.path,
+                    signed_in.status
+                );
             }
         }
     }
@@ -375,7 +394,8 @@ async fn every_route_enforces_its_session_state() {
 
 #[tokio::test]
 async fn sign_in_endpoints_are_rate_limited_per_ip() {
-    let t = app_with(Options { rate: RateLimit { burst: 3, refill: Duration::from_secs(10) }, ..Options::default() }).await;
+    let t =
+        app_with(Options { rate: RateLimit { burst: 3, refill: Duration::from_secs(10) }, ..Options::default() }).await;
     for _ in 0..3 {
         assert_eq!(t.post("/login", &[("email", "ada@example.org")], None).await.status, StatusCode::SEE_OTHER);
     }
@@ -426,7 +446,9 @@ async fn bad_input_gets_a_clear_4xx() {
     let t = app().await;
     let r = t.post("/login", &[("email", "not-an-email")], None).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("Enter an email address like name@example.com.") && r.body.contains("value=\"not-an-email\""));
+    assert!(
+        r.body.contains("Enter an email address like name@example.com.") && r.body.contains("value=\"not-an-email\"")
+    );
     assert!(r.body.contains("aria-invalid=\"true\""));
     let r = t.post("/login", &[], None).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -462,7 +484,8 @@ async fn health_and_readiness() {
 #[tokio::test]
 async fn set_password_links_work_once() {
     let t = app().await;
-    let created = t.tessera.create_organisation("Acme", OrgKind::Standard, "ada@example.org", None, None).await.unwrap();
+    let created =
+        t.tessera.create_organisation("Acme", OrgKind::Standard, "ada@example.org", None, None).await.unwrap();
     let link = created.set_password_link.unwrap();
     let path = link.trim_start_matches(ORIGIN);
     let token = path.split("token=").nth(1).unwrap();
@@ -472,6 +495,9 @@ async fn set_password_links_work_once() {
     assert!(r.body.contains("at least 15"));
     let r = t.post("/set-password", &[("token", token), ("password", PASSWORD)], None).await;
     assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some("/login?password-set")));
-    assert_eq!(t.post("/set-password", &[("token", token), ("password", PASSWORD)], None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        t.post("/set-password", &[("token", token), ("password", PASSWORD)], None).await.status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(t.sign_in("ada@example.org", PASSWORD).await.status, StatusCode::SEE_OTHER);
 }

@@ -73,7 +73,7 @@ pub fn FieldError(id: String, error: Option<String>) -> impl IntoView {
 }
 
 /// A labelled text input with its error. `value` is shown back after a failed submit so nothing
-/// typed is lost (passwords never are: they use [`PasswordInput`]).
+/// typed is lost (passwords never are: see [`PasswordField`]).
 #[component]
 pub fn TextField(
     name: &'static str,
@@ -109,51 +109,39 @@ pub fn TextField(
     }
 }
 
-/// A password input with a show/hide toggle. The input is server-rendered and works without
-/// JavaScript; the toggle appears once the island hydrates, in space reserved for it so nothing
-/// moves. No `maxlength`: a pasted long password must be refused, never silently cut.
+/// The show/hide switch of a password input: the only island. The input itself is plain
+/// server-rendered HTML (it works without JavaScript); this button appears once the WASM has
+/// hydrated it, in space reserved for it so nothing moves. It has no props, so nothing at all is
+/// serialised into the page for it.
 #[island]
-pub fn PasswordInput(
-    name: String,
-    autocomplete: String,
-    described_by: Option<String>,
-    invalid: bool,
-    autofocus: bool,
-) -> impl IntoView {
+pub fn PasswordToggle() -> impl IntoView {
     let shown = RwSignal::new(false);
     let ready = RwSignal::new(false);
     // Effects run only in the browser, after hydration: until then the button stays hidden.
     Effect::new(move |_| ready.set(true));
+    let toggle = move |ev: leptos::ev::MouseEvent| {
+        let show = !shown.get_untracked();
+        shown.set(show);
+        // The input is the island's previous sibling (see `PasswordField`).
+        let button: leptos::web_sys::Element = event_target(&ev);
+        if let Some(input) = button.parent_element().and_then(|island| island.previous_element_sibling()) {
+            let _ = input.set_attribute("type", if show { "text" } else { "password" });
+        }
+    };
     view! {
-        <div class="relative">
-            <input
-                id=name.clone()
-                name=name.clone()
-                type=move || if shown.get() { "text" } else { "password" }
-                autocomplete=autocomplete
-                required
-                autofocus=autofocus
-                spellcheck="false"
-                autocapitalize="none"
-                aria-invalid=invalid.then_some("true")
-                aria-describedby=described_by
-                class=format!("{INPUT_CLASS} pr-36")
-            />
-            <button
-                type="button"
-                hidden=move || !ready.get()
-                aria-controls=name
-                aria-pressed=move || if shown.get() { "true" } else { "false" }
-                on:click=move |_| shown.update(|s| *s = !*s)
-                class="absolute inset-y-1 right-1 rounded-md px-3 text-sm font-medium text-indigo-700 hover:bg-indigo-50 focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600 aria-pressed:bg-indigo-100 dark:text-indigo-300 dark:hover:bg-slate-700 dark:aria-pressed:bg-slate-700"
-            >
-                "Show password"
-            </button>
-        </div>
+        <button
+            type="button"
+            hidden=move || !ready.get()
+            aria-pressed=move || if shown.get() { "true" } else { "false" }
+            on:click=toggle
+            class="absolute inset-y-1 right-1 rounded-md px-3 text-sm font-medium text-indigo-700 hover:bg-indigo-50 focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600 aria-pressed:bg-indigo-100 dark:text-indigo-300 dark:hover:bg-slate-700 dark:aria-pressed:bg-slate-700"
+        >
+            "Show password"
+        </button>
     }
 }
 
-/// A labelled [`PasswordInput`] with its error and an optional hint.
+/// A labelled password input with its show/hide toggle, error and an optional hint.
 #[component]
 pub fn PasswordField(
     name: &'static str,
@@ -178,13 +166,23 @@ pub fn PasswordField(
             <label for=name class="mb-1.5 block text-sm font-medium text-slate-700 dark:text-slate-200">
                 {label}
             </label>
-            <PasswordInput
-                name=name.to_string()
-                autocomplete=autocomplete.to_string()
-                described_by=described
-                invalid=error.is_some()
-                autofocus=autofocus
-            />
+            <div class="relative">
+                // No `maxlength`: a long pasted password must be refused, never silently cut.
+                <input
+                    id=name
+                    name=name
+                    type="password"
+                    autocomplete=autocomplete
+                    required
+                    autofocus=autofocus
+                    spellcheck="false"
+                    autocapitalize="none"
+                    aria-invalid=error.as_ref().map(|_| "true")
+                    aria-describedby=described
+                    class=format!("{INPUT_CLASS} pr-36")
+                />
+                <PasswordToggle />
+            </div>
             {hint.map(|h| view! { <p id=hint_id class="mt-1.5 text-sm text-slate-500 dark:text-slate-400">{h}</p> })}
             <FieldError id=error_id error=error />
         </div>

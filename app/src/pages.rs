@@ -34,15 +34,35 @@ impl Errors {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Page {
-    Login { email: String, error: Option<String>, notice: Option<String> },
-    LoginPassword { email: String, error: Option<String> },
-    Home { viewer: Viewer },
-    Setup { token: String, values: SetupValues, errors: Errors, alert: Option<String> },
-    SetPassword { token: String, error: Option<String> },
+    Login {
+        email: String,
+        error: Option<String>,
+        notice: Option<String>,
+    },
+    LoginPassword {
+        email: String,
+        error: Option<String>,
+    },
+    Home {
+        viewer: Viewer,
+    },
+    Setup {
+        token: String,
+        values: SetupValues,
+        errors: Errors,
+        alert: Option<String>,
+    },
+    SetPassword {
+        token: String,
+        error: Option<String>,
+    },
     /// A setup or set-password link that is unknown, used or expired.
     LinkInvalid,
     /// Anything that is not a page, or a request Tessera cannot serve right now.
-    Message { title: &'static str, message: String },
+    Message {
+        title: &'static str,
+        message: String,
+    },
 }
 
 impl Page {

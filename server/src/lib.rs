@@ -6,7 +6,6 @@ pub mod audit;
 pub mod clock;
 pub mod config;
 pub mod error;
-pub mod web;
 pub mod model;
 pub mod password;
 pub mod rate_limit;
@@ -15,6 +14,7 @@ pub mod services;
 pub mod session;
 pub mod store;
 pub mod throttle;
+pub mod web;
 
 pub use error::{Error, Result};
 pub use services::Tessera;

@@ -185,14 +185,8 @@ mod tests {
     #[test]
     fn names_are_trimmed_and_bounded() {
         assert_eq!(parse_name("  Acme  ", "the organisation name").unwrap(), "Acme");
-        assert_eq!(
-            parse_name(" ", "the organisation name").unwrap_err(),
-            "Enter the organisation name."
-        );
-        assert_eq!(
-            parse_name(&"x".repeat(101), "your name").unwrap_err(),
-            "Name must be at most 100 characters."
-        );
+        assert_eq!(parse_name(" ", "the organisation name").unwrap_err(), "Enter the organisation name.");
+        assert_eq!(parse_name(&"x".repeat(101), "your name").unwrap_err(), "Name must be at most 100 characters.");
         assert!(parse_name("a\u{0}b", "your name").is_err());
     }
 

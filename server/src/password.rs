@@ -144,9 +144,7 @@ impl PasswordHasher {
             return Err(Error::Busy);
         }
         let _permit = self.inner.running.acquire().await.map_err(|_| Error::Busy)?;
-        tokio::task::spawn_blocking(f)
-            .await
-            .map_err(|e| Error::Hashing(format!("hashing task failed: {e}")))
+        tokio::task::spawn_blocking(f).await.map_err(|e| Error::Hashing(format!("hashing task failed: {e}")))
     }
 
     /// Hashes an already checked and normalised password.
@@ -294,10 +292,7 @@ mod tests {
         // A passphrase passes, with no composition rules.
         assert!(check_new_password("plum tractor sings quietly tonight", 15, &ctx).is_ok());
         // Length counts characters after normalisation, not bytes.
-        assert_eq!(
-            check_new_password("ünïcödé ẃörds àré fïné tóò", 15, &ctx).map(|s| s.chars().count()),
-            Ok(26)
-        );
+        assert_eq!(check_new_password("ünïcödé ẃörds àré fïné tóò", 15, &ctx).map(|s| s.chars().count()), Ok(26));
         // 128 accepted, 129 refused.
         let max = "plum tractor sings quietly ".repeat(5);
         let max: String = max.chars().take(128).collect();

@@ -37,11 +37,10 @@ impl SecretKey {
 
     /// Accepts 64 hex characters.
     pub fn from_hex(s: &str) -> Result<Self> {
-        let bytes = hex::decode(s.trim())
-            .map_err(|_| Error::Config("TESSERA_SECRET_KEY must be 64 hex characters".into()))?;
-        let arr: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| Error::Config("TESSERA_SECRET_KEY must be 64 hex characters".into()))?;
+        let bytes =
+            hex::decode(s.trim()).map_err(|_| Error::Config("TESSERA_SECRET_KEY must be 64 hex characters".into()))?;
+        let arr: [u8; 32] =
+            bytes.try_into().map_err(|_| Error::Config("TESSERA_SECRET_KEY must be 64 hex characters".into()))?;
         Ok(SecretKey(arr))
     }
 

@@ -114,7 +114,13 @@ pub struct CreatedAccount {
 }
 
 impl Tessera {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: Arc<Config>, hasher: PasswordHasher, key: SecretKey) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        config: Arc<Config>,
+        hasher: PasswordHasher,
+        key: SecretKey,
+    ) -> Self {
         let signin_limiter = RateLimiter::new(config.signin_rate);
         Tessera { store, clock, config, hasher, key, signin_limiter }
     }
@@ -152,7 +158,11 @@ impl Tessera {
         let token = Token::parse(token).ok_or(FormError::LinkInvalid)?;
         let mut errors = FieldErrors::default();
         let org_name = parse_name(&form.org_name, "the organisation name").map_err(|e| errors.push("org_name", e)).ok();
-        let kind = form.org_kind.parse::<OrgKind>().map_err(|_| errors.push("org_kind", "Choose the type of organisation.")).ok();
+        let kind = form
+            .org_kind
+            .parse::<OrgKind>()
+            .map_err(|_| errors.push("org_kind", "Choose the type of organisation."))
+            .ok();
         let display_name = parse_name(&form.display_name, "your name").map_err(|e| errors.push("display_name", e)).ok();
         let email = Email::parse(&form.email).map_err(|e| errors.push("email", e)).ok();
         let context: Vec<&str> = [form.email.as_str(), form.org_name.as_str(), form.display_name.as_str()].into();
@@ -180,8 +190,17 @@ impl Tessera {
             }
             Err(e) => return Err(e.into()),
         };
-        self.audit(audit::event(now, Action::SetupCompleted, Outcome::Success, Some(org_id), Some(user_id), Some(user_id), meta, None))
-            .await?;
+        self.audit(audit::event(
+            now,
+            Action::SetupCompleted,
+            Outcome::Success,
+            Some(org_id),
+            Some(user_id),
+            Some(user_id),
+            meta,
+            None,
+        ))
+        .await?;
         Ok(self.open_session(user_id, org_id, SessionState::Full, meta).await?)
     }
 
@@ -208,8 +227,17 @@ impl Tessera {
         let (org_id, user_id) =
             self.store.create_organisation(&org, &NewUser { email, display_name, password_hash }, now).await?;
         let meta = RequestMeta::default();
-        self.audit(audit::event(now, Action::OrganisationCreated, Outcome::Success, Some(org_id), None, Some(user_id), &meta, Some("by an operator")))
-            .await?;
+        self.audit(audit::event(
+            now,
+            Action::OrganisationCreated,
+            Outcome::Success,
+            Some(org_id),
+            None,
+            Some(user_id),
+            &meta,
+            Some("by an operator"),
+        ))
+        .await?;
         let set_password_link = if has_password { None } else { Some(self.set_password_link(user_id).await?) };
         Ok(CreatedAccount { org_id, user_id, set_password_link })
     }
@@ -234,8 +262,17 @@ impl Tessera {
         let now = self.clock.now();
         let user_id = self.store.add_member(org.id, &NewUser { email, display_name, password_hash }, role, now).await?;
         let meta = RequestMeta::default();
-        self.audit(audit::event(now, Action::MemberAdded, Outcome::Success, Some(org.id), None, Some(user_id), &meta, Some("by an operator")))
-            .await?;
+        self.audit(audit::event(
+            now,
+            Action::MemberAdded,
+            Outcome::Success,
+            Some(org.id),
+            None,
+            Some(user_id),
+            &meta,
+            Some("by an operator"),
+        ))
+        .await?;
         let set_password_link = if has_password { None } else { Some(self.set_password_link(user_id).await?) };
         Ok(CreatedAccount { org_id: org.id, user_id, set_password_link })
     }
@@ -261,7 +298,12 @@ impl Tessera {
     }
 
     /// Sets a password through a one-time link; every older session of the account ends.
-    pub async fn complete_set_password(&self, token: &str, password: &str, meta: &RequestMeta) -> Result<(), FormError> {
+    pub async fn complete_set_password(
+        &self,
+        token: &str,
+        password: &str,
+        meta: &RequestMeta,
+    ) -> Result<(), FormError> {
         let token = Token::parse(token).ok_or(FormError::LinkInvalid)?;
         let now = self.clock.now();
         let valid = self.store.peek_token(&token.hash(), TokenPurpose::SetPassword, now).await?;
@@ -273,8 +315,17 @@ impl Tessera {
         let now = self.clock.now();
         match self.store.complete_set_password(&token.hash(), &hash, now).await? {
             Some(user_id) => {
-                self.audit(audit::event(now, Action::PasswordSet, Outcome::Success, Some(org.id), Some(user_id), Some(user_id), meta, Some("through a one-time link")))
-                    .await?;
+                self.audit(audit::event(
+                    now,
+                    Action::PasswordSet,
+                    Outcome::Success,
+                    Some(org.id),
+                    Some(user_id),
+                    Some(user_id),
+                    meta,
+                    Some("through a one-time link"),
+                ))
+                .await?;
                 Ok(())
             }
             None => Err(FormError::LinkInvalid),
@@ -293,7 +344,13 @@ impl Tessera {
 
     /// Checks email and password. Whatever is wrong (no such account, wrong password, disabled,
     /// waiting out the failure budget) the answer and the work done are the same.
-    pub async fn sign_in(&self, email: &str, password: &str, previous: Option<&str>, meta: &RequestMeta) -> Result<SignInStep, SignInError> {
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        previous: Option<&str>,
+        meta: &RequestMeta,
+    ) -> Result<SignInStep, SignInError> {
         let now = self.clock.now();
         let canonical = Email::parse(email).map(|e| e.canonical).unwrap_or_else(|_| email.trim().to_lowercase());
         let account_key = self.key.mac("signin-throttle", canonical.as_bytes());
@@ -312,7 +369,8 @@ impl Tessera {
                 None => "account is waiting out its failure budget",
                 Some(_) => "wrong email or password",
             };
-            self.audit(audit::event(now, Action::SignIn, Outcome::Failure, None, None, None, meta, Some(detail))).await?;
+            self.audit(audit::event(now, Action::SignIn, Outcome::Failure, None, None, None, meta, Some(detail)))
+                .await?;
             return Err(SignInError::InvalidCredentials);
         };
         self.store.throttle_clear(&account_key, now).await?;
@@ -323,8 +381,17 @@ impl Tessera {
         if let Some(old) = previous.and_then(Token::parse) {
             self.store.delete_session(&old.hash()).await?;
         }
-        self.audit(audit::event(now, Action::SignIn, Outcome::Success, Some(org.id), Some(user.user_id), Some(user.user_id), meta, None))
-            .await?;
+        self.audit(audit::event(
+            now,
+            Action::SignIn,
+            Outcome::Success,
+            Some(org.id),
+            Some(user.user_id),
+            Some(user.user_id),
+            meta,
+            None,
+        ))
+        .await?;
         let token = self.open_session(user.user_id, org.id, SessionState::Full, meta).await?;
         Ok(SignInStep::Done(token))
     }
@@ -366,8 +433,17 @@ impl Tessera {
         let session = self.store.find_session(&hash).await?;
         if self.store.delete_session(&hash).await? {
             if let Some(s) = session {
-                self.audit(audit::event(self.clock.now(), Action::SignOut, Outcome::Success, Some(s.org_id), Some(s.user_id), Some(s.user_id), meta, None))
-                    .await?;
+                self.audit(audit::event(
+                    self.clock.now(),
+                    Action::SignOut,
+                    Outcome::Success,
+                    Some(s.org_id),
+                    Some(s.user_id),
+                    Some(s.user_id),
+                    meta,
+                    None,
+                ))
+                .await?;
             }
         }
         Ok(())

@@ -54,7 +54,11 @@ pub async fn security_headers(State(hsts): State<bool>, req: Request, next: Next
             h.insert(name, HeaderValue::from_static(value));
         }
     };
-    set(h, header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    set(
+        h,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    );
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(h, header::X_FRAME_OPTIONS, "DENY");
     set(h, header::REFERRER_POLICY, "no-referrer");
@@ -124,7 +128,8 @@ impl Cookies {
     /// A session cookie without Max-Age: the browser drops it when it closes; the server enforces
     /// the real limits.
     pub fn set_session(&self, token: &str) -> HeaderValue {
-        HeaderValue::from_str(&format!("{}={token}{}", self.session_name(), self.attrs())).expect("token is cookie-safe")
+        HeaderValue::from_str(&format!("{}={token}{}", self.session_name(), self.attrs()))
+            .expect("token is cookie-safe")
     }
 
     pub fn clear(&self, name: &str) -> HeaderValue {
@@ -133,7 +138,8 @@ impl Cookies {
 
     pub fn set_login_email(&self, email: &str) -> HeaderValue {
         let v = percent_encoding::utf8_percent_encode(email, percent_encoding::NON_ALPHANUMERIC);
-        HeaderValue::from_str(&format!("{}={v}{}; Max-Age=900", self.login_email_name(), self.attrs())).expect("encoded")
+        HeaderValue::from_str(&format!("{}={v}{}; Max-Age=900", self.login_email_name(), self.attrs()))
+            .expect("encoded")
     }
 
     pub fn login_email(&self, headers: &HeaderMap) -> Option<String> {

@@ -67,7 +67,10 @@ async fn first_run_setup_link_creates_the_organisation_once() {
         assert_eq!(s.role, Role::Owner);
 
         // Used once, never again; and no new link once an organisation exists.
-        assert!(matches!(env.app.complete_setup(&token, &setup_form(PASSWORD), &meta()).await, Err(FormError::LinkInvalid)));
+        assert!(matches!(
+            env.app.complete_setup(&token, &setup_form(PASSWORD), &meta()).await,
+            Err(FormError::LinkInvalid)
+        ));
         assert!(!env.app.link_is_valid(&token, TokenPurpose::Setup).await.unwrap());
         assert_eq!(env.app.setup_link_if_empty().await.unwrap(), None);
         assert_eq!(env.store.count_organisations().await.unwrap(), 1);
@@ -81,7 +84,10 @@ async fn setup_links_expire_after_a_day() {
         let token = token_of(&env.app.setup_link_if_empty().await.unwrap().unwrap());
         env.clock.advance(Duration::from_secs(24 * 3600));
         assert!(!env.app.link_is_valid(&token, TokenPurpose::Setup).await.unwrap());
-        assert!(matches!(env.app.complete_setup(&token, &setup_form(PASSWORD), &meta()).await, Err(FormError::LinkInvalid)));
+        assert!(matches!(
+            env.app.complete_setup(&token, &setup_form(PASSWORD), &meta()).await,
+            Err(FormError::LinkInvalid)
+        ));
         assert_eq!(env.store.count_organisations().await.unwrap(), 0);
     })
     .await;
@@ -91,7 +97,10 @@ async fn setup_links_expire_after_a_day() {
 async fn sign_in_answers_alike_for_unknown_accounts_and_wrong_passwords() {
     on_both(|env| async move {
         env.app.create_organisation("Acme", OrgKind::Standard, "ada@example.org", None, Some(PASSWORD)).await.unwrap();
-        assert!(matches!(signed_in(&env, "ada@example.org", "wrong password here!").await, Err(SignInError::InvalidCredentials)));
+        assert!(matches!(
+            signed_in(&env, "ada@example.org", "wrong password here!").await,
+            Err(SignInError::InvalidCredentials)
+        ));
         assert!(matches!(signed_in(&env, "nobody@example.org", PASSWORD).await, Err(SignInError::InvalidCredentials)));
         assert!(matches!(signed_in(&env, "not an email", PASSWORD).await, Err(SignInError::InvalidCredentials)));
         // Case and surrounding spaces of the email do not matter.
@@ -103,7 +112,8 @@ async fn sign_in_answers_alike_for_unknown_accounts_and_wrong_passwords() {
         assert_eq!(
             actions[..4],
             [("signin", "success"), ("signin", "failure"), ("signin", "failure"), ("signin", "failure")],
-            "{}", env.backend
+            "{}",
+            env.backend
         );
         assert_eq!(events[0].ip.as_deref(), Some("192.0.2.10"));
         for e in &events {
@@ -187,7 +197,8 @@ async fn sessions_end_when_idle_at_the_absolute_limit_and_on_sign_out() {
 
         // Signing in again rotates: the previous token dies.
         let first = signed_in(&env, "ada@example.org", PASSWORD).await.unwrap();
-        let SignInStep::Done(second) = env.app.sign_in("ada@example.org", PASSWORD, Some(&first), &meta()).await.unwrap();
+        let SignInStep::Done(second) =
+            env.app.sign_in("ada@example.org", PASSWORD, Some(&first), &meta()).await.unwrap();
         assert_ne!(first, second.expose());
         assert!(env.app.session(&first).await.unwrap().is_none());
         assert!(env.app.session(second.expose()).await.unwrap().is_some());
@@ -200,22 +211,24 @@ async fn sessions_end_when_idle_at_the_absolute_limit_and_on_sign_out() {
 #[tokio::test]
 async fn operators_add_accounts_that_choose_their_password_by_link() {
     on_both(|env| async move {
-        let created = env.app.create_organisation("Acme", OrgKind::Standard, "ada@example.org", Some("Ada"), None).await.unwrap();
+        let created =
+            env.app.create_organisation("Acme", OrgKind::Standard, "ada@example.org", Some("Ada"), None).await.unwrap();
         let link = created.set_password_link.expect("no password: a link");
         assert!(link.starts_with("http://127.0.0.1:3000/set-password?token="));
         // Without a password nobody signs in.
         assert!(signed_in(&env, "ada@example.org", PASSWORD).await.is_err());
         let token = token_of(&link);
-        assert!(matches!(
-            env.app.complete_set_password(&token, "short", &meta()).await,
-            Err(FormError::Invalid(_))
-        ));
+        assert!(matches!(env.app.complete_set_password(&token, "short", &meta()).await, Err(FormError::Invalid(_))));
         env.app.complete_set_password(&token, PASSWORD, &meta()).await.unwrap();
         assert!(matches!(env.app.complete_set_password(&token, PASSWORD, &meta()).await, Err(FormError::LinkInvalid)));
         assert!(signed_in(&env, "ada@example.org", PASSWORD).await.is_ok());
 
         // Members; emails are unique whatever their case.
-        let m = env.app.add_user("acme", "bob@example.org", None, Role::Member, Some("quiet amber lamps over rivers")).await.unwrap();
+        let m = env
+            .app
+            .add_user("acme", "bob@example.org", None, Role::Member, Some("quiet amber lamps over rivers"))
+            .await
+            .unwrap();
         assert!(m.set_password_link.is_none());
         let token = signed_in(&env, "bob@example.org", "quiet amber lamps over rivers").await.unwrap();
         let s = env.app.session(&token).await.unwrap().unwrap();
@@ -224,7 +237,10 @@ async fn operators_add_accounts_that_choose_their_password_by_link() {
             env.app.add_user("Acme", "BOB@example.org", None, Role::Admin, None).await,
             Err(Error::Conflict(_))
         ));
-        assert!(matches!(env.app.add_user("Nope", "carol@example.org", None, Role::Admin, None).await, Err(Error::NotFound(_))));
+        assert!(matches!(
+            env.app.add_user("Nope", "carol@example.org", None, Role::Admin, None).await,
+            Err(Error::NotFound(_))
+        ));
         assert!(matches!(
             env.app.create_organisation("ACME", OrgKind::Standard, "carol@example.org", None, None).await,
             Err(Error::Conflict(_))
@@ -241,11 +257,19 @@ async fn operators_add_accounts_that_choose_their_password_by_link() {
 async fn weaker_hashes_are_upgraded_at_sign_in() {
     use argon2::password_hash::{PasswordHasher as _, SaltString};
     on_both(|env| async move {
-        let created = env.app.create_organisation("Acme", OrgKind::Standard, "ada@example.org", None, Some(PASSWORD)).await.unwrap();
-        let weak = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, argon2::Params::new(4096, 2, 1, None).unwrap())
-            .hash_password(PASSWORD.as_bytes(), &SaltString::generate(&mut rand::rngs::OsRng))
-            .unwrap()
-            .to_string();
+        let created = env
+            .app
+            .create_organisation("Acme", OrgKind::Standard, "ada@example.org", None, Some(PASSWORD))
+            .await
+            .unwrap();
+        let weak = argon2::Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            argon2::Params::new(4096, 2, 1, None).unwrap(),
+        )
+        .hash_password(PASSWORD.as_bytes(), &SaltString::generate(&mut rand::rngs::OsRng))
+        .unwrap()
+        .to_string();
         env.store.set_password_hash(created.user_id, &weak, env.clock.now()).await.unwrap();
         signed_in(&env, "ada@example.org", PASSWORD).await.unwrap();
         let stored = env.store.credentials_by_email("ada@example.org").await.unwrap().unwrap().password_hash.unwrap();

@@ -14,9 +14,7 @@ use crate::shell::AssetNames;
 pub fn resolve_asset_names(options: &LeptosOptions) -> AssetNames {
     let mut css = options.output_name.to_string();
     if options.hash_files {
-        let path = std::env::current_exe()
-            .ok()
-            .and_then(|p| p.parent().map(|d| d.join(options.hash_file.as_ref())));
+        let path = std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.join(options.hash_file.as_ref())));
         match path.and_then(|p| std::fs::read_to_string(p).ok()) {
             Some(hashes) => {
                 if let Some(hash) = hashes.lines().filter_map(|l| l.trim().split_once(':')).find(|(k, _)| *k == "css") {
@@ -46,7 +44,10 @@ pub fn routes(options: &LeptosOptions) -> Router<AppState> {
         .route_service(
             "/favicon.svg",
             tower::ServiceBuilder::new()
-                .layer(SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")))
+                .layer(SetResponseHeaderLayer::overriding(
+                    CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=86400"),
+                ))
                 .service(favicon),
         )
 }

@@ -93,7 +93,8 @@ pub async fn login_submit(State(state): State<AppState>, req: Request) -> Respon
     match Email::parse(&form.email) {
         Ok(email) => see_other("/login/password", &[state.cookies.set_login_email(&email.display)]),
         Err(message) => {
-            let page = Page::Login { email: form.email.chars().take(254).collect(), error: Some(message), notice: None };
+            let page =
+                Page::Login { email: form.email.chars().take(254).collect(), error: Some(message), notice: None };
             render::page(&state, page, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
@@ -207,10 +208,20 @@ pub async fn setup_submit(State(state): State<AppState>, req: Request) -> Respon
     match state.tessera.complete_setup(&f.token, &form, &meta).await {
         Ok(token) => see_other("/", &[state.cookies.set_session(token.expose())]),
         Err(FormError::Invalid(errors)) => {
-            let values = SetupValues { org_name: f.org_name, org_kind: f.org_kind, display_name: f.display_name, email: f.email };
+            let values = SetupValues {
+                org_name: f.org_name,
+                org_kind: f.org_kind,
+                display_name: f.display_name,
+                email: f.email,
+            };
             let errors = Errors(errors.0.into_iter().map(|(k, v)| (k.to_string(), v)).collect());
             let alert = Some("Please correct the fields marked below.".to_string());
-            render::page(&state, Page::Setup { token: f.token, values, errors, alert }, StatusCode::UNPROCESSABLE_ENTITY).await
+            render::page(
+                &state,
+                Page::Setup { token: f.token, values, errors, alert },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(FormError::LinkInvalid) => render::page(&state, Page::LinkInvalid, StatusCode::NOT_FOUND).await,
         Err(FormError::Busy) => render::busy(&state, 1).await,

@@ -96,7 +96,8 @@ pub fn router(state: AppState) -> Router {
     for r in ROUTES {
         let method: Method = r.method.parse().expect("valid method");
         debug_assert!(method == Method::GET || method == Method::POST);
-        let layered = handler_for(r).layer(axum::middleware::from_fn_with_state((state.clone(), r.access), access::enforce));
+        let layered =
+            handler_for(r).layer(axum::middleware::from_fn_with_state((state.clone(), r.access), access::enforce));
         app = app.route(r.path, layered);
     }
     let app = app
@@ -105,11 +106,14 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(CompressionLayer::new())
-        .layer(axum::middleware::from_fn_with_state(OriginGuard { origin: config.origin() }, guard::require_same_origin))
+        .layer(axum::middleware::from_fn_with_state(
+            OriginGuard { origin: config.origin() },
+            guard::require_same_origin,
+        ))
         .layer(axum::middleware::from_fn_with_state(config.secure_cookies(), guard::security_headers))
         // Paths only: query strings carry one-time tokens and must never reach the logs.
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &http::Request<_>| {
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
-        }));
+        .layer(TraceLayer::new_for_http().make_span_with(
+            |req: &http::Request<_>| tracing::info_span!("request", method = %req.method(), path = %req.uri().path()),
+        ));
     app
 }

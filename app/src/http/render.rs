@@ -34,7 +34,10 @@ pub async fn page(state: &AppState, page: Page, status: StatusCode) -> Response 
 pub async fn internal_error(state: &AppState) -> Response {
     page(
         state,
-        Page::Message { title: "Something went wrong", message: "Tessera could not complete this request. Please try again in a moment.".into() },
+        Page::Message {
+            title: "Something went wrong",
+            message: "Tessera could not complete this request. Please try again in a moment.".into(),
+        },
         StatusCode::INTERNAL_SERVER_ERROR,
     )
     .await
@@ -43,7 +46,10 @@ pub async fn internal_error(state: &AppState) -> Response {
 pub async fn busy(state: &AppState, retry_after_secs: u64) -> Response {
     let mut res = page(
         state,
-        Page::Message { title: "Busy", message: "Tessera is busy right now. Please try again in a few seconds.".into() },
+        Page::Message {
+            title: "Busy",
+            message: "Tessera is busy right now. Please try again in a few seconds.".into(),
+        },
         StatusCode::SERVICE_UNAVAILABLE,
     )
     .await;
@@ -55,7 +61,10 @@ pub async fn too_many(state: &AppState, wait: std::time::Duration) -> Response {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let mut res = page(
         state,
-        Page::Message { title: "Too many attempts", message: format!("Too many attempts from your network. Try again in {secs} seconds.") },
+        Page::Message {
+            title: "Too many attempts",
+            message: format!("Too many attempts from your network. Try again in {secs} seconds."),
+        },
         StatusCode::TOO_MANY_REQUESTS,
     )
     .await;

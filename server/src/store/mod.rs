@@ -99,7 +99,14 @@ pub trait Store: Send + Sync + 'static {
 
     // --- one-time links -------------------------------------------------------------------------
 
-    async fn create_token(&self, token_hash: &str, purpose: TokenPurpose, user_id: Option<i64>, now: Timestamp, ttl: Duration) -> Result<()>;
+    async fn create_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        user_id: Option<i64>,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> Result<()>;
     /// Kills every unused link of this purpose (a new setup link replaces the old one).
     async fn revoke_tokens(&self, purpose: TokenPurpose, user_id: Option<i64>, now: Timestamp) -> Result<u64>;
     /// Looks a link up without using it (to decide whether to show its form).
@@ -107,10 +114,17 @@ pub trait Store: Send + Sync + 'static {
 
     /// Uses a setup link and creates the first organisation with its owner, all or nothing.
     /// `Ok(None)` when the link is unknown, used, expired, or an organisation already exists.
-    async fn complete_setup(&self, token_hash: &str, org: &NewOrganisation, owner: &NewUser, now: Timestamp) -> Result<Option<(i64, i64)>>;
+    async fn complete_setup(
+        &self,
+        token_hash: &str,
+        org: &NewOrganisation,
+        owner: &NewUser,
+        now: Timestamp,
+    ) -> Result<Option<(i64, i64)>>;
 
     /// Uses a set-password link and stores the hash, all or nothing. `Ok(None)` when not valid.
-    async fn complete_set_password(&self, token_hash: &str, password_hash: &str, now: Timestamp) -> Result<Option<i64>>;
+    async fn complete_set_password(&self, token_hash: &str, password_hash: &str, now: Timestamp)
+        -> Result<Option<i64>>;
 
     // --- sessions -------------------------------------------------------------------------------
 
@@ -129,7 +143,12 @@ pub trait Store: Send + Sync + 'static {
     /// failure until [`Store::throttle_clear`] says it succeeded, so parallel guesses cannot share
     /// one free slot. Returns `None` while the account must wait; otherwise the failure count
     /// including this attempt, after setting the next wait with `delay_after`.
-    async fn throttle_take(&self, account_key: &str, now: Timestamp, delay_after: fn(i64) -> Duration) -> Result<Option<i64>>;
+    async fn throttle_take(
+        &self,
+        account_key: &str,
+        now: Timestamp,
+        delay_after: fn(i64) -> Duration,
+    ) -> Result<Option<i64>>;
     async fn throttle_clear(&self, account_key: &str, now: Timestamp) -> Result<()>;
 
     // --- audit ----------------------------------------------------------------------------------

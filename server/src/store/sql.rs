@@ -62,11 +62,8 @@ pub struct PgStore {
 
 impl PgStore {
     pub async fn open(url: &str) -> Result<Self> {
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect(url)
-            .await?;
+        let pool =
+            PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(5)).connect(url).await?;
         sqlx::migrate!("../migrations/postgres").run(&pool).await?;
         Ok(PgStore { writer: pool.clone(), reader: pool })
     }
@@ -81,7 +78,8 @@ fn org_from_row((id, name, kind, created_at): OrgRow) -> Result<Organisation> {
 type SessionRow = (String, String, i64, String, String, i64, String, String, String, i64, i64);
 
 fn session_from_row(r: SessionRow) -> Result<SessionInfo> {
-    let (token_hash, state, user_id, email, display_name, org_id, org_name, org_kind, role, created_at, last_seen_at) = r;
+    let (token_hash, state, user_id, email, display_name, org_id, org_name, org_kind, role, created_at, last_seen_at) =
+        r;
     Ok(SessionInfo {
         token_hash,
         state: parse_col(&state)?,
@@ -97,11 +95,22 @@ fn session_from_row(r: SessionRow) -> Result<SessionInfo> {
     })
 }
 
-type AuditRow = (i64, Option<i64>, Option<i64>, Option<i64>, String, String, Option<String>, Option<String>, Option<String>);
+type AuditRow =
+    (i64, Option<i64>, Option<i64>, Option<i64>, String, String, Option<String>, Option<String>, Option<String>);
 
 fn audit_from_row(r: AuditRow) -> AuditEvent {
     let (occurred_at, org_id, actor_user_id, target_user_id, action, outcome, ip, user_agent, detail) = r;
-    AuditEvent { occurred_at: Timestamp(occurred_at), org_id, actor_user_id, target_user_id, action, outcome, ip, user_agent, detail }
+    AuditEvent {
+        occurred_at: Timestamp(occurred_at),
+        org_id,
+        actor_user_id,
+        target_user_id,
+        action,
+        outcome,
+        ip,
+        user_agent,
+        detail,
+    }
 }
 
 fn purpose_from(s: &str) -> Result<TokenPurpose> {
@@ -112,10 +121,12 @@ fn purpose_from(s: &str) -> Result<TokenPurpose> {
     }
 }
 
-const INSERT_USER: &str = "INSERT INTO users (email, email_canonical, display_name, password_hash, disabled, created_at, updated_at) \
+const INSERT_USER: &str =
+    "INSERT INTO users (email, email_canonical, display_name, password_hash, disabled, created_at, updated_at) \
      VALUES ($1, $2, $3, $4, FALSE, $5, $5) RETURNING id";
 const INSERT_MEMBERSHIP: &str = "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)";
-const INSERT_ORG: &str = "INSERT INTO organisations (name, name_canonical, kind, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
+const INSERT_ORG: &str =
+    "INSERT INTO organisations (name, name_canonical, kind, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
 const USE_TOKEN: &str = "UPDATE one_time_tokens SET used_at = $3 \
      WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3 RETURNING user_id";
 

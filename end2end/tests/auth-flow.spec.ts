@@ -1,0 +1,161 @@
+/**
+ * First-run setup, sign-out and username-first sign-in, in every project
+ * (SQLite and PostgreSQL, JavaScript on and off).
+ *
+ * Each project has its own fresh server, so the organisation is created once
+ * per project. The tests run serially in file order; any test that needs the
+ * organisation but finds the setup not yet done (e.g. when run alone with
+ * --grep) performs it first, with the same credentials.
+ */
+import type { Page } from '@playwright/test';
+import { expect, test, type ServerEntry } from '../pages/fixtures';
+import { HomePage } from '../pages/HomePage';
+import { LoginPage } from '../pages/LoginPage';
+import { SetupPage, type SetupDetails } from '../pages/SetupPage';
+
+test.describe.configure({ mode: 'serial' });
+
+/** A passphrase of five uncommon words: strong by any reasonable policy. */
+const STRONG_PASSWORD = 'velvet quartz harbour mosaic tundra';
+const WEAK_PASSWORD = 'password';
+
+function ownerFor(project: string): SetupDetails {
+  return {
+    organisationName: `Analytical Engines ${project}`,
+    organisationType: 'Standard',
+    displayName: 'Ada Lovelace',
+    email: `ada.${project}@example.com`,
+    password: STRONG_PASSWORD,
+  };
+}
+
+function memberOf(owner: SetupDetails) {
+  return {
+    displayName: owner.displayName,
+    email: owner.email,
+    organisationName: owner.organisationName,
+    role: 'Owner',
+  };
+}
+
+/** Set once this worker has seen the organisation created (serial mode keeps one worker per project). */
+let organisationCreated = false;
+
+/** Creates the organisation if the setup link still offers the form, then signs out by dropping cookies. */
+async function ensureOrganisation(page: Page, server: ServerEntry, owner: SetupDetails) {
+  if (organisationCreated) return;
+  const setup = new SetupPage(page);
+  await setup.goto(server.setupLink);
+  if (await setup.hasForm()) {
+    await setup.fill(owner);
+    await setup.submit();
+    await new HomePage(page).expectSignedInAs(memberOf(owner));
+  }
+  organisationCreated = true;
+  await page.context().clearCookies();
+}
+
+test('first-run setup creates the organisation and signs the owner in; sign out works', async ({
+  page,
+  server,
+}, testInfo) => {
+  const owner = ownerFor(testInfo.project.name);
+  const setup = new SetupPage(page);
+  const home = new HomePage(page);
+  const login = new LoginPage(page);
+
+  await test.step('the setup link shows the setup form', async () => {
+    await setup.goto(server.setupLink);
+    await expect(setup.heading).toBeVisible();
+    await expect(setup.createButton).toBeVisible();
+  });
+
+  await test.step('a weak password is refused and the other fields are kept', async () => {
+    await setup.fill({ ...owner, password: WEAK_PASSWORD });
+    await setup.submit();
+    await expect(setup.alert.first()).toBeVisible();
+    await expect(setup.heading).toBeVisible();
+    await expect(setup.organisationName).toHaveValue(owner.organisationName);
+    await expect(setup.displayName).toHaveValue(owner.displayName);
+    await expect(setup.email).toHaveValue(owner.email);
+  });
+
+  await test.step('a strong passphrase creates the organisation and signs the owner in', async () => {
+    await setup.password.fill(owner.password);
+    await setup.submit();
+    await home.expectSignedInAs(memberOf(owner));
+    organisationCreated = true;
+  });
+
+  await test.step('signing out lands on /login with a confirmation', async () => {
+    await home.signOut();
+    await login.expectOnEmailStep();
+    await expect(login.signedOutStatus).toBeVisible();
+  });
+
+  await test.step('the home page now redirects to /login', async () => {
+    await home.goto();
+    await login.expectOnEmailStep();
+  });
+});
+
+test('username-first sign-in refuses unknown accounts and wrong passwords alike, then signs in', async ({
+  page,
+  server,
+}, testInfo) => {
+  const owner = ownerFor(testInfo.project.name);
+  await ensureOrganisation(page, server, owner);
+  const login = new LoginPage(page);
+  const home = new HomePage(page);
+
+  await test.step('signed out, / redirects to /login', async () => {
+    await home.goto();
+    await login.expectOnEmailStep();
+  });
+
+  await test.step('an unknown email gets the generic error', async () => {
+    const unknown = `nobody.${testInfo.project.name}@example.com`;
+    await login.continueWith(unknown);
+    await expect(login.password).toHaveAttribute('autocomplete', 'current-password');
+    const statuses = await login.submitPassword('any old password 123', login.incorrectCredentialsAlert);
+    expect(statuses, 'HTTP statuses of the sign-in submission').toContain(401);
+    await expect(login.password).toHaveValue('');
+  });
+
+  await test.step('"Use a different email" goes back to /login', async () => {
+    await login.useDifferentEmail.click();
+    await login.expectOnEmailStep();
+  });
+
+  await test.step('the right email with a wrong password gets the same error', async () => {
+    await login.continueWith(owner.email);
+    const statuses = await login.submitPassword('wrong horse battery staple', login.incorrectCredentialsAlert);
+    expect(statuses, 'HTTP statuses of the sign-in submission').toContain(401);
+    await expect(login.password).toHaveValue('');
+    await expect(login.passwordHeading).toBeVisible();
+  });
+
+  await test.step('the right password signs in', async () => {
+    await login.submitPassword(owner.password, home.welcomeHeading(owner.displayName));
+    await home.expectSignedInAs(memberOf(owner));
+  });
+
+  await test.step('sign out', async () => {
+    await home.signOut();
+    await login.expectOnEmailStep();
+    await expect(login.signedOutStatus).toBeVisible();
+  });
+});
+
+test('the setup link cannot be used again once the organisation exists', async ({ page, server }, testInfo) => {
+  const owner = ownerFor(testInfo.project.name);
+  await ensureOrganisation(page, server, owner);
+  const setup = new SetupPage(page);
+
+  const response = await setup.goto(server.setupLink);
+  testInfo.annotations.push({ type: 'setup link reuse status', description: String(response?.status()) });
+  await expect(page.getByRole('alert').filter({ visible: true }).first()).toBeVisible();
+  await expect(setup.createButton).toHaveCount(0);
+  await expect(setup.organisationName).toHaveCount(0);
+  await expect(setup.password).toHaveCount(0);
+});

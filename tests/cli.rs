@@ -1,0 +1,106 @@
+//! The operator commands, run as the real binary against a fresh SQLite data directory.
+
+#![cfg(feature = "ssr")]
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn tessera(data: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(args)
+        .env("TESSERA_DATA_DIR", data)
+        .env_remove("TESSERA_DATABASE_URL")
+        .env_remove("TESSERA_SECRET_KEY")
+        .env("TESSERA_BASE_URL", "https://id.example.org")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run tessera");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn operators_create_organisations_and_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+
+    let o = tessera(&data, &["migrate"], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(data.join("tessera.db").exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&data).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "the data directory is private");
+    }
+
+    let o = tessera(
+        &data,
+        &[
+            "org",
+            "create",
+            "--name",
+            "Acme Health",
+            "--kind",
+            "healthcare",
+            "--owner-email",
+            "ada@example.org",
+            "--owner-password-stdin",
+        ],
+        Some("plum tractor sings quietly tonight\n"),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("Created organisation \"Acme Health\""));
+    assert!(!stdout(&o).contains("set-password"), "a password was given: no link");
+
+    // No password: a one-time link on the public URL.
+    let o =
+        tessera(&data, &["user", "add", "--org", "acme health", "--email", "bob@example.org", "--role", "admin"], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = stdout(&o);
+    assert!(out.contains("Added bob@example.org to \"acme health\" as Administrator."), "{out}");
+    assert!(out.contains("https://id.example.org/set-password?token="), "{out}");
+
+    // Mistakes are explained, with a non-zero exit and no panic.
+    let o = tessera(&data, &["user", "add", "--org", "Nope", "--email", "c@example.org", "--role", "member"], None);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("organisation not found"));
+    let o = tessera(
+        &data,
+        &["user", "add", "--org", "Acme Health", "--email", "BOB@example.org", "--role", "member"],
+        None,
+    );
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("already exists"));
+    let o = tessera(
+        &data,
+        &[
+            "user",
+            "add",
+            "--org",
+            "Acme Health",
+            "--email",
+            "carol@example.org",
+            "--role",
+            "member",
+            "--password-stdin",
+        ],
+        Some("password\n"),
+    );
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("at least 15"));
+    let o =
+        tessera(&data, &["user", "add", "--org", "Acme Health", "--email", "d@example.org", "--role", "root"], None);
+    assert!(!o.status.success());
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
+}
