@@ -189,6 +189,13 @@ async fn first_run_setup_then_sign_out_and_in_username_first() {
     assert!(r.body.contains("value=\"Acme Health\""));
     assert!(r.body.contains("<option value=\"healthcare\" selected"));
     assert!(!r.body.contains(weak));
+    assert!(
+        r.body.contains(
+            r#"id="password" name="password" type="password" autocomplete="new-password" required autofocus"#
+        ),
+        "focus goes to the field with the problem"
+    );
+    assert!(!r.body.contains(r#"id="org_name" name="org_name" type="text" autocomplete="organization" value="Acme Health" required autofocus"#));
 
     let mut good = form.to_vec();
     good.push(("password", PASSWORD));

@@ -163,6 +163,9 @@ fn HomePage(viewer: Viewer) -> impl IntoView {
 fn SetupPage(token: String, values: SetupValues, errors: Errors, alert: Option<String>) -> impl IntoView {
     let kind = values.org_kind.clone();
     let kind_error = errors.get("org_kind");
+    // After a failed submit, focus goes to the first field with a problem.
+    let first_error = errors.0.first().map(|(f, _)| f.clone()).unwrap_or_else(|| "org_name".into());
+    let focus = move |field: &str| first_error == field;
     view! {
         <Card title="Set up Tessera">
             {alert.map(|a| view! { <Alert message=a /> })}
@@ -171,7 +174,7 @@ fn SetupPage(token: String, values: SetupValues, errors: Errors, alert: Option<S
             </p>
             <form method="post" action="/setup" novalidate>
                 <input type="hidden" name="token" value=token />
-                <TextField name="org_name" label="Organisation name" autocomplete="organization" value=values.org_name error=errors.get("org_name") autofocus=true />
+                <TextField name="org_name" label="Organisation name" autocomplete="organization" value=values.org_name error=errors.get("org_name") autofocus=focus("org_name") />
                 <div class="mb-5">
                     <label for="org_kind" class="mb-1.5 block text-sm font-medium text-slate-700 dark:text-slate-200">"Organisation type"</label>
                     <select
@@ -189,13 +192,14 @@ fn SetupPage(token: String, values: SetupValues, errors: Errors, alert: Option<S
                     </p>
                     <crate::components::FieldError id="org_kind-error".to_string() error=kind_error />
                 </div>
-                <TextField name="display_name" label="Your name" autocomplete="name" value=values.display_name error=errors.get("display_name") />
-                <TextField name="email" label="Email" kind="email" autocomplete="email" value=values.email error=errors.get("email") />
+                <TextField name="display_name" label="Your name" autocomplete="name" value=values.display_name error=errors.get("display_name") autofocus=focus("display_name") />
+                <TextField name="email" label="Email" kind="email" autocomplete="email" value=values.email error=errors.get("email") autofocus=focus("email") />
                 <PasswordField
                     name="password"
                     label="Password"
                     autocomplete="new-password"
                     error=errors.get("password")
+                    autofocus=focus("password")
                     hint=Some("At least 15 characters. A few unrelated words work well.")
                 />
                 <button type="submit" class=BUTTON_CLASS>"Create organisation"</button>
