@@ -6,6 +6,7 @@
 
 pub mod components;
 pub mod pages;
+pub mod security;
 pub mod shell;
 
 #[cfg(feature = "ssr")]

@@ -56,6 +56,32 @@ pub enum Page {
         token: String,
         error: Option<String>,
     },
+    /// The second step of sign-in for accounts with MFA.
+    MfaChallenge {
+        recovery: bool,
+        error: Option<String>,
+    },
+    /// Account security: MFA status and what can be done with it.
+    Security {
+        viewer: Viewer,
+        mfa: Option<crate::security::MfaView>,
+        notice: Option<String>,
+        fresh: bool,
+    },
+    /// Enrolment steps 1 and 2: scan (or type) the key, then prove it with a code.
+    Enrol {
+        enrol: crate::security::EnrolView,
+        error: Option<String>,
+    },
+    /// Enrolment step 3 (and regeneration): the recovery codes, shown once.
+    RecoveryCodes {
+        codes: Vec<String>,
+        regenerated: bool,
+    },
+    /// A fresh second factor before a sensitive change.
+    StepUp {
+        error: Option<String>,
+    },
     /// A setup or set-password link that is unknown, used or expired.
     LinkInvalid,
     /// Anything that is not a page, or a request Tessera cannot serve right now.
@@ -73,6 +99,11 @@ impl Page {
             Page::Home { .. } => "Home",
             Page::Setup { .. } => "Set up Tessera",
             Page::SetPassword { .. } => "Choose your password",
+            Page::MfaChallenge { .. } => "Two-step verification",
+            Page::Security { .. } => "Account security",
+            Page::Enrol { .. } => "Set up your authenticator app",
+            Page::RecoveryCodes { .. } => "Save your recovery codes",
+            Page::StepUp { .. } => "Confirm it is you",
             Page::LinkInvalid => "Link no longer valid",
             Page::Message { title, .. } => title,
         }
@@ -87,6 +118,17 @@ pub fn PageView(page: Page) -> impl IntoView {
         Page::Home { viewer } => view! { <HomePage viewer /> }.into_any(),
         Page::Setup { token, values, errors, alert } => view! { <SetupPage token values errors alert /> }.into_any(),
         Page::SetPassword { token, error } => view! { <SetPasswordPage token error /> }.into_any(),
+        Page::MfaChallenge { recovery, error } => {
+            view! { <crate::security::ChallengePage recovery error /> }.into_any()
+        }
+        Page::Security { viewer, mfa, notice, fresh } => {
+            view! { <crate::security::SecurityPage viewer mfa notice fresh /> }.into_any()
+        }
+        Page::Enrol { enrol, error } => view! { <crate::security::EnrolPage enrol error /> }.into_any(),
+        Page::RecoveryCodes { codes, regenerated } => {
+            view! { <crate::security::RecoveryCodesPage codes regenerated /> }.into_any()
+        }
+        Page::StepUp { error } => view! { <crate::security::StepUpPage error /> }.into_any(),
         Page::LinkInvalid => view! {
             <Card title="Link no longer valid">
                 <div role="alert" class="text-slate-700 dark:text-slate-200">
@@ -152,6 +194,11 @@ fn HomePage(viewer: Viewer) -> impl IntoView {
                 <dt class="text-slate-500 dark:text-slate-400">"Role"</dt>
                 <dd class="text-slate-900 dark:text-white">{viewer.role_label}</dd>
             </dl>
+            <p class="mb-6">
+                <a href="/account/security" class="font-medium text-indigo-700 underline dark:text-indigo-300">
+                    "Account security and two-step verification"
+                </a>
+            </p>
             <form method="post" action="/logout">
                 <button type="submit" class=BUTTON_CLASS>"Sign out"</button>
             </form>

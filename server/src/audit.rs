@@ -30,6 +30,16 @@ pub enum Action {
     PasswordSet,
     SignIn,
     SignOut,
+    MfaEnrolmentStarted,
+    MfaEnabled,
+    MfaEnrolmentFailed,
+    MfaChallenge,
+    MfaReplay,
+    RecoveryCodeUsed,
+    RecoveryCodesRegenerated,
+    AuthenticatorReset,
+    MfaDisabled,
+    StepUp,
 }
 
 impl Action {
@@ -41,6 +51,16 @@ impl Action {
             Action::PasswordSet => "password.set",
             Action::SignIn => "signin",
             Action::SignOut => "signout",
+            Action::MfaEnrolmentStarted => "mfa.enrolment_started",
+            Action::MfaEnabled => "mfa.enabled",
+            Action::MfaEnrolmentFailed => "mfa.enrolment_failed",
+            Action::MfaChallenge => "mfa.challenge",
+            Action::MfaReplay => "mfa.replay",
+            Action::RecoveryCodeUsed => "mfa.recovery_code_used",
+            Action::RecoveryCodesRegenerated => "mfa.recovery_codes_regenerated",
+            Action::AuthenticatorReset => "mfa.authenticator_reset",
+            Action::MfaDisabled => "mfa.disabled",
+            Action::StepUp => "mfa.step_up",
         }
     }
 }

@@ -6,14 +6,17 @@ pub mod audit;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod mfa;
 pub mod model;
 pub mod password;
 pub mod rate_limit;
+pub mod recovery;
 pub mod secret;
 pub mod services;
 pub mod session;
 pub mod store;
 pub mod throttle;
+pub mod totp;
 pub mod web;
 
 pub use error::{Error, Result};

@@ -69,6 +69,38 @@ impl SecretKey {
     }
 }
 
+impl SecretKey {
+    /// Encrypts a secret for storage (XChaCha20-Poly1305, random nonce). `context` is bound in as
+    /// associated data, so a sealed value moved to another row or purpose does not open.
+    pub fn seal(&self, context: &str, plaintext: &[u8]) -> String {
+        use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+        use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+        let cipher = XChaCha20Poly1305::new((&self.0).into());
+        let mut nonce = [0u8; 24];
+        OsRng.fill_bytes(&mut nonce);
+        let sealed = cipher
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad: context.as_bytes() })
+            .expect("encryption with a valid key cannot fail");
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&sealed);
+        format!("v1:{}", URL_SAFE_NO_PAD.encode(out))
+    }
+
+    /// Opens what [`SecretKey::seal`] made with the same key and context.
+    pub fn open(&self, context: &str, sealed: &str) -> Option<Vec<u8>> {
+        use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+        use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+        let raw = URL_SAFE_NO_PAD.decode(sealed.strip_prefix("v1:")?).ok()?;
+        if raw.len() < 24 + 16 {
+            return None;
+        }
+        let (nonce, ct) = raw.split_at(24);
+        XChaCha20Poly1305::new((&self.0).into())
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: context.as_bytes() })
+            .ok()
+    }
+}
+
 #[cfg(unix)]
 fn write_private(path: &Path, data: &[u8]) -> Result<()> {
     use std::io::Write;
@@ -154,6 +186,20 @@ mod tests {
         }
         assert_eq!(format!("{k1:?}"), "SecretKey(<redacted>)");
         assert_ne!(k1.mac("a", b"x"), k1.mac("b", b"x"), "purposes are separated");
+    }
+
+    #[test]
+    fn sealed_secrets_open_only_with_the_same_key_and_context() {
+        let k = SecretKey::generate();
+        let sealed = k.seal("totp:1", b"twenty bytes secret!");
+        assert!(sealed.starts_with("v1:"));
+        assert!(!sealed.contains("twenty"));
+        assert_eq!(k.open("totp:1", &sealed).as_deref(), Some(&b"twenty bytes secret!"[..]));
+        assert_eq!(k.open("totp:2", &sealed), None, "another row");
+        assert_eq!(SecretKey::generate().open("totp:1", &sealed), None, "another key");
+        assert_ne!(k.seal("totp:1", b"x"), k.seal("totp:1", b"x"), "fresh nonce each time");
+        assert_eq!(k.open("totp:1", "v1:AAAA"), None);
+        assert_eq!(k.open("totp:1", "garbage"), None);
     }
 
     #[test]

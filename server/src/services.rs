@@ -23,8 +23,8 @@ pub struct Tessera {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
-    hasher: PasswordHasher,
-    key: SecretKey,
+    pub(crate) hasher: PasswordHasher,
+    pub(crate) key: SecretKey,
     signin_limiter: RateLimiter,
 }
 
@@ -90,10 +90,13 @@ impl From<Error> for SignInError {
     }
 }
 
-/// Where a correct password leads. MFA adds `MfaRequired` and `EnrolmentRequired`.
+/// Where a correct password leads.
 #[derive(Debug)]
 pub enum SignInStep {
+    /// Fully signed in.
     Done(Token),
+    /// A `password_ok` session that can only answer the MFA challenge.
+    MfaRequired(Token),
 }
 
 #[derive(Debug, Clone)]
@@ -125,7 +128,7 @@ impl Tessera {
         Tessera { store, clock, config, hasher, key, signin_limiter }
     }
 
-    async fn audit(&self, e: crate::store::AuditEvent) -> Result<()> {
+    pub(crate) async fn audit(&self, e: crate::store::AuditEvent) -> Result<()> {
         self.store.record_audit(&e).await
     }
 
@@ -353,7 +356,7 @@ impl Tessera {
     ) -> Result<SignInStep, SignInError> {
         let now = self.clock.now();
         let canonical = Email::parse(email).map(|e| e.canonical).unwrap_or_else(|_| email.trim().to_lowercase());
-        let account_key = self.key.mac("signin-throttle", canonical.as_bytes());
+        let account_key = self.account_key(email);
         let allowed = self.store.throttle_take(&account_key, now, throttle::delay_after).await?;
         let creds = self.store.credentials_by_email(&canonical).await?;
         let stored_hash = creds.as_ref().and_then(|c| c.password_hash.as_deref());
@@ -373,7 +376,14 @@ impl Tessera {
                 .await?;
             return Err(SignInError::InvalidCredentials);
         };
-        self.store.throttle_clear(&account_key, now).await?;
+        let has_mfa = self.store.totp_credential(user.user_id).await?.is_some();
+        // With MFA the budget is cleared only once the second factor is proven: a right password
+        // alone gives back its own attempt but must not refill the guesses left for codes.
+        match (has_mfa, allowed) {
+            (false, _) => self.store.throttle_clear(&account_key, now).await?,
+            (true, Some(attempt)) => self.store.throttle_refund(&account_key, &attempt).await?,
+            (true, None) => {}
+        }
         if verified.needs_rehash {
             let fresh = self.hasher.hash(crate::password::normalize(password)).await?;
             self.store.set_password_hash(user.user_id, &fresh, now).await?;
@@ -381,6 +391,11 @@ impl Tessera {
         if let Some(old) = previous.and_then(Token::parse) {
             self.store.delete_session(&old.hash()).await?;
         }
+        let (state, detail) = if has_mfa {
+            (SessionState::PasswordOk, Some("password accepted; second factor required"))
+        } else {
+            (SessionState::Full, None)
+        };
         self.audit(audit::event(
             now,
             Action::SignIn,
@@ -389,23 +404,45 @@ impl Tessera {
             Some(user.user_id),
             Some(user.user_id),
             meta,
-            None,
+            detail,
         ))
         .await?;
-        let token = self.open_session(user.user_id, org.id, SessionState::Full, meta).await?;
+        let token = self.open_session(user.user_id, org.id, state, meta).await?;
+        if has_mfa {
+            return Ok(SignInStep::MfaRequired(token));
+        }
         Ok(SignInStep::Done(token))
     }
 
-    async fn open_session(&self, user_id: i64, org_id: i64, state: SessionState, meta: &RequestMeta) -> Result<Token> {
-        let token = Token::generate();
-        let s = NewSession {
+    /// The key of an account's failure budget: an HMAC of the canonical email, so typed emails
+    /// are not kept readable.
+    pub(crate) fn account_key(&self, email: &str) -> String {
+        let canonical = Email::parse(email).map(|e| e.canonical).unwrap_or_else(|_| email.trim().to_lowercase());
+        self.key.mac("signin-throttle", canonical.as_bytes())
+    }
+
+    pub(crate) fn new_session(
+        &self,
+        token: &Token,
+        user_id: i64,
+        org_id: i64,
+        state: SessionState,
+        meta: &RequestMeta,
+    ) -> NewSession {
+        NewSession {
             token_hash: token.hash(),
             user_id,
             org_id,
             state,
             ip: meta.ip.map(|i| i.to_string()),
             user_agent: meta.user_agent.clone(),
-        };
+            second_factor_at: None,
+        }
+    }
+
+    async fn open_session(&self, user_id: i64, org_id: i64, state: SessionState, meta: &RequestMeta) -> Result<Token> {
+        let token = Token::generate();
+        let s = self.new_session(&token, user_id, org_id, state, meta);
         self.store.create_session(&s, self.clock.now()).await?;
         Ok(token)
     }

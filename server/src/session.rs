@@ -78,6 +78,8 @@ pub struct SessionInfo {
     pub role: Role,
     pub created_at: Timestamp,
     pub last_seen_at: Timestamp,
+    /// When this session last proved a second factor, if ever.
+    pub second_factor_at: Option<Timestamp>,
 }
 
 #[cfg(test)]

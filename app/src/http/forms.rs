@@ -22,7 +22,7 @@ use crate::pages::{Errors, Page, SetupValues, Viewer};
 const WRONG_CREDENTIALS: &str = "Incorrect email or password.";
 
 /// 303 See Other (the browser follows with a GET), setting the given cookies.
-fn see_other(location: &str, cookies: &[HeaderValue]) -> Response {
+pub(super) fn see_other(location: &str, cookies: &[HeaderValue]) -> Response {
     let mut res = StatusCode::SEE_OTHER.into_response();
     res.headers_mut().insert(LOCATION, HeaderValue::from_str(location).expect("static location"));
     for c in cookies {
@@ -31,15 +31,35 @@ fn see_other(location: &str, cookies: &[HeaderValue]) -> Response {
     res
 }
 
-fn meta(headers: &HeaderMap, extensions: &http::Extensions) -> RequestMeta {
+pub(super) fn meta(headers: &HeaderMap, extensions: &http::Extensions) -> RequestMeta {
     tessera_server::web::request_meta(headers, extensions)
 }
 
 /// Runs the per-IP limit of the sign-in endpoints; `Some(response)` when over it.
-async fn over_rate(state: &AppState, meta: &RequestMeta) -> Option<Response> {
+pub(super) async fn over_rate(state: &AppState, meta: &RequestMeta) -> Option<Response> {
     match state.tessera.check_signin_rate(meta) {
         Ok(()) => None,
         Err(wait) => Some(render::too_many(state, wait).await),
+    }
+}
+
+/// Reads a urlencoded form and where the request came from; with `rate_limited`, the per-IP
+/// limit of the sign-in endpoints applies first. `Err` is the response to send instead.
+pub(super) async fn read_form<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    req: Request,
+    rate_limited: bool,
+) -> Result<(T, RequestMeta), Response> {
+    let (parts, body) = req.into_parts();
+    let meta = meta(&parts.headers, &parts.extensions);
+    if rate_limited {
+        if let Some(res) = over_rate(state, &meta).await {
+            return Err(res);
+        }
+    }
+    match Form::<T>::from_request(Request::from_parts(parts, body), state).await {
+        Ok(Form(f)) => Ok((f, meta)),
+        Err(rejection) => Err(rejection.into_response()),
     }
 }
 
@@ -81,14 +101,9 @@ pub struct EmailForm {
 /// Step one of sign-in: remember the email and ask for the password. Says nothing about whether
 /// the account exists; only the shape of the address is checked.
 pub async fn login_submit(State(state): State<AppState>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let meta = meta(&parts.headers, &parts.extensions);
-    if let Some(res) = over_rate(&state, &meta).await {
-        return res;
-    }
-    let Form(form) = match Form::<EmailForm>::from_request(Request::from_parts(parts, body), &state).await {
+    let (form, _meta) = match read_form::<EmailForm>(&state, req, true).await {
         Ok(f) => f,
-        Err(rejection) => return rejection.into_response(),
+        Err(res) => return res,
     };
     match Email::parse(&form.email) {
         Ok(email) => see_other("/login/password", &[state.cookies.set_login_email(&email.display)]),
@@ -114,20 +129,19 @@ pub struct PasswordForm {
 }
 
 pub async fn password_submit(State(state): State<AppState>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let meta = meta(&parts.headers, &parts.extensions);
-    let Some(email) = state.cookies.login_email(&parts.headers) else { return see_other("/login", &[]) };
-    if let Some(res) = over_rate(&state, &meta).await {
-        return res;
-    }
-    let previous = state.cookies.session_token(&parts.headers);
-    let Form(form) = match Form::<PasswordForm>::from_request(Request::from_parts(parts, body), &state).await {
+    let Some(email) = state.cookies.login_email(req.headers()) else { return see_other("/login", &[]) };
+    let previous = state.cookies.session_token(req.headers());
+    let (form, meta) = match read_form::<PasswordForm>(&state, req, true).await {
         Ok(f) => f,
-        Err(rejection) => return rejection.into_response(),
+        Err(res) => return res,
     };
     match state.tessera.sign_in(&email, &form.password, previous.as_deref(), &meta).await {
         Ok(SignInStep::Done(token)) => see_other(
             "/",
+            &[state.cookies.set_session(token.expose()), state.cookies.clear(state.cookies.login_email_name())],
+        ),
+        Ok(SignInStep::MfaRequired(token)) => see_other(
+            "/login/mfa",
             &[state.cookies.set_session(token.expose()), state.cookies.clear(state.cookies.login_email_name())],
         ),
         Err(SignInError::InvalidCredentials) => {
@@ -189,14 +203,9 @@ pub struct SetupFormData {
 }
 
 pub async fn setup_submit(State(state): State<AppState>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let meta = meta(&parts.headers, &parts.extensions);
-    if let Some(res) = over_rate(&state, &meta).await {
-        return res;
-    }
-    let Form(f) = match Form::<SetupFormData>::from_request(Request::from_parts(parts, body), &state).await {
+    let (f, meta) = match read_form::<SetupFormData>(&state, req, true).await {
         Ok(f) => f,
-        Err(rejection) => return rejection.into_response(),
+        Err(res) => return res,
     };
     let form = SetupForm {
         org_name: f.org_name.clone(),
@@ -250,14 +259,9 @@ pub struct SetPasswordForm {
 }
 
 pub async fn set_password_submit(State(state): State<AppState>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let meta = meta(&parts.headers, &parts.extensions);
-    if let Some(res) = over_rate(&state, &meta).await {
-        return res;
-    }
-    let Form(f) = match Form::<SetPasswordForm>::from_request(Request::from_parts(parts, body), &state).await {
+    let (f, meta) = match read_form::<SetPasswordForm>(&state, req, true).await {
         Ok(f) => f,
-        Err(rejection) => return rejection.into_response(),
+        Err(res) => return res,
     };
     match state.tessera.complete_set_password(&f.token, &f.password, &meta).await {
         Ok(()) => see_other("/login?password-set", &[]),

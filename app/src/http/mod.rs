@@ -5,6 +5,7 @@
 mod access;
 mod assets;
 mod forms;
+mod mfa;
 mod render;
 
 use std::sync::Arc;
@@ -66,6 +67,18 @@ pub const ROUTES: &[RouteSpec] = &[
     spec("POST", "/setup", Access::Public),
     spec("GET", "/set-password", Access::Public),
     spec("POST", "/set-password", Access::Public),
+    spec("GET", "/login/mfa", Access::PasswordOk),
+    spec("POST", "/login/mfa", Access::PasswordOk),
+    spec("GET", "/account/security", Access::Full),
+    spec("POST", "/account/security/mfa/start", Access::Full),
+    spec("GET", "/account/security/mfa", Access::Full),
+    spec("POST", "/account/security/mfa/confirm", Access::Full),
+    spec("POST", "/account/security/mfa/finish", Access::Full),
+    spec("GET", "/account/security/verify", Access::Full),
+    spec("POST", "/account/security/verify", Access::Full),
+    spec("POST", "/account/security/recovery-codes", Access::Full),
+    spec("POST", "/account/security/mfa/reset", Access::Full),
+    spec("POST", "/account/security/mfa/disable", Access::Full),
     spec("GET", "/healthz", Access::Public),
     spec("GET", "/readyz", Access::Public),
 ];
@@ -82,6 +95,18 @@ fn handler_for(r: &RouteSpec) -> MethodRouter<AppState> {
         ("POST", "/setup") => post(forms::setup_submit),
         ("GET", "/set-password") => get(forms::set_password_page),
         ("POST", "/set-password") => post(forms::set_password_submit),
+        ("GET", "/login/mfa") => get(mfa::challenge_page),
+        ("POST", "/login/mfa") => post(mfa::challenge_submit),
+        ("GET", "/account/security") => get(mfa::security_page),
+        ("POST", "/account/security/mfa/start") => post(mfa::start),
+        ("GET", "/account/security/mfa") => get(mfa::enrol_page),
+        ("POST", "/account/security/mfa/confirm") => post(mfa::confirm),
+        ("POST", "/account/security/mfa/finish") => post(mfa::finish),
+        ("GET", "/account/security/verify") => get(mfa::step_up_page),
+        ("POST", "/account/security/verify") => post(mfa::step_up_submit),
+        ("POST", "/account/security/recovery-codes") => post(mfa::regenerate),
+        ("POST", "/account/security/mfa/reset") => post(mfa::reset),
+        ("POST", "/account/security/mfa/disable") => post(mfa::disable),
         ("GET", "/healthz") => get(forms::healthz),
         ("GET", "/readyz") => get(forms::readyz),
         (m, p) => unreachable!("route {m} {p} is in ROUTES but has no handler"),

@@ -51,6 +51,8 @@ pub struct NewSession {
     pub user_id: i64,
     pub org_id: i64,
     pub state: SessionState,
+    /// Set when the session was opened by proving a second factor.
+    pub second_factor_at: Option<Timestamp>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
 }
@@ -67,6 +69,33 @@ pub struct AuditEvent {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub detail: Option<String>,
+}
+
+/// One attempt taken from an account's failure budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottleAttempt {
+    /// Consecutive failures including this attempt.
+    pub failures: i64,
+    pub previous_blocked_until: Timestamp,
+    pub blocked_until: Timestamp,
+}
+
+/// A user's confirmed authenticator.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TotpCredential {
+    pub secret_sealed: String,
+    pub enabled_at: Timestamp,
+    pub last_used_step: i64,
+}
+
+impl std::fmt::Debug for TotpCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TotpCredential")
+            .field("secret_sealed", &"<redacted>")
+            .field("enabled_at", &self.enabled_at)
+            .field("last_used_step", &self.last_used_step)
+            .finish()
+    }
 }
 
 /// Who may complete a one-time link, if it is still valid.
@@ -137,18 +166,56 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes sessions past either limit; returns how many.
     async fn purge_sessions(&self, idle_before: Timestamp, created_before: Timestamp) -> Result<u64>;
 
+    /// Replaces session `old_hash` by `new` (a state change issues a new token). `false` when the
+    /// old session was already gone, e.g. used by a parallel request: then nothing is created.
+    async fn rotate_session(&self, old_hash: &str, new: &NewSession, now: Timestamp) -> Result<bool>;
+    /// Records a fresh second factor on this session (step-up).
+    async fn mark_second_factor(&self, token_hash: &str, now: Timestamp) -> Result<()>;
+    /// Ends every session of the user but one.
+    async fn delete_other_sessions(&self, user_id: i64, keep_hash: &str) -> Result<u64>;
+
+    // --- MFA -------------------------------------------------------------------------------------
+
+    async fn totp_credential(&self, user_id: i64) -> Result<Option<TotpCredential>>;
+    /// Stores the secret being enrolled, replacing any earlier one: only the latest can be confirmed.
+    async fn put_pending_totp(&self, user_id: i64, sealed: &str, now: Timestamp, ttl: Duration) -> Result<()>;
+    async fn pending_totp(&self, user_id: i64, now: Timestamp) -> Result<Option<String>>;
+    /// Makes the pending secret `sealed` the user's authenticator with `step` already used, and
+    /// when `recovery_hashes` is not empty replaces the recovery codes; all or nothing. `false`
+    /// when that pending secret is gone, replaced or expired.
+    async fn confirm_totp(
+        &self,
+        user_id: i64,
+        sealed: &str,
+        step: i64,
+        recovery_hashes: &[String],
+        now: Timestamp,
+    ) -> Result<bool>;
+    /// Records `step` as used if it is newer than the last used one; `false` means replay.
+    async fn consume_totp_step(&self, user_id: i64, step: i64) -> Result<bool>;
+    /// Uses a recovery code once; `false` when unknown or already used.
+    async fn consume_recovery_code(&self, user_id: i64, code_hash: &str, now: Timestamp) -> Result<bool>;
+    async fn recovery_codes_left(&self, user_id: i64) -> Result<i64>;
+    /// The old set dies at once.
+    async fn replace_recovery_codes(&self, user_id: i64, hashes: &[String], now: Timestamp) -> Result<()>;
+    /// Removes the authenticator, pending enrolments and recovery codes; `false` if there was none.
+    async fn disable_mfa(&self, user_id: i64) -> Result<bool>;
+
     // --- the per-account failure budget ------------------------------------------------------------
 
     /// Atomically takes one sign-in attempt from the account's budget. Every attempt counts as a
-    /// failure until [`Store::throttle_clear`] says it succeeded, so parallel guesses cannot share
-    /// one free slot. Returns `None` while the account must wait; otherwise the failure count
-    /// including this attempt, after setting the next wait with `delay_after`.
+    /// failure until [`Store::throttle_clear`] or [`Store::throttle_refund`] says otherwise, so
+    /// parallel guesses cannot share one free slot. `None` while the account must wait; otherwise
+    /// the attempt, after setting the next wait with `delay_after`.
     async fn throttle_take(
         &self,
         account_key: &str,
         now: Timestamp,
         delay_after: fn(i64) -> Duration,
-    ) -> Result<Option<i64>>;
+    ) -> Result<Option<ThrottleAttempt>>;
+    /// Gives back one attempt that turned out not to be a failure (a right password when a
+    /// second factor is still owed): the budget is as it was, neither refilled nor spent.
+    async fn throttle_refund(&self, account_key: &str, attempt: &ThrottleAttempt) -> Result<()>;
     async fn throttle_clear(&self, account_key: &str, now: Timestamp) -> Result<()>;
 
     // --- audit ----------------------------------------------------------------------------------

@@ -9,7 +9,10 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-use super::{parse_col, AuditEvent, NewOrganisation, NewSession, Store, TokenPurpose, ValidToken};
+use super::{
+    parse_col, AuditEvent, NewOrganisation, NewSession, Store, ThrottleAttempt, TokenPurpose, TotpCredential,
+    ValidToken,
+};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::model::{NewUser, Organisation, Role, UserCredentials};
@@ -75,11 +78,23 @@ fn org_from_row((id, name, kind, created_at): OrgRow) -> Result<Organisation> {
     Ok(Organisation { id, name, kind: parse_col(&kind)?, created_at: Timestamp(created_at) })
 }
 
-type SessionRow = (String, String, i64, String, String, i64, String, String, String, i64, i64);
+type SessionRow = (String, String, i64, String, String, i64, String, String, String, i64, i64, Option<i64>);
 
 fn session_from_row(r: SessionRow) -> Result<SessionInfo> {
-    let (token_hash, state, user_id, email, display_name, org_id, org_name, org_kind, role, created_at, last_seen_at) =
-        r;
+    let (
+        token_hash,
+        state,
+        user_id,
+        email,
+        display_name,
+        org_id,
+        org_name,
+        org_kind,
+        role,
+        created_at,
+        last_seen_at,
+        second_factor_at,
+    ) = r;
     Ok(SessionInfo {
         token_hash,
         state: parse_col(&state)?,
@@ -92,6 +107,7 @@ fn session_from_row(r: SessionRow) -> Result<SessionInfo> {
         role: parse_col(&role)?,
         created_at: Timestamp(created_at),
         last_seen_at: Timestamp(last_seen_at),
+        second_factor_at: second_factor_at.map(Timestamp),
     })
 }
 
@@ -127,6 +143,9 @@ const INSERT_USER: &str =
 const INSERT_MEMBERSHIP: &str = "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)";
 const INSERT_ORG: &str =
     "INSERT INTO organisations (name, name_canonical, kind, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
+const INSERT_SESSION: &str = "INSERT INTO sessions \
+     (token_hash, user_id, org_id, state, created_at, last_seen_at, ip, user_agent, second_factor_at) \
+     VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)";
 const USE_TOKEN: &str = "UPDATE one_time_tokens SET used_at = $3 \
      WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3 RETURNING user_id";
 
@@ -157,6 +176,34 @@ macro_rules! impl_store {
                     .execute(&mut **tx)
                     .await?;
                 Ok((org_id, user_id))
+            }
+
+            async fn put_recovery_codes(tx: &mut sqlx::Transaction<'_, $db>, user_id: i64, hashes: &[String], now: Timestamp) -> Result<()> {
+                sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut **tx).await?;
+                for h in hashes {
+                    sqlx::query("INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES ($1, $2, $3)")
+                        .bind(user_id)
+                        .bind(h)
+                        .bind(now.0)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(())
+            }
+
+            async fn insert_session<'e, E: sqlx::Executor<'e, Database = $db>>(e: E, s: &NewSession, now: Timestamp) -> Result<()> {
+                sqlx::query(INSERT_SESSION)
+                    .bind(&s.token_hash)
+                    .bind(s.user_id)
+                    .bind(s.org_id)
+                    .bind(s.state.as_str())
+                    .bind(now.0)
+                    .bind(s.ip.as_deref())
+                    .bind(s.user_agent.as_deref())
+                    .bind(s.second_factor_at.map(|t| t.0))
+                    .execute(e)
+                    .await?;
+                Ok(())
             }
 
             async fn insert_user(tx: &mut sqlx::Transaction<'_, $db>, user: &NewUser, now: Timestamp) -> Result<i64> {
@@ -336,26 +383,13 @@ macro_rules! impl_store {
             }
 
             async fn create_session(&self, s: &NewSession, now: Timestamp) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO sessions (token_hash, user_id, org_id, state, created_at, last_seen_at, ip, user_agent) \
-                     VALUES ($1, $2, $3, $4, $5, $5, $6, $7)",
-                )
-                .bind(&s.token_hash)
-                .bind(s.user_id)
-                .bind(s.org_id)
-                .bind(s.state.as_str())
-                .bind(now.0)
-                .bind(s.ip.as_deref())
-                .bind(s.user_agent.as_deref())
-                .execute(&self.writer)
-                .await?;
-                Ok(())
+                Self::insert_session(&self.writer, s, now).await
             }
 
             async fn find_session(&self, token_hash: &str) -> Result<Option<SessionInfo>> {
                 let row: Option<SessionRow> = sqlx::query_as(
                     "SELECT s.token_hash, s.state, s.user_id, u.email, u.display_name, s.org_id, o.name, o.kind, \
-                            m.role, s.created_at, s.last_seen_at \
+                            m.role, s.created_at, s.last_seen_at, s.second_factor_at \
                      FROM sessions s \
                      JOIN users u ON u.id = s.user_id \
                      JOIN organisations o ON o.id = s.org_id \
@@ -396,7 +430,149 @@ macro_rules! impl_store {
                 Ok(r.rows_affected())
             }
 
-            async fn throttle_take(&self, account_key: &str, now: Timestamp, delay_after: fn(i64) -> Duration) -> Result<Option<i64>> {
+            async fn rotate_session(&self, old_hash: &str, new: &NewSession, now: Timestamp) -> Result<bool> {
+                let mut tx = self.writer.begin().await?;
+                let gone = sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(old_hash).execute(&mut *tx).await?;
+                if gone.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                Self::insert_session(&mut *tx, new, now).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn mark_second_factor(&self, token_hash: &str, now: Timestamp) -> Result<()> {
+                sqlx::query("UPDATE sessions SET second_factor_at = $1 WHERE token_hash = $2")
+                    .bind(now.0)
+                    .bind(token_hash)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
+            }
+
+            async fn delete_other_sessions(&self, user_id: i64, keep_hash: &str) -> Result<u64> {
+                let r = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+                    .bind(user_id)
+                    .bind(keep_hash)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(r.rows_affected())
+            }
+
+            async fn totp_credential(&self, user_id: i64) -> Result<Option<TotpCredential>> {
+                let row: Option<(String, i64, i64)> = sqlx::query_as(
+                    "SELECT secret_sealed, enabled_at, last_used_step FROM totp_credentials WHERE user_id = $1",
+                )
+                .bind(user_id)
+                .fetch_optional(&self.reader)
+                .await?;
+                Ok(row.map(|(secret_sealed, enabled_at, last_used_step)| TotpCredential {
+                    secret_sealed,
+                    enabled_at: Timestamp(enabled_at),
+                    last_used_step,
+                }))
+            }
+
+            async fn put_pending_totp(&self, user_id: i64, sealed: &str, now: Timestamp, ttl: Duration) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO totp_pending (user_id, secret_sealed, created_at, expires_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (user_id) DO UPDATE SET secret_sealed = excluded.secret_sealed, \
+                     created_at = excluded.created_at, expires_at = excluded.expires_at",
+                )
+                .bind(user_id)
+                .bind(sealed)
+                .bind(now.0)
+                .bind(now.plus(ttl).0)
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
+            async fn pending_totp(&self, user_id: i64, now: Timestamp) -> Result<Option<String>> {
+                let row: Option<(String,)> =
+                    sqlx::query_as("SELECT secret_sealed FROM totp_pending WHERE user_id = $1 AND expires_at > $2")
+                        .bind(user_id)
+                        .bind(now.0)
+                        .fetch_optional(&self.reader)
+                        .await?;
+                Ok(row.map(|(s,)| s))
+            }
+
+            async fn confirm_totp(&self, user_id: i64, sealed: &str, step: i64, recovery_hashes: &[String], now: Timestamp) -> Result<bool> {
+                let mut tx = self.writer.begin().await?;
+                let taken = sqlx::query("DELETE FROM totp_pending WHERE user_id = $1 AND secret_sealed = $2 AND expires_at > $3")
+                    .bind(user_id)
+                    .bind(sealed)
+                    .bind(now.0)
+                    .execute(&mut *tx)
+                    .await?;
+                if taken.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                // A reset keeps the original enabled_at; the old secret dies with this update.
+                sqlx::query(
+                    "INSERT INTO totp_credentials (user_id, secret_sealed, enabled_at, last_used_step) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (user_id) DO UPDATE SET secret_sealed = excluded.secret_sealed, last_used_step = excluded.last_used_step",
+                )
+                .bind(user_id)
+                .bind(sealed)
+                .bind(now.0)
+                .bind(step)
+                .execute(&mut *tx)
+                .await?;
+                if !recovery_hashes.is_empty() {
+                    Self::put_recovery_codes(&mut tx, user_id, recovery_hashes, now).await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn consume_totp_step(&self, user_id: i64, step: i64) -> Result<bool> {
+                let r = sqlx::query("UPDATE totp_credentials SET last_used_step = $2 WHERE user_id = $1 AND last_used_step < $2")
+                    .bind(user_id)
+                    .bind(step)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn consume_recovery_code(&self, user_id: i64, code_hash: &str, now: Timestamp) -> Result<bool> {
+                let r = sqlx::query(
+                    "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
+                )
+                .bind(user_id)
+                .bind(code_hash)
+                .bind(now.0)
+                .execute(&self.writer)
+                .await?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn recovery_codes_left(&self, user_id: i64) -> Result<i64> {
+                let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
+                    .bind(user_id)
+                    .fetch_one(&self.reader)
+                    .await?;
+                Ok(n)
+            }
+
+            async fn replace_recovery_codes(&self, user_id: i64, hashes: &[String], now: Timestamp) -> Result<()> {
+                let mut tx = self.writer.begin().await?;
+                Self::put_recovery_codes(&mut tx, user_id, hashes, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn disable_mfa(&self, user_id: i64) -> Result<bool> {
+                let mut tx = self.writer.begin().await?;
+                let had = sqlx::query("DELETE FROM totp_credentials WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM totp_pending WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(had.rows_affected() == 1)
+            }
+
+            async fn throttle_take(&self, account_key: &str, now: Timestamp, delay_after: fn(i64) -> Duration) -> Result<Option<ThrottleAttempt>> {
                 // One transaction: the conditional UPDATE locks the row (PostgreSQL) or holds the
                 // only writer (SQLite), so concurrent attempts are counted one by one.
                 let mut tx = self.writer.begin().await?;
@@ -408,23 +584,51 @@ macro_rules! impl_store {
                 .bind(now.0)
                 .execute(&mut *tx)
                 .await?;
-                let taken: Option<(i64,)> = sqlx::query_as(
+                let taken: Option<(i64, i64)> = sqlx::query_as(
                     "UPDATE signin_throttle SET failures = failures + 1, updated_at = $2 \
-                     WHERE account_key = $1 AND blocked_until <= $2 RETURNING failures",
+                     WHERE account_key = $1 AND blocked_until <= $2 RETURNING failures, blocked_until",
                 )
                 .bind(account_key)
                 .bind(now.0)
                 .fetch_optional(&mut *tx)
                 .await?;
-                if let Some((failures,)) = taken {
-                    sqlx::query("UPDATE signin_throttle SET blocked_until = $2 WHERE account_key = $1")
+                let attempt = match taken {
+                    None => None,
+                    Some((failures, previous)) => {
+                        let blocked_until = now.plus(delay_after(failures));
+                        sqlx::query("UPDATE signin_throttle SET blocked_until = $2 WHERE account_key = $1")
+                            .bind(account_key)
+                            .bind(blocked_until.0)
+                            .execute(&mut *tx)
+                            .await?;
+                        Some(ThrottleAttempt { failures, previous_blocked_until: Timestamp(previous), blocked_until })
+                    }
+                };
+                tx.commit().await?;
+                Ok(attempt)
+            }
+
+            async fn throttle_refund(&self, account_key: &str, attempt: &ThrottleAttempt) -> Result<()> {
+                // Undo the wait this attempt set, unless a later attempt has set its own since.
+                let mut tx = self.writer.begin().await?;
+                let restored = sqlx::query(
+                    "UPDATE signin_throttle SET failures = failures - 1, blocked_until = $2 \
+                     WHERE account_key = $1 AND failures = $3 AND blocked_until = $4",
+                )
+                .bind(account_key)
+                .bind(attempt.previous_blocked_until.0)
+                .bind(attempt.failures)
+                .bind(attempt.blocked_until.0)
+                .execute(&mut *tx)
+                .await?;
+                if restored.rows_affected() == 0 {
+                    sqlx::query("UPDATE signin_throttle SET failures = failures - 1 WHERE account_key = $1 AND failures > 0")
                         .bind(account_key)
-                        .bind(now.plus(delay_after(failures)).0)
                         .execute(&mut *tx)
                         .await?;
                 }
                 tx.commit().await?;
-                Ok(taken.map(|(f,)| f))
+                Ok(())
             }
 
             async fn throttle_clear(&self, account_key: &str, now: Timestamp) -> Result<()> {

@@ -1,0 +1,245 @@
+//! Handlers of the MFA pages: the sign-in challenge, account security, enrolment, step-up,
+//! recovery codes, reset and disable.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, Request, State};
+use axum::response::Response;
+use axum::Extension;
+use http::StatusCode;
+use serde::Deserialize;
+use tessera_server::mfa::{CodeError, Factor};
+use tessera_server::session::{SessionInfo, SessionState};
+
+use super::access::CurrentSession;
+use super::forms::{read_form, see_other};
+use super::render;
+use super::AppState;
+use crate::pages::{Page, Viewer};
+use crate::security::{EnrolView, MfaView};
+
+const WRONG_CODE: &str = "That code didn't work. Check it and try again.";
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    kind: String,
+}
+
+fn viewer(s: &SessionInfo) -> Viewer {
+    Viewer {
+        display_name: s.display_name.clone(),
+        email: s.email.clone(),
+        org_name: s.org_name.clone(),
+        role_label: s.role.label().to_string(),
+    }
+}
+
+async fn failed(state: &AppState, what: &str, e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "{what} failed");
+    render::internal_error(state).await
+}
+
+// --- the sign-in challenge ----------------------------------------------------------------------
+
+pub async fn challenge_page(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let recovery = q.contains_key("recovery");
+    render::page(&state, Page::MfaChallenge { recovery, error: None }, StatusCode::OK).await
+}
+
+pub async fn challenge_submit(
+    State(state): State<AppState>,
+    Extension(current): Extension<CurrentSession>,
+    req: Request,
+) -> Response {
+    let Some(s) = current.in_state(SessionState::PasswordOk).cloned() else { return see_other("/login", &[]) };
+    let (form, meta) = match read_form::<CodeForm>(&state, req, true).await {
+        Ok(f) => f,
+        Err(res) => return res,
+    };
+    match state.tessera.answer_challenge(&s, &form.code, &meta).await {
+        Ok((token, factor)) => {
+            let to = match factor {
+                Factor::Totp => "/",
+                Factor::RecoveryCode { .. } => "/account/security?recovery-used",
+            };
+            see_other(to, &[state.cookies.set_session(token.expose())])
+        }
+        Err(CodeError::Invalid) => {
+            let page = Page::MfaChallenge { recovery: form.kind == "recovery", error: Some(WRONG_CODE.into()) };
+            render::page(&state, page, StatusCode::UNAUTHORIZED).await
+        }
+        Err(CodeError::NotApplicable | CodeError::StepUpRequired) => see_other("/login", &[]),
+        Err(CodeError::Internal(e)) => failed(&state, "MFA challenge", e).await,
+    }
+}
+
+// --- account security ----------------------------------------------------------------------------
+
+pub async fn security_page(
+    State(state): State<AppState>,
+    Extension(current): Extension<CurrentSession>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(s) = current.full() else { return see_other("/login", &[]) };
+    let status = match state.tessera.mfa_status(s.user_id).await {
+        Ok(st) => st,
+        Err(e) => return failed(&state, "MFA status", e).await,
+    };
+    let notices = [
+        ("enabled", "Two-step verification is on."),
+        ("regenerated", "Your new recovery codes are active."),
+        ("reset", "Your new authenticator app is set up. The old one no longer works."),
+        ("disabled", "Two-step verification is off."),
+        ("verified", "Verified. You can change your sign-in security for the next 5 minutes."),
+        ("recovery-used", "You signed in with a recovery code. That code no longer works."),
+        ("expired", "The setup took too long and was cancelled. Please start again."),
+    ];
+    let notice = notices.iter().find(|(k, _)| q.contains_key(*k)).map(|(_, m)| m.to_string());
+    let mfa = status.map(|m| MfaView {
+        enabled_since: m.enabled_at.to_rfc3339().replace('T', " ").replace('Z', " UTC"),
+        recovery_codes_left: m.recovery_codes_left,
+    });
+    let page = Page::Security { viewer: viewer(s), mfa, notice, fresh: state.tessera.has_fresh_step_up(s) };
+    render::page(&state, page, StatusCode::OK).await
+}
+
+/// Maps the answer of a step-up-guarded change.
+fn step_up_first() -> Response {
+    see_other("/account/security/verify", &[])
+}
+
+pub async fn start(
+    State(state): State<AppState>,
+    Extension(current): Extension<CurrentSession>,
+    req: Request,
+) -> Response {
+    let Some(s) = current.full().cloned() else { return see_other("/login", &[]) };
+    let meta = super::forms::meta(req.headers(), req.extensions());
+    match state.tessera.start_enrolment(&s, &meta).await {
+        Ok(_) => see_other("/account/security/mfa", &[]),
+        Err(CodeError::StepUpRequired) => step_up_first(),
+        Err(CodeError::Invalid | CodeError::NotApplicable) => see_other("/account/security", &[]),
+        Err(CodeError::Internal(e)) => failed(&state, "starting enrolment", e).await,
+    }
+}
+
+/// Resetting the authenticator is enrolling a new one while the old one still works.
+pub async fn reset(state: State<AppState>, current: Extension<CurrentSession>, req: Request) -> Response {
+    start(state, current, req).await
+}
+
+async fn enrol_view(state: &AppState, s: &SessionInfo) -> Result<Option<EnrolView>, Response> {
+    let pending = state.tessera.pending_enrolment(s).await;
+    let resetting = state.tessera.mfa_status(s.user_id).await.map(|m| m.is_some());
+    match (pending, resetting) {
+        (Ok(p), Ok(resetting)) => {
+            Ok(p.map(|v| EnrolView { qr_svg: v.qr_svg, setup_key_grouped: v.setup_key_grouped, resetting }))
+        }
+        (Err(e), _) | (_, Err(e)) => Err(failed(state, "loading enrolment", e).await),
+    }
+}
+
+pub async fn enrol_page(State(state): State<AppState>, Extension(current): Extension<CurrentSession>) -> Response {
+    let Some(s) = current.full() else { return see_other("/login", &[]) };
+    match enrol_view(&state, s).await {
+        Ok(Some(enrol)) => render::page(&state, Page::Enrol { enrol, error: None }, StatusCode::OK).await,
+        Ok(None) => see_other("/account/security", &[]),
+        Err(res) => res,
+    }
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    Extension(current): Extension<CurrentSession>,
+    req: Request,
+) -> Response {
+    let Some(s) = current.full().cloned() else { return see_other("/login", &[]) };
+    let (form, meta) = match read_form::<CodeForm>(&state, req, true).await {
+        Ok(f) => f,
+        Err(res) => return res,
+    };
+    match state.tessera.confirm_enrolment(&s, &form.code, &meta).await {
+        Ok(codes) if codes.is_empty() => see_other("/account/security?reset", &[]),
+        Ok(codes) => {
+            let codes = codes.iter().map(|c| c.display()).collect();
+            render::page(&state, Page::RecoveryCodes { codes, regenerated: false }, StatusCode::OK).await
+        }
+        Err(CodeError::Invalid) => {
+            match enrol_view(&state, &s).await {
+                Ok(Some(enrol)) => {
+                    let error = Some("That code didn't work, so MFA is still off. Check your phone's clock and enter the current code.".into());
+                    render::page(&state, Page::Enrol { enrol, error }, StatusCode::UNPROCESSABLE_ENTITY).await
+                }
+                Ok(None) => see_other("/account/security?expired", &[]),
+                Err(res) => res,
+            }
+        }
+        Err(CodeError::NotApplicable) => see_other("/account/security?expired", &[]),
+        Err(CodeError::StepUpRequired) => step_up_first(),
+        Err(CodeError::Internal(e)) => failed(&state, "confirming enrolment", e).await,
+    }
+}
+
+pub async fn finish() -> Response {
+    see_other("/account/security?enabled", &[])
+}
+
+pub async fn step_up_page(State(state): State<AppState>) -> Response {
+    render::page(&state, Page::StepUp { error: None }, StatusCode::OK).await
+}
+
+pub async fn step_up_submit(
+    State(state): State<AppState>,
+    Extension(current): Extension<CurrentSession>,
+    req: Request,
+) -> Response {
+    let Some(s) = current.full().cloned() else { return see_other("/login", &[]) };
+    let (form, meta) = match read_form::<CodeForm>(&state, req, true).await {
+        Ok(f) => f,
+        Err(res) => return res,
+    };
+    match state.tessera.step_up(&s, &form.code, &meta).await {
+        Ok(_) => see_other("/account/security?verified", &[]),
+        Err(CodeError::Invalid) => {
+            render::page(&state, Page::StepUp { error: Some(WRONG_CODE.into()) }, StatusCode::UNAUTHORIZED).await
+        }
+        Err(CodeError::NotApplicable | CodeError::StepUpRequired) => see_other("/account/security", &[]),
+        Err(CodeError::Internal(e)) => failed(&state, "step-up", e).await,
+    }
+}
+
+pub async fn regenerate(
+    State(state): State<AppState>,
+    Extension(current): Extension<CurrentSession>,
+    req: Request,
+) -> Response {
+    let Some(s) = current.full().cloned() else { return see_other("/login", &[]) };
+    let meta = super::forms::meta(req.headers(), req.extensions());
+    match state.tessera.regenerate_recovery_codes(&s, &meta).await {
+        Ok(codes) => {
+            let codes = codes.iter().map(|c| c.display()).collect();
+            render::page(&state, Page::RecoveryCodes { codes, regenerated: true }, StatusCode::OK).await
+        }
+        Err(CodeError::StepUpRequired) => step_up_first(),
+        Err(CodeError::Invalid | CodeError::NotApplicable) => see_other("/account/security", &[]),
+        Err(CodeError::Internal(e)) => failed(&state, "regenerating recovery codes", e).await,
+    }
+}
+
+pub async fn disable(
+    State(state): State<AppState>,
+    Extension(current): Extension<CurrentSession>,
+    req: Request,
+) -> Response {
+    let Some(s) = current.full().cloned() else { return see_other("/login", &[]) };
+    let meta = super::forms::meta(req.headers(), req.extensions());
+    match state.tessera.disable_mfa(&s, &meta).await {
+        Ok(()) => see_other("/account/security?disabled", &[]),
+        Err(CodeError::StepUpRequired) => step_up_first(),
+        Err(CodeError::Invalid | CodeError::NotApplicable) => see_other("/account/security", &[]),
+        Err(CodeError::Internal(e)) => failed(&state, "disabling MFA", e).await,
+    }
+}

@@ -1,0 +1,366 @@
+//! MFA use cases: enrolling an authenticator, the sign-in challenge, step-up, recovery codes,
+//! reset and disable. Codes of every kind draw on the same per-account failure budget as passwords.
+
+use std::time::Duration;
+
+use crate::audit::{self, Action, Outcome, RequestMeta};
+use crate::clock::Timestamp;
+use crate::error::{Error, Result};
+use crate::recovery::{self, RecoveryCode};
+use crate::secret::Token;
+use crate::services::Tessera;
+use crate::session::{SessionInfo, SessionState};
+use crate::throttle;
+use crate::totp::{self, TotpSecret};
+
+/// How long a shown secret can still be confirmed.
+pub const ENROLMENT_TTL: Duration = Duration::from_secs(10 * 60);
+/// How recent a second factor must be for sensitive changes (step-up).
+pub const STEP_UP_MAX_AGE: Duration = Duration::from_secs(5 * 60);
+
+/// What the enrolment page shows while a secret is pending. Built on the server each time it is
+/// shown; the secret itself never travels through the client and back.
+#[derive(Debug, Clone)]
+pub struct EnrolmentView {
+    pub setup_key_grouped: String,
+    pub qr_svg: String,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MfaStatus {
+    pub enabled_at: Timestamp,
+    pub recovery_codes_left: i64,
+}
+
+/// Which second factor was proven.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Factor {
+    Totp,
+    RecoveryCode { left: i64 },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CodeError {
+    /// Wrong, replayed, expired or malformed: all answered alike.
+    #[error("that code did not work")]
+    Invalid,
+    /// Nothing to check against (no authenticator, or no pending enrolment).
+    #[error("no authenticator to check against")]
+    NotApplicable,
+    /// The action needs a fresh second factor first.
+    #[error("step-up required")]
+    StepUpRequired,
+    #[error(transparent)]
+    Internal(#[from] Error),
+}
+
+fn sealed_context(user_id: i64) -> String {
+    format!("totp-secret:{user_id}")
+}
+
+impl Tessera {
+    pub async fn mfa_status(&self, user_id: i64) -> Result<Option<MfaStatus>> {
+        let Some(cred) = self.store.totp_credential(user_id).await? else { return Ok(None) };
+        let recovery_codes_left = self.store.recovery_codes_left(user_id).await?;
+        Ok(Some(MfaStatus { enabled_at: cred.enabled_at, recovery_codes_left }))
+    }
+
+    /// Whether this session proved a second factor recently enough for a sensitive change.
+    pub fn has_fresh_step_up(&self, s: &SessionInfo) -> bool {
+        s.second_factor_at.is_some_and(|at| self.clock.now().since(at) < STEP_UP_MAX_AGE && self.clock.now() >= at)
+    }
+
+    fn enrolment_view(&self, email: &str, secret: &TotpSecret, expires_at: Timestamp) -> EnrolmentView {
+        let uri = totp::otpauth_uri(totp::ISSUER, email, secret);
+        EnrolmentView {
+            setup_key_grouped: secret.to_grouped_base32(),
+            qr_svg: totp::qr_svg(&uri).unwrap_or_default(),
+            expires_at,
+        }
+    }
+
+    /// Step 1 of enrolment (also the start of an authenticator reset): a new secret, pending for
+    /// ten minutes, replacing any earlier pending one. Resetting an existing authenticator needs a
+    /// fresh step-up; the old authenticator keeps working until the new one is confirmed.
+    pub async fn start_enrolment(&self, s: &SessionInfo, meta: &RequestMeta) -> Result<EnrolmentView, CodeError> {
+        let resetting = self.store.totp_credential(s.user_id).await?.is_some();
+        if resetting && !self.has_fresh_step_up(s) {
+            return Err(CodeError::StepUpRequired);
+        }
+        let secret = TotpSecret::generate();
+        let now = self.clock.now();
+        let sealed = self.key.seal(&sealed_context(s.user_id), secret.expose_bytes());
+        self.store.put_pending_totp(s.user_id, &sealed, now, ENROLMENT_TTL).await?;
+        self.audit(audit::event(
+            now,
+            Action::MfaEnrolmentStarted,
+            Outcome::Success,
+            Some(s.org_id),
+            Some(s.user_id),
+            Some(s.user_id),
+            meta,
+            None,
+        ))
+        .await?;
+        Ok(self.enrolment_view(&s.email, &secret, now.plus(ENROLMENT_TTL)))
+    }
+
+    /// The pending enrolment, to show step 1 again (reload, wrong code). `None` once expired.
+    pub async fn pending_enrolment(&self, s: &SessionInfo) -> Result<Option<EnrolmentView>> {
+        let now = self.clock.now();
+        let Some(sealed) = self.store.pending_totp(s.user_id, now).await? else { return Ok(None) };
+        let Some(bytes) = self.key.open(&sealed_context(s.user_id), &sealed) else { return Ok(None) };
+        Ok(Some(self.enrolment_view(&s.email, &TotpSecret::from_bytes(bytes), now.plus(ENROLMENT_TTL))))
+    }
+
+    /// Step 2: the user proves the app works with a current code. On a first enrolment the new
+    /// recovery codes come back (shown once, never again); on a reset the old secret dies now and
+    /// the other sessions end. The code used here counts as consumed.
+    pub async fn confirm_enrolment(
+        &self,
+        s: &SessionInfo,
+        code: &str,
+        meta: &RequestMeta,
+    ) -> Result<Vec<RecoveryCode>, CodeError> {
+        let now = self.clock.now();
+        let existing = self.store.totp_credential(s.user_id).await?;
+        let resetting = existing.is_some();
+        if resetting && !self.has_fresh_step_up(s) {
+            return Err(CodeError::StepUpRequired);
+        }
+        let sealed = self.store.pending_totp(s.user_id, now).await?.ok_or(CodeError::NotApplicable)?;
+        let bytes = self.key.open(&sealed_context(s.user_id), &sealed).ok_or(CodeError::NotApplicable)?;
+        let account_key = self.account_key(&s.email);
+        if self.store.throttle_take(&account_key, now, throttle::delay_after).await?.is_none() {
+            return Err(CodeError::Invalid);
+        }
+        let Some(step) = totp::verify(&TotpSecret::from_bytes(bytes), code, now, None) else {
+            self.audit(audit::event(
+                now,
+                Action::MfaEnrolmentFailed,
+                Outcome::Failure,
+                Some(s.org_id),
+                Some(s.user_id),
+                Some(s.user_id),
+                meta,
+                Some("wrong code"),
+            ))
+            .await?;
+            return Err(CodeError::Invalid);
+        };
+        let codes = if resetting { Vec::new() } else { recovery::generate_set() };
+        let hashes: Vec<String> = codes.iter().map(|c| c.hash(&self.key, s.user_id)).collect();
+        if !self.store.confirm_totp(s.user_id, &sealed, step, &hashes, now).await? {
+            // Replaced by a newer enrolment or expired in between.
+            return Err(CodeError::Invalid);
+        }
+        self.store.throttle_clear(&account_key, now).await?;
+        self.store.mark_second_factor(&s.token_hash, now).await?;
+        let action = if resetting { Action::AuthenticatorReset } else { Action::MfaEnabled };
+        self.audit(audit::event(
+            now,
+            action,
+            Outcome::Success,
+            Some(s.org_id),
+            Some(s.user_id),
+            Some(s.user_id),
+            meta,
+            None,
+        ))
+        .await?;
+        if resetting {
+            self.store.delete_other_sessions(s.user_id, &s.token_hash).await?;
+        }
+        Ok(codes)
+    }
+
+    /// Checks a second factor for `user`: a 6-digit authenticator code or a recovery code. The
+    /// time step or the code is consumed atomically, so one code lets exactly one request through.
+    async fn prove_second_factor(&self, s: &SessionInfo, code: &str, meta: &RequestMeta) -> Result<Factor, CodeError> {
+        let now = self.clock.now();
+        let cred = self.store.totp_credential(s.user_id).await?.ok_or(CodeError::NotApplicable)?;
+        let account_key = self.account_key(&s.email);
+        let fail = |detail: &'static str| {
+            audit::event(
+                now,
+                Action::MfaChallenge,
+                Outcome::Failure,
+                Some(s.org_id),
+                Some(s.user_id),
+                Some(s.user_id),
+                meta,
+                Some(detail),
+            )
+        };
+        if self.store.throttle_take(&account_key, now, throttle::delay_after).await?.is_none() {
+            self.audit(fail("account is waiting out its failure budget")).await?;
+            return Err(CodeError::Invalid);
+        }
+        let factor = if totp::normalize_code(code).is_some() {
+            let secret =
+                self.key.open(&sealed_context(s.user_id), &cred.secret_sealed).map(TotpSecret::from_bytes).ok_or_else(
+                    || Error::Invalid("a stored authenticator secret does not open with this instance key".into()),
+                )?;
+            match totp::verify(&secret, code, now, Some(cred.last_used_step)) {
+                Some(step) if self.store.consume_totp_step(s.user_id, step).await? => Some(Factor::Totp),
+                matched => {
+                    // Right code, already used (or used by a parallel request just now): a replay.
+                    if matched.is_some() || totp::verify(&secret, code, now, None).is_some() {
+                        self.audit(audit::event(
+                            now,
+                            Action::MfaReplay,
+                            Outcome::Failure,
+                            Some(s.org_id),
+                            Some(s.user_id),
+                            Some(s.user_id),
+                            meta,
+                            None,
+                        ))
+                        .await?;
+                    }
+                    None
+                }
+            }
+        } else if let Some(rc) = RecoveryCode::parse(code) {
+            if self.store.consume_recovery_code(s.user_id, &rc.hash(&self.key, s.user_id), now).await? {
+                let left = self.store.recovery_codes_left(s.user_id).await?;
+                self.audit(audit::event(
+                    now,
+                    Action::RecoveryCodeUsed,
+                    Outcome::Success,
+                    Some(s.org_id),
+                    Some(s.user_id),
+                    Some(s.user_id),
+                    meta,
+                    None,
+                ))
+                .await?;
+                Some(Factor::RecoveryCode { left })
+            } else {
+                None
+            }
+        } else {
+            None
+        };
+        match factor {
+            Some(f) => {
+                self.store.throttle_clear(&account_key, now).await?;
+                Ok(f)
+            }
+            None => {
+                self.audit(fail("wrong code")).await?;
+                Err(CodeError::Invalid)
+            }
+        }
+    }
+
+    /// The sign-in challenge: a `password_ok` session proves its second factor and becomes a new,
+    /// fully signed-in session (new token; the old one dies).
+    pub async fn answer_challenge(
+        &self,
+        s: &SessionInfo,
+        code: &str,
+        meta: &RequestMeta,
+    ) -> Result<(Token, Factor), CodeError> {
+        if s.state != SessionState::PasswordOk {
+            return Err(CodeError::NotApplicable);
+        }
+        let factor = self.prove_second_factor(s, code, meta).await?;
+        let now = self.clock.now();
+        let token = Token::generate();
+        let mut new = self.new_session(&token, s.user_id, s.org_id, SessionState::Full, meta);
+        new.second_factor_at = Some(now);
+        if !self.store.rotate_session(&s.token_hash, &new, now).await? {
+            return Err(CodeError::Invalid);
+        }
+        self.audit(audit::event(
+            now,
+            Action::MfaChallenge,
+            Outcome::Success,
+            Some(s.org_id),
+            Some(s.user_id),
+            Some(s.user_id),
+            meta,
+            None,
+        ))
+        .await?;
+        Ok((token, factor))
+    }
+
+    /// Step-up: a signed-in session proves its second factor again before a sensitive change.
+    pub async fn step_up(&self, s: &SessionInfo, code: &str, meta: &RequestMeta) -> Result<Factor, CodeError> {
+        if s.state != SessionState::Full {
+            return Err(CodeError::NotApplicable);
+        }
+        let factor = self.prove_second_factor(s, code, meta).await?;
+        let now = self.clock.now();
+        self.store.mark_second_factor(&s.token_hash, now).await?;
+        self.audit(audit::event(
+            now,
+            Action::StepUp,
+            Outcome::Success,
+            Some(s.org_id),
+            Some(s.user_id),
+            Some(s.user_id),
+            meta,
+            None,
+        ))
+        .await?;
+        Ok(factor)
+    }
+
+    /// A new set of recovery codes; the old set dies at once. Needs a fresh step-up.
+    pub async fn regenerate_recovery_codes(
+        &self,
+        s: &SessionInfo,
+        meta: &RequestMeta,
+    ) -> Result<Vec<RecoveryCode>, CodeError> {
+        if self.store.totp_credential(s.user_id).await?.is_none() {
+            return Err(CodeError::NotApplicable);
+        }
+        if !self.has_fresh_step_up(s) {
+            return Err(CodeError::StepUpRequired);
+        }
+        let now = self.clock.now();
+        let codes = recovery::generate_set();
+        let hashes: Vec<String> = codes.iter().map(|c| c.hash(&self.key, s.user_id)).collect();
+        self.store.replace_recovery_codes(s.user_id, &hashes, now).await?;
+        self.audit(audit::event(
+            now,
+            Action::RecoveryCodesRegenerated,
+            Outcome::Success,
+            Some(s.org_id),
+            Some(s.user_id),
+            Some(s.user_id),
+            meta,
+            None,
+        ))
+        .await?;
+        Ok(codes)
+    }
+
+    /// Turns MFA off for this user and ends their other sessions. Needs a fresh step-up.
+    pub async fn disable_mfa(&self, s: &SessionInfo, meta: &RequestMeta) -> Result<(), CodeError> {
+        if !self.has_fresh_step_up(s) {
+            return Err(CodeError::StepUpRequired);
+        }
+        if !self.store.disable_mfa(s.user_id).await? {
+            return Err(CodeError::NotApplicable);
+        }
+        let now = self.clock.now();
+        self.store.delete_other_sessions(s.user_id, &s.token_hash).await?;
+        self.audit(audit::event(
+            now,
+            Action::MfaDisabled,
+            Outcome::Success,
+            Some(s.org_id),
+            Some(s.user_id),
+            Some(s.user_id),
+            meta,
+            None,
+        ))
+        .await?;
+        Ok(())
+    }
+}

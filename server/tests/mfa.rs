@@ -1,0 +1,299 @@
+//! Authenticator-app MFA through the real store, on SQLite and PostgreSQL: enrolment, the sign-in
+//! challenge, replay, recovery codes, step-up, reset and disable, and single use under concurrency.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{on_both, Env};
+use tessera_server::audit::RequestMeta;
+use tessera_server::clock::Clock;
+use tessera_server::mfa::{CodeError, Factor};
+use tessera_server::model::OrgKind;
+use tessera_server::recovery::RecoveryCode;
+use tessera_server::services::SignInStep;
+use tessera_server::session::{SessionInfo, SessionState};
+use tessera_server::totp;
+
+const PASSWORD: &str = "plum tractor sings quietly tonight";
+const EMAIL: &str = "ada@example.org";
+
+fn meta() -> RequestMeta {
+    RequestMeta::new(Some("192.0.2.10".parse().unwrap()), Some("mfa-test"))
+}
+
+/// RFC 4648 base32 decoding, written here so the test does not trust the code under test.
+fn base32_decode(s: &str) -> Vec<u8> {
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let (mut buf, mut bits, mut out) = (0u32, 0u32, Vec::new());
+    for c in s.bytes().filter(|c| !c.is_ascii_whitespace()) {
+        let v = alphabet.iter().position(|&a| a == c).expect("base32") as u32;
+        buf = (buf << 5) | v;
+        bits += 5;
+        if bits >= 8 {
+            out.push((buf >> (bits - 8)) as u8);
+            bits -= 8;
+        }
+    }
+    out
+}
+
+fn code_now(secret: &[u8], env: &Env) -> String {
+    totp::code_for_step(secret, totp::step_at(env.clock.now()), 6, totp_rs::Algorithm::SHA1).unwrap()
+}
+
+async fn session(env: &Env, token: &str) -> SessionInfo {
+    env.app.session(token).await.unwrap().expect("live session")
+}
+
+/// Signs in with the password; returns the token and which step it reached.
+async fn password_step(env: &Env) -> (String, bool) {
+    match env.app.sign_in(EMAIL, PASSWORD, None, &meta()).await.unwrap() {
+        SignInStep::Done(t) => (t.expose().to_string(), false),
+        SignInStep::MfaRequired(t) => (t.expose().to_string(), true),
+    }
+}
+
+/// A user with MFA enabled: returns (secret, recovery codes, a full session token).
+async fn enrolled(env: &Env) -> (Vec<u8>, Vec<RecoveryCode>, String) {
+    env.app.create_organisation("Acme", OrgKind::Standard, EMAIL, None, Some(PASSWORD)).await.unwrap();
+    let (token, mfa) = password_step(env).await;
+    assert!(!mfa);
+    let s = session(env, &token).await;
+    let view = env.app.start_enrolment(&s, &meta()).await.unwrap();
+    let secret = base32_decode(&view.setup_key_grouped);
+    assert_eq!(secret.len(), 20);
+    let codes = env.app.confirm_enrolment(&s, &code_now(&secret, env), &meta()).await.unwrap();
+    env.clock.advance(Duration::from_secs(30));
+    (secret, codes, token)
+}
+
+#[tokio::test]
+async fn enrol_then_sign_in_with_a_code_and_with_a_recovery_code() {
+    on_both(|env| async move {
+        env.app.create_organisation("Acme", OrgKind::Standard, EMAIL, None, Some(PASSWORD)).await.unwrap();
+        let (token, _) = password_step(&env).await;
+        let s = session(&env, &token).await;
+        let view = env.app.start_enrolment(&s, &meta()).await.unwrap();
+        assert!(view.qr_svg.contains("<svg"));
+        let secret = base32_decode(&view.setup_key_grouped);
+        // A wrong code keeps MFA off.
+        let wrong = format!("{:06}", (code_now(&secret, &env).parse::<u32>().unwrap() + 1) % 1_000_000);
+        assert!(matches!(env.app.confirm_enrolment(&s, &wrong, &meta()).await, Err(CodeError::Invalid)));
+        assert!(env.app.mfa_status(s.user_id).await.unwrap().is_none());
+        // The pending enrolment can be shown again with the same key.
+        let again = env.app.pending_enrolment(&s).await.unwrap().unwrap();
+        assert_eq!(again.setup_key_grouped, view.setup_key_grouped);
+
+        let enrol_code = code_now(&secret, &env);
+        let codes = env.app.confirm_enrolment(&s, &enrol_code, &meta()).await.unwrap();
+        assert_eq!(codes.len(), 10);
+        let status = env.app.mfa_status(s.user_id).await.unwrap().unwrap();
+        assert_eq!(status.recovery_codes_left, 10);
+        assert!(env.app.pending_enrolment(&s).await.unwrap().is_none(), "the secret is never shown again");
+
+        // Password now leads to the challenge, in a session that is not signed in.
+        let (pw_token, mfa) = password_step(&env).await;
+        assert!(mfa, "{}", env.backend);
+        let pending = session(&env, &pw_token).await;
+        assert_eq!(pending.state, SessionState::PasswordOk);
+        // The code used to enrol is spent.
+        assert!(matches!(env.app.answer_challenge(&pending, &enrol_code, &meta()).await, Err(CodeError::Invalid)));
+        env.clock.advance(Duration::from_secs(30));
+        let fresh = code_now(&secret, &env);
+        let (full, factor) = env.app.answer_challenge(&pending, &fresh, &meta()).await.unwrap();
+        assert_eq!(factor, Factor::Totp);
+        assert!(env.app.session(&pw_token).await.unwrap().is_none(), "the password_ok token died");
+        let full_session = session(&env, full.expose()).await;
+        assert_eq!(full_session.state, SessionState::Full);
+
+        // A replayed code is refused like a wrong one, and recorded as a replay.
+        let (pw_token, _) = password_step(&env).await;
+        let pending = session(&env, &pw_token).await;
+        assert!(matches!(env.app.answer_challenge(&pending, &fresh, &meta()).await, Err(CodeError::Invalid)));
+        let audit = env.store.recent_audit(None, 5).await.unwrap();
+        assert!(audit.iter().any(|e| e.action == "mfa.replay"), "{audit:?}");
+
+        // A recovery code, typed sloppily, works once.
+        let typed = codes[3].display().to_lowercase().replace('-', " ");
+        let (_, factor) = env.app.answer_challenge(&pending, &typed, &meta()).await.unwrap();
+        assert_eq!(factor, Factor::RecoveryCode { left: 9 });
+        let (pw_token, _) = password_step(&env).await;
+        let pending = session(&env, &pw_token).await;
+        assert!(matches!(
+            env.app.answer_challenge(&pending, &codes[3].display(), &meta()).await,
+            Err(CodeError::Invalid)
+        ));
+        let (_, factor) = env.app.answer_challenge(&pending, &codes[0].display(), &meta()).await.unwrap();
+        assert_eq!(factor, Factor::RecoveryCode { left: 8 });
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn one_code_lets_exactly_one_request_through() {
+    on_both(|env| async move {
+        let (_, codes, token) = enrolled(&env).await;
+        let user_id = session(&env, &token).await.user_id;
+        // The store: ten parallel consumptions of one step and of one recovery code.
+        let step = totp::step_at(env.clock.now());
+        let mut tasks = Vec::new();
+        for _ in 0..10 {
+            let store = env.store.clone();
+            tasks.push(tokio::spawn(async move { store.consume_totp_step(user_id, step).await.unwrap() }));
+        }
+        let mut wins = 0;
+        for t in tasks {
+            wins += t.await.unwrap() as u32;
+        }
+        assert_eq!(wins, 1, "{}: one step, one winner", env.backend);
+
+        // Through the use case: five password_ok sessions race with the same recovery code.
+        let mut sessions = Vec::new();
+        for _ in 0..5 {
+            let (t, _) = password_step(&env).await;
+            sessions.push(session(&env, &t).await);
+        }
+        let code = codes[1].display();
+        let mut tasks = Vec::new();
+        for s in sessions {
+            let app = env.app.clone();
+            let code = code.clone();
+            tasks.push(tokio::spawn(async move { app.answer_challenge(&s, &code, &meta()).await.is_ok() }));
+        }
+        let mut wins = 0;
+        for t in tasks {
+            wins += t.await.unwrap() as u32;
+        }
+        assert_eq!(wins, 1, "{}: one recovery code, one sign-in", env.backend);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn wrong_codes_share_the_password_failure_budget() {
+    on_both(|env| async move {
+        let (secret, _, _) = enrolled(&env).await;
+        let (t, _) = password_step(&env).await;
+        let pending = session(&env, &t).await;
+        for _ in 0..4 {
+            assert!(env.app.answer_challenge(&pending, "000000", &meta()).await.is_err());
+        }
+        // Signing in with the password again neither refills nor spends the budget: one more
+        // wrong code is the fifth failure, and the account must wait.
+        let (t, mfa) = password_step(&env).await;
+        assert!(mfa);
+        let pending = session(&env, &t).await;
+        assert!(env.app.answer_challenge(&pending, "000000", &meta()).await.is_err());
+        assert!(
+            matches!(
+                env.app.answer_challenge(&pending, &code_now(&secret, &env), &meta()).await,
+                Err(CodeError::Invalid)
+            ),
+            "{}: the account must wait, even with the right code",
+            env.backend
+        );
+        env.clock.advance(Duration::from_secs(2));
+        assert!(env.app.answer_challenge(&pending, &code_now(&secret, &env), &meta()).await.is_ok());
+        // Success cleared the budget.
+        for _ in 0..4 {
+            let (t, _) = password_step(&env).await;
+            assert!(env.app.answer_challenge(&session(&env, &t).await, "000000", &meta()).await.is_err());
+        }
+        let (t, _) = password_step(&env).await;
+        env.clock.advance(Duration::from_secs(30));
+        assert!(env.app.answer_challenge(&session(&env, &t).await, &code_now(&secret, &env), &meta()).await.is_ok());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sensitive_changes_need_a_fresh_second_factor() {
+    on_both(|env| async move {
+        let (secret, old_codes, _) = enrolled(&env).await;
+        let (t, _) = password_step(&env).await;
+        let pending = session(&env, &t).await;
+        let (full, _) = env.app.answer_challenge(&pending, &code_now(&secret, &env), &meta()).await.unwrap();
+        let s = session(&env, full.expose()).await;
+        assert!(env.app.has_fresh_step_up(&s));
+
+        // Five minutes later the factor is stale.
+        env.clock.advance(Duration::from_secs(5 * 60 + 1));
+        let s = session(&env, full.expose()).await;
+        assert!(matches!(env.app.regenerate_recovery_codes(&s, &meta()).await, Err(CodeError::StepUpRequired)));
+        assert!(matches!(env.app.disable_mfa(&s, &meta()).await, Err(CodeError::StepUpRequired)));
+        assert!(matches!(env.app.start_enrolment(&s, &meta()).await, Err(CodeError::StepUpRequired)));
+
+        // Step-up with a recovery code, then regenerate: the old set dies at once.
+        env.app.step_up(&s, &old_codes[0].display(), &meta()).await.unwrap();
+        let s = session(&env, full.expose()).await;
+        let new_codes = env.app.regenerate_recovery_codes(&s, &meta()).await.unwrap();
+        assert_eq!(env.app.mfa_status(s.user_id).await.unwrap().unwrap().recovery_codes_left, 10);
+        assert!(matches!(env.app.step_up(&s, &old_codes[1].display(), &meta()).await, Err(CodeError::Invalid)));
+        env.app.step_up(&s, &new_codes[1].display(), &meta()).await.unwrap();
+
+        // Reset the authenticator: the old secret works until the new one is confirmed.
+        let other_device = password_step(&env).await.0;
+        let s = session(&env, full.expose()).await;
+        let view = env.app.start_enrolment(&s, &meta()).await.unwrap();
+        let new_secret = base32_decode(&view.setup_key_grouped);
+        env.clock.advance(Duration::from_secs(30));
+        env.app.step_up(&s, &code_now(&secret, &env), &meta()).await.expect("old authenticator still works");
+        let s = session(&env, full.expose()).await;
+        env.clock.advance(Duration::from_secs(30));
+        let kept = env.app.confirm_enrolment(&s, &code_now(&new_secret, &env), &meta()).await.unwrap();
+        assert!(kept.is_empty(), "a reset keeps the recovery codes");
+        assert!(env.app.session(&other_device).await.unwrap().is_none(), "other sessions end on reset");
+        env.clock.advance(Duration::from_secs(30));
+        assert!(env.app.step_up(&s, &code_now(&secret, &env), &meta()).await.is_err(), "old secret is dead");
+        env.app.step_up(&s, &code_now(&new_secret, &env), &meta()).await.unwrap();
+
+        // Disable: MFA off, other sessions end, the password alone signs in again.
+        let s = session(&env, full.expose()).await;
+        let another = password_step(&env).await.0;
+        env.app.disable_mfa(&s, &meta()).await.unwrap();
+        assert!(env.app.mfa_status(s.user_id).await.unwrap().is_none());
+        assert!(env.app.session(&another).await.unwrap().is_none());
+        assert!(env.app.session(full.expose()).await.unwrap().is_some(), "the session that disabled stays");
+        assert!(!password_step(&env).await.1);
+        let actions: Vec<String> =
+            env.store.recent_audit(None, 50).await.unwrap().into_iter().map(|e| e.action).collect();
+        for a in [
+            "mfa.enabled",
+            "mfa.recovery_codes_regenerated",
+            "mfa.authenticator_reset",
+            "mfa.disabled",
+            "mfa.step_up",
+            "mfa.recovery_code_used",
+        ] {
+            assert!(actions.iter().any(|x| x == a), "{a} missing from {actions:?}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn only_the_latest_unexpired_enrolment_can_be_confirmed() {
+    on_both(|env| async move {
+        env.app.create_organisation("Acme", OrgKind::Standard, EMAIL, None, Some(PASSWORD)).await.unwrap();
+        let (token, _) = password_step(&env).await;
+        let s = session(&env, &token).await;
+        let first = base32_decode(&env.app.start_enrolment(&s, &meta()).await.unwrap().setup_key_grouped);
+        let second = base32_decode(&env.app.start_enrolment(&s, &meta()).await.unwrap().setup_key_grouped);
+        assert_ne!(first, second);
+        assert!(matches!(
+            env.app.confirm_enrolment(&s, &code_now(&first, &env), &meta()).await,
+            Err(CodeError::Invalid)
+        ));
+        env.clock.advance(Duration::from_secs(10 * 60));
+        assert!(
+            matches!(
+                env.app.confirm_enrolment(&s, &code_now(&second, &env), &meta()).await,
+                Err(CodeError::NotApplicable)
+            ),
+            "expired after ten minutes"
+        );
+        assert!(env.app.mfa_status(s.user_id).await.unwrap().is_none());
+    })
+    .await;
+}
