@@ -43,10 +43,9 @@ lint:
 	cargo clippy -p tessera -p tessera-app --all-targets --features hydrate -- -D warnings
 	npx tsc --noEmit -p end2end
 
+# One feature set for the whole workspace: the three crates' tests share one build.
 unit:
-	cargo test -p tessera-server
-	cargo test -p tessera-app --features ssr
-	cargo test -p tessera --features ssr
+	cargo test --workspace --features ssr
 
 e2e:
 	npx playwright test -c end2end/playwright.config.ts

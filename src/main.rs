@@ -141,7 +141,8 @@ async fn open(config: Config) -> anyhow::Result<Arc<Tessera>> {
         format!("opening the database {}", tessera_server::config::redact_url(&config.database_url))
     })?;
     let hasher = tokio::task::spawn_blocking(PasswordHasher::for_this_machine).await?;
-    Ok(Arc::new(Tessera::new(store, Arc::new(SystemClock), Arc::new(config), hasher, key)))
+    let mailer = tessera_server::mail::from_config(&config)?;
+    Ok(Arc::new(Tessera::new(store, Arc::new(SystemClock), Arc::new(config), hasher, key).with_mailer(mailer)))
 }
 
 #[tokio::main]

@@ -141,6 +141,51 @@ pub fn PasswordToggle() -> impl IntoView {
     }
 }
 
+/// Copies the text of the element just before this island, or just before its row of buttons
+/// (the setup key, the recovery codes).
+/// Appears once hydrated; without JavaScript the text is still selectable.
+#[island]
+pub fn CopyButton() -> impl IntoView {
+    let ready = RwSignal::new(false);
+    let copied = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
+    let copy = move |ev: leptos::ev::MouseEvent| {
+        use leptos::wasm_bindgen::JsCast;
+        let button: leptos::web_sys::Element = event_target(&ev);
+        // The text is the island's previous sibling, or its parent's when it leads a button row.
+        let island = button.parent_element();
+        let source = island
+            .as_ref()
+            .and_then(|i| i.previous_element_sibling())
+            .or_else(|| island.and_then(|i| i.parent_element()).and_then(|p| p.previous_element_sibling()));
+        if let Some(el) = source.and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok()) {
+            let _ = window().navigator().clipboard().write_text(&el.inner_text());
+            copied.set(true);
+        }
+    };
+    view! {
+        <button type="button" hidden=move || !ready.get() on:click=copy class=SMALL_BUTTON_CLASS>
+            {move || if copied.get() { "Copied" } else { "Copy" }}
+        </button>
+        <span role="status" class="sr-only">{move || copied.get().then_some("Copied to the clipboard.")}</span>
+    }
+}
+
+/// Opens the browser's print dialog (for the recovery codes). Appears once hydrated.
+#[island]
+pub fn PrintButton() -> impl IntoView {
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
+    view! {
+        <button type="button" hidden=move || !ready.get() on:click=move |_| { let _ = window().print(); } class=SMALL_BUTTON_CLASS>
+            "Print"
+        </button>
+    }
+}
+
+pub const SMALL_BUTTON_CLASS: &str = "rounded-md border border-slate-300 px-3 py-1 text-sm font-medium text-slate-800 \
+    hover:bg-slate-50 dark:border-slate-600 dark:text-slate-100 dark:hover:bg-slate-700";
+
 /// A labelled password input with its show/hide toggle, error and an optional hint.
 #[component]
 pub fn PasswordField(

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::{Alert, Card, Notice, TextField, BUTTON_CLASS, INPUT_CLASS};
+use crate::components::{Alert, Card, CopyButton, Notice, PrintButton, TextField, BUTTON_CLASS, INPUT_CLASS};
 use crate::pages::Viewer;
 
 /// MFA as the security page shows it.
@@ -173,11 +173,12 @@ pub fn EnrolPage(enrol: EnrolView, error: Option<String>) -> impl IntoView {
             </p>
             <div class="mx-auto mb-4 w-52 rounded-lg bg-white p-2" role="img" aria-label="QR code for your authenticator app" inner_html=enrol.qr_svg></div>
             <p class="mb-1 text-sm text-slate-600 dark:text-slate-300">"Can't scan? Enter this setup key instead (time-based):"</p>
-            <p class="mb-6">
-                <code id="setup-key" aria-label=key_label class="block rounded-lg bg-slate-100 px-3 py-2 text-center font-mono text-base tracking-wider text-slate-900 select-all dark:bg-slate-900 dark:text-white">
+            <div class="mb-6 flex items-center gap-2">
+                <code id="setup-key" aria-label=key_label class="block flex-1 rounded-lg bg-slate-100 px-3 py-2 text-center font-mono text-base tracking-wider text-slate-900 select-all dark:bg-slate-900 dark:text-white">
                     {enrol.setup_key_grouped.clone()}
                 </code>
-            </p>
+                <CopyButton />
+            </div>
             <h2 class="mb-2 font-semibold text-slate-900 dark:text-white">"Step 2: enter the code it shows"</h2>
             <form method="post" action="/account/security/mfa/confirm">
                 <CodeField recovery=false error=None />
@@ -203,12 +204,14 @@ pub fn RecoveryCodesPage(codes: Vec<String>, regenerated: bool) -> impl IntoView
             <p class="mb-4 text-sm text-slate-700 dark:text-slate-200">
                 "If you lose your phone, each of these codes lets you sign in once. They are shown only now: download, print or write them down."
             </p>
-            <ol id="recovery-codes" aria-label="Recovery codes" class="mb-4 grid grid-cols-2 gap-2 rounded-lg bg-slate-100 p-4 font-mono text-sm text-slate-900 dark:bg-slate-900 dark:text-white">
+            <ol id="recovery-codes" aria-label="Recovery codes" class="mb-3 grid grid-cols-2 gap-2 rounded-lg bg-slate-100 p-4 font-mono text-sm text-slate-900 dark:bg-slate-900 dark:text-white">
                 {codes.into_iter().map(|c| view! { <li class="select-all">{c}</li> }).collect_view()}
             </ol>
-            <p class="mb-6">
+            <div class="mb-6 flex flex-wrap items-center gap-3">
+                <CopyButton />
+                <PrintButton />
                 <a href=href download="tessera-recovery-codes.txt" class=LINK_CLASS>"Download as a text file"</a>
-            </p>
+            </div>
             <form method="post" action="/account/security/mfa/finish">
                 <div class="mb-5 flex items-start gap-3">
                     <input id="saved" name="saved" type="checkbox" value="yes" required class="mt-1 h-4 w-4" />

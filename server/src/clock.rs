@@ -53,6 +53,13 @@ pub trait Clock: Send + Sync + 'static {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
 
+impl SystemClock {
+    /// For names and ids only (outbox files); everything that decides uses a [`Clock`].
+    pub fn now_millis(self) -> i64 {
+        self.now().0
+    }
+}
+
 impl Clock for SystemClock {
     fn now(&self) -> Timestamp {
         let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();

@@ -15,7 +15,11 @@ pub struct Config {
     /// Links in emails and the same-origin check use this, never request headers.
     pub base_url: url::Url,
     pub smtp_url: Option<String>,
+    /// Sender of Tessera's mail (`Name <address>`); defaults to no-reply at the base URL's host.
+    pub mail_from: Option<String>,
     pub session: SessionLimits,
+    /// How recent a second factor must be for sensitive changes (step-up).
+    pub step_up_max_age: Duration,
     pub signin_rate: RateLimit,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
@@ -29,6 +33,7 @@ impl std::fmt::Debug for Config {
             .field("base_url", &self.base_url.as_str())
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("session", &self.session)
+            .field("step_up_max_age", &self.step_up_max_age)
             .field("signin_rate", &self.signin_rate)
             .field("max_body_bytes", &self.max_body_bytes)
             .finish()
@@ -75,12 +80,15 @@ impl Config {
             idle: minutes("TESSERA_SESSION_IDLE_MINUTES", 60)?,
             absolute: minutes("TESSERA_SESSION_ABSOLUTE_MINUTES", 12 * 60)?,
         };
+        let step_up_max_age = minutes("TESSERA_STEP_UP_MINUTES", 5)?;
         Ok(Config {
             data_dir,
             database_url,
             base_url,
             smtp_url: get("TESSERA_SMTP_URL").filter(|s| !s.trim().is_empty()),
+            mail_from: get("TESSERA_MAIL_FROM").filter(|s| !s.trim().is_empty()),
             session,
+            step_up_max_age,
             signin_rate: RateLimit::default(),
             max_body_bytes: 64 * 1024,
         })
@@ -159,6 +167,8 @@ mod tests {
         let c = cfg(&[("TESSERA_SESSION_IDLE_MINUTES", "5"), ("TESSERA_SESSION_ABSOLUTE_MINUTES", "30")]).unwrap();
         assert_eq!(c.session.idle, Duration::from_secs(300));
         assert_eq!(c.session.absolute, Duration::from_secs(1800));
+        assert_eq!(cfg(&[]).unwrap().step_up_max_age, Duration::from_secs(300));
+        assert_eq!(cfg(&[("TESSERA_STEP_UP_MINUTES", "2")]).unwrap().step_up_max_age, Duration::from_secs(120));
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod mail;
 pub mod mfa;
 pub mod model;
 pub mod password;

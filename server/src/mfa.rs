@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::audit::{self, Action, Outcome, RequestMeta};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
+use crate::mail::{notice_mail, Notice};
 use crate::recovery::{self, RecoveryCode};
 use crate::secret::Token;
 use crate::services::Tessera;
@@ -15,8 +16,6 @@ use crate::totp::{self, TotpSecret};
 
 /// How long a shown secret can still be confirmed.
 pub const ENROLMENT_TTL: Duration = Duration::from_secs(10 * 60);
-/// How recent a second factor must be for sensitive changes (step-up).
-pub const STEP_UP_MAX_AGE: Duration = Duration::from_secs(5 * 60);
 
 /// What the enrolment page shows while a secret is pending. Built on the server each time it is
 /// shown; the secret itself never travels through the client and back.
@@ -59,7 +58,43 @@ fn sealed_context(user_id: i64) -> String {
     format!("totp-secret:{user_id}")
 }
 
+/// Consecutive failed codes after a right password that trigger a warning mail (once per streak).
+pub const FAILING_CODES_ALERT: i64 = 3;
+
 impl Tessera {
+    /// Sends a security notice to the session's user. Always attempted; a mail server that is
+    /// down is logged but does not undo the change the user made.
+    async fn notify(&self, s: &SessionInfo, notice: Notice, meta: &RequestMeta) {
+        let mail = notice_mail(&self.config, &s.email, &s.display_name, notice, self.clock.now(), meta);
+        match tokio::time::timeout(Duration::from_secs(15), self.mailer.send(&mail)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, user_id = s.user_id, "security notice not sent"),
+            Err(_) => tracing::error!(user_id = s.user_id, "security notice timed out"),
+        }
+    }
+
+    /// Records an event the session's user did to their own account.
+    async fn audit_own(
+        &self,
+        s: &SessionInfo,
+        action: Action,
+        outcome: Outcome,
+        meta: &RequestMeta,
+        detail: Option<&'static str>,
+    ) -> Result<()> {
+        let e = audit::event(
+            self.clock.now(),
+            action,
+            outcome,
+            Some(s.org_id),
+            Some(s.user_id),
+            Some(s.user_id),
+            meta,
+            detail,
+        );
+        self.audit(e).await
+    }
+
     pub async fn mfa_status(&self, user_id: i64) -> Result<Option<MfaStatus>> {
         let Some(cred) = self.store.totp_credential(user_id).await? else { return Ok(None) };
         let recovery_codes_left = self.store.recovery_codes_left(user_id).await?;
@@ -68,7 +103,8 @@ impl Tessera {
 
     /// Whether this session proved a second factor recently enough for a sensitive change.
     pub fn has_fresh_step_up(&self, s: &SessionInfo) -> bool {
-        s.second_factor_at.is_some_and(|at| self.clock.now().since(at) < STEP_UP_MAX_AGE && self.clock.now() >= at)
+        s.second_factor_at
+            .is_some_and(|at| self.clock.now().since(at) < self.config.step_up_max_age && self.clock.now() >= at)
     }
 
     fn enrolment_view(&self, email: &str, secret: &TotpSecret, expires_at: Timestamp) -> EnrolmentView {
@@ -92,17 +128,7 @@ impl Tessera {
         let now = self.clock.now();
         let sealed = self.key.seal(&sealed_context(s.user_id), secret.expose_bytes());
         self.store.put_pending_totp(s.user_id, &sealed, now, ENROLMENT_TTL).await?;
-        self.audit(audit::event(
-            now,
-            Action::MfaEnrolmentStarted,
-            Outcome::Success,
-            Some(s.org_id),
-            Some(s.user_id),
-            Some(s.user_id),
-            meta,
-            None,
-        ))
-        .await?;
+        self.audit_own(s, Action::MfaEnrolmentStarted, Outcome::Success, meta, None).await?;
         Ok(self.enrolment_view(&s.email, &secret, now.plus(ENROLMENT_TTL)))
     }
 
@@ -136,17 +162,7 @@ impl Tessera {
             return Err(CodeError::Invalid);
         }
         let Some(step) = totp::verify(&TotpSecret::from_bytes(bytes), code, now, None) else {
-            self.audit(audit::event(
-                now,
-                Action::MfaEnrolmentFailed,
-                Outcome::Failure,
-                Some(s.org_id),
-                Some(s.user_id),
-                Some(s.user_id),
-                meta,
-                Some("wrong code"),
-            ))
-            .await?;
+            self.audit_own(s, Action::MfaEnrolmentFailed, Outcome::Failure, meta, Some("wrong code")).await?;
             return Err(CodeError::Invalid);
         };
         let codes = if resetting { Vec::new() } else { recovery::generate_set() };
@@ -158,20 +174,11 @@ impl Tessera {
         self.store.throttle_clear(&account_key, now).await?;
         self.store.mark_second_factor(&s.token_hash, now).await?;
         let action = if resetting { Action::AuthenticatorReset } else { Action::MfaEnabled };
-        self.audit(audit::event(
-            now,
-            action,
-            Outcome::Success,
-            Some(s.org_id),
-            Some(s.user_id),
-            Some(s.user_id),
-            meta,
-            None,
-        ))
-        .await?;
+        self.audit_own(s, action, Outcome::Success, meta, None).await?;
         if resetting {
             self.store.delete_other_sessions(s.user_id, &s.token_hash).await?;
         }
+        self.notify(s, if resetting { Notice::AuthenticatorReset } else { Notice::MfaEnabled }, meta).await;
         Ok(codes)
     }
 
@@ -181,22 +188,17 @@ impl Tessera {
         let now = self.clock.now();
         let cred = self.store.totp_credential(s.user_id).await?.ok_or(CodeError::NotApplicable)?;
         let account_key = self.account_key(&s.email);
-        let fail = |detail: &'static str| {
-            audit::event(
-                now,
+        let Some(attempt) = self.store.throttle_take(&account_key, now, throttle::delay_after).await? else {
+            self.audit_own(
+                s,
                 Action::MfaChallenge,
                 Outcome::Failure,
-                Some(s.org_id),
-                Some(s.user_id),
-                Some(s.user_id),
                 meta,
-                Some(detail),
+                Some("account is waiting out its failure budget"),
             )
-        };
-        if self.store.throttle_take(&account_key, now, throttle::delay_after).await?.is_none() {
-            self.audit(fail("account is waiting out its failure budget")).await?;
+            .await?;
             return Err(CodeError::Invalid);
-        }
+        };
         let factor = if totp::normalize_code(code).is_some() {
             let secret =
                 self.key.open(&sealed_context(s.user_id), &cred.secret_sealed).map(TotpSecret::from_bytes).ok_or_else(
@@ -207,17 +209,7 @@ impl Tessera {
                 matched => {
                     // Right code, already used (or used by a parallel request just now): a replay.
                     if matched.is_some() || totp::verify(&secret, code, now, None).is_some() {
-                        self.audit(audit::event(
-                            now,
-                            Action::MfaReplay,
-                            Outcome::Failure,
-                            Some(s.org_id),
-                            Some(s.user_id),
-                            Some(s.user_id),
-                            meta,
-                            None,
-                        ))
-                        .await?;
+                        self.audit_own(s, Action::MfaReplay, Outcome::Failure, meta, None).await?;
                     }
                     None
                 }
@@ -225,17 +217,8 @@ impl Tessera {
         } else if let Some(rc) = RecoveryCode::parse(code) {
             if self.store.consume_recovery_code(s.user_id, &rc.hash(&self.key, s.user_id), now).await? {
                 let left = self.store.recovery_codes_left(s.user_id).await?;
-                self.audit(audit::event(
-                    now,
-                    Action::RecoveryCodeUsed,
-                    Outcome::Success,
-                    Some(s.org_id),
-                    Some(s.user_id),
-                    Some(s.user_id),
-                    meta,
-                    None,
-                ))
-                .await?;
+                self.audit_own(s, Action::RecoveryCodeUsed, Outcome::Success, meta, None).await?;
+                self.notify(s, Notice::RecoveryCodeUsed { left }, meta).await;
                 Some(Factor::RecoveryCode { left })
             } else {
                 None
@@ -249,7 +232,11 @@ impl Tessera {
                 Ok(f)
             }
             None => {
-                self.audit(fail("wrong code")).await?;
+                self.audit_own(s, Action::MfaChallenge, Outcome::Failure, meta, Some("wrong code")).await?;
+                // The password was right (or the session is signed in) yet codes keep failing.
+                if attempt.failures == FAILING_CODES_ALERT {
+                    self.notify(s, Notice::SecondFactorFailing, meta).await;
+                }
                 Err(CodeError::Invalid)
             }
         }
@@ -274,17 +261,7 @@ impl Tessera {
         if !self.store.rotate_session(&s.token_hash, &new, now).await? {
             return Err(CodeError::Invalid);
         }
-        self.audit(audit::event(
-            now,
-            Action::MfaChallenge,
-            Outcome::Success,
-            Some(s.org_id),
-            Some(s.user_id),
-            Some(s.user_id),
-            meta,
-            None,
-        ))
-        .await?;
+        self.audit_own(s, Action::MfaChallenge, Outcome::Success, meta, None).await?;
         Ok((token, factor))
     }
 
@@ -296,17 +273,7 @@ impl Tessera {
         let factor = self.prove_second_factor(s, code, meta).await?;
         let now = self.clock.now();
         self.store.mark_second_factor(&s.token_hash, now).await?;
-        self.audit(audit::event(
-            now,
-            Action::StepUp,
-            Outcome::Success,
-            Some(s.org_id),
-            Some(s.user_id),
-            Some(s.user_id),
-            meta,
-            None,
-        ))
-        .await?;
+        self.audit_own(s, Action::StepUp, Outcome::Success, meta, None).await?;
         Ok(factor)
     }
 
@@ -326,17 +293,8 @@ impl Tessera {
         let codes = recovery::generate_set();
         let hashes: Vec<String> = codes.iter().map(|c| c.hash(&self.key, s.user_id)).collect();
         self.store.replace_recovery_codes(s.user_id, &hashes, now).await?;
-        self.audit(audit::event(
-            now,
-            Action::RecoveryCodesRegenerated,
-            Outcome::Success,
-            Some(s.org_id),
-            Some(s.user_id),
-            Some(s.user_id),
-            meta,
-            None,
-        ))
-        .await?;
+        self.notify(s, Notice::RecoveryCodesRegenerated, meta).await;
+        self.audit_own(s, Action::RecoveryCodesRegenerated, Outcome::Success, meta, None).await?;
         Ok(codes)
     }
 
@@ -348,19 +306,9 @@ impl Tessera {
         if !self.store.disable_mfa(s.user_id).await? {
             return Err(CodeError::NotApplicable);
         }
-        let now = self.clock.now();
         self.store.delete_other_sessions(s.user_id, &s.token_hash).await?;
-        self.audit(audit::event(
-            now,
-            Action::MfaDisabled,
-            Outcome::Success,
-            Some(s.org_id),
-            Some(s.user_id),
-            Some(s.user_id),
-            meta,
-            None,
-        ))
-        .await?;
+        self.notify(s, Notice::MfaDisabled, meta).await;
+        self.audit_own(s, Action::MfaDisabled, Outcome::Success, meta, None).await?;
         Ok(())
     }
 }

@@ -12,6 +12,7 @@ use crate::secret::SecretKey;
 pub const COUNT: usize = 10;
 /// 16 characters of 5 bits: 80 bits per code.
 const CHARS: usize = 16;
+const _: () = assert!(CHARS * 5 >= 64, "recovery codes carry at least 64 bits");
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// Warn the user when this few are left.
 pub const LOW_WATERMARK: usize = 3;
@@ -97,7 +98,6 @@ mod tests {
             let d = c.display();
             assert_eq!(d.len(), 19);
             assert_eq!(d.matches('-').count(), 3);
-            assert!(CHARS * 5 >= 64, "at least 64 bits");
             assert_eq!(format!("{c:?}"), "RecoveryCode(<redacted>)");
         }
     }

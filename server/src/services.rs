@@ -8,6 +8,7 @@ use crate::audit::{self, Action, Outcome, RequestMeta};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::mail::{FileOutbox, Mailer};
 use crate::model::{parse_name, Email, NewUser, OrgKind, Role};
 use crate::password::{check_new_password, PasswordHasher, MIN_PASSWORD_CHARS};
 use crate::rate_limit::RateLimiter;
@@ -25,6 +26,7 @@ pub struct Tessera {
     pub config: Arc<Config>,
     pub(crate) hasher: PasswordHasher,
     pub(crate) key: SecretKey,
+    pub(crate) mailer: Arc<dyn Mailer>,
     signin_limiter: RateLimiter,
 }
 
@@ -125,7 +127,16 @@ impl Tessera {
         key: SecretKey,
     ) -> Self {
         let signin_limiter = RateLimiter::new(config.signin_rate);
-        Tessera { store, clock, config, hasher, key, signin_limiter }
+        // Until told otherwise, mail goes to the outbox in the data directory.
+        let from = "Tessera <no-reply@localhost>".parse().expect("static mailbox");
+        let mailer: Arc<dyn Mailer> = Arc::new(FileOutbox::new(config.data_dir.join("outbox"), from));
+        Tessera { store, clock, config, hasher, key, mailer, signin_limiter }
+    }
+
+    /// Sends mail through `mailer` (SMTP, or another outbox).
+    pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
+        self.mailer = mailer;
+        self
     }
 
     pub(crate) async fn audit(&self, e: crate::store::AuditEvent) -> Result<()> {

@@ -198,7 +198,7 @@ mod tests {
             assert_eq!(code_for_step(RFC_SECRET_SHA512, step, 8, Algorithm::SHA512).unwrap(), sha512, "SHA512 at {t}");
         }
         // Leading zeros are kept: the 1111111109 code starts with 0.
-        assert!(code_for_step(RFC_SECRET_SHA1, step_at(Timestamp(1111111109_000)), 8, Algorithm::SHA1)
+        assert!(code_for_step(RFC_SECRET_SHA1, step_at(Timestamp(1_111_111_109_000)), 8, Algorithm::SHA1)
             .unwrap()
             .starts_with('0'));
     }

@@ -118,6 +118,7 @@ async fn enrol_then_sign_in_with_a_code_and_with_a_recovery_code() {
         let typed = codes[3].display().to_lowercase().replace('-', " ");
         let (_, factor) = env.app.answer_challenge(&pending, &typed, &meta()).await.unwrap();
         assert_eq!(factor, Factor::RecoveryCode { left: 9 });
+        assert!(env.outbox().iter().any(|m| m.contains("9 recovery codes are left")));
         let (pw_token, _) = password_step(&env).await;
         let pending = session(&env, &pw_token).await;
         assert!(matches!(
@@ -135,18 +136,6 @@ async fn one_code_lets_exactly_one_request_through() {
     on_both(|env| async move {
         let (_, codes, token) = enrolled(&env).await;
         let user_id = session(&env, &token).await.user_id;
-        // The store: ten parallel consumptions of one step and of one recovery code.
-        let step = totp::step_at(env.clock.now());
-        let mut tasks = Vec::new();
-        for _ in 0..10 {
-            let store = env.store.clone();
-            tasks.push(tokio::spawn(async move { store.consume_totp_step(user_id, step).await.unwrap() }));
-        }
-        let mut wins = 0;
-        for t in tasks {
-            wins += t.await.unwrap() as u32;
-        }
-        assert_eq!(wins, 1, "{}: one step, one winner", env.backend);
 
         // Through the use case: five password_ok sessions race with the same recovery code.
         let mut sessions = Vec::new();
@@ -166,6 +155,34 @@ async fn one_code_lets_exactly_one_request_through() {
             wins += t.await.unwrap() as u32;
         }
         assert_eq!(wins, 1, "{}: one recovery code, one sign-in", env.backend);
+
+        // The store: ten parallel consumptions of one time step...
+        let step = totp::step_at(env.clock.now()) + 1;
+        let mut tasks = Vec::new();
+        for _ in 0..10 {
+            let store = env.store.clone();
+            tasks.push(tokio::spawn(async move { store.consume_totp_step(user_id, step).await.unwrap() }));
+        }
+        let mut wins = 0;
+        for t in tasks {
+            wins += t.await.unwrap() as u32;
+        }
+        assert_eq!(wins, 1, "{}: one step, one winner", env.backend);
+
+        // ...and of one recovery code (as stored: its keyed hash).
+        let now = env.clock.now();
+        env.store.replace_recovery_codes(user_id, &["hash-a".into(), "hash-b".into()], now).await.unwrap();
+        let mut tasks = Vec::new();
+        for _ in 0..10 {
+            let store = env.store.clone();
+            tasks.push(tokio::spawn(async move { store.consume_recovery_code(user_id, "hash-a", now).await.unwrap() }));
+        }
+        let mut wins = 0;
+        for t in tasks {
+            wins += t.await.unwrap() as u32;
+        }
+        assert_eq!(wins, 1, "{}: one recovery code, one winner", env.backend);
+        assert_eq!(env.store.recovery_codes_left(user_id).await.unwrap(), 1);
     })
     .await;
 }
@@ -195,6 +212,8 @@ async fn wrong_codes_share_the_password_failure_budget() {
         );
         env.clock.advance(Duration::from_secs(2));
         assert!(env.app.answer_challenge(&pending, &code_now(&secret, &env), &meta()).await.is_ok());
+        let warnings = env.outbox().iter().filter(|m| m.contains("Repeated failed sign-in codes")).count();
+        assert_eq!(warnings, 1, "one warning per streak of failed codes after a right password");
         // Success cleared the budget.
         for _ in 0..4 {
             let (t, _) = password_step(&env).await;
@@ -256,6 +275,18 @@ async fn sensitive_changes_need_a_fresh_second_factor() {
         assert!(env.app.session(&another).await.unwrap().is_none());
         assert!(env.app.session(full.expose()).await.unwrap().is_some(), "the session that disabled stays");
         assert!(!password_step(&env).await.1);
+        // Every change was mailed to the user.
+        let mail = env.outbox();
+        for subject in [
+            "Subject: Tessera: Two-step verification is on",
+            "Subject: Tessera: A recovery code was used",
+            "Subject: Tessera: New recovery codes were created",
+            "Subject: Tessera: Your authenticator app was changed",
+            "Subject: Tessera: Two-step verification is off",
+        ] {
+            assert!(mail.iter().any(|m| m.contains(subject)), "{}: no mail with {subject}", env.backend);
+        }
+        assert!(mail.iter().all(|m| m.contains("To: ada@example.org") && m.contains("192.0.2.10")));
         let actions: Vec<String> =
             env.store.recent_audit(None, 50).await.unwrap().into_iter().map(|e| e.action).collect();
         for a in [

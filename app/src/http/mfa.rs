@@ -93,11 +93,15 @@ pub async fn security_page(
         ("regenerated", "Your new recovery codes are active."),
         ("reset", "Your new authenticator app is set up. The old one no longer works."),
         ("disabled", "Two-step verification is off."),
-        ("verified", "Verified. You can change your sign-in security for the next 5 minutes."),
         ("recovery-used", "You signed in with a recovery code. That code no longer works."),
         ("expired", "The setup took too long and was cancelled. Please start again."),
     ];
-    let notice = notices.iter().find(|(k, _)| q.contains_key(*k)).map(|(_, m)| m.to_string());
+    let minutes = state.tessera.config.step_up_max_age.as_secs().div_ceil(60);
+    let notice = if q.contains_key("verified") {
+        Some(format!("Verified. You can change your sign-in security for the next {minutes} minutes."))
+    } else {
+        notices.iter().find(|(k, _)| q.contains_key(*k)).map(|(_, m)| m.to_string())
+    };
     let mfa = status.map(|m| MfaView {
         enabled_since: m.enabled_at.to_rfc3339().replace('T', " ").replace('Z', " UTC"),
         recovery_codes_left: m.recovery_codes_left,

@@ -23,23 +23,41 @@ pub struct Env {
     pub clock: Arc<FixedClock>,
     pub url: String,
     pub backend: &'static str,
+    /// The data directory: mail lands in its `outbox/`.
+    pub data: tempfile::TempDir,
 }
 
-pub fn config() -> Config {
-    Config::from_lookup(|_| None, "127.0.0.1:3000").expect("default config")
+impl Env {
+    /// The messages in the outbox, oldest first.
+    pub fn outbox(&self) -> Vec<String> {
+        let dir = self.data.path().join("outbox");
+        let mut files: Vec<_> = match std::fs::read_dir(&dir) {
+            Ok(d) => d.map(|e| e.unwrap().path()).collect(),
+            Err(_) => return Vec::new(),
+        };
+        files.sort();
+        // Undo quoted-printable soft line breaks so sentences can be searched for.
+        files.into_iter().map(|f| std::fs::read_to_string(f).unwrap().replace("=\r\n", "")).collect()
+    }
+}
+
+pub fn config(data: &std::path::Path) -> Config {
+    let data = data.display().to_string();
+    Config::from_lookup(|k| (k == "TESSERA_DATA_DIR").then(|| data.clone()), "127.0.0.1:3000").expect("config")
 }
 
 async fn env(url: String, backend: &'static str) -> Env {
+    let data = tempfile::tempdir().expect("tempdir");
     let store = store::connect(&url).await.expect("open store");
     let clock = Arc::new(FixedClock::new(T0));
     let app = Arc::new(Tessera::new(
         store.clone(),
         clock.clone(),
-        Arc::new(config()),
+        Arc::new(config(data.path())),
         PasswordHasher::new(2, 64),
         SecretKey::generate(),
     ));
-    Env { app, store, clock, url, backend }
+    Env { app, store, clock, url, backend, data }
 }
 
 fn random_suffix() -> String {

@@ -1,0 +1,234 @@
+//! Outgoing mail: SMTP through lettre when `TESSERA_SMTP_URL` is set, otherwise a file outbox in
+//! the data directory (one `.eml` file per message). Plus the security notices Tessera sends.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+
+use crate::audit::RequestMeta;
+use crate::clock::Timestamp;
+use crate::config::Config;
+use crate::error::{Error, Result};
+
+/// A message ready to send: both a plain-text and an HTML body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[async_trait]
+pub trait Mailer: Send + Sync + 'static {
+    async fn send(&self, mail: &Mail) -> Result<()>;
+}
+
+fn build(from: &Mailbox, mail: &Mail) -> Result<lettre::Message> {
+    let to: Mailbox = mail.to.parse().map_err(|e| Error::Invalid(format!("recipient address: {e}")))?;
+    lettre::Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(mail.subject.clone())
+        .multipart(MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone()))
+        .map_err(|e| Error::Invalid(format!("building mail: {e}")))
+}
+
+/// Writes each message as an `.eml` file: mail for development and single-machine set-ups
+/// without a mail server.
+pub struct FileOutbox {
+    dir: PathBuf,
+    from: Mailbox,
+}
+
+impl FileOutbox {
+    pub fn new(dir: PathBuf, from: Mailbox) -> Self {
+        FileOutbox { dir, from }
+    }
+}
+
+#[async_trait]
+impl Mailer for FileOutbox {
+    async fn send(&self, mail: &Mail) -> Result<()> {
+        let msg = build(&self.from, mail)?;
+        tokio::fs::create_dir_all(&self.dir).await?;
+        let name =
+            format!("{}-{}.eml", crate::clock::SystemClock.now_millis(), &crate::secret::Token::generate().hash()[..8]);
+        tokio::fs::write(self.dir.join(name), msg.formatted()).await?;
+        Ok(())
+    }
+}
+
+/// SMTP (`smtp://host:port` plain, `smtp://...?tls=required` STARTTLS, `smtps://` TLS; user and
+/// password in the URL).
+pub struct SmtpMailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl SmtpMailer {
+    pub fn from_url(url: &str, from: Mailbox) -> Result<Self> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| Error::Config(format!("TESSERA_SMTP_URL: {e}")))?
+            .timeout(Some(Duration::from_secs(10)))
+            .build();
+        Ok(SmtpMailer { transport, from })
+    }
+}
+
+#[async_trait]
+impl Mailer for SmtpMailer {
+    async fn send(&self, mail: &Mail) -> Result<()> {
+        let msg = build(&self.from, mail)?;
+        self.transport.send(msg).await.map_err(|e| Error::Invalid(format!("SMTP: {e}")))?;
+        Ok(())
+    }
+}
+
+/// The mailer the configuration asks for.
+pub fn from_config(config: &Config) -> Result<Arc<dyn Mailer>> {
+    let host = config.base_url.host_str().unwrap_or("localhost");
+    let from: Mailbox = config
+        .mail_from
+        .clone()
+        .unwrap_or_else(|| format!("Tessera <no-reply@{host}>"))
+        .parse()
+        .map_err(|e| Error::Config(format!("TESSERA_MAIL_FROM: {e}")))?;
+    Ok(match &config.smtp_url {
+        Some(url) => Arc::new(SmtpMailer::from_url(url, from)?),
+        None => Arc::new(FileOutbox::new(config.data_dir.join("outbox"), from)),
+    })
+}
+
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Security notices: what happened, when, from where, and what to do if it was not you.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    MfaEnabled,
+    MfaDisabled,
+    AuthenticatorReset,
+    RecoveryCodesRegenerated,
+    RecoveryCodeUsed { left: i64 },
+    SecondFactorFailing,
+}
+
+impl Notice {
+    fn subject_and_event(self) -> (&'static str, String) {
+        match self {
+            Notice::MfaEnabled => {
+                ("Two-step verification is on", "Two-step verification was turned on for your account.".into())
+            }
+            Notice::MfaDisabled => {
+                ("Two-step verification is off", "Two-step verification was turned off for your account.".into())
+            }
+            Notice::AuthenticatorReset => (
+                "Your authenticator app was changed",
+                "A new authenticator app was set up for your account. The previous one no longer works.".into(),
+            ),
+            Notice::RecoveryCodesRegenerated => (
+                "New recovery codes were created",
+                "A new set of recovery codes was created for your account. The previous codes no longer work.".into(),
+            ),
+            Notice::RecoveryCodeUsed { left } => (
+                "A recovery code was used",
+                format!("A recovery code was used to sign in to your account. {left} recovery codes are left."),
+            ),
+            Notice::SecondFactorFailing => (
+                "Repeated failed sign-in codes",
+                "Someone entered your password correctly, then failed the two-step verification code several times."
+                    .into(),
+            ),
+        }
+    }
+}
+
+/// Builds the mail for a notice.
+pub fn notice_mail(config: &Config, to: &str, name: &str, notice: Notice, at: Timestamp, meta: &RequestMeta) -> Mail {
+    let (subject, event) = notice.subject_and_event();
+    let when = at.to_rfc3339().replace('T', " ").replace('Z', " UTC");
+    let ip = meta.ip.map(|i| i.to_string()).unwrap_or_else(|| "unknown".into());
+    let browser = meta.user_agent.clone().unwrap_or_else(|| "unknown".into());
+    let link = config.link("/account/security");
+    let advice = "If this was not you, change your password and review your two-step verification now, \
+                  and tell your administrator.";
+    let text = format!(
+        "Hello {name},\n\n{event}\n\nWhen: {when}\nFrom IP address: {ip}\nBrowser: {browser}\n\n{advice}\nAccount security: {link}\n\n- Tessera\n"
+    );
+    let html = format!(
+        "<p>Hello {},</p><p>{}</p><ul><li>When: {}</li><li>From IP address: {}</li><li>Browser: {}</li></ul>\
+         <p>{}</p><p><a href=\"{}\">Review your account security</a></p><p>- Tessera</p>",
+        escape_html(name),
+        escape_html(&event),
+        escape_html(&when),
+        escape_html(&ip),
+        escape_html(&browser),
+        escape_html(advice),
+        escape_html(&link)
+    );
+    Mail { to: to.to_string(), subject: format!("Tessera: {subject}"), text, html }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notices_say_what_when_where_and_what_to_do() {
+        let config =
+            Config::from_lookup(|k| (k == "TESSERA_BASE_URL").then(|| "https://id.example.org".into()), "x:1").unwrap();
+        let meta = RequestMeta::new(Some("192.0.2.1".parse().unwrap()), Some("Firefox <script>"));
+        let m = notice_mail(
+            &config,
+            "ada@example.org",
+            "Ada <3",
+            Notice::RecoveryCodeUsed { left: 4 },
+            Timestamp(0),
+            &meta,
+        );
+        assert_eq!(m.subject, "Tessera: A recovery code was used");
+        assert!(m.text.contains("4 recovery codes are left"));
+        assert!(
+            m.text.contains("1970-01-01 00:00:00 UTC") && m.text.contains("192.0.2.1") && m.text.contains("Firefox")
+        );
+        assert!(m.text.contains("https://id.example.org/account/security"));
+        assert!(m.html.contains("Firefox &lt;script&gt;") && m.html.contains("Ada &lt;3"));
+        assert!(!m.html.contains("<script>"));
+    }
+
+    #[tokio::test]
+    async fn the_file_outbox_writes_one_message_per_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = FileOutbox::new(dir.path().join("outbox"), "Tessera <no-reply@example.org>".parse().unwrap());
+        let mail = Mail {
+            to: "ada@example.org".into(),
+            subject: "Hi".into(),
+            text: "plain".into(),
+            html: "<p>html</p>".into(),
+        };
+        outbox.send(&mail).await.unwrap();
+        outbox.send(&mail).await.unwrap();
+        let files: Vec<_> = std::fs::read_dir(dir.path().join("outbox")).unwrap().collect();
+        assert_eq!(files.len(), 2);
+        let body = std::fs::read_to_string(files[0].as_ref().unwrap().path()).unwrap();
+        assert!(body.contains("To: ada@example.org") && body.contains("Subject: Hi") && body.contains("plain"));
+        assert!(outbox.send(&Mail { to: "not an address".into(), ..mail }).await.is_err());
+    }
+}
