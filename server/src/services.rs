@@ -240,20 +240,7 @@ impl Tessera {
         let has_password = password_hash.is_some();
         let (org_id, user_id) =
             self.store.create_organisation(&org, &NewUser { email, display_name, password_hash }, now).await?;
-        let meta = RequestMeta::default();
-        self.audit(audit::event(
-            now,
-            Action::OrganisationCreated,
-            Outcome::Success,
-            Some(org_id),
-            None,
-            Some(user_id),
-            &meta,
-            Some("by an operator"),
-        ))
-        .await?;
-        let set_password_link = if has_password { None } else { Some(self.set_password_link(user_id).await?) };
-        Ok(CreatedAccount { org_id, user_id, set_password_link })
+        self.operator_created(Action::OrganisationCreated, org_id, user_id, has_password).await
     }
 
     /// `tessera user add`: a member of an existing organisation.
@@ -275,20 +262,30 @@ impl Tessera {
         let has_password = password_hash.is_some();
         let now = self.clock.now();
         let user_id = self.store.add_member(org.id, &NewUser { email, display_name, password_hash }, role, now).await?;
-        let meta = RequestMeta::default();
-        self.audit(audit::event(
-            now,
-            Action::MemberAdded,
+        self.operator_created(Action::MemberAdded, org.id, user_id, has_password).await
+    }
+
+    /// Records an account an operator created and, without a password, issues its link.
+    async fn operator_created(
+        &self,
+        action: Action,
+        org_id: i64,
+        user_id: i64,
+        has_password: bool,
+    ) -> Result<CreatedAccount> {
+        let e = audit::event(
+            self.clock.now(),
+            action,
             Outcome::Success,
-            Some(org.id),
+            Some(org_id),
             None,
             Some(user_id),
-            &meta,
+            &RequestMeta::default(),
             Some("by an operator"),
-        ))
-        .await?;
+        );
+        self.audit(e).await?;
         let set_password_link = if has_password { None } else { Some(self.set_password_link(user_id).await?) };
-        Ok(CreatedAccount { org_id: org.id, user_id, set_password_link })
+        Ok(CreatedAccount { org_id, user_id, set_password_link })
     }
 
     fn default_name(&self, name: Option<&str>, email: &Email) -> Result<String> {
