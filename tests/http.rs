@@ -615,6 +615,21 @@ async fn enrolment_then_sign_in_with_the_challenge() {
     let full = ok.cookie("tessera_session").unwrap();
     let page = t.get("/account/security?recovery-used", Some(&full)).await;
     assert!(page.body.contains("You signed in with a recovery code") && page.body.contains(">9<"));
+    assert!(!page.body.contains("recovery codes left. Generate a new set"));
+
+    // Down to three codes: the page warns.
+    let mut left = 9;
+    for code in &codes[3..9] {
+        let pending = t.sign_in("ada@example.org", PASSWORD).await.cookie("tessera_session").unwrap();
+        let ok = t.post("/login/mfa", &[("kind", "recovery"), ("code", code)], Some(&pending)).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER);
+        left -= 1;
+        let full = ok.cookie("tessera_session").unwrap();
+        let page = t.get("/account/security", Some(&full)).await;
+        assert!(page.body.contains(&format!(">{left}<")));
+        let warned = page.body.contains(&format!("Only {left} recovery codes left."));
+        assert_eq!(warned, left <= 3, "{left} left");
+    }
 }
 
 #[tokio::test]
