@@ -461,7 +461,7 @@ impl Tessera {
         let hash = token.hash();
         let Some(s) = self.store.find_session(&hash).await? else { return Ok(None) };
         let now = self.clock.now();
-        if !self.config.session.is_live(s.created_at, s.last_seen_at, now) {
+        if !self.config.session.is_live_in_state(s.state, s.created_at, s.last_seen_at, now) {
             self.store.delete_session(&hash).await?;
             return Ok(None);
         }

@@ -52,9 +52,25 @@ impl Default for SessionLimits {
     }
 }
 
+/// A half-finished sign-in (password right, code still owed) lasts this long at most.
+pub const CHALLENGE_WINDOW: Duration = Duration::from_secs(10 * 60);
+
 impl SessionLimits {
     pub fn is_live(&self, created_at: Timestamp, last_seen_at: Timestamp, now: Timestamp) -> bool {
         now < created_at.plus(self.absolute) && now < last_seen_at.plus(self.idle)
+    }
+
+    /// As [`SessionLimits::is_live`], and a `password_ok` session ends when its challenge
+    /// window closes: a stolen password alone must not hold a session open for hours.
+    pub fn is_live_in_state(
+        &self,
+        state: SessionState,
+        created_at: Timestamp,
+        last_seen_at: Timestamp,
+        now: Timestamp,
+    ) -> bool {
+        let window_open = state != SessionState::PasswordOk || now < created_at.plus(CHALLENGE_WINDOW);
+        window_open && self.is_live(created_at, last_seen_at, now)
     }
 
     /// Writing `last_seen_at` on every request would turn every page view into a write; once a
@@ -99,6 +115,16 @@ mod tests {
         // Active all along, the absolute limit still ends it at 12 h.
         assert!(l.is_live(t0, at(11 * 60 * MIN + 30 * MIN), at(12 * 60 * MIN - 1)));
         assert!(!l.is_live(t0, at(11 * 60 * MIN + 59 * MIN), at(12 * 60 * MIN)));
+    }
+
+    #[test]
+    fn half_finished_sign_ins_end_after_the_challenge_window() {
+        let l = SessionLimits::default();
+        let t0 = Timestamp(0);
+        let at = |ms: u64| Timestamp(ms as i64);
+        assert!(l.is_live_in_state(SessionState::PasswordOk, t0, at(9 * MIN), at(10 * MIN - 1)));
+        assert!(!l.is_live_in_state(SessionState::PasswordOk, t0, at(9 * MIN), at(10 * MIN)));
+        assert!(l.is_live_in_state(SessionState::Full, t0, at(9 * MIN), at(10 * MIN)));
     }
 
     #[test]

@@ -127,6 +127,11 @@ async fn enrol_then_sign_in_with_a_code_and_with_a_recovery_code() {
         ));
         let (_, factor) = env.app.answer_challenge(&pending, &codes[0].display(), &meta()).await.unwrap();
         assert_eq!(factor, Factor::RecoveryCode { left: 8 });
+
+        // A half-finished sign-in does not wait for ever.
+        let (stale, _) = password_step(&env).await;
+        env.clock.advance(Duration::from_secs(10 * 60));
+        assert!(env.app.session(&stale).await.unwrap().is_none(), "the challenge window is ten minutes");
     })
     .await;
 }
