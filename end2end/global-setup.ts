@@ -5,10 +5,17 @@
  * postgres-js, postgres-nojs), each on its own free port with its own data
  * directory and its own fresh database, waits until each answers
  * `GET /readyz` with 200 and has printed its first-run setup link, and writes
- * `end2end/.tmp/servers.json` (project name -> { baseURL, setupLink }), which
- * the tests read through the fixtures in `pages/fixtures.ts`.
+ * `end2end/.tmp/servers.json` (project name -> { baseURL, setupLink, mailURL }),
+ * which the tests read through the fixtures in `pages/fixtures.ts`.
  *
- * Everything needed to stop the servers and drop the PostgreSQL databases is
+ * Mail: before the servers, it starts ONE MailDev (npm `maildev`, a real SMTP
+ * server that keeps every message and lists them as JSON at
+ * `GET <mailURL>/api/email`) on two free loopback ports, and gives every server
+ * `TESSERA_SMTP_URL=smtp://127.0.0.1:<smtp port>`. All projects share it, so
+ * tests tell their mail apart by recipient (see pages/MailDev.ts). Its log is
+ * `end2end/.tmp/maildev.log`, its messages `end2end/.tmp/maildev/`.
+ *
+ * Everything needed to stop MailDev and the servers and to drop the PostgreSQL databases is
  * recorded in `end2end/.tmp/run-state.json` as soon as it exists, so that
  * `global-teardown.ts` (which Playwright runs even when this setup fails) can
  * clean up after a partial start too.
@@ -33,6 +40,10 @@ export const SERVERS_FILE = path.join(TMP_DIR, 'servers.json');
 export const STATE_FILE = path.join(TMP_DIR, 'run-state.json');
 
 const DEFAULT_BIN = 'target/release/tessera';
+/** The MailDev launcher installed by `npm ci` (devDependency `maildev`). */
+const MAILDEV_BIN = path.join(REPO_ROOT, 'node_modules', '.bin', 'maildev');
+const MAILDEV_LOG = path.join(TMP_DIR, 'maildev.log');
+const MAILDEV_DIR = path.join(TMP_DIR, 'maildev');
 const READY_TIMEOUT_MS = 60_000;
 const POLL_INTERVAL_MS = 250;
 const LOG_TAIL_LINES = 60;
@@ -47,6 +58,8 @@ export type DatabaseKind = 'sqlite' | 'postgres';
 export interface ServerEntry {
   baseURL: string;
   setupLink: string;
+  /** The run's MailDev web/API root (shared by every project), e.g. http://127.0.0.1:40123. */
+  mailURL: string;
 }
 
 /** What teardown needs, per project. */
@@ -62,8 +75,19 @@ interface ServerState {
   pgDatabase?: string;
 }
 
+/** What teardown needs to stop MailDev. */
+interface MailDevState {
+  bin: string;
+  smtpPort: number;
+  webPort: number;
+  webURL: string;
+  log: string;
+  pid?: number;
+}
+
 interface RunState {
   postgresAdminUrl?: string;
+  maildev?: MailDevState;
   servers: ServerState[];
 }
 
@@ -234,9 +258,9 @@ async function stopProcess(pid: number, bin: string, label: string): Promise<voi
 }
 
 /**
- * Stops every server recorded in run-state.json, drops the PostgreSQL
- * databases, and removes servers.json and run-state.json. Safe to call twice.
- * Used by global-teardown.ts, and by setup itself when a server fails.
+ * Stops every server recorded in run-state.json, then MailDev, drops the
+ * PostgreSQL databases, and removes servers.json and run-state.json. Safe to
+ * call twice. Used by global-teardown.ts, and by setup itself when a server fails.
  */
 export async function stopAll(): Promise<void> {
   const state = readState();
@@ -246,6 +270,10 @@ export async function stopAll(): Promise<void> {
       .filter((s) => s.pid !== undefined)
       .map((s) => stopProcess(s.pid as number, s.bin, `server ${s.project}`)),
   );
+  // After the servers, so that none of them is left talking to a closed SMTP port.
+  if (state.maildev?.pid !== undefined) {
+    await stopProcess(state.maildev.pid, state.maildev.bin, 'MailDev');
+  }
   const problems: string[] = [];
   for (const s of state.servers) {
     if (!s.pgDatabase || !state.postgresAdminUrl) continue;
@@ -272,7 +300,7 @@ interface Running {
   exit?: string;
 }
 
-function startServer(s: ServerState, databaseUrl: string): Running {
+function startServer(s: ServerState, databaseUrl: string, smtpUrl: string): Running {
   fs.writeFileSync(
     s.log,
     `# tessera e2e [${s.project}] ${new Date().toISOString()}\n` +
@@ -293,6 +321,7 @@ function startServer(s: ServerState, databaseUrl: string): Running {
         TESSERA_DATA_DIR: s.dataDir,
         TESSERA_DATABASE_URL: databaseUrl,
         TESSERA_BASE_URL: s.baseURL,
+        TESSERA_SMTP_URL: smtpUrl,
         RUST_LOG: 'info',
       },
     });
@@ -309,6 +338,108 @@ function startServer(s: ServerState, databaseUrl: string): Running {
   s.pid = child.pid;
   return running;
 }
+
+// ---------------------------------------------------------------------------
+// MailDev
+
+interface RunningMailDev {
+  state: MailDevState;
+  child: ChildProcess;
+  exit?: string;
+}
+
+function resolveMailDev(): string {
+  try {
+    fs.accessSync(MAILDEV_BIN, fs.constants.X_OK);
+  } catch {
+    throw new Error(
+      `MailDev not found at ${MAILDEV_BIN}. It is a devDependency of the root package.json: run \`npm ci\` ` +
+        'in the repository root.',
+    );
+  }
+  return MAILDEV_BIN;
+}
+
+function startMailDev(m: MailDevState): RunningMailDev {
+  // MailDev reloads what it finds in its mail directory: start every run empty.
+  fs.rmSync(MAILDEV_DIR, { recursive: true, force: true });
+  fs.mkdirSync(MAILDEV_DIR, { recursive: true });
+  fs.writeFileSync(
+    m.log,
+    `# maildev e2e ${new Date().toISOString()}\n# ${m.bin}: SMTP 127.0.0.1:${m.smtpPort}, web ${m.webURL}\n`,
+  );
+  const fd = fs.openSync(m.log, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(
+      m.bin,
+      [
+        '--smtp', String(m.smtpPort),
+        '--web', String(m.webPort),
+        '--ip', '127.0.0.1',
+        // The web/API port listens on every interface unless told otherwise.
+        '--web-ip', '127.0.0.1',
+        '--mail-directory', MAILDEV_DIR,
+      ],
+      { cwd: REPO_ROOT, stdio: ['ignore', fd, fd], env: process.env },
+    );
+  } finally {
+    fs.closeSync(fd);
+  }
+  const running: RunningMailDev = { state: m, child };
+  child.on('error', (e) => {
+    running.exit = `could not be started: ${e.message}`;
+  });
+  child.on('exit', (code, signal) => {
+    running.exit = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+  });
+  m.pid = child.pid;
+  return running;
+}
+
+/** True when something accepts TCP connections on 127.0.0.1:port. */
+function probeTcp(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(2_000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+async function probeMailDev(m: MailDevState): Promise<boolean> {
+  try {
+    const res = await fetch(`${m.webURL}/api/email`, { signal: AbortSignal.timeout(2_000) });
+    const body = await res.text();
+    return res.status === 200 && Array.isArray(JSON.parse(body)) && (await probeTcp(m.smtpPort));
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntilMailDevReady(r: RunningMailDev, deadline: number): Promise<void> {
+  for (;;) {
+    if (r.exit) break;
+    if (await probeMailDev(r.state)) return;
+    if (Date.now() > deadline) break;
+    await sleep(POLL_INTERVAL_MS);
+  }
+  const why = r.exit
+    ? `it ${r.exit} before it was ready`
+    : `GET ${r.state.webURL}/api/email did not answer 200 with a JSON list (or SMTP port ${r.state.smtpPort} ` +
+      `did not accept connections) within ${READY_TIMEOUT_MS / 1000} s`;
+  throw new Error(
+    `MailDev failed to start: ${why}.\nFull log: ${r.state.log}\n--- last ${LOG_TAIL_LINES} lines ---\n` +
+      `${logTail(r.state.log)}\n---`,
+  );
+}
+
+// ---------------------------------------------------------------------------
+// readiness of the servers
 
 async function probeReady(baseURL: string): Promise<boolean> {
   try {
@@ -378,18 +509,34 @@ export default async function globalSetup(config: FullConfig): Promise<void> {
     );
   }
   const bin = resolveBinary();
-  const ports = await freePorts(projects.length);
+  const maildevBin = resolveMailDev();
+  const [smtpPort, webPort, ...ports] = await freePorts(projects.length + 2);
 
   const state: RunState = { postgresAdminUrl: needsPostgres ? adminUrl : undefined, servers: [] };
   writeJson(STATE_FILE, state);
 
   const running: Running[] = [];
-  // Safety net: if the runner dies without running teardown, take the servers with it.
+  let mail: RunningMailDev | undefined;
+  // Safety net: if the runner dies without running teardown, take the servers (and MailDev) with it.
   process.once('exit', () => {
     for (const r of running) if (!r.exit) r.child.kill('SIGKILL');
+    if (mail && !mail.exit) mail.child.kill('SIGKILL');
   });
 
   try {
+    const maildev: MailDevState = {
+      bin: maildevBin,
+      smtpPort,
+      webPort,
+      webURL: `http://127.0.0.1:${webPort}`,
+      log: MAILDEV_LOG,
+    };
+    state.maildev = maildev;
+    const mailRunning = startMailDev(maildev);
+    mail = mailRunning;
+    writeJson(STATE_FILE, state);
+    const smtpUrl = `smtp://127.0.0.1:${smtpPort}`;
+
     projects.forEach((p, i) => {
       const port = ports[i];
       const s: ServerState = {
@@ -412,13 +559,18 @@ export default async function globalSetup(config: FullConfig): Promise<void> {
         state.servers.push(s);
         databaseUrl = `sqlite://${path.join(s.dataDir, 'tessera.db')}`;
       }
-      running.push(startServer(s, databaseUrl));
+      running.push(startServer(s, databaseUrl, smtpUrl));
       writeJson(STATE_FILE, state);
     });
 
     const deadline = Date.now() + READY_TIMEOUT_MS;
-    const results = await Promise.allSettled(running.map((r) => waitUntilReady(r, deadline)));
-    const failures = results.flatMap((res) => (res.status === 'rejected' ? [(res.reason as Error).message] : []));
+    const [mailReady, ...results] = await Promise.allSettled([
+      waitUntilMailDevReady(mailRunning, deadline),
+      ...running.map((r) => waitUntilReady(r, deadline)),
+    ]);
+    const failures = [mailReady, ...results].flatMap((res) =>
+      res.status === 'rejected' ? [(res.reason as Error).message] : [],
+    );
     if (failures.length > 0) throw new Error(failures.join('\n\n'));
 
     const servers: Record<string, ServerEntry> = {};
@@ -426,9 +578,15 @@ export default async function globalSetup(config: FullConfig): Promise<void> {
       servers[r.state.project] = {
         baseURL: r.state.baseURL,
         setupLink: (results[i] as PromiseFulfilledResult<string>).value,
+        mailURL: maildev.webURL,
       };
     });
     writeJson(SERVERS_FILE, servers);
+    mailRunning.child.unref();
+    console.log(
+      `[e2e] MailDev: SMTP ${smtpUrl}, web ${maildev.webURL} (pid ${maildev.pid}, ` +
+        `log ${path.relative(REPO_ROOT, MAILDEV_LOG)})`,
+    );
     for (const r of running) {
       r.child.unref();
       console.log(`[e2e] ${r.state.project}: ${r.state.baseURL} (pid ${r.state.pid}, log ${path.relative(REPO_ROOT, r.state.log)})`);

@@ -1,7 +1,8 @@
 /**
- * Global teardown: stops the servers started by global-setup.ts (recorded in
- * end2end/.tmp/run-state.json) and drops their PostgreSQL databases. The data
- * directories and logs under end2end/.tmp/ stay for inspection.
+ * Global teardown: stops the servers started by global-setup.ts, then the
+ * run's MailDev (all recorded in end2end/.tmp/run-state.json), and drops the
+ * servers' PostgreSQL databases. The data directories, logs and MailDev's
+ * messages under end2end/.tmp/ stay for inspection.
  */
 import { stopAll } from './global-setup';
 

@@ -10,9 +10,11 @@ export interface Member {
 /** `/`: the signed-in home page. */
 export class HomePage {
   readonly signOutButton: Locator;
+  readonly securityLink: Locator;
 
   constructor(readonly page: Page) {
     this.signOutButton = page.getByRole('button', { name: 'Sign out' });
+    this.securityLink = page.getByRole('link', { name: 'Account security and two-step verification' });
   }
 
   async goto() {

@@ -2,8 +2,9 @@
  * Test fixtures shared by every spec: import `test` and `expect` from here,
  * not from '@playwright/test'.
  *
- * - `server`: this project's server ({ baseURL, setupLink }) from
- *   end2end/.tmp/servers.json, written by global-setup.ts.
+ * - `server`: this project's server ({ baseURL, setupLink, mailURL }) from
+ *   end2end/.tmp/servers.json, written by global-setup.ts (mailURL is the
+ *   run's MailDev, shared by every project: see MailDev.ts).
  * - `baseURL`: overridden with the server's URL, so `page.goto('/login')` and
  *   every context created from the built-in fixtures reach the right server.
  */

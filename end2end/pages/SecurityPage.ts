@@ -1,0 +1,77 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** The confirmations `/account/security` shows (role=status). */
+export const MFA_ON = 'Two-step verification is on.';
+export const MFA_OFF = 'Two-step verification is off.';
+export const AUTHENTICATOR_RESET = 'Your new authenticator app is set up. The old one no longer works.';
+export const STEP_UP_DONE = 'Verified. You can change your sign-in security for the next 5 minutes.';
+export const RECOVERY_CODE_USED = 'You signed in with a recovery code. That code no longer works.';
+
+/** `/account/security`: two-step verification status and the changes it allows. */
+export class SecurityPage {
+  readonly heading: Locator;
+  /** "Status: Off" (MFA not set up). */
+  readonly statusOff: Locator;
+  /** The "On since …" value of the Status row (MFA on). */
+  readonly statusOn: Locator;
+  readonly recoveryCodesLeft: Locator;
+  readonly enableButton: Locator;
+  readonly regenerateButton: Locator;
+  readonly resetButton: Locator;
+  readonly disableButton: Locator;
+  /** Shown while the session has no fresh second factor. */
+  readonly verifyNowLink: Locator;
+
+  constructor(readonly page: Page) {
+    this.heading = page.getByRole('heading', { name: 'Account security', exact: true });
+    this.statusOff = page.getByText(/Status:\s*Off\b/);
+    this.statusOn = this.valueOf('Status');
+    this.recoveryCodesLeft = this.valueOf('Recovery codes left');
+    this.enableButton = page.getByRole('button', { name: 'Enable MFA' });
+    this.regenerateButton = page.getByRole('button', { name: 'Generate new recovery codes' });
+    this.resetButton = page.getByRole('button', { name: 'Reset authenticator app' });
+    this.disableButton = page.getByRole('button', { name: 'Disable MFA' });
+    this.verifyNowLink = page.getByRole('link', { name: 'Verify now' });
+  }
+
+  /** The <dd> that follows the <dt> called `term`. */
+  private valueOf(term: string): Locator {
+    return this.page
+      .getByRole('term')
+      .filter({ hasText: new RegExp(`^\\s*${term}\\s*$`) })
+      .locator('xpath=following-sibling::dd[1]');
+  }
+
+  async goto() {
+    return this.page.goto('/account/security');
+  }
+
+  /** A confirmation (role=status) with `text`. */
+  notice(text: string): Locator {
+    return this.page.getByRole('status').filter({ hasText: text });
+  }
+
+  async expectLoaded() {
+    await expect(this.page).toHaveURL((url) => url.pathname === '/account/security');
+    await expect(this.heading).toBeVisible();
+  }
+
+  async expectMfaOff() {
+    await this.expectLoaded();
+    await expect(this.statusOff).toBeVisible();
+    await expect(this.enableButton).toBeVisible();
+    await expect(this.disableButton).toHaveCount(0);
+    await expect(this.recoveryCodesLeft).toHaveCount(0);
+  }
+
+  async expectMfaOn(recoveryCodesLeft: number) {
+    await this.expectLoaded();
+    await expect(this.statusOn).toHaveText(/^\s*On\b/);
+    await expect(this.recoveryCodesLeft).toHaveText(String(recoveryCodesLeft));
+    await expect(this.regenerateButton).toBeVisible();
+    await expect(this.resetButton).toBeVisible();
+    await expect(this.disableButton).toBeVisible();
+    await expect(this.enableButton).toHaveCount(0);
+    await expect(this.statusOff).toHaveCount(0);
+  }
+}
