@@ -321,6 +321,8 @@ function startServer(s: ServerState, databaseUrl: string, smtpUrl: string): Runn
         TESSERA_DATA_DIR: s.dataDir,
         TESSERA_DATABASE_URL: databaseUrl,
         TESSERA_BASE_URL: s.baseURL,
+        // A one-minute step-up window, so the suite can see a second factor go stale.
+        TESSERA_STEP_UP_MINUTES: '1',
         TESSERA_SMTP_URL: smtpUrl,
         RUST_LOG: 'info',
       },

@@ -676,7 +676,18 @@ async fn sensitive_changes_ask_for_a_fresh_code_over_http() {
     assert_eq!((ok.status, ok.location()), (StatusCode::SEE_OTHER, Some("/account/security?verified")));
     let regen = t.post("/account/security/recovery-codes", &[], Some(&cookie)).await;
     assert_eq!(regen.status, StatusCode::OK);
-    assert!(regen.body.contains("The old ones no longer work."));
+    assert!(
+        regen.body.contains("The old ones no longer work.")
+            && regen.body.contains(r#"name="then" value="regenerated""#)
+    );
+    let done =
+        t.post("/account/security/mfa/finish", &[("saved", "yes"), ("then", "regenerated")], Some(&cookie)).await;
+    assert_eq!(done.location(), Some("/account/security?regenerated"));
+    assert!(t
+        .get("/account/security?regenerated", Some(&cookie))
+        .await
+        .body
+        .contains("Your new recovery codes are active."));
     // Disable with the same fresh step-up.
     let off = t.post("/account/security/mfa/disable", &[], Some(&cookie)).await;
     assert_eq!((off.status, off.location()), (StatusCode::SEE_OTHER, Some("/account/security?disabled")));

@@ -213,6 +213,7 @@ pub fn RecoveryCodesPage(codes: Vec<String>, regenerated: bool) -> impl IntoView
                 <a href=href download="tessera-recovery-codes.txt" class=LINK_CLASS>"Download as a text file"</a>
             </div>
             <form method="post" action="/account/security/mfa/finish">
+                <input type="hidden" name="then" value=if regenerated { "regenerated" } else { "enabled" } />
                 <div class="mb-5 flex items-start gap-3">
                     <input id="saved" name="saved" type="checkbox" value="yes" required class="mt-1 h-4 w-4" />
                     <label for="saved" class="text-sm text-slate-700 dark:text-slate-200">"I have saved these codes"</label>

@@ -4,7 +4,7 @@ import { expect, type Locator, type Page } from '@playwright/test';
 export const MFA_ON = 'Two-step verification is on.';
 export const MFA_OFF = 'Two-step verification is off.';
 export const AUTHENTICATOR_RESET = 'Your new authenticator app is set up. The old one no longer works.';
-export const STEP_UP_DONE = 'Verified. You can change your sign-in security for the next 5 minutes.';
+export const STEP_UP_DONE = 'Verified. You can change your sign-in security for the next 1 minute.';
 export const RECOVERY_CODE_USED = 'You signed in with a recovery code. That code no longer works.';
 
 /** `/account/security`: two-step verification status and the changes it allows. */

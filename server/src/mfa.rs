@@ -141,8 +141,8 @@ impl Tessera {
     }
 
     /// Step 2: the user proves the app works with a current code. On a first enrolment the new
-    /// recovery codes come back (shown once, never again); on a reset the old secret dies now and
-    /// the other sessions end. The code used here counts as consumed.
+    /// recovery codes come back (shown once, never again); on a reset the old secret dies now.
+    /// Either way the user's other sessions end. The code used here counts as consumed.
     pub async fn confirm_enrolment(
         &self,
         s: &SessionInfo,
@@ -175,9 +175,9 @@ impl Tessera {
         self.store.mark_second_factor(&s.token_hash, now).await?;
         let action = if resetting { Action::AuthenticatorReset } else { Action::MfaEnabled };
         self.audit_own(s, action, Outcome::Success, meta, None).await?;
-        if resetting {
-            self.store.delete_other_sessions(s.user_id, &s.token_hash).await?;
-        }
+        // Sessions opened with the password alone end: whoever turns MFA on (or replaces the app)
+        // may be doing it because the password leaked.
+        self.store.delete_other_sessions(s.user_id, &s.token_hash).await?;
         self.notify(s, if resetting { Notice::AuthenticatorReset } else { Notice::MfaEnabled }, meta).await;
         Ok(codes)
     }

@@ -85,8 +85,11 @@ async fn enrol_then_sign_in_with_a_code_and_with_a_recovery_code() {
         let again = env.app.pending_enrolment(&s).await.unwrap().unwrap();
         assert_eq!(again.setup_key_grouped, view.setup_key_grouped);
 
+        let (elsewhere, _) = password_step(&env).await;
         let enrol_code = code_now(&secret, &env);
         let codes = env.app.confirm_enrolment(&s, &enrol_code, &meta()).await.unwrap();
+        assert!(env.app.session(&elsewhere).await.unwrap().is_none(), "turning MFA on ends the other sessions");
+        assert!(env.app.session(&token).await.unwrap().is_some(), "but not the one that did it");
         assert_eq!(codes.len(), 10);
         let status = env.app.mfa_status(s.user_id).await.unwrap().unwrap();
         assert_eq!(status.recovery_codes_left, 10);

@@ -98,7 +98,8 @@ pub async fn security_page(
     ];
     let minutes = state.tessera.config.step_up_max_age.as_secs().div_ceil(60);
     let notice = if q.contains_key("verified") {
-        Some(format!("Verified. You can change your sign-in security for the next {minutes} minutes."))
+        let unit = if minutes == 1 { "minute" } else { "minutes" };
+        Some(format!("Verified. You can change your sign-in security for the next {minutes} {unit}."))
     } else {
         notices.iter().find(|(k, _)| q.contains_key(*k)).map(|(_, m)| m.to_string())
     };
@@ -187,8 +188,16 @@ pub async fn confirm(
     }
 }
 
-pub async fn finish() -> Response {
-    see_other("/account/security?enabled", &[])
+#[derive(Deserialize)]
+pub struct FinishForm {
+    #[serde(default)]
+    then: String,
+}
+
+/// "I have saved these codes": back to account security with the right confirmation.
+pub async fn finish(axum::Form(form): axum::Form<FinishForm>) -> Response {
+    let to = if form.then == "regenerated" { "/account/security?regenerated" } else { "/account/security?enabled" };
+    see_other(to, &[])
 }
 
 pub async fn step_up_page(State(state): State<AppState>) -> Response {
