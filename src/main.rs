@@ -12,6 +12,7 @@ use tessera_server::clock::SystemClock;
 use tessera_server::config::Config;
 use tessera_server::model::{OrgKind, Role};
 use tessera_server::password::PasswordHasher;
+use tessera_server::policy::MfaPolicy;
 use tessera_server::secret::SecretKey;
 use tessera_server::Tessera;
 
@@ -42,6 +43,17 @@ enum Command {
 
 #[derive(Subcommand)]
 enum OrgCommand {
+    /// Set an organisation's MFA policy. Healthcare organisations are always `required`.
+    SetPolicy {
+        #[arg(long)]
+        org: String,
+        #[arg(value_enum)]
+        policy: PolicyArg,
+        /// With `required`: days during which members without MFA are reminded before they are
+        /// confined to enrolment.
+        #[arg(long)]
+        grace_days: Option<u32>,
+    },
     /// Create an organisation and its owner. Without a password, prints a one-time link
     /// (valid 24 h) for the owner to choose one.
     Create {
@@ -83,6 +95,13 @@ enum UserCommand {
 enum KindArg {
     Standard,
     Healthcare,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PolicyArg {
+    Hidden,
+    Visible,
+    Required,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -176,6 +195,17 @@ async fn main() -> anyhow::Result<()> {
             if let Some(link) = created.set_password_link {
                 say(&format!("Set-password link for the owner (valid 24 h, single use): {link}"));
             }
+            Ok(())
+        }
+        Command::Org { command: OrgCommand::SetPolicy { org, policy, grace_days } } => {
+            let app = open(config).await?;
+            let policy = match policy {
+                PolicyArg::Hidden => MfaPolicy::Hidden,
+                PolicyArg::Visible => MfaPolicy::Visible,
+                PolicyArg::Required => MfaPolicy::Required,
+            };
+            app.set_mfa_policy_by_operator(&org, policy, grace_days).await?;
+            say(&format!("MFA policy of {org:?} is now {}.", policy.as_str()));
             Ok(())
         }
         Command::User { command: UserCommand::Add { org, email, role, name, password_stdin } } => {

@@ -98,7 +98,34 @@ fn operators_create_organisations_and_users() {
         Some("password\n"),
     );
     assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("too easy to guess"));
+    // Healthcare organisations cannot lower their MFA policy; standard ones can.
+    let o = tessera(&data, &["org", "set-policy", "--org", "Acme Health", "visible"], None);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("must require multi-factor authentication"));
+    let o = tessera(
+        &data,
+        &["org", "create", "--name", "Plain", "--owner-email", "pat@example.org", "--owner-password-stdin"],
+        Some("plum tractor sings quietly tonight\n"),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Outside MFA-required organisations a short password is refused...
+    let o = tessera(
+        &data,
+        &["user", "add", "--org", "Plain", "--email", "eve@example.org", "--role", "member", "--password-stdin"],
+        Some("Vq7#mZp2xL!w\n"),
+    );
     assert!(String::from_utf8_lossy(&o.stderr).contains("at least 15"));
+    let o = tessera(&data, &["org", "set-policy", "--org", "Plain", "required", "--grace-days", "7"], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("MFA policy of \"Plain\" is now required."));
+    // ...where MFA is required, 8 characters are enough (the other rules still apply).
+    let o = tessera(
+        &data,
+        &["user", "add", "--org", "Plain", "--email", "eve@example.org", "--role", "member", "--password-stdin"],
+        Some("Vq7#mZp2xL!w\n"),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let o =
         tessera(&data, &["user", "add", "--org", "Acme Health", "--email", "d@example.org", "--role", "root"], None);
     assert!(!o.status.success());

@@ -197,7 +197,9 @@ async fn first_run_setup_then_sign_out_and_in_username_first() {
     );
     assert!(!r.body.contains(r#"id="org_name" name="org_name" type="text" autocomplete="organization" value="Acme Health" required autofocus"#));
 
-    let mut good = form.to_vec();
+    // A standard organisation (healthcare owners go straight to enrolment: see below).
+    let mut good: Vec<(&str, &str)> =
+        form.iter().map(|(k, v)| if *k == "org_kind" { (*k, "standard") } else { (*k, *v) }).collect();
     good.push(("password", PASSWORD));
     let r = t.post("/setup", &good, None).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -388,7 +390,7 @@ async fn every_route_enforces_its_session_state() {
                     assert!(denied, "{} {} is only for a pending challenge, got {}", r.method, r.path, reply.status);
                 }
             }
-            Access::Full => {
+            Access::Enrolment | Access::Full => {
                 let denied = anonymous.status == StatusCode::UNAUTHORIZED
                     || (anonymous.status == StatusCode::SEE_OTHER && anonymous.location() == Some("/login"));
                 assert!(denied, "{} {} must refuse an anonymous request, got {}", r.method, r.path, anonymous.status);
@@ -644,7 +646,7 @@ async fn password_ok_sessions_can_only_answer_the_challenge() {
             t.post(r.path, &[], Some(&pending)).await
         };
         match r.access {
-            Access::Full => {
+            Access::Enrolment | Access::Full => {
                 let refused = reply.status == StatusCode::UNAUTHORIZED
                     || (reply.status == StatusCode::SEE_OTHER && reply.location() == Some("/login/mfa"));
                 assert!(refused, "{} {} answered a password_ok session with {}", r.method, r.path, reply.status);
@@ -695,4 +697,122 @@ async fn sensitive_changes_ask_for_a_fresh_code_over_http() {
     let r = t.sign_in("ada@example.org", PASSWORD).await;
     assert_eq!(r.location(), Some("/"), "no challenge once MFA is off");
     let _ = secret;
+}
+
+// --- the organisation's MFA policy ---------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_required_policy_confines_members_to_enrolment_until_done() {
+    let t = app().await;
+    t.create_org().await;
+    let cookie = t.session_cookie().await;
+    assert_eq!(t.get("/", Some(&cookie)).await.status, StatusCode::OK);
+
+    // The operator requires MFA: the open session is confined at its next request.
+    t.tessera.set_mfa_policy_by_operator("Acme", tessera_server::policy::MfaPolicy::Required, None).await.unwrap();
+    for path in ["/", "/account/security", "/settings/security", "/no-such-page-is-still-404"] {
+        let r = t.get(path, Some(&cookie)).await;
+        if path.starts_with("/no-such") {
+            assert_eq!(r.status, StatusCode::NOT_FOUND);
+            continue;
+        }
+        assert_eq!(
+            (r.status, r.location()),
+            (StatusCode::SEE_OTHER, Some("/account/security/enrol-required")),
+            "{path}"
+        );
+    }
+    let page = t.get("/account/security/enrol-required", Some(&cookie)).await;
+    assert!(page.body.contains("Your organisation requires two-step verification") && page.body.contains("Set up now"));
+    for path in ["/account/security/recovery-codes", "/account/security/mfa/disable", "/settings/security"] {
+        assert_eq!(t.post(path, &[], Some(&cookie)).await.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    // Signing out and in again lands in the same place.
+    let again = t.session_cookie().await;
+    assert_eq!(t.get("/", Some(&again)).await.location(), Some("/account/security/enrol-required"));
+
+    // Enrolment stays open; once done, the product is.
+    let r = t.post("/account/security/mfa/start", &[], Some(&again)).await;
+    assert_eq!(r.location(), Some("/account/security/mfa"));
+    let secret = setup_key(&t.get("/account/security/mfa", Some(&again)).await.body);
+    let done = t.post("/account/security/mfa/confirm", &[("code", &code_now(&t, &secret))], Some(&again)).await;
+    assert_eq!(done.status, StatusCode::OK);
+    assert_eq!(t.get("/", Some(&again)).await.status, StatusCode::OK);
+    let security = t.get("/account/security", Some(&again)).await;
+    assert!(security.body.contains("cannot be turned off") && !security.body.contains("Disable MFA"));
+}
+
+#[tokio::test]
+async fn a_grace_period_reminds_before_it_confines() {
+    let t = app().await;
+    t.create_org().await;
+    t.tessera.set_mfa_policy_by_operator("Acme", tessera_server::policy::MfaPolicy::Required, Some(3)).await.unwrap();
+    let cookie = t.session_cookie().await;
+    let home = t.get("/", Some(&cookie)).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("Set it up within 3 days"), "{}", home.body);
+    t.clock.advance(Duration::from_secs(2 * 86_400 + 1));
+    let cookie = t.session_cookie().await;
+    assert!(t.get("/", Some(&cookie)).await.body.contains("Set it up within 1 day;"));
+    t.clock.advance(Duration::from_secs(86_400));
+    let cookie = t.session_cookie().await;
+    assert_eq!(t.get("/", Some(&cookie)).await.location(), Some("/account/security/enrol-required"));
+}
+
+#[tokio::test]
+async fn owners_set_the_policy_with_a_fresh_second_factor() {
+    let t = app().await;
+    let (secret, _codes, cookie) = enrol_over_http(&t).await;
+    t.tessera
+        .add_user(
+            "Acme",
+            "bob@example.org",
+            None,
+            tessera_server::model::Role::Admin,
+            Some("quiet amber lamps over rivers"),
+        )
+        .await
+        .unwrap();
+    // Not an owner: refused.
+    let bob = t.sign_in("bob@example.org", "quiet amber lamps over rivers").await.cookie("tessera_session").unwrap();
+    assert_eq!(t.get("/settings/security", Some(&bob)).await.status, StatusCode::FORBIDDEN);
+    let r = t.post("/settings/security", &[("policy", "hidden")], Some(&bob)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // The owner, fresh from enrolment: saved, recorded, and bob is confined at once.
+    let page = t.get("/settings/security", Some(&cookie)).await;
+    assert!(page.body.contains("Required (recommended)"));
+    let r = t.post("/settings/security", &[("policy", "required"), ("grace_days", "")], Some(&cookie)).await;
+    assert_eq!(r.location(), Some("/settings/security?saved"), "{}", r.body);
+    assert_eq!(t.get("/", Some(&bob)).await.location(), Some("/account/security/enrol-required"));
+    // Bad input is explained.
+    let r = t.post("/settings/security", &[("policy", "sometimes")], Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = t.post("/settings/security", &[("policy", "required"), ("grace_days", "many")], Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Stale second factor: confirm first.
+    t.clock.advance(Duration::from_secs(6 * 60));
+    let r = t.post("/settings/security", &[("policy", "visible")], Some(&cookie)).await;
+    assert_eq!(r.location(), Some("/account/security/verify"));
+    let _ = secret;
+}
+
+#[tokio::test]
+async fn a_healthcare_owner_sets_up_mfa_before_anything_else() {
+    let t = app().await;
+    let link = t.tessera.setup_link_if_empty().await.unwrap().unwrap();
+    let token = link.split("token=").nth(1).unwrap().to_string();
+    let form = [
+        ("token", token.as_str()),
+        ("org_name", "Clinic"),
+        ("org_kind", "healthcare"),
+        ("display_name", "Ada"),
+        ("email", "ada@example.org"),
+        // Twelve characters: enough where MFA is required.
+        ("password", "Vq7#mZp2xL!w"),
+    ];
+    let r = t.post("/setup", &form, None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let cookie = r.cookie("tessera_session").unwrap();
+    assert_eq!(t.get("/", Some(&cookie)).await.location(), Some("/account/security/enrol-required"));
 }

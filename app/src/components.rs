@@ -83,6 +83,9 @@ pub fn TextField(
     #[prop(optional)] value: String,
     #[prop(optional_no_strip)] error: Option<String>,
     #[prop(optional)] autofocus: bool,
+    /// The field may be left empty.
+    #[prop(optional)]
+    optional: bool,
 ) -> impl IntoView {
     let error_id = format!("{name}-error");
     let described = error.as_ref().map(|_| error_id.clone());
@@ -98,7 +101,7 @@ pub fn TextField(
                 type=kind
                 autocomplete=autocomplete
                 value=value
-                required
+                required=!optional
                 autofocus=autofocus
                 aria-invalid=invalid
                 aria-describedby=described

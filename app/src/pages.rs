@@ -45,6 +45,8 @@ pub enum Page {
     },
     Home {
         viewer: Viewer,
+        /// The grace-period reminder, when the organisation requires MFA and this user has none.
+        banner: Option<String>,
     },
     Setup {
         token: String,
@@ -67,6 +69,21 @@ pub enum Page {
         mfa: Option<crate::security::MfaView>,
         notice: Option<String>,
         fresh: bool,
+        /// What the organisation's policy means here, in words.
+        policy_note: Option<String>,
+        can_enable: bool,
+        can_disable: bool,
+        is_owner: bool,
+    },
+    /// The organisation requires MFA and this user has none: the only page they can reach.
+    EnrolRequired,
+    /// Settings -> Security: the organisation's MFA policy (owners).
+    Policy {
+        policy: String,
+        healthcare: bool,
+        grace_until: Option<String>,
+        error: Option<String>,
+        notice: Option<String>,
     },
     /// Enrolment steps 1 and 2: scan (or type) the key, then prove it with a code.
     Enrol {
@@ -101,6 +118,8 @@ impl Page {
             Page::SetPassword { .. } => "Choose your password",
             Page::MfaChallenge { .. } => "Two-step verification",
             Page::Security { .. } => "Account security",
+            Page::EnrolRequired => "Set up two-step verification",
+            Page::Policy { .. } => "Security policy",
             Page::Enrol { .. } => "Set up your authenticator app",
             Page::RecoveryCodes { .. } => "Save your recovery codes",
             Page::StepUp { .. } => "Confirm it is you",
@@ -115,14 +134,19 @@ pub fn PageView(page: Page) -> impl IntoView {
     match page {
         Page::Login { email, error, notice } => view! { <LoginPage email error notice /> }.into_any(),
         Page::LoginPassword { email, error } => view! { <LoginPasswordPage email error /> }.into_any(),
-        Page::Home { viewer } => view! { <HomePage viewer /> }.into_any(),
+        Page::Home { viewer, banner } => view! { <HomePage viewer banner /> }.into_any(),
         Page::Setup { token, values, errors, alert } => view! { <SetupPage token values errors alert /> }.into_any(),
         Page::SetPassword { token, error } => view! { <SetPasswordPage token error /> }.into_any(),
         Page::MfaChallenge { recovery, error } => {
             view! { <crate::security::ChallengePage recovery error /> }.into_any()
         }
-        Page::Security { viewer, mfa, notice, fresh } => {
-            view! { <crate::security::SecurityPage viewer mfa notice fresh /> }.into_any()
+        Page::Security { viewer, mfa, notice, fresh, policy_note, can_enable, can_disable, is_owner } => view! {
+            <crate::security::SecurityPage viewer mfa notice fresh policy_note can_enable can_disable is_owner />
+        }
+        .into_any(),
+        Page::EnrolRequired => view! { <crate::security::EnrolRequiredPage /> }.into_any(),
+        Page::Policy { policy, healthcare, grace_until, error, notice } => {
+            view! { <crate::security::PolicyPage policy healthcare grace_until error notice /> }.into_any()
         }
         Page::Enrol { enrol, error } => view! { <crate::security::EnrolPage enrol error /> }.into_any(),
         Page::RecoveryCodes { codes, regenerated } => {
@@ -182,9 +206,14 @@ fn LoginPasswordPage(email: String, error: Option<String>) -> impl IntoView {
 }
 
 #[component]
-fn HomePage(viewer: Viewer) -> impl IntoView {
+fn HomePage(viewer: Viewer, banner: Option<String>) -> impl IntoView {
     view! {
         <Card title="Home">
+            {banner.map(|b| view! {
+                <div role="status" class="mb-5 rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
+                    {b} " " <a href="/account/security" class="font-medium underline">"Set it up now"</a>
+                </div>
+            })}
             <h2 class="mb-4 text-xl font-semibold text-slate-900 dark:text-white">{format!("Welcome, {}", viewer.display_name)}</h2>
             <dl class="mb-6 grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
                 <dt class="text-slate-500 dark:text-slate-400">"Signed in as"</dt>
@@ -247,7 +276,7 @@ fn SetupPage(token: String, values: SetupValues, errors: Errors, alert: Option<S
                     autocomplete="new-password"
                     error=errors.get("password")
                     autofocus=focus("password")
-                    hint=Some("At least 15 characters. A few unrelated words work well.")
+                    hint=Some("At least 15 characters (8 for healthcare organisations, which require two-step verification). A few unrelated words work well.")
                 />
                 <button type="submit" class=BUTTON_CLASS>"Create organisation"</button>
             </form>
@@ -266,7 +295,7 @@ fn SetPasswordPage(token: String, error: Option<String>) -> impl IntoView {
                     label="New password"
                     autocomplete="new-password"
                     error=error
-                    hint=Some("At least 15 characters. A few unrelated words work well.")
+                    hint=Some("A few unrelated words make a strong, memorable password.")
                     autofocus=true
                 />
                 <button type="submit" class=BUTTON_CLASS>"Set password"</button>

@@ -92,7 +92,17 @@ pub fn ChallengePage(recovery: bool, error: Option<String>) -> impl IntoView {
 }
 
 #[component]
-pub fn SecurityPage(viewer: Viewer, mfa: Option<MfaView>, notice: Option<String>, fresh: bool) -> impl IntoView {
+#[allow(clippy::too_many_arguments)]
+pub fn SecurityPage(
+    viewer: Viewer,
+    mfa: Option<MfaView>,
+    notice: Option<String>,
+    fresh: bool,
+    policy_note: Option<String>,
+    can_enable: bool,
+    can_disable: bool,
+    is_owner: bool,
+) -> impl IntoView {
     view! {
         <Card title="Account security">
             {notice.map(|n| view! { <Notice message=n /> })}
@@ -100,7 +110,9 @@ pub fn SecurityPage(viewer: Viewer, mfa: Option<MfaView>, notice: Option<String>
                 {format!("Signed in as {} ({})", viewer.display_name, viewer.email)}
             </p>
             <h2 class="mb-3 text-lg font-semibold text-slate-900 dark:text-white">"Two-step verification"</h2>
+            {policy_note.map(|n| view! { <p id="policy-note" class="mb-4 text-sm text-slate-700 dark:text-slate-200">{n}</p> })}
             {match mfa {
+                None if !can_enable => ().into_any(),
                 None => view! {
                     <p class="mb-4 text-sm text-slate-700 dark:text-slate-200">
                         "Status: " <strong>"Off"</strong> ". Protect your account with a code from an authenticator app (Google Authenticator, Microsoft Authenticator, Authy and others)."
@@ -135,15 +147,89 @@ pub fn SecurityPage(viewer: Viewer, mfa: Option<MfaView>, notice: Option<String>
                             <form method="post" action="/account/security/mfa/reset">
                                 <button type="submit" class=SECONDARY_BUTTON_CLASS>"Reset authenticator app"</button>
                             </form>
-                            <form method="post" action="/account/security/mfa/disable">
-                                <button type="submit" class=DANGER_BUTTON_CLASS>"Disable MFA"</button>
-                            </form>
+                            {can_disable.then(|| view! {
+                                <form method="post" action="/account/security/mfa/disable">
+                                    <button type="submit" class=DANGER_BUTTON_CLASS>"Disable MFA"</button>
+                                </form>
+                            })}
                         </div>
                     }
                     .into_any()
                 }
             }}
-            <p class="mt-8"><a href="/" class=LINK_CLASS>"Back to home"</a></p>
+            {is_owner.then(|| view! {
+                <p class="mt-8"><a href="/settings/security" class=LINK_CLASS>"Organisation security policy"</a></p>
+            })}
+            <p class="mt-4"><a href="/" class=LINK_CLASS>"Back to home"</a></p>
+        </Card>
+    }
+}
+
+#[component]
+pub fn EnrolRequiredPage() -> impl IntoView {
+    view! {
+        <Card title="Set up two-step verification">
+            <p class="mb-4 text-slate-700 dark:text-slate-200">
+                "Your organisation requires two-step verification. Before you can continue, set up an authenticator app (Google Authenticator, Microsoft Authenticator, Authy and others): it takes a minute."
+            </p>
+            <form method="post" action="/account/security/mfa/start" class="mb-4">
+                <button type="submit" class=BUTTON_CLASS>"Set up now"</button>
+            </form>
+            <form method="post" action="/logout">
+                <button type="submit" class=SECONDARY_BUTTON_CLASS>"Sign out"</button>
+            </form>
+        </Card>
+    }
+}
+
+#[component]
+pub fn PolicyPage(
+    policy: String,
+    healthcare: bool,
+    grace_until: Option<String>,
+    error: Option<String>,
+    notice: Option<String>,
+) -> impl IntoView {
+    let options = [
+        ("hidden", "Hidden", "Two-step verification is not offered. People who already use it keep using it."),
+        ("visible", "Visible", "Each person chooses whether to use two-step verification."),
+        ("required", "Required (recommended)", "Everyone must use two-step verification at every sign-in."),
+    ];
+    view! {
+        <Card title="Security policy">
+            {notice.map(|n| view! { <Notice message=n /> })}
+            {error.map(|e| view! { <Alert message=e /> })}
+            <form method="post" action="/settings/security">
+                <fieldset class="mb-5">
+                    <legend class="mb-2 text-sm font-medium text-slate-700 dark:text-slate-200">"Two-step verification"</legend>
+                    {options
+                        .into_iter()
+                        .map(|(value, label, help)| {
+                            let locked = healthcare && value != "required";
+                            let id = format!("policy-{value}");
+                            let help_id = format!("{id}-help");
+                            view! {
+                                <div class="mb-3 flex items-start gap-3">
+                                    <input type="radio" id=id.clone() name="policy" value=value checked=policy == value disabled=locked aria-describedby=help_id.clone() class="mt-1 h-4 w-4" />
+                                    <div>
+                                        <label for=id class="text-sm font-medium text-slate-900 dark:text-white">{label}</label>
+                                        <p id=help_id class="text-sm text-slate-500 dark:text-slate-400">{help}</p>
+                                    </div>
+                                </div>
+                            }
+                        })
+                        .collect_view()}
+                    {healthcare.then(|| view! {
+                        <p class="text-sm text-slate-700 dark:text-slate-200">"Healthcare organisations must require two-step verification."</p>
+                    })}
+                </fieldset>
+                <TextField name="grace_days" label="Grace period in days (optional, for Required)" kind="number" optional=true error=None />
+                {grace_until.map(|g| view! {
+                    <p class="-mt-3 mb-5 text-sm text-slate-500 dark:text-slate-400">{format!("Current grace period ends {g}.")}</p>
+                })}
+                <button type="submit" class=BUTTON_CLASS>"Save policy"</button>
+            </form>
+            <p class="mt-6"><a href="/account/security" class=LINK_CLASS>"Back to account security"</a></p>
         </Card>
     }
 }

@@ -40,6 +40,7 @@ pub enum Action {
     AuthenticatorReset,
     MfaDisabled,
     StepUp,
+    PolicyChanged,
 }
 
 impl Action {
@@ -61,6 +62,7 @@ impl Action {
             Action::AuthenticatorReset => "mfa.authenticator_reset",
             Action::MfaDisabled => "mfa.disabled",
             Action::StepUp => "mfa.step_up",
+            Action::PolicyChanged => "organisation.mfa_policy_changed",
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod mail;
 pub mod mfa;
 pub mod model;
 pub mod password;
+pub mod policy;
 pub mod rate_limit;
 pub mod recovery;
 pub mod secret;

@@ -7,6 +7,7 @@ use crate::audit::{self, Action, Outcome, RequestMeta};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::mail::{notice_mail, Notice};
+use crate::policy::{MfaPolicy, Requirement};
 use crate::recovery::{self, RecoveryCode};
 use crate::secret::Token;
 use crate::services::Tessera;
@@ -50,6 +51,9 @@ pub enum CodeError {
     /// The action needs a fresh second factor first.
     #[error("step-up required")]
     StepUpRequired,
+    /// The organisation's policy does not allow it; the text says why.
+    #[error("{0}")]
+    NotAllowed(&'static str),
     #[error(transparent)]
     Internal(#[from] Error),
 }
@@ -95,6 +99,29 @@ impl Tessera {
         self.audit(e).await
     }
 
+    /// An owner changes the organisation's MFA policy (Settings -> Security). Needs a fresh
+    /// step-up, which needs the owner's own MFA.
+    pub async fn set_mfa_policy(
+        &self,
+        s: &SessionInfo,
+        policy: MfaPolicy,
+        grace_days: Option<u32>,
+        meta: &RequestMeta,
+    ) -> Result<(), CodeError> {
+        if s.role != crate::model::Role::Owner {
+            return Err(CodeError::NotAllowed("Only owners can change the organisation's security policy."));
+        }
+        if !self.has_fresh_step_up(s) {
+            return Err(CodeError::StepUpRequired);
+        }
+        let org = self.store.find_organisation_by_name(&s.org_name).await?.ok_or(Error::NotFound("organisation"))?;
+        if crate::policy::may_set(org.kind, policy).is_err() {
+            return Err(CodeError::NotAllowed("Healthcare organisations must require multi-factor authentication."));
+        }
+        self.apply_mfa_policy(&org, policy, grace_days, Some(s.user_id), meta).await?;
+        Ok(())
+    }
+
     pub async fn mfa_status(&self, user_id: i64) -> Result<Option<MfaStatus>> {
         let Some(cred) = self.store.totp_credential(user_id).await? else { return Ok(None) };
         let recovery_codes_left = self.store.recovery_codes_left(user_id).await?;
@@ -120,6 +147,9 @@ impl Tessera {
     /// ten minutes, replacing any earlier pending one. Resetting an existing authenticator needs a
     /// fresh step-up; the old authenticator keeps working until the new one is confirmed.
     pub async fn start_enrolment(&self, s: &SessionInfo, meta: &RequestMeta) -> Result<EnrolmentView, CodeError> {
+        if s.mfa_requirement(self.clock.now()) == Requirement::NotOffered {
+            return Err(CodeError::NotAllowed("Your organisation does not offer two-step verification."));
+        }
         let resetting = self.store.totp_credential(s.user_id).await?.is_some();
         if resetting && !self.has_fresh_step_up(s) {
             return Err(CodeError::StepUpRequired);
@@ -300,6 +330,11 @@ impl Tessera {
 
     /// Turns MFA off for this user and ends their other sessions. Needs a fresh step-up.
     pub async fn disable_mfa(&self, s: &SessionInfo, meta: &RequestMeta) -> Result<(), CodeError> {
+        if s.mfa_requirement(self.clock.now()) == Requirement::Satisfied {
+            return Err(CodeError::NotAllowed(
+                "Your organisation requires two-step verification, so it cannot be turned off.",
+            ));
+        }
         if !self.has_fresh_step_up(s) {
             return Err(CodeError::StepUpRequired);
         }

@@ -82,6 +82,9 @@ pub struct Organisation {
     pub name: String,
     pub kind: OrgKind,
     pub created_at: Timestamp,
+    /// As stored; see [`crate::policy::effective`] for what is in force.
+    pub mfa_policy: crate::policy::MfaPolicy,
+    pub mfa_grace_until: Option<Timestamp>,
 }
 
 /// An email address as typed and its canonical form used for lookups and uniqueness.

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::mail::{FileOutbox, Mailer};
 use crate::model::{parse_name, Email, NewUser, OrgKind, Role};
 use crate::password::{check_new_password, PasswordHasher, MIN_PASSWORD_CHARS};
+use crate::policy::{self, MfaPolicy};
 use crate::rate_limit::RateLimiter;
 use crate::secret::{SecretKey, Token};
 use crate::session::{SessionInfo, SessionState};
@@ -180,9 +181,9 @@ impl Tessera {
         let display_name = parse_name(&form.display_name, "your name").map_err(|e| errors.push("display_name", e)).ok();
         let email = Email::parse(&form.email).map_err(|e| errors.push("email", e)).ok();
         let context: Vec<&str> = [form.email.as_str(), form.org_name.as_str(), form.display_name.as_str()].into();
-        let password = check_new_password(&form.password, MIN_PASSWORD_CHARS, &context)
-            .map_err(|w| errors.push("password", w.0))
-            .ok();
+        let min_chars = kind.map(|k| policy::min_password_chars(k, MfaPolicy::Visible)).unwrap_or(MIN_PASSWORD_CHARS);
+        let password =
+            check_new_password(&form.password, min_chars, &context).map_err(|w| errors.push("password", w.0)).ok();
         let (Some(org_name), Some(kind), Some(display_name), Some(email), Some(password)) =
             (org_name, kind, display_name, email, password)
         else {
@@ -231,8 +232,9 @@ impl Tessera {
         let name = parse_name(name, "the organisation name").map_err(Error::Invalid)?;
         let email = Email::parse(owner_email).map_err(Error::Invalid)?;
         let display_name = self.default_name(owner_name, &email)?;
+        let min_chars = policy::min_password_chars(kind, MfaPolicy::Visible);
         let password_hash = match password {
-            Some(p) => Some(self.hash_new_password(p, &[&email.display, &name, &display_name]).await?),
+            Some(p) => Some(self.hash_new_password(p, min_chars, &[&email.display, &name, &display_name]).await?),
             None => None,
         };
         let now = self.clock.now();
@@ -256,7 +258,10 @@ impl Tessera {
         let email = Email::parse(email).map_err(Error::Invalid)?;
         let display_name = self.default_name(name, &email)?;
         let password_hash = match password {
-            Some(p) => Some(self.hash_new_password(p, &[&email.display, &org.name, &display_name]).await?),
+            Some(p) => {
+                let min_chars = policy::min_password_chars(org.kind, org.mfa_policy);
+                Some(self.hash_new_password(p, min_chars, &[&email.display, &org.name, &display_name]).await?)
+            }
             None => None,
         };
         let has_password = password_hash.is_some();
@@ -295,8 +300,8 @@ impl Tessera {
         }
     }
 
-    async fn hash_new_password(&self, password: &str, context: &[&str]) -> Result<String> {
-        let normalized = check_new_password(password, MIN_PASSWORD_CHARS, context).map_err(|w| Error::Invalid(w.0))?;
+    async fn hash_new_password(&self, password: &str, min_chars: usize, context: &[&str]) -> Result<String> {
+        let normalized = check_new_password(password, min_chars, context).map_err(|w| Error::Invalid(w.0))?;
         self.hasher.hash(normalized).await
     }
 
@@ -320,7 +325,8 @@ impl Tessera {
         let valid = self.store.peek_token(&token.hash(), TokenPurpose::SetPassword, now).await?;
         let Some(user_id) = valid.and_then(|v| v.user_id) else { return Err(FormError::LinkInvalid) };
         let (org, _) = self.store.primary_membership(user_id).await?.ok_or(FormError::LinkInvalid)?;
-        let normalized = check_new_password(password, MIN_PASSWORD_CHARS, &[&org.name])
+        let min_chars = policy::min_password_chars(org.kind, org.mfa_policy);
+        let normalized = check_new_password(password, min_chars, &[&org.name])
             .map_err(|w| FormError::Invalid(FieldErrors(vec![("password", w.0)])))?;
         let hash = self.hasher.hash(normalized).await?;
         let now = self.clock.now();
@@ -344,6 +350,47 @@ impl Tessera {
     }
 
     // --- sign-in -------------------------------------------------------------------------------
+
+    /// `tessera org set-policy`: sets an organisation's MFA policy, with an optional grace period
+    /// (in days, for `required`) before enrolment is forced.
+    pub async fn set_mfa_policy_by_operator(
+        &self,
+        org_name: &str,
+        policy: MfaPolicy,
+        grace_days: Option<u32>,
+    ) -> Result<()> {
+        let org = self.store.find_organisation_by_name(org_name).await?.ok_or(Error::NotFound("organisation"))?;
+        self.apply_mfa_policy(&org, policy, grace_days, None, &RequestMeta::default()).await
+    }
+
+    /// Validates and stores a policy change and records who made it.
+    pub(crate) async fn apply_mfa_policy(
+        &self,
+        org: &crate::model::Organisation,
+        new_policy: MfaPolicy,
+        grace_days: Option<u32>,
+        actor: Option<i64>,
+        meta: &RequestMeta,
+    ) -> Result<()> {
+        policy::may_set(org.kind, new_policy).map_err(|m| Error::Invalid(m.to_string()))?;
+        let now = self.clock.now();
+        let grace_until = match (new_policy, grace_days) {
+            (MfaPolicy::Required, Some(days)) if days > 0 => {
+                Some(now.plus(std::time::Duration::from_secs(u64::from(days.min(365)) * 86_400)))
+            }
+            _ => None,
+        };
+        self.store.set_mfa_policy(org.id, new_policy, grace_until).await?;
+        let detail = match new_policy {
+            MfaPolicy::Hidden => "policy set to hidden",
+            MfaPolicy::Visible => "policy set to visible",
+            MfaPolicy::Required if grace_until.is_some() => "policy set to required, with a grace period",
+            MfaPolicy::Required => "policy set to required",
+        };
+        let e =
+            audit::event(now, Action::PolicyChanged, Outcome::Success, Some(org.id), actor, None, meta, Some(detail));
+        self.audit(e).await
+    }
 
     /// Per-IP limit on the sign-in endpoints; `Err` holds how long to wait.
     pub fn check_signin_rate(&self, meta: &RequestMeta) -> std::result::Result<(), Duration> {

@@ -96,6 +96,18 @@ pub struct SessionInfo {
     pub last_seen_at: Timestamp,
     /// When this session last proved a second factor, if ever.
     pub second_factor_at: Option<Timestamp>,
+    /// The organisation's stored MFA policy and grace deadline, and whether the user has MFA:
+    /// read with every request so a policy change applies to open sessions at once.
+    pub org_mfa_policy: crate::policy::MfaPolicy,
+    pub org_mfa_grace_until: Option<Timestamp>,
+    pub has_mfa: bool,
+}
+
+impl SessionInfo {
+    /// What the organisation's MFA policy means for this user now.
+    pub fn mfa_requirement(&self, now: Timestamp) -> crate::policy::Requirement {
+        crate::policy::requirement(self.org_kind, self.org_mfa_policy, self.org_mfa_grace_until, self.has_mfa, now)
+    }
 }
 
 #[cfg(test)]

@@ -71,7 +71,13 @@ pub async fn home(State(state): State<AppState>, Extension(current): Extension<C
         org_name: s.org_name.clone(),
         role_label: s.role.label().to_string(),
     };
-    render::page(&state, Page::Home { viewer }, StatusCode::OK).await
+    let banner = match s.mfa_requirement(state.tessera.clock.now()) {
+        tessera_server::policy::Requirement::Grace { deadline } => {
+            Some(super::mfa::grace_banner(deadline, state.tessera.clock.now()))
+        }
+        _ => None,
+    };
+    render::page(&state, Page::Home { viewer, banner }, StatusCode::OK).await
 }
 
 pub async fn login_page(

@@ -9,6 +9,7 @@ use axum::Extension;
 use http::StatusCode;
 use serde::Deserialize;
 use tessera_server::mfa::{CodeError, Factor};
+use tessera_server::policy::Requirement;
 use tessera_server::session::{SessionInfo, SessionState};
 
 use super::access::CurrentSession;
@@ -71,7 +72,9 @@ pub async fn challenge_submit(
             let page = Page::MfaChallenge { recovery: form.kind == "recovery", error: Some(WRONG_CODE.into()) };
             render::page(&state, page, StatusCode::UNAUTHORIZED).await
         }
-        Err(CodeError::NotApplicable | CodeError::StepUpRequired) => see_other("/login", &[]),
+        Err(CodeError::NotApplicable | CodeError::StepUpRequired | CodeError::NotAllowed(_)) => {
+            see_other("/login", &[])
+        }
         Err(CodeError::Internal(e)) => failed(&state, "MFA challenge", e).await,
     }
 }
@@ -84,10 +87,6 @@ pub async fn security_page(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let Some(s) = current.full() else { return see_other("/login", &[]) };
-    let status = match state.tessera.mfa_status(s.user_id).await {
-        Ok(st) => st,
-        Err(e) => return failed(&state, "MFA status", e).await,
-    };
     let notices = [
         ("enabled", "Two-step verification is on."),
         ("regenerated", "Your new recovery codes are active."),
@@ -103,12 +102,144 @@ pub async fn security_page(
     } else {
         notices.iter().find(|(k, _)| q.contains_key(*k)).map(|(_, m)| m.to_string())
     };
-    let mfa = status.map(|m| MfaView {
+    security_page_with(&state, s, notice, StatusCode::OK).await
+}
+
+async fn security_with(state: &AppState, s: &SessionInfo, why: &str, status: StatusCode) -> Response {
+    security_page_with(state, s, Some(why.to_string()), status).await
+}
+
+async fn security_page_with(state: &AppState, s: &SessionInfo, notice: Option<String>, status: StatusCode) -> Response {
+    let mfa = match state.tessera.mfa_status(s.user_id).await {
+        Ok(st) => st,
+        Err(e) => return failed(state, "MFA status", e).await,
+    };
+    let requirement = s.mfa_requirement(state.tessera.clock.now());
+    let mfa = mfa.map(|m| MfaView {
         enabled_since: m.enabled_at.to_rfc3339().replace('T', " ").replace('Z', " UTC"),
         recovery_codes_left: m.recovery_codes_left,
     });
-    let page = Page::Security { viewer: viewer(s), mfa, notice, fresh: state.tessera.has_fresh_step_up(s) };
-    render::page(&state, page, StatusCode::OK).await
+    let policy_note = match requirement {
+        Requirement::NotOffered => Some("Your organisation has not turned on two-step verification.".to_string()),
+        Requirement::Satisfied => {
+            Some("Your organisation requires two-step verification, so it cannot be turned off.".to_string())
+        }
+        Requirement::Grace { deadline } => Some(grace_banner(deadline, state.tessera.clock.now())),
+        Requirement::Optional | Requirement::MustEnrol => None,
+    };
+    let page = Page::Security {
+        viewer: viewer(s),
+        mfa,
+        notice,
+        fresh: state.tessera.has_fresh_step_up(s),
+        policy_note,
+        can_enable: requirement != Requirement::NotOffered,
+        can_disable: requirement == Requirement::Optional,
+        is_owner: s.role == tessera_server::model::Role::Owner,
+    };
+    render::page(state, page, status).await
+}
+
+/// "Set up two-step verification within N days", for users in the grace period.
+pub(super) fn grace_banner(
+    deadline: tessera_server::clock::Timestamp,
+    now: tessera_server::clock::Timestamp,
+) -> String {
+    let days = tessera_server::policy::days_left(deadline, now);
+    let plural = if days == 1 { "day" } else { "days" };
+    format!("Your organisation requires two-step verification. Set it up within {days} {plural}; after that you will have to before you can continue.")
+}
+
+pub async fn enrol_required_page(State(state): State<AppState>) -> Response {
+    render::page(&state, Page::EnrolRequired, StatusCode::OK).await
+}
+
+// --- the organisation's policy (owners) -----------------------------------------------------------
+
+#[derive(Deserialize)]
+pub struct PolicyForm {
+    #[serde(default)]
+    policy: String,
+    #[serde(default)]
+    grace_days: String,
+}
+
+async fn policy_view(
+    state: &AppState,
+    s: &SessionInfo,
+    error: Option<String>,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let page = Page::Policy {
+        policy: tessera_server::policy::effective(s.org_kind, s.org_mfa_policy).as_str().to_string(),
+        healthcare: s.org_kind == tessera_server::model::OrgKind::Healthcare,
+        grace_until: s.org_mfa_grace_until.map(|t| t.to_rfc3339().replace('T', " ").replace('Z', " UTC")),
+        error,
+        notice,
+    };
+    render::page(state, page, status).await
+}
+
+pub async fn policy_page(
+    State(state): State<AppState>,
+    Extension(current): Extension<CurrentSession>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(s) = current.full() else { return see_other("/login", &[]) };
+    if s.role != tessera_server::model::Role::Owner {
+        return security_with(
+            &state,
+            s,
+            "Only owners can change the organisation's security policy.",
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    let notice = q.contains_key("saved").then(|| "The security policy is saved.".to_string());
+    policy_view(&state, s, None, notice, StatusCode::OK).await
+}
+
+pub async fn policy_submit(
+    State(state): State<AppState>,
+    Extension(current): Extension<CurrentSession>,
+    req: Request,
+) -> Response {
+    let Some(s) = current.full().cloned() else { return see_other("/login", &[]) };
+    let (form, meta) = match read_form::<PolicyForm>(&state, req, false).await {
+        Ok(f) => f,
+        Err(res) => return res,
+    };
+    let Ok(policy) = form.policy.parse::<tessera_server::policy::MfaPolicy>() else {
+        return policy_view(&state, &s, Some("Choose a policy.".into()), None, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let grace_days = match form.grace_days.trim() {
+        "" => None,
+        d => match d.parse::<u32>() {
+            Ok(n) if n <= 365 => Some(n),
+            _ => {
+                let error = Some("Enter the grace period as a whole number of days, from 0 to 365.".into());
+                return policy_view(&state, &s, error, None, StatusCode::UNPROCESSABLE_ENTITY).await;
+            }
+        },
+    };
+    match state.tessera.set_mfa_policy(&s, policy, grace_days, &meta).await {
+        Ok(()) => see_other("/settings/security?saved", &[]),
+        Err(CodeError::StepUpRequired) => {
+            if s.has_mfa {
+                step_up_first()
+            } else {
+                let error = Some(
+                    "Turn on two-step verification for your own account first: changing the policy needs a code."
+                        .into(),
+                );
+                policy_view(&state, &s, error, None, StatusCode::FORBIDDEN).await
+            }
+        }
+        Err(CodeError::NotAllowed(why)) => policy_view(&state, &s, Some(why.into()), None, StatusCode::FORBIDDEN).await,
+        Err(CodeError::Invalid | CodeError::NotApplicable) => see_other("/settings/security", &[]),
+        Err(CodeError::Internal(e)) => failed(&state, "setting the MFA policy", e).await,
+    }
 }
 
 /// Maps the answer of a step-up-guarded change.
@@ -121,11 +252,12 @@ pub async fn start(
     Extension(current): Extension<CurrentSession>,
     req: Request,
 ) -> Response {
-    let Some(s) = current.full().cloned() else { return see_other("/login", &[]) };
+    let Some(s) = current.signed_in().cloned() else { return see_other("/login", &[]) };
     let meta = super::forms::meta(req.headers(), req.extensions());
     match state.tessera.start_enrolment(&s, &meta).await {
         Ok(_) => see_other("/account/security/mfa", &[]),
         Err(CodeError::StepUpRequired) => step_up_first(),
+        Err(CodeError::NotAllowed(why)) => security_with(&state, &s, why, StatusCode::FORBIDDEN).await,
         Err(CodeError::Invalid | CodeError::NotApplicable) => see_other("/account/security", &[]),
         Err(CodeError::Internal(e)) => failed(&state, "starting enrolment", e).await,
     }
@@ -148,7 +280,7 @@ async fn enrol_view(state: &AppState, s: &SessionInfo) -> Result<Option<EnrolVie
 }
 
 pub async fn enrol_page(State(state): State<AppState>, Extension(current): Extension<CurrentSession>) -> Response {
-    let Some(s) = current.full() else { return see_other("/login", &[]) };
+    let Some(s) = current.signed_in() else { return see_other("/login", &[]) };
     match enrol_view(&state, s).await {
         Ok(Some(enrol)) => render::page(&state, Page::Enrol { enrol, error: None }, StatusCode::OK).await,
         Ok(None) => see_other("/account/security", &[]),
@@ -161,7 +293,7 @@ pub async fn confirm(
     Extension(current): Extension<CurrentSession>,
     req: Request,
 ) -> Response {
-    let Some(s) = current.full().cloned() else { return see_other("/login", &[]) };
+    let Some(s) = current.signed_in().cloned() else { return see_other("/login", &[]) };
     let (form, meta) = match read_form::<CodeForm>(&state, req, true).await {
         Ok(f) => f,
         Err(res) => return res,
@@ -184,6 +316,7 @@ pub async fn confirm(
         }
         Err(CodeError::NotApplicable) => see_other("/account/security?expired", &[]),
         Err(CodeError::StepUpRequired) => step_up_first(),
+        Err(CodeError::NotAllowed(why)) => security_with(&state, &s, why, StatusCode::FORBIDDEN).await,
         Err(CodeError::Internal(e)) => failed(&state, "confirming enrolment", e).await,
     }
 }
@@ -219,7 +352,9 @@ pub async fn step_up_submit(
         Err(CodeError::Invalid) => {
             render::page(&state, Page::StepUp { error: Some(WRONG_CODE.into()) }, StatusCode::UNAUTHORIZED).await
         }
-        Err(CodeError::NotApplicable | CodeError::StepUpRequired) => see_other("/account/security", &[]),
+        Err(CodeError::NotApplicable | CodeError::StepUpRequired | CodeError::NotAllowed(_)) => {
+            see_other("/account/security", &[])
+        }
         Err(CodeError::Internal(e)) => failed(&state, "step-up", e).await,
     }
 }
@@ -237,6 +372,7 @@ pub async fn regenerate(
             render::page(&state, Page::RecoveryCodes { codes, regenerated: true }, StatusCode::OK).await
         }
         Err(CodeError::StepUpRequired) => step_up_first(),
+        Err(CodeError::NotAllowed(why)) => security_with(&state, &s, why, StatusCode::FORBIDDEN).await,
         Err(CodeError::Invalid | CodeError::NotApplicable) => see_other("/account/security", &[]),
         Err(CodeError::Internal(e)) => failed(&state, "regenerating recovery codes", e).await,
     }
@@ -252,6 +388,7 @@ pub async fn disable(
     match state.tessera.disable_mfa(&s, &meta).await {
         Ok(()) => see_other("/account/security?disabled", &[]),
         Err(CodeError::StepUpRequired) => step_up_first(),
+        Err(CodeError::NotAllowed(why)) => security_with(&state, &s, why, StatusCode::FORBIDDEN).await,
         Err(CodeError::Invalid | CodeError::NotApplicable) => see_other("/account/security", &[]),
         Err(CodeError::Internal(e)) => failed(&state, "disabling MFA", e).await,
     }

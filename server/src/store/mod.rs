@@ -114,6 +114,13 @@ pub trait Store: Send + Sync + 'static {
     async fn count_organisations(&self) -> Result<i64>;
     async fn find_organisation_by_name(&self, name: &str) -> Result<Option<Organisation>>;
 
+    async fn set_mfa_policy(
+        &self,
+        org_id: i64,
+        policy: crate::policy::MfaPolicy,
+        grace_until: Option<Timestamp>,
+    ) -> Result<()>;
+
     /// Creates an organisation and its first member in one transaction.
     async fn create_organisation(&self, org: &NewOrganisation, owner: &NewUser, now: Timestamp) -> Result<(i64, i64)>;
 

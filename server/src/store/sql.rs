@@ -16,6 +16,7 @@ use super::{
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::model::{NewUser, Organisation, Role, UserCredentials};
+use crate::policy::MfaPolicy;
 use crate::session::SessionInfo;
 
 /// SQLite: one writer connection (SQLite has one writer anyway; queuing in the pool beats
@@ -72,13 +73,21 @@ impl PgStore {
     }
 }
 
-type OrgRow = (i64, String, String, i64);
+type OrgRow = (i64, String, String, i64, String, Option<i64>);
 
-fn org_from_row((id, name, kind, created_at): OrgRow) -> Result<Organisation> {
-    Ok(Organisation { id, name, kind: parse_col(&kind)?, created_at: Timestamp(created_at) })
+fn org_from_row((id, name, kind, created_at, policy, grace): OrgRow) -> Result<Organisation> {
+    Ok(Organisation {
+        id,
+        name,
+        kind: parse_col(&kind)?,
+        created_at: Timestamp(created_at),
+        mfa_policy: parse_col(&policy)?,
+        mfa_grace_until: grace.map(Timestamp),
+    })
 }
 
-type SessionRow = (String, String, i64, String, String, i64, String, String, String, i64, i64, Option<i64>);
+type SessionRow =
+    (String, String, i64, String, String, i64, String, String, String, i64, i64, Option<i64>, String, Option<i64>, i64);
 
 fn session_from_row(r: SessionRow) -> Result<SessionInfo> {
     let (
@@ -94,6 +103,9 @@ fn session_from_row(r: SessionRow) -> Result<SessionInfo> {
         created_at,
         last_seen_at,
         second_factor_at,
+        org_mfa_policy,
+        org_mfa_grace_until,
+        totp_count,
     ) = r;
     Ok(SessionInfo {
         token_hash,
@@ -108,6 +120,9 @@ fn session_from_row(r: SessionRow) -> Result<SessionInfo> {
         created_at: Timestamp(created_at),
         last_seen_at: Timestamp(last_seen_at),
         second_factor_at: second_factor_at.map(Timestamp),
+        org_mfa_policy: parse_col(&org_mfa_policy)?,
+        org_mfa_grace_until: org_mfa_grace_until.map(Timestamp),
+        has_mfa: totp_count > 0,
     })
 }
 
@@ -141,8 +156,8 @@ const INSERT_USER: &str =
     "INSERT INTO users (email, email_canonical, display_name, password_hash, disabled, created_at, updated_at) \
      VALUES ($1, $2, $3, $4, FALSE, $5, $5) RETURNING id";
 const INSERT_MEMBERSHIP: &str = "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)";
-const INSERT_ORG: &str =
-    "INSERT INTO organisations (name, name_canonical, kind, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
+const INSERT_ORG: &str = "INSERT INTO organisations (name, name_canonical, kind, created_at, mfa_policy) \
+     VALUES ($1, $2, $3, $4, $5) RETURNING id";
 const INSERT_SESSION: &str = "INSERT INTO sessions \
      (token_hash, user_id, org_id, state, created_at, last_seen_at, ip, user_agent, second_factor_at) \
      VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)";
@@ -164,6 +179,7 @@ macro_rules! impl_store {
                     .bind(org.canonical_name())
                     .bind(org.kind.as_str())
                     .bind(now.0)
+                    .bind(crate::policy::effective(org.kind, MfaPolicy::Visible).as_str())
                     .fetch_one(&mut **tx)
                     .await
                     .map_err(|e| Error::from_insert(e, "an organisation with that name"))?;
@@ -234,11 +250,21 @@ macro_rules! impl_store {
 
             async fn find_organisation_by_name(&self, name: &str) -> Result<Option<Organisation>> {
                 let row: Option<OrgRow> =
-                    sqlx::query_as("SELECT id, name, kind, created_at FROM organisations WHERE name_canonical = $1")
+                    sqlx::query_as("SELECT id, name, kind, created_at, mfa_policy, mfa_grace_until FROM organisations WHERE name_canonical = $1")
                         .bind(name.trim().to_lowercase())
                         .fetch_optional(&self.reader)
                         .await?;
                 row.map(org_from_row).transpose()
+            }
+
+            async fn set_mfa_policy(&self, org_id: i64, policy: MfaPolicy, grace_until: Option<Timestamp>) -> Result<()> {
+                sqlx::query("UPDATE organisations SET mfa_policy = $2, mfa_grace_until = $3 WHERE id = $1")
+                    .bind(org_id)
+                    .bind(policy.as_str())
+                    .bind(grace_until.map(|t| t.0))
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
             }
 
             async fn create_organisation(&self, org: &NewOrganisation, owner: &NewUser, now: Timestamp) -> Result<(i64, i64)> {
@@ -282,8 +308,8 @@ macro_rules! impl_store {
             }
 
             async fn primary_membership(&self, user_id: i64) -> Result<Option<(Organisation, Role)>> {
-                let row: Option<(i64, String, String, i64, String)> = sqlx::query_as(
-                    "SELECT o.id, o.name, o.kind, o.created_at, m.role FROM memberships m \
+                let row: Option<(i64, String, String, i64, String, Option<i64>, String)> = sqlx::query_as(
+                    "SELECT o.id, o.name, o.kind, o.created_at, o.mfa_policy, o.mfa_grace_until, m.role FROM memberships m \
                      JOIN organisations o ON o.id = m.org_id WHERE m.user_id = $1 \
                      ORDER BY m.created_at, o.id LIMIT 1",
                 )
@@ -292,8 +318,8 @@ macro_rules! impl_store {
                 .await?;
                 match row {
                     None => Ok(None),
-                    Some((id, name, kind, created_at, role)) => {
-                        Ok(Some((org_from_row((id, name, kind, created_at))?, parse_col::<Role>(&role)?)))
+                    Some((id, name, kind, created_at, policy, grace, role)) => {
+                        Ok(Some((org_from_row((id, name, kind, created_at, policy, grace))?, parse_col::<Role>(&role)?)))
                     }
                 }
             }
@@ -389,7 +415,8 @@ macro_rules! impl_store {
             async fn find_session(&self, token_hash: &str) -> Result<Option<SessionInfo>> {
                 let row: Option<SessionRow> = sqlx::query_as(
                     "SELECT s.token_hash, s.state, s.user_id, u.email, u.display_name, s.org_id, o.name, o.kind, \
-                            m.role, s.created_at, s.last_seen_at, s.second_factor_at \
+                            m.role, s.created_at, s.last_seen_at, s.second_factor_at, o.mfa_policy, o.mfa_grace_until, \
+                            (SELECT COUNT(*) FROM totp_credentials t WHERE t.user_id = s.user_id) \
                      FROM sessions s \
                      JOIN users u ON u.id = s.user_id \
                      JOIN organisations o ON o.id = s.org_id \

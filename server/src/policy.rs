@@ -1,0 +1,170 @@
+//! Organisation MFA policy: pure decisions, table-tested.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::clock::Timestamp;
+use crate::model::OrgKind;
+use crate::password::MIN_PASSWORD_CHARS;
+
+/// Shortest password where MFA is required for the user (NIST: 8 with a second factor).
+pub const MIN_PASSWORD_CHARS_WITH_MFA: usize = 8;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum MfaPolicy {
+    /// Not offered to members; anyone already enrolled still uses their factor.
+    Hidden,
+    /// Each user chooses.
+    Visible,
+    /// Every sign-in needs a second factor.
+    Required,
+}
+
+impl MfaPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MfaPolicy::Hidden => "hidden",
+            MfaPolicy::Visible => "visible",
+            MfaPolicy::Required => "required",
+        }
+    }
+}
+
+impl FromStr for MfaPolicy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "hidden" => Ok(MfaPolicy::Hidden),
+            "visible" => Ok(MfaPolicy::Visible),
+            "required" => Ok(MfaPolicy::Required),
+            other => Err(format!("unknown MFA policy {other:?} (hidden, visible or required)")),
+        }
+    }
+}
+
+/// The policy in force: healthcare organisations are always `Required`, whatever is stored.
+pub fn effective(kind: OrgKind, stored: MfaPolicy) -> MfaPolicy {
+    match kind {
+        OrgKind::Healthcare => MfaPolicy::Required,
+        OrgKind::Standard => stored,
+    }
+}
+
+/// Whether a policy may be set for this kind of organisation.
+pub fn may_set(kind: OrgKind, policy: MfaPolicy) -> Result<(), &'static str> {
+    match (kind, policy) {
+        (OrgKind::Healthcare, MfaPolicy::Hidden | MfaPolicy::Visible) => {
+            Err("Healthcare organisations must require multi-factor authentication.")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// What the policy means for one user right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requirement {
+    /// MFA is not offered (Hidden) and the user has none.
+    NotOffered,
+    /// The user may turn MFA on or off.
+    Optional,
+    /// Required and the user has it: it cannot be turned off.
+    Satisfied,
+    /// Required, not enrolled, still in the grace period until the deadline.
+    Grace { deadline: Timestamp },
+    /// Required, not enrolled, no grace left: confined to enrolment.
+    MustEnrol,
+}
+
+pub fn requirement(
+    kind: OrgKind,
+    stored: MfaPolicy,
+    grace_until: Option<Timestamp>,
+    has_mfa: bool,
+    now: Timestamp,
+) -> Requirement {
+    match (effective(kind, stored), has_mfa) {
+        (MfaPolicy::Hidden, false) => Requirement::NotOffered,
+        (MfaPolicy::Hidden | MfaPolicy::Visible, _) => Requirement::Optional,
+        (MfaPolicy::Required, true) => Requirement::Satisfied,
+        (MfaPolicy::Required, false) => match grace_until {
+            Some(deadline) if now < deadline => Requirement::Grace { deadline },
+            _ => Requirement::MustEnrol,
+        },
+    }
+}
+
+/// The shortest password allowed for members of an organisation with this policy.
+pub fn min_password_chars(kind: OrgKind, stored: MfaPolicy) -> usize {
+    match effective(kind, stored) {
+        MfaPolicy::Required => MIN_PASSWORD_CHARS_WITH_MFA,
+        _ => MIN_PASSWORD_CHARS,
+    }
+}
+
+/// Whole days left until `deadline`, rounded up (for the banner).
+pub fn days_left(deadline: Timestamp, now: Timestamp) -> u64 {
+    let left = deadline.since(now).as_millis() as u64;
+    left.div_ceil(Duration::from_secs(86_400).as_millis() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use MfaPolicy::*;
+    use OrgKind::*;
+
+    const NOW: Timestamp = Timestamp(1_000_000_000_000);
+
+    #[test]
+    fn requirement_table() {
+        let deadline = Timestamp(NOW.0 + 3 * 86_400_000);
+        let later = Some(deadline);
+        let earlier = Some(Timestamp(NOW.0 - 1));
+        let table = [
+            (Standard, Hidden, None, false, Requirement::NotOffered),
+            (Standard, Hidden, None, true, Requirement::Optional),
+            (Standard, Visible, None, false, Requirement::Optional),
+            (Standard, Visible, None, true, Requirement::Optional),
+            (Standard, Required, None, true, Requirement::Satisfied),
+            (Standard, Required, None, false, Requirement::MustEnrol),
+            (Standard, Required, later, false, Requirement::Grace { deadline }),
+            (Standard, Required, earlier, false, Requirement::MustEnrol),
+            // Healthcare is always Required, whatever is stored.
+            (Healthcare, Hidden, None, false, Requirement::MustEnrol),
+            (Healthcare, Visible, None, true, Requirement::Satisfied),
+            (Healthcare, Visible, later, false, Requirement::Grace { deadline }),
+        ];
+        for (kind, policy, grace, has, want) in table {
+            assert_eq!(requirement(kind, policy, grace, has, NOW), want, "{kind:?} {policy:?} {grace:?} {has}");
+        }
+    }
+
+    #[test]
+    fn healthcare_cannot_lower_the_policy() {
+        assert!(may_set(Healthcare, Hidden).is_err());
+        assert!(may_set(Healthcare, Visible).is_err());
+        assert!(may_set(Healthcare, Required).is_ok());
+        for p in [Hidden, Visible, Required] {
+            assert!(may_set(Standard, p).is_ok());
+        }
+    }
+
+    #[test]
+    fn passwords_may_be_shorter_where_mfa_is_required() {
+        assert_eq!(min_password_chars(Standard, Visible), 15);
+        assert_eq!(min_password_chars(Standard, Hidden), 15);
+        assert_eq!(min_password_chars(Standard, Required), 8);
+        assert_eq!(min_password_chars(Healthcare, Visible), 8);
+    }
+
+    #[test]
+    fn days_left_round_up() {
+        assert_eq!(days_left(Timestamp(NOW.0 + 1), NOW), 1);
+        assert_eq!(days_left(Timestamp(NOW.0 + 86_400_000), NOW), 1);
+        assert_eq!(days_left(Timestamp(NOW.0 + 86_400_001), NOW), 2);
+        assert_eq!(days_left(Timestamp(NOW.0 - 5), NOW), 0);
+        for p in [Hidden, Visible, Required] {
+            assert_eq!(p.as_str().parse::<MfaPolicy>().unwrap(), p);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! The organisation's MFA policy through the real store, on SQLite and PostgreSQL.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{on_both, Env};
+use tessera_server::audit::RequestMeta;
+use tessera_server::clock::Clock;
+use tessera_server::mfa::CodeError;
+use tessera_server::model::{OrgKind, Role};
+use tessera_server::policy::{MfaPolicy, Requirement};
+use tessera_server::services::SignInStep;
+use tessera_server::session::SessionInfo;
+use tessera_server::Error;
+
+const PASSWORD: &str = "plum tractor sings quietly tonight";
+const SHORT_PASSWORD: &str = "Vq7#mZp2xL!w";
+
+fn meta() -> RequestMeta {
+    RequestMeta::default()
+}
+
+/// Signs in (no MFA on these accounts) and returns the token.
+async fn token(env: &Env, email: &str, password: &str) -> String {
+    match env.app.sign_in(email, password, None, &meta()).await.unwrap() {
+        SignInStep::Done(t) => t.expose().to_string(),
+        SignInStep::MfaRequired(_) => panic!("no MFA here"),
+    }
+}
+
+async fn session(env: &Env, token: &str) -> SessionInfo {
+    env.app.session(token).await.unwrap().expect("live session")
+}
+
+#[tokio::test]
+async fn required_policy_confines_members_without_mfa_at_their_next_request() {
+    on_both(|env| async move {
+        env.app.create_organisation("Acme", OrgKind::Standard, "ada@example.org", None, Some(PASSWORD)).await.unwrap();
+        let t = token(&env, "ada@example.org", PASSWORD).await;
+        assert_eq!(session(&env, &t).await.mfa_requirement(env.clock.now()), Requirement::Optional);
+
+        // The operator requires MFA: the session already open sees it at its next request.
+        env.app.set_mfa_policy_by_operator("Acme", MfaPolicy::Required, None).await.unwrap();
+        assert_eq!(session(&env, &t).await.mfa_requirement(env.clock.now()), Requirement::MustEnrol, "{}", env.backend);
+
+        // With a grace period: a reminder until the deadline, then confinement.
+        env.app.set_mfa_policy_by_operator("Acme", MfaPolicy::Required, Some(3)).await.unwrap();
+        assert!(matches!(session(&env, &t).await.mfa_requirement(env.clock.now()), Requirement::Grace { .. }));
+        env.clock.advance(Duration::from_secs(3 * 86_400));
+        let t = token(&env, "ada@example.org", PASSWORD).await;
+        assert_eq!(session(&env, &t).await.mfa_requirement(env.clock.now()), Requirement::MustEnrol);
+
+        // Where MFA is required, twelve characters pass (the minimum is eight).
+        env.app.add_user("Acme", "bob@example.org", None, Role::Member, Some(SHORT_PASSWORD)).await.unwrap();
+        let audit = env.store.recent_audit(None, 50).await.unwrap();
+        assert!(audit.iter().any(|e| e.action == "organisation.mfa_policy_changed"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn healthcare_always_requires_mfa_and_hidden_offers_none() {
+    on_both(|env| async move {
+        env.app
+            .create_organisation("Clinic", OrgKind::Healthcare, "ada@example.org", None, Some(SHORT_PASSWORD))
+            .await
+            .unwrap();
+        assert!(matches!(
+            env.app.set_mfa_policy_by_operator("Clinic", MfaPolicy::Visible, None).await,
+            Err(Error::Invalid(_))
+        ));
+        let t = token(&env, "ada@example.org", SHORT_PASSWORD).await;
+        assert_eq!(session(&env, &t).await.mfa_requirement(env.clock.now()), Requirement::MustEnrol);
+
+        env.app.create_organisation("Quiet", OrgKind::Standard, "bob@example.org", None, Some(PASSWORD)).await.unwrap();
+        assert!(
+            matches!(
+                env.app.add_user("Quiet", "carol@example.org", None, Role::Member, Some(SHORT_PASSWORD)).await,
+                Err(Error::Invalid(_))
+            ),
+            "fifteen characters where MFA is not required"
+        );
+        env.app.set_mfa_policy_by_operator("Quiet", MfaPolicy::Hidden, None).await.unwrap();
+        let s = session(&env, &token(&env, "bob@example.org", PASSWORD).await).await;
+        assert_eq!(s.mfa_requirement(env.clock.now()), Requirement::NotOffered);
+        assert!(matches!(env.app.start_enrolment(&s, &meta()).await, Err(CodeError::NotAllowed(_))));
+        // Owners change the policy only with a fresh second factor.
+        assert!(matches!(
+            env.app.set_mfa_policy(&s, MfaPolicy::Required, None, &meta()).await,
+            Err(CodeError::StepUpRequired)
+        ));
+    })
+    .await;
+}
