@@ -247,6 +247,17 @@ fn step_up_first() -> Response {
     see_other("/account/security/verify", &[])
 }
 
+/// Why a change to the user's own MFA did not happen, as a response: confirm first, the
+/// policy's reason, nothing to change, or an internal error (logged as `what` failed).
+async fn refused_change(state: &AppState, s: &SessionInfo, e: CodeError, what: &str) -> Response {
+    match e {
+        CodeError::StepUpRequired => step_up_first(),
+        CodeError::NotAllowed(why) => security_with(state, s, why, StatusCode::FORBIDDEN).await,
+        CodeError::Invalid | CodeError::NotApplicable => see_other("/account/security", &[]),
+        CodeError::Internal(e) => failed(state, what, e).await,
+    }
+}
+
 pub async fn start(
     State(state): State<AppState>,
     Extension(current): Extension<CurrentSession>,
@@ -256,10 +267,7 @@ pub async fn start(
     let meta = super::forms::meta(req.headers(), req.extensions());
     match state.tessera.start_enrolment(&s, &meta).await {
         Ok(_) => see_other("/account/security/mfa", &[]),
-        Err(CodeError::StepUpRequired) => step_up_first(),
-        Err(CodeError::NotAllowed(why)) => security_with(&state, &s, why, StatusCode::FORBIDDEN).await,
-        Err(CodeError::Invalid | CodeError::NotApplicable) => see_other("/account/security", &[]),
-        Err(CodeError::Internal(e)) => failed(&state, "starting enrolment", e).await,
+        Err(e) => refused_change(&state, &s, e, "starting enrolment").await,
     }
 }
 
@@ -371,10 +379,7 @@ pub async fn regenerate(
             let codes = codes.iter().map(|c| c.display()).collect();
             render::page(&state, Page::RecoveryCodes { codes, regenerated: true }, StatusCode::OK).await
         }
-        Err(CodeError::StepUpRequired) => step_up_first(),
-        Err(CodeError::NotAllowed(why)) => security_with(&state, &s, why, StatusCode::FORBIDDEN).await,
-        Err(CodeError::Invalid | CodeError::NotApplicable) => see_other("/account/security", &[]),
-        Err(CodeError::Internal(e)) => failed(&state, "regenerating recovery codes", e).await,
+        Err(e) => refused_change(&state, &s, e, "regenerating recovery codes").await,
     }
 }
 
@@ -387,9 +392,6 @@ pub async fn disable(
     let meta = super::forms::meta(req.headers(), req.extensions());
     match state.tessera.disable_mfa(&s, &meta).await {
         Ok(()) => see_other("/account/security?disabled", &[]),
-        Err(CodeError::StepUpRequired) => step_up_first(),
-        Err(CodeError::NotAllowed(why)) => security_with(&state, &s, why, StatusCode::FORBIDDEN).await,
-        Err(CodeError::Invalid | CodeError::NotApplicable) => see_other("/account/security", &[]),
-        Err(CodeError::Internal(e)) => failed(&state, "disabling MFA", e).await,
+        Err(e) => refused_change(&state, &s, e, "disabling MFA").await,
     }
 }
