@@ -816,3 +816,66 @@ async fn a_healthcare_owner_sets_up_mfa_before_anything_else() {
     let cookie = r.cookie("tessera_session").unwrap();
     assert_eq!(t.get("/", Some(&cookie)).await.location(), Some("/account/security/enrol-required"));
 }
+
+// --- the activity log ------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_activity_log_shows_filters_and_exports_one_organisation_only() {
+    let t = app().await;
+    t.create_org().await;
+    t.tessera
+        .create_organisation("Other", OrgKind::Standard, "zed@example.org", None, Some("quiet amber lamps over rivers"))
+        .await
+        .unwrap();
+    t.tessera
+        .add_user(
+            "Acme",
+            "bob@example.org",
+            None,
+            tessera_server::model::Role::Member,
+            Some("quiet amber lamps over rivers"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(t.sign_in("ada@example.org", "not the password at all").await.status, StatusCode::UNAUTHORIZED);
+    let ada = t.session_cookie().await;
+
+    let page = t.get("/settings/activity", Some(&ada)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Activity log") && page.body.contains("ada@example.org") && page.body.contains("Sign-in")
+    );
+    assert!(page.body.contains("bob@example.org"), "member added by an operator");
+    assert!(!page.body.contains("zed@example.org"), "another organisation's events stay out");
+
+    // Filter by action and actor.
+    let only = t.get("/settings/activity?action=member.added", Some(&ada)).await;
+    assert!(only.body.contains("py-2\">Member added</td>") && !only.body.contains("py-2\">Sign-in</td>"));
+    let by_actor = t.get("/settings/activity?actor=ADA%40example.org&action=signin", Some(&ada)).await;
+    assert!(by_actor.body.contains("ada@example.org"));
+    let future = t.get("/settings/activity?from=2099-01-01", Some(&ada)).await;
+    assert!(!future.body.contains("<td"), "nothing from the future");
+    let bad = t.get("/settings/activity?from=yesterday", Some(&ada)).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("YYYY-MM-DD"));
+    assert_eq!(
+        t.get("/settings/activity?action=drop+table", Some(&ada)).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // CSV export of the same filter.
+    let csv = t.get("/settings/activity.csv?action=signin", Some(&ada)).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert!(csv.headers[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment"));
+    assert!(csv.body.starts_with("time_utc,actor,target,action,outcome,ip,detail\r\n"));
+    assert!(csv.body.contains(",signin,success,192.0.2.7,") && !csv.body.contains("member.added"));
+
+    // Members may not read it; the other organisation's owner sees only theirs.
+    let bob = t.sign_in("bob@example.org", "quiet amber lamps over rivers").await.cookie("tessera_session").unwrap();
+    assert_eq!(t.get("/settings/activity", Some(&bob)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.get("/settings/activity.csv", Some(&bob)).await.status, StatusCode::FORBIDDEN);
+    let zed = t.sign_in("zed@example.org", "quiet amber lamps over rivers").await.cookie("tessera_session").unwrap();
+    let theirs = t.get("/settings/activity.csv", Some(&zed)).await;
+    assert!(theirs.body.contains("zed@example.org") && !theirs.body.contains("ada@example.org"));
+}

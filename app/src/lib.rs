@@ -4,6 +4,7 @@
 
 #![recursion_limit = "256"]
 
+pub mod activity;
 pub mod components;
 pub mod pages;
 pub mod security;

@@ -74,9 +74,14 @@ pub enum Page {
         can_enable: bool,
         can_disable: bool,
         is_owner: bool,
+        can_view_log: bool,
     },
     /// The organisation requires MFA and this user has none: the only page they can reach.
     EnrolRequired,
+    /// Settings -> Activity log.
+    ActivityLog {
+        log: crate::activity::LogView,
+    },
     /// Settings -> Security: the organisation's MFA policy (owners).
     Policy {
         policy: String,
@@ -119,6 +124,7 @@ impl Page {
             Page::MfaChallenge { .. } => "Two-step verification",
             Page::Security { .. } => "Account security",
             Page::EnrolRequired => "Set up two-step verification",
+            Page::ActivityLog { .. } => "Activity log",
             Page::Policy { .. } => "Security policy",
             Page::Enrol { .. } => "Set up your authenticator app",
             Page::RecoveryCodes { .. } => "Save your recovery codes",
@@ -140,11 +146,12 @@ pub fn PageView(page: Page) -> impl IntoView {
         Page::MfaChallenge { recovery, error } => {
             view! { <crate::security::ChallengePage recovery error /> }.into_any()
         }
-        Page::Security { viewer, mfa, notice, fresh, policy_note, can_enable, can_disable, is_owner } => view! {
-            <crate::security::SecurityPage viewer mfa notice fresh policy_note can_enable can_disable is_owner />
+        Page::Security { viewer, mfa, notice, fresh, policy_note, can_enable, can_disable, is_owner, can_view_log } => view! {
+            <crate::security::SecurityPage viewer mfa notice fresh policy_note can_enable can_disable is_owner can_view_log />
         }
         .into_any(),
         Page::EnrolRequired => view! { <crate::security::EnrolRequiredPage /> }.into_any(),
+        Page::ActivityLog { log } => view! { <crate::activity::ActivityLogPage log /> }.into_any(),
         Page::Policy { policy, healthcare, grace_until, error, notice } => {
             view! { <crate::security::PolicyPage policy healthcare grace_until error notice /> }.into_any()
         }

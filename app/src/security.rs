@@ -102,6 +102,7 @@ pub fn SecurityPage(
     can_enable: bool,
     can_disable: bool,
     is_owner: bool,
+    can_view_log: bool,
 ) -> impl IntoView {
     view! {
         <Card title="Account security">
@@ -159,6 +160,9 @@ pub fn SecurityPage(
             }}
             {is_owner.then(|| view! {
                 <p class="mt-8"><a href="/settings/security" class=LINK_CLASS>"Organisation security policy"</a></p>
+            })}
+            {can_view_log.then(|| view! {
+                <p class="mt-4"><a href="/settings/activity" class=LINK_CLASS>"Activity log"</a></p>
             })}
             <p class="mt-4"><a href="/" class=LINK_CLASS>"Back to home"</a></p>
         </Card>

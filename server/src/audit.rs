@@ -44,6 +44,50 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action, in the order the activity log's filter lists them.
+    pub const ALL: &'static [Action] = &[
+        Action::SignIn,
+        Action::SignOut,
+        Action::MfaChallenge,
+        Action::MfaReplay,
+        Action::RecoveryCodeUsed,
+        Action::MfaEnrolmentStarted,
+        Action::MfaEnrolmentFailed,
+        Action::MfaEnabled,
+        Action::AuthenticatorReset,
+        Action::RecoveryCodesRegenerated,
+        Action::MfaDisabled,
+        Action::StepUp,
+        Action::PolicyChanged,
+        Action::MemberAdded,
+        Action::PasswordSet,
+        Action::OrganisationCreated,
+        Action::SetupCompleted,
+    ];
+
+    /// How people read it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::SetupCompleted => "First-run setup",
+            Action::OrganisationCreated => "Organisation created",
+            Action::MemberAdded => "Member added",
+            Action::PasswordSet => "Password set",
+            Action::SignIn => "Sign-in",
+            Action::SignOut => "Sign-out",
+            Action::MfaEnrolmentStarted => "MFA setup started",
+            Action::MfaEnabled => "MFA enabled",
+            Action::MfaEnrolmentFailed => "MFA setup code refused",
+            Action::MfaChallenge => "MFA code at sign-in",
+            Action::MfaReplay => "MFA code replayed",
+            Action::RecoveryCodeUsed => "Recovery code used",
+            Action::RecoveryCodesRegenerated => "Recovery codes regenerated",
+            Action::AuthenticatorReset => "Authenticator reset",
+            Action::MfaDisabled => "MFA disabled",
+            Action::StepUp => "Step-up verification",
+            Action::PolicyChanged => "MFA policy changed",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::SetupCompleted => "setup.completed",
@@ -111,6 +155,15 @@ pub fn event(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_action_is_listed_once_with_a_distinct_id() {
+        let mut ids: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), Action::ALL.len());
+        assert_eq!(Action::ALL.len(), 17, "a new action must be added to ALL");
+    }
 
     #[test]
     fn user_agents_are_bounded_and_stripped() {

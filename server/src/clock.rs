@@ -32,6 +32,33 @@ impl Timestamp {
     }
 }
 
+impl Timestamp {
+    /// Midnight UTC of a `YYYY-MM-DD` date; `None` if it is not a real date.
+    pub fn from_date(s: &str) -> Option<Timestamp> {
+        let mut parts = s.trim().splitn(3, '-');
+        let y: i64 = parts.next()?.parse().ok()?;
+        let m: u32 = parts.next()?.parse().ok()?;
+        let d: u32 = parts.next()?.parse().ok()?;
+        if !(1..=9999).contains(&y) || !(1..=12).contains(&m) || d == 0 {
+            return None;
+        }
+        let days = days_from_civil(y, m, d);
+        // Round trip to refuse 2026-02-30 and the like.
+        (civil_from_days(days) == (y, m, d)).then_some(Timestamp(days * 86_400_000))
+    }
+}
+
+/// A proleptic Gregorian date to days since 1970-01-01 (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -100,6 +127,16 @@ mod tests {
         assert_eq!(Timestamp(0).to_rfc3339(), "1970-01-01T00:00:00Z");
         assert_eq!(Timestamp(1_795_877_596_000).to_rfc3339(), "2026-11-28T14:53:16Z");
         assert_eq!(Timestamp(951_782_400_000).to_rfc3339(), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn dates_parse_to_utc_midnight() {
+        assert_eq!(Timestamp::from_date("1970-01-01"), Some(Timestamp(0)));
+        assert_eq!(Timestamp::from_date("2026-11-28").unwrap().to_rfc3339(), "2026-11-28T00:00:00Z");
+        assert_eq!(Timestamp::from_date("2000-02-29").unwrap().to_rfc3339(), "2000-02-29T00:00:00Z");
+        for bad in ["", "2026-02-30", "2026-13-01", "2026-1", "x-y-z", "2026-01-00"] {
+            assert_eq!(Timestamp::from_date(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use common::{on_both, Env};
 use sqlx::Connection;
 use tessera_server::audit::RequestMeta;
-use tessera_server::clock::Clock;
+use tessera_server::clock::{Clock, Timestamp};
 use tessera_server::model::{OrgKind, Role};
 use tessera_server::services::{FormError, SetupForm, SignInError, SignInStep};
 use tessera_server::session::SessionState;
@@ -320,4 +320,39 @@ async fn sqlite_runs_in_wal_with_full_sync_and_foreign_keys() {
     assert_eq!(store.pragma("synchronous").await.unwrap(), "2", "FULL");
     assert_eq!(store.pragma("foreign_keys").await.unwrap(), "1");
     assert!(store.pragma("x; DROP TABLE users").await.is_err());
+}
+
+#[tokio::test]
+async fn the_activity_log_is_scoped_filtered_and_paged() {
+    use tessera_server::store::AuditFilter;
+    on_both(|env| async move {
+        let acme = env
+            .app
+            .create_organisation("Acme", OrgKind::Standard, "ada@example.org", None, Some(PASSWORD))
+            .await
+            .unwrap();
+        env.app.create_organisation("Other", OrgKind::Standard, "zed@example.org", None, Some(PASSWORD)).await.unwrap();
+        for _ in 0..3 {
+            signed_in(&env, "ada@example.org", PASSWORD).await.unwrap();
+        }
+        signed_in(&env, "zed@example.org", PASSWORD).await.unwrap();
+        let all = env.store.audit_log(acme.org_id, &AuditFilter::default(), None, 100).await.unwrap();
+        assert_eq!(all.len(), 4, "{}: created + three sign-ins, nothing of Other", env.backend);
+        assert!(all.iter().all(|e| e.event.org_id == Some(acme.org_id)));
+        assert_eq!(all[0].actor_email.as_deref(), Some("ada@example.org"));
+        let signins = AuditFilter {
+            action: Some("signin".into()),
+            actor_email: Some("ada@example.org".into()),
+            ..AuditFilter::default()
+        };
+        let page1 = env.store.audit_log(acme.org_id, &signins, None, 2).await.unwrap();
+        let page2 = env.store.audit_log(acme.org_id, &signins, Some(page1[1].id), 2).await.unwrap();
+        assert_eq!((page1.len(), page2.len()), (2, 1));
+        assert!(page2[0].id < page1[1].id);
+        let later = AuditFilter { from: Some(Timestamp(env.clock.now().0 + 1)), ..AuditFilter::default() };
+        assert!(env.store.audit_log(acme.org_id, &later, None, 10).await.unwrap().is_empty());
+        let until = AuditFilter { until: Some(env.clock.now()), ..AuditFilter::default() };
+        assert!(env.store.audit_log(acme.org_id, &until, None, 10).await.unwrap().is_empty());
+    })
+    .await;
 }

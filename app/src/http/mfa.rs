@@ -136,6 +136,7 @@ async fn security_page_with(state: &AppState, s: &SessionInfo, notice: Option<St
         can_enable: requirement != Requirement::NotOffered,
         can_disable: requirement == Requirement::Optional,
         is_owner: s.role == tessera_server::model::Role::Owner,
+        can_view_log: tessera_server::activity::may_view(s.role),
     };
     render::page(state, page, status).await
 }

@@ -3,6 +3,7 @@
 //! redirect on success or the page again, with the problem and a 4xx, on failure.
 
 mod access;
+mod activity;
 mod assets;
 mod forms;
 mod mfa;
@@ -81,6 +82,8 @@ pub const ROUTES: &[RouteSpec] = &[
     spec("POST", "/account/security/recovery-codes", Access::Full),
     spec("POST", "/account/security/mfa/reset", Access::Full),
     spec("POST", "/account/security/mfa/disable", Access::Full),
+    spec("GET", "/settings/activity", Access::Full),
+    spec("GET", "/settings/activity.csv", Access::Full),
     spec("GET", "/settings/security", Access::Full),
     spec("POST", "/settings/security", Access::Full),
     spec("GET", "/healthz", Access::Public),
@@ -112,6 +115,8 @@ fn handler_for(r: &RouteSpec) -> MethodRouter<AppState> {
         ("POST", "/account/security/recovery-codes") => post(mfa::regenerate),
         ("POST", "/account/security/mfa/reset") => post(mfa::reset),
         ("POST", "/account/security/mfa/disable") => post(mfa::disable),
+        ("GET", "/settings/activity") => get(activity::page),
+        ("GET", "/settings/activity.csv") => get(activity::csv),
         ("GET", "/settings/security") => get(mfa::policy_page),
         ("POST", "/settings/security") => post(mfa::policy_submit),
         ("GET", "/healthz") => get(forms::healthz),

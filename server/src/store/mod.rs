@@ -71,6 +71,28 @@ pub struct AuditEvent {
     pub detail: Option<String>,
 }
 
+/// Which events of an organisation's log to show; every field narrows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Exact action id, e.g. `mfa.disabled`.
+    pub action: Option<String>,
+    /// Canonical email of the actor / the target.
+    pub actor_email: Option<String>,
+    pub target_email: Option<String>,
+    /// From (inclusive) and until (exclusive).
+    pub from: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+}
+
+/// An audit event as the activity log shows it: with the people's emails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub event: AuditEvent,
+    pub actor_email: Option<String>,
+    pub target_email: Option<String>,
+}
+
 /// One attempt taken from an account's failure budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThrottleAttempt {
@@ -230,6 +252,14 @@ pub trait Store: Send + Sync + 'static {
     async fn record_audit(&self, e: &AuditEvent) -> Result<()>;
     /// Most recent first.
     async fn recent_audit(&self, org_id: Option<i64>, limit: i64) -> Result<Vec<AuditEvent>>;
+    /// One organisation's log, newest first, `limit` entries older than entry `before_id`.
+    async fn audit_log(
+        &self,
+        org_id: i64,
+        filter: &AuditFilter,
+        before_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>>;
 }
 
 /// Opens the store named by `url` (`sqlite://...` or `postgres://...`) and brings its schema up

@@ -10,8 +10,8 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use super::{
-    parse_col, AuditEvent, NewOrganisation, NewSession, Store, ThrottleAttempt, TokenPurpose, TotpCredential,
-    ValidToken,
+    parse_col, AuditEntry, AuditEvent, AuditFilter, NewOrganisation, NewSession, Store, ThrottleAttempt, TokenPurpose,
+    TotpCredential, ValidToken,
 };
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
@@ -128,6 +128,21 @@ fn session_from_row(r: SessionRow) -> Result<SessionInfo> {
 
 type AuditRow =
     (i64, Option<i64>, Option<i64>, Option<i64>, String, String, Option<String>, Option<String>, Option<String>);
+
+type AuditLogRow = (
+    i64,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 
 fn audit_from_row(r: AuditRow) -> AuditEvent {
     let (occurred_at, org_id, actor_user_id, target_user_id, action, outcome, ip, user_agent, detail) = r;
@@ -684,6 +699,42 @@ macro_rules! impl_store {
                 .execute(&self.writer)
                 .await?;
                 Ok(())
+            }
+
+            async fn audit_log(&self, org_id: i64, filter: &AuditFilter, before_id: Option<i64>, limit: i64) -> Result<Vec<AuditEntry>> {
+                // Always scoped to one organisation; each filter applies only when given.
+                let rows: Vec<(i64, AuditRow, Option<String>, Option<String>)> = sqlx::query_as::<_, AuditLogRow>(
+                    "SELECT a.id, a.occurred_at, a.org_id, a.actor_user_id, a.target_user_id, a.action, a.outcome, a.ip, \
+                            a.user_agent, a.detail, actor.email, target.email \
+                     FROM audit_events a \
+                     LEFT JOIN users actor ON actor.id = a.actor_user_id \
+                     LEFT JOIN users target ON target.id = a.target_user_id \
+                     WHERE a.org_id = $1 \
+                       AND ($2 IS NULL OR a.action = $2) \
+                       AND ($3 IS NULL OR actor.email_canonical = $3) \
+                       AND ($4 IS NULL OR target.email_canonical = $4) \
+                       AND ($5 IS NULL OR a.occurred_at >= $5) \
+                       AND ($6 IS NULL OR a.occurred_at < $6) \
+                       AND ($7 IS NULL OR a.id < $7) \
+                     ORDER BY a.id DESC LIMIT $8",
+                )
+                .bind(org_id)
+                .bind(filter.action.as_deref())
+                .bind(filter.actor_email.as_deref())
+                .bind(filter.target_email.as_deref())
+                .bind(filter.from.map(|t| t.0))
+                .bind(filter.until.map(|t| t.0))
+                .bind(before_id)
+                .bind(limit)
+                .fetch_all(&self.reader)
+                .await?
+                .into_iter()
+                .map(|r| (r.0, (r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9), r.10, r.11))
+                .collect();
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, row, actor_email, target_email)| AuditEntry { id, event: audit_from_row(row), actor_email, target_email })
+                    .collect())
             }
 
             async fn recent_audit(&self, org_id: Option<i64>, limit: i64) -> Result<Vec<AuditEvent>> {

@@ -1,0 +1,137 @@
+//! Handlers of the activity log page and its CSV export.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use http::StatusCode;
+use tessera_server::activity::{self, PAGE_SIZE};
+use tessera_server::audit::Action;
+use tessera_server::clock::Timestamp;
+use tessera_server::mfa::CodeError;
+use tessera_server::store::AuditFilter;
+
+use super::access::CurrentSession;
+use super::forms::see_other;
+use super::render;
+use super::AppState;
+use crate::activity::{LogRow, LogView};
+use crate::pages::Page;
+
+/// Reads the filter from the query string; `Err` says what is wrong with it.
+fn filter_from(q: &HashMap<String, String>) -> Result<AuditFilter, String> {
+    let get = |k: &str| q.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let action = get("action").map(str::to_string);
+    if let Some(a) = &action {
+        if !Action::ALL.iter().any(|x| x.as_str() == a) {
+            return Err("Choose an action from the list.".into());
+        }
+    }
+    let date = |k: &str, what: &str| match get(k) {
+        None => Ok(None),
+        Some(v) => Timestamp::from_date(v).map(Some).ok_or(format!("Enter the {what} date as YYYY-MM-DD.")),
+    };
+    let from = date("from", "from")?;
+    // "Until" is inclusive for people: up to the end of that day.
+    let until = date("until", "until")?.map(|t| Timestamp(t.0 + 86_400_000));
+    Ok(AuditFilter {
+        action,
+        actor_email: get("actor").map(str::to_lowercase),
+        target_email: get("target").map(str::to_lowercase),
+        from,
+        until,
+    })
+}
+
+fn query_of(q: &HashMap<String, String>) -> String {
+    let pairs: Vec<(&str, &str)> = ["action", "actor", "target", "from", "until"]
+        .iter()
+        .filter_map(|k| q.get(*k).map(|v| (*k, v.as_str())))
+        .collect();
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    Extension(current): Extension<CurrentSession>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(s) = current.full() else { return see_other("/login", &[]) };
+    let text = |k: &str| q.get(k).cloned().unwrap_or_default();
+    let mut view = LogView {
+        actions: Action::ALL.iter().map(|a| (a.as_str().to_string(), a.label().to_string())).collect(),
+        action: text("action"),
+        actor: text("actor"),
+        target: text("target"),
+        from: text("from"),
+        until: text("until"),
+        query: query_of(&q),
+        ..LogView::default()
+    };
+    let filter = match filter_from(&q) {
+        Ok(f) => f,
+        Err(e) => {
+            view.error = Some(e);
+            return render::page(&state, Page::ActivityLog { log: view }, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let before = q.get("before").and_then(|b| b.parse::<i64>().ok());
+    let entries = match state.tessera.activity_log(s, &filter, before, PAGE_SIZE + 1).await {
+        Ok(e) => e,
+        Err(CodeError::NotAllowed(why)) => return (StatusCode::FORBIDDEN, why).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "activity log failed");
+            return render::internal_error(&state).await;
+        }
+    };
+    let more = entries.len() as i64 > PAGE_SIZE;
+    let shown = &entries[..entries.len().min(PAGE_SIZE as usize)];
+    view.next_before = if more { shown.last().map(|e| e.id) } else { None };
+    view.rows = shown
+        .iter()
+        .map(|e| LogRow {
+            time_utc: e.event.occurred_at.to_rfc3339().replace('T', " ").replace('Z', ""),
+            actor: e.actor_email.clone().unwrap_or_else(|| "—".into()),
+            target: e.target_email.clone().unwrap_or_else(|| "—".into()),
+            action: Action::ALL
+                .iter()
+                .find(|a| a.as_str() == e.event.action)
+                .map(|a| a.label().to_string())
+                .unwrap_or_else(|| e.event.action.clone()),
+            outcome: e.event.outcome.clone(),
+            ip: e.event.ip.clone().unwrap_or_default(),
+            detail: e.event.detail.clone().unwrap_or_default(),
+        })
+        .collect();
+    render::page(&state, Page::ActivityLog { log: view }, StatusCode::OK).await
+}
+
+pub async fn csv(
+    State(state): State<AppState>,
+    Extension(current): Extension<CurrentSession>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(s) = current.full() else { return see_other("/login", &[]) };
+    let filter = match filter_from(&q) {
+        Ok(f) => f,
+        Err(e) => return (StatusCode::UNPROCESSABLE_ENTITY, e).into_response(),
+    };
+    match state.tessera.activity_log(s, &filter, None, activity::EXPORT_LIMIT).await {
+        Ok(entries) => (
+            [
+                (CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (CONTENT_DISPOSITION, "attachment; filename=\"activity-log.csv\""),
+                (CACHE_CONTROL, "no-store"),
+            ],
+            activity::to_csv(&entries),
+        )
+            .into_response(),
+        Err(CodeError::NotAllowed(why)) => (StatusCode::FORBIDDEN, why).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "activity export failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
