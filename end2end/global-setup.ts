@@ -5,8 +5,10 @@
  * postgres-js, postgres-nojs), each on its own free port with its own data
  * directory and its own fresh database, waits until each answers
  * `GET /readyz` with 200 and has printed its first-run setup link, and writes
- * `end2end/.tmp/servers.json` (project name -> { baseURL, setupLink, mailURL }),
- * which the tests read through the fixtures in `pages/fixtures.ts`.
+ * `end2end/.tmp/servers.json` (project name -> { baseURL, setupLink, mailURL,
+ * dataDir, databaseUrl }), which the tests read through the fixtures in
+ * `pages/fixtures.ts` (dataDir and databaseUrl let them run the operator CLI
+ * against the server's own database: see pages/Cli.ts).
  *
  * Mail: before the servers, it starts ONE MailDev (npm `maildev`, a real SMTP
  * server that keeps every message and lists them as JSON at
@@ -60,6 +62,10 @@ export interface ServerEntry {
   setupLink: string;
   /** The run's MailDev web/API root (shared by every project), e.g. http://127.0.0.1:40123. */
   mailURL: string;
+  /** The server's TESSERA_DATA_DIR (absolute), for the operator CLI. */
+  dataDir: string;
+  /** The server's TESSERA_DATABASE_URL, for the operator CLI. */
+  databaseUrl: string;
 }
 
 /** What teardown needs, per project. */
@@ -175,7 +181,8 @@ function withDatabase(adminUrl: string, database: string): string {
   return u.toString();
 }
 
-function resolveBinary(): string {
+/** The server binary (TESSERA_E2E_BIN or target/release/tessera); the operator CLI is the same binary. */
+export function resolveBinary(): string {
   const configured = process.env.TESSERA_E2E_BIN;
   const bin = path.resolve(REPO_ROOT, configured && configured.length > 0 ? configured : DEFAULT_BIN);
   try {
@@ -296,6 +303,7 @@ export async function stopAll(): Promise<void> {
 
 interface Running {
   state: ServerState;
+  databaseUrl: string;
   child: ChildProcess;
   exit?: string;
 }
@@ -330,7 +338,7 @@ function startServer(s: ServerState, databaseUrl: string, smtpUrl: string): Runn
   } finally {
     fs.closeSync(fd);
   }
-  const running: Running = { state: s, child };
+  const running: Running = { state: s, databaseUrl, child };
   child.on('error', (e) => {
     running.exit = `could not be started: ${e.message}`;
   });
@@ -581,6 +589,8 @@ export default async function globalSetup(config: FullConfig): Promise<void> {
         baseURL: r.state.baseURL,
         setupLink: (results[i] as PromiseFulfilledResult<string>).value,
         mailURL: maildev.webURL,
+        dataDir: r.state.dataDir,
+        databaseUrl: r.databaseUrl,
       };
     });
     writeJson(SERVERS_FILE, servers);

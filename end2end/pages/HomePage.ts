@@ -11,10 +11,16 @@ export interface Member {
 export class HomePage {
   readonly signOutButton: Locator;
   readonly securityLink: Locator;
+  /** The reminder (role=status) shown while a grace period of the Required policy runs. */
+  readonly mfaReminder: Locator;
+  /** The reminder's link to account security. */
+  readonly setItUpNowLink: Locator;
 
   constructor(readonly page: Page) {
     this.signOutButton = page.getByRole('button', { name: 'Sign out' });
     this.securityLink = page.getByRole('link', { name: 'Account security and two-step verification' });
+    this.mfaReminder = page.getByRole('status').filter({ hasText: 'Your organisation requires two-step verification.' });
+    this.setItUpNowLink = this.mfaReminder.getByRole('link', { name: 'Set it up now' });
   }
 
   async goto() {

@@ -6,6 +6,8 @@ export const MFA_OFF = 'Two-step verification is off.';
 export const AUTHENTICATOR_RESET = 'Your new authenticator app is set up. The old one no longer works.';
 export const STEP_UP_DONE = 'Verified. You can change your sign-in security for the next 1 minute.';
 export const RECOVERY_CODE_USED = 'You signed in with a recovery code. That code no longer works.';
+/** The note under "Two-step verification" while the organisation requires it and the user has it. */
+export const MFA_REQUIRED_NOTE = 'Your organisation requires two-step verification, so it cannot be turned off.';
 
 /** `/account/security`: two-step verification status and the changes it allows. */
 export class SecurityPage {
@@ -21,6 +23,8 @@ export class SecurityPage {
   readonly disableButton: Locator;
   /** Shown while the session has no fresh second factor. */
   readonly verifyNowLink: Locator;
+  /** To `/settings/security` (owners only). */
+  readonly policyLink: Locator;
 
   constructor(readonly page: Page) {
     this.heading = page.getByRole('heading', { name: 'Account security', exact: true });
@@ -32,6 +36,7 @@ export class SecurityPage {
     this.resetButton = page.getByRole('button', { name: 'Reset authenticator app' });
     this.disableButton = page.getByRole('button', { name: 'Disable MFA' });
     this.verifyNowLink = page.getByRole('link', { name: 'Verify now' });
+    this.policyLink = page.getByRole('link', { name: 'Organisation security policy' });
   }
 
   /** The <dd> that follows the <dt> called `term`. */

@@ -2,9 +2,10 @@
  * Test fixtures shared by every spec: import `test` and `expect` from here,
  * not from '@playwright/test'.
  *
- * - `server`: this project's server ({ baseURL, setupLink, mailURL }) from
- *   end2end/.tmp/servers.json, written by global-setup.ts (mailURL is the
- *   run's MailDev, shared by every project: see MailDev.ts).
+ * - `server`: this project's server ({ baseURL, setupLink, mailURL, dataDir,
+ *   databaseUrl }) from end2end/.tmp/servers.json, written by global-setup.ts
+ *   (mailURL is the run's MailDev, shared by every project: see MailDev.ts;
+ *   dataDir and databaseUrl are what the operator CLI needs: see Cli.ts).
  * - `baseURL`: overridden with the server's URL, so `page.goto('/login')` and
  *   every context created from the built-in fixtures reach the right server.
  */

@@ -1,0 +1,51 @@
+/**
+ * The operator CLI (`tessera user add …`), run against a project's server:
+ * the same binary as the server (global-setup.ts `resolveBinary`), with the
+ * server's own TESSERA_DATA_DIR and TESSERA_DATABASE_URL from servers.json.
+ */
+import { execFileSync } from 'node:child_process';
+import { REPO_ROOT, resolveBinary } from '../global-setup';
+import type { ServerEntry } from './fixtures';
+
+export interface NewUser {
+  organisationName: string;
+  email: string;
+  role: 'owner' | 'admin' | 'member';
+  /** Without it the CLI uses the part of the email before the @. */
+  displayName?: string;
+  password: string;
+}
+
+/** Runs `tessera <args>` for `server`, with `input` on stdin; returns stdout, throws with stderr on failure. */
+export function runCli(server: ServerEntry, args: string[], input = ''): string {
+  const bin = resolveBinary();
+  try {
+    return execFileSync(bin, args, {
+      cwd: REPO_ROOT,
+      input,
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: 60_000,
+      env: {
+        ...process.env,
+        TESSERA_DATA_DIR: server.dataDir,
+        TESSERA_DATABASE_URL: server.databaseUrl,
+        RUST_LOG: 'warn',
+      },
+    });
+  } catch (e) {
+    const err = e as Error & { status?: number | null; stdout?: string; stderr?: string };
+    throw new Error(
+      `\`tessera ${args.join(' ')}\` failed (exit status ${err.status ?? 'none'}): ${err.message}\n` +
+        `--- stdout ---\n${err.stdout ?? ''}\n--- stderr ---\n${err.stderr ?? ''}`,
+    );
+  }
+}
+
+/** `tessera user add --password-stdin`: the password goes in as the first line of stdin. Returns stdout. */
+export function addUser(server: ServerEntry, user: NewUser): string {
+  const args = ['user', 'add', '--org', user.organisationName, '--email', user.email, '--role', user.role];
+  if (user.displayName !== undefined) args.push('--name', user.displayName);
+  args.push('--password-stdin');
+  return runCli(server, args, `${user.password}\n`);
+}

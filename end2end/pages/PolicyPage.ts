@@ -1,0 +1,60 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export const POLICY_SAVED = 'The security policy is saved.';
+export const OWNER_NEEDS_MFA =
+  'Turn on two-step verification for your own account first: changing the policy needs a code.';
+
+/** The policy choices, by the label of their radio button. */
+export type MfaPolicyLabel = 'Hidden' | 'Visible' | 'Required (recommended)';
+
+/** `/settings/security`: the organisation's two-step verification policy (owners only). */
+export class PolicyPage {
+  readonly heading: Locator;
+  /** The fieldset "Two-step verification" holding the three radios. */
+  readonly policyGroup: Locator;
+  readonly graceDays: Locator;
+  readonly saveButton: Locator;
+  readonly savedStatus: Locator;
+  readonly alert: Locator;
+  /** "Current grace period ends …", shown while one runs. */
+  readonly graceUntil: Locator;
+
+  constructor(readonly page: Page) {
+    this.heading = page.getByRole('heading', { name: 'Security policy', exact: true });
+    this.policyGroup = page.getByRole('group', { name: 'Two-step verification' });
+    this.graceDays = page.getByLabel('Grace period in days (optional, for Required)', { exact: true });
+    this.saveButton = page.getByRole('button', { name: 'Save policy' });
+    this.savedStatus = page.getByRole('status').filter({ hasText: POLICY_SAVED });
+    this.alert = page.getByRole('alert');
+    this.graceUntil = page.getByText(/^Current grace period ends /);
+  }
+
+  radio(label: MfaPolicyLabel): Locator {
+    return this.policyGroup.getByRole('radio', { name: label, exact: true });
+  }
+
+  async goto() {
+    return this.page.goto('/settings/security');
+  }
+
+  async expectLoaded() {
+    await expect(this.page).toHaveURL((url) => url.pathname === '/settings/security');
+    await expect(this.heading).toBeVisible();
+    for (const label of ['Hidden', 'Visible', 'Required (recommended)'] as const) {
+      await expect(this.radio(label)).toBeVisible();
+    }
+    await expect(this.graceDays).toBeVisible();
+    await expect(this.saveButton).toBeVisible();
+  }
+
+  /** Asserts that `label` is the policy in force (the checked radio). */
+  async expectPolicy(label: MfaPolicyLabel) {
+    await expect(this.radio(label)).toBeChecked();
+  }
+
+  /** Picks a policy and fills the grace period (empty when `graceDays` is undefined). */
+  async choose(label: MfaPolicyLabel, graceDays?: number) {
+    await this.radio(label).check();
+    await this.graceDays.fill(graceDays === undefined ? '' : String(graceDays));
+  }
+}
