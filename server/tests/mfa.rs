@@ -81,6 +81,8 @@ async fn enrol_then_sign_in_with_a_code_and_with_a_recovery_code() {
         let wrong = format!("{:06}", (code_now(&secret, &env).parse::<u32>().unwrap() + 1) % 1_000_000);
         assert!(matches!(env.app.confirm_enrolment(&s, &wrong, &meta()).await, Err(CodeError::Invalid)));
         assert!(env.app.mfa_status(s.user_id).await.unwrap().is_none());
+        let last = env.store.recent_audit(None, 1).await.unwrap();
+        assert_eq!((last[0].action.as_str(), last[0].outcome.as_str()), ("mfa.enrolment_failed", "failure"));
         // The pending enrolment can be shown again with the same key.
         let again = env.app.pending_enrolment(&s).await.unwrap().unwrap();
         assert_eq!(again.setup_key_grouped, view.setup_key_grouped);
@@ -298,6 +300,7 @@ async fn sensitive_changes_need_a_fresh_second_factor() {
         let actions: Vec<String> =
             env.store.recent_audit(None, 50).await.unwrap().into_iter().map(|e| e.action).collect();
         for a in [
+            "mfa.enrolment_started",
             "mfa.enabled",
             "mfa.recovery_codes_regenerated",
             "mfa.authenticator_reset",
