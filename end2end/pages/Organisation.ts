@@ -2,9 +2,8 @@
  * The organisation each project's server is set up with, and the way to make
  * sure it exists whatever ran before.
  *
- * The details are the same as in tests/auth-flow.spec.ts (ownerFor/memberOf
- * there): whichever spec file meets the setup form first creates the
- * organisation, and the other one signs in with the same owner.
+ * Every spec uses these details: whichever meets the setup form first creates
+ * the organisation, and the others sign in with the same owner.
  */
 import type { Page } from '@playwright/test';
 import type { ServerEntry } from './fixtures';

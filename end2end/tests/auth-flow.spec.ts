@@ -7,53 +7,15 @@
  * organisation but finds the setup not yet done (e.g. when run alone with
  * --grep) performs it first, with the same credentials.
  */
-import type { Page } from '@playwright/test';
-import { expect, test, type ServerEntry } from '../pages/fixtures';
+import { expect, test } from '../pages/fixtures';
 import { HomePage } from '../pages/HomePage';
 import { LoginPage } from '../pages/LoginPage';
-import { SetupPage, type SetupDetails } from '../pages/SetupPage';
+import { ensureOrganisation, memberOf, ownerFor } from '../pages/Organisation';
+import { SetupPage } from '../pages/SetupPage';
 
 test.describe.configure({ mode: 'serial' });
 
-/** A passphrase of five uncommon words: strong by any reasonable policy. */
-const STRONG_PASSWORD = 'velvet quartz harbour mosaic tundra';
 const WEAK_PASSWORD = 'password';
-
-function ownerFor(project: string): SetupDetails {
-  return {
-    organisationName: `Analytical Engines ${project}`,
-    organisationType: 'Standard',
-    displayName: 'Ada Lovelace',
-    email: `ada.${project}@example.com`,
-    password: STRONG_PASSWORD,
-  };
-}
-
-function memberOf(owner: SetupDetails) {
-  return {
-    displayName: owner.displayName,
-    email: owner.email,
-    organisationName: owner.organisationName,
-    role: 'Owner',
-  };
-}
-
-/** Set once this worker has seen the organisation created (serial mode keeps one worker per project). */
-let organisationCreated = false;
-
-/** Creates the organisation if the setup link still offers the form, then signs out by dropping cookies. */
-async function ensureOrganisation(page: Page, server: ServerEntry, owner: SetupDetails) {
-  if (organisationCreated) return;
-  const setup = new SetupPage(page);
-  await setup.goto(server.setupLink);
-  if (await setup.hasForm()) {
-    await setup.fill(owner);
-    await setup.submit();
-    await new HomePage(page).expectSignedInAs(memberOf(owner));
-  }
-  organisationCreated = true;
-  await page.context().clearCookies();
-}
 
 test('first-run setup creates the organisation and signs the owner in; sign out works', async ({
   page,
@@ -84,7 +46,6 @@ test('first-run setup creates the organisation and signs the owner in; sign out 
     await setup.password.fill(owner.password);
     await setup.submit();
     await home.expectSignedInAs(memberOf(owner));
-    organisationCreated = true;
   });
 
   await test.step('signing out lands on /login with a confirmation', async () => {
