@@ -108,6 +108,8 @@ enum PolicyArg {
 enum RoleArg {
     Owner,
     Admin,
+    /// Help desk: resets teammates' MFA.
+    Helpdesk,
     Member,
 }
 
@@ -214,6 +216,7 @@ async fn main() -> anyhow::Result<()> {
             let role = match role {
                 RoleArg::Owner => Role::Owner,
                 RoleArg::Admin => Role::Admin,
+                RoleArg::Helpdesk => Role::HelpDesk,
                 RoleArg::Member => Role::Member,
             };
             let created = app.add_user(&org, &email, name.as_deref(), role, password.as_deref()).await?;

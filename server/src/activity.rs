@@ -3,7 +3,7 @@
 
 use crate::error::Result;
 use crate::mfa::CodeError;
-use crate::model::Role;
+use crate::roles::Permission;
 use crate::services::Tessera;
 use crate::session::SessionInfo;
 use crate::store::{AuditEntry, AuditFilter};
@@ -12,11 +12,6 @@ use crate::store::{AuditEntry, AuditFilter};
 pub const PAGE_SIZE: i64 = 50;
 /// The most a CSV export holds.
 pub const EXPORT_LIMIT: i64 = 100_000;
-
-/// Until roles and permissions exist, owners and administrators may read the log.
-pub fn may_view(role: Role) -> bool {
-    matches!(role, Role::Owner | Role::Admin)
-}
 
 impl Tessera {
     /// A page of the viewer's organisation's log (never another organisation's).
@@ -27,8 +22,8 @@ impl Tessera {
         before_id: Option<i64>,
         limit: i64,
     ) -> Result<Vec<AuditEntry>, CodeError> {
-        if !may_view(s.role) {
-            return Err(CodeError::NotAllowed("Only owners and administrators can see the activity log."));
+        if !s.can(Permission::ViewActivityLog) {
+            return Err(CodeError::NotAllowed("Your role does not allow reading the activity log."));
         }
         Ok(self.store.audit_log(s.org_id, filter, before_id, limit.clamp(1, EXPORT_LIMIT)).await?)
     }
@@ -71,13 +66,6 @@ mod tests {
     use crate::store::AuditEvent;
 
     #[test]
-    fn only_owners_and_administrators_see_the_log() {
-        assert!(may_view(Role::Owner));
-        assert!(may_view(Role::Admin));
-        assert!(!may_view(Role::Member));
-    }
-
-    #[test]
     fn csv_is_quoted_and_safe_for_spreadsheets() {
         let entry = AuditEntry {
             id: 1,
@@ -91,6 +79,7 @@ mod tests {
                 ip: Some("192.0.2.1".into()),
                 user_agent: None,
                 detail: Some(r#"wrong, "really""#.into()),
+                reason: None,
             },
             actor_email: Some("=cmd@example.org".into()),
             target_email: None,

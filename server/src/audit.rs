@@ -41,6 +41,13 @@ pub enum Action {
     MfaDisabled,
     StepUp,
     PolicyChanged,
+    MfaResetByAdmin,
+    MemberInvited,
+    MemberRoleChanged,
+    MemberDisabled,
+    MemberEnabled,
+    RoleCreated,
+    RoleChanged,
 }
 
 impl Action {
@@ -58,8 +65,15 @@ impl Action {
         Action::RecoveryCodesRegenerated,
         Action::MfaDisabled,
         Action::StepUp,
+        Action::MfaResetByAdmin,
         Action::PolicyChanged,
+        Action::MemberInvited,
         Action::MemberAdded,
+        Action::MemberRoleChanged,
+        Action::MemberDisabled,
+        Action::MemberEnabled,
+        Action::RoleCreated,
+        Action::RoleChanged,
         Action::PasswordSet,
         Action::OrganisationCreated,
         Action::SetupCompleted,
@@ -85,6 +99,13 @@ impl Action {
             Action::MfaDisabled => "MFA disabled",
             Action::StepUp => "Step-up verification",
             Action::PolicyChanged => "MFA policy changed",
+            Action::MfaResetByAdmin => "MFA reset",
+            Action::MemberInvited => "Member invited",
+            Action::MemberRoleChanged => "Role changed",
+            Action::MemberDisabled => "Member disabled",
+            Action::MemberEnabled => "Member re-enabled",
+            Action::RoleCreated => "Role created",
+            Action::RoleChanged => "Role settings changed",
         }
     }
 
@@ -107,6 +128,13 @@ impl Action {
             Action::MfaDisabled => "mfa.disabled",
             Action::StepUp => "mfa.step_up",
             Action::PolicyChanged => "organisation.mfa_policy_changed",
+            Action::MfaResetByAdmin => "mfa.reset_by_admin",
+            Action::MemberInvited => "member.invited",
+            Action::MemberRoleChanged => "member.role_changed",
+            Action::MemberDisabled => "member.disabled",
+            Action::MemberEnabled => "member.enabled",
+            Action::RoleCreated => "role.created",
+            Action::RoleChanged => "role.changed",
         }
     }
 }
@@ -149,7 +177,22 @@ pub fn event(
         ip: meta.ip.map(|ip| ip.to_string()),
         user_agent: meta.user_agent.clone(),
         detail: detail.map(str::to_string),
+        reason: None,
     }
+}
+
+/// Cleans a reason typed by an administrator for the log and the member's mail: no control
+/// characters, at most 200 characters, `None` when blank.
+pub fn clean_reason(input: &str) -> Option<String> {
+    let cleaned: String = input
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .chars()
+        .take(200)
+        .collect();
+    (!cleaned.is_empty()).then_some(cleaned)
 }
 
 #[cfg(test)]
@@ -162,7 +205,14 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), Action::ALL.len());
-        assert_eq!(Action::ALL.len(), 17, "a new action must be added to ALL");
+        assert_eq!(Action::ALL.len(), 24, "a new action must be added to ALL");
+    }
+
+    #[test]
+    fn reasons_are_cleaned_and_bounded() {
+        assert_eq!(clean_reason("  "), None);
+        assert_eq!(clean_reason(" Ticket\n#42\u{7} ").as_deref(), Some("Ticket #42"));
+        assert_eq!(clean_reason(&"x".repeat(300)).unwrap().chars().count(), 200);
     }
 
     #[test]

@@ -163,7 +163,7 @@ impl Notice {
 /// Builds the mail for a notice.
 pub fn notice_mail(config: &Config, to: &str, name: &str, notice: Notice, at: Timestamp, meta: &RequestMeta) -> Mail {
     let (subject, event) = notice.subject_and_event();
-    let when = at.to_rfc3339().replace('T', " ").replace('Z', " UTC");
+    let when = when(at);
     let ip = meta.ip.map(|i| i.to_string()).unwrap_or_else(|| "unknown".into());
     let browser = meta.user_agent.clone().unwrap_or_else(|| "unknown".into());
     let link = config.link("/account/security");
@@ -184,6 +184,73 @@ pub fn notice_mail(config: &Config, to: &str, name: &str, notice: Notice, at: Ti
         escape_html(&link)
     );
     Mail { to: to.to_string(), subject: format!("Tessera: {subject}"), text, html }
+}
+
+fn when(at: Timestamp) -> String {
+    at.to_rfc3339().replace('T', " ").replace('Z', " UTC")
+}
+
+/// Tells a member that an administrator reset their MFA. Always sent: it is a security notice.
+pub struct AdminResetMail<'a> {
+    pub to: &'a str,
+    pub name: &'a str,
+    pub actor_name: &'a str,
+    pub actor_email: &'a str,
+    pub org_name: &'a str,
+    pub at: Timestamp,
+    pub reason: Option<&'a str>,
+    /// Whether their organisation or role requires MFA, so the next sign-in enrols again.
+    pub must_reenrol: bool,
+}
+
+impl AdminResetMail<'_> {
+    pub fn build(&self, config: &Config) -> Mail {
+        let when = when(self.at);
+        let reason = self.reason.unwrap_or("none given");
+        let next = if self.must_reenrol {
+            "Your organisation requires two-step verification, so you will set up your authenticator app again the next time you sign in."
+        } else {
+            "You can set up two-step verification again from your account security page after signing in."
+        };
+        let event = format!(
+            "Your two-step verification (MFA) in {} was reset by {} ({}) at {}. Your authenticator app and recovery codes no longer work, and you were signed out everywhere.",
+            self.org_name, self.actor_name, self.actor_email, when
+        );
+        let advice = format!(
+            "If you did not ask for this, contact {} or another administrator of {} right away: someone may be trying to take over your account.",
+            self.actor_name, self.org_name
+        );
+        let link = config.link("/login");
+        let text = format!(
+            "Hello {},\n\n{event}\n\nReason: {reason}\n\n{next}\n\n{advice}\nSign in: {link}\n\n- Tessera\n",
+            self.name
+        );
+        let html = format!(
+            "<p>Hello {},</p><p>{}</p><p>Reason: {}</p><p>{}</p><p><strong>{}</strong></p><p><a href=\"{}\">Sign in</a></p><p>- Tessera</p>",
+            escape_html(self.name),
+            escape_html(&event),
+            escape_html(reason),
+            escape_html(next),
+            escape_html(&advice),
+            escape_html(&link)
+        );
+        Mail { to: self.to.to_string(), subject: "Tessera: Your two-step verification was reset".into(), text, html }
+    }
+}
+
+/// Invites a new member to choose a password through a one-time link.
+pub fn invitation_mail(to: &str, name: &str, inviter: &str, org_name: &str, link: &str) -> Mail {
+    let text = format!(
+        "Hello {name},\n\n{inviter} added you to {org_name} on Tessera.\n\nChoose your password here (the link works once, for 24 hours):\n{link}\n\nIf you did not expect this, ignore this message; nothing happens without the link.\n\n- Tessera\n"
+    );
+    let html = format!(
+        "<p>Hello {},</p><p>{} added you to {} on Tessera.</p><p><a href=\"{}\">Choose your password</a> (the link works once, for 24 hours).</p><p>If you did not expect this, ignore this message; nothing happens without the link.</p><p>- Tessera</p>",
+        escape_html(name),
+        escape_html(inviter),
+        escape_html(org_name),
+        escape_html(link)
+    );
+    Mail { to: to.to_string(), subject: format!("Tessera: You were invited to {org_name}"), text, html }
 }
 
 #[cfg(test)]
@@ -211,6 +278,31 @@ mod tests {
         assert!(m.text.contains("https://id.example.org/account/security"));
         assert!(m.html.contains("Firefox &lt;script&gt;") && m.html.contains("Ada &lt;3"));
         assert!(!m.html.contains("<script>"));
+    }
+
+    #[test]
+    fn an_admin_reset_says_who_when_why_and_what_next() {
+        let config =
+            Config::from_lookup(|k| (k == "TESSERA_BASE_URL").then(|| "https://id.example.org".into()), "x:1").unwrap();
+        let m = AdminResetMail {
+            to: "bob@example.org",
+            name: "Bob",
+            actor_name: "Hal <desk>",
+            actor_email: "hal@example.org",
+            org_name: "Acme",
+            at: Timestamp(0),
+            reason: Some("Ticket 42"),
+            must_reenrol: true,
+        }
+        .build(&config);
+        assert_eq!(m.to, "bob@example.org");
+        assert!(m.text.contains("reset by Hal <desk> (hal@example.org) at 1970-01-01 00:00:00 UTC"));
+        assert!(m.text.contains("Reason: Ticket 42") && m.text.contains("If you did not ask for this, contact"));
+        assert!(m.text.contains("set up your authenticator app again"));
+        assert!(m.html.contains("Hal &lt;desk&gt;") && !m.html.contains("<desk>"));
+        let invite =
+            invitation_mail("c@example.org", "Cy", "Ada", "Acme", "https://id.example.org/set-password?token=t");
+        assert!(invite.text.contains("Ada added you to Acme") && invite.text.contains("set-password?token=t"));
     }
 
     #[tokio::test]

@@ -70,10 +70,15 @@ impl Tessera {
     /// down is logged but does not undo the change the user made.
     async fn notify(&self, s: &SessionInfo, notice: Notice, meta: &RequestMeta) {
         let mail = notice_mail(&self.config, &s.email, &s.display_name, notice, self.clock.now(), meta);
-        match tokio::time::timeout(Duration::from_secs(15), self.mailer.send(&mail)).await {
+        self.deliver(&mail, s.user_id).await;
+    }
+
+    /// Sends a mail about `user_id`'s account, waiting at most 15 seconds; failures are logged.
+    pub(crate) async fn deliver(&self, mail: &crate::mail::Mail, user_id: i64) {
+        match tokio::time::timeout(Duration::from_secs(15), self.mailer.send(mail)).await {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::error!(error = %e, user_id = s.user_id, "security notice not sent"),
-            Err(_) => tracing::error!(user_id = s.user_id, "security notice timed out"),
+            Ok(Err(e)) => tracing::error!(error = %e, user_id, "mail not sent"),
+            Err(_) => tracing::error!(user_id, "mail timed out"),
         }
     }
 
@@ -108,8 +113,8 @@ impl Tessera {
         grace_days: Option<u32>,
         meta: &RequestMeta,
     ) -> Result<(), CodeError> {
-        if s.role != crate::model::Role::Owner {
-            return Err(CodeError::NotAllowed("Only owners can change the organisation's security policy."));
+        if !s.can(crate::roles::Permission::ManagePolicy) {
+            return Err(CodeError::NotAllowed("Your role does not allow changing the organisation's security policy."));
         }
         if !self.has_fresh_step_up(s) {
             return Err(CodeError::StepUpRequired);
@@ -292,6 +297,7 @@ impl Tessera {
             return Err(CodeError::Invalid);
         }
         self.audit_own(s, Action::MfaChallenge, Outcome::Success, meta, None).await?;
+        self.store.record_sign_in(s.user_id, now).await?;
         Ok((token, factor))
     }
 

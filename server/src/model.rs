@@ -34,9 +34,11 @@ impl FromStr for OrgKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+/// The built-in roles every organisation has; see [`crate::roles`] for what each may do.
 pub enum Role {
     Owner,
     Admin,
+    HelpDesk,
     Member,
 }
 
@@ -45,14 +47,18 @@ impl Role {
         match self {
             Role::Owner => "owner",
             Role::Admin => "admin",
+            Role::HelpDesk => "helpdesk",
             Role::Member => "member",
         }
     }
+
+    pub const ALL: [Role; 4] = [Role::Owner, Role::Admin, Role::HelpDesk, Role::Member];
 
     pub fn label(self) -> &'static str {
         match self {
             Role::Owner => "Owner",
             Role::Admin => "Administrator",
+            Role::HelpDesk => "Help desk",
             Role::Member => "Member",
         }
     }
@@ -64,8 +70,9 @@ impl FromStr for Role {
         match s {
             "owner" => Ok(Role::Owner),
             "admin" => Ok(Role::Admin),
+            "helpdesk" => Ok(Role::HelpDesk),
             "member" => Ok(Role::Member),
-            other => Err(format!("unknown role {other:?} (owner, admin or member)")),
+            other => Err(format!("unknown role {other:?} (owner, admin, helpdesk or member)")),
         }
     }
 }
@@ -195,7 +202,7 @@ mod tests {
 
     #[test]
     fn roles_and_kinds_round_trip() {
-        for r in [Role::Owner, Role::Admin, Role::Member] {
+        for r in Role::ALL {
             assert_eq!(r.as_str().parse::<Role>().unwrap(), r);
         }
         for k in [OrgKind::Standard, OrgKind::Healthcare] {

@@ -60,6 +60,16 @@ pub fn may_set(kind: OrgKind, policy: MfaPolicy) -> Result<(), &'static str> {
     }
 }
 
+/// The policy in force for one user: their role may demand MFA where the organisation does not
+/// (the strictest rule wins).
+pub fn effective_for(kind: OrgKind, stored: MfaPolicy, role_requires_mfa: bool) -> MfaPolicy {
+    if role_requires_mfa {
+        MfaPolicy::Required
+    } else {
+        effective(kind, stored)
+    }
+}
+
 /// What the policy means for one user right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Requirement {
@@ -79,10 +89,11 @@ pub fn requirement(
     kind: OrgKind,
     stored: MfaPolicy,
     grace_until: Option<Timestamp>,
+    role_requires_mfa: bool,
     has_mfa: bool,
     now: Timestamp,
 ) -> Requirement {
-    match (effective(kind, stored), has_mfa) {
+    match (effective_for(kind, stored, role_requires_mfa), has_mfa) {
         (MfaPolicy::Hidden, false) => Requirement::NotOffered,
         (MfaPolicy::Hidden | MfaPolicy::Visible, _) => Requirement::Optional,
         (MfaPolicy::Required, true) => Requirement::Satisfied,
@@ -93,9 +104,9 @@ pub fn requirement(
     }
 }
 
-/// The shortest password allowed for members of an organisation with this policy.
-pub fn min_password_chars(kind: OrgKind, stored: MfaPolicy) -> usize {
-    match effective(kind, stored) {
+/// The shortest password allowed for a member under this policy and role.
+pub fn min_password_chars(kind: OrgKind, stored: MfaPolicy, role_requires_mfa: bool) -> usize {
+    match effective_for(kind, stored, role_requires_mfa) {
         MfaPolicy::Required => MIN_PASSWORD_CHARS_WITH_MFA,
         _ => MIN_PASSWORD_CHARS,
     }
@@ -121,21 +132,31 @@ mod tests {
         let later = Some(deadline);
         let earlier = Some(Timestamp(NOW.0 - 1));
         let table = [
-            (Standard, Hidden, None, false, Requirement::NotOffered),
-            (Standard, Hidden, None, true, Requirement::Optional),
-            (Standard, Visible, None, false, Requirement::Optional),
-            (Standard, Visible, None, true, Requirement::Optional),
-            (Standard, Required, None, true, Requirement::Satisfied),
-            (Standard, Required, None, false, Requirement::MustEnrol),
-            (Standard, Required, later, false, Requirement::Grace { deadline }),
-            (Standard, Required, earlier, false, Requirement::MustEnrol),
+            // kind, stored policy, grace deadline, role requires MFA, has MFA -> requirement
+            (Standard, Hidden, None, false, false, Requirement::NotOffered),
+            (Standard, Hidden, None, false, true, Requirement::Optional),
+            (Standard, Visible, None, false, false, Requirement::Optional),
+            (Standard, Visible, None, false, true, Requirement::Optional),
+            (Standard, Required, None, false, true, Requirement::Satisfied),
+            (Standard, Required, None, false, false, Requirement::MustEnrol),
+            (Standard, Required, later, false, false, Requirement::Grace { deadline }),
+            (Standard, Required, earlier, false, false, Requirement::MustEnrol),
             // Healthcare is always Required, whatever is stored.
-            (Healthcare, Hidden, None, false, Requirement::MustEnrol),
-            (Healthcare, Visible, None, true, Requirement::Satisfied),
-            (Healthcare, Visible, later, false, Requirement::Grace { deadline }),
+            (Healthcare, Hidden, None, false, false, Requirement::MustEnrol),
+            (Healthcare, Visible, None, false, true, Requirement::Satisfied),
+            (Healthcare, Visible, later, false, false, Requirement::Grace { deadline }),
+            // A role that requires MFA wins over a laxer organisation setting.
+            (Standard, Visible, None, true, false, Requirement::MustEnrol),
+            (Standard, Hidden, None, true, false, Requirement::MustEnrol),
+            (Standard, Visible, None, true, true, Requirement::Satisfied),
+            (Standard, Required, later, true, false, Requirement::Grace { deadline }),
         ];
-        for (kind, policy, grace, has, want) in table {
-            assert_eq!(requirement(kind, policy, grace, has, NOW), want, "{kind:?} {policy:?} {grace:?} {has}");
+        for (kind, policy, grace, role, has, want) in table {
+            assert_eq!(
+                requirement(kind, policy, grace, role, has, NOW),
+                want,
+                "{kind:?} {policy:?} {grace:?} role {role} has {has}"
+            );
         }
     }
 
@@ -151,10 +172,11 @@ mod tests {
 
     #[test]
     fn passwords_may_be_shorter_where_mfa_is_required() {
-        assert_eq!(min_password_chars(Standard, Visible), 15);
-        assert_eq!(min_password_chars(Standard, Hidden), 15);
-        assert_eq!(min_password_chars(Standard, Required), 8);
-        assert_eq!(min_password_chars(Healthcare, Visible), 8);
+        assert_eq!(min_password_chars(Standard, Visible, false), 15);
+        assert_eq!(min_password_chars(Standard, Hidden, false), 15);
+        assert_eq!(min_password_chars(Standard, Required, false), 8);
+        assert_eq!(min_password_chars(Healthcare, Visible, false), 8);
+        assert_eq!(min_password_chars(Standard, Visible, true), 8);
     }
 
     #[test]

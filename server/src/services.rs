@@ -40,7 +40,7 @@ impl FieldErrors {
         self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
     }
 
-    fn push(&mut self, field: &'static str, msg: impl Into<String>) {
+    pub(crate) fn push(&mut self, field: &'static str, msg: impl Into<String>) {
         self.0.push((field, msg.into()));
     }
 
@@ -181,7 +181,8 @@ impl Tessera {
         let display_name = parse_name(&form.display_name, "your name").map_err(|e| errors.push("display_name", e)).ok();
         let email = Email::parse(&form.email).map_err(|e| errors.push("email", e)).ok();
         let context: Vec<&str> = [form.email.as_str(), form.org_name.as_str(), form.display_name.as_str()].into();
-        let min_chars = kind.map(|k| policy::min_password_chars(k, MfaPolicy::Visible)).unwrap_or(MIN_PASSWORD_CHARS);
+        let min_chars =
+            kind.map(|k| policy::min_password_chars(k, MfaPolicy::Visible, false)).unwrap_or(MIN_PASSWORD_CHARS);
         let password =
             check_new_password(&form.password, min_chars, &context).map_err(|w| errors.push("password", w.0)).ok();
         let (Some(org_name), Some(kind), Some(display_name), Some(email), Some(password)) =
@@ -232,7 +233,7 @@ impl Tessera {
         let name = parse_name(name, "the organisation name").map_err(Error::Invalid)?;
         let email = Email::parse(owner_email).map_err(Error::Invalid)?;
         let display_name = self.default_name(owner_name, &email)?;
-        let min_chars = policy::min_password_chars(kind, MfaPolicy::Visible);
+        let min_chars = policy::min_password_chars(kind, MfaPolicy::Visible, false);
         let password_hash = match password {
             Some(p) => Some(self.hash_new_password(p, min_chars, &[&email.display, &name, &display_name]).await?),
             None => None,
@@ -259,14 +260,17 @@ impl Tessera {
         let display_name = self.default_name(name, &email)?;
         let password_hash = match password {
             Some(p) => {
-                let min_chars = policy::min_password_chars(org.kind, org.mfa_policy);
+                let role_requires = self.store.builtin_role(org.id, role).await?.is_some_and(|r| r.requires_mfa);
+                let min_chars = policy::min_password_chars(org.kind, org.mfa_policy, role_requires);
                 Some(self.hash_new_password(p, min_chars, &[&email.display, &org.name, &display_name]).await?)
             }
             None => None,
         };
         let has_password = password_hash.is_some();
         let now = self.clock.now();
-        let user_id = self.store.add_member(org.id, &NewUser { email, display_name, password_hash }, role, now).await?;
+        let role = self.store.builtin_role(org.id, role).await?.ok_or(Error::NotFound("role"))?;
+        let user_id =
+            self.store.add_member(org.id, &NewUser { email, display_name, password_hash }, role.id, now).await?;
         self.operator_created(Action::MemberAdded, org.id, user_id, has_password).await
     }
 
@@ -293,7 +297,7 @@ impl Tessera {
         Ok(CreatedAccount { org_id, user_id, set_password_link })
     }
 
-    fn default_name(&self, name: Option<&str>, email: &Email) -> Result<String> {
+    pub(crate) fn default_name(&self, name: Option<&str>, email: &Email) -> Result<String> {
         match name {
             Some(n) => parse_name(n, "the name").map_err(Error::Invalid),
             None => Ok(email.display.split('@').next().unwrap_or_default().to_string()),
@@ -305,7 +309,7 @@ impl Tessera {
         self.hasher.hash(normalized).await
     }
 
-    async fn set_password_link(&self, user_id: i64) -> Result<String> {
+    pub(crate) async fn set_password_link(&self, user_id: i64) -> Result<String> {
         let now = self.clock.now();
         self.store.revoke_tokens(TokenPurpose::SetPassword, Some(user_id), now).await?;
         let token = Token::generate();
@@ -324,8 +328,8 @@ impl Tessera {
         let now = self.clock.now();
         let valid = self.store.peek_token(&token.hash(), TokenPurpose::SetPassword, now).await?;
         let Some(user_id) = valid.and_then(|v| v.user_id) else { return Err(FormError::LinkInvalid) };
-        let (org, _) = self.store.primary_membership(user_id).await?.ok_or(FormError::LinkInvalid)?;
-        let min_chars = policy::min_password_chars(org.kind, org.mfa_policy);
+        let (org, role) = self.store.primary_membership(user_id).await?.ok_or(FormError::LinkInvalid)?;
+        let min_chars = policy::min_password_chars(org.kind, org.mfa_policy, role.requires_mfa);
         let normalized = check_new_password(password, min_chars, &[&org.name])
             .map_err(|w| FormError::Invalid(FieldErrors(vec![("password", w.0)])))?;
         let hash = self.hasher.hash(normalized).await?;
@@ -466,6 +470,7 @@ impl Tessera {
         if has_mfa {
             return Ok(SignInStep::MfaRequired(token));
         }
+        self.store.record_sign_in(user.user_id, now).await?;
         Ok(SignInStep::Done(token))
     }
 

@@ -8,7 +8,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::clock::Timestamp;
-use crate::model::{OrgKind, Role};
+use crate::model::OrgKind;
+use crate::roles::{Permission, RoleInfo};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SessionState {
@@ -91,7 +92,7 @@ pub struct SessionInfo {
     pub org_id: i64,
     pub org_name: String,
     pub org_kind: OrgKind,
-    pub role: Role,
+    pub role: RoleInfo,
     pub created_at: Timestamp,
     pub last_seen_at: Timestamp,
     /// When this session last proved a second factor, if ever.
@@ -106,7 +107,18 @@ pub struct SessionInfo {
 impl SessionInfo {
     /// What the organisation's MFA policy means for this user now.
     pub fn mfa_requirement(&self, now: Timestamp) -> crate::policy::Requirement {
-        crate::policy::requirement(self.org_kind, self.org_mfa_policy, self.org_mfa_grace_until, self.has_mfa, now)
+        crate::policy::requirement(
+            self.org_kind,
+            self.org_mfa_policy,
+            self.org_mfa_grace_until,
+            self.role.requires_mfa,
+            self.has_mfa,
+            now,
+        )
+    }
+
+    pub fn can(&self, p: Permission) -> bool {
+        self.role.can(p)
     }
 }
 

@@ -65,7 +65,7 @@ async fn first_run_setup_link_creates_the_organisation_once() {
         assert_eq!(s.email, "Ada@Example.org");
         assert_eq!(s.org_name, "Acme Health");
         assert_eq!(s.org_kind, OrgKind::Healthcare);
-        assert_eq!(s.role, Role::Owner);
+        assert_eq!(s.role.builtin, Some(Role::Owner));
 
         // Used once, never again; and no new link once an organisation exists.
         assert!(matches!(
@@ -106,7 +106,7 @@ async fn sign_in_answers_alike_for_unknown_accounts_and_wrong_passwords() {
         assert!(matches!(signed_in(&env, "not an email", PASSWORD).await, Err(SignInError::InvalidCredentials)));
         // Case and surrounding spaces of the email do not matter.
         let token = signed_in(&env, "  ADA@example.ORG ", PASSWORD).await.unwrap();
-        assert_eq!(env.app.session(&token).await.unwrap().unwrap().role, Role::Owner);
+        assert_eq!(env.app.session(&token).await.unwrap().unwrap().role.builtin, Some(Role::Owner));
 
         let events = env.store.recent_audit(None, 20).await.unwrap();
         let actions: Vec<(&str, &str)> = events.iter().map(|e| (e.action.as_str(), e.outcome.as_str())).collect();
@@ -240,7 +240,7 @@ async fn operators_add_accounts_that_choose_their_password_by_link() {
         assert!(m.set_password_link.is_none());
         let token = signed_in(&env, "bob@example.org", "quiet amber lamps over rivers").await.unwrap();
         let s = env.app.session(&token).await.unwrap().unwrap();
-        assert_eq!((s.role, s.display_name.as_str()), (Role::Member, "bob"));
+        assert_eq!((s.role.builtin, s.display_name.as_str()), (Some(Role::Member), "bob"));
         assert!(matches!(
             env.app.add_user("Acme", "BOB@example.org", None, Role::Admin, None).await,
             Err(Error::Conflict(_))

@@ -10,13 +10,14 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use super::{
-    parse_col, AuditEntry, AuditEvent, AuditFilter, NewOrganisation, NewSession, Store, ThrottleAttempt, TokenPurpose,
-    TotpCredential, ValidToken,
+    parse_col, AuditEntry, AuditEvent, AuditFilter, Cursor, Member, MemberFilter, NewOrganisation, NewSession, Store,
+    ThrottleAttempt, TokenPurpose, TotpCredential, ValidToken,
 };
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::model::{NewUser, Organisation, Role, UserCredentials};
 use crate::policy::MfaPolicy;
+use crate::roles::{Permissions, RoleInfo};
 use crate::session::SessionInfo;
 
 /// SQLite: one writer connection (SQLite has one writer anyway; queuing in the pool beats
@@ -86,48 +87,131 @@ fn org_from_row((id, name, kind, created_at, policy, grace): OrgRow) -> Result<O
     })
 }
 
-type SessionRow =
-    (String, String, i64, String, String, i64, String, String, String, i64, i64, Option<i64>, String, Option<i64>, i64);
+/// The columns every query about a role selects, in this order: id, builtin, name, permissions,
+/// requires_mfa.
+const ROLE_COLUMNS: &str = "r.id, r.builtin, r.name, r.permissions, r.requires_mfa";
 
-fn session_from_row(r: SessionRow) -> Result<SessionInfo> {
-    let (
-        token_hash,
-        state,
-        user_id,
-        email,
-        display_name,
-        org_id,
-        org_name,
-        org_kind,
-        role,
-        created_at,
-        last_seen_at,
-        second_factor_at,
-        org_mfa_policy,
-        org_mfa_grace_until,
-        totp_count,
-    ) = r;
-    Ok(SessionInfo {
-        token_hash,
-        state: parse_col(&state)?,
-        user_id,
-        email,
-        display_name,
-        org_id,
-        org_name,
-        org_kind: parse_col(&org_kind)?,
-        role: parse_col(&role)?,
-        created_at: Timestamp(created_at),
-        last_seen_at: Timestamp(last_seen_at),
-        second_factor_at: second_factor_at.map(Timestamp),
-        org_mfa_policy: parse_col(&org_mfa_policy)?,
-        org_mfa_grace_until: org_mfa_grace_until.map(Timestamp),
-        has_mfa: totp_count > 0,
+type RoleRow = (i64, Option<String>, String, String, bool);
+
+fn role_from_row((id, builtin, name, permissions, requires_mfa): RoleRow) -> Result<RoleInfo> {
+    Ok(RoleInfo {
+        id,
+        builtin: builtin.as_deref().map(parse_col::<Role>).transpose()?,
+        name,
+        custom_permissions: parse_col::<Permissions>(&permissions)?,
+        requires_mfa,
     })
 }
 
-type AuditRow =
-    (i64, Option<i64>, Option<i64>, Option<i64>, String, String, Option<String>, Option<String>, Option<String>);
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    token_hash: String,
+    state: String,
+    user_id: i64,
+    email: String,
+    display_name: String,
+    org_id: i64,
+    org_name: String,
+    org_kind: String,
+    role_id: i64,
+    role_builtin: Option<String>,
+    role_name: String,
+    role_permissions: String,
+    role_requires_mfa: bool,
+    created_at: i64,
+    last_seen_at: i64,
+    second_factor_at: Option<i64>,
+    org_mfa_policy: String,
+    org_mfa_grace_until: Option<i64>,
+    totp_count: i64,
+}
+
+fn session_from_row(r: SessionRow) -> Result<SessionInfo> {
+    Ok(SessionInfo {
+        token_hash: r.token_hash,
+        state: parse_col(&r.state)?,
+        user_id: r.user_id,
+        email: r.email,
+        display_name: r.display_name,
+        org_id: r.org_id,
+        org_name: r.org_name,
+        org_kind: parse_col(&r.org_kind)?,
+        role: role_from_row((r.role_id, r.role_builtin, r.role_name, r.role_permissions, r.role_requires_mfa))?,
+        created_at: Timestamp(r.created_at),
+        last_seen_at: Timestamp(r.last_seen_at),
+        second_factor_at: r.second_factor_at.map(Timestamp),
+        org_mfa_policy: parse_col(&r.org_mfa_policy)?,
+        org_mfa_grace_until: r.org_mfa_grace_until.map(Timestamp),
+        has_mfa: r.totp_count > 0,
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct MemberRow {
+    user_id: i64,
+    email: String,
+    email_canonical: String,
+    display_name: String,
+    disabled: bool,
+    last_sign_in_at: Option<i64>,
+    joined_at: i64,
+    role_id: i64,
+    role_builtin: Option<String>,
+    role_name: String,
+    role_permissions: String,
+    role_requires_mfa: bool,
+    totp_count: i64,
+}
+
+const MEMBER_COLUMNS: &str = "u.id AS user_id, u.email, u.email_canonical, u.display_name, u.disabled, \
+     u.last_sign_in_at, m.created_at AS joined_at, r.id AS role_id, r.builtin AS role_builtin, r.name AS role_name, \
+     r.permissions AS role_permissions, r.requires_mfa AS role_requires_mfa, \
+     (SELECT COUNT(*) FROM totp_credentials t WHERE t.user_id = u.id) AS totp_count \
+     FROM memberships m JOIN users u ON u.id = m.user_id JOIN roles r ON r.id = m.role_id";
+
+/// The team list's filter: `$1` organisation, `$2` search pattern, `$3` role, `$4` MFA filter,
+/// `$5` whether the organisation requires MFA of everyone.
+const MEMBER_FILTER: &str = "m.org_id = $1 \
+     AND ($2 IS NULL OR u.email_canonical LIKE $2 ESCAPE '\\' OR lower(u.display_name) LIKE $2 ESCAPE '\\') \
+     AND ($3 IS NULL OR m.role_id = $3) \
+     AND ($4 IS NULL \
+          OR ($4 = 'enabled' AND EXISTS (SELECT 1 FROM totp_credentials t WHERE t.user_id = u.id)) \
+          OR ($4 = 'not_enabled' AND NOT EXISTS (SELECT 1 FROM totp_credentials t WHERE t.user_id = u.id)) \
+          OR ($4 = 'required' AND ($5 OR r.requires_mfa) \
+              AND NOT EXISTS (SELECT 1 FROM totp_credentials t WHERE t.user_id = u.id)))";
+
+fn member_from_row(r: MemberRow) -> Result<Member> {
+    Ok(Member {
+        user_id: r.user_id,
+        email: r.email,
+        email_canonical: r.email_canonical,
+        display_name: r.display_name,
+        role: role_from_row((r.role_id, r.role_builtin, r.role_name, r.role_permissions, r.role_requires_mfa))?,
+        has_mfa: r.totp_count > 0,
+        disabled: r.disabled,
+        last_sign_in_at: r.last_sign_in_at.map(Timestamp),
+        joined_at: Timestamp(r.joined_at),
+    })
+}
+
+/// A search term as a LIKE pattern matching it anywhere, with LIKE's own characters escaped.
+fn like_pattern(search: &str) -> String {
+    let escaped = search.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+type AuditRow = (
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 
 type AuditLogRow = (
     i64,
@@ -142,10 +226,11 @@ type AuditLogRow = (
     Option<String>,
     Option<String>,
     Option<String>,
+    Option<String>,
 );
 
 fn audit_from_row(r: AuditRow) -> AuditEvent {
-    let (occurred_at, org_id, actor_user_id, target_user_id, action, outcome, ip, user_agent, detail) = r;
+    let (occurred_at, org_id, actor_user_id, target_user_id, action, outcome, ip, user_agent, detail, reason) = r;
     AuditEvent {
         occurred_at: Timestamp(occurred_at),
         org_id,
@@ -156,6 +241,7 @@ fn audit_from_row(r: AuditRow) -> AuditEvent {
         ip,
         user_agent,
         detail,
+        reason,
     }
 }
 
@@ -170,7 +256,14 @@ fn purpose_from(s: &str) -> Result<TokenPurpose> {
 const INSERT_USER: &str =
     "INSERT INTO users (email, email_canonical, display_name, password_hash, disabled, created_at, updated_at) \
      VALUES ($1, $2, $3, $4, FALSE, $5, $5) RETURNING id";
-const INSERT_MEMBERSHIP: &str = "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)";
+const INSERT_MEMBERSHIP: &str =
+    "INSERT INTO memberships (org_id, user_id, role_id, created_at) VALUES ($1, $2, $3, $4)";
+const INSERT_ROLE: &str =
+    "INSERT INTO roles (org_id, builtin, name, name_canonical, permissions, requires_mfa, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+const INSERT_AUDIT: &str = "INSERT INTO audit_events \
+     (occurred_at, org_id, actor_user_id, target_user_id, action, outcome, ip, user_agent, detail, reason) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 const INSERT_ORG: &str = "INSERT INTO organisations (name, name_canonical, kind, created_at, mfa_policy) \
      VALUES ($1, $2, $3, $4, $5) RETURNING id";
 const INSERT_SESSION: &str = "INSERT INTO sessions \
@@ -198,15 +291,48 @@ macro_rules! impl_store {
                     .fetch_one(&mut **tx)
                     .await
                     .map_err(|e| Error::from_insert(e, "an organisation with that name"))?;
+                let mut owner_role = 0;
+                for role in Role::ALL {
+                    let (id,): (i64,) = sqlx::query_as(INSERT_ROLE)
+                        .bind(org_id)
+                        .bind(role.as_str())
+                        .bind(role.label())
+                        .bind(role.label().to_lowercase())
+                        .bind("")
+                        .bind(false)
+                        .bind(now.0)
+                        .fetch_one(&mut **tx)
+                        .await?;
+                    if role == Role::Owner {
+                        owner_role = id;
+                    }
+                }
                 let user_id = Self::insert_user(tx, owner, now).await?;
                 sqlx::query(INSERT_MEMBERSHIP)
                     .bind(org_id)
                     .bind(user_id)
-                    .bind(Role::Owner.as_str())
+                    .bind(owner_role)
                     .bind(now.0)
                     .execute(&mut **tx)
                     .await?;
                 Ok((org_id, user_id))
+            }
+
+            async fn insert_audit<'e, E: sqlx::Executor<'e, Database = $db>>(e: E, ev: &AuditEvent) -> Result<()> {
+                sqlx::query(INSERT_AUDIT)
+                    .bind(ev.occurred_at.0)
+                    .bind(ev.org_id)
+                    .bind(ev.actor_user_id)
+                    .bind(ev.target_user_id)
+                    .bind(&ev.action)
+                    .bind(&ev.outcome)
+                    .bind(ev.ip.as_deref())
+                    .bind(ev.user_agent.as_deref())
+                    .bind(ev.detail.as_deref())
+                    .bind(ev.reason.as_deref())
+                    .execute(e)
+                    .await?;
+                Ok(())
             }
 
             async fn put_recovery_codes(tx: &mut sqlx::Transaction<'_, $db>, user_id: i64, hashes: &[String], now: Timestamp) -> Result<()> {
@@ -289,18 +415,201 @@ macro_rules! impl_store {
                 Ok(ids)
             }
 
-            async fn add_member(&self, org_id: i64, user: &NewUser, role: Role, now: Timestamp) -> Result<i64> {
+            async fn add_member(&self, org_id: i64, user: &NewUser, role_id: i64, now: Timestamp) -> Result<i64> {
                 let mut tx = self.writer.begin().await?;
                 let user_id = Self::insert_user(&mut tx, user, now).await?;
                 sqlx::query(INSERT_MEMBERSHIP)
                     .bind(org_id)
                     .bind(user_id)
-                    .bind(role.as_str())
+                    .bind(role_id)
                     .bind(now.0)
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
                 Ok(user_id)
+            }
+
+            async fn roles(&self, org_id: i64) -> Result<Vec<RoleInfo>> {
+                let rows: Vec<RoleRow> = sqlx::query_as(&format!(
+                    "SELECT {ROLE_COLUMNS} FROM roles r WHERE r.org_id = $1 \
+                     ORDER BY CASE WHEN r.builtin IS NULL THEN 1 ELSE 0 END, r.id"
+                ))
+                .bind(org_id)
+                .fetch_all(&self.reader)
+                .await?;
+                rows.into_iter().map(role_from_row).collect()
+            }
+
+            async fn role(&self, org_id: i64, role_id: i64) -> Result<Option<RoleInfo>> {
+                let row: Option<RoleRow> =
+                    sqlx::query_as(&format!("SELECT {ROLE_COLUMNS} FROM roles r WHERE r.org_id = $1 AND r.id = $2"))
+                        .bind(org_id)
+                        .bind(role_id)
+                        .fetch_optional(&self.reader)
+                        .await?;
+                row.map(role_from_row).transpose()
+            }
+
+            async fn builtin_role(&self, org_id: i64, role: Role) -> Result<Option<RoleInfo>> {
+                let row: Option<RoleRow> =
+                    sqlx::query_as(&format!("SELECT {ROLE_COLUMNS} FROM roles r WHERE r.org_id = $1 AND r.builtin = $2"))
+                        .bind(org_id)
+                        .bind(role.as_str())
+                        .fetch_optional(&self.reader)
+                        .await?;
+                row.map(role_from_row).transpose()
+            }
+
+            async fn create_role(&self, org_id: i64, name: &str, permissions: Permissions, requires_mfa: bool, now: Timestamp) -> Result<i64> {
+                let (id,): (i64,) = sqlx::query_as(INSERT_ROLE)
+                    .bind(org_id)
+                    .bind(None::<String>)
+                    .bind(name)
+                    .bind(name.to_lowercase())
+                    .bind(permissions.to_ids())
+                    .bind(requires_mfa)
+                    .bind(now.0)
+                    .fetch_one(&self.writer)
+                    .await
+                    .map_err(|e| Error::from_insert(e, "a role with that name"))?;
+                Ok(id)
+            }
+
+            async fn update_role(&self, org_id: i64, role_id: i64, permissions: Option<Permissions>, requires_mfa: bool) -> Result<bool> {
+                // Built-in roles keep their permissions (defined in code); only custom ones change.
+                let r = sqlx::query(
+                    "UPDATE roles SET requires_mfa = $3, \
+                     permissions = CASE WHEN builtin IS NULL AND $4 IS NOT NULL THEN $4 ELSE permissions END \
+                     WHERE org_id = $1 AND id = $2",
+                )
+                .bind(org_id)
+                .bind(role_id)
+                .bind(requires_mfa)
+                .bind(permissions.map(Permissions::to_ids))
+                .execute(&self.writer)
+                .await?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn members(&self, org_id: i64, filter: &MemberFilter, org_requires_mfa: bool, cursor: &Cursor, limit: i64) -> Result<(Vec<Member>, i64)> {
+                let pattern = filter.search.as_deref().map(like_pattern);
+                let mfa = filter.mfa.map(|f| f.as_str());
+                let (key, cmp, order) = match cursor {
+                    Cursor::First => (None, ">", "ASC"),
+                    Cursor::After(k) => (Some(k.as_str()), ">", "ASC"),
+                    Cursor::Before(k) => (Some(k.as_str()), "<", "DESC"),
+                };
+                let sql = format!(
+                    "SELECT {MEMBER_COLUMNS} WHERE {MEMBER_FILTER} AND ($6 IS NULL OR u.email_canonical {cmp} $6) \
+                     ORDER BY u.email_canonical {order} LIMIT $7"
+                );
+                let rows: Vec<MemberRow> = sqlx::query_as(&sql)
+                    .bind(org_id)
+                    .bind(pattern.as_deref())
+                    .bind(filter.role_id)
+                    .bind(mfa)
+                    .bind(org_requires_mfa)
+                    .bind(key)
+                    .bind(limit)
+                    .fetch_all(&self.reader)
+                    .await?;
+                let mut members = rows.into_iter().map(member_from_row).collect::<Result<Vec<_>>>()?;
+                if matches!(cursor, Cursor::Before(_)) {
+                    members.reverse();
+                }
+                let (total,): (i64,) = sqlx::query_as(&format!(
+                    "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id JOIN roles r ON r.id = m.role_id \
+                     WHERE {MEMBER_FILTER}"
+                ))
+                .bind(org_id)
+                .bind(pattern.as_deref())
+                .bind(filter.role_id)
+                .bind(mfa)
+                .bind(org_requires_mfa)
+                .fetch_one(&self.reader)
+                .await?;
+                Ok((members, total))
+            }
+
+            async fn member(&self, org_id: i64, user_id: i64) -> Result<Option<Member>> {
+                let row: Option<MemberRow> =
+                    sqlx::query_as(&format!("SELECT {MEMBER_COLUMNS} WHERE m.org_id = $1 AND m.user_id = $2"))
+                        .bind(org_id)
+                        .bind(user_id)
+                        .fetch_optional(&self.reader)
+                        .await?;
+                row.map(member_from_row).transpose()
+            }
+
+            async fn reset_member_mfa(&self, org_id: i64, user_id: i64, owner_may_be_reset: bool, event: &AuditEvent) -> Result<bool> {
+                let mut tx = self.writer.begin().await?;
+                // Checked again inside the transaction: the role may have changed since the rules ran.
+                let target: Option<(Option<String>,)> = sqlx::query_as(
+                    "SELECT r.builtin FROM memberships m JOIN roles r ON r.id = m.role_id WHERE m.org_id = $1 AND m.user_id = $2",
+                )
+                .bind(org_id)
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let allowed = match target {
+                    None => false,
+                    Some((builtin,)) => owner_may_be_reset || builtin.as_deref() != Some(Role::Owner.as_str()),
+                };
+                if !allowed {
+                    return Ok(false);
+                }
+                let had = sqlx::query("DELETE FROM totp_credentials WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                if had.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                sqlx::query("DELETE FROM totp_pending WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                Self::insert_audit(&mut *tx, event).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn set_member_role(&self, org_id: i64, user_id: i64, role_id: i64) -> Result<bool> {
+                // The composite foreign key refuses a role of another organisation.
+                let r = sqlx::query("UPDATE memberships SET role_id = $3 WHERE org_id = $1 AND user_id = $2")
+                    .bind(org_id)
+                    .bind(user_id)
+                    .bind(role_id)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn set_member_disabled(&self, org_id: i64, user_id: i64, disabled: bool, now: Timestamp) -> Result<bool> {
+                let mut tx = self.writer.begin().await?;
+                let r = sqlx::query(
+                    "UPDATE users SET disabled = $3, updated_at = $4 WHERE id = $2 \
+                     AND EXISTS (SELECT 1 FROM memberships m WHERE m.org_id = $1 AND m.user_id = $2)",
+                )
+                .bind(org_id)
+                .bind(user_id)
+                .bind(disabled)
+                .bind(now.0)
+                .execute(&mut *tx)
+                .await?;
+                if r.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                if disabled {
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn record_sign_in(&self, user_id: i64, now: Timestamp) -> Result<()> {
+                sqlx::query("UPDATE users SET last_sign_in_at = $2 WHERE id = $1")
+                    .bind(user_id)
+                    .bind(now.0)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
             }
 
             async fn credentials_by_email(&self, canonical_email: &str) -> Result<Option<UserCredentials>> {
@@ -322,20 +631,22 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            async fn primary_membership(&self, user_id: i64) -> Result<Option<(Organisation, Role)>> {
-                let row: Option<(i64, String, String, i64, String, Option<i64>, String)> = sqlx::query_as(
-                    "SELECT o.id, o.name, o.kind, o.created_at, o.mfa_policy, o.mfa_grace_until, m.role FROM memberships m \
-                     JOIN organisations o ON o.id = m.org_id WHERE m.user_id = $1 \
-                     ORDER BY m.created_at, o.id LIMIT 1",
-                )
-                .bind(user_id)
-                .fetch_optional(&self.reader)
-                .await?;
+            async fn primary_membership(&self, user_id: i64) -> Result<Option<(Organisation, RoleInfo)>> {
+                let row: Option<(i64, String, String, i64, String, Option<i64>, i64, Option<String>, String, String, bool)> =
+                    sqlx::query_as(&format!(
+                        "SELECT o.id, o.name, o.kind, o.created_at, o.mfa_policy, o.mfa_grace_until, {ROLE_COLUMNS} \
+                         FROM memberships m JOIN organisations o ON o.id = m.org_id JOIN roles r ON r.id = m.role_id \
+                         WHERE m.user_id = $1 ORDER BY m.created_at, o.id LIMIT 1"
+                    ))
+                    .bind(user_id)
+                    .fetch_optional(&self.reader)
+                    .await?;
                 match row {
                     None => Ok(None),
-                    Some((id, name, kind, created_at, policy, grace, role)) => {
-                        Ok(Some((org_from_row((id, name, kind, created_at, policy, grace))?, parse_col::<Role>(&role)?)))
-                    }
+                    Some((id, name, kind, created_at, policy, grace, rid, builtin, rname, perms, requires)) => Ok(Some((
+                        org_from_row((id, name, kind, created_at, policy, grace))?,
+                        role_from_row((rid, builtin, rname, perms, requires))?,
+                    ))),
                 }
             }
 
@@ -429,13 +740,17 @@ macro_rules! impl_store {
 
             async fn find_session(&self, token_hash: &str) -> Result<Option<SessionInfo>> {
                 let row: Option<SessionRow> = sqlx::query_as(
-                    "SELECT s.token_hash, s.state, s.user_id, u.email, u.display_name, s.org_id, o.name, o.kind, \
-                            m.role, s.created_at, s.last_seen_at, s.second_factor_at, o.mfa_policy, o.mfa_grace_until, \
-                            (SELECT COUNT(*) FROM totp_credentials t WHERE t.user_id = s.user_id) \
+                    "SELECT s.token_hash, s.state, s.user_id, u.email, u.display_name, s.org_id, o.name AS org_name, \
+                            o.kind AS org_kind, r.id AS role_id, r.builtin AS role_builtin, r.name AS role_name, \
+                            r.permissions AS role_permissions, r.requires_mfa AS role_requires_mfa, \
+                            s.created_at, s.last_seen_at, s.second_factor_at, o.mfa_policy AS org_mfa_policy, \
+                            o.mfa_grace_until AS org_mfa_grace_until, \
+                            (SELECT COUNT(*) FROM totp_credentials t WHERE t.user_id = s.user_id) AS totp_count \
                      FROM sessions s \
                      JOIN users u ON u.id = s.user_id \
                      JOIN organisations o ON o.id = s.org_id \
                      JOIN memberships m ON m.org_id = s.org_id AND m.user_id = s.user_id \
+                     JOIN roles r ON r.id = m.role_id \
                      WHERE s.token_hash = $1 AND u.disabled = FALSE",
                 )
                 .bind(token_hash)
@@ -683,29 +998,14 @@ macro_rules! impl_store {
             }
 
             async fn record_audit(&self, e: &AuditEvent) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO audit_events (occurred_at, org_id, actor_user_id, target_user_id, action, outcome, ip, user_agent, detail) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(e.occurred_at.0)
-                .bind(e.org_id)
-                .bind(e.actor_user_id)
-                .bind(e.target_user_id)
-                .bind(&e.action)
-                .bind(&e.outcome)
-                .bind(e.ip.as_deref())
-                .bind(e.user_agent.as_deref())
-                .bind(e.detail.as_deref())
-                .execute(&self.writer)
-                .await?;
-                Ok(())
+                Self::insert_audit(&self.writer, e).await
             }
 
             async fn audit_log(&self, org_id: i64, filter: &AuditFilter, before_id: Option<i64>, limit: i64) -> Result<Vec<AuditEntry>> {
                 // Always scoped to one organisation; each filter applies only when given.
                 let rows: Vec<(i64, AuditRow, Option<String>, Option<String>)> = sqlx::query_as::<_, AuditLogRow>(
                     "SELECT a.id, a.occurred_at, a.org_id, a.actor_user_id, a.target_user_id, a.action, a.outcome, a.ip, \
-                            a.user_agent, a.detail, actor.email, target.email \
+                            a.user_agent, a.detail, a.reason, actor.email, target.email \
                      FROM audit_events a \
                      LEFT JOIN users actor ON actor.id = a.actor_user_id \
                      LEFT JOIN users target ON target.id = a.target_user_id \
@@ -729,7 +1029,7 @@ macro_rules! impl_store {
                 .fetch_all(&self.reader)
                 .await?
                 .into_iter()
-                .map(|r| (r.0, (r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9), r.10, r.11))
+                .map(|r| (r.0, (r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10), r.11, r.12))
                 .collect();
                 Ok(rows
                     .into_iter()
@@ -739,7 +1039,7 @@ macro_rules! impl_store {
 
             async fn recent_audit(&self, org_id: Option<i64>, limit: i64) -> Result<Vec<AuditEvent>> {
                 let rows: Vec<AuditRow> = sqlx::query_as(
-                    "SELECT occurred_at, org_id, actor_user_id, target_user_id, action, outcome, ip, user_agent, detail \
+                    "SELECT occurred_at, org_id, actor_user_id, target_user_id, action, outcome, ip, user_agent, detail, reason \
                      FROM audit_events WHERE ($1 IS NULL OR org_id = $1) ORDER BY occurred_at DESC, id DESC LIMIT $2",
                 )
                 .bind(org_id)

@@ -98,3 +98,14 @@ where
         None => eprintln!("TESSERA_TEST_POSTGRES_URL is not set: PostgreSQL half of this story not run"),
     }
 }
+
+/// Runs one SQL statement straight against the story's database (for seeding bulk data).
+pub async fn execute(env: &Env, sql: &str) {
+    if env.url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(&env.url).await.expect("connect sqlite");
+        sqlx::query(sql).execute(&mut c).await.expect("execute");
+    } else {
+        let mut c = sqlx::PgConnection::connect(&env.url).await.expect("connect postgres");
+        sqlx::query(sql).execute(&mut c).await.expect("execute");
+    }
+}

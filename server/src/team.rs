@@ -1,0 +1,556 @@
+//! Settings -> Team and Roles: listing members, a member's page, resetting a teammate's MFA,
+//! inviting, changing roles, disabling, and custom roles. Every use case checks the actor's
+//! permissions here, on the server, and only ever reads the actor's own organisation.
+
+use crate::audit::{self, Action, Outcome, RequestMeta};
+use crate::error::{Error, Result};
+use crate::mail::{invitation_mail, AdminResetMail};
+use crate::mfa::CodeError;
+use crate::model::{parse_name, Email, NewUser};
+use crate::policy::{self, MfaPolicy, Requirement};
+use crate::roles::{self, Party, Permission, Permissions, RoleInfo};
+use crate::services::{FieldErrors, Tessera};
+use crate::session::SessionInfo;
+use crate::store::{Cursor, Member, MemberFilter};
+
+/// Members per page of the team list.
+pub const TEAM_PAGE_SIZE: i64 = 50;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TeamError {
+    /// No such member in the actor's organisation (members of others look exactly alike).
+    #[error("not found")]
+    NotFound,
+    /// The rules say no; the text says why.
+    #[error("{0}")]
+    Refused(&'static str),
+    /// A fresh second factor is needed and no code came with the request.
+    #[error("step-up required")]
+    StepUpRequired,
+    /// The code sent for step-up did not work.
+    #[error("wrong code")]
+    WrongCode,
+    /// Nothing to do, e.g. resetting MFA of someone who has none.
+    #[error("nothing to change")]
+    NothingToChange,
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    #[error(transparent)]
+    Internal(#[from] Error),
+}
+
+/// A member's MFA as the team pages show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MfaState {
+    Enabled,
+    NotEnabled,
+    RequiredNotEnrolled,
+}
+
+impl MfaState {
+    pub fn label(self) -> &'static str {
+        match self {
+            MfaState::Enabled => "Enabled",
+            MfaState::NotEnabled => "Not enabled",
+            MfaState::RequiredNotEnrolled => "Required but not enrolled",
+        }
+    }
+}
+
+/// A page of the team list.
+#[derive(Debug, Clone)]
+pub struct TeamPage {
+    pub members: Vec<(Member, MfaState)>,
+    pub total: i64,
+    /// Cursors of the neighbouring pages, when there are any.
+    pub next_after: Option<String>,
+    pub prev_before: Option<String>,
+    /// Whether the viewer may see MFA status (`manage-mfa`).
+    pub shows_mfa: bool,
+    pub roles: Vec<RoleInfo>,
+}
+
+/// A member's page.
+#[derive(Debug, Clone)]
+pub struct MemberPage {
+    pub member: Member,
+    pub mfa: MfaState,
+    /// The Security Settings section: the policy is not Hidden and the viewer has `manage-mfa`.
+    pub shows_security: bool,
+    /// "Reset MFA": shown when the member has MFA and the rules allow the viewer to reset it.
+    pub can_reset_mfa: bool,
+    /// Role change and disable: `manage-members` and the rules allow it.
+    pub can_manage: bool,
+    /// The roles the viewer may give this member.
+    pub grantable_roles: Vec<RoleInfo>,
+    /// Whether the viewer's step-up is fresh (no code needed for a sensitive change).
+    pub fresh: bool,
+    pub viewer_has_mfa: bool,
+}
+
+/// What an administrator typed to invite someone.
+#[derive(Debug, Clone, Default)]
+pub struct InviteForm {
+    pub email: String,
+    pub name: String,
+    pub role_id: String,
+    pub code: String,
+}
+
+/// What an owner typed to create a custom role.
+#[derive(Debug, Clone, Default)]
+pub struct RoleForm {
+    pub name: String,
+    pub permissions: Vec<String>,
+    pub requires_mfa: bool,
+    pub code: String,
+}
+
+impl From<CodeError> for TeamError {
+    fn from(e: CodeError) -> Self {
+        match e {
+            CodeError::Internal(e) => TeamError::Internal(e),
+            CodeError::StepUpRequired => TeamError::StepUpRequired,
+            CodeError::NotAllowed(why) => TeamError::Refused(why),
+            CodeError::Invalid | CodeError::NotApplicable => TeamError::WrongCode,
+        }
+    }
+}
+
+fn mfa_state(s: &SessionInfo, m: &Member, now: crate::clock::Timestamp) -> MfaState {
+    let r =
+        policy::requirement(s.org_kind, s.org_mfa_policy, s.org_mfa_grace_until, m.role.requires_mfa, m.has_mfa, now);
+    match (m.has_mfa, r) {
+        (true, _) => MfaState::Enabled,
+        (false, Requirement::Grace { .. } | Requirement::MustEnrol) => MfaState::RequiredNotEnrolled,
+        (false, _) => MfaState::NotEnabled,
+    }
+}
+
+fn may_see_team(s: &SessionInfo) -> bool {
+    s.can(Permission::ManageMembers) || s.can(Permission::ManageMfa)
+}
+
+impl Tessera {
+    /// Records a refused attempt on someone else (the activity log lists denied attempts).
+    async fn audit_refused(
+        &self,
+        s: &SessionInfo,
+        action: Action,
+        target: Option<i64>,
+        why: &'static str,
+        meta: &RequestMeta,
+    ) -> Result<()> {
+        let e = audit::event(
+            self.clock.now(),
+            action,
+            Outcome::Failure,
+            Some(s.org_id),
+            Some(s.user_id),
+            target,
+            meta,
+            Some(why),
+        );
+        self.audit(e).await
+    }
+
+    /// A sensitive change on someone else needs the actor's fresh second factor: either proven
+    /// recently, or by the `code` that came with the request.
+    async fn ensure_step_up(&self, s: &SessionInfo, code: &str, meta: &RequestMeta) -> Result<(), TeamError> {
+        if self.has_fresh_step_up(s) {
+            return Ok(());
+        }
+        if !s.has_mfa {
+            return Err(TeamError::Refused(
+                "Set up two-step verification for your own account first: this change needs your second factor.",
+            ));
+        }
+        match code.trim() {
+            "" => Err(TeamError::StepUpRequired),
+            code => self.step_up(s, code, meta).await.map(|_| ()).map_err(TeamError::from),
+        }
+    }
+
+    /// The team list of the viewer's organisation.
+    pub async fn team(&self, s: &SessionInfo, filter: &MemberFilter, cursor: &Cursor) -> Result<TeamPage, TeamError> {
+        if !may_see_team(s) {
+            return Err(TeamError::Refused("Your role does not allow seeing the team."));
+        }
+        let shows_mfa = s.can(Permission::ManageMfa);
+        let mut filter = filter.clone();
+        if !shows_mfa {
+            filter.mfa = None;
+        }
+        let org_requires = policy::effective(s.org_kind, s.org_mfa_policy) == MfaPolicy::Required;
+        let (mut rows, total) = self.store.members(s.org_id, &filter, org_requires, cursor, TEAM_PAGE_SIZE + 1).await?;
+        let more = rows.len() as i64 > TEAM_PAGE_SIZE;
+        if more {
+            match cursor {
+                // Fetched backwards: the extra row is the one furthest back.
+                Cursor::Before(_) => {
+                    rows.remove(0);
+                }
+                _ => {
+                    rows.pop();
+                }
+            }
+        }
+        let (next_after, prev_before) = match cursor {
+            Cursor::First => (more.then(|| rows.last().map(|m| m.email_canonical.clone())).flatten(), None),
+            Cursor::After(_) => (
+                more.then(|| rows.last().map(|m| m.email_canonical.clone())).flatten(),
+                rows.first().map(|m| m.email_canonical.clone()),
+            ),
+            Cursor::Before(_) => (
+                rows.last().map(|m| m.email_canonical.clone()),
+                more.then(|| rows.first().map(|m| m.email_canonical.clone())).flatten(),
+            ),
+        };
+        let now = self.clock.now();
+        let members = rows
+            .into_iter()
+            .map(|m| {
+                let state = mfa_state(s, &m, now);
+                (m, state)
+            })
+            .collect();
+        let roles = self.store.roles(s.org_id).await?;
+        Ok(TeamPage { members, total, next_after, prev_before, shows_mfa, roles })
+    }
+
+    /// One member's page, for a viewer of the same organisation allowed to see the team.
+    pub async fn team_member(&self, s: &SessionInfo, user_id: i64) -> Result<MemberPage, TeamError> {
+        if !may_see_team(s) {
+            return Err(TeamError::Refused("Your role does not allow seeing the team."));
+        }
+        let member = self.store.member(s.org_id, user_id).await?.ok_or(TeamError::NotFound)?;
+        let actor = Party { org_id: s.org_id, user_id: s.user_id, role: &s.role };
+        let target = Party { org_id: s.org_id, user_id: member.user_id, role: &member.role };
+        let hidden = policy::effective(s.org_kind, s.org_mfa_policy) == MfaPolicy::Hidden;
+        let shows_security = !hidden && s.can(Permission::ManageMfa);
+        let can_reset_mfa = shows_security && member.has_mfa && roles::may_reset_mfa(actor, target).is_ok();
+        let can_manage = roles::may_manage_member(actor, target).is_ok();
+        let grantable_roles = if can_manage {
+            self.store.roles(s.org_id).await?.into_iter().filter(|r| roles::may_grant(&s.role, r).is_ok()).collect()
+        } else {
+            Vec::new()
+        };
+        let mfa = mfa_state(s, &member, self.clock.now());
+        Ok(MemberPage {
+            member,
+            mfa,
+            shows_security,
+            can_reset_mfa,
+            can_manage,
+            grantable_roles,
+            fresh: self.has_fresh_step_up(s),
+            viewer_has_mfa: s.has_mfa,
+        })
+    }
+
+    /// Resets a teammate's MFA: refused unless the actor has `manage-mfa`, is in the same
+    /// organisation, is not the target, and the target is not an owner (unless the actor is one).
+    /// Needs the actor's fresh second factor (`code` when not fresh). In one transaction the
+    /// member's authenticator, pending enrolment and recovery codes go and all their sessions
+    /// end, with the audit event; then the member is told by mail.
+    pub async fn reset_member_mfa(
+        &self,
+        s: &SessionInfo,
+        user_id: i64,
+        reason: &str,
+        code: &str,
+        meta: &RequestMeta,
+    ) -> Result<(), TeamError> {
+        let Some(member) = self.store.member(s.org_id, user_id).await? else {
+            self.audit_refused(s, Action::MfaResetByAdmin, None, "refused: not a member of this organisation", meta)
+                .await?;
+            return Err(TeamError::NotFound);
+        };
+        let actor = Party { org_id: s.org_id, user_id: s.user_id, role: &s.role };
+        let target = Party { org_id: s.org_id, user_id: member.user_id, role: &member.role };
+        if let Err(refusal) = roles::may_reset_mfa(actor, target) {
+            self.audit_refused(s, Action::MfaResetByAdmin, Some(member.user_id), refusal.message(), meta).await?;
+            return Err(TeamError::Refused(refusal.message()));
+        }
+        if policy::effective(s.org_kind, s.org_mfa_policy) == MfaPolicy::Hidden {
+            return Err(TeamError::Refused(
+                "Your organisation hides two-step verification, so it cannot be reset here.",
+            ));
+        }
+        if !member.has_mfa {
+            return Err(TeamError::NothingToChange);
+        }
+        self.ensure_step_up(s, code, meta).await?;
+        let now = self.clock.now();
+        let reason = audit::clean_reason(reason);
+        let mut event = audit::event(
+            now,
+            Action::MfaResetByAdmin,
+            Outcome::Success,
+            Some(s.org_id),
+            Some(s.user_id),
+            Some(member.user_id),
+            meta,
+            None,
+        );
+        event.reason = reason.clone();
+        if !self.store.reset_member_mfa(s.org_id, member.user_id, s.role.is_owner(), &event).await? {
+            // Reset by someone else a moment ago, or the member's role changed meanwhile.
+            return Err(TeamError::NothingToChange);
+        }
+        let must_reenrol =
+            policy::effective_for(s.org_kind, s.org_mfa_policy, member.role.requires_mfa) == MfaPolicy::Required;
+        let mail = AdminResetMail {
+            to: &member.email,
+            name: &member.display_name,
+            actor_name: &s.display_name,
+            actor_email: &s.email,
+            org_name: &s.org_name,
+            at: now,
+            reason: reason.as_deref(),
+            must_reenrol,
+        }
+        .build(&self.config);
+        self.deliver(&mail, member.user_id).await;
+        Ok(())
+    }
+
+    /// Invites someone: a new account in the actor's organisation with the chosen role, and an
+    /// email with a one-time set-password link (24 hours, single use). A role with any admin
+    /// permission needs the actor's fresh second factor. Returns the new member's id.
+    pub async fn invite_member(
+        &self,
+        s: &SessionInfo,
+        form: &InviteForm,
+        meta: &RequestMeta,
+    ) -> Result<i64, TeamError> {
+        if !s.can(Permission::ManageMembers) {
+            self.audit_refused(s, Action::MemberInvited, None, roles::Refusal::MissingPermission.message(), meta)
+                .await?;
+            return Err(TeamError::Refused(roles::Refusal::MissingPermission.message()));
+        }
+        let mut errors = FieldErrors::default();
+        let email = Email::parse(&form.email).map_err(|e| errors.push("email", e)).ok();
+        let name = match form.name.trim() {
+            "" => email.as_ref().and_then(|e| self.default_name(None, e).ok()),
+            n => parse_name(n, "the name").map_err(|e| errors.push("name", e)).ok(),
+        };
+        let role = match form.role_id.trim().parse::<i64>() {
+            Ok(id) => self.store.role(s.org_id, id).await?,
+            Err(_) => None,
+        };
+        if role.is_none() {
+            errors.push("role", "Choose a role.");
+        }
+        let (Some(email), Some(name), Some(role)) = (email, name, role) else {
+            return Err(TeamError::Invalid(errors));
+        };
+        if let Err(refusal) = roles::may_grant(&s.role, &role) {
+            self.audit_refused(s, Action::MemberInvited, None, refusal.message(), meta).await?;
+            return Err(TeamError::Refused(refusal.message()));
+        }
+        if role.is_admin() {
+            self.ensure_step_up(s, &form.code, meta).await?;
+        }
+        let now = self.clock.now();
+        let new = NewUser { email: email.clone(), display_name: name.clone(), password_hash: None };
+        let user_id = match self.store.add_member(s.org_id, &new, role.id, now).await {
+            Ok(id) => id,
+            Err(Error::Conflict(_)) => {
+                return Err(TeamError::Invalid(FieldErrors(vec![(
+                    "email",
+                    "An account with that email already exists.".into(),
+                )])))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let detail = if role.is_admin() { "invited with an administrative role" } else { "invited" };
+        let e = audit::event(
+            now,
+            Action::MemberInvited,
+            Outcome::Success,
+            Some(s.org_id),
+            Some(s.user_id),
+            Some(user_id),
+            meta,
+            Some(detail),
+        );
+        self.audit(e).await?;
+        let link = self.set_password_link(user_id).await?;
+        let mail = invitation_mail(&email.display, &name, &s.display_name, &s.org_name, &link);
+        self.deliver(&mail, user_id).await;
+        Ok(user_id)
+    }
+
+    /// Gives a member another role. An administrative role needs the actor's fresh second factor.
+    pub async fn change_member_role(
+        &self,
+        s: &SessionInfo,
+        user_id: i64,
+        role_id: &str,
+        code: &str,
+        meta: &RequestMeta,
+    ) -> Result<(), TeamError> {
+        let member = self.store.member(s.org_id, user_id).await?.ok_or(TeamError::NotFound)?;
+        let actor = Party { org_id: s.org_id, user_id: s.user_id, role: &s.role };
+        let target = Party { org_id: s.org_id, user_id: member.user_id, role: &member.role };
+        if let Err(refusal) = roles::may_manage_member(actor, target) {
+            self.audit_refused(s, Action::MemberRoleChanged, Some(member.user_id), refusal.message(), meta).await?;
+            return Err(TeamError::Refused(refusal.message()));
+        }
+        let role = match role_id.trim().parse::<i64>() {
+            Ok(id) => self.store.role(s.org_id, id).await?,
+            Err(_) => None,
+        };
+        let Some(role) = role else {
+            return Err(TeamError::Invalid(FieldErrors(vec![("role", "Choose a role.".into())])));
+        };
+        if let Err(refusal) = roles::may_grant(&s.role, &role) {
+            self.audit_refused(s, Action::MemberRoleChanged, Some(member.user_id), refusal.message(), meta).await?;
+            return Err(TeamError::Refused(refusal.message()));
+        }
+        if role.id == member.role.id {
+            return Err(TeamError::NothingToChange);
+        }
+        if role.is_admin() {
+            self.ensure_step_up(s, code, meta).await?;
+        }
+        if !self.store.set_member_role(s.org_id, member.user_id, role.id).await? {
+            return Err(TeamError::NotFound);
+        }
+        let detail = if role.is_admin() { "given an administrative role" } else { "given a role without permissions" };
+        let e = audit::event(
+            self.clock.now(),
+            Action::MemberRoleChanged,
+            Outcome::Success,
+            Some(s.org_id),
+            Some(s.user_id),
+            Some(member.user_id),
+            meta,
+            Some(detail),
+        );
+        self.audit(e).await?;
+        Ok(())
+    }
+
+    /// Disables a member (every session ends at once) or enables them again.
+    pub async fn set_member_disabled(
+        &self,
+        s: &SessionInfo,
+        user_id: i64,
+        disabled: bool,
+        meta: &RequestMeta,
+    ) -> Result<(), TeamError> {
+        let action = if disabled { Action::MemberDisabled } else { Action::MemberEnabled };
+        let member = self.store.member(s.org_id, user_id).await?.ok_or(TeamError::NotFound)?;
+        let actor = Party { org_id: s.org_id, user_id: s.user_id, role: &s.role };
+        let target = Party { org_id: s.org_id, user_id: member.user_id, role: &member.role };
+        if let Err(refusal) = roles::may_manage_member(actor, target) {
+            self.audit_refused(s, action, Some(member.user_id), refusal.message(), meta).await?;
+            return Err(TeamError::Refused(refusal.message()));
+        }
+        if member.disabled == disabled {
+            return Err(TeamError::NothingToChange);
+        }
+        let now = self.clock.now();
+        if !self.store.set_member_disabled(s.org_id, member.user_id, disabled, now).await? {
+            return Err(TeamError::NotFound);
+        }
+        let e = audit::event(
+            now,
+            action,
+            Outcome::Success,
+            Some(s.org_id),
+            Some(s.user_id),
+            Some(member.user_id),
+            meta,
+            None,
+        );
+        self.audit(e).await?;
+        Ok(())
+    }
+
+    /// The organisation's roles, for those who may manage them.
+    pub async fn roles(&self, s: &SessionInfo) -> Result<Vec<RoleInfo>, TeamError> {
+        if !s.can(Permission::ManageRoles) {
+            return Err(TeamError::Refused("Your role does not allow managing roles."));
+        }
+        Ok(self.store.roles(s.org_id).await?)
+    }
+
+    /// Creates a custom role. Needs `manage-roles`, permissions the actor holds, and a fresh
+    /// second factor.
+    pub async fn create_role(&self, s: &SessionInfo, form: &RoleForm, meta: &RequestMeta) -> Result<i64, TeamError> {
+        let mut errors = FieldErrors::default();
+        let name = parse_name(&form.name, "the role name").map_err(|e| errors.push("name", e)).ok();
+        let permissions: Option<Permissions> =
+            form.permissions.iter().map(|id| Permission::from_id(id)).collect::<Option<Permissions>>().or_else(|| {
+                errors.push("permissions", "Choose permissions from the list.");
+                None
+            });
+        let (Some(name), Some(permissions)) = (name, permissions) else { return Err(TeamError::Invalid(errors)) };
+        if let Err(refusal) = roles::may_define_role(&s.role, permissions) {
+            self.audit_refused(s, Action::RoleCreated, None, refusal.message(), meta).await?;
+            return Err(TeamError::Refused(refusal.message()));
+        }
+        self.ensure_step_up(s, &form.code, meta).await?;
+        let id = match self.store.create_role(s.org_id, &name, permissions, form.requires_mfa, self.clock.now()).await {
+            Ok(id) => id,
+            Err(Error::Conflict(_)) => {
+                return Err(TeamError::Invalid(FieldErrors(vec![(
+                    "name",
+                    "A role with that name already exists.".into(),
+                )])))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let e = audit::event(
+            self.clock.now(),
+            Action::RoleCreated,
+            Outcome::Success,
+            Some(s.org_id),
+            Some(s.user_id),
+            None,
+            meta,
+            Some(if form.requires_mfa { "custom role, requires MFA" } else { "custom role" }),
+        );
+        self.audit(e).await?;
+        Ok(id)
+    }
+
+    /// Sets whether a role (built-in or custom) requires MFA of its members: the strictest of
+    /// this and the organisation's policy applies. Needs `manage-roles` and a fresh second factor.
+    pub async fn set_role_requires_mfa(
+        &self,
+        s: &SessionInfo,
+        role_id: i64,
+        requires_mfa: bool,
+        code: &str,
+        meta: &RequestMeta,
+    ) -> Result<(), TeamError> {
+        if !s.can(Permission::ManageRoles) {
+            self.audit_refused(s, Action::RoleChanged, None, roles::Refusal::MissingPermission.message(), meta).await?;
+            return Err(TeamError::Refused(roles::Refusal::MissingPermission.message()));
+        }
+        let role = self.store.role(s.org_id, role_id).await?.ok_or(TeamError::NotFound)?;
+        if role.requires_mfa == requires_mfa {
+            return Err(TeamError::NothingToChange);
+        }
+        self.ensure_step_up(s, code, meta).await?;
+        if !self.store.update_role(s.org_id, role.id, None, requires_mfa).await? {
+            return Err(TeamError::NotFound);
+        }
+        let e = audit::event(
+            self.clock.now(),
+            Action::RoleChanged,
+            Outcome::Success,
+            Some(s.org_id),
+            Some(s.user_id),
+            None,
+            meta,
+            Some(if requires_mfa { "role now requires MFA" } else { "role no longer requires MFA" }),
+        );
+        self.audit(e).await?;
+        Ok(())
+    }
+}

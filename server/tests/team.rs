@@ -1,0 +1,460 @@
+//! Team management through the real store, on SQLite and PostgreSQL: resetting a teammate's MFA
+//! (rules, effects, mail, audit), roles that require MFA, invitations, role changes, disabling,
+//! and a team list that stays fast and correct at 10,000 members.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{execute, on_both, Env};
+use tessera_server::audit::RequestMeta;
+use tessera_server::clock::Clock;
+use tessera_server::model::{OrgKind, Role};
+use tessera_server::policy::Requirement;
+use tessera_server::services::{SignInError, SignInStep};
+use tessera_server::session::SessionInfo;
+use tessera_server::store::{AuditEntry, AuditFilter, Cursor, MemberFilter, MfaFilter};
+use tessera_server::team::{InviteForm, MfaState, TeamError};
+use tessera_server::totp;
+
+const PASSWORD: &str = "plum tractor sings quietly tonight";
+
+fn meta() -> RequestMeta {
+    RequestMeta::new(Some("192.0.2.20".parse().unwrap()), Some("team-test"))
+}
+
+fn base32_decode(s: &str) -> Vec<u8> {
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let (mut buf, mut bits, mut out) = (0u32, 0u32, Vec::new());
+    for c in s.bytes().filter(|c| !c.is_ascii_whitespace()) {
+        buf = (buf << 5) | alphabet.iter().position(|&a| a == c).expect("base32") as u32;
+        bits += 5;
+        if bits >= 8 {
+            out.push((buf >> (bits - 8)) as u8);
+            bits -= 8;
+        }
+    }
+    out
+}
+
+fn code_now(secret: &[u8], env: &Env) -> String {
+    totp::code_for_step(secret, totp::step_at(env.clock.now()), 6, totp_rs::Algorithm::SHA1).unwrap()
+}
+
+/// Acme with its owner ada, bob (member) and hal (help desk), all with passwords.
+async fn acme(env: &Env) {
+    env.app
+        .create_organisation("Acme", OrgKind::Standard, "ada@example.org", Some("Ada"), Some(PASSWORD))
+        .await
+        .unwrap();
+    env.app.add_user("Acme", "bob@example.org", Some("Bob"), Role::Member, Some(PASSWORD)).await.unwrap();
+    env.app.add_user("Acme", "hal@example.org", Some("Hal"), Role::HelpDesk, Some(PASSWORD)).await.unwrap();
+}
+
+/// Signs in with the password only (the account has no MFA yet, or the challenge is skipped by
+/// the caller); returns the token.
+async fn sign_in(env: &Env, email: &str) -> String {
+    match env.app.sign_in(email, PASSWORD, None, &meta()).await.unwrap() {
+        SignInStep::Done(t) | SignInStep::MfaRequired(t) => t.expose().to_string(),
+    }
+}
+
+async fn session(env: &Env, token: &str) -> SessionInfo {
+    env.app.session(token).await.unwrap().expect("live session")
+}
+
+/// Enrols the account behind `token`; returns its secret. The clock moves past the code used.
+async fn enrol(env: &Env, token: &str) -> Vec<u8> {
+    let s = session(env, token).await;
+    let view = env.app.start_enrolment(&s, &meta()).await.unwrap();
+    let secret = base32_decode(&view.setup_key_grouped);
+    env.app.confirm_enrolment(&s, &code_now(&secret, env), &meta()).await.unwrap();
+    env.clock.advance(Duration::from_secs(30));
+    secret
+}
+
+async fn user_id(env: &Env, email: &str) -> i64 {
+    env.store.credentials_by_email(email).await.unwrap().unwrap().user_id
+}
+
+async fn log(env: &Env, org_id: i64, action: &str) -> Vec<AuditEntry> {
+    let filter = AuditFilter { action: Some(action.into()), ..AuditFilter::default() };
+    env.store.audit_log(org_id, &filter, None, 100).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_help_desk_admin_resets_a_members_mfa_in_one_go() {
+    on_both(|env| async move {
+        acme(&env).await;
+        let bob_token = sign_in(&env, "bob@example.org").await;
+        enrol(&env, &bob_token).await;
+        // A second device half-way through enrolment: the reset removes it too.
+        let bob = session(&env, &bob_token).await;
+        env.app.start_enrolment(&bob, &meta()).await.unwrap();
+        let bob_id = bob.user_id;
+        assert!(env.store.pending_totp(bob_id, env.clock.now()).await.unwrap().is_some());
+        assert_eq!(env.store.recovery_codes_left(bob_id).await.unwrap(), 10);
+
+        let hal_token = sign_in(&env, "hal@example.org").await;
+        let hal_secret = enrol(&env, &hal_token).await;
+        env.clock.advance(Duration::from_secs(6 * 60));
+        let hal = session(&env, &hal_token).await;
+        // The help desk sees bob's MFA and may reset it.
+        let page = env.app.team_member(&hal, bob_id).await.unwrap();
+        assert!(page.shows_security && page.can_reset_mfa && !page.fresh);
+        assert_eq!(page.mfa, MfaState::Enabled);
+
+        // Stale step-up: a code is needed, and a wrong one changes nothing.
+        let r = env.app.reset_member_mfa(&hal, bob_id, "Ticket 42", "", &meta()).await;
+        assert!(matches!(r, Err(TeamError::StepUpRequired)), "{r:?}");
+        let r = env.app.reset_member_mfa(&hal, bob_id, "Ticket 42", "000000", &meta()).await;
+        assert!(matches!(r, Err(TeamError::WrongCode)), "{r:?}");
+        assert!(env.store.totp_credential(bob_id).await.unwrap().is_some());
+
+        let code = code_now(&hal_secret, &env);
+        env.app.reset_member_mfa(&hal, bob_id, " Ticket 42\n", &code, &meta()).await.unwrap();
+
+        // Everything went together: authenticator, pending enrolment, recovery codes, sessions.
+        assert!(env.store.totp_credential(bob_id).await.unwrap().is_none());
+        assert!(env.store.pending_totp(bob_id, env.clock.now()).await.unwrap().is_none());
+        assert_eq!(env.store.recovery_codes_left(bob_id).await.unwrap(), 0);
+        assert!(env.app.session(&bob_token).await.unwrap().is_none(), "bob's open session ended");
+        let events = log(&env, hal.org_id, "mfa.reset_by_admin").await;
+        assert_eq!(events.len(), 1, "{events:?}");
+        let e = &events[0];
+        assert_eq!((e.event.outcome.as_str(), e.event.reason.as_deref()), ("success", Some("Ticket 42")));
+        assert_eq!(
+            (e.actor_email.as_deref(), e.target_email.as_deref()),
+            (Some("hal@example.org"), Some("bob@example.org"))
+        );
+        let mail = env.outbox().into_iter().rev().find(|m| m.contains("To: bob@example.org")).expect("mail to bob");
+        assert!(mail.contains("was reset by Hal (hal@example.org)") && mail.contains("Reason: Ticket 42"), "{mail}");
+        assert!(mail.contains("If you did not ask for this, contact Hal"));
+
+        // Nothing left to reset; bob signs in with the password alone again.
+        let r = env.app.reset_member_mfa(&hal, bob_id, "", "", &meta()).await;
+        assert!(matches!(r, Err(TeamError::NothingToChange)), "{r:?}");
+        assert!(matches!(
+            env.app.sign_in("bob@example.org", PASSWORD, None, &meta()).await.unwrap(),
+            SignInStep::Done(_)
+        ));
+        env.store.ping().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn reset_rules_hold_on_the_server() {
+    on_both(|env| async move {
+        acme(&env).await;
+        env.app
+            .create_organisation("Other", OrgKind::Standard, "zed@example.org", Some("Zed"), Some(PASSWORD))
+            .await
+            .unwrap();
+        let ada_token = sign_in(&env, "ada@example.org").await;
+        enrol(&env, &ada_token).await;
+        let hal_token = sign_in(&env, "hal@example.org").await;
+        enrol(&env, &hal_token).await;
+        let zed_token = sign_in(&env, "zed@example.org").await;
+        enrol(&env, &zed_token).await;
+        let bob_token = sign_in(&env, "bob@example.org").await;
+        let (ada_id, hal_id, zed_id) = (
+            user_id(&env, "ada@example.org").await,
+            user_id(&env, "hal@example.org").await,
+            user_id(&env, "zed@example.org").await,
+        );
+        let hal = session(&env, &hal_token).await;
+        let bob = session(&env, &bob_token).await;
+        let zed = session(&env, &zed_token).await;
+        let ada = session(&env, &ada_token).await;
+
+        // The help desk cannot reset the owner, even with a fresh second factor.
+        let r = env.app.reset_member_mfa(&hal, ada_id, "", "", &meta()).await;
+        assert!(matches!(r, Err(TeamError::Refused("Only an owner can do this to an owner."))), "{r:?}");
+        assert!(!env.app.team_member(&hal, ada_id).await.unwrap().can_reset_mfa);
+        // Nor their own account.
+        assert!(matches!(env.app.reset_member_mfa(&hal, hal_id, "", "", &meta()).await, Err(TeamError::Refused(_))));
+        // A member has no such permission and cannot even see the team.
+        assert!(matches!(env.app.reset_member_mfa(&bob, hal_id, "", "", &meta()).await, Err(TeamError::Refused(_))));
+        assert!(matches!(
+            env.app.team(&bob, &MemberFilter::default(), &Cursor::First).await,
+            Err(TeamError::Refused(_))
+        ));
+        assert!(matches!(env.app.team_member(&bob, hal_id).await, Err(TeamError::Refused(_))));
+        // Another organisation's owner cannot see or touch Acme's members: they do not exist there.
+        assert!(matches!(env.app.team_member(&zed, hal_id).await, Err(TeamError::NotFound)));
+        assert!(matches!(env.app.reset_member_mfa(&zed, hal_id, "", "", &meta()).await, Err(TeamError::NotFound)));
+        let zed_team = env.app.team(&zed, &MemberFilter::default(), &Cursor::First).await.unwrap();
+        assert_eq!(zed_team.members.iter().map(|(m, _)| m.email.as_str()).collect::<Vec<_>>(), ["zed@example.org"]);
+        assert!(matches!(env.app.team_member(&hal, zed_id).await, Err(TeamError::NotFound)));
+        assert!(env.store.totp_credential(hal_id).await.unwrap().is_some(), "nothing was reset");
+        // The owner, though, may reset the help desk.
+        assert!(env.app.team_member(&ada, hal_id).await.unwrap().can_reset_mfa);
+
+        // Every refusal is on record in the actor's organisation.
+        let denied = log(&env, hal.org_id, "mfa.reset_by_admin").await;
+        assert!(denied.len() >= 3 && denied.iter().all(|e| e.event.outcome == "failure"), "{denied:?}");
+        assert!(denied.iter().any(|e| e.event.detail.as_deref() == Some("Only an owner can do this to an owner.")));
+        assert_eq!(log(&env, zed.org_id, "mfa.reset_by_admin").await.len(), 1, "zed's attempt, in zed's log only");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_owner_resets_with_a_fresh_factor_and_a_hidden_policy_hides_resets() {
+    on_both(|env| async move {
+        acme(&env).await;
+        let hal_token = sign_in(&env, "hal@example.org").await;
+        enrol(&env, &hal_token).await;
+        let bob_token = sign_in(&env, "bob@example.org").await;
+        enrol(&env, &bob_token).await;
+        let ada_token = sign_in(&env, "ada@example.org").await;
+        enrol(&env, &ada_token).await;
+        let (hal_id, bob_id) = (user_id(&env, "hal@example.org").await, user_id(&env, "bob@example.org").await);
+        // Fresh from enrolment: no code needed.
+        let ada = session(&env, &ada_token).await;
+        assert!(env.app.team_member(&ada, hal_id).await.unwrap().fresh);
+        env.app.reset_member_mfa(&ada, hal_id, "", "", &meta()).await.unwrap();
+        assert!(env.store.totp_credential(hal_id).await.unwrap().is_none());
+        let e = &log(&env, ada.org_id, "mfa.reset_by_admin").await[0];
+        assert_eq!(e.event.reason, None, "no reason given");
+
+        env.app.set_mfa_policy_by_operator("Acme", tessera_server::policy::MfaPolicy::Hidden, None).await.unwrap();
+        let ada = session(&env, &ada_token).await;
+        let page = env.app.team_member(&ada, bob_id).await.unwrap();
+        assert!(!page.shows_security && !page.can_reset_mfa);
+        assert!(matches!(env.app.reset_member_mfa(&ada, bob_id, "", "", &meta()).await, Err(TeamError::Refused(_))));
+        assert!(env.store.totp_credential(bob_id).await.unwrap().is_some());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_role_can_require_mfa_where_the_organisation_does_not() {
+    on_both(|env| async move {
+        acme(&env).await;
+        let ada_token = sign_in(&env, "ada@example.org").await;
+        let ada_secret = enrol(&env, &ada_token).await;
+        let ada = session(&env, &ada_token).await;
+        let helpdesk = env.store.builtin_role(ada.org_id, Role::HelpDesk).await.unwrap().unwrap();
+        env.app.set_role_requires_mfa(&ada, helpdesk.id, true, "", &meta()).await.unwrap();
+        let hal = session(&env, &sign_in(&env, "hal@example.org").await).await;
+        assert_eq!(hal.mfa_requirement(env.clock.now()), Requirement::MustEnrol);
+        let bob_token = sign_in(&env, "bob@example.org").await;
+        assert_eq!(session(&env, &bob_token).await.mfa_requirement(env.clock.now()), Requirement::Optional);
+        let team = env
+            .app
+            .team(
+                &ada,
+                &MemberFilter { mfa: Some(MfaFilter::RequiredNotEnrolled), ..Default::default() },
+                &Cursor::First,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            team.members.iter().map(|(m, s)| (m.email.as_str(), *s)).collect::<Vec<_>>(),
+            [("hal@example.org", MfaState::RequiredNotEnrolled)]
+        );
+
+        // Giving bob the help-desk role is an administrative grant: it needs a fresh factor.
+        env.clock.advance(Duration::from_secs(6 * 60));
+        let ada = session(&env, &ada_token).await;
+        let bob_id = user_id(&env, "bob@example.org").await;
+        let role_id = helpdesk.id.to_string();
+        let r = env.app.change_member_role(&ada, bob_id, &role_id, "", &meta()).await;
+        assert!(matches!(r, Err(TeamError::StepUpRequired)), "{r:?}");
+        env.app.change_member_role(&ada, bob_id, &role_id, &code_now(&ada_secret, &env), &meta()).await.unwrap();
+        let bob = session(&env, &bob_token).await;
+        assert_eq!(bob.role.builtin, Some(Role::HelpDesk));
+        assert_eq!(bob.mfa_requirement(env.clock.now()), Requirement::MustEnrol, "the new role's rule applies at once");
+        assert_eq!(log(&env, ada.org_id, "member.role_changed").await.len(), 1);
+        // Back to member needs no code: it grants nothing.
+        let member = env.store.builtin_role(ada.org_id, Role::Member).await.unwrap().unwrap();
+        env.clock.advance(Duration::from_secs(6 * 60));
+        let ada = session(&env, &ada_token).await;
+        env.app.change_member_role(&ada, bob_id, &member.id.to_string(), "", &meta()).await.unwrap();
+        // A role of another organisation is not a role here.
+        env.app.create_organisation("Other", OrgKind::Standard, "zed@example.org", None, Some(PASSWORD)).await.unwrap();
+        let other = env.store.primary_membership(user_id(&env, "zed@example.org").await).await.unwrap().unwrap().1;
+        let r = env.app.change_member_role(&ada, bob_id, &other.id.to_string(), "", &meta()).await;
+        assert!(matches!(r, Err(TeamError::Invalid(_))), "{r:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn invitations_send_a_one_time_link_and_admin_roles_need_a_fresh_factor() {
+    on_both(|env| async move {
+        acme(&env).await;
+        let ada_token = sign_in(&env, "ada@example.org").await;
+        let ada_secret = enrol(&env, &ada_token).await;
+        env.clock.advance(Duration::from_secs(6 * 60));
+        let ada = session(&env, &ada_token).await;
+        let member = env.store.builtin_role(ada.org_id, Role::Member).await.unwrap().unwrap();
+        let admin = env.store.builtin_role(ada.org_id, Role::Admin).await.unwrap().unwrap();
+        let form = |email: &str, role: i64, code: &str| InviteForm {
+            email: email.into(),
+            name: String::new(),
+            role_id: role.to_string(),
+            code: code.into(),
+        };
+
+        // A member: no code needed; the invitation mail carries a one-time link.
+        let carol = env.app.invite_member(&ada, &form("Carol@Example.org", member.id, ""), &meta()).await.unwrap();
+        let mail = env.outbox().into_iter().rev().find(|m| m.contains("To: Carol@Example.org")).expect("invitation");
+        let mail = mail.replace("=3D", "=");
+        assert!(mail.contains("Ada added you to Acme"), "{mail}");
+        let token = mail
+            .split("set-password?token=")
+            .nth(1)
+            .unwrap()
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_')
+            .next()
+            .unwrap()
+            .to_string();
+        env.app.complete_set_password(&token, "violet harbour drums at noon", &meta()).await.unwrap();
+        assert!(
+            env.app.complete_set_password(&token, "violet harbour drums at noon", &meta()).await.is_err(),
+            "single use"
+        );
+        assert!(matches!(
+            env.app.sign_in("carol@example.org", "violet harbour drums at noon", None, &meta()).await.unwrap(),
+            SignInStep::Done(_)
+        ));
+        assert_eq!(log(&env, ada.org_id, "member.invited").await[0].event.target_user_id, Some(carol));
+
+        // Bad input is explained field by field; an existing email is refused.
+        let r = env.app.invite_member(&ada, &form("not-an-email", member.id, ""), &meta()).await;
+        assert!(matches!(&r, Err(TeamError::Invalid(e)) if e.get("email").is_some()), "{r:?}");
+        let r = env.app.invite_member(&ada, &form("dan@example.org", 999_999, ""), &meta()).await;
+        assert!(matches!(&r, Err(TeamError::Invalid(e)) if e.get("role").is_some()), "{r:?}");
+        let r = env.app.invite_member(&ada, &form("bob@example.org", member.id, ""), &meta()).await;
+        assert!(matches!(&r, Err(TeamError::Invalid(e)) if e.get("email").is_some()), "{r:?}");
+
+        // An administrator: the inviter's fresh second factor first, and nothing exists before.
+        let r = env.app.invite_member(&ada, &form("dan@example.org", admin.id, ""), &meta()).await;
+        assert!(matches!(r, Err(TeamError::StepUpRequired)), "{r:?}");
+        assert!(env.store.credentials_by_email("dan@example.org").await.unwrap().is_none());
+        env.app
+            .invite_member(&ada, &form("dan@example.org", admin.id, &code_now(&ada_secret, &env)), &meta())
+            .await
+            .unwrap();
+
+        // The help desk cannot invite anyone.
+        let hal = session(&env, &sign_in(&env, "hal@example.org").await).await;
+        let r = env.app.invite_member(&hal, &form("eve@example.org", member.id, ""), &meta()).await;
+        assert!(matches!(r, Err(TeamError::Refused(_))), "{r:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn disabling_a_member_ends_their_sessions_and_sign_ins() {
+    on_both(|env| async move {
+        acme(&env).await;
+        let ada = session(&env, &sign_in(&env, "ada@example.org").await).await;
+        let bob_token = sign_in(&env, "bob@example.org").await;
+        let bob_id = user_id(&env, "bob@example.org").await;
+        env.app.set_member_disabled(&ada, bob_id, true, &meta()).await.unwrap();
+        assert!(env.app.session(&bob_token).await.unwrap().is_none());
+        let r = env.app.sign_in("bob@example.org", PASSWORD, None, &meta()).await;
+        assert!(matches!(r, Err(SignInError::InvalidCredentials)));
+        assert!(env.app.team_member(&ada, bob_id).await.unwrap().member.disabled);
+        env.app.set_member_disabled(&ada, bob_id, false, &meta()).await.unwrap();
+        assert!(env.app.sign_in("bob@example.org", PASSWORD, None, &meta()).await.is_ok());
+        // Owners are protected from the help desk and from other admins.
+        let hal = session(&env, &sign_in(&env, "hal@example.org").await).await;
+        assert!(matches!(env.app.set_member_disabled(&hal, bob_id, true, &meta()).await, Err(TeamError::Refused(_))));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_team_list_filters_and_pages_quickly_at_ten_thousand_members() {
+    on_both(|env| async move {
+        acme(&env).await;
+        execute(
+            &env,
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000) \
+             INSERT INTO users (email, email_canonical, display_name, password_hash, disabled, created_at, updated_at) \
+             SELECT 'user' || i || '@bulk.example', 'user' || i || '@bulk.example', 'Bulk ' || i, NULL, FALSE, 0, 0 FROM n",
+        )
+        .await;
+        execute(
+            &env,
+            "INSERT INTO memberships (org_id, user_id, role_id, created_at) \
+             SELECT r.org_id, u.id, r.id, 0 FROM users u JOIN roles r ON r.builtin = 'member' \
+             JOIN organisations o ON o.id = r.org_id AND o.name_canonical = 'acme' \
+             WHERE u.email_canonical LIKE '%@bulk.example'",
+        )
+        .await;
+        // user1, user10..19, user100..199, user1000..1999, user10000: 1,112 with MFA.
+        execute(
+            &env,
+            "INSERT INTO totp_credentials (user_id, secret_sealed, enabled_at) \
+             SELECT id, 'sealed', 0 FROM users WHERE email_canonical LIKE 'user1%@bulk.example'",
+        )
+        .await;
+        let ada = session(&env, &sign_in(&env, "ada@example.org").await).await;
+
+        // Walk every page forwards: each member exactly once, in order, every page quick.
+        let mut seen = Vec::new();
+        let mut cursor = Cursor::First;
+        let mut slowest = Duration::ZERO;
+        let mut pages = 0;
+        loop {
+            let started = Instant::now();
+            let page = env.app.team(&ada, &MemberFilter::default(), &cursor).await.unwrap();
+            slowest = slowest.max(started.elapsed());
+            pages += 1;
+            assert_eq!(page.total, 10_003);
+            assert!(page.members.len() <= 50);
+            seen.extend(page.members.iter().map(|(m, _)| m.email_canonical.clone()));
+            match page.next_after {
+                Some(after) => cursor = Cursor::After(after),
+                None => break,
+            }
+        }
+        assert_eq!(pages, 201);
+        let mut sorted = seen.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!((seen.len(), &sorted), (10_003, &seen));
+        assert!(slowest < Duration::from_millis(500), "slowest page took {slowest:?} on {}", env.backend);
+
+        // And back: the page before the third is the second.
+        let first = env.app.team(&ada, &MemberFilter::default(), &Cursor::First).await.unwrap();
+        let second = env.app.team(&ada, &MemberFilter::default(), &Cursor::After(first.next_after.clone().unwrap())).await.unwrap();
+        let third = env.app.team(&ada, &MemberFilter::default(), &Cursor::After(second.next_after.clone().unwrap())).await.unwrap();
+        let back = env.app.team(&ada, &MemberFilter::default(), &Cursor::Before(third.prev_before.clone().unwrap())).await.unwrap();
+        let emails = |p: &tessera_server::team::TeamPage| p.members.iter().map(|(m, _)| m.email_canonical.clone()).collect::<Vec<_>>();
+        assert_eq!(emails(&back), emails(&second));
+        assert_eq!(back.prev_before, Some(emails(&second)[0].clone()), "the first page is still before it");
+        assert_eq!(back.next_after, Some(emails(&second)[49].clone()));
+        assert_eq!(first.prev_before, None);
+
+        // Search (email or name, any case, LIKE characters taken literally), role and MFA filters.
+        let search = |q: &str| MemberFilter { search: Some(q.into()), ..Default::default() };
+        let found = env.app.team(&ada, &search("BULK 9999"), &Cursor::First).await.unwrap();
+        assert_eq!((found.total, found.members[0].0.email.as_str()), (1, "user9999@bulk.example"));
+        assert_eq!(env.app.team(&ada, &search("%"), &Cursor::First).await.unwrap().total, 0);
+        assert_eq!(env.app.team(&ada, &search("_"), &Cursor::First).await.unwrap().total, 0);
+        let helpdesk = env.store.builtin_role(ada.org_id, Role::HelpDesk).await.unwrap().unwrap();
+        let by_role = env.app.team(&ada, &MemberFilter { role_id: Some(helpdesk.id), ..Default::default() }, &Cursor::First).await.unwrap();
+        assert_eq!((by_role.total, by_role.members[0].0.email.as_str()), (1, "hal@example.org"));
+        let enabled = MemberFilter { mfa: Some(MfaFilter::Enabled), ..Default::default() };
+        let started = Instant::now();
+        let with_mfa = env.app.team(&ada, &enabled, &Cursor::First).await.unwrap();
+        assert!(started.elapsed() < Duration::from_millis(500));
+        assert_eq!(with_mfa.total, 1_112);
+        assert!(with_mfa.members.iter().all(|(_, s)| *s == MfaState::Enabled));
+        let required = MemberFilter { mfa: Some(MfaFilter::RequiredNotEnrolled), ..Default::default() };
+        assert_eq!(env.app.team(&ada, &required, &Cursor::First).await.unwrap().total, 0, "nothing required yet");
+        env.app.set_mfa_policy_by_operator("Acme", tessera_server::policy::MfaPolicy::Required, Some(7)).await.unwrap();
+        let ada = session(&env, &sign_in(&env, "ada@example.org").await).await;
+        let page = env.app.team(&ada, &required, &Cursor::First).await.unwrap();
+        assert_eq!(page.total, 10_003 - 1_112);
+        assert!(page.members.iter().all(|(_, s)| *s == MfaState::RequiredNotEnrolled));
+    })
+    .await;
+}
