@@ -131,6 +131,15 @@ impl TestApp {
         self.send(b.body(Body::from(body)).unwrap()).await
     }
 
+    /// A GET, or a POST of an empty form.
+    async fn call(&self, method: &str, path: &str, cookie: Option<&str>) -> Reply {
+        if method == "GET" {
+            self.get(path, cookie).await
+        } else {
+            self.post(path, &[], cookie).await
+        }
+    }
+
     async fn create_org(&self) {
         self.tessera
             .create_organisation("Acme", OrgKind::Standard, "ada@example.org", Some("Ada"), Some(PASSWORD))
@@ -152,6 +161,11 @@ impl TestApp {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         r.cookie("tessera_session").expect("session cookie")
     }
+}
+
+/// A route of the table with its `{id}` filled in.
+fn concrete(path: &str, id: i64) -> String {
+    path.replace("{id}", &id.to_string())
 }
 
 /// Pages differ per response only by their CSP nonce; take it out to compare two pages.
@@ -375,9 +389,9 @@ async fn every_route_enforces_its_session_state() {
     for r in ROUTES {
         // A fresh session per route: POST /logout ends the one it is given.
         let full = t.session_cookie().await;
-        let anonymous = if r.method == "GET" { t.get(r.path, None).await } else { t.post(r.path, &[], None).await };
-        let signed_in =
-            if r.method == "GET" { t.get(r.path, Some(&full)).await } else { t.post(r.path, &[], Some(&full)).await };
+        let path = concrete(r.path, 1);
+        let anonymous = t.call(r.method, &path, None).await;
+        let signed_in = t.call(r.method, &path, Some(&full)).await;
         match r.access {
             Access::Public => {
                 assert_ne!(anonymous.status, StatusCode::UNAUTHORIZED, "{} {} is public", r.method, r.path);
@@ -640,11 +654,7 @@ async fn password_ok_sessions_can_only_answer_the_challenge() {
     let (_secret, _codes, _) = enrol_over_http(&t).await;
     for r in ROUTES {
         let pending = t.sign_in("ada@example.org", PASSWORD).await.cookie("tessera_session").unwrap();
-        let reply = if r.method == "GET" {
-            t.get(r.path, Some(&pending)).await
-        } else {
-            t.post(r.path, &[], Some(&pending)).await
-        };
+        let reply = t.call(r.method, &concrete(r.path, 1), Some(&pending)).await;
         match r.access {
             Access::Enrolment | Access::Full => {
                 let refused = reply.status == StatusCode::UNAUTHORIZED
@@ -878,4 +888,225 @@ async fn the_activity_log_shows_filters_and_exports_one_organisation_only() {
     let zed = t.sign_in("zed@example.org", "quiet amber lamps over rivers").await.cookie("tessera_session").unwrap();
     let theirs = t.get("/settings/activity.csv", Some(&zed)).await;
     assert!(theirs.body.contains("zed@example.org") && !theirs.body.contains("ada@example.org"));
+}
+
+// --- team, roles and permissions ------------------------------------------------------------------
+
+const OTHER_PASSWORD: &str = "quiet amber lamps over rivers";
+
+/// Enrols the account behind `cookie` through the pages; returns its secret.
+async fn enrol_with(t: &TestApp, cookie: &str) -> tessera_server::totp::TotpSecret {
+    let r = t.post("/account/security/mfa/start", &[], Some(cookie)).await;
+    assert_eq!(r.location(), Some("/account/security/mfa"), "{}", r.body);
+    let secret = setup_key(&t.get("/account/security/mfa", Some(cookie)).await.body);
+    let done = t.post("/account/security/mfa/confirm", &[("code", &code_now(t, &secret))], Some(cookie)).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    t.clock.advance(Duration::from_secs(30));
+    secret
+}
+
+/// Acme (ada owner, adam admin, hal help desk, bob member) and Other (zed owner). Returns the
+/// user ids of ada, adam, hal, bob and zed.
+async fn two_organisations(t: &TestApp) -> [i64; 5] {
+    use tessera_server::model::Role;
+    t.create_org().await;
+    for (email, role) in
+        [("adam@example.org", Role::Admin), ("hal@example.org", Role::HelpDesk), ("bob@example.org", Role::Member)]
+    {
+        t.tessera.add_user("Acme", email, None, role, Some(OTHER_PASSWORD)).await.unwrap();
+    }
+    t.tessera
+        .create_organisation("Other", OrgKind::Standard, "zed@example.org", None, Some(OTHER_PASSWORD))
+        .await
+        .unwrap();
+    let mut ids = [0; 5];
+    for (i, email) in
+        ["ada@example.org", "adam@example.org", "hal@example.org", "bob@example.org", "zed@example.org"].iter().enumerate()
+    {
+        ids[i] = t.tessera.store.credentials_by_email(email).await.unwrap().unwrap().user_id;
+    }
+    ids
+}
+
+async fn cookie_of(t: &TestApp, email: &str) -> String {
+    let password = if email == "ada@example.org" { PASSWORD } else { OTHER_PASSWORD };
+    let r = t.sign_in(email, password).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{email}: {}", r.body);
+    r.cookie("tessera_session").unwrap()
+}
+
+#[tokio::test]
+async fn every_route_answers_each_role_and_keeps_organisations_apart() {
+    let t = app().await;
+    let [ada, _adam, hal, bob, _zed] = two_organisations(&t).await;
+    // What each role may open among the settings pages (GET), with a member of Acme as {id}.
+    let table: [(&str, &[&str]); 5] = [
+        (
+            "ada@example.org",
+            &[
+                "/settings/team",
+                "/settings/team/invite",
+                "/settings/team/{id}",
+                "/settings/roles",
+                "/settings/security",
+                "/settings/activity",
+                "/settings/activity.csv",
+            ],
+        ),
+        (
+            "adam@example.org",
+            &["/settings/team", "/settings/team/invite", "/settings/team/{id}", "/settings/activity", "/settings/activity.csv"],
+        ),
+        ("hal@example.org", &["/settings/team", "/settings/team/{id}"]),
+        ("bob@example.org", &[]),
+        // Another organisation's owner: their own team, but never Acme's member.
+        ("zed@example.org", &["/settings/team", "/settings/team/invite", "/settings/roles", "/settings/security", "/settings/activity", "/settings/activity.csv"]),
+    ];
+    for (email, allowed) in table {
+        for r in ROUTES.iter().filter(|r| r.path.starts_with("/settings/")) {
+            let cookie = cookie_of(&t, email).await;
+            let target = if r.path.contains("{id}") && email == "bob@example.org" { hal } else { bob };
+            let reply = t.call(r.method, &concrete(r.path, target), Some(&cookie)).await;
+            assert!(
+                reply.status != StatusCode::INTERNAL_SERVER_ERROR && reply.status != StatusCode::UNAUTHORIZED,
+                "{email} {} {} -> {}",
+                r.method,
+                r.path,
+                reply.status
+            );
+            if r.method == "GET" && r.path != "/settings/team/{id}/reset-mfa" {
+                let opened = reply.status == StatusCode::OK;
+                assert_eq!(opened, allowed.contains(&r.path), "{email} GET {} -> {}", r.path, reply.status);
+            }
+            if allowed.is_empty() || (email == "zed@example.org" && r.path.contains("{id}")) {
+                // Nothing changes hands: refused (403), not found (404) or a bad form (4xx).
+                assert!(reply.status.is_client_error(), "{email} {} {} -> {}", r.method, r.path, reply.status);
+            }
+            if email == "zed@example.org" && r.path.starts_with("/settings/team/{id}") && r.method == "GET" {
+                assert_eq!(reply.status, StatusCode::NOT_FOUND, "GET {}: Acme's member does not exist for zed", r.path);
+            }
+            assert!(email != "zed@example.org" || !reply.body.contains("bob@example.org"));
+        }
+    }
+    // Nobody can reset their own MFA or the owner's through the team pages.
+    let hal_cookie = cookie_of(&t, "hal@example.org").await;
+    assert_eq!(t.post(&format!("/settings/team/{ada}/reset-mfa"), &[], Some(&hal_cookie)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.post(&format!("/settings/team/{hal}/reset-mfa"), &[], Some(&hal_cookie)).await.status, StatusCode::FORBIDDEN);
+    // Ids that are not numbers are a clear 400, not a 500.
+    assert_eq!(t.get("/settings/team/bob", Some(&hal_cookie)).await.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_confined_session_reaches_only_enrolment() {
+    let t = app().await;
+    let [_ada, _adam, _hal, bob, _zed] = two_organisations(&t).await;
+    t.tessera.set_mfa_policy_by_operator("Acme", tessera_server::policy::MfaPolicy::Required, None).await.unwrap();
+    for r in ROUTES {
+        let cookie = cookie_of(&t, "adam@example.org").await;
+        let reply = t.call(r.method, &concrete(r.path, bob), Some(&cookie)).await;
+        match (r.access, r.method) {
+            (Access::Full, "GET") => {
+                assert_eq!(reply.location(), Some("/account/security/enrol-required"), "GET {}", r.path)
+            }
+            (Access::Full, _) => assert_eq!(reply.status, StatusCode::FORBIDDEN, "POST {}", r.path),
+            (Access::Enrolment, _) => {
+                assert!(reply.status != StatusCode::FORBIDDEN && reply.status != StatusCode::UNAUTHORIZED, "{} {}", r.method, r.path)
+            }
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_help_desk_admin_resets_mfa_through_the_pages() {
+    let t = app().await;
+    let [ada, _adam, _hal, bob, _zed] = two_organisations(&t).await;
+    let bob_cookie = cookie_of(&t, "bob@example.org").await;
+    enrol_with(&t, &bob_cookie).await;
+    let hal_cookie = cookie_of(&t, "hal@example.org").await;
+    let hal_secret = enrol_with(&t, &hal_cookie).await;
+    let ada_cookie = cookie_of(&t, "ada@example.org").await;
+    enrol_with(&t, &ada_cookie).await;
+    t.clock.advance(Duration::from_secs(6 * 60));
+
+    // The list shows MFA status to the help desk, and filters by it.
+    let list = t.get("/settings/team?mfa=enabled", Some(&hal_cookie)).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("bob@example.org") && !list.body.contains("adam@example.org"), "{}", list.body);
+    assert!(list.body.contains(">Enabled</td>"));
+    let search = t.get("/settings/team?q=ADAM", Some(&hal_cookie)).await;
+    assert!(search.body.contains("adam@example.org") && search.body.contains("1 member<"));
+    assert_eq!(t.get("/settings/team?mfa=sometimes", Some(&hal_cookie)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The member page offers the reset; the owner's does not.
+    let page = t.get(&format!("/settings/team/{bob}"), Some(&hal_cookie)).await;
+    assert!(page.body.contains("Security Settings") && page.body.contains(&format!("/settings/team/{bob}/reset-mfa")));
+    let owner = t.get(&format!("/settings/team/{ada}"), Some(&hal_cookie)).await;
+    assert!(!owner.body.contains("/reset-mfa") && owner.body.contains("Only an owner can reset"));
+    assert!(!owner.body.contains("Change role"), "the help desk does not manage members");
+
+    // The confirmation names the member; a stale session needs a code and keeps the reason.
+    let confirm = t.get(&format!("/settings/team/{bob}/reset-mfa"), Some(&hal_cookie)).await;
+    assert!(confirm.body.contains("Reset MFA for bob?") && confirm.body.contains("Yes, reset MFA"));
+    assert!(confirm.body.contains("role=\"alertdialog\"") && confirm.body.contains("autocomplete=\"one-time-code\""));
+    let path = format!("/settings/team/{bob}/reset-mfa");
+    let r = t.post(&path, &[("reason", "Ticket 7: lost phone")], Some(&hal_cookie)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("value=\"Ticket 7: lost phone\"") && r.body.contains("confirm it is you"));
+    let r = t.post(&path, &[("reason", "Ticket 7: lost phone"), ("code", "000000")], Some(&hal_cookie)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let code = code_now(&t, &hal_secret);
+    let r = t.post(&path, &[("reason", "Ticket 7: lost phone"), ("code", &code)], Some(&hal_cookie)).await;
+    assert_eq!(r.location(), Some(format!("/settings/team/{bob}?reset").as_str()), "{}", r.body);
+    let after = t.get(&format!("/settings/team/{bob}?reset"), Some(&hal_cookie)).await;
+    assert!(after.body.contains("MFA was reset") && after.body.contains(">Not enabled</strong>"));
+
+    // Bob's open session is over; the log has the reset with its reason.
+    assert_eq!(t.get("/", Some(&bob_cookie)).await.location(), Some("/login"));
+    let log = t.get("/settings/activity?action=mfa.reset_by_admin", Some(&ada_cookie)).await;
+    assert!(log.body.contains("Ticket 7: lost phone") && log.body.contains("hal@example.org"), "{}", log.body);
+}
+
+#[tokio::test]
+async fn owners_invite_members_and_define_roles_through_the_pages() {
+    let t = app().await;
+    let (secret, _codes, ada) = enrol_over_http(&t).await;
+    let _ = secret;
+    t.tessera.add_user("Acme", "bob@example.org", None, tessera_server::model::Role::Member, Some(OTHER_PASSWORD)).await.unwrap();
+    let roles = t.tessera.store.roles(1).await.unwrap();
+    let member = roles.iter().find(|r| r.name == "Member").unwrap().id.to_string();
+    let admin = roles.iter().find(|r| r.name == "Administrator").unwrap().id.to_string();
+
+    // Fresh from enrolment: an invitation goes out with no code asked.
+    let page = t.get("/settings/team/invite", Some(&ada)).await;
+    assert!(page.body.contains("Administrator (administrative)"));
+    let r = t.post("/settings/team/invite", &[("email", "cy@example.org"), ("role", &member)], Some(&ada)).await;
+    assert_eq!(r.location(), Some("/settings/team?invited"), "{}", r.body);
+    let r = t.post("/settings/team/invite", &[("email", "nope"), ("role", &member), ("name", "Dee")], Some(&ada)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("value=\"Dee\""), "what was typed stays");
+    // Stale: an administrator needs a code.
+    t.clock.advance(Duration::from_secs(6 * 60));
+    let r = t.post("/settings/team/invite", &[("email", "dee@example.org"), ("role", &admin)], Some(&ada)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("needs your code") && r.body.contains("value=\"dee@example.org\""));
+
+    // Roles: the page lists the built-in ones; creating one needs a fresh factor first.
+    let page = t.get("/settings/roles", Some(&ada)).await;
+    assert!(page.body.contains("Help desk") && page.body.contains("Manage Multi-Factor Authentication"));
+    let form = [("name", "Auditors"), ("permissions", "view-activity-log"), ("permissions", "manage-mfa"), ("requires_mfa", "true")];
+    let r = t.post("/settings/roles", &form, Some(&ada)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = t.post("/account/security/verify", &[("code", &code_now(&t, &secret)), ("next", "/settings/roles")], Some(&ada)).await;
+    assert_eq!(r.location(), Some("/settings/roles"));
+    let r = t.post("/settings/roles", &form, Some(&ada)).await;
+    assert_eq!(r.location(), Some("/settings/roles?created"), "{}", r.body);
+    let created = t.tessera.store.roles(1).await.unwrap().into_iter().find(|r| r.name == "Auditors").unwrap();
+    assert!(created.requires_mfa);
+    assert_eq!(created.permissions().to_ids(), "manage-mfa,view-activity-log");
+    let r = t.post("/settings/roles", &[("name", "Bad"), ("permissions", "root")], Some(&ada)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Step-up cannot be sent anywhere else.
+    let r = t.post("/account/security/verify", &[("code", "123456"), ("next", "https://evil.example")], Some(&ada)).await;
+    assert!(r.body.contains("value=\"/account/security?verified\""), "{}", r.status);
 }

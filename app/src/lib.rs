@@ -7,8 +7,10 @@
 pub mod activity;
 pub mod components;
 pub mod pages;
+pub mod roles;
 pub mod security;
 pub mod shell;
+pub mod team;
 
 #[cfg(feature = "ssr")]
 pub mod http;

@@ -12,6 +12,28 @@ pub struct Viewer {
     pub email: String,
     pub org_name: String,
     pub role_label: String,
+    /// (href, label) of the settings pages this person's role opens.
+    pub settings: Vec<(String, String)>,
+}
+
+/// Links to the settings pages a viewer may use.
+#[component]
+pub fn SettingsLinks(links: Vec<(String, String)>) -> impl IntoView {
+    (!links.is_empty()).then(|| {
+        view! {
+            <nav aria-label="Organisation settings" class="mb-6">
+                <h2 class="mb-2 text-sm font-semibold text-slate-700 dark:text-slate-200">"Organisation settings"</h2>
+                <ul class="space-y-1">
+                    {links
+                        .into_iter()
+                        .map(|(href, label)| view! {
+                            <li><a href=href class="font-medium text-indigo-700 underline dark:text-indigo-300">{label}</a></li>
+                        })
+                        .collect_view()}
+                </ul>
+            </nav>
+        }
+    })
 }
 
 /// What was typed into the setup form (never the password) and what was wrong with it.
@@ -73,8 +95,6 @@ pub enum Page {
         policy_note: Option<String>,
         can_enable: bool,
         can_disable: bool,
-        is_owner: bool,
-        can_view_log: bool,
     },
     /// The organisation requires MFA and this user has none: the only page they can reach.
     EnrolRequired,
@@ -100,9 +120,29 @@ pub enum Page {
         codes: Vec<String>,
         regenerated: bool,
     },
-    /// A fresh second factor before a sensitive change.
+    /// A fresh second factor before a sensitive change; `next` is where to go after.
     StepUp {
         error: Option<String>,
+        next: String,
+    },
+    /// Settings -> Team.
+    Team {
+        team: crate::team::TeamView,
+    },
+    /// A member's page in Settings -> Team.
+    Member {
+        member: crate::team::MemberView,
+    },
+    /// "Reset MFA for NAME?"
+    ResetMfa {
+        reset: crate::team::ResetView,
+    },
+    Invite {
+        invite: crate::team::InviteView,
+    },
+    /// Settings -> Roles & permissions.
+    Roles {
+        roles: crate::roles::RolesView,
     },
     /// A setup or set-password link that is unknown, used or expired.
     LinkInvalid,
@@ -129,6 +169,11 @@ impl Page {
             Page::Enrol { .. } => "Set up your authenticator app",
             Page::RecoveryCodes { .. } => "Save your recovery codes",
             Page::StepUp { .. } => "Confirm it is you",
+            Page::Team { .. } => "Team",
+            Page::Member { .. } => "Team member",
+            Page::ResetMfa { .. } => "Reset MFA",
+            Page::Invite { .. } => "Invite a member",
+            Page::Roles { .. } => "Roles & permissions",
             Page::LinkInvalid => "Link no longer valid",
             Page::Message { title, .. } => title,
         }
@@ -146,8 +191,8 @@ pub fn PageView(page: Page) -> impl IntoView {
         Page::MfaChallenge { recovery, error } => {
             view! { <crate::security::ChallengePage recovery error /> }.into_any()
         }
-        Page::Security { viewer, mfa, notice, fresh, policy_note, can_enable, can_disable, is_owner, can_view_log } => view! {
-            <crate::security::SecurityPage viewer mfa notice fresh policy_note can_enable can_disable is_owner can_view_log />
+        Page::Security { viewer, mfa, notice, fresh, policy_note, can_enable, can_disable } => view! {
+            <crate::security::SecurityPage viewer mfa notice fresh policy_note can_enable can_disable />
         }
         .into_any(),
         Page::EnrolRequired => view! { <crate::security::EnrolRequiredPage /> }.into_any(),
@@ -159,7 +204,12 @@ pub fn PageView(page: Page) -> impl IntoView {
         Page::RecoveryCodes { codes, regenerated } => {
             view! { <crate::security::RecoveryCodesPage codes regenerated /> }.into_any()
         }
-        Page::StepUp { error } => view! { <crate::security::StepUpPage error /> }.into_any(),
+        Page::StepUp { error, next } => view! { <crate::security::StepUpPage error next /> }.into_any(),
+        Page::Team { team } => view! { <crate::team::TeamPage team /> }.into_any(),
+        Page::Member { member } => view! { <crate::team::MemberPage member /> }.into_any(),
+        Page::ResetMfa { reset } => view! { <crate::team::ResetMfaPage reset /> }.into_any(),
+        Page::Invite { invite } => view! { <crate::team::InvitePage invite /> }.into_any(),
+        Page::Roles { roles } => view! { <crate::roles::RolesPage roles /> }.into_any(),
         Page::LinkInvalid => view! {
             <Card title="Link no longer valid">
                 <div role="alert" class="text-slate-700 dark:text-slate-200">
@@ -230,6 +280,7 @@ fn HomePage(viewer: Viewer, banner: Option<String>) -> impl IntoView {
                 <dt class="text-slate-500 dark:text-slate-400">"Role"</dt>
                 <dd class="text-slate-900 dark:text-white">{viewer.role_label}</dd>
             </dl>
+            <SettingsLinks links=viewer.settings />
             <p class="mb-6">
                 <a href="/account/security" class="font-medium text-indigo-700 underline dark:text-indigo-300">
                     "Account security and two-step verification"

@@ -101,9 +101,8 @@ pub fn SecurityPage(
     policy_note: Option<String>,
     can_enable: bool,
     can_disable: bool,
-    is_owner: bool,
-    can_view_log: bool,
 ) -> impl IntoView {
+    let settings = viewer.settings.clone();
     view! {
         <Card title="Account security">
             {notice.map(|n| view! { <Notice message=n /> })}
@@ -158,12 +157,7 @@ pub fn SecurityPage(
                     .into_any()
                 }
             }}
-            {is_owner.then(|| view! {
-                <p class="mt-8"><a href="/settings/security" class=LINK_CLASS>"Organisation security policy"</a></p>
-            })}
-            {can_view_log.then(|| view! {
-                <p class="mt-4"><a href="/settings/activity" class=LINK_CLASS>"Activity log"</a></p>
-            })}
+            <div class="mt-8"><crate::pages::SettingsLinks links=settings /></div>
             <p class="mt-4"><a href="/" class=LINK_CLASS>"Back to home"</a></p>
         </Card>
     }
@@ -327,7 +321,7 @@ fn percent_encode(s: &str) -> String {
 }
 
 #[component]
-pub fn StepUpPage(error: Option<String>) -> impl IntoView {
+pub fn StepUpPage(error: Option<String>, next: String) -> impl IntoView {
     view! {
         <Card title="Confirm it is you">
             {error.clone().map(|e| view! { <Alert message=e /> })}
@@ -335,6 +329,7 @@ pub fn StepUpPage(error: Option<String>) -> impl IntoView {
                 "Enter a code from your authenticator app, or one of your recovery codes, to change your sign-in security."
             </p>
             <form method="post" action="/account/security/verify">
+                <input type="hidden" name="next" value=next />
                 <TextField name="code" label="Code" autocomplete="one-time-code" autofocus=true error=None />
                 <button type="submit" class=BUTTON_CLASS>"Verify"</button>
             </form>

@@ -52,3 +52,9 @@ ALTER TABLE users ADD COLUMN last_sign_in_at BIGINT;
 -- Why an administrator did something (typed by them, e.g. a ticket number).
 ALTER TABLE audit_events ADD COLUMN reason TEXT;
 CREATE INDEX audit_events_org_action_target ON audit_events (org_id, action, target_user_id, occurred_at);
+
+-- The organisation's business hours (minutes after local midnight, Monday to Friday) and its UTC
+-- offset: the activity log shows local times and flags resets outside these hours.
+ALTER TABLE organisations ADD COLUMN business_start_minute INTEGER NOT NULL DEFAULT 480;
+ALTER TABLE organisations ADD COLUMN business_end_minute INTEGER NOT NULL DEFAULT 1080;
+ALTER TABLE organisations ADD COLUMN utc_offset_minutes INTEGER NOT NULL DEFAULT 0;

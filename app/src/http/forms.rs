@@ -17,7 +17,7 @@ use tessera_server::store::TokenPurpose;
 use super::access::CurrentSession;
 use super::render;
 use super::AppState;
-use crate::pages::{Errors, Page, SetupValues, Viewer};
+use crate::pages::{Errors, Page, SetupValues};
 
 const WRONG_CREDENTIALS: &str = "Incorrect email or password.";
 
@@ -65,12 +65,7 @@ pub(super) async fn read_form<T: serde::de::DeserializeOwned>(
 
 pub async fn home(State(state): State<AppState>, Extension(current): Extension<CurrentSession>) -> Response {
     let Some(s) = current.full() else { return see_other("/login", &[]) };
-    let viewer = Viewer {
-        display_name: s.display_name.clone(),
-        email: s.email.clone(),
-        org_name: s.org_name.clone(),
-        role_label: s.role.label().to_string(),
-    };
+    let viewer = super::mfa::viewer(s);
     let banner = match s.mfa_requirement(state.tessera.clock.now()) {
         tessera_server::policy::Requirement::Grace { deadline } => {
             Some(super::mfa::grace_banner(deadline, state.tessera.clock.now()))

@@ -27,14 +27,17 @@ pub struct CodeForm {
     code: String,
     #[serde(default)]
     kind: String,
+    #[serde(default)]
+    next: String,
 }
 
-fn viewer(s: &SessionInfo) -> Viewer {
+pub(super) fn viewer(s: &SessionInfo) -> Viewer {
     Viewer {
         display_name: s.display_name.clone(),
         email: s.email.clone(),
         org_name: s.org_name.clone(),
-        role_label: s.role.label().to_string(),
+        role_label: s.role.name.clone(),
+        settings: super::team::settings_links(s),
     }
 }
 
@@ -135,8 +138,6 @@ async fn security_page_with(state: &AppState, s: &SessionInfo, notice: Option<St
         policy_note,
         can_enable: requirement != Requirement::NotOffered,
         can_disable: requirement == Requirement::Optional,
-        is_owner: s.role == tessera_server::model::Role::Owner,
-        can_view_log: tessera_server::activity::may_view(s.role),
     };
     render::page(state, page, status).await
 }
@@ -188,11 +189,11 @@ pub async fn policy_page(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let Some(s) = current.full() else { return see_other("/login", &[]) };
-    if s.role != tessera_server::model::Role::Owner {
+    if !s.can(tessera_server::roles::Permission::ManagePolicy) {
         return security_with(
             &state,
             s,
-            "Only owners can change the organisation's security policy.",
+            "Your role does not allow changing the organisation's security policy.",
             StatusCode::FORBIDDEN,
         )
         .await;
@@ -342,8 +343,25 @@ pub async fn finish(axum::Form(form): axum::Form<FinishForm>) -> Response {
     see_other(to, &[])
 }
 
-pub async fn step_up_page(State(state): State<AppState>) -> Response {
-    render::page(&state, Page::StepUp { error: None }, StatusCode::OK).await
+/// Where to go after step-up: only a page of Tessera's own account or settings sections, so the
+/// parameter cannot send anyone elsewhere.
+pub(super) fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(n)
+            if (n.starts_with("/settings/") || n.starts_with("/account/"))
+                && n.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-_?=&.".contains(&b))
+                && !n.contains("//")
+                && !n.contains("..") =>
+        {
+            n
+        }
+        _ => "/account/security?verified",
+    }
+}
+
+pub async fn step_up_page(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let next = safe_next(q.get("next").map(String::as_str)).to_string();
+    render::page(&state, Page::StepUp { error: None, next }, StatusCode::OK).await
 }
 
 pub async fn step_up_submit(
@@ -356,10 +374,12 @@ pub async fn step_up_submit(
         Ok(f) => f,
         Err(res) => return res,
     };
+    let next = safe_next(Some(form.next.as_str())).to_string();
     match state.tessera.step_up(&s, &form.code, &meta).await {
-        Ok(_) => see_other("/account/security?verified", &[]),
+        Ok(_) => see_other(&next, &[]),
         Err(CodeError::Invalid) => {
-            render::page(&state, Page::StepUp { error: Some(WRONG_CODE.into()) }, StatusCode::UNAUTHORIZED).await
+            let page = Page::StepUp { error: Some(WRONG_CODE.into()), next };
+            render::page(&state, page, StatusCode::UNAUTHORIZED).await
         }
         Err(CodeError::NotApplicable | CodeError::StepUpRequired | CodeError::NotAllowed(_)) => {
             see_other("/account/security", &[])

@@ -8,6 +8,7 @@ mod assets;
 mod forms;
 mod mfa;
 mod render;
+mod team;
 
 use std::sync::Arc;
 
@@ -86,6 +87,18 @@ pub const ROUTES: &[RouteSpec] = &[
     spec("GET", "/settings/activity.csv", Access::Full),
     spec("GET", "/settings/security", Access::Full),
     spec("POST", "/settings/security", Access::Full),
+    // Team and roles: the use cases check the permission each needs.
+    spec("GET", "/settings/team", Access::Full),
+    spec("GET", "/settings/team/invite", Access::Full),
+    spec("POST", "/settings/team/invite", Access::Full),
+    spec("GET", "/settings/team/{id}", Access::Full),
+    spec("GET", "/settings/team/{id}/reset-mfa", Access::Full),
+    spec("POST", "/settings/team/{id}/reset-mfa", Access::Full),
+    spec("POST", "/settings/team/{id}/role", Access::Full),
+    spec("POST", "/settings/team/{id}/disable", Access::Full),
+    spec("GET", "/settings/roles", Access::Full),
+    spec("POST", "/settings/roles", Access::Full),
+    spec("POST", "/settings/roles/{id}/mfa", Access::Full),
     spec("GET", "/healthz", Access::Public),
     spec("GET", "/readyz", Access::Public),
 ];
@@ -119,6 +132,17 @@ fn handler_for(r: &RouteSpec) -> MethodRouter<AppState> {
         ("GET", "/settings/activity.csv") => get(activity::csv),
         ("GET", "/settings/security") => get(mfa::policy_page),
         ("POST", "/settings/security") => post(mfa::policy_submit),
+        ("GET", "/settings/team") => get(team::list),
+        ("GET", "/settings/team/invite") => get(team::invite_page),
+        ("POST", "/settings/team/invite") => post(team::invite_submit),
+        ("GET", "/settings/team/{id}") => get(team::member),
+        ("GET", "/settings/team/{id}/reset-mfa") => get(team::reset_page),
+        ("POST", "/settings/team/{id}/reset-mfa") => post(team::reset_submit),
+        ("POST", "/settings/team/{id}/role") => post(team::change_role),
+        ("POST", "/settings/team/{id}/disable") => post(team::disable),
+        ("GET", "/settings/roles") => get(team::roles_page),
+        ("POST", "/settings/roles") => post(team::create_role),
+        ("POST", "/settings/roles/{id}/mfa") => post(team::role_mfa),
         ("GET", "/healthz") => get(forms::healthz),
         ("GET", "/readyz") => get(forms::readyz),
         (m, p) => unreachable!("route {m} {p} is in ROUTES but has no handler"),

@@ -1,0 +1,70 @@
+//! Upgrades: a database made by the previous release keeps its people and their roles when the
+//! roles migration rebuilds memberships (SQLite) or alters them (PostgreSQL).
+
+mod common;
+
+use std::borrow::Cow;
+
+use sqlx::migrate::Migrator;
+use sqlx::Connection;
+use tessera_server::model::Role;
+use tessera_server::store;
+
+/// Rows as the release before roles wrote them: one organisation, three people.
+const OLD_DATA: &[&str] = &[
+    "INSERT INTO organisations (name, name_canonical, kind, created_at) VALUES ('Acme', 'acme', 'standard', 1)",
+    "INSERT INTO users (email, email_canonical, display_name, disabled, created_at, updated_at) VALUES \
+     ('ada@example.org', 'ada@example.org', 'Ada', FALSE, 1, 1), \
+     ('bob@example.org', 'bob@example.org', 'Bob', FALSE, 1, 1), \
+     ('cy@example.org', 'cy@example.org', 'Cy', FALSE, 1, 1)",
+    "INSERT INTO memberships (org_id, user_id, role, created_at) \
+     SELECT o.id, u.id, CASE u.display_name WHEN 'Ada' THEN 'owner' WHEN 'Bob' THEN 'admin' ELSE 'member' END, 1 \
+     FROM organisations o, users u",
+];
+
+fn before_roles(mut m: Migrator) -> Migrator {
+    m.migrations = Cow::Owned(m.migrations.iter().filter(|x| x.version < 4).cloned().collect());
+    m
+}
+
+async fn check(url: &str) {
+    let s = store::connect(url).await.expect("the full set of migrations runs");
+    let mut roles = Vec::new();
+    for email in ["ada@example.org", "bob@example.org", "cy@example.org"] {
+        let id = s.credentials_by_email(email).await.unwrap().unwrap().user_id;
+        roles.push(s.primary_membership(id).await.unwrap().unwrap().1.builtin);
+    }
+    assert_eq!(roles, [Some(Role::Owner), Some(Role::Admin), Some(Role::Member)]);
+    let org = s.find_organisation_by_name("Acme").await.unwrap().unwrap();
+    let names: Vec<String> = s.roles(org.id).await.unwrap().into_iter().map(|r| r.name).collect();
+    assert_eq!(names, ["Owner", "Administrator", "Help desk", "Member"]);
+}
+
+#[tokio::test]
+async fn members_keep_their_roles_through_the_roles_migration_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+    let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    before_roles(sqlx::migrate!("../migrations/sqlite")).run(&mut c).await.unwrap();
+    for sql in OLD_DATA {
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+    }
+    c.close().await.unwrap();
+    check(&url).await;
+}
+
+#[tokio::test]
+async fn members_keep_their_roles_through_the_roles_migration_on_postgres() {
+    let Some((url, name)) = common::fresh_postgres().await else {
+        eprintln!("TESSERA_TEST_POSTGRES_URL is not set: PostgreSQL migration not checked");
+        return;
+    };
+    let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+    before_roles(sqlx::migrate!("../migrations/postgres")).run(&mut c).await.unwrap();
+    for sql in OLD_DATA {
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+    }
+    c.close().await.unwrap();
+    check(&url).await;
+    common::drop_postgres(&name).await;
+}
