@@ -878,7 +878,7 @@ async fn the_activity_log_shows_filters_and_exports_one_organisation_only() {
     assert_eq!(csv.status, StatusCode::OK);
     assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
     assert!(csv.headers[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment"));
-    assert!(csv.body.starts_with("time_utc,actor,target,action,outcome,ip,detail\r\n"));
+    assert!(csv.body.starts_with("time_utc,time_local,actor,target,action,outcome,ip,detail,reason,flags\r\n"));
     assert!(csv.body.contains(",signin,success,192.0.2.7,") && !csv.body.contains("member.added"));
 
     // Members may not read it; the other organisation's owner sees only theirs.
@@ -920,8 +920,9 @@ async fn two_organisations(t: &TestApp) -> [i64; 5] {
         .await
         .unwrap();
     let mut ids = [0; 5];
-    for (i, email) in
-        ["ada@example.org", "adam@example.org", "hal@example.org", "bob@example.org", "zed@example.org"].iter().enumerate()
+    for (i, email) in ["ada@example.org", "adam@example.org", "hal@example.org", "bob@example.org", "zed@example.org"]
+        .iter()
+        .enumerate()
     {
         ids[i] = t.tessera.store.credentials_by_email(email).await.unwrap().unwrap().user_id;
     }
@@ -955,12 +956,28 @@ async fn every_route_answers_each_role_and_keeps_organisations_apart() {
         ),
         (
             "adam@example.org",
-            &["/settings/team", "/settings/team/invite", "/settings/team/{id}", "/settings/activity", "/settings/activity.csv"],
+            &[
+                "/settings/team",
+                "/settings/team/invite",
+                "/settings/team/{id}",
+                "/settings/activity",
+                "/settings/activity.csv",
+            ],
         ),
         ("hal@example.org", &["/settings/team", "/settings/team/{id}"]),
         ("bob@example.org", &[]),
         // Another organisation's owner: their own team, but never Acme's member.
-        ("zed@example.org", &["/settings/team", "/settings/team/invite", "/settings/roles", "/settings/security", "/settings/activity", "/settings/activity.csv"]),
+        (
+            "zed@example.org",
+            &[
+                "/settings/team",
+                "/settings/team/invite",
+                "/settings/roles",
+                "/settings/security",
+                "/settings/activity",
+                "/settings/activity.csv",
+            ],
+        ),
     ];
     for (email, allowed) in table {
         for r in ROUTES.iter().filter(|r| r.path.starts_with("/settings/")) {
@@ -990,8 +1007,14 @@ async fn every_route_answers_each_role_and_keeps_organisations_apart() {
     }
     // Nobody can reset their own MFA or the owner's through the team pages.
     let hal_cookie = cookie_of(&t, "hal@example.org").await;
-    assert_eq!(t.post(&format!("/settings/team/{ada}/reset-mfa"), &[], Some(&hal_cookie)).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(t.post(&format!("/settings/team/{hal}/reset-mfa"), &[], Some(&hal_cookie)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.post(&format!("/settings/team/{ada}/reset-mfa"), &[], Some(&hal_cookie)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.post(&format!("/settings/team/{hal}/reset-mfa"), &[], Some(&hal_cookie)).await.status,
+        StatusCode::FORBIDDEN
+    );
     // Ids that are not numbers are a clear 400, not a 500.
     assert_eq!(t.get("/settings/team/bob", Some(&hal_cookie)).await.status, StatusCode::BAD_REQUEST);
 }
@@ -1010,7 +1033,12 @@ async fn a_confined_session_reaches_only_enrolment() {
             }
             (Access::Full, _) => assert_eq!(reply.status, StatusCode::FORBIDDEN, "POST {}", r.path),
             (Access::Enrolment, _) => {
-                assert!(reply.status != StatusCode::FORBIDDEN && reply.status != StatusCode::UNAUTHORIZED, "{} {}", r.method, r.path)
+                assert!(
+                    reply.status != StatusCode::FORBIDDEN && reply.status != StatusCode::UNAUTHORIZED,
+                    "{} {}",
+                    r.method,
+                    r.path
+                )
             }
             _ => {}
         }
@@ -1072,7 +1100,10 @@ async fn owners_invite_members_and_define_roles_through_the_pages() {
     let t = app().await;
     let (secret, _codes, ada) = enrol_over_http(&t).await;
     let _ = secret;
-    t.tessera.add_user("Acme", "bob@example.org", None, tessera_server::model::Role::Member, Some(OTHER_PASSWORD)).await.unwrap();
+    t.tessera
+        .add_user("Acme", "bob@example.org", None, tessera_server::model::Role::Member, Some(OTHER_PASSWORD))
+        .await
+        .unwrap();
     let roles = t.tessera.store.roles(1).await.unwrap();
     let member = roles.iter().find(|r| r.name == "Member").unwrap().id.to_string();
     let admin = roles.iter().find(|r| r.name == "Administrator").unwrap().id.to_string();
@@ -1094,10 +1125,17 @@ async fn owners_invite_members_and_define_roles_through_the_pages() {
     // Roles: the page lists the built-in ones; creating one needs a fresh factor first.
     let page = t.get("/settings/roles", Some(&ada)).await;
     assert!(page.body.contains("Help desk") && page.body.contains("Manage Multi-Factor Authentication"));
-    let form = [("name", "Auditors"), ("permissions", "view-activity-log"), ("permissions", "manage-mfa"), ("requires_mfa", "true")];
+    let form = [
+        ("name", "Auditors"),
+        ("permissions", "view-activity-log"),
+        ("permissions", "manage-mfa"),
+        ("requires_mfa", "true"),
+    ];
     let r = t.post("/settings/roles", &form, Some(&ada)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = t.post("/account/security/verify", &[("code", &code_now(&t, &secret)), ("next", "/settings/roles")], Some(&ada)).await;
+    let r = t
+        .post("/account/security/verify", &[("code", &code_now(&t, &secret)), ("next", "/settings/roles")], Some(&ada))
+        .await;
     assert_eq!(r.location(), Some("/settings/roles"));
     let r = t.post("/settings/roles", &form, Some(&ada)).await;
     assert_eq!(r.location(), Some("/settings/roles?created"), "{}", r.body);
@@ -1106,7 +1144,23 @@ async fn owners_invite_members_and_define_roles_through_the_pages() {
     assert_eq!(created.permissions().to_ids(), "manage-mfa,view-activity-log");
     let r = t.post("/settings/roles", &[("name", "Bad"), ("permissions", "root")], Some(&ada)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Business hours: saved, shown back, and nonsense refused.
+    let r =
+        t.post("/settings/security/hours", &[("start", "09:00"), ("end", "17:30"), ("offset", "60")], Some(&ada)).await;
+    assert_eq!(r.location(), Some("/settings/security?hours"), "{}", r.body);
+    let page = t.get("/settings/security?hours", Some(&ada)).await;
+    assert!(
+        page.body.contains("value=\"17:30\"") && page.body.contains("<option value=\"60\" selected>UTC+01:00</option>"),
+        "{}",
+        page.body
+    );
+    let r =
+        t.post("/settings/security/hours", &[("start", "18:00"), ("end", "09:00"), ("offset", "0")], Some(&ada)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let log = t.get("/settings/activity", Some(&ada)).await;
+    assert!(log.body.contains("Local time (UTC+01:00)"));
     // Step-up cannot be sent anywhere else.
-    let r = t.post("/account/security/verify", &[("code", "123456"), ("next", "https://evil.example")], Some(&ada)).await;
+    let r =
+        t.post("/account/security/verify", &[("code", "123456"), ("next", "https://evil.example")], Some(&ada)).await;
     assert!(r.body.contains("value=\"/account/security?verified\""), "{}", r.status);
 }

@@ -8,12 +8,17 @@ use crate::components::{TextField, BUTTON_CLASS, INPUT_CLASS};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogRow {
     pub time_utc: String,
+    /// At the organisation (its UTC offset).
+    pub time_local: String,
     pub actor: String,
     pub target: String,
     pub action: String,
     pub outcome: String,
     pub ip: String,
     pub detail: String,
+    pub reason: String,
+    /// Suspicious patterns this entry is part of.
+    pub flags: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,6 +35,8 @@ pub struct LogView {
     /// The query string of the current filter (for the CSV link and the next page).
     pub query: String,
     pub next_before: Option<i64>,
+    /// The organisation's offset, e.g. `UTC+01:00`.
+    pub offset: String,
 }
 
 const LINK_CLASS: &str = "font-medium text-indigo-700 underline dark:text-indigo-300";
@@ -73,12 +80,15 @@ pub fn ActivityLogPage(log: LogView) -> impl IntoView {
                     <thead class="bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-200">
                         <tr>
                             <th scope="col" class="px-3 py-2">"Time (UTC)"</th>
+                            <th scope="col" class="px-3 py-2">{format!("Local time ({})", log.offset)}</th>
                             <th scope="col" class="px-3 py-2">"Actor"</th>
                             <th scope="col" class="px-3 py-2">"Target"</th>
                             <th scope="col" class="px-3 py-2">"Action"</th>
                             <th scope="col" class="px-3 py-2">"Outcome"</th>
                             <th scope="col" class="px-3 py-2">"IP"</th>
                             <th scope="col" class="px-3 py-2">"Detail"</th>
+                            <th scope="col" class="px-3 py-2">"Reason"</th>
+                            <th scope="col" class="px-3 py-2">"Flags"</th>
                         </tr>
                     </thead>
                     <tbody class="divide-y divide-slate-200 dark:divide-slate-700">
@@ -87,12 +97,21 @@ pub fn ActivityLogPage(log: LogView) -> impl IntoView {
                             .map(|r| view! {
                                 <tr>
                                     <td class="whitespace-nowrap px-3 py-2">{r.time_utc}</td>
+                                    <td class="whitespace-nowrap px-3 py-2">{r.time_local}</td>
                                     <td class="px-3 py-2">{r.actor}</td>
                                     <td class="px-3 py-2">{r.target}</td>
                                     <td class="px-3 py-2">{r.action}</td>
                                     <td class="px-3 py-2">{r.outcome}</td>
                                     <td class="px-3 py-2">{r.ip}</td>
                                     <td class="px-3 py-2">{r.detail}</td>
+                                    <td class="px-3 py-2">{r.reason}</td>
+                                    <td class="px-3 py-2">
+                                        {(!r.flags.is_empty()).then(|| view! {
+                                            <span class="rounded bg-amber-100 px-1.5 py-0.5 text-xs font-medium text-amber-900 dark:bg-amber-900 dark:text-amber-100">
+                                                <span class="sr-only">"Flagged: "</span>{r.flags.join("; ")}
+                                            </span>
+                                        })}
+                                    </td>
                                 </tr>
                             })
                             .collect_view()}

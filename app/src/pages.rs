@@ -109,6 +109,7 @@ pub enum Page {
         grace_until: Option<String>,
         error: Option<String>,
         notice: Option<String>,
+        hours: crate::security::HoursView,
     },
     /// Enrolment steps 1 and 2: scan (or type) the key, then prove it with a code.
     Enrol {
@@ -197,8 +198,8 @@ pub fn PageView(page: Page) -> impl IntoView {
         .into_any(),
         Page::EnrolRequired => view! { <crate::security::EnrolRequiredPage /> }.into_any(),
         Page::ActivityLog { log } => view! { <crate::activity::ActivityLogPage log /> }.into_any(),
-        Page::Policy { policy, healthcare, grace_until, error, notice } => {
-            view! { <crate::security::PolicyPage policy healthcare grace_until error notice /> }.into_any()
+        Page::Policy { policy, healthcare, grace_until, error, notice, hours } => {
+            view! { <crate::security::PolicyPage policy healthcare grace_until error notice hours /> }.into_any()
         }
         Page::Enrol { enrol, error } => view! { <crate::security::EnrolPage enrol error /> }.into_any(),
         Page::RecoveryCodes { codes, regenerated } => {

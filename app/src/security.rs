@@ -28,6 +28,17 @@ const SECONDARY_BUTTON_CLASS: &str = "w-full rounded-lg border border-slate-300 
 const DANGER_BUTTON_CLASS: &str = "w-full rounded-lg border border-red-300 bg-white px-4 py-2.5 font-medium \
     text-red-700 hover:bg-red-50 dark:border-red-800 dark:bg-slate-800 dark:text-red-300 dark:hover:bg-slate-700";
 
+/// The organisation's business hours as the policy page shows them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HoursView {
+    /// `HH:MM`.
+    pub start: String,
+    pub end: String,
+    /// The chosen offset in minutes, and every offset offered: (minutes, label).
+    pub offset: String,
+    pub offsets: Vec<(String, String)>,
+}
+
 /// One input for a six-digit code or a recovery code.
 #[component]
 fn CodeField(recovery: bool, error: Option<String>) -> impl IntoView {
@@ -187,7 +198,13 @@ pub fn PolicyPage(
     grace_until: Option<String>,
     error: Option<String>,
     notice: Option<String>,
+    hours: HoursView,
 ) -> impl IntoView {
+    let HoursView { start, end, offset, offsets } = hours;
+    let offsets = offsets.into_iter().map(move |(minutes, label)| {
+        let selected = minutes == offset;
+        view! { <option value=minutes selected=selected>{label}</option> }
+    });
     let options = [
         ("hidden", "Hidden", "Two-step verification is not offered. People who already use it keep using it."),
         ("visible", "Visible", "Each person chooses whether to use two-step verification."),
@@ -226,6 +243,21 @@ pub fn PolicyPage(
                     <p class="-mt-3 mb-5 text-sm text-slate-500 dark:text-slate-400">{format!("Current grace period ends {g}.")}</p>
                 })}
                 <button type="submit" class=BUTTON_CLASS>"Save policy"</button>
+            </form>
+            <h2 class="mb-2 mt-10 text-lg font-semibold text-slate-900 dark:text-white">"Business hours"</h2>
+            <p class="mb-4 text-sm text-slate-600 dark:text-slate-300">
+                "Monday to Friday. The activity log shows times at your organisation and flags MFA resets outside these hours."
+            </p>
+            <form method="post" action="/settings/security/hours">
+                <div class="grid grid-cols-2 gap-x-4">
+                    <TextField name="start" label="Opens" kind="time" value=start error=None />
+                    <TextField name="end" label="Closes" kind="time" value=end error=None />
+                </div>
+                <div class="mb-5">
+                    <label for="offset" class="mb-1.5 block text-sm font-medium text-slate-700 dark:text-slate-200">"Time zone (offset from UTC)"</label>
+                    <select id="offset" name="offset" class=crate::components::INPUT_CLASS>{offsets.collect_view()}</select>
+                </div>
+                <button type="submit" class=BUTTON_CLASS>"Save business hours"</button>
             </form>
             <p class="mt-6"><a href="/account/security" class=LINK_CLASS>"Back to account security"</a></p>
         </Card>

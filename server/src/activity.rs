@@ -1,6 +1,10 @@
 //! The organisation's activity log: what the audit trail shows to the people allowed to see it,
 //! filtered, paged and exported as CSV.
 
+use std::collections::{HashMap, HashSet};
+
+use crate::audit::Action;
+use crate::clock::Timestamp;
 use crate::error::Result;
 use crate::mfa::CodeError;
 use crate::roles::Permission;
@@ -27,6 +31,154 @@ impl Tessera {
         }
         Ok(self.store.audit_log(s.org_id, filter, before_id, limit.clamp(1, EXPORT_LIMIT)).await?)
     }
+
+    /// The flags of the given entries of the viewer's organisation, by entry id.
+    pub async fn activity_flags(
+        &self,
+        s: &SessionInfo,
+        entries: &[AuditEntry],
+        hours: &BusinessHours,
+    ) -> Result<HashMap<i64, Vec<Flag>>, CodeError> {
+        let resets: Vec<&AuditEntry> = entries.iter().filter(|e| is_reset(e)).collect();
+        let times = || resets.iter().map(|e| e.event.occurred_at.0);
+        let (Some(first), Some(last)) = (times().min(), times().max()) else { return Ok(HashMap::new()) };
+        let filter = AuditFilter {
+            action: Some(Action::MfaResetByAdmin.as_str().to_string()),
+            from: Some(Timestamp(first - 30 * DAY_MS)),
+            until: Some(Timestamp(last + 1)),
+            ..AuditFilter::default()
+        };
+        let history = self.activity_log(s, &filter, None, EXPORT_LIMIT).await?;
+        Ok(resets.iter().map(|e| (e.id, flags(e, &history, hours))).collect())
+    }
+
+    pub async fn business_hours(&self, org_id: i64) -> Result<BusinessHours> {
+        self.store.business_hours(org_id).await
+    }
+
+    /// Owners (`manage-policy`) set when the organisation works.
+    pub async fn set_business_hours(&self, s: &SessionInfo, hours: BusinessHours) -> Result<(), CodeError> {
+        if !s.can(Permission::ManagePolicy) {
+            return Err(CodeError::NotAllowed("Your role does not allow changing the organisation's settings."));
+        }
+        Ok(self.store.set_business_hours(s.org_id, hours).await?)
+    }
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// When an organisation works: minutes after local midnight, Monday to Friday, at a fixed offset
+/// from UTC (no daylight-saving rules: owners adjust the offset when the clocks change).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BusinessHours {
+    pub start_minute: i32,
+    pub end_minute: i32,
+    pub utc_offset_minutes: i32,
+}
+
+impl Default for BusinessHours {
+    fn default() -> Self {
+        BusinessHours { start_minute: 8 * 60, end_minute: 18 * 60, utc_offset_minutes: 0 }
+    }
+}
+
+impl BusinessHours {
+    /// Checks an owner's choice: a non-empty day within 00:00-24:00, an offset within UTC-12..+14.
+    pub fn new(start_minute: i32, end_minute: i32, utc_offset_minutes: i32) -> Result<BusinessHours, &'static str> {
+        if !(0..24 * 60).contains(&start_minute) || !(1..=24 * 60).contains(&end_minute) {
+            return Err("Enter times between 00:00 and 24:00.");
+        }
+        if end_minute <= start_minute {
+            return Err("The working day must end after it starts.");
+        }
+        if !(-12 * 60..=14 * 60).contains(&utc_offset_minutes) {
+            return Err("Choose an offset between UTC-12:00 and UTC+14:00.");
+        }
+        Ok(BusinessHours { start_minute, end_minute, utc_offset_minutes })
+    }
+
+    fn local_ms(&self, t: Timestamp) -> i64 {
+        t.0 + i64::from(self.utc_offset_minutes) * 60_000
+    }
+
+    /// The time at the organisation, as `YYYY-MM-DD HH:MM:SS`.
+    pub fn local_time(&self, t: Timestamp) -> String {
+        Timestamp(self.local_ms(t)).to_rfc3339().replace('T', " ").replace('Z', "")
+    }
+
+    /// `UTC+01:00`, `UTC-05:30`, `UTC`.
+    pub fn offset_label(&self) -> String {
+        let m = self.utc_offset_minutes;
+        if m == 0 {
+            return "UTC".into();
+        }
+        let sign = if m < 0 { '-' } else { '+' };
+        format!("UTC{sign}{:02}:{:02}", m.abs() / 60, m.abs() % 60)
+    }
+
+    pub fn contains(&self, t: Timestamp) -> bool {
+        let local = self.local_ms(t);
+        // 1970-01-01 was a Thursday: day 0 is weekday 3, counting Monday as 0.
+        let weekday = (local.div_euclid(DAY_MS) + 3).rem_euclid(7);
+        let minute = (local.rem_euclid(DAY_MS) / 60_000) as i32;
+        weekday < 5 && (self.start_minute..self.end_minute).contains(&minute)
+    }
+}
+
+/// A pattern in the log worth a second look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Flag {
+    /// An MFA reset outside the organisation's business hours.
+    OutsideBusinessHours,
+    /// The same member's MFA was reset more than once in 30 days.
+    RepeatedReset,
+    /// One actor reset many members' MFA within a day.
+    ManyResets,
+}
+
+impl Flag {
+    pub fn label(self) -> &'static str {
+        match self {
+            Flag::OutsideBusinessHours => "Outside business hours",
+            Flag::RepeatedReset => "Same member reset again within 30 days",
+            Flag::ManyResets => "Many resets by one person in a day",
+        }
+    }
+}
+
+/// Distinct members one actor may reset within 24 hours before it looks unusual.
+pub const MANY_RESETS: usize = 5;
+
+fn is_reset(e: &AuditEntry) -> bool {
+    e.event.action == Action::MfaResetByAdmin.as_str() && e.event.outcome == "success"
+}
+
+/// The flags of one entry, judged against `history`: the organisation's successful resets from at
+/// least 30 days before it up to it (ids order the log).
+pub fn flags(entry: &AuditEntry, history: &[AuditEntry], hours: &BusinessHours) -> Vec<Flag> {
+    if !is_reset(entry) {
+        return Vec::new();
+    }
+    let at = entry.event.occurred_at.0;
+    let earlier = |window_ms: i64| {
+        history.iter().filter(move |h| is_reset(h) && h.id < entry.id && h.event.occurred_at.0 > at - window_ms)
+    };
+    let mut out = Vec::new();
+    if !hours.contains(entry.event.occurred_at) {
+        out.push(Flag::OutsideBusinessHours);
+    }
+    if earlier(30 * DAY_MS).any(|h| h.event.target_user_id == entry.event.target_user_id) {
+        out.push(Flag::RepeatedReset);
+    }
+    let mut targets: HashSet<Option<i64>> = earlier(DAY_MS)
+        .filter(|h| h.event.actor_user_id == entry.event.actor_user_id)
+        .map(|h| h.event.target_user_id)
+        .collect();
+    targets.insert(entry.event.target_user_id);
+    if targets.len() >= MANY_RESETS {
+        out.push(Flag::ManyResets);
+    }
+    out
 }
 
 /// One CSV field: quoted when needed, and defused when a spreadsheet would read it as a formula.
@@ -40,18 +192,23 @@ fn field(value: &str) -> String {
     }
 }
 
-/// The entries as CSV (RFC 4180), with a header row. Times in UTC.
-pub fn to_csv(entries: &[AuditEntry]) -> String {
-    let mut out = String::from("time_utc,actor,target,action,outcome,ip,detail\r\n");
+/// The entries as CSV (RFC 4180), with a header row: times in UTC and at the organisation, and
+/// the flags of each entry.
+pub fn to_csv(entries: &[AuditEntry], hours: &BusinessHours, flags: &HashMap<i64, Vec<Flag>>) -> String {
+    let mut out = String::from("time_utc,time_local,actor,target,action,outcome,ip,detail,reason,flags\r\n");
     for e in entries {
+        let flagged: Vec<&str> = flags.get(&e.id).into_iter().flatten().map(|f| f.label()).collect();
         let row = [
             e.event.occurred_at.to_rfc3339(),
+            format!("{} {}", hours.local_time(e.event.occurred_at), hours.offset_label()),
             e.actor_email.clone().unwrap_or_default(),
             e.target_email.clone().unwrap_or_default(),
             e.event.action.clone(),
             e.event.outcome.clone(),
             e.event.ip.clone().unwrap_or_default(),
             e.event.detail.clone().unwrap_or_default(),
+            e.event.reason.clone().unwrap_or_default(),
+            flagged.join("; "),
         ];
         out.push_str(&row.iter().map(|v| field(v)).collect::<Vec<_>>().join(","));
         out.push_str("\r\n");
@@ -62,7 +219,6 @@ pub fn to_csv(entries: &[AuditEntry]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::Timestamp;
     use crate::store::AuditEvent;
 
     #[test]
@@ -84,12 +240,91 @@ mod tests {
             actor_email: Some("=cmd@example.org".into()),
             target_email: None,
         };
-        let csv = to_csv(&[entry]);
+        let hours = BusinessHours::new(9 * 60, 17 * 60, 60).unwrap();
+        let csv = to_csv(&[entry], &hours, &HashMap::new());
         let mut lines = csv.split("\r\n");
-        assert_eq!(lines.next(), Some("time_utc,actor,target,action,outcome,ip,detail"));
+        assert_eq!(lines.next(), Some("time_utc,time_local,actor,target,action,outcome,ip,detail,reason,flags"));
         assert_eq!(
             lines.next(),
-            Some(r#"1970-01-01T00:00:00Z,'=cmd@example.org,,signin,failure,192.0.2.1,"wrong, ""really""""#)
+            Some(
+                r#"1970-01-01T00:00:00Z,1970-01-01 01:00:00 UTC+01:00,'=cmd@example.org,,signin,failure,192.0.2.1,"wrong, ""really""",,"#
+            )
         );
+    }
+
+    /// 2026-11-23 was a Monday.
+    const MONDAY: i64 = 1_795_392_000_000;
+    const HOUR: i64 = 3_600_000;
+
+    fn reset(id: i64, at: i64, actor: i64, target: i64) -> AuditEntry {
+        AuditEntry {
+            id,
+            event: AuditEvent {
+                occurred_at: Timestamp(at),
+                org_id: Some(1),
+                actor_user_id: Some(actor),
+                target_user_id: Some(target),
+                action: Action::MfaResetByAdmin.as_str().into(),
+                outcome: "success".into(),
+                ip: None,
+                user_agent: None,
+                detail: None,
+                reason: None,
+            },
+            actor_email: None,
+            target_email: None,
+        }
+    }
+
+    #[test]
+    fn business_hours_follow_the_organisations_clock() {
+        assert_eq!(Timestamp(MONDAY).to_rfc3339(), "2026-11-23T00:00:00Z");
+        let utc = BusinessHours::default();
+        let table = [
+            (MONDAY + 8 * HOUR, true),
+            (MONDAY + 18 * HOUR - 1, true),
+            (MONDAY + 18 * HOUR, false),
+            (MONDAY + 7 * HOUR, false),
+            (MONDAY + 4 * 24 * HOUR + 12 * HOUR, true),  // Friday noon
+            (MONDAY + 5 * 24 * HOUR + 12 * HOUR, false), // Saturday noon
+            (MONDAY - 12 * HOUR, false),                 // Sunday noon
+        ];
+        for (t, inside) in table {
+            assert_eq!(utc.contains(Timestamp(t)), inside, "{}", Timestamp(t).to_rfc3339());
+        }
+        // 07:30 UTC is 09:30 two hours east and 02:30 five hours west.
+        let east = BusinessHours::new(9 * 60, 17 * 60, 120).unwrap();
+        let west = BusinessHours::new(9 * 60, 17 * 60, -300).unwrap();
+        let t = Timestamp(MONDAY + 7 * HOUR + 30 * 60_000);
+        assert!(east.contains(t) && !west.contains(t));
+        assert_eq!(east.local_time(t), "2026-11-23 09:30:00");
+        assert_eq!([east.offset_label(), west.offset_label(), utc.offset_label()], ["UTC+02:00", "UTC-05:00", "UTC"]);
+        assert!(BusinessHours::new(600, 500, 0).is_err());
+        assert!(BusinessHours::new(0, 24 * 60, 15 * 60).is_err());
+    }
+
+    #[test]
+    fn suspicious_resets_are_flagged() {
+        let hours = BusinessHours::default();
+        let noon = MONDAY + 12 * HOUR;
+        // A reset at noon on a Monday, the first for its member: nothing to say.
+        let first = reset(1, noon, 7, 20);
+        assert!(flags(&first, std::slice::from_ref(&first), &hours).is_empty());
+        // At 23:00: outside business hours.
+        let late = reset(2, MONDAY + 23 * HOUR, 7, 21);
+        assert_eq!(flags(&late, &[first.clone(), late.clone()], &hours), [Flag::OutsideBusinessHours]);
+        // The same member again 29 days later (a Tuesday noon): repeated; 31 days later: not.
+        let again = reset(3, noon + 29 * DAY_MS, 8, 20);
+        assert_eq!(flags(&again, &[first.clone(), again.clone()], &hours), [Flag::RepeatedReset]);
+        let much_later = reset(4, noon + 31 * DAY_MS, 8, 20);
+        assert!(flags(&much_later, &[first.clone(), much_later.clone()], &hours).is_empty());
+        // One actor, five different members within a day: the fifth is flagged, not the fourth.
+        let spree: Vec<AuditEntry> = (0..5).map(|i| reset(10 + i, noon + i * HOUR, 9, 30 + i)).collect();
+        assert!(!flags(&spree[3], &spree, &hours).contains(&Flag::ManyResets));
+        assert_eq!(flags(&spree[4], &spree, &hours), [Flag::ManyResets]);
+        // Refused attempts are not resets.
+        let mut refused = reset(20, MONDAY + 23 * HOUR, 9, 40);
+        refused.event.outcome = "failure".into();
+        assert!(flags(&refused, &spree, &hours).is_empty());
     }
 }

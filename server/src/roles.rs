@@ -358,7 +358,7 @@ mod tests {
         for (actor, granted, want) in table {
             assert_eq!(may_grant(actor, granted), want, "{:?} grants {:?}", actor.builtin, granted.builtin);
         }
-        assert!(member.requires_mfa == false && !member.is_admin() && helpdesk.is_admin());
+        assert!(!member.requires_mfa && !member.is_admin() && helpdesk.is_admin());
         assert_eq!(may_define_role(&owner, Permissions::all()), Ok(()));
         assert_eq!(may_define_role(&admin, Permissions::NONE), Err(MissingPermission));
         let roles_only = role(None, &[Permission::ManageRoles]);

@@ -216,8 +216,19 @@ async fn an_owner_resets_with_a_fresh_factor_and_a_hidden_policy_hides_resets() 
         assert!(env.app.team_member(&ada, hal_id).await.unwrap().fresh);
         env.app.reset_member_mfa(&ada, hal_id, "", "", &meta()).await.unwrap();
         assert!(env.store.totp_credential(hal_id).await.unwrap().is_none());
-        let e = &log(&env, ada.org_id, "mfa.reset_by_admin").await[0];
-        assert_eq!(e.event.reason, None, "no reason given");
+        let entries = log(&env, ada.org_id, "mfa.reset_by_admin").await;
+        assert_eq!(entries[0].event.reason, None, "no reason given");
+        // T0 is a Sunday: outside the default business hours, and flagged as such.
+        let hours = env.app.business_hours(ada.org_id).await.unwrap();
+        assert_eq!(hours, tessera_server::activity::BusinessHours::default());
+        let flags = env.app.activity_flags(&ada, &entries, &hours).await.unwrap();
+        assert_eq!(flags[&entries[0].id], [tessera_server::activity::Flag::OutsideBusinessHours]);
+        let custom = tessera_server::activity::BusinessHours::new(7 * 60, 19 * 60, 90).unwrap();
+        env.app.set_business_hours(&ada, custom).await.unwrap();
+        assert_eq!(env.app.business_hours(ada.org_id).await.unwrap(), custom);
+        let hal = session(&env, &sign_in(&env, "hal@example.org").await).await;
+        assert!(env.app.set_business_hours(&hal, custom).await.is_err(), "the help desk cannot");
+        assert!(env.app.activity_flags(&hal, &entries, &hours).await.is_err(), "nor read the log");
 
         env.app.set_mfa_policy_by_operator("Acme", tessera_server::policy::MfaPolicy::Hidden, None).await.unwrap();
         let ada = session(&env, &ada_token).await;

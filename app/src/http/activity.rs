@@ -88,11 +88,17 @@ pub async fn page(
     };
     let more = entries.len() as i64 > PAGE_SIZE;
     let shown = &entries[..entries.len().min(PAGE_SIZE as usize)];
+    let (hours, flags) = match hours_and_flags(&state, s, shown).await {
+        Ok(x) => x,
+        Err(res) => return res,
+    };
+    view.offset = hours.offset_label();
     view.next_before = if more { shown.last().map(|e| e.id) } else { None };
     view.rows = shown
         .iter()
         .map(|e| LogRow {
             time_utc: e.event.occurred_at.to_rfc3339().replace('T', " ").replace('Z', ""),
+            time_local: hours.local_time(e.event.occurred_at),
             actor: e.actor_email.clone().unwrap_or_else(|| "—".into()),
             target: e.target_email.clone().unwrap_or_else(|| "—".into()),
             action: Action::ALL
@@ -103,6 +109,8 @@ pub async fn page(
             outcome: e.event.outcome.clone(),
             ip: e.event.ip.clone().unwrap_or_default(),
             detail: e.event.detail.clone().unwrap_or_default(),
+            reason: e.event.reason.clone().unwrap_or_default(),
+            flags: flags.get(&e.id).into_iter().flatten().map(|f| f.label().to_string()).collect(),
         })
         .collect();
     render::page(&state, Page::ActivityLog { log: view }, StatusCode::OK).await
@@ -118,20 +126,49 @@ pub async fn csv(
         Ok(f) => f,
         Err(e) => return (StatusCode::UNPROCESSABLE_ENTITY, e).into_response(),
     };
-    match state.tessera.activity_log(s, &filter, None, activity::EXPORT_LIMIT).await {
-        Ok(entries) => (
-            [
-                (CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (CONTENT_DISPOSITION, "attachment; filename=\"activity-log.csv\""),
-                (CACHE_CONTROL, "no-store"),
-            ],
-            activity::to_csv(&entries),
-        )
-            .into_response(),
-        Err(CodeError::NotAllowed(why)) => (StatusCode::FORBIDDEN, why).into_response(),
+    let entries = match state.tessera.activity_log(s, &filter, None, activity::EXPORT_LIMIT).await {
+        Ok(entries) => entries,
+        Err(CodeError::NotAllowed(why)) => return (StatusCode::FORBIDDEN, why).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "activity export failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let (hours, flags) = match hours_and_flags(&state, s, &entries).await {
+        Ok(x) => x,
+        Err(res) => return res,
+    };
+    (
+        [
+            (CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (CONTENT_DISPOSITION, "attachment; filename=\"activity-log.csv\""),
+            (CACHE_CONTROL, "no-store"),
+        ],
+        activity::to_csv(&entries, &hours, &flags),
+    )
+        .into_response()
+}
+
+type Flags = std::collections::HashMap<i64, Vec<activity::Flag>>;
+
+/// The organisation's business hours and the flags of `entries`.
+async fn hours_and_flags(
+    state: &AppState,
+    s: &tessera_server::session::SessionInfo,
+    entries: &[tessera_server::store::AuditEntry],
+) -> Result<(activity::BusinessHours, Flags), Response> {
+    let hours = match state.tessera.business_hours(s.org_id).await {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::error!(error = %e, "business hours failed");
+            return Err(render::internal_error(state).await);
+        }
+    };
+    match state.tessera.activity_flags(s, entries, &hours).await {
+        Ok(f) => Ok((hours, f)),
+        Err(e) => {
+            tracing::error!(error = %e, "activity flags failed");
+            Err(render::internal_error(state).await)
         }
     }
 }

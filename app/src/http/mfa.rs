@@ -173,7 +173,25 @@ async fn policy_view(
     notice: Option<String>,
     status: StatusCode,
 ) -> Response {
+    let hours = match state.tessera.business_hours(s.org_id).await {
+        Ok(h) => h,
+        Err(e) => return failed(state, "business hours", e).await,
+    };
+    let hhmm = |m: i32| format!("{:02}:{:02}", m / 60, m % 60);
+    // Every half hour from UTC-12:00 to UTC+14:00.
+    let offsets = (-24..=28)
+        .map(|half| {
+            let h = tessera_server::activity::BusinessHours { utc_offset_minutes: half * 30, ..hours };
+            ((half * 30).to_string(), h.offset_label())
+        })
+        .collect();
     let page = Page::Policy {
+        hours: crate::security::HoursView {
+            start: hhmm(hours.start_minute),
+            end: hhmm(hours.end_minute),
+            offset: hours.utc_offset_minutes.to_string(),
+            offsets,
+        },
         policy: tessera_server::policy::effective(s.org_kind, s.org_mfa_policy).as_str().to_string(),
         healthcare: s.org_kind == tessera_server::model::OrgKind::Healthcare,
         grace_until: s.org_mfa_grace_until.map(|t| t.to_rfc3339().replace('T', " ").replace('Z', " UTC")),
@@ -198,8 +216,54 @@ pub async fn policy_page(
         )
         .await;
     }
-    let notice = q.contains_key("saved").then(|| "The security policy is saved.".to_string());
+    let notice = if q.contains_key("hours") {
+        Some("The business hours are saved.".to_string())
+    } else {
+        q.contains_key("saved").then(|| "The security policy is saved.".to_string())
+    };
     policy_view(&state, s, None, notice, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct HoursForm {
+    #[serde(default)]
+    start: String,
+    #[serde(default)]
+    end: String,
+    #[serde(default)]
+    offset: String,
+}
+
+/// `HH:MM` as minutes after midnight; `24:00` is the end of the day.
+fn minutes(hhmm: &str) -> Option<i32> {
+    let (h, m) = hhmm.trim().split_once(':')?;
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.get(..2)?.parse().ok()?);
+    ((0..=24).contains(&h) && (0..60).contains(&m)).then_some(h * 60 + m)
+}
+
+pub async fn hours_submit(
+    State(state): State<AppState>,
+    Extension(current): Extension<CurrentSession>,
+    req: Request,
+) -> Response {
+    let Some(s) = current.full().cloned() else { return see_other("/login", &[]) };
+    let (form, _meta) = match read_form::<HoursForm>(&state, req, false).await {
+        Ok(f) => f,
+        Err(res) => return res,
+    };
+    let parsed = match (minutes(&form.start), minutes(&form.end), form.offset.trim().parse::<i32>()) {
+        (Some(a), Some(b), Ok(o)) => tessera_server::activity::BusinessHours::new(a, b, o),
+        _ => Err("Enter opening and closing times as HH:MM and choose an offset."),
+    };
+    let hours = match parsed {
+        Ok(h) => h,
+        Err(why) => return policy_view(&state, &s, Some(why.into()), None, StatusCode::UNPROCESSABLE_ENTITY).await,
+    };
+    match state.tessera.set_business_hours(&s, hours).await {
+        Ok(()) => see_other("/settings/security?hours", &[]),
+        Err(CodeError::NotAllowed(why)) => security_with(&state, &s, why, StatusCode::FORBIDDEN).await,
+        Err(e) => failed(&state, "saving business hours", e).await,
+    }
 }
 
 pub async fn policy_submit(

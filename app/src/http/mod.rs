@@ -87,6 +87,7 @@ pub const ROUTES: &[RouteSpec] = &[
     spec("GET", "/settings/activity.csv", Access::Full),
     spec("GET", "/settings/security", Access::Full),
     spec("POST", "/settings/security", Access::Full),
+    spec("POST", "/settings/security/hours", Access::Full),
     // Team and roles: the use cases check the permission each needs.
     spec("GET", "/settings/team", Access::Full),
     spec("GET", "/settings/team/invite", Access::Full),
@@ -132,6 +133,7 @@ fn handler_for(r: &RouteSpec) -> MethodRouter<AppState> {
         ("GET", "/settings/activity.csv") => get(activity::csv),
         ("GET", "/settings/security") => get(mfa::policy_page),
         ("POST", "/settings/security") => post(mfa::policy_submit),
+        ("POST", "/settings/security/hours") => post(mfa::hours_submit),
         ("GET", "/settings/team") => get(team::list),
         ("GET", "/settings/team/invite") => get(team::invite_page),
         ("POST", "/settings/team/invite") => post(team::invite_submit),

@@ -285,7 +285,9 @@ pub async fn reset_submit(
         Err(TeamError::StepUpRequired) => again(CODE_NEEDED, StatusCode::UNPROCESSABLE_ENTITY).await,
         Err(TeamError::WrongCode) => again(WRONG_CODE, StatusCode::UNAUTHORIZED).await,
         Err(TeamError::NothingToChange) => see_other(&format!("/settings/team/{id}?unchanged"), &[]),
-        Err(TeamError::Refused(why)) => member_page_with(&state, &s, id, None, Some(why.into()), StatusCode::FORBIDDEN).await,
+        Err(TeamError::Refused(why)) => {
+            member_page_with(&state, &s, id, None, Some(why.into()), StatusCode::FORBIDDEN).await
+        }
         Err(e) => refused(&state, e, "resetting MFA").await,
     }
 }
@@ -343,7 +345,9 @@ pub async fn disable(
     let disabled = match form.disabled.as_str() {
         "true" => true,
         "false" => false,
-        _ => return message(&state, "Bad request", "Choose disable or enable.", StatusCode::UNPROCESSABLE_ENTITY).await,
+        _ => {
+            return message(&state, "Bad request", "Choose disable or enable.", StatusCode::UNPROCESSABLE_ENTITY).await
+        }
     };
     match state.tessera.set_member_disabled(&s, id, disabled, &meta).await {
         Ok(()) => see_other(&format!("/settings/team/{id}?{}", if disabled { "disabled" } else { "enabled" }), &[]),
@@ -371,7 +375,9 @@ pub struct InviteFields {
 
 async fn invite_view(state: &AppState, s: &SessionInfo, typed: &InviteFields) -> Result<InviteView, Response> {
     if !s.can(Permission::ManageMembers) {
-        return Err(message(state, "Not allowed", "Your role does not allow adding members.", StatusCode::FORBIDDEN).await);
+        return Err(
+            message(state, "Not allowed", "Your role does not allow adding members.", StatusCode::FORBIDDEN).await
+        );
     }
     let roles = match state.tessera.store.roles(s.org_id).await {
         Ok(r) => r,
@@ -417,19 +423,15 @@ pub async fn invite_submit(
     };
     let (errors, alert, status) = match state.tessera.invite_member(&s, &form, &meta).await {
         Ok(_) => return see_other("/settings/team?invited", &[]),
-        Err(TeamError::Invalid(e)) => (
-            Errors(e.0.into_iter().map(|(f, m)| (f.to_string(), m)).collect()),
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
+        Err(TeamError::Invalid(e)) => {
+            (Errors(e.0.into_iter().map(|(f, m)| (f.to_string(), m)).collect()), None, StatusCode::UNPROCESSABLE_ENTITY)
+        }
         Err(TeamError::StepUpRequired) => (
             Errors(vec![("code".into(), CODE_NEEDED.into())]),
             Some("Inviting someone with an administrative role needs your code.".to_string()),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
-        Err(TeamError::WrongCode) => {
-            (Errors(vec![("code".into(), WRONG_CODE.into())]), None, StatusCode::UNAUTHORIZED)
-        }
+        Err(TeamError::WrongCode) => (Errors(vec![("code".into(), WRONG_CODE.into())]), None, StatusCode::UNAUTHORIZED),
         Err(TeamError::Refused(why)) => (Errors::default(), Some(why.to_string()), StatusCode::FORBIDDEN),
         Err(e) => return refused(&state, e, "inviting a member").await,
     };
@@ -547,7 +549,15 @@ pub async fn role_mfa(
     let requires = match fields.iter().find(|(f, _)| f == "requires_mfa").map(|(_, v)| v.as_str()) {
         Some("true") => true,
         Some("false") => false,
-        _ => return message(&state, "Bad request", "Choose whether the role requires MFA.", StatusCode::UNPROCESSABLE_ENTITY).await,
+        _ => {
+            return message(
+                &state,
+                "Bad request",
+                "Choose whether the role requires MFA.",
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     };
     let code = fields.iter().find(|(f, _)| f == "code").map(|(_, v)| v.clone()).unwrap_or_default();
     match state.tessera.set_role_requires_mfa(&s, id, requires, &code, &meta).await {
@@ -556,8 +566,13 @@ pub async fn role_mfa(
             see_other("/account/security/verify?next=/settings/roles", &[])
         }
         Err(TeamError::Refused(why)) => {
-            roles_page_with(&state, &s, RolesView { alert: Some(why.into()), ..RolesView::default() }, StatusCode::FORBIDDEN)
-                .await
+            roles_page_with(
+                &state,
+                &s,
+                RolesView { alert: Some(why.into()), ..RolesView::default() },
+                StatusCode::FORBIDDEN,
+            )
+            .await
         }
         Err(TeamError::NotFound) => message(&state, "Not found", "There is no such role.", StatusCode::NOT_FOUND).await,
         Err(e) => refused(&state, e, "changing a role").await,

@@ -603,6 +603,30 @@ macro_rules! impl_store {
                 Ok(true)
             }
 
+            async fn business_hours(&self, org_id: i64) -> Result<crate::activity::BusinessHours> {
+                let row: Option<(i32, i32, i32)> = sqlx::query_as(
+                    "SELECT business_start_minute, business_end_minute, utc_offset_minutes FROM organisations WHERE id = $1",
+                )
+                .bind(org_id)
+                .fetch_optional(&self.reader)
+                .await?;
+                let (start_minute, end_minute, utc_offset_minutes) = row.ok_or(Error::NotFound("organisation"))?;
+                Ok(crate::activity::BusinessHours { start_minute, end_minute, utc_offset_minutes })
+            }
+
+            async fn set_business_hours(&self, org_id: i64, hours: crate::activity::BusinessHours) -> Result<()> {
+                sqlx::query(
+                    "UPDATE organisations SET business_start_minute = $2, business_end_minute = $3, utc_offset_minutes = $4 WHERE id = $1",
+                )
+                .bind(org_id)
+                .bind(hours.start_minute)
+                .bind(hours.end_minute)
+                .bind(hours.utc_offset_minutes)
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
             async fn record_sign_in(&self, user_id: i64, now: Timestamp) -> Result<()> {
                 sqlx::query("UPDATE users SET last_sign_in_at = $2 WHERE id = $1")
                     .bind(user_id)
