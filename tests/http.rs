@@ -788,6 +788,8 @@ async fn owners_set_the_policy_with_a_fresh_second_factor() {
     assert_eq!(t.get("/settings/security", Some(&bob)).await.status, StatusCode::FORBIDDEN);
     let r = t.post("/settings/security", &[("policy", "hidden")], Some(&bob)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let last = &t.tessera.store.recent_audit(None, 1).await.unwrap()[0];
+    assert_eq!((last.action.as_str(), last.outcome.as_str()), ("organisation.mfa_policy_changed", "failure"));
 
     // The owner, fresh from enrolment: saved, recorded, and bob is confined at once.
     let page = t.get("/settings/security", Some(&cookie)).await;

@@ -10,7 +10,7 @@ import type { ServerEntry } from './fixtures';
 export interface NewUser {
   organisationName: string;
   email: string;
-  role: 'owner' | 'admin' | 'member';
+  role: 'owner' | 'admin' | 'helpdesk' | 'member';
   /** Without it the CLI uses the part of the email before the @. */
   displayName?: string;
   password: string;
@@ -48,4 +48,23 @@ export function addUser(server: ServerEntry, user: NewUser): string {
   if (user.displayName !== undefined) args.push('--name', user.displayName);
   args.push('--password-stdin');
   return runCli(server, args, `${user.password}\n`);
+}
+
+export interface NewOrganisation {
+  name: string;
+  ownerEmail: string;
+  ownerName: string;
+  ownerPassword: string;
+}
+
+/** `tessera org create --owner-password-stdin`. Returns stdout. */
+export function createOrganisation(server: ServerEntry, org: NewOrganisation): string {
+  const args = ['org', 'create', '--name', org.name, '--owner-email', org.ownerEmail, '--owner-name', org.ownerName];
+  args.push('--owner-password-stdin');
+  return runCli(server, args, `${org.ownerPassword}\n`);
+}
+
+/** `tessera org set-policy --org NAME POLICY`. Returns stdout. */
+export function setPolicy(server: ServerEntry, organisationName: string, policy: 'hidden' | 'visible' | 'required'): string {
+  return runCli(server, ['org', 'set-policy', '--org', organisationName, policy]);
 }

@@ -36,7 +36,7 @@ export class SecurityPage {
     this.resetButton = page.getByRole('button', { name: 'Reset authenticator app' });
     this.disableButton = page.getByRole('button', { name: 'Disable MFA' });
     this.verifyNowLink = page.getByRole('link', { name: 'Verify now' });
-    this.policyLink = page.getByRole('link', { name: 'Organisation security policy' });
+    this.policyLink = page.getByRole('navigation', { name: 'Organisation settings' }).getByRole('link', { name: 'Security policy' });
   }
 
   /** The <dd> that follows the <dt> called `term`. */

@@ -178,7 +178,7 @@ test('an owner requires two-step verification: a grace period reminds members, t
       await expect(memberHome.mfaReminder).toHaveCount(0);
     });
 
-    await test.step('the owner signs in; "Organisation security policy" shows Visible', async () => {
+    await test.step('the owner signs in; "Security policy" shows Visible', async () => {
       await signIn(page, owner.email, owner.password, home.welcomeHeading(owner.displayName));
       await home.expectSignedInAs(memberOf(owner));
       await home.securityLink.click();

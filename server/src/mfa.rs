@@ -114,7 +114,19 @@ impl Tessera {
         meta: &RequestMeta,
     ) -> Result<(), CodeError> {
         if !s.can(crate::roles::Permission::ManagePolicy) {
-            return Err(CodeError::NotAllowed("Your role does not allow changing the organisation's security policy."));
+            let why = "Your role does not allow changing the organisation's security policy.";
+            let e = audit::event(
+                self.clock.now(),
+                Action::PolicyChanged,
+                Outcome::Failure,
+                Some(s.org_id),
+                Some(s.user_id),
+                None,
+                meta,
+                Some(why),
+            );
+            self.audit(e).await?;
+            return Err(CodeError::NotAllowed(why));
         }
         if !self.has_fresh_step_up(s) {
             return Err(CodeError::StepUpRequired);

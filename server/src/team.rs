@@ -154,6 +154,51 @@ impl Tessera {
         self.audit(e).await
     }
 
+    /// Records something the actor did in their organisation.
+    async fn audit_done(
+        &self,
+        s: &SessionInfo,
+        action: Action,
+        target: Option<i64>,
+        detail: Option<&'static str>,
+        meta: &RequestMeta,
+    ) -> Result<()> {
+        let e = audit::event(
+            self.clock.now(),
+            action,
+            Outcome::Success,
+            Some(s.org_id),
+            Some(s.user_id),
+            target,
+            meta,
+            detail,
+        );
+        self.audit(e).await
+    }
+
+    /// The member `user_id` of the actor's organisation, if `rule` lets the actor act on them;
+    /// every refusal (including "no such member here") is on record as a failed `action`.
+    async fn member_to_act_on(
+        &self,
+        s: &SessionInfo,
+        user_id: i64,
+        rule: fn(Party, Party) -> Result<(), roles::Refusal>,
+        action: Action,
+        meta: &RequestMeta,
+    ) -> Result<Member, TeamError> {
+        let Some(member) = self.store.member(s.org_id, user_id).await? else {
+            self.audit_refused(s, action, None, "refused: not a member of this organisation", meta).await?;
+            return Err(TeamError::NotFound);
+        };
+        let actor = Party { org_id: s.org_id, user_id: s.user_id, role: &s.role };
+        let target = Party { org_id: s.org_id, user_id: member.user_id, role: &member.role };
+        if let Err(refusal) = rule(actor, target) {
+            self.audit_refused(s, action, Some(member.user_id), refusal.message(), meta).await?;
+            return Err(TeamError::Refused(refusal.message()));
+        }
+        Ok(member)
+    }
+
     /// A sensitive change on someone else needs the actor's fresh second factor: either proven
     /// recently, or by the `code` that came with the request.
     async fn ensure_step_up(&self, s: &SessionInfo, code: &str, meta: &RequestMeta) -> Result<(), TeamError> {
@@ -261,17 +306,7 @@ impl Tessera {
         code: &str,
         meta: &RequestMeta,
     ) -> Result<(), TeamError> {
-        let Some(member) = self.store.member(s.org_id, user_id).await? else {
-            self.audit_refused(s, Action::MfaResetByAdmin, None, "refused: not a member of this organisation", meta)
-                .await?;
-            return Err(TeamError::NotFound);
-        };
-        let actor = Party { org_id: s.org_id, user_id: s.user_id, role: &s.role };
-        let target = Party { org_id: s.org_id, user_id: member.user_id, role: &member.role };
-        if let Err(refusal) = roles::may_reset_mfa(actor, target) {
-            self.audit_refused(s, Action::MfaResetByAdmin, Some(member.user_id), refusal.message(), meta).await?;
-            return Err(TeamError::Refused(refusal.message()));
-        }
+        let member = self.member_to_act_on(s, user_id, roles::may_reset_mfa, Action::MfaResetByAdmin, meta).await?;
         if policy::effective(s.org_kind, s.org_mfa_policy) == MfaPolicy::Hidden {
             return Err(TeamError::Refused(
                 "Your organisation hides two-step verification, so it cannot be reset here.",
@@ -365,17 +400,7 @@ impl Tessera {
             Err(e) => return Err(e.into()),
         };
         let detail = if role.is_admin() { "invited with an administrative role" } else { "invited" };
-        let e = audit::event(
-            now,
-            Action::MemberInvited,
-            Outcome::Success,
-            Some(s.org_id),
-            Some(s.user_id),
-            Some(user_id),
-            meta,
-            Some(detail),
-        );
-        self.audit(e).await?;
+        self.audit_done(s, Action::MemberInvited, Some(user_id), Some(detail), meta).await?;
         let link = self.set_password_link(user_id).await?;
         let mail = invitation_mail(&email.display, &name, &s.display_name, &s.org_name, &link);
         self.deliver(&mail, user_id).await;
@@ -391,13 +416,8 @@ impl Tessera {
         code: &str,
         meta: &RequestMeta,
     ) -> Result<(), TeamError> {
-        let member = self.store.member(s.org_id, user_id).await?.ok_or(TeamError::NotFound)?;
-        let actor = Party { org_id: s.org_id, user_id: s.user_id, role: &s.role };
-        let target = Party { org_id: s.org_id, user_id: member.user_id, role: &member.role };
-        if let Err(refusal) = roles::may_manage_member(actor, target) {
-            self.audit_refused(s, Action::MemberRoleChanged, Some(member.user_id), refusal.message(), meta).await?;
-            return Err(TeamError::Refused(refusal.message()));
-        }
+        let member =
+            self.member_to_act_on(s, user_id, roles::may_manage_member, Action::MemberRoleChanged, meta).await?;
         let role = match role_id.trim().parse::<i64>() {
             Ok(id) => self.store.role(s.org_id, id).await?,
             Err(_) => None,
@@ -419,17 +439,7 @@ impl Tessera {
             return Err(TeamError::NotFound);
         }
         let detail = if role.is_admin() { "given an administrative role" } else { "given a role without permissions" };
-        let e = audit::event(
-            self.clock.now(),
-            Action::MemberRoleChanged,
-            Outcome::Success,
-            Some(s.org_id),
-            Some(s.user_id),
-            Some(member.user_id),
-            meta,
-            Some(detail),
-        );
-        self.audit(e).await?;
+        self.audit_done(s, Action::MemberRoleChanged, Some(member.user_id), Some(detail), meta).await?;
         Ok(())
     }
 
@@ -442,13 +452,7 @@ impl Tessera {
         meta: &RequestMeta,
     ) -> Result<(), TeamError> {
         let action = if disabled { Action::MemberDisabled } else { Action::MemberEnabled };
-        let member = self.store.member(s.org_id, user_id).await?.ok_or(TeamError::NotFound)?;
-        let actor = Party { org_id: s.org_id, user_id: s.user_id, role: &s.role };
-        let target = Party { org_id: s.org_id, user_id: member.user_id, role: &member.role };
-        if let Err(refusal) = roles::may_manage_member(actor, target) {
-            self.audit_refused(s, action, Some(member.user_id), refusal.message(), meta).await?;
-            return Err(TeamError::Refused(refusal.message()));
-        }
+        let member = self.member_to_act_on(s, user_id, roles::may_manage_member, action, meta).await?;
         if member.disabled == disabled {
             return Err(TeamError::NothingToChange);
         }
@@ -456,17 +460,7 @@ impl Tessera {
         if !self.store.set_member_disabled(s.org_id, member.user_id, disabled, now).await? {
             return Err(TeamError::NotFound);
         }
-        let e = audit::event(
-            now,
-            action,
-            Outcome::Success,
-            Some(s.org_id),
-            Some(s.user_id),
-            Some(member.user_id),
-            meta,
-            None,
-        );
-        self.audit(e).await?;
+        self.audit_done(s, action, Some(member.user_id), None, meta).await?;
         Ok(())
     }
 
@@ -504,17 +498,14 @@ impl Tessera {
             }
             Err(e) => return Err(e.into()),
         };
-        let e = audit::event(
-            self.clock.now(),
+        self.audit_done(
+            s,
             Action::RoleCreated,
-            Outcome::Success,
-            Some(s.org_id),
-            Some(s.user_id),
             None,
-            meta,
             Some(if form.requires_mfa { "custom role, requires MFA" } else { "custom role" }),
-        );
-        self.audit(e).await?;
+            meta,
+        )
+        .await?;
         Ok(id)
     }
 
@@ -540,17 +531,14 @@ impl Tessera {
         if !self.store.update_role(s.org_id, role.id, None, requires_mfa).await? {
             return Err(TeamError::NotFound);
         }
-        let e = audit::event(
-            self.clock.now(),
+        self.audit_done(
+            s,
             Action::RoleChanged,
-            Outcome::Success,
-            Some(s.org_id),
-            Some(s.user_id),
             None,
-            meta,
             Some(if requires_mfa { "role now requires MFA" } else { "role no longer requires MFA" }),
-        );
-        self.audit(e).await?;
+            meta,
+        )
+        .await?;
         Ok(())
     }
 }

@@ -1,0 +1,108 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+import { submitAndSettle } from './http';
+
+export const RESET_DONE = 'MFA was reset. They were signed out everywhere and told by email.';
+export const OWNER_PROTECTED = "Only an owner can reset an owner's MFA.";
+export type MfaStatusLabel = 'Enabled' | 'Not enabled' | 'Required but not enrolled';
+
+/** `/settings/team`: the member list with its search and filters. */
+export class TeamPage {
+  readonly heading: Locator;
+  readonly search: Locator;
+  readonly role: Locator;
+  readonly mfaStatus: Locator;
+  readonly filterButton: Locator;
+  readonly table: Locator;
+  readonly count: Locator;
+
+  constructor(readonly page: Page) {
+    this.heading = page.getByRole('heading', { name: 'Team', exact: true, level: 1 });
+    this.search = page.getByLabel('Search name or email');
+    this.role = page.getByLabel('Role', { exact: true });
+    this.mfaStatus = page.getByLabel('MFA status');
+    this.filterButton = page.getByRole('button', { name: 'Filter' });
+    this.table = page.getByRole('table', { name: 'Members of your organisation' });
+    this.count = page.locator('#member-count');
+  }
+
+  async goto(query = '') {
+    return this.page.goto(`/settings/team${query}`);
+  }
+
+  async expectLoaded() {
+    await expect(this.page).toHaveURL((url) => url.pathname === '/settings/team');
+    await expect(this.heading).toBeVisible();
+    await expect(this.table).toBeVisible();
+  }
+
+  /** The row of the member with this email. */
+  row(email: string): Locator {
+    return this.table.getByRole('row').filter({ hasText: email });
+  }
+
+  /** Filters by MFA status (and optionally a search) with the plain GET form. */
+  async filter(options: { search?: string; mfa?: MfaStatusLabel | 'Any status' }) {
+    if (options.search !== undefined) await this.search.fill(options.search);
+    if (options.mfa !== undefined) await this.mfaStatus.selectOption({ label: options.mfa });
+    await submitAndSettle(this.page, () => this.filterButton.click(), this.table);
+  }
+
+  /** The member's id, read from the link to their page. */
+  async memberId(email: string): Promise<number> {
+    const href = (await this.row(email).getByRole('link').first().getAttribute('href')) ?? '';
+    const match = /^\/settings\/team\/(\d+)$/.exec(href);
+    expect(match, `the link to ${email}'s page`).not.toBeNull();
+    return Number((match as RegExpExecArray)[1]);
+  }
+}
+
+/** `/settings/team/{id}`: a member's page, with Security Settings for `manage-mfa`. */
+export class MemberPage {
+  readonly securitySettings: Locator;
+  readonly mfaStatus: Locator;
+  readonly resetButton: Locator;
+  readonly ownerProtected: Locator;
+
+  constructor(readonly page: Page) {
+    this.securitySettings = page.getByRole('region', { name: 'Security Settings' });
+    this.mfaStatus = page.locator('#member-mfa');
+    this.resetButton = page.getByRole('link', { name: 'Reset MFA' });
+    this.ownerProtected = page.getByText(OWNER_PROTECTED);
+  }
+
+  async goto(id: number) {
+    return this.page.goto(`/settings/team/${id}`);
+  }
+
+  heading(name: string): Locator {
+    return this.page.getByRole('heading', { name, exact: true, level: 1 });
+  }
+
+  notice(text: string): Locator {
+    return this.page.getByRole('status').filter({ hasText: text });
+  }
+}
+
+/** The "Reset MFA for NAME?" confirmation. */
+export class ResetMfaDialog {
+  readonly dialog: Locator;
+  readonly reason: Locator;
+  readonly code: Locator;
+  readonly confirmButton: Locator;
+  readonly cancelLink: Locator;
+
+  constructor(readonly page: Page) {
+    this.dialog = page.getByRole('alertdialog');
+    this.reason = this.dialog.getByLabel('Reason or ticket number (optional)');
+    this.code = this.dialog.getByLabel('Your authentication code');
+    this.confirmButton = this.dialog.getByRole('button', { name: 'Yes, reset MFA' });
+    this.cancelLink = this.dialog.getByRole('link', { name: 'Cancel' });
+  }
+
+  async expectFor(name: string, email: string) {
+    await expect(this.dialog).toBeVisible();
+    await expect(this.dialog.getByRole('heading', { name: `Reset MFA for ${name}?` })).toBeVisible();
+    await expect(this.dialog).toContainText(`${name} (${email}) will lose two-step verification at once`);
+    await expect(this.dialog).toContainText('they are signed out everywhere');
+  }
+}

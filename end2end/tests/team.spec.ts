@@ -1,0 +1,235 @@
+/**
+ * Team management end to end, in every project (SQLite and PostgreSQL,
+ * JavaScript on and off): a help-desk admin resets a teammate's two-step
+ * verification through the confirmation dialog.
+ *
+ * The spec uses an organisation of its own per project, made with the
+ * operator CLI (pages/Cli.ts) and set to Required, so that nothing here
+ * changes what the other spec files expect of the project's main
+ * organisation:
+ * - Grace (a member) signs in, is confined to enrolment, enrols, and keeps
+ *   that session open in a browser context of her own;
+ * - Hal (help desk) signs in and enrols, finds Grace in Settings -> Team with
+ *   MFA Enabled, cannot reset the owner (no button; a forged POST gets 403),
+ *   and resets Grace's MFA with a reason through "Reset MFA for Grace?",
+ *   giving his own code when his last one is older than the step-up window;
+ * - Grace's open session has ended, MailDev holds the mail telling her who
+ *   reset it and why, and her next sign-in lands in forced enrolment again;
+ * - the organisation's owner finds the reset in the activity log by filtering
+ *   on "MFA reset";
+ * - the owner of the project's main organisation (another organisation)
+ *   neither sees Grace in their team nor reaches her page (404), and a forged
+ *   reset of her MFA from there gets 404 too.
+ */
+import type { BrowserContext, Locator, Page } from '@playwright/test';
+import { Authenticator, type StepCode } from '../pages/Authenticator';
+import { addUser, createOrganisation, setPolicy } from '../pages/Cli';
+import { EnrolPage } from '../pages/EnrolPage';
+import { EnrolRequiredPage } from '../pages/EnrolRequiredPage';
+import { expect, test } from '../pages/fixtures';
+import { HomePage } from '../pages/HomePage';
+import { submitAndSettle } from '../pages/http';
+import { LoginPage } from '../pages/LoginPage';
+import { MailDev } from '../pages/MailDev';
+import { ensureOrganisation, ownerFor } from '../pages/Organisation';
+import { FIRST_CODES_STATUS, RecoveryCodesPage } from '../pages/RecoveryCodesPage';
+import { MFA_ON, SecurityPage } from '../pages/SecurityPage';
+import { MemberPage, RESET_DONE, ResetMfaDialog, TeamPage } from '../pages/TeamPage';
+
+// Enrolments and a step-up that may wait for the next 30-second TOTP step.
+test.describe.configure({ mode: 'serial', timeout: 240_000 });
+
+const PASSWORD = 'saffron beacon tulip granite ferry';
+const REASON = 'Ticket 4242: lost her phone';
+
+interface Person {
+  name: string;
+  email: string;
+}
+
+function people(project: string) {
+  const org = `Help Desk Co ${project}`;
+  const owner: Person = { name: 'Olive Owner', email: `olive.${project}@helpdesk.example` };
+  const hal: Person = { name: 'Hal Desk', email: `hal.${project}@helpdesk.example` };
+  const grace: Person = { name: 'Grace', email: `grace.${project}@helpdesk.example` };
+  return { org, owner, hal, grace };
+}
+
+async function signIn(page: Page, email: string, password: string, settled: Locator) {
+  const login = new LoginPage(page);
+  await login.goto();
+  await login.expectOnEmailStep();
+  await login.continueWith(email);
+  await login.submitPassword(password, settled);
+}
+
+/** Signs in a person without MFA under Required: confined, then enrolled. Returns their authenticator and last step. */
+async function signInAndEnrol(page: Page, person: Person): Promise<{ app: Authenticator; last: StepCode }> {
+  const confined = new EnrolRequiredPage(page);
+  const enrol = new EnrolPage(page);
+  const codes = new RecoveryCodesPage(page);
+  const security = new SecurityPage(page);
+  await signIn(page, person.email, PASSWORD, confined.heading);
+  await confined.expectLoaded();
+  await confined.setUpNowButton.click();
+  await enrol.expectLoaded();
+  const app = new Authenticator(await enrol.readSetupKey());
+  const last = app.current();
+  await enrol.confirm(last.code, codes.heading);
+  await codes.expectLoaded(FIRST_CODES_STATUS);
+  await codes.finish();
+  await expect(security.notice(MFA_ON)).toBeVisible();
+  return { app, last };
+}
+
+test('a help-desk admin resets a member\'s MFA: her session ends, she is told by email, and she enrols again', async ({
+  page,
+  server,
+  browser,
+  baseURL,
+}, testInfo) => {
+  const project = testInfo.project.name;
+  const { org, owner, hal, grace } = people(project);
+  const mail = new MailDev(server.mailURL);
+  const team = new TeamPage(page);
+  const member = new MemberPage(page);
+  const dialog = new ResetMfaDialog(page);
+  let graceId = 0;
+  let graceContext: BrowserContext | undefined;
+
+  await test.step('the operator CLI creates the organisation, its help desk and a member, and requires MFA', async () => {
+    expect(createOrganisation(server, { name: org, ownerEmail: owner.email, ownerName: owner.name, ownerPassword: PASSWORD })).toContain(
+      `Created organisation "${org}"`,
+    );
+    expect(addUser(server, { organisationName: org, email: hal.email, role: 'helpdesk', displayName: hal.name, password: PASSWORD })).toContain(
+      'as Help desk',
+    );
+    expect(addUser(server, { organisationName: org, email: grace.email, role: 'member', displayName: grace.name, password: PASSWORD })).toContain(
+      'as Member',
+    );
+    expect(setPolicy(server, org, 'required')).toContain('is now required');
+  });
+
+  try {
+    graceContext = await browser.newContext({ baseURL, javaScriptEnabled: testInfo.project.use.javaScriptEnabled });
+    const gracePage = await graceContext.newPage();
+
+    await test.step('Grace signs in, is confined to enrolment and enrols; her session stays open', async () => {
+      await signInAndEnrol(gracePage, grace);
+      const home = new HomePage(gracePage);
+      await home.goto();
+      await expect(home.welcomeHeading(grace.name)).toBeVisible();
+    });
+
+    let halApp: Authenticator | undefined;
+    let halLast: StepCode | undefined;
+    await test.step('Hal (help desk) signs in and enrols; Settings -> Team shows Grace with MFA Enabled', async () => {
+      ({ app: halApp, last: halLast } = await signInAndEnrol(page, hal));
+      const home = new HomePage(page);
+      await home.goto();
+      await page.getByRole('navigation', { name: 'Organisation settings' }).getByRole('link', { name: 'Team' }).click();
+      await team.expectLoaded();
+      await expect(team.row(grace.email)).toContainText('Enabled');
+      await team.filter({ mfa: 'Not enabled' });
+      await expect(team.row(grace.email)).toHaveCount(0);
+      await expect(team.row(owner.email)).toBeVisible();
+      await team.filter({ mfa: 'Enabled', search: 'grace' });
+      await expect(team.count).toHaveText('1 member');
+      graceId = await team.memberId(grace.email);
+    });
+
+    await test.step('Hal cannot reset the owner: no button, and a forged POST is refused (403)', async () => {
+      await team.goto();
+      const ownerId = await team.memberId(owner.email);
+      await member.goto(ownerId);
+      await expect(member.heading(owner.name)).toBeVisible();
+      await expect(member.resetButton).toHaveCount(0);
+      const forged = await page.request.post(`/settings/team/${ownerId}/reset-mfa`, {
+        form: { reason: 'forged' },
+        headers: { Origin: new URL(page.url()).origin },
+      });
+      expect(forged.status(), 'the HTTP status of a forged reset of the owner').toBe(403);
+    });
+
+    await test.step('Hal resets Grace\'s MFA through the confirmation, with a reason and his own code when asked', async () => {
+      await member.goto(graceId);
+      await expect(member.securitySettings).toBeVisible();
+      await expect(member.mfaStatus).toHaveText('Enabled');
+      await member.resetButton.click();
+      await dialog.expectFor(grace.name, grace.email);
+      await dialog.reason.fill(REASON);
+      const done = member.notice(RESET_DONE);
+      const asked = page.getByText('Enter the code from your authenticator app to confirm it is you.');
+      if (await dialog.code.isVisible()) {
+        const fresh = await (halApp as Authenticator).codeAfter((halLast as StepCode).step);
+        await dialog.code.fill(fresh.code);
+        halLast = fresh;
+      }
+      await submitAndSettle(page, () => dialog.confirmButton.click(), done.or(asked));
+      if (await asked.isVisible()) {
+        // The step-up window closed between showing the dialog and confirming: the reason is kept.
+        await expect(dialog.reason).toHaveValue(REASON);
+        const fresh = await (halApp as Authenticator).codeAfter((halLast as StepCode).step);
+        await dialog.code.fill(fresh.code);
+        await submitAndSettle(page, () => dialog.confirmButton.click(), done);
+      }
+      await expect(done).toBeVisible();
+      await expect(member.mfaStatus).toHaveText('Not enabled');
+      await expect(member.resetButton).toHaveCount(0);
+    });
+
+    await test.step("Grace's open session has ended", async () => {
+      const login = new LoginPage(gracePage);
+      await gracePage.goto('/');
+      await login.expectOnEmailStep();
+    });
+
+    await test.step('Grace gets an email saying who reset it, when, and why', async () => {
+      const received = await mail.waitFor({ to: grace.email, subject: 'Tessera: Your two-step verification was reset' });
+      expect(received.text).toContain(`was reset by ${hal.name} (${hal.email})`);
+      expect(received.text).toContain(`Reason: ${REASON}`);
+      expect(received.text).toContain('If you did not ask for this, contact');
+    });
+
+    await test.step('Grace signs in again: forced enrolment, then she is back in', async () => {
+      await signInAndEnrol(gracePage, grace);
+    });
+
+    await test.step('the owner finds the reset in the activity log by filtering on "MFA reset"', async () => {
+      await page.context().clearCookies();
+      await signInAndEnrol(page, owner);
+      await page.goto('/settings/activity');
+      await page.getByLabel('Action', { exact: true }).selectOption({ label: 'MFA reset' });
+      await submitAndSettle(page, () => page.getByRole('button', { name: 'Filter' }).click(), page.getByRole('table'));
+      const rows = page.getByRole('table').getByRole('row').filter({ hasText: REASON });
+      await expect(rows).toHaveCount(1);
+      await expect(rows).toContainText(hal.email);
+      await expect(rows).toContainText(grace.email);
+      await expect(rows).toContainText('success');
+      // Only resets are listed.
+      await expect(page.getByRole('table').getByRole('cell', { name: 'Sign-in', exact: true })).toHaveCount(0);
+    });
+  } finally {
+    await graceContext?.close();
+  }
+
+  await test.step("the main organisation's owner cannot see or reach Grace (another organisation)", async () => {
+    const other = ownerFor(project);
+    await page.context().clearCookies();
+    await ensureOrganisation(page, server, other);
+    await signIn(page, other.email, other.password, new HomePage(page).welcomeHeading(other.displayName));
+    await team.goto();
+    await team.expectLoaded();
+    await expect(team.row(grace.email)).toHaveCount(0);
+    const response = await member.goto(graceId);
+    expect(response?.status(), `GET /settings/team/${graceId} from another organisation`).toBe(404);
+    await expect(page.getByText('There is no such member in your organisation.')).toBeVisible();
+    await expect(page.getByText(grace.email)).toHaveCount(0);
+    // Nor can a forged reset touch her: she does not exist in this organisation.
+    const forged = await page.request.post(`/settings/team/${graceId}/reset-mfa`, {
+      form: { reason: 'forged' },
+      headers: { Origin: new URL(page.url()).origin },
+    });
+    expect(forged.status(), 'a reset of another organisation\'s member').toBe(404);
+  });
+});
