@@ -1166,3 +1166,21 @@ async fn owners_invite_members_and_define_roles_through_the_pages() {
         t.post("/account/security/verify", &[("code", "123456"), ("next", "https://evil.example")], Some(&ada)).await;
     assert!(r.body.contains("value=\"/account/security?verified\""), "{}", r.status);
 }
+
+#[tokio::test]
+async fn resetting_someone_elses_mfa_needs_your_own() {
+    let t = app().await;
+    let [_ada, _adam, _hal, bob, _zed] = two_organisations(&t).await;
+    let bob_cookie = cookie_of(&t, "bob@example.org").await;
+    enrol_with(&t, &bob_cookie).await;
+    let adam = cookie_of(&t, "adam@example.org").await;
+    let page = t.get(&format!("/settings/team/{bob}"), Some(&adam)).await;
+    assert!(page.body.contains("turn on two-step verification for your account"), "{}", page.body);
+    assert!(!page.body.contains("/reset-mfa\""));
+    let confirm = t.get(&format!("/settings/team/{bob}/reset-mfa"), Some(&adam)).await;
+    assert_eq!(confirm.location(), Some(format!("/settings/team/{bob}").as_str()));
+    let r = t.post(&format!("/settings/team/{bob}/reset-mfa"), &[("reason", "x")], Some(&adam)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("Set up two-step verification for your own account first"));
+    assert!(t.tessera.store.totp_credential(bob).await.unwrap().is_some());
+}

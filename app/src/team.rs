@@ -56,6 +56,8 @@ pub struct MemberView {
     pub mfa_label: String,
     pub has_mfa: bool,
     pub can_reset: bool,
+    /// The viewer could reset this member's MFA but has none of their own to confirm it with.
+    pub needs_own_mfa: bool,
     /// The member is an owner and the viewer is not: say why there is no reset.
     pub owner_protected: bool,
     pub can_manage: bool,
@@ -243,6 +245,13 @@ pub fn MemberPage(member: MemberView) -> impl IntoView {
                     <p class="mb-4 text-sm">"Two-step verification (MFA): " <strong id="member-mfa">{member.mfa_label.clone()}</strong></p>
                     {member.can_reset.then(|| view! {
                         <a href=format!("/settings/team/{id}/reset-mfa") class=DANGER_BUTTON_CLASS>"Reset MFA"</a>
+                    })}
+                    {member.needs_own_mfa.then(|| view! {
+                        <p class="text-sm text-slate-600 dark:text-slate-300">
+                            "To reset someone's MFA you confirm it with your own code: "
+                            <a href="/account/security" class=LINK_CLASS>"turn on two-step verification for your account"</a>
+                            " first."
+                        </p>
                     })}
                     {(member.owner_protected && member.has_mfa).then(|| view! {
                         <p class="text-sm text-slate-600 dark:text-slate-300">"Only an owner can reset an owner's MFA."</p>

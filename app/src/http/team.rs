@@ -171,7 +171,8 @@ fn member_view(p: MemberPage) -> MemberView {
         shows_security: p.shows_security,
         mfa_label: p.mfa.label().to_string(),
         has_mfa: p.member.has_mfa,
-        can_reset: p.can_reset_mfa,
+        can_reset: p.can_reset_mfa && p.viewer_has_mfa,
+        needs_own_mfa: p.can_reset_mfa && !p.viewer_has_mfa,
         owner_protected,
         can_manage: p.can_manage,
         roles: p.grantable_roles.into_iter().map(|r| (r.id.to_string(), r.name, r.id == current)).collect(),
@@ -228,7 +229,7 @@ pub struct ResetForm {
 
 async fn reset_view(state: &AppState, s: &SessionInfo, id: i64) -> Result<ResetView, Response> {
     match state.tessera.team_member(s, id).await {
-        Ok(p) if p.can_reset_mfa => Ok(ResetView {
+        Ok(p) if p.can_reset_mfa && p.viewer_has_mfa => Ok(ResetView {
             id,
             name: p.member.display_name,
             email: p.member.email,
