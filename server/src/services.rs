@@ -421,18 +421,23 @@ impl Tessera {
         let stored_hash = creds.as_ref().and_then(|c| c.password_hash.as_deref());
         // Always hash, even when the answer is already known, so timing tells nothing.
         let verified = self.hasher.verify(password, stored_hash).await?;
+        let account = creds.as_ref().map(|c| c.user_id);
+        // One membership lookup whether the account exists or not, so timing tells nothing; it
+        // lets the organisation's activity log show failed sign-ins to its members' accounts.
+        let membership = self.store.primary_membership(account.unwrap_or(0)).await?;
+        let org_of_account = membership.as_ref().map(|(o, _)| o.id);
+        let disabled = creds.as_ref().is_some_and(|c| c.disabled);
         let user = creds.filter(|c| verified.ok && !c.disabled && allowed.is_some());
-        let membership = match &user {
-            Some(c) => self.store.primary_membership(c.user_id).await?,
-            None => None,
-        };
         let (Some(user), Some((org, _role))) = (user, membership) else {
             let detail = match allowed {
                 None => "account is waiting out its failure budget",
+                Some(_) if disabled && verified.ok => "account is disabled",
                 Some(_) => "wrong email or password",
             };
-            self.audit(audit::event(now, Action::SignIn, Outcome::Failure, None, None, None, meta, Some(detail)))
-                .await?;
+            let target = org_of_account.and(account);
+            let e =
+                audit::event(now, Action::SignIn, Outcome::Failure, org_of_account, None, target, meta, Some(detail));
+            self.audit(e).await?;
             return Err(SignInError::InvalidCredentials);
         };
         let has_mfa = self.store.totp_credential(user.user_id).await?.is_some();

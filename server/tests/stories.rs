@@ -117,6 +117,11 @@ async fn sign_in_answers_alike_for_unknown_accounts_and_wrong_passwords() {
             env.backend
         );
         assert_eq!(events[0].ip.as_deref(), Some("192.0.2.10"));
+        // A failure against a member's account is in their organisation's log; unknown ones are not.
+        let ada = env.store.credentials_by_email("ada@example.org").await.unwrap().unwrap().user_id;
+        assert_eq!((events[3].org_id.is_some(), events[3].target_user_id), (true, Some(ada)));
+        assert_eq!((events[2].org_id, events[2].target_user_id), (None, None));
+        assert_eq!((events[1].org_id, events[1].target_user_id), (None, None));
         for e in &events {
             let all = format!("{e:?}");
             assert!(!all.contains(PASSWORD) && !all.contains("wrong password here"), "secret in audit: {all}");
