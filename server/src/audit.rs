@@ -181,6 +181,17 @@ pub fn event(
     }
 }
 
+/// Names the role an event is about after its fixed phrase. Role names are chosen by
+/// administrators and shown to them: never secrets.
+pub fn naming_role(mut e: AuditEvent, role_name: &str) -> AuditEvent {
+    let name: String = role_name.chars().filter(|c| !c.is_control()).take(100).collect();
+    e.detail = Some(match e.detail {
+        Some(phrase) => format!("{phrase}: {name}"),
+        None => name,
+    });
+    e
+}
+
 /// Cleans a reason typed by an administrator for the log and the member's mail: no control
 /// characters, at most 200 characters, `None` when blank.
 pub fn clean_reason(input: &str) -> Option<String> {
@@ -213,6 +224,19 @@ mod tests {
         assert_eq!(clean_reason("  "), None);
         assert_eq!(clean_reason(" Ticket\n#42\u{7} ").as_deref(), Some("Ticket #42"));
         assert_eq!(clean_reason(&"x".repeat(300)).unwrap().chars().count(), 200);
+        let e = event(
+            Timestamp(0),
+            Action::RoleChanged,
+            Outcome::Success,
+            None,
+            None,
+            None,
+            &RequestMeta::default(),
+            Some("changed"),
+        );
+        assert_eq!(naming_role(e.clone(), "Help\ndesk").detail.as_deref(), Some("changed: Helpdesk"));
+        let bare = AuditEvent { detail: None, ..e };
+        assert_eq!(naming_role(bare, &"r".repeat(150)).detail.unwrap().chars().count(), 100);
     }
 
     #[test]

@@ -154,13 +154,14 @@ impl Tessera {
         self.audit(e).await
     }
 
-    /// Records something the actor did in their organisation.
+    /// Records something the actor did in their organisation, naming the role it is about.
     async fn audit_done(
         &self,
         s: &SessionInfo,
         action: Action,
         target: Option<i64>,
         detail: Option<&'static str>,
+        role: Option<&str>,
         meta: &RequestMeta,
     ) -> Result<()> {
         let e = audit::event(
@@ -173,7 +174,11 @@ impl Tessera {
             meta,
             detail,
         );
-        self.audit(e).await
+        self.audit(match role {
+            Some(name) => audit::naming_role(e, name),
+            None => e,
+        })
+        .await
     }
 
     /// The member `user_id` of the actor's organisation, if `rule` lets the actor act on them;
@@ -400,7 +405,7 @@ impl Tessera {
             Err(e) => return Err(e.into()),
         };
         let detail = if role.is_admin() { "invited with an administrative role" } else { "invited" };
-        self.audit_done(s, Action::MemberInvited, Some(user_id), Some(detail), meta).await?;
+        self.audit_done(s, Action::MemberInvited, Some(user_id), Some(detail), Some(&role.name), meta).await?;
         let link = self.set_password_link(user_id).await?;
         let mail = invitation_mail(&email.display, &name, &s.display_name, &s.org_name, &link);
         self.deliver(&mail, user_id).await;
@@ -439,7 +444,8 @@ impl Tessera {
             return Err(TeamError::NotFound);
         }
         let detail = if role.is_admin() { "given an administrative role" } else { "given a role without permissions" };
-        self.audit_done(s, Action::MemberRoleChanged, Some(member.user_id), Some(detail), meta).await?;
+        self.audit_done(s, Action::MemberRoleChanged, Some(member.user_id), Some(detail), Some(&role.name), meta)
+            .await?;
         Ok(())
     }
 
@@ -460,7 +466,7 @@ impl Tessera {
         if !self.store.set_member_disabled(s.org_id, member.user_id, disabled, now).await? {
             return Err(TeamError::NotFound);
         }
-        self.audit_done(s, action, Some(member.user_id), None, meta).await?;
+        self.audit_done(s, action, Some(member.user_id), None, None, meta).await?;
         Ok(())
     }
 
@@ -503,6 +509,7 @@ impl Tessera {
             Action::RoleCreated,
             None,
             Some(if form.requires_mfa { "custom role, requires MFA" } else { "custom role" }),
+            Some(&name),
             meta,
         )
         .await?;
@@ -536,6 +543,7 @@ impl Tessera {
             Action::RoleChanged,
             None,
             Some(if requires_mfa { "role now requires MFA" } else { "role no longer requires MFA" }),
+            Some(&role.name),
             meta,
         )
         .await?;

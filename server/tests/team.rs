@@ -278,7 +278,11 @@ async fn a_role_can_require_mfa_where_the_organisation_does_not() {
         let bob = session(&env, &bob_token).await;
         assert_eq!(bob.role.builtin, Some(Role::HelpDesk));
         assert_eq!(bob.mfa_requirement(env.clock.now()), Requirement::MustEnrol, "the new role's rule applies at once");
-        assert_eq!(log(&env, ada.org_id, "member.role_changed").await.len(), 1);
+        let changed = log(&env, ada.org_id, "member.role_changed").await;
+        assert_eq!(changed.len(), 1);
+        assert_eq!(changed[0].event.detail.as_deref(), Some("given an administrative role: Help desk"));
+        let role_log = log(&env, ada.org_id, "role.changed").await;
+        assert_eq!(role_log[0].event.detail.as_deref(), Some("role now requires MFA: Help desk"));
         // Back to member needs no code: it grants nothing.
         let member = env.store.builtin_role(ada.org_id, Role::Member).await.unwrap().unwrap();
         env.clock.advance(Duration::from_secs(6 * 60));
@@ -332,7 +336,11 @@ async fn invitations_send_a_one_time_link_and_admin_roles_need_a_fresh_factor() 
             env.app.sign_in("carol@example.org", "violet harbour drums at noon", None, &meta()).await.unwrap(),
             SignInStep::Done(_)
         ));
-        assert_eq!(log(&env, ada.org_id, "member.invited").await[0].event.target_user_id, Some(carol));
+        let invited = &log(&env, ada.org_id, "member.invited").await[0];
+        assert_eq!(
+            (invited.event.target_user_id, invited.event.detail.as_deref()),
+            (Some(carol), Some("invited: Member"))
+        );
 
         // Bad input is explained field by field; an existing email is refused.
         let r = env.app.invite_member(&ada, &form("not-an-email", member.id, ""), &meta()).await;
