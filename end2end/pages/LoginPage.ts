@@ -79,3 +79,12 @@ export class LoginPage {
     return statuses;
   }
 }
+
+/** Both sign-in steps from `/login`; `settled` tells where a right password should land. */
+export async function signIn(page: Page, email: string, password: string, settled: Locator): Promise<number[]> {
+  const login = new LoginPage(page);
+  await login.goto();
+  await login.expectOnEmailStep();
+  await login.continueWith(email);
+  return login.submitPassword(password, settled);
+}

@@ -36,7 +36,7 @@ import { EnrolRequiredPage } from '../pages/EnrolRequiredPage';
 import { expect, test } from '../pages/fixtures';
 import { HomePage, type Member } from '../pages/HomePage';
 import { submitAndSettle } from '../pages/http';
-import { LoginPage } from '../pages/LoginPage';
+import { LoginPage, signIn } from '../pages/LoginPage';
 import { ensureOrganisation, memberOf, ownerFor } from '../pages/Organisation';
 import { OWNER_NEEDS_MFA, PolicyPage, type MfaPolicyLabel } from '../pages/PolicyPage';
 import { FIRST_CODES_STATUS, RecoveryCodesPage } from '../pages/RecoveryCodesPage';
@@ -58,15 +58,6 @@ function memberFor(project: string, owner: SetupDetails): Member {
     organisationName: owner.organisationName,
     role: 'Member',
   };
-}
-
-/** Signs in with email and password; `settled` tells where that should land. */
-async function signIn(page: Page, email: string, password: string, settled: Locator) {
-  const login = new LoginPage(page);
-  await login.goto();
-  await login.expectOnEmailStep();
-  await login.continueWith(email);
-  await login.submitPassword(password, settled);
 }
 
 /** Opens `path`: the server answers 303 to the enrol-required page, which loads. */

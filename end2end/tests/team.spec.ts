@@ -29,7 +29,7 @@ import { EnrolRequiredPage } from '../pages/EnrolRequiredPage';
 import { expect, test } from '../pages/fixtures';
 import { HomePage } from '../pages/HomePage';
 import { submitAndSettle } from '../pages/http';
-import { LoginPage } from '../pages/LoginPage';
+import { LoginPage, signIn } from '../pages/LoginPage';
 import { MailDev } from '../pages/MailDev';
 import { ensureOrganisation, ownerFor } from '../pages/Organisation';
 import { FIRST_CODES_STATUS, RecoveryCodesPage } from '../pages/RecoveryCodesPage';
@@ -53,14 +53,6 @@ function people(project: string) {
   const hal: Person = { name: 'Hal Desk', email: `hal.${project}@helpdesk.example` };
   const grace: Person = { name: 'Grace', email: `grace.${project}@helpdesk.example` };
   return { org, owner, hal, grace };
-}
-
-async function signIn(page: Page, email: string, password: string, settled: Locator) {
-  const login = new LoginPage(page);
-  await login.goto();
-  await login.expectOnEmailStep();
-  await login.continueWith(email);
-  await login.submitPassword(password, settled);
 }
 
 /** Signs in a person without MFA under Required: confined, then enrolled. Returns their authenticator and last step. */

@@ -52,8 +52,9 @@ impl Tessera {
         Ok(resets.iter().map(|e| (e.id, flags(e, &history, hours))).collect())
     }
 
-    pub async fn business_hours(&self, org_id: i64) -> Result<BusinessHours> {
-        self.store.business_hours(org_id).await
+    /// The business hours of the viewer's organisation.
+    pub async fn business_hours(&self, s: &SessionInfo) -> Result<BusinessHours> {
+        self.store.business_hours(s.org_id).await
     }
 
     /// Owners (`manage-policy`) set when the organisation works.
@@ -103,7 +104,7 @@ impl BusinessHours {
 
     /// The time at the organisation, as `YYYY-MM-DD HH:MM:SS`.
     pub fn local_time(&self, t: Timestamp) -> String {
-        Timestamp(self.local_ms(t)).to_rfc3339().replace('T', " ").replace('Z', "")
+        Timestamp(self.local_ms(t)).to_display()
     }
 
     /// `UTC+01:00`, `UTC-05:30`, `UTC`.

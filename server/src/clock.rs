@@ -30,6 +30,11 @@ impl Timestamp {
         let (y, m, d) = civil_from_days(days);
         format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, (rem % 3600) / 60, rem % 60)
     }
+
+    /// `YYYY-MM-DD HH:MM:SS`, as pages and mails show times (the caller says which zone).
+    pub fn to_display(self) -> String {
+        self.to_rfc3339().replace('T', " ").replace('Z', "")
+    }
 }
 
 impl Timestamp {

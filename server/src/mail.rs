@@ -187,7 +187,7 @@ pub fn notice_mail(config: &Config, to: &str, name: &str, notice: Notice, at: Ti
 }
 
 fn when(at: Timestamp) -> String {
-    at.to_rfc3339().replace('T', " ").replace('Z', " UTC")
+    format!("{} UTC", at.to_display())
 }
 
 /// Tells a member that an administrator reset their MFA. Always sent: it is a security notice.

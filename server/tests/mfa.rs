@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{on_both, Env};
+use common::{base32_decode, code_now, on_both, Env};
 use tessera_server::audit::RequestMeta;
 use tessera_server::clock::Clock;
 use tessera_server::mfa::{CodeError, Factor};
@@ -20,26 +20,6 @@ const EMAIL: &str = "ada@example.org";
 
 fn meta() -> RequestMeta {
     RequestMeta::new(Some("192.0.2.10".parse().unwrap()), Some("mfa-test"))
-}
-
-/// RFC 4648 base32 decoding, written here so the test does not trust the code under test.
-fn base32_decode(s: &str) -> Vec<u8> {
-    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let (mut buf, mut bits, mut out) = (0u32, 0u32, Vec::new());
-    for c in s.bytes().filter(|c| !c.is_ascii_whitespace()) {
-        let v = alphabet.iter().position(|&a| a == c).expect("base32") as u32;
-        buf = (buf << 5) | v;
-        bits += 5;
-        if bits >= 8 {
-            out.push((buf >> (bits - 8)) as u8);
-            bits -= 8;
-        }
-    }
-    out
-}
-
-fn code_now(secret: &[u8], env: &Env) -> String {
-    totp::code_for_step(secret, totp::step_at(env.clock.now()), 6, totp_rs::Algorithm::SHA1).unwrap()
 }
 
 async fn session(env: &Env, token: &str) -> SessionInfo {

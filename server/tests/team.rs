@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{execute, on_both, Env};
+use common::{base32_decode, code_now, execute, on_both, Env};
 use tessera_server::audit::RequestMeta;
 use tessera_server::clock::Clock;
 use tessera_server::model::{OrgKind, Role};
@@ -15,30 +15,11 @@ use tessera_server::services::{SignInError, SignInStep};
 use tessera_server::session::SessionInfo;
 use tessera_server::store::{AuditEntry, AuditFilter, Cursor, MemberFilter, MfaFilter};
 use tessera_server::team::{InviteForm, MfaState, TeamError};
-use tessera_server::totp;
 
 const PASSWORD: &str = "plum tractor sings quietly tonight";
 
 fn meta() -> RequestMeta {
     RequestMeta::new(Some("192.0.2.20".parse().unwrap()), Some("team-test"))
-}
-
-fn base32_decode(s: &str) -> Vec<u8> {
-    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let (mut buf, mut bits, mut out) = (0u32, 0u32, Vec::new());
-    for c in s.bytes().filter(|c| !c.is_ascii_whitespace()) {
-        buf = (buf << 5) | alphabet.iter().position(|&a| a == c).expect("base32") as u32;
-        bits += 5;
-        if bits >= 8 {
-            out.push((buf >> (bits - 8)) as u8);
-            bits -= 8;
-        }
-    }
-    out
-}
-
-fn code_now(secret: &[u8], env: &Env) -> String {
-    totp::code_for_step(secret, totp::step_at(env.clock.now()), 6, totp_rs::Algorithm::SHA1).unwrap()
 }
 
 /// Acme with its owner ada, bob (member) and hal (help desk), all with passwords.
@@ -219,13 +200,13 @@ async fn an_owner_resets_with_a_fresh_factor_and_a_hidden_policy_hides_resets() 
         let entries = log(&env, ada.org_id, "mfa.reset_by_admin").await;
         assert_eq!(entries[0].event.reason, None, "no reason given");
         // T0 is a Sunday: outside the default business hours, and flagged as such.
-        let hours = env.app.business_hours(ada.org_id).await.unwrap();
+        let hours = env.app.business_hours(&ada).await.unwrap();
         assert_eq!(hours, tessera_server::activity::BusinessHours::default());
         let flags = env.app.activity_flags(&ada, &entries, &hours).await.unwrap();
         assert_eq!(flags[&entries[0].id], [tessera_server::activity::Flag::OutsideBusinessHours]);
         let custom = tessera_server::activity::BusinessHours::new(7 * 60, 19 * 60, 90).unwrap();
         env.app.set_business_hours(&ada, custom).await.unwrap();
-        assert_eq!(env.app.business_hours(ada.org_id).await.unwrap(), custom);
+        assert_eq!(env.app.business_hours(&ada).await.unwrap(), custom);
         let hal = session(&env, &sign_in(&env, "hal@example.org").await).await;
         assert!(env.app.set_business_hours(&hal, custom).await.is_err(), "the help desk cannot");
         assert!(env.app.activity_flags(&hal, &entries, &hours).await.is_err(), "nor read the log");

@@ -97,7 +97,7 @@ pub async fn page(
     view.rows = shown
         .iter()
         .map(|e| LogRow {
-            time_utc: e.event.occurred_at.to_rfc3339().replace('T', " ").replace('Z', ""),
+            time_utc: e.event.occurred_at.to_display(),
             time_local: hours.local_time(e.event.occurred_at),
             actor: e.actor_email.clone().unwrap_or_else(|| "—".into()),
             target: e.target_email.clone().unwrap_or_else(|| "—".into()),
@@ -157,7 +157,7 @@ async fn hours_and_flags(
     s: &tessera_server::session::SessionInfo,
     entries: &[tessera_server::store::AuditEntry],
 ) -> Result<(activity::BusinessHours, Flags), Response> {
-    let hours = match state.tessera.business_hours(s.org_id).await {
+    let hours = match state.tessera.business_hours(s).await {
         Ok(h) => h,
         Err(e) => {
             tracing::error!(error = %e, "business hours failed");

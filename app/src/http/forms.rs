@@ -24,7 +24,8 @@ const WRONG_CREDENTIALS: &str = "Incorrect email or password.";
 /// 303 See Other (the browser follows with a GET), setting the given cookies.
 pub(super) fn see_other(location: &str, cookies: &[HeaderValue]) -> Response {
     let mut res = StatusCode::SEE_OTHER.into_response();
-    res.headers_mut().insert(LOCATION, HeaderValue::from_str(location).expect("static location"));
+    res.headers_mut()
+        .insert(LOCATION, HeaderValue::from_str(location).expect("locations are ASCII paths Tessera builds"));
     for c in cookies {
         res.headers_mut().append(SET_COOKIE, c.clone());
     }

@@ -19,7 +19,7 @@ use super::AppState;
 use crate::pages::{Page, Viewer};
 use crate::security::{EnrolView, MfaView};
 
-const WRONG_CODE: &str = "That code didn't work. Check it and try again.";
+pub(super) const WRONG_CODE: &str = "That code didn't work. Check it and try again.";
 
 #[derive(Deserialize)]
 pub struct CodeForm {
@@ -41,7 +41,7 @@ pub(super) fn viewer(s: &SessionInfo) -> Viewer {
     }
 }
 
-async fn failed(state: &AppState, what: &str, e: impl std::fmt::Display) -> Response {
+pub(super) async fn failed(state: &AppState, what: &str, e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "{what} failed");
     render::internal_error(state).await
 }
@@ -119,7 +119,7 @@ async fn security_page_with(state: &AppState, s: &SessionInfo, notice: Option<St
     };
     let requirement = s.mfa_requirement(state.tessera.clock.now());
     let mfa = mfa.map(|m| MfaView {
-        enabled_since: m.enabled_at.to_rfc3339().replace('T', " ").replace('Z', " UTC"),
+        enabled_since: format!("{} UTC", m.enabled_at.to_display()),
         recovery_codes_left: m.recovery_codes_left,
     });
     let policy_note = match requirement {
@@ -173,7 +173,7 @@ async fn policy_view(
     notice: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let hours = match state.tessera.business_hours(s.org_id).await {
+    let hours = match state.tessera.business_hours(s).await {
         Ok(h) => h,
         Err(e) => return failed(state, "business hours", e).await,
     };
@@ -194,7 +194,7 @@ async fn policy_view(
         },
         policy: tessera_server::policy::effective(s.org_kind, s.org_mfa_policy).as_str().to_string(),
         healthcare: s.org_kind == tessera_server::model::OrgKind::Healthcare,
-        grace_until: s.org_mfa_grace_until.map(|t| t.to_rfc3339().replace('T', " ").replace('Z', " UTC")),
+        grace_until: s.org_mfa_grace_until.map(|t| format!("{} UTC", t.to_display())),
         error,
         notice,
     };

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
 use axum::response::Response;
 use axum::Extension;
@@ -19,13 +18,13 @@ use tessera_server::team::{InviteForm, MemberPage, RoleForm, TeamError};
 
 use super::access::CurrentSession;
 use super::forms::{read_form, see_other};
+use super::mfa::{failed, WRONG_CODE};
 use super::render;
 use super::AppState;
 use crate::pages::{Errors, Page};
 use crate::roles::{RoleRow, RolesView};
 use crate::team::{InviteView, MemberView, ResetView, TeamRow, TeamView};
 
-const WRONG_CODE: &str = "That code didn't work. Check it and try again.";
 const CODE_NEEDED: &str = "Enter the code from your authenticator app to confirm it is you.";
 
 /// The settings pages this session's role opens, for the home and security pages.
@@ -44,12 +43,7 @@ pub(super) fn settings_links(s: &SessionInfo) -> Vec<(String, String)> {
 }
 
 fn utc(t: Option<Timestamp>) -> String {
-    t.map(|t| t.to_rfc3339().replace('T', " ").replace('Z', "")).unwrap_or_else(|| "Never".into())
-}
-
-async fn failed(state: &AppState, what: &str, e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "{what} failed");
-    render::internal_error(state).await
+    t.map(Timestamp::to_display).unwrap_or_else(|| "Never".into())
 }
 
 async fn message(state: &AppState, title: &'static str, message: &str, status: StatusCode) -> Response {
@@ -486,11 +480,6 @@ pub async fn roles_page(
     roles_page_with(&state, s, RolesView { notice, ..RolesView::default() }, StatusCode::OK).await
 }
 
-/// Reads a form whose checkboxes repeat a name (`permissions=a&permissions=b`).
-fn pairs(body: &Bytes) -> Option<Vec<(String, String)>> {
-    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).ok()
-}
-
 pub async fn create_role(
     State(state): State<AppState>,
     Extension(current): Extension<CurrentSession>,
@@ -531,9 +520,10 @@ pub async fn create_role(
     }
 }
 
+/// Reads a form as name-value pairs, keeping names that repeat (`permissions=a&permissions=b`).
 async fn body_pairs(state: &AppState, req: Request) -> Option<Vec<(String, String)>> {
     let body = axum::body::to_bytes(req.into_body(), state.tessera.config.max_body_bytes).await.ok()?;
-    pairs(&body)
+    serde_urlencoded::from_bytes(&body).ok()
 }
 
 pub async fn role_mfa(

@@ -200,48 +200,42 @@ fn like_pattern(search: &str) -> String {
     format!("%{escaped}%")
 }
 
-type AuditRow = (
-    i64,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    occurred_at: i64,
+    org_id: Option<i64>,
+    actor_user_id: Option<i64>,
+    target_user_id: Option<i64>,
+    action: String,
+    outcome: String,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    detail: Option<String>,
+    reason: Option<String>,
+}
 
-type AuditLogRow = (
-    i64,
-    i64,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
+/// An audit row with its id and the people's emails, for the activity log.
+#[derive(sqlx::FromRow)]
+struct AuditLogRow {
+    id: i64,
+    #[sqlx(flatten)]
+    event: AuditRow,
+    actor_email: Option<String>,
+    target_email: Option<String>,
+}
 
 fn audit_from_row(r: AuditRow) -> AuditEvent {
-    let (occurred_at, org_id, actor_user_id, target_user_id, action, outcome, ip, user_agent, detail, reason) = r;
     AuditEvent {
-        occurred_at: Timestamp(occurred_at),
-        org_id,
-        actor_user_id,
-        target_user_id,
-        action,
-        outcome,
-        ip,
-        user_agent,
-        detail,
-        reason,
+        occurred_at: Timestamp(r.occurred_at),
+        org_id: r.org_id,
+        actor_user_id: r.actor_user_id,
+        target_user_id: r.target_user_id,
+        action: r.action,
+        outcome: r.outcome,
+        ip: r.ip,
+        user_agent: r.user_agent,
+        detail: r.detail,
+        reason: r.reason,
     }
 }
 
@@ -1027,9 +1021,9 @@ macro_rules! impl_store {
 
             async fn audit_log(&self, org_id: i64, filter: &AuditFilter, before_id: Option<i64>, limit: i64) -> Result<Vec<AuditEntry>> {
                 // Always scoped to one organisation; each filter applies only when given.
-                let rows: Vec<(i64, AuditRow, Option<String>, Option<String>)> = sqlx::query_as::<_, AuditLogRow>(
+                let rows: Vec<AuditLogRow> = sqlx::query_as(
                     "SELECT a.id, a.occurred_at, a.org_id, a.actor_user_id, a.target_user_id, a.action, a.outcome, a.ip, \
-                            a.user_agent, a.detail, a.reason, actor.email, target.email \
+                            a.user_agent, a.detail, a.reason, actor.email AS actor_email, target.email AS target_email \
                      FROM audit_events a \
                      LEFT JOIN users actor ON actor.id = a.actor_user_id \
                      LEFT JOIN users target ON target.id = a.target_user_id \
@@ -1051,13 +1045,15 @@ macro_rules! impl_store {
                 .bind(before_id)
                 .bind(limit)
                 .fetch_all(&self.reader)
-                .await?
-                .into_iter()
-                .map(|r| (r.0, (r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10), r.11, r.12))
-                .collect();
+                .await?;
                 Ok(rows
                     .into_iter()
-                    .map(|(id, row, actor_email, target_email)| AuditEntry { id, event: audit_from_row(row), actor_email, target_email })
+                    .map(|r| AuditEntry {
+                        id: r.id,
+                        event: audit_from_row(r.event),
+                        actor_email: r.actor_email,
+                        target_email: r.target_email,
+                    })
                     .collect())
             }
 

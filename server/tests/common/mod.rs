@@ -7,7 +7,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use sqlx::Connection;
-use tessera_server::clock::{FixedClock, Timestamp};
+use tessera_server::clock::{Clock, FixedClock, Timestamp};
 use tessera_server::config::Config;
 use tessera_server::password::PasswordHasher;
 use tessera_server::secret::SecretKey;
@@ -108,4 +108,26 @@ pub async fn execute(env: &Env, sql: &str) {
         let mut c = sqlx::PgConnection::connect(&env.url).await.expect("connect postgres");
         sqlx::query(sql).execute(&mut c).await.expect("execute");
     }
+}
+
+/// RFC 4648 base32 decoding of a setup key as shown, written here so the tests do not trust the
+/// code under test.
+pub fn base32_decode(s: &str) -> Vec<u8> {
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let (mut buf, mut bits, mut out) = (0u32, 0u32, Vec::new());
+    for c in s.bytes().filter(|c| !c.is_ascii_whitespace()) {
+        buf = (buf << 5) | alphabet.iter().position(|&a| a == c).expect("base32") as u32;
+        bits += 5;
+        if bits >= 8 {
+            out.push((buf >> (bits - 8)) as u8);
+            bits -= 8;
+        }
+    }
+    out
+}
+
+/// The authenticator code for `secret` at the story's clock.
+pub fn code_now(secret: &[u8], env: &Env) -> String {
+    use tessera_server::totp;
+    totp::code_for_step(secret, totp::step_at(env.clock.now()), 6, totp_rs::Algorithm::SHA1).unwrap()
 }
