@@ -12,6 +12,9 @@ use crate::services::Tessera;
 use crate::session::SessionInfo;
 use crate::store::{AuditEntry, AuditFilter};
 
+// Still named here by the pages that show and set the hours.
+pub use crate::model::BusinessHours;
+
 /// Entries per page.
 pub const PAGE_SIZE: i64 = 50;
 /// The most a CSV export holds.
@@ -67,64 +70,6 @@ impl Tessera {
 }
 
 const DAY_MS: i64 = 86_400_000;
-
-/// When an organisation works: minutes after local midnight, Monday to Friday, at a fixed offset
-/// from UTC (no daylight-saving rules: owners adjust the offset when the clocks change).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BusinessHours {
-    pub start_minute: i32,
-    pub end_minute: i32,
-    pub utc_offset_minutes: i32,
-}
-
-impl Default for BusinessHours {
-    fn default() -> Self {
-        BusinessHours { start_minute: 8 * 60, end_minute: 18 * 60, utc_offset_minutes: 0 }
-    }
-}
-
-impl BusinessHours {
-    /// Checks an owner's choice: a non-empty day within 00:00-24:00, an offset within UTC-12..+14.
-    pub fn new(start_minute: i32, end_minute: i32, utc_offset_minutes: i32) -> Result<BusinessHours, &'static str> {
-        if !(0..24 * 60).contains(&start_minute) || !(1..=24 * 60).contains(&end_minute) {
-            return Err("Enter times between 00:00 and 24:00.");
-        }
-        if end_minute <= start_minute {
-            return Err("The working day must end after it starts.");
-        }
-        if !(-12 * 60..=14 * 60).contains(&utc_offset_minutes) {
-            return Err("Choose an offset between UTC-12:00 and UTC+14:00.");
-        }
-        Ok(BusinessHours { start_minute, end_minute, utc_offset_minutes })
-    }
-
-    fn local_ms(&self, t: Timestamp) -> i64 {
-        t.0 + i64::from(self.utc_offset_minutes) * 60_000
-    }
-
-    /// The time at the organisation, as `YYYY-MM-DD HH:MM:SS`.
-    pub fn local_time(&self, t: Timestamp) -> String {
-        Timestamp(self.local_ms(t)).to_display()
-    }
-
-    /// `UTC+01:00`, `UTC-05:30`, `UTC`.
-    pub fn offset_label(&self) -> String {
-        let m = self.utc_offset_minutes;
-        if m == 0 {
-            return "UTC".into();
-        }
-        let sign = if m < 0 { '-' } else { '+' };
-        format!("UTC{sign}{:02}:{:02}", m.abs() / 60, m.abs() % 60)
-    }
-
-    pub fn contains(&self, t: Timestamp) -> bool {
-        let local = self.local_ms(t);
-        // 1970-01-01 was a Thursday: day 0 is weekday 3, counting Monday as 0.
-        let weekday = (local.div_euclid(DAY_MS) + 3).rem_euclid(7);
-        let minute = (local.rem_euclid(DAY_MS) / 60_000) as i32;
-        weekday < 5 && (self.start_minute..self.end_minute).contains(&minute)
-    }
-}
 
 /// A pattern in the log worth a second look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -275,33 +220,6 @@ mod tests {
             actor_email: None,
             target_email: None,
         }
-    }
-
-    #[test]
-    fn business_hours_follow_the_organisations_clock() {
-        assert_eq!(Timestamp(MONDAY).to_rfc3339(), "2026-11-23T00:00:00Z");
-        let utc = BusinessHours::default();
-        let table = [
-            (MONDAY + 8 * HOUR, true),
-            (MONDAY + 18 * HOUR - 1, true),
-            (MONDAY + 18 * HOUR, false),
-            (MONDAY + 7 * HOUR, false),
-            (MONDAY + 4 * 24 * HOUR + 12 * HOUR, true),  // Friday noon
-            (MONDAY + 5 * 24 * HOUR + 12 * HOUR, false), // Saturday noon
-            (MONDAY - 12 * HOUR, false),                 // Sunday noon
-        ];
-        for (t, inside) in table {
-            assert_eq!(utc.contains(Timestamp(t)), inside, "{}", Timestamp(t).to_rfc3339());
-        }
-        // 07:30 UTC is 09:30 two hours east and 02:30 five hours west.
-        let east = BusinessHours::new(9 * 60, 17 * 60, 120).unwrap();
-        let west = BusinessHours::new(9 * 60, 17 * 60, -300).unwrap();
-        let t = Timestamp(MONDAY + 7 * HOUR + 30 * 60_000);
-        assert!(east.contains(t) && !west.contains(t));
-        assert_eq!(east.local_time(t), "2026-11-23 09:30:00");
-        assert_eq!([east.offset_label(), west.offset_label(), utc.offset_label()], ["UTC+02:00", "UTC-05:00", "UTC"]);
-        assert!(BusinessHours::new(600, 500, 0).is_err());
-        assert!(BusinessHours::new(0, 24 * 60, 15 * 60).is_err());
     }
 
     #[test]

@@ -259,8 +259,8 @@ pub trait Store: Send + Sync + 'static {
     /// Disables (ending every session) or re-enables a member's account; `false` if not a member.
     async fn set_member_disabled(&self, org_id: i64, user_id: i64, disabled: bool, now: Timestamp) -> Result<bool>;
     async fn record_sign_in(&self, user_id: i64, now: Timestamp) -> Result<()>;
-    async fn business_hours(&self, org_id: i64) -> Result<crate::activity::BusinessHours>;
-    async fn set_business_hours(&self, org_id: i64, hours: crate::activity::BusinessHours) -> Result<()>;
+    async fn business_hours(&self, org_id: i64) -> Result<crate::model::BusinessHours>;
+    async fn set_business_hours(&self, org_id: i64, hours: crate::model::BusinessHours) -> Result<()>;
 
     async fn credentials_by_email(&self, canonical_email: &str) -> Result<Option<UserCredentials>>;
     async fn set_password_hash(&self, user_id: i64, hash: &str, now: Timestamp) -> Result<()>;

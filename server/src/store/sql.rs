@@ -597,7 +597,7 @@ macro_rules! impl_store {
                 Ok(true)
             }
 
-            async fn business_hours(&self, org_id: i64) -> Result<crate::activity::BusinessHours> {
+            async fn business_hours(&self, org_id: i64) -> Result<crate::model::BusinessHours> {
                 let row: Option<(i32, i32, i32)> = sqlx::query_as(
                     "SELECT business_start_minute, business_end_minute, utc_offset_minutes FROM organisations WHERE id = $1",
                 )
@@ -605,10 +605,10 @@ macro_rules! impl_store {
                 .fetch_optional(&self.reader)
                 .await?;
                 let (start_minute, end_minute, utc_offset_minutes) = row.ok_or(Error::NotFound("organisation"))?;
-                Ok(crate::activity::BusinessHours { start_minute, end_minute, utc_offset_minutes })
+                Ok(crate::model::BusinessHours { start_minute, end_minute, utc_offset_minutes })
             }
 
-            async fn set_business_hours(&self, org_id: i64, hours: crate::activity::BusinessHours) -> Result<()> {
+            async fn set_business_hours(&self, org_id: i64, hours: crate::model::BusinessHours) -> Result<()> {
                 sqlx::query(
                     "UPDATE organisations SET business_start_minute = $2, business_end_minute = $3, utc_offset_minutes = $4 WHERE id = $1",
                 )
