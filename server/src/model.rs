@@ -83,6 +83,38 @@ impl fmt::Display for Role {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum MfaPolicy {
+    /// Not offered to members; anyone already enrolled still uses their factor.
+    Hidden,
+    /// Each user chooses.
+    Visible,
+    /// Every sign-in needs a second factor.
+    Required,
+}
+
+impl MfaPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MfaPolicy::Hidden => "hidden",
+            MfaPolicy::Visible => "visible",
+            MfaPolicy::Required => "required",
+        }
+    }
+}
+
+impl FromStr for MfaPolicy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "hidden" => Ok(MfaPolicy::Hidden),
+            "visible" => Ok(MfaPolicy::Visible),
+            "required" => Ok(MfaPolicy::Required),
+            other => Err(format!("unknown MFA policy {other:?} (hidden, visible or required)")),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organisation {
     pub id: i64,
@@ -90,7 +122,7 @@ pub struct Organisation {
     pub kind: OrgKind,
     pub created_at: Timestamp,
     /// As stored; see [`crate::policy::effective`] for what is in force.
-    pub mfa_policy: crate::policy::MfaPolicy,
+    pub mfa_policy: MfaPolicy,
     pub mfa_grace_until: Option<Timestamp>,
 }
 
@@ -298,6 +330,9 @@ mod tests {
         }
         for k in [OrgKind::Standard, OrgKind::Healthcare] {
             assert_eq!(k.as_str().parse::<OrgKind>().unwrap(), k);
+        }
+        for p in [MfaPolicy::Hidden, MfaPolicy::Visible, MfaPolicy::Required] {
+            assert_eq!(p.as_str().parse::<MfaPolicy>().unwrap(), p);
         }
         assert!("root".parse::<Role>().is_err());
     }

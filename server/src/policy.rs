@@ -1,46 +1,16 @@
 //! Organisation MFA policy: pure decisions, table-tested.
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use crate::clock::Timestamp;
 use crate::model::OrgKind;
 use crate::password::MIN_PASSWORD_CHARS;
 
+// The type is stored on the organisation, so it lives in the model; the rules about it are here.
+pub use crate::model::MfaPolicy;
+
 /// Shortest password where MFA is required for the user (NIST: 8 with a second factor).
 pub const MIN_PASSWORD_CHARS_WITH_MFA: usize = 8;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum MfaPolicy {
-    /// Not offered to members; anyone already enrolled still uses their factor.
-    Hidden,
-    /// Each user chooses.
-    Visible,
-    /// Every sign-in needs a second factor.
-    Required,
-}
-
-impl MfaPolicy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MfaPolicy::Hidden => "hidden",
-            MfaPolicy::Visible => "visible",
-            MfaPolicy::Required => "required",
-        }
-    }
-}
-
-impl FromStr for MfaPolicy {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "hidden" => Ok(MfaPolicy::Hidden),
-            "visible" => Ok(MfaPolicy::Visible),
-            "required" => Ok(MfaPolicy::Required),
-            other => Err(format!("unknown MFA policy {other:?} (hidden, visible or required)")),
-        }
-    }
-}
 
 /// The policy in force: healthcare organisations are always `Required`, whatever is stored.
 pub fn effective(kind: OrgKind, stored: MfaPolicy) -> MfaPolicy {
@@ -185,8 +155,5 @@ mod tests {
         assert_eq!(days_left(Timestamp(NOW.0 + 86_400_000), NOW), 1);
         assert_eq!(days_left(Timestamp(NOW.0 + 86_400_001), NOW), 2);
         assert_eq!(days_left(Timestamp(NOW.0 - 5), NOW), 0);
-        for p in [Hidden, Visible, Required] {
-            assert_eq!(p.as_str().parse::<MfaPolicy>().unwrap(), p);
-        }
     }
 }
