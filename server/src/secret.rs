@@ -1,5 +1,6 @@
 //! The instance key and opaque tokens. Tokens come from the OS RNG, reach the user once and are
-//! stored only as hashes; none of these types print their contents.
+//! stored only as hashes; none of these types print their contents, and URLs lose their passwords
+//! before they are printed.
 
 use std::fmt;
 use std::path::Path;
@@ -150,6 +151,17 @@ impl Token {
     /// hash is enough to make a stolen table useless.
     pub fn hash(&self) -> String {
         hex::encode(Sha256::digest(self.0.as_bytes()))
+    }
+}
+
+/// Hides a password in a URL (`postgres://user:secret@host` -> `postgres://user:***@host`).
+pub fn redact_url(s: &str) -> String {
+    match url::Url::parse(s) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => s.to_string(),
     }
 }
 

@@ -385,7 +385,7 @@ pub async fn connect(url: &str) -> Result<std::sync::Arc<dyn Store>> {
     } else {
         Err(Error::Config(format!(
             "TESSERA_DATABASE_URL must start with sqlite:// or postgres:// (got {})",
-            crate::config::redact_url(url)
+            crate::secret::redact_url(url)
         )))
     }
 }
