@@ -1,0 +1,37 @@
+//! Organisations: the first one made at setup, the ones operators add, and each one's settings.
+
+use async_trait::async_trait;
+
+use crate::clock::Timestamp;
+use crate::error::Result;
+use crate::model::{BusinessHours, NewUser, OrgKind, Organisation};
+use crate::policy::MfaPolicy;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrganisation {
+    pub name: String,
+    pub kind: OrgKind,
+}
+
+impl NewOrganisation {
+    pub fn canonical_name(&self) -> String {
+        self.name.trim().to_lowercase()
+    }
+}
+
+#[async_trait]
+pub trait OrgStore: Send + Sync {
+    /// Answers when the database does (for `/readyz`).
+    async fn ping(&self) -> Result<()>;
+
+    async fn count_organisations(&self) -> Result<i64>;
+    async fn find_organisation_by_name(&self, name: &str) -> Result<Option<Organisation>>;
+
+    async fn set_mfa_policy(&self, org_id: i64, policy: MfaPolicy, grace_until: Option<Timestamp>) -> Result<()>;
+
+    /// Creates an organisation and its first member in one transaction.
+    async fn create_organisation(&self, org: &NewOrganisation, owner: &NewUser, now: Timestamp) -> Result<(i64, i64)>;
+
+    async fn business_hours(&self, org_id: i64) -> Result<BusinessHours>;
+    async fn set_business_hours(&self, org_id: i64, hours: BusinessHours) -> Result<()>;
+}

@@ -1,0 +1,70 @@
+//! The SQL of [`AccountStore`]: users and their credentials.
+
+use async_trait::async_trait;
+
+use super::{PgStore, SqliteStore};
+use crate::clock::Timestamp;
+use crate::error::{Error, Result};
+use crate::model::{NewUser, UserCredentials};
+use crate::store::AccountStore;
+
+const INSERT_USER: &str =
+    "INSERT INTO users (email, email_canonical, display_name, password_hash, disabled, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, FALSE, $5, $5) RETURNING id";
+
+macro_rules! impl_account_store {
+    ($store:ty, $db:ty) => {
+        impl $store {
+            pub(super) async fn insert_user(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                user: &NewUser,
+                now: Timestamp,
+            ) -> Result<i64> {
+                let (id,): (i64,) = sqlx::query_as(INSERT_USER)
+                    .bind(&user.email.display)
+                    .bind(&user.email.canonical)
+                    .bind(&user.display_name)
+                    .bind(user.password_hash.as_deref())
+                    .bind(now.0)
+                    .fetch_one(&mut **tx)
+                    .await
+                    .map_err(|e| Error::from_insert(e, "an account with that email"))?;
+                Ok(id)
+            }
+        }
+
+        #[async_trait]
+        impl AccountStore for $store {
+            async fn credentials_by_email(&self, canonical_email: &str) -> Result<Option<UserCredentials>> {
+                let row: Option<(i64, Option<String>, bool)> =
+                    sqlx::query_as("SELECT id, password_hash, disabled FROM users WHERE email_canonical = $1")
+                        .bind(canonical_email)
+                        .fetch_optional(&self.reader)
+                        .await?;
+                Ok(row.map(|(user_id, password_hash, disabled)| UserCredentials { user_id, password_hash, disabled }))
+            }
+
+            async fn set_password_hash(&self, user_id: i64, hash: &str, now: Timestamp) -> Result<()> {
+                sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+                    .bind(hash)
+                    .bind(now.0)
+                    .bind(user_id)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
+            }
+
+            async fn record_sign_in(&self, user_id: i64, now: Timestamp) -> Result<()> {
+                sqlx::query("UPDATE users SET last_sign_in_at = $2 WHERE id = $1")
+                    .bind(user_id)
+                    .bind(now.0)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+impl_account_store!(SqliteStore, sqlx::Sqlite);
+impl_account_store!(PgStore, sqlx::Postgres);

@@ -1,0 +1,148 @@
+//! The SQL of [`MfaStore`]: authenticators, pending enrolments and recovery codes.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use super::{PgStore, SqliteStore};
+use crate::clock::Timestamp;
+use crate::error::Result;
+use crate::store::{MfaStore, TotpCredential};
+
+macro_rules! impl_mfa_store {
+    ($store:ty, $db:ty) => {
+        impl $store {
+            async fn put_recovery_codes(tx: &mut sqlx::Transaction<'_, $db>, user_id: i64, hashes: &[String], now: Timestamp) -> Result<()> {
+                sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut **tx).await?;
+                for h in hashes {
+                    sqlx::query("INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES ($1, $2, $3)")
+                        .bind(user_id)
+                        .bind(h)
+                        .bind(now.0)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(())
+            }
+        }
+
+        #[async_trait]
+        impl MfaStore for $store {
+            async fn totp_credential(&self, user_id: i64) -> Result<Option<TotpCredential>> {
+                let row: Option<(String, i64, i64)> = sqlx::query_as(
+                    "SELECT secret_sealed, enabled_at, last_used_step FROM totp_credentials WHERE user_id = $1",
+                )
+                .bind(user_id)
+                .fetch_optional(&self.reader)
+                .await?;
+                Ok(row.map(|(secret_sealed, enabled_at, last_used_step)| TotpCredential {
+                    secret_sealed,
+                    enabled_at: Timestamp(enabled_at),
+                    last_used_step,
+                }))
+            }
+
+            async fn put_pending_totp(&self, user_id: i64, sealed: &str, now: Timestamp, ttl: Duration) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO totp_pending (user_id, secret_sealed, created_at, expires_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (user_id) DO UPDATE SET secret_sealed = excluded.secret_sealed, \
+                     created_at = excluded.created_at, expires_at = excluded.expires_at",
+                )
+                .bind(user_id)
+                .bind(sealed)
+                .bind(now.0)
+                .bind(now.plus(ttl).0)
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
+            async fn pending_totp(&self, user_id: i64, now: Timestamp) -> Result<Option<String>> {
+                let row: Option<(String,)> =
+                    sqlx::query_as("SELECT secret_sealed FROM totp_pending WHERE user_id = $1 AND expires_at > $2")
+                        .bind(user_id)
+                        .bind(now.0)
+                        .fetch_optional(&self.reader)
+                        .await?;
+                Ok(row.map(|(s,)| s))
+            }
+
+            async fn confirm_totp(&self, user_id: i64, sealed: &str, step: i64, recovery_hashes: &[String], now: Timestamp) -> Result<bool> {
+                let mut tx = self.writer.begin().await?;
+                let taken = sqlx::query("DELETE FROM totp_pending WHERE user_id = $1 AND secret_sealed = $2 AND expires_at > $3")
+                    .bind(user_id)
+                    .bind(sealed)
+                    .bind(now.0)
+                    .execute(&mut *tx)
+                    .await?;
+                if taken.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                // A reset keeps the original enabled_at; the old secret dies with this update.
+                sqlx::query(
+                    "INSERT INTO totp_credentials (user_id, secret_sealed, enabled_at, last_used_step) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (user_id) DO UPDATE SET secret_sealed = excluded.secret_sealed, last_used_step = excluded.last_used_step",
+                )
+                .bind(user_id)
+                .bind(sealed)
+                .bind(now.0)
+                .bind(step)
+                .execute(&mut *tx)
+                .await?;
+                if !recovery_hashes.is_empty() {
+                    Self::put_recovery_codes(&mut tx, user_id, recovery_hashes, now).await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn consume_totp_step(&self, user_id: i64, step: i64) -> Result<bool> {
+                let r = sqlx::query("UPDATE totp_credentials SET last_used_step = $2 WHERE user_id = $1 AND last_used_step < $2")
+                    .bind(user_id)
+                    .bind(step)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn consume_recovery_code(&self, user_id: i64, code_hash: &str, now: Timestamp) -> Result<bool> {
+                let r = sqlx::query(
+                    "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
+                )
+                .bind(user_id)
+                .bind(code_hash)
+                .bind(now.0)
+                .execute(&self.writer)
+                .await?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn recovery_codes_left(&self, user_id: i64) -> Result<i64> {
+                let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
+                    .bind(user_id)
+                    .fetch_one(&self.reader)
+                    .await?;
+                Ok(n)
+            }
+
+            async fn replace_recovery_codes(&self, user_id: i64, hashes: &[String], now: Timestamp) -> Result<()> {
+                let mut tx = self.writer.begin().await?;
+                Self::put_recovery_codes(&mut tx, user_id, hashes, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn disable_mfa(&self, user_id: i64) -> Result<bool> {
+                let mut tx = self.writer.begin().await?;
+                let had = sqlx::query("DELETE FROM totp_credentials WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM totp_pending WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(had.rows_affected() == 1)
+            }
+        }
+    };
+}
+
+impl_mfa_store!(SqliteStore, sqlx::Sqlite);
+impl_mfa_store!(PgStore, sqlx::Postgres);

@@ -1,0 +1,128 @@
+//! The SQL of [`OrgStore`]: organisations, and the first owner created with each.
+
+use async_trait::async_trait;
+
+use super::{org_from_row, OrgRow, PgStore, SqliteStore, INSERT_MEMBERSHIP, INSERT_ROLE};
+use crate::clock::Timestamp;
+use crate::error::{Error, Result};
+use crate::model::{NewUser, Organisation, Role};
+use crate::policy::MfaPolicy;
+use crate::store::{NewOrganisation, OrgStore};
+
+const INSERT_ORG: &str = "INSERT INTO organisations (name, name_canonical, kind, created_at, mfa_policy) \
+     VALUES ($1, $2, $3, $4, $5) RETURNING id";
+
+macro_rules! impl_org_store {
+    ($store:ty, $db:ty) => {
+        impl $store {
+            /// Inserts the organisation, the user and the owner membership inside `tx`.
+            pub(super) async fn insert_org_and_owner(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                org: &NewOrganisation,
+                owner: &NewUser,
+                now: Timestamp,
+            ) -> Result<(i64, i64)> {
+                let (org_id,): (i64,) = sqlx::query_as(INSERT_ORG)
+                    .bind(&org.name)
+                    .bind(org.canonical_name())
+                    .bind(org.kind.as_str())
+                    .bind(now.0)
+                    .bind(crate::policy::effective(org.kind, MfaPolicy::Visible).as_str())
+                    .fetch_one(&mut **tx)
+                    .await
+                    .map_err(|e| Error::from_insert(e, "an organisation with that name"))?;
+                let mut owner_role = 0;
+                for role in Role::ALL {
+                    let (id,): (i64,) = sqlx::query_as(INSERT_ROLE)
+                        .bind(org_id)
+                        .bind(role.as_str())
+                        .bind(role.label())
+                        .bind(role.label().to_lowercase())
+                        .bind("")
+                        .bind(false)
+                        .bind(now.0)
+                        .fetch_one(&mut **tx)
+                        .await?;
+                    if role == Role::Owner {
+                        owner_role = id;
+                    }
+                }
+                let user_id = Self::insert_user(tx, owner, now).await?;
+                sqlx::query(INSERT_MEMBERSHIP)
+                    .bind(org_id)
+                    .bind(user_id)
+                    .bind(owner_role)
+                    .bind(now.0)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok((org_id, user_id))
+            }
+        }
+
+        #[async_trait]
+        impl OrgStore for $store {
+            async fn ping(&self) -> Result<()> {
+                sqlx::query("SELECT 1").execute(&self.reader).await?;
+                Ok(())
+            }
+
+            async fn count_organisations(&self) -> Result<i64> {
+                let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM organisations").fetch_one(&self.reader).await?;
+                Ok(n)
+            }
+
+            async fn find_organisation_by_name(&self, name: &str) -> Result<Option<Organisation>> {
+                let row: Option<OrgRow> =
+                    sqlx::query_as("SELECT id, name, kind, created_at, mfa_policy, mfa_grace_until FROM organisations WHERE name_canonical = $1")
+                        .bind(name.trim().to_lowercase())
+                        .fetch_optional(&self.reader)
+                        .await?;
+                row.map(org_from_row).transpose()
+            }
+
+            async fn set_mfa_policy(&self, org_id: i64, policy: MfaPolicy, grace_until: Option<Timestamp>) -> Result<()> {
+                sqlx::query("UPDATE organisations SET mfa_policy = $2, mfa_grace_until = $3 WHERE id = $1")
+                    .bind(org_id)
+                    .bind(policy.as_str())
+                    .bind(grace_until.map(|t| t.0))
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
+            }
+
+            async fn create_organisation(&self, org: &NewOrganisation, owner: &NewUser, now: Timestamp) -> Result<(i64, i64)> {
+                let mut tx = self.writer.begin().await?;
+                let ids = Self::insert_org_and_owner(&mut tx, org, owner, now).await?;
+                tx.commit().await?;
+                Ok(ids)
+            }
+
+            async fn business_hours(&self, org_id: i64) -> Result<crate::model::BusinessHours> {
+                let row: Option<(i32, i32, i32)> = sqlx::query_as(
+                    "SELECT business_start_minute, business_end_minute, utc_offset_minutes FROM organisations WHERE id = $1",
+                )
+                .bind(org_id)
+                .fetch_optional(&self.reader)
+                .await?;
+                let (start_minute, end_minute, utc_offset_minutes) = row.ok_or(Error::NotFound("organisation"))?;
+                Ok(crate::model::BusinessHours { start_minute, end_minute, utc_offset_minutes })
+            }
+
+            async fn set_business_hours(&self, org_id: i64, hours: crate::model::BusinessHours) -> Result<()> {
+                sqlx::query(
+                    "UPDATE organisations SET business_start_minute = $2, business_end_minute = $3, utc_offset_minutes = $4 WHERE id = $1",
+                )
+                .bind(org_id)
+                .bind(hours.start_minute)
+                .bind(hours.end_minute)
+                .bind(hours.utc_offset_minutes)
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+impl_org_store!(SqliteStore, sqlx::Sqlite);
+impl_org_store!(PgStore, sqlx::Postgres);

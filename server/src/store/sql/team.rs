@@ -1,0 +1,281 @@
+//! The SQL of [`TeamStore`]: roles, memberships and the team list.
+
+use async_trait::async_trait;
+
+use super::{org_from_row, role_from_row, PgStore, RoleRow, SqliteStore, INSERT_MEMBERSHIP, INSERT_ROLE, ROLE_COLUMNS};
+use crate::clock::Timestamp;
+use crate::error::{Error, Result};
+use crate::model::{NewUser, Organisation, Role};
+use crate::roles::{Permissions, RoleInfo};
+use crate::store::{AuditEvent, Cursor, Member, MemberFilter, TeamStore};
+
+#[derive(sqlx::FromRow)]
+struct MemberRow {
+    user_id: i64,
+    email: String,
+    email_canonical: String,
+    display_name: String,
+    disabled: bool,
+    last_sign_in_at: Option<i64>,
+    joined_at: i64,
+    role_id: i64,
+    role_builtin: Option<String>,
+    role_name: String,
+    role_permissions: String,
+    role_requires_mfa: bool,
+    totp_count: i64,
+}
+
+const MEMBER_COLUMNS: &str = "u.id AS user_id, u.email, u.email_canonical, u.display_name, u.disabled, \
+     u.last_sign_in_at, m.created_at AS joined_at, r.id AS role_id, r.builtin AS role_builtin, r.name AS role_name, \
+     r.permissions AS role_permissions, r.requires_mfa AS role_requires_mfa, \
+     (SELECT COUNT(*) FROM totp_credentials t WHERE t.user_id = u.id) AS totp_count \
+     FROM memberships m JOIN users u ON u.id = m.user_id JOIN roles r ON r.id = m.role_id";
+
+/// The team list's filter: `$1` organisation, `$2` search pattern, `$3` role, `$4` MFA filter,
+/// `$5` whether the organisation requires MFA of everyone.
+const MEMBER_FILTER: &str = "m.org_id = $1 \
+     AND ($2 IS NULL OR u.email_canonical LIKE $2 ESCAPE '\\' OR lower(u.display_name) LIKE $2 ESCAPE '\\') \
+     AND ($3 IS NULL OR m.role_id = $3) \
+     AND ($4 IS NULL \
+          OR ($4 = 'enabled' AND EXISTS (SELECT 1 FROM totp_credentials t WHERE t.user_id = u.id)) \
+          OR ($4 = 'not_enabled' AND NOT EXISTS (SELECT 1 FROM totp_credentials t WHERE t.user_id = u.id)) \
+          OR ($4 = 'required' AND ($5 OR r.requires_mfa) \
+              AND NOT EXISTS (SELECT 1 FROM totp_credentials t WHERE t.user_id = u.id)))";
+
+fn member_from_row(r: MemberRow) -> Result<Member> {
+    Ok(Member {
+        user_id: r.user_id,
+        email: r.email,
+        email_canonical: r.email_canonical,
+        display_name: r.display_name,
+        role: role_from_row((r.role_id, r.role_builtin, r.role_name, r.role_permissions, r.role_requires_mfa))?,
+        has_mfa: r.totp_count > 0,
+        disabled: r.disabled,
+        last_sign_in_at: r.last_sign_in_at.map(Timestamp),
+        joined_at: Timestamp(r.joined_at),
+    })
+}
+
+/// A search term as a LIKE pattern matching it anywhere, with LIKE's own characters escaped.
+fn like_pattern(search: &str) -> String {
+    let escaped = search.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+macro_rules! impl_team_store {
+    ($store:ty) => {
+        #[async_trait]
+        impl TeamStore for $store {
+            async fn roles(&self, org_id: i64) -> Result<Vec<RoleInfo>> {
+                let rows: Vec<RoleRow> = sqlx::query_as(&format!(
+                    "SELECT {ROLE_COLUMNS} FROM roles r WHERE r.org_id = $1 \
+                     ORDER BY CASE WHEN r.builtin IS NULL THEN 1 ELSE 0 END, r.id"
+                ))
+                .bind(org_id)
+                .fetch_all(&self.reader)
+                .await?;
+                rows.into_iter().map(role_from_row).collect()
+            }
+
+            async fn role(&self, org_id: i64, role_id: i64) -> Result<Option<RoleInfo>> {
+                let row: Option<RoleRow> =
+                    sqlx::query_as(&format!("SELECT {ROLE_COLUMNS} FROM roles r WHERE r.org_id = $1 AND r.id = $2"))
+                        .bind(org_id)
+                        .bind(role_id)
+                        .fetch_optional(&self.reader)
+                        .await?;
+                row.map(role_from_row).transpose()
+            }
+
+            async fn builtin_role(&self, org_id: i64, role: Role) -> Result<Option<RoleInfo>> {
+                let row: Option<RoleRow> =
+                    sqlx::query_as(&format!("SELECT {ROLE_COLUMNS} FROM roles r WHERE r.org_id = $1 AND r.builtin = $2"))
+                        .bind(org_id)
+                        .bind(role.as_str())
+                        .fetch_optional(&self.reader)
+                        .await?;
+                row.map(role_from_row).transpose()
+            }
+
+            async fn create_role(&self, org_id: i64, name: &str, permissions: Permissions, requires_mfa: bool, now: Timestamp) -> Result<i64> {
+                let (id,): (i64,) = sqlx::query_as(INSERT_ROLE)
+                    .bind(org_id)
+                    .bind(None::<String>)
+                    .bind(name)
+                    .bind(name.to_lowercase())
+                    .bind(permissions.to_ids())
+                    .bind(requires_mfa)
+                    .bind(now.0)
+                    .fetch_one(&self.writer)
+                    .await
+                    .map_err(|e| Error::from_insert(e, "a role with that name"))?;
+                Ok(id)
+            }
+
+            async fn update_role(&self, org_id: i64, role_id: i64, permissions: Option<Permissions>, requires_mfa: bool) -> Result<bool> {
+                // Built-in roles keep their permissions (defined in code); only custom ones change.
+                let r = sqlx::query(
+                    "UPDATE roles SET requires_mfa = $3, \
+                     permissions = CASE WHEN builtin IS NULL AND $4 IS NOT NULL THEN $4 ELSE permissions END \
+                     WHERE org_id = $1 AND id = $2",
+                )
+                .bind(org_id)
+                .bind(role_id)
+                .bind(requires_mfa)
+                .bind(permissions.map(Permissions::to_ids))
+                .execute(&self.writer)
+                .await?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn add_member(&self, org_id: i64, user: &NewUser, role_id: i64, now: Timestamp) -> Result<i64> {
+                let mut tx = self.writer.begin().await?;
+                let user_id = Self::insert_user(&mut tx, user, now).await?;
+                sqlx::query(INSERT_MEMBERSHIP)
+                    .bind(org_id)
+                    .bind(user_id)
+                    .bind(role_id)
+                    .bind(now.0)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(user_id)
+            }
+
+            async fn members(&self, org_id: i64, filter: &MemberFilter, org_requires_mfa: bool, cursor: &Cursor, limit: i64) -> Result<(Vec<Member>, i64)> {
+                let pattern = filter.search.as_deref().map(like_pattern);
+                let mfa = filter.mfa.map(|f| f.as_str());
+                let (key, cmp, order) = match cursor {
+                    Cursor::First => (None, ">", "ASC"),
+                    Cursor::After(k) => (Some(k.as_str()), ">", "ASC"),
+                    Cursor::Before(k) => (Some(k.as_str()), "<", "DESC"),
+                };
+                let sql = format!(
+                    "SELECT {MEMBER_COLUMNS} WHERE {MEMBER_FILTER} AND ($6 IS NULL OR u.email_canonical {cmp} $6) \
+                     ORDER BY u.email_canonical {order} LIMIT $7"
+                );
+                let rows: Vec<MemberRow> = sqlx::query_as(&sql)
+                    .bind(org_id)
+                    .bind(pattern.as_deref())
+                    .bind(filter.role_id)
+                    .bind(mfa)
+                    .bind(org_requires_mfa)
+                    .bind(key)
+                    .bind(limit)
+                    .fetch_all(&self.reader)
+                    .await?;
+                let mut members = rows.into_iter().map(member_from_row).collect::<Result<Vec<_>>>()?;
+                if matches!(cursor, Cursor::Before(_)) {
+                    members.reverse();
+                }
+                let (total,): (i64,) = sqlx::query_as(&format!(
+                    "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id JOIN roles r ON r.id = m.role_id \
+                     WHERE {MEMBER_FILTER}"
+                ))
+                .bind(org_id)
+                .bind(pattern.as_deref())
+                .bind(filter.role_id)
+                .bind(mfa)
+                .bind(org_requires_mfa)
+                .fetch_one(&self.reader)
+                .await?;
+                Ok((members, total))
+            }
+
+            async fn member(&self, org_id: i64, user_id: i64) -> Result<Option<Member>> {
+                let row: Option<MemberRow> =
+                    sqlx::query_as(&format!("SELECT {MEMBER_COLUMNS} WHERE m.org_id = $1 AND m.user_id = $2"))
+                        .bind(org_id)
+                        .bind(user_id)
+                        .fetch_optional(&self.reader)
+                        .await?;
+                row.map(member_from_row).transpose()
+            }
+
+            async fn reset_member_mfa(&self, org_id: i64, user_id: i64, owner_may_be_reset: bool, event: &AuditEvent) -> Result<bool> {
+                let mut tx = self.writer.begin().await?;
+                // Checked again inside the transaction: the role may have changed since the rules ran.
+                let target: Option<(Option<String>,)> = sqlx::query_as(
+                    "SELECT r.builtin FROM memberships m JOIN roles r ON r.id = m.role_id WHERE m.org_id = $1 AND m.user_id = $2",
+                )
+                .bind(org_id)
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let allowed = match target {
+                    None => false,
+                    Some((builtin,)) => owner_may_be_reset || builtin.as_deref() != Some(Role::Owner.as_str()),
+                };
+                if !allowed {
+                    return Ok(false);
+                }
+                let had = sqlx::query("DELETE FROM totp_credentials WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                if had.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                sqlx::query("DELETE FROM totp_pending WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                Self::insert_audit(&mut *tx, event).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn set_member_role(&self, org_id: i64, user_id: i64, role_id: i64) -> Result<bool> {
+                // The composite foreign key refuses a role of another organisation.
+                let r = sqlx::query("UPDATE memberships SET role_id = $3 WHERE org_id = $1 AND user_id = $2")
+                    .bind(org_id)
+                    .bind(user_id)
+                    .bind(role_id)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn set_member_disabled(&self, org_id: i64, user_id: i64, disabled: bool, now: Timestamp) -> Result<bool> {
+                let mut tx = self.writer.begin().await?;
+                let r = sqlx::query(
+                    "UPDATE users SET disabled = $3, updated_at = $4 WHERE id = $2 \
+                     AND EXISTS (SELECT 1 FROM memberships m WHERE m.org_id = $1 AND m.user_id = $2)",
+                )
+                .bind(org_id)
+                .bind(user_id)
+                .bind(disabled)
+                .bind(now.0)
+                .execute(&mut *tx)
+                .await?;
+                if r.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                if disabled {
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn primary_membership(&self, user_id: i64) -> Result<Option<(Organisation, RoleInfo)>> {
+                let row: Option<(i64, String, String, i64, String, Option<i64>, i64, Option<String>, String, String, bool)> =
+                    sqlx::query_as(&format!(
+                        "SELECT o.id, o.name, o.kind, o.created_at, o.mfa_policy, o.mfa_grace_until, {ROLE_COLUMNS} \
+                         FROM memberships m JOIN organisations o ON o.id = m.org_id JOIN roles r ON r.id = m.role_id \
+                         WHERE m.user_id = $1 ORDER BY m.created_at, o.id LIMIT 1"
+                    ))
+                    .bind(user_id)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                match row {
+                    None => Ok(None),
+                    Some((id, name, kind, created_at, policy, grace, rid, builtin, rname, perms, requires)) => Ok(Some((
+                        org_from_row((id, name, kind, created_at, policy, grace))?,
+                        role_from_row((rid, builtin, rname, perms, requires))?,
+                    ))),
+                }
+            }
+        }
+    };
+}
+
+impl_team_store!(SqliteStore);
+impl_team_store!(PgStore);

@@ -1,0 +1,116 @@
+//! The SQL of [`TokenStore`]: one-time links, and the changes made in the transaction that uses one.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use super::{PgStore, SqliteStore};
+use crate::clock::Timestamp;
+use crate::error::{Error, Result};
+use crate::model::NewUser;
+use crate::store::{NewOrganisation, TokenPurpose, TokenStore, ValidToken};
+
+fn purpose_from(s: &str) -> Result<TokenPurpose> {
+    match s {
+        "setup" => Ok(TokenPurpose::Setup),
+        "set_password" => Ok(TokenPurpose::SetPassword),
+        other => Err(Error::Database(sqlx::Error::Decode(format!("unknown token purpose {other}").into()))),
+    }
+}
+
+const USE_TOKEN: &str = "UPDATE one_time_tokens SET used_at = $3 \
+     WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3 RETURNING user_id";
+
+macro_rules! impl_token_store {
+    ($store:ty) => {
+        #[async_trait]
+        impl TokenStore for $store {
+            async fn create_token(&self, token_hash: &str, purpose: TokenPurpose, user_id: Option<i64>, now: Timestamp, ttl: Duration) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO one_time_tokens (token_hash, purpose, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(token_hash)
+                .bind(purpose.as_str())
+                .bind(user_id)
+                .bind(now.0)
+                .bind(now.plus(ttl).0)
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
+            async fn revoke_tokens(&self, purpose: TokenPurpose, user_id: Option<i64>, now: Timestamp) -> Result<u64> {
+                let r = sqlx::query(
+                    "UPDATE one_time_tokens SET used_at = $1 WHERE purpose = $2 AND used_at IS NULL \
+                     AND ($3 IS NULL OR user_id = $3)",
+                )
+                .bind(now.0)
+                .bind(purpose.as_str())
+                .bind(user_id)
+                .execute(&self.writer)
+                .await?;
+                Ok(r.rows_affected())
+            }
+
+            async fn peek_token(&self, token_hash: &str, purpose: TokenPurpose, now: Timestamp) -> Result<Option<ValidToken>> {
+                let row: Option<(String, Option<i64>, i64)> = sqlx::query_as(
+                    "SELECT purpose, user_id, expires_at FROM one_time_tokens \
+                     WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
+                )
+                .bind(token_hash)
+                .bind(purpose.as_str())
+                .bind(now.0)
+                .fetch_optional(&self.reader)
+                .await?;
+                row.map(|(p, user_id, expires_at)| {
+                    Ok(ValidToken { purpose: purpose_from(&p)?, user_id, expires_at: Timestamp(expires_at) })
+                })
+                .transpose()
+            }
+
+            async fn complete_setup(&self, token_hash: &str, org: &NewOrganisation, owner: &NewUser, now: Timestamp) -> Result<Option<(i64, i64)>> {
+                let mut tx = self.writer.begin().await?;
+                let used: Option<(Option<i64>,)> = sqlx::query_as(USE_TOKEN)
+                    .bind(token_hash)
+                    .bind(TokenPurpose::Setup.as_str())
+                    .bind(now.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if used.is_none() {
+                    return Ok(None);
+                }
+                let (orgs,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM organisations").fetch_one(&mut *tx).await?;
+                if orgs > 0 {
+                    return Ok(None);
+                }
+                let ids = Self::insert_org_and_owner(&mut tx, org, owner, now).await?;
+                tx.commit().await?;
+                Ok(Some(ids))
+            }
+
+            async fn complete_set_password(&self, token_hash: &str, password_hash: &str, now: Timestamp) -> Result<Option<i64>> {
+                let mut tx = self.writer.begin().await?;
+                let used: Option<(Option<i64>,)> = sqlx::query_as(USE_TOKEN)
+                    .bind(token_hash)
+                    .bind(TokenPurpose::SetPassword.as_str())
+                    .bind(now.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some((Some(user_id),)) = used else { return Ok(None) };
+                sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+                    .bind(password_hash)
+                    .bind(now.0)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                // A new password ends every session opened with the old one.
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(Some(user_id))
+            }
+        }
+    };
+}
+
+impl_token_store!(SqliteStore);
+impl_token_store!(PgStore);

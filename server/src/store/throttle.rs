@@ -1,0 +1,35 @@
+//! The per-account failure budget behind sign-in; [`crate::throttle`] decides the waits.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::clock::Timestamp;
+use crate::error::Result;
+
+/// One attempt taken from an account's failure budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottleAttempt {
+    /// Consecutive failures including this attempt.
+    pub failures: i64,
+    pub previous_blocked_until: Timestamp,
+    pub blocked_until: Timestamp,
+}
+
+#[async_trait]
+pub trait ThrottleStore: Send + Sync {
+    /// Atomically takes one sign-in attempt from the account's budget. Every attempt counts as a
+    /// failure until [`ThrottleStore::throttle_clear`] or [`ThrottleStore::throttle_refund`] says
+    /// otherwise, so parallel guesses cannot share one free slot. `None` while the account must
+    /// wait; otherwise the attempt, after setting the next wait with `delay_after`.
+    async fn throttle_take(
+        &self,
+        account_key: &str,
+        now: Timestamp,
+        delay_after: fn(i64) -> Duration,
+    ) -> Result<Option<ThrottleAttempt>>;
+    /// Gives back one attempt that turned out not to be a failure (a right password when a
+    /// second factor is still owed): the budget is as it was, neither refilled nor spent.
+    async fn throttle_refund(&self, account_key: &str, attempt: &ThrottleAttempt) -> Result<()>;
+    async fn throttle_clear(&self, account_key: &str, now: Timestamp) -> Result<()>;
+}

@@ -1,0 +1,67 @@
+//! One-time links: issued by mail or to an operator, used once, and the changes they allow made in
+//! the same transaction that uses them.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::clock::Timestamp;
+use crate::error::Result;
+use crate::model::NewUser;
+
+use super::NewOrganisation;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    /// Creates the first organisation and its owner.
+    Setup,
+    /// Lets an existing account choose its password.
+    SetPassword,
+}
+
+impl TokenPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::Setup => "setup",
+            TokenPurpose::SetPassword => "set_password",
+        }
+    }
+}
+
+/// Who may complete a one-time link, if it is still valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidToken {
+    pub purpose: TokenPurpose,
+    pub user_id: Option<i64>,
+    pub expires_at: Timestamp,
+}
+
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    async fn create_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        user_id: Option<i64>,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> Result<()>;
+    /// Kills every unused link of this purpose (a new setup link replaces the old one).
+    async fn revoke_tokens(&self, purpose: TokenPurpose, user_id: Option<i64>, now: Timestamp) -> Result<u64>;
+    /// Looks a link up without using it (to decide whether to show its form).
+    async fn peek_token(&self, token_hash: &str, purpose: TokenPurpose, now: Timestamp) -> Result<Option<ValidToken>>;
+
+    /// Uses a setup link and creates the first organisation with its owner, all or nothing.
+    /// `Ok(None)` when the link is unknown, used, expired, or an organisation already exists.
+    async fn complete_setup(
+        &self,
+        token_hash: &str,
+        org: &NewOrganisation,
+        owner: &NewUser,
+        now: Timestamp,
+    ) -> Result<Option<(i64, i64)>>;
+
+    /// Uses a set-password link and stores the hash, all or nothing. `Ok(None)` when not valid.
+    async fn complete_set_password(&self, token_hash: &str, password_hash: &str, now: Timestamp)
+        -> Result<Option<i64>>;
+}
