@@ -237,6 +237,8 @@ async fn serve(options: leptos::config::LeptosOptions, config: Config) -> anyhow
             "TESSERA_BASE_URL is plain http on a non-loopback host: cookies are not Secure. Use https."
         );
     }
+    // Every server function must be in the access table, and the table must name only real ones.
+    app::http::check_server_fns().map_err(anyhow::Error::msg)?;
     let app = open(config).await?;
     if let Some(link) = app.setup_link_if_empty().await? {
         say(&format!(

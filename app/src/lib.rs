@@ -1,16 +1,18 @@
-//! Tessera's pages. Every page is rendered on the server from a [`pages::Page`] value the HTTP
-//! layer builds; only `#[island]` components ship WASM to the browser, and every form is a plain
-//! HTML form that works before (and without) the WASM.
+//! Tessera's screens and the server functions behind their forms. Every page is rendered on the
+//! server; the forms are `#[island]`s, the only parts that ship WASM, and each is a real HTML form
+//! posting to its server function, so it works before and without the WASM.
 
 #![recursion_limit = "256"]
 
-pub mod activity;
+pub mod api;
 pub mod components;
+pub mod error;
+pub mod forms;
+pub mod layout;
 pub mod pages;
-pub mod roles;
-pub mod security;
 pub mod shell;
-pub mod team;
 
+#[cfg(feature = "ssr")]
+pub mod ctx;
 #[cfg(feature = "ssr")]
 pub mod http;

@@ -1,5 +1,8 @@
 import { expect, type Locator, type Page } from '@playwright/test';
-import { submitAndSettle } from './http';
+import { at, enterCode } from './http';
+
+/** The server function the challenge form posts to. */
+export const CHALLENGE_FN = '/api/login/mfa';
 
 export const WRONG_CODE = "That code didn't work. Check it and try again.";
 
@@ -16,19 +19,20 @@ export class ChallengePage {
   readonly clockHint: Locator;
 
   constructor(readonly page: Page) {
-    this.heading = page.getByRole('heading', { name: 'Two-step verification', level: 1 });
+    this.heading = page.getByRole('heading', { name: 'MFA: enter your code', level: 1 });
     this.authenticationCode = page.getByLabel('Authentication code', { exact: true });
     this.recoveryCode = page.getByLabel('Recovery code', { exact: true });
     this.verifyButton = page.getByRole('button', { name: 'Verify', exact: true });
     this.useRecoveryCode = page.getByRole('link', { name: 'Use a recovery code' });
     this.useAuthenticator = page.getByRole('link', { name: 'Use your authenticator app' });
     this.cancelButton = page.getByRole('button', { name: 'Cancel and sign out' });
-    this.wrongCodeAlert = page.getByRole('alert').filter({ hasText: WRONG_CODE });
+    // Under the code field, where the field's problems go.
+    this.wrongCodeAlert = page.locator('#code-error').filter({ hasText: WRONG_CODE });
     this.clockHint = page.getByText(/automatic date and time/);
   }
 
   async expectOnCodeStep() {
-    await expect(this.page).toHaveURL((url) => url.pathname === '/login/mfa' && !url.searchParams.has('recovery'));
+    await expect(this.page).toHaveURL((url) => at('/login/mfa', CHALLENGE_FN)(url) && !url.searchParams.has('recovery'));
     await expect(this.heading).toBeVisible();
     await expect(this.authenticationCode).toBeVisible();
     await expect(this.verifyButton).toBeVisible();
@@ -37,7 +41,7 @@ export class ChallengePage {
   }
 
   async expectOnRecoveryStep() {
-    await expect(this.page).toHaveURL((url) => url.pathname === '/login/mfa');
+    await expect(this.page).toHaveURL(at('/login/mfa', CHALLENGE_FN));
     await expect(this.heading).toBeVisible();
     await expect(this.recoveryCode).toBeVisible();
     await expect(this.authenticationCode).toHaveCount(0);
@@ -47,13 +51,11 @@ export class ChallengePage {
 
   /** Submits an authenticator code; returns the HTTP statuses once `settled` is visible. */
   async submitAuthenticatorCode(code: string, settled: Locator): Promise<number[]> {
-    await this.authenticationCode.fill(code);
-    return submitAndSettle(this.page, () => this.verifyButton.click(), settled);
+    return enterCode(this.page, this.authenticationCode, code, this.verifyButton, settled);
   }
 
   /** Submits a recovery code; returns the HTTP statuses once `settled` is visible. */
   async submitRecoveryCode(code: string, settled: Locator): Promise<number[]> {
-    await this.recoveryCode.fill(code);
-    return submitAndSettle(this.page, () => this.verifyButton.click(), settled);
+    return enterCode(this.page, this.recoveryCode, code, this.verifyButton, settled);
   }
 }

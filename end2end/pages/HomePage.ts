@@ -18,8 +18,8 @@ export class HomePage {
 
   constructor(readonly page: Page) {
     this.signOutButton = page.getByRole('button', { name: 'Sign out' });
-    this.securityLink = page.getByRole('link', { name: 'Account security and two-step verification' });
-    this.mfaReminder = page.getByRole('status').filter({ hasText: 'Your organisation requires two-step verification.' });
+    this.securityLink = page.getByRole('link', { name: 'Account security and MFA' });
+    this.mfaReminder = page.getByRole('status').filter({ hasText: 'Your organisation requires MFA.' });
     this.setItUpNowLink = this.mfaReminder.getByRole('link', { name: 'Set it up now' });
   }
 

@@ -1,4 +1,5 @@
 import { expect, type Locator, type Page } from '@playwright/test';
+import { at } from './http';
 
 export const INCORRECT_CREDENTIALS = 'Incorrect email or password.';
 export const SIGNED_OUT = 'You have signed out.';
@@ -38,7 +39,7 @@ export class LoginPage {
   }
 
   async expectOnEmailStep() {
-    await expect(this.page).toHaveURL((url) => url.pathname === '/login');
+    await expect(this.page).toHaveURL(at('/login', '/api/login/email'));
     await expect(this.signInHeading).toBeVisible();
     await expect(this.email).toBeVisible();
   }
@@ -51,7 +52,7 @@ export class LoginPage {
   }
 
   async expectOnPasswordStep(email: string) {
-    await expect(this.page).toHaveURL((url) => url.pathname === '/login/password');
+    await expect(this.page).toHaveURL(at('/login/password', '/api/login/password'));
     await expect(this.passwordHeading).toBeVisible();
     await expect(this.page.getByText(email).filter({ visible: true }).first()).toBeVisible();
     await expect(this.password).toBeVisible();

@@ -27,7 +27,7 @@ export class SetupPage {
     this.email = page.getByLabel('Email', { exact: true });
     this.password = page.getByLabel('Password', { exact: true });
     this.createButton = page.getByRole('button', { name: 'Create organisation' });
-    this.alert = page.getByRole('alert');
+    this.alert = page.getByRole('alert').filter({ visible: true });
   }
 
   /** Opens the setup link (absolute, as printed by the server). */

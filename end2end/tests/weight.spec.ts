@@ -5,7 +5,8 @@
 import type { Response } from '@playwright/test';
 import { expect, test } from '../pages/fixtures';
 
-const BUDGET_BYTES = 60 * 1024;
+// 100 KB, counted in thousands so the budget holds whichever kilobyte is meant.
+const BUDGET_BYTES = 100_000;
 const LONG_CACHE = /max-age=31536000/;
 
 function extensionOf(url: string): string {
@@ -14,7 +15,7 @@ function extensionOf(url: string): string {
   return dot > pathname.lastIndexOf('/') ? pathname.slice(dot + 1).toLowerCase() : '';
 }
 
-test('the first visit to /login stays within 60 KiB and caches assets for a year', async ({ browser, baseURL }) => {
+test('the first visit to /login stays within 100 KB and caches assets for a year', async ({ browser, baseURL }) => {
   // A fresh context: empty HTTP cache, no cookies.
   const context = await browser.newContext({ baseURL, javaScriptEnabled: true });
   try {
@@ -49,7 +50,7 @@ test('the first visit to /login stays within 60 KiB and caches assets for a year
         `Payload of the first visit to /login (${rows.length} responses):`,
         `    total       body  headers  status enc.     url`,
         ...lines,
-        `${String(total).padStart(9)}  bytes in all (budget ${BUDGET_BYTES} bytes = 60 KiB)`,
+        `${String(total).padStart(9)}  bytes in all (budget ${BUDGET_BYTES} bytes)`,
       ].join('\n'),
     );
 

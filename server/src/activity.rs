@@ -30,7 +30,7 @@ impl Tessera {
         limit: i64,
     ) -> Result<Vec<AuditEntry>, CodeError> {
         if !s.can(Permission::ViewActivityLog) {
-            return Err(CodeError::NotAllowed("Your role does not allow reading the activity log."));
+            return Err(CodeError::NotAllowed(crate::roles::Refusal::MissingPermission));
         }
         Ok(self.store.audit_log(s.org_id, filter, before_id, limit.clamp(1, EXPORT_LIMIT)).await?)
     }
@@ -63,7 +63,7 @@ impl Tessera {
     /// Owners (`manage-policy`) set when the organisation works.
     pub async fn set_business_hours(&self, s: &SessionInfo, hours: BusinessHours) -> Result<(), CodeError> {
         if !s.can(Permission::ManagePolicy) {
-            return Err(CodeError::NotAllowed("Your role does not allow changing the organisation's settings."));
+            return Err(CodeError::NotAllowed(crate::roles::Refusal::MissingPermission));
         }
         Ok(self.store.set_business_hours(s.org_id, hours).await?)
     }

@@ -48,6 +48,8 @@ pub enum Action {
     MemberEnabled,
     RoleCreated,
     RoleChanged,
+    /// A request the access table refused: a role without the permission a page or form needs.
+    AccessRefused,
 }
 
 impl Action {
@@ -74,6 +76,7 @@ impl Action {
         Action::MemberEnabled,
         Action::RoleCreated,
         Action::RoleChanged,
+        Action::AccessRefused,
         Action::PasswordSet,
         Action::OrganisationCreated,
         Action::SetupCompleted,
@@ -106,6 +109,7 @@ impl Action {
             Action::MemberEnabled => "Member re-enabled",
             Action::RoleCreated => "Role created",
             Action::RoleChanged => "Role settings changed",
+            Action::AccessRefused => "Request refused",
         }
     }
 
@@ -135,6 +139,7 @@ impl Action {
             Action::MemberEnabled => "member.enabled",
             Action::RoleCreated => "role.created",
             Action::RoleChanged => "role.changed",
+            Action::AccessRefused => "access.refused",
         }
     }
 }
@@ -216,7 +221,7 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), Action::ALL.len());
-        assert_eq!(Action::ALL.len(), 24, "a new action must be added to ALL");
+        assert_eq!(Action::ALL.len(), 25, "a new action must be added to ALL");
     }
 
     #[test]

@@ -9,9 +9,11 @@ use crate::error::{Error, Result};
 use crate::mail::{notice_mail, Notice};
 use crate::policy::{MfaPolicy, Requirement};
 use crate::recovery::{self, RecoveryCode};
+use crate::roles::Refusal;
 use crate::secret::Token;
 use crate::services::Tessera;
 use crate::session::{SessionInfo, SessionState};
+use crate::store::CodesToShow;
 use crate::throttle;
 use crate::totp::{self, TotpSecret};
 
@@ -51,9 +53,9 @@ pub enum CodeError {
     /// The action needs a fresh second factor first.
     #[error("step-up required")]
     StepUpRequired,
-    /// The organisation's policy does not allow it; the text says why.
-    #[error("{0}")]
-    NotAllowed(&'static str),
+    /// The rules do not allow it.
+    #[error("{}", .0.message())]
+    NotAllowed(Refusal),
     #[error(transparent)]
     Internal(#[from] Error),
 }
@@ -61,6 +63,14 @@ pub enum CodeError {
 fn sealed_context(user_id: i64) -> String {
     format!("totp-secret:{user_id}")
 }
+
+/// Sealed to the session that asked, so a row moved to another session does not open.
+fn codes_context(session_hash: &str) -> String {
+    format!("codes-to-show:{session_hash}")
+}
+
+/// How long new recovery codes wait for the page that shows them.
+const CODES_TO_SHOW_FOR: Duration = Duration::from_secs(600);
 
 /// Consecutive failed codes after a right password that trigger a warning mail (once per streak).
 pub const FAILING_CODES_ALERT: i64 = 3;
@@ -114,7 +124,7 @@ impl Tessera {
         meta: &RequestMeta,
     ) -> Result<(), CodeError> {
         if !s.can(crate::roles::Permission::ManagePolicy) {
-            let why = "Your role does not allow changing the organisation's security policy.";
+            let why = Refusal::MissingPermission;
             let e = audit::event(
                 self.clock.now(),
                 Action::PolicyChanged,
@@ -123,7 +133,7 @@ impl Tessera {
                 Some(s.user_id),
                 None,
                 meta,
-                Some(why),
+                Some(why.message()),
             );
             self.audit(e).await?;
             return Err(CodeError::NotAllowed(why));
@@ -133,7 +143,7 @@ impl Tessera {
         }
         let org = self.store.find_organisation_by_name(&s.org_name).await?.ok_or(Error::NotFound("organisation"))?;
         if crate::policy::may_set(org.kind, policy).is_err() {
-            return Err(CodeError::NotAllowed("Healthcare organisations must require multi-factor authentication."));
+            return Err(CodeError::NotAllowed(Refusal::HealthcareRequiresMfa));
         }
         self.apply_mfa_policy(&org, policy, grace_days, Some(s.user_id), meta).await?;
         Ok(())
@@ -165,7 +175,7 @@ impl Tessera {
     /// fresh step-up; the old authenticator keeps working until the new one is confirmed.
     pub async fn start_enrolment(&self, s: &SessionInfo, meta: &RequestMeta) -> Result<EnrolmentView, CodeError> {
         if s.mfa_requirement(self.clock.now()) == Requirement::NotOffered {
-            return Err(CodeError::NotAllowed("Your organisation does not offer two-step verification."));
+            return Err(CodeError::NotAllowed(Refusal::MfaNotOffered));
         }
         let resetting = self.store.totp_credential(s.user_id).await?.is_some();
         if resetting && !self.has_fresh_step_up(s) {
@@ -346,12 +356,33 @@ impl Tessera {
         Ok(codes)
     }
 
+    /// Keeps new recovery codes for the page that shows them to this session, once, for a few
+    /// minutes: the request that made them redirects there, so a reload cannot make them again.
+    pub async fn keep_codes_to_show(&self, s: &SessionInfo, codes: &[RecoveryCode], regenerated: bool) -> Result<()> {
+        let text: Vec<String> = codes.iter().map(RecoveryCode::display).collect();
+        let codes_sealed = self.key.seal(&codes_context(&s.token_hash), text.join("\n").as_bytes());
+        let expires_at = self.clock.now().plus(CODES_TO_SHOW_FOR);
+        self.store.put_codes_to_show(&s.token_hash, &CodesToShow { codes_sealed, regenerated }, expires_at).await
+    }
+
+    /// The codes kept for this session, and whether they replaced an older set. A second call
+    /// finds nothing: they are shown once.
+    pub async fn take_codes_to_show(&self, s: &SessionInfo) -> Result<Option<(Vec<String>, bool)>> {
+        let Some(kept) = self.store.take_codes_to_show(&s.token_hash, self.clock.now()).await? else {
+            return Ok(None);
+        };
+        let Some(text) = self.key.open(&codes_context(&s.token_hash), &kept.codes_sealed) else {
+            tracing::error!("recovery codes kept for a session did not open");
+            return Ok(None);
+        };
+        let codes = String::from_utf8_lossy(&text).lines().map(str::to_string).collect();
+        Ok(Some((codes, kept.regenerated)))
+    }
+
     /// Turns MFA off for this user and ends their other sessions. Needs a fresh step-up.
     pub async fn disable_mfa(&self, s: &SessionInfo, meta: &RequestMeta) -> Result<(), CodeError> {
         if s.mfa_requirement(self.clock.now()) == Requirement::Satisfied {
-            return Err(CodeError::NotAllowed(
-                "Your organisation requires two-step verification, so it cannot be turned off.",
-            ));
+            return Err(CodeError::NotAllowed(Refusal::MfaRequired));
         }
         if !self.has_fresh_step_up(s) {
             return Err(CodeError::StepUpRequired);

@@ -37,9 +37,61 @@ pub fn normalize(password: &str) -> String {
     password.nfkc().collect()
 }
 
-/// Why a proposed password was refused, in words for the person choosing it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Weakness(pub String);
+/// Why a proposed password was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weakness {
+    TooShort {
+        min: usize,
+        have: usize,
+    },
+    TooLong {
+        max: usize,
+    },
+    /// zxcvbn scores it below 3 of 4; the hint says what made it guessable.
+    Guessable(Hint),
+}
+
+/// What zxcvbn found guessable, in fewer kinds than its own warnings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hint {
+    Common,
+    Keyboard,
+    Repeats,
+    Sequences,
+    Dates,
+    SingleWord,
+    Names,
+    General,
+}
+
+impl Hint {
+    fn of(warning: Option<zxcvbn::feedback::Warning>) -> Hint {
+        use zxcvbn::feedback::Warning as W;
+        match warning {
+            Some(W::ThisIsATop10Password | W::ThisIsATop100Password | W::ThisIsACommonPassword) => Hint::Common,
+            Some(W::ThisIsSimilarToACommonlyUsedPassword) => Hint::Common,
+            Some(W::StraightRowsOfKeysAreEasyToGuess | W::ShortKeyboardPatternsAreEasyToGuess) => Hint::Keyboard,
+            Some(W::RepeatsLikeAaaAreEasyToGuess | W::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess) => Hint::Repeats,
+            Some(W::SequencesLikeAbcAreEasyToGuess) => Hint::Sequences,
+            Some(W::RecentYearsAreEasyToGuess | W::DatesAreOftenEasyToGuess) => Hint::Dates,
+            Some(W::AWordByItselfIsEasyToGuess) => Hint::SingleWord,
+            Some(W::NamesAndSurnamesByThemselvesAreEasyToGuess | W::CommonNamesAndSurnamesAreEasyToGuess) => {
+                Hint::Names
+            }
+            None => Hint::General,
+        }
+    }
+}
+
+impl std::fmt::Display for Weakness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Weakness::TooShort { min, have } => write!(f, "use at least {min} characters (it has {have})"),
+            Weakness::TooLong { max } => write!(f, "use at most {max} characters"),
+            Weakness::Guessable(h) => write!(f, "too easy to guess ({h:?})"),
+        }
+    }
+}
 
 /// Checks a new password: length after normalisation, then zxcvbn against guessable passwords and
 /// the words of its context (email, names). No composition rules.
@@ -47,12 +99,10 @@ pub fn check_new_password(password: &str, min_chars: usize, context: &[&str]) ->
     let normalized = normalize(password);
     let len = normalized.chars().count();
     if len < min_chars {
-        return Err(Weakness(format!(
-            "Use at least {min_chars} characters (you have {len}). A few unrelated words make a strong, memorable password."
-        )));
+        return Err(Weakness::TooShort { min: min_chars, have: len });
     }
     if len > MAX_PASSWORD_CHARS {
-        return Err(Weakness(format!("Use at most {MAX_PASSWORD_CHARS} characters.")));
+        return Err(Weakness::TooLong { max: MAX_PASSWORD_CHARS });
     }
     let mut inputs: Vec<&str> = Vec::new();
     for c in context {
@@ -72,17 +122,7 @@ pub fn check_new_password(password: &str, min_chars: usize, context: &[&str]) ->
         .min_by_key(|e| e.score() as u8)
         .expect("two scores");
     if (entropy.score() as u8) < 3 {
-        let mut reason = String::from("This password is too easy to guess.");
-        if let Some(fb) = entropy.feedback() {
-            if let Some(w) = fb.warning() {
-                reason = format!("This password is too easy to guess: {w}");
-            }
-            if let Some(s) = fb.suggestions().first() {
-                reason.push(' ');
-                reason.push_str(&s.to_string());
-            }
-        }
-        return Err(Weakness(reason));
+        return Err(Weakness::Guessable(Hint::of(entropy.feedback().and_then(|fb| fb.warning()))));
     }
     Ok(normalized)
 }
@@ -276,16 +316,24 @@ mod tests {
     }
 
     #[test]
+    fn guessable_passwords_say_why_in_a_few_kinds() {
+        use zxcvbn::feedback::Warning as W;
+        assert_eq!(Hint::of(Some(W::ThisIsATop10Password)), Hint::Common);
+        assert_eq!(Hint::of(Some(W::StraightRowsOfKeysAreEasyToGuess)), Hint::Keyboard);
+        assert_eq!(Hint::of(Some(W::RecentYearsAreEasyToGuess)), Hint::Dates);
+        assert_eq!(Hint::of(None), Hint::General);
+    }
+
+    #[test]
     fn new_password_rules() {
         let ctx = ["ada@example.org", "Acme Health"];
-        assert!(check_new_password("short", 15, &ctx).unwrap_err().0.contains("at least 15"));
-        assert!(check_new_password(&"a".repeat(129), 15, &ctx).is_err());
+        assert_eq!(check_new_password("short", 15, &ctx), Err(Weakness::TooShort { min: 15, have: 5 }));
+        assert_eq!(check_new_password(&"a".repeat(129), 15, &ctx), Err(Weakness::TooLong { max: 128 }));
         // Long but guessable.
-        let e = check_new_password("passwordpassword", 15, &ctx).unwrap_err();
-        assert!(e.0.starts_with("This password is too easy to guess"), "{}", e.0);
+        assert!(matches!(check_new_password("passwordpassword", 15, &ctx), Err(Weakness::Guessable(_))));
         // Spaces do not hide a repeated common word.
-        let e = check_new_password("password password", 15, &ctx).unwrap_err();
-        assert!(e.0.starts_with("This password is too easy to guess"), "{}", e.0);
+        assert!(matches!(check_new_password("password password", 15, &ctx), Err(Weakness::Guessable(_))));
+        assert!(matches!(check_new_password("qwertyuiopasdfgh", 15, &ctx), Err(Weakness::Guessable(_))));
         // Built from the context words.
         assert!(check_new_password("acmehealthacmehealth", 15, &ctx).is_err());
         assert!(check_new_password("ada@example.org2024", 15, &ctx).is_err());
@@ -297,6 +345,6 @@ mod tests {
         let max = "plum tractor sings quietly ".repeat(5);
         let max: String = max.chars().take(128).collect();
         assert!(check_new_password(&max, 15, &ctx).is_ok());
-        assert!(check_new_password(&format!("{max}x"), 15, &ctx).unwrap_err().0.contains("at most 128"));
+        assert_eq!(check_new_password(&format!("{max}x"), 15, &ctx), Err(Weakness::TooLong { max: 128 }));
     }
 }

@@ -176,7 +176,7 @@ pub struct Party<'a> {
     pub role: &'a RoleInfo,
 }
 
-/// Why an action on a member is refused, in words for the person who tried.
+/// Why the rules refuse an action, in words for the person who tried (and the audit log).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
     MissingPermission,
@@ -184,6 +184,15 @@ pub enum Refusal {
     OwnAccount,
     ProtectedOwner,
     Escalation,
+    /// The organisation's policy hides MFA, so it cannot be turned on.
+    MfaNotOffered,
+    /// MFA is required of this person, so it cannot be turned off.
+    MfaRequired,
+    HealthcareRequiresMfa,
+    /// A teammate's MFA cannot be reset while the policy hides it.
+    MfaHidden,
+    /// The change needs the actor's own second factor and they have none.
+    OwnMfaFirst,
 }
 
 impl Refusal {
@@ -194,6 +203,11 @@ impl Refusal {
             Refusal::OwnAccount => "You cannot do this to your own account here; use your account security page.",
             Refusal::ProtectedOwner => "Only an owner can do this to an owner.",
             Refusal::Escalation => "You can only give roles whose permissions you hold yourself.",
+            Refusal::MfaNotOffered => "Your organisation does not offer MFA.",
+            Refusal::MfaRequired => "Your organisation requires MFA, so it cannot be turned off.",
+            Refusal::HealthcareRequiresMfa => "Healthcare organisations must require MFA.",
+            Refusal::MfaHidden => "Your organisation hides MFA, so it cannot be reset here.",
+            Refusal::OwnMfaFirst => "Turn on MFA for your own account first: this change needs your second factor.",
         }
     }
 }

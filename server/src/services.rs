@@ -9,7 +9,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::mail::{FileOutbox, Mailer};
-use crate::model::{parse_name, Email, NewUser, OrgKind, Role};
+use crate::model::{parse_name, Email, NewUser, OrgKind, Problem, Role};
 use crate::password::{check_new_password, PasswordHasher, MIN_PASSWORD_CHARS};
 use crate::policy::{self, MfaPolicy};
 use crate::rate_limit::RateLimiter;
@@ -31,22 +31,31 @@ pub struct Tessera {
     signin_limiter: RateLimiter,
 }
 
-/// Problems with what a person typed, per field, in words for them.
+/// Problems with what a person typed, per field (named as the form names it).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldErrors(pub Vec<(&'static str, String)>);
+pub struct FieldErrors(pub Vec<(&'static str, Problem)>);
 
 impl FieldErrors {
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    pub fn get(&self, field: &str) -> Option<Problem> {
+        self.0.iter().find(|(f, _)| *f == field).map(|(_, p)| *p)
     }
 
-    pub(crate) fn push(&mut self, field: &'static str, msg: impl Into<String>) {
-        self.0.push((field, msg.into()));
+    pub(crate) fn push(&mut self, field: &'static str, problem: Problem) {
+        self.0.push((field, problem));
+    }
+
+    pub(crate) fn one(field: &'static str, problem: Problem) -> FieldErrors {
+        FieldErrors(vec![(field, problem)])
     }
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+/// An operator's input that the rules refuse, worded for the command line.
+fn invalid(what: &str, problem: Problem) -> Error {
+    Error::Invalid(format!("{what} {problem}"))
 }
 
 /// A form that failed, or could not be processed.
@@ -172,19 +181,16 @@ impl Tessera {
     pub async fn complete_setup(&self, token: &str, form: &SetupForm, meta: &RequestMeta) -> Result<Token, FormError> {
         let token = Token::parse(token).ok_or(FormError::LinkInvalid)?;
         let mut errors = FieldErrors::default();
-        let org_name = parse_name(&form.org_name, "the organisation name").map_err(|e| errors.push("org_name", e)).ok();
-        let kind = form
-            .org_kind
-            .parse::<OrgKind>()
-            .map_err(|_| errors.push("org_kind", "Choose the type of organisation."))
-            .ok();
-        let display_name = parse_name(&form.display_name, "your name").map_err(|e| errors.push("display_name", e)).ok();
+        let org_name = parse_name(&form.org_name).map_err(|e| errors.push("org_name", e)).ok();
+        let kind = form.org_kind.parse::<OrgKind>().map_err(|_| errors.push("org_kind", Problem::NotInList)).ok();
+        let display_name = parse_name(&form.display_name).map_err(|e| errors.push("display_name", e)).ok();
         let email = Email::parse(&form.email).map_err(|e| errors.push("email", e)).ok();
         let context: Vec<&str> = [form.email.as_str(), form.org_name.as_str(), form.display_name.as_str()].into();
         let min_chars =
             kind.map(|k| policy::min_password_chars(k, MfaPolicy::Visible, false)).unwrap_or(MIN_PASSWORD_CHARS);
-        let password =
-            check_new_password(&form.password, min_chars, &context).map_err(|w| errors.push("password", w.0)).ok();
+        let password = check_new_password(&form.password, min_chars, &context)
+            .map_err(|w| errors.push("password", Problem::Weak(w)))
+            .ok();
         let (Some(org_name), Some(kind), Some(display_name), Some(email), Some(password)) =
             (org_name, kind, display_name, email, password)
         else {
@@ -201,9 +207,7 @@ impl Tessera {
         let (org_id, user_id) = match self.store.complete_setup(&token.hash(), &org, &owner, now).await {
             Ok(Some(ids)) => ids,
             Ok(None) => return Err(FormError::LinkInvalid),
-            Err(Error::Conflict(what)) => {
-                return Err(FormError::Invalid(FieldErrors(vec![("org_name", format!("There is already {what}."))])))
-            }
+            Err(Error::Conflict(_)) => return Err(FormError::Invalid(FieldErrors::one("org_name", Problem::Taken))),
             Err(e) => return Err(e.into()),
         };
         self.audit(audit::event(
@@ -230,8 +234,8 @@ impl Tessera {
         owner_name: Option<&str>,
         password: Option<&str>,
     ) -> Result<CreatedAccount> {
-        let name = parse_name(name, "the organisation name").map_err(Error::Invalid)?;
-        let email = Email::parse(owner_email).map_err(Error::Invalid)?;
+        let name = parse_name(name).map_err(|p| invalid("the organisation name", p))?;
+        let email = Email::parse(owner_email).map_err(|p| invalid("the owner's email address", p))?;
         let display_name = self.default_name(owner_name, &email)?;
         let min_chars = policy::min_password_chars(kind, MfaPolicy::Visible, false);
         let password_hash = match password {
@@ -256,7 +260,7 @@ impl Tessera {
         password: Option<&str>,
     ) -> Result<CreatedAccount> {
         let org = self.store.find_organisation_by_name(org_name).await?.ok_or(Error::NotFound("organisation"))?;
-        let email = Email::parse(email).map_err(Error::Invalid)?;
+        let email = Email::parse(email).map_err(|p| invalid("the email address", p))?;
         let display_name = self.default_name(name, &email)?;
         let password_hash = match password {
             Some(p) => {
@@ -299,13 +303,14 @@ impl Tessera {
 
     pub(crate) fn default_name(&self, name: Option<&str>, email: &Email) -> Result<String> {
         match name {
-            Some(n) => parse_name(n, "the name").map_err(Error::Invalid),
+            Some(n) => parse_name(n).map_err(|p| invalid("the name", p)),
             None => Ok(email.display.split('@').next().unwrap_or_default().to_string()),
         }
     }
 
     async fn hash_new_password(&self, password: &str, min_chars: usize, context: &[&str]) -> Result<String> {
-        let normalized = check_new_password(password, min_chars, context).map_err(|w| Error::Invalid(w.0))?;
+        let normalized =
+            check_new_password(password, min_chars, context).map_err(|w| invalid("the password", Problem::Weak(w)))?;
         self.hasher.hash(normalized).await
     }
 
@@ -331,7 +336,7 @@ impl Tessera {
         let (org, role) = self.store.primary_membership(user_id).await?.ok_or(FormError::LinkInvalid)?;
         let min_chars = policy::min_password_chars(org.kind, org.mfa_policy, role.requires_mfa);
         let normalized = check_new_password(password, min_chars, &[&org.name])
-            .map_err(|w| FormError::Invalid(FieldErrors(vec![("password", w.0)])))?;
+            .map_err(|w| FormError::Invalid(FieldErrors::one("password", Problem::Weak(w))))?;
         let hash = self.hasher.hash(normalized).await?;
         let now = self.clock.now();
         match self.store.complete_set_password(&token.hash(), &hash, now).await? {

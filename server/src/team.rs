@@ -6,9 +6,9 @@ use crate::audit::{self, Action, Outcome, RequestMeta};
 use crate::error::{Error, Result};
 use crate::mail::{invitation_mail, AdminResetMail};
 use crate::mfa::CodeError;
-use crate::model::{parse_name, Email, NewUser};
+use crate::model::{parse_name, Email, NewUser, Problem};
 use crate::policy::{self, MfaPolicy, Requirement};
-use crate::roles::{self, Party, Permission, Permissions, RoleInfo};
+use crate::roles::{self, Party, Permission, Permissions, Refusal, RoleInfo};
 use crate::services::{FieldErrors, Tessera};
 use crate::session::SessionInfo;
 use crate::store::{Cursor, Member, MemberFilter};
@@ -21,9 +21,9 @@ pub enum TeamError {
     /// No such member in the actor's organisation (members of others look exactly alike).
     #[error("not found")]
     NotFound,
-    /// The rules say no; the text says why.
-    #[error("{0}")]
-    Refused(&'static str),
+    /// The rules say no.
+    #[error("{}", .0.message())]
+    Refused(Refusal),
     /// A fresh second factor is needed and no code came with the request.
     #[error("step-up required")]
     StepUpRequired,
@@ -154,6 +154,30 @@ impl Tessera {
         self.audit(e).await
     }
 
+    /// Records a change the access table turned away because the actor's role lacks `needed`
+    /// (the activity log lists refused attempts). `what` is the path of the form's function.
+    pub async fn record_refused_request(
+        &self,
+        s: &SessionInfo,
+        needed: Permission,
+        what: &'static str,
+        meta: &RequestMeta,
+    ) -> Result<()> {
+        let mut e = audit::event(
+            self.clock.now(),
+            Action::AccessRefused,
+            Outcome::Failure,
+            Some(s.org_id),
+            Some(s.user_id),
+            None,
+            meta,
+            None,
+        );
+        // Both parts are fixed by the code: a path of the access table and a permission id.
+        e.detail = Some(format!("refused {what}: the role lacks {}", needed.id()));
+        self.audit(e).await
+    }
+
     /// Records something the actor did in their organisation, naming the role it is about.
     async fn audit_done(
         &self,
@@ -199,7 +223,7 @@ impl Tessera {
         let target = Party { org_id: s.org_id, user_id: member.user_id, role: &member.role };
         if let Err(refusal) = rule(actor, target) {
             self.audit_refused(s, action, Some(member.user_id), refusal.message(), meta).await?;
-            return Err(TeamError::Refused(refusal.message()));
+            return Err(TeamError::Refused(refusal));
         }
         Ok(member)
     }
@@ -211,9 +235,7 @@ impl Tessera {
             return Ok(());
         }
         if !s.has_mfa {
-            return Err(TeamError::Refused(
-                "Set up two-step verification for your own account first: this change needs your second factor.",
-            ));
+            return Err(TeamError::Refused(Refusal::OwnMfaFirst));
         }
         match code.trim() {
             "" => Err(TeamError::StepUpRequired),
@@ -224,7 +246,7 @@ impl Tessera {
     /// The team list of the viewer's organisation.
     pub async fn team(&self, s: &SessionInfo, filter: &MemberFilter, cursor: &Cursor) -> Result<TeamPage, TeamError> {
         if !may_see_team(s) {
-            return Err(TeamError::Refused("Your role does not allow seeing the team."));
+            return Err(TeamError::Refused(Refusal::MissingPermission));
         }
         let shows_mfa = s.can(Permission::ManageMfa);
         let mut filter = filter.clone();
@@ -271,7 +293,7 @@ impl Tessera {
     /// One member's page, for a viewer of the same organisation allowed to see the team.
     pub async fn team_member(&self, s: &SessionInfo, user_id: i64) -> Result<MemberPage, TeamError> {
         if !may_see_team(s) {
-            return Err(TeamError::Refused("Your role does not allow seeing the team."));
+            return Err(TeamError::Refused(Refusal::MissingPermission));
         }
         let member = self.store.member(s.org_id, user_id).await?.ok_or(TeamError::NotFound)?;
         let actor = Party { org_id: s.org_id, user_id: s.user_id, role: &s.role };
@@ -313,9 +335,7 @@ impl Tessera {
     ) -> Result<(), TeamError> {
         let member = self.member_to_act_on(s, user_id, roles::may_reset_mfa, Action::MfaResetByAdmin, meta).await?;
         if policy::effective(s.org_kind, s.org_mfa_policy) == MfaPolicy::Hidden {
-            return Err(TeamError::Refused(
-                "Your organisation hides two-step verification, so it cannot be reset here.",
-            ));
+            return Err(TeamError::Refused(Refusal::MfaHidden));
         }
         if !member.has_mfa {
             return Err(TeamError::NothingToChange);
@@ -367,27 +387,27 @@ impl Tessera {
         if !s.can(Permission::ManageMembers) {
             self.audit_refused(s, Action::MemberInvited, None, roles::Refusal::MissingPermission.message(), meta)
                 .await?;
-            return Err(TeamError::Refused(roles::Refusal::MissingPermission.message()));
+            return Err(TeamError::Refused(Refusal::MissingPermission));
         }
         let mut errors = FieldErrors::default();
         let email = Email::parse(&form.email).map_err(|e| errors.push("email", e)).ok();
         let name = match form.name.trim() {
             "" => email.as_ref().and_then(|e| self.default_name(None, e).ok()),
-            n => parse_name(n, "the name").map_err(|e| errors.push("name", e)).ok(),
+            n => parse_name(n).map_err(|e| errors.push("name", e)).ok(),
         };
         let role = match form.role_id.trim().parse::<i64>() {
             Ok(id) => self.store.role(s.org_id, id).await?,
             Err(_) => None,
         };
         if role.is_none() {
-            errors.push("role", "Choose a role.");
+            errors.push("role", Problem::NotInList);
         }
         let (Some(email), Some(name), Some(role)) = (email, name, role) else {
             return Err(TeamError::Invalid(errors));
         };
         if let Err(refusal) = roles::may_grant(&s.role, &role) {
             self.audit_refused(s, Action::MemberInvited, None, refusal.message(), meta).await?;
-            return Err(TeamError::Refused(refusal.message()));
+            return Err(TeamError::Refused(refusal));
         }
         if role.is_admin() {
             self.ensure_step_up(s, &form.code, meta).await?;
@@ -396,12 +416,7 @@ impl Tessera {
         let new = NewUser { email: email.clone(), display_name: name.clone(), password_hash: None };
         let user_id = match self.store.add_member(s.org_id, &new, role.id, now).await {
             Ok(id) => id,
-            Err(Error::Conflict(_)) => {
-                return Err(TeamError::Invalid(FieldErrors(vec![(
-                    "email",
-                    "An account with that email already exists.".into(),
-                )])))
-            }
+            Err(Error::Conflict(_)) => return Err(TeamError::Invalid(FieldErrors::one("email", Problem::Taken))),
             Err(e) => return Err(e.into()),
         };
         let detail = if role.is_admin() { "invited with an administrative role" } else { "invited" };
@@ -428,11 +443,11 @@ impl Tessera {
             Err(_) => None,
         };
         let Some(role) = role else {
-            return Err(TeamError::Invalid(FieldErrors(vec![("role", "Choose a role.".into())])));
+            return Err(TeamError::Invalid(FieldErrors::one("role", Problem::NotInList)));
         };
         if let Err(refusal) = roles::may_grant(&s.role, &role) {
             self.audit_refused(s, Action::MemberRoleChanged, Some(member.user_id), refusal.message(), meta).await?;
-            return Err(TeamError::Refused(refusal.message()));
+            return Err(TeamError::Refused(refusal));
         }
         if role.id == member.role.id {
             return Err(TeamError::NothingToChange);
@@ -473,7 +488,7 @@ impl Tessera {
     /// The organisation's roles, for those who may manage them.
     pub async fn roles(&self, s: &SessionInfo) -> Result<Vec<RoleInfo>, TeamError> {
         if !s.can(Permission::ManageRoles) {
-            return Err(TeamError::Refused("Your role does not allow managing roles."));
+            return Err(TeamError::Refused(Refusal::MissingPermission));
         }
         Ok(self.store.roles(s.org_id).await?)
     }
@@ -482,26 +497,21 @@ impl Tessera {
     /// second factor.
     pub async fn create_role(&self, s: &SessionInfo, form: &RoleForm, meta: &RequestMeta) -> Result<i64, TeamError> {
         let mut errors = FieldErrors::default();
-        let name = parse_name(&form.name, "the role name").map_err(|e| errors.push("name", e)).ok();
+        let name = parse_name(&form.name).map_err(|e| errors.push("role_name", e)).ok();
         let permissions: Option<Permissions> =
             form.permissions.iter().map(|id| Permission::from_id(id)).collect::<Option<Permissions>>().or_else(|| {
-                errors.push("permissions", "Choose permissions from the list.");
+                errors.push("permissions", Problem::NotInList);
                 None
             });
         let (Some(name), Some(permissions)) = (name, permissions) else { return Err(TeamError::Invalid(errors)) };
         if let Err(refusal) = roles::may_define_role(&s.role, permissions) {
             self.audit_refused(s, Action::RoleCreated, None, refusal.message(), meta).await?;
-            return Err(TeamError::Refused(refusal.message()));
+            return Err(TeamError::Refused(refusal));
         }
         self.ensure_step_up(s, &form.code, meta).await?;
         let id = match self.store.create_role(s.org_id, &name, permissions, form.requires_mfa, self.clock.now()).await {
             Ok(id) => id,
-            Err(Error::Conflict(_)) => {
-                return Err(TeamError::Invalid(FieldErrors(vec![(
-                    "name",
-                    "A role with that name already exists.".into(),
-                )])))
-            }
+            Err(Error::Conflict(_)) => return Err(TeamError::Invalid(FieldErrors::one("role_name", Problem::Taken))),
             Err(e) => return Err(e.into()),
         };
         self.audit_done(
@@ -528,7 +538,7 @@ impl Tessera {
     ) -> Result<(), TeamError> {
         if !s.can(Permission::ManageRoles) {
             self.audit_refused(s, Action::RoleChanged, None, roles::Refusal::MissingPermission.message(), meta).await?;
-            return Err(TeamError::Refused(roles::Refusal::MissingPermission.message()));
+            return Err(TeamError::Refused(Refusal::MissingPermission));
         }
         let role = self.store.role(s.org_id, role_id).await?.ok_or(TeamError::NotFound)?;
         if role.requires_mfa == requires_mfa {

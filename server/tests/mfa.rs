@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{base32_decode, code_now, on_both, Env};
+use common::{base32_decode, code_now, on_both, query_texts, Env};
 use tessera_server::audit::RequestMeta;
 use tessera_server::clock::Clock;
 use tessera_server::mfa::{CodeError, Factor};
@@ -316,6 +316,43 @@ async fn only_the_latest_unexpired_enrolment_can_be_confirmed() {
             "expired after ten minutes"
         );
         assert!(env.app.mfa_status(s.user_id).await.unwrap().is_none());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn new_recovery_codes_are_kept_for_one_showing_to_the_session_that_made_them() {
+    on_both(|env| async move {
+        let (_secret, codes, token) = enrolled(&env).await;
+        let s = session(&env, &token).await;
+        env.app.keep_codes_to_show(&s, &codes, false).await.unwrap();
+        // Sealed at rest: no code appears in the row.
+        let rows = query_texts(&env, "SELECT codes_sealed FROM codes_to_show").await;
+        assert_eq!(rows.len(), 1);
+        assert!(codes
+            .iter()
+            .all(|c| !rows[0].contains(&c.display()) && !rows[0].contains(&c.display().replace('-', ""))));
+        // Another session of the same user gets nothing.
+        let (other, _) = password_step(&env).await;
+        let other = session(&env, &other).await;
+        assert_eq!(env.app.take_codes_to_show(&other).await.unwrap(), None);
+        // The session that made them gets them once, in order.
+        let shown = env.app.take_codes_to_show(&s).await.unwrap().unwrap();
+        assert_eq!(shown, (codes.iter().map(RecoveryCode::display).collect::<Vec<_>>(), false));
+        assert_eq!(env.app.take_codes_to_show(&s).await.unwrap(), None, "shown once");
+        // A newer set replaces one not shown yet; after ten minutes nothing is left.
+        env.app.keep_codes_to_show(&s, &codes[..2], false).await.unwrap();
+        env.app.keep_codes_to_show(&s, &codes[2..4], true).await.unwrap();
+        let shown = env.app.take_codes_to_show(&s).await.unwrap().unwrap();
+        assert_eq!((shown.0.len(), shown.1), (2, true));
+        assert_eq!(shown.0[0], codes[2].display());
+        env.app.keep_codes_to_show(&s, &codes, true).await.unwrap();
+        env.clock.advance(Duration::from_secs(601));
+        assert_eq!(env.app.take_codes_to_show(&s).await.unwrap(), None, "expired");
+        // Signing out takes them with the session.
+        env.app.keep_codes_to_show(&s, &codes, false).await.unwrap();
+        env.app.sign_out(&token, &meta()).await.unwrap();
+        assert!(query_texts(&env, "SELECT session_hash FROM codes_to_show").await.is_empty());
     })
     .await;
 }

@@ -13,11 +13,11 @@ use tessera_server::clock::Timestamp;
 use tessera_server::mfa::CodeError;
 use tessera_server::store::AuditFilter;
 
-use super::access::CurrentSession;
-use super::forms::see_other;
 use super::render;
+use super::see_other;
 use super::AppState;
-use crate::activity::{LogRow, LogView};
+use crate::ctx::CurrentSession;
+use crate::pages::activity::{LogRow, LogView};
 use crate::pages::Page;
 
 /// Reads the filter from the query string; `Err` says what is wrong with it.
@@ -80,7 +80,7 @@ pub async fn page(
     let before = q.get("before").and_then(|b| b.parse::<i64>().ok());
     let entries = match state.tessera.activity_log(s, &filter, before, PAGE_SIZE + 1).await {
         Ok(e) => e,
-        Err(CodeError::NotAllowed(why)) => return (StatusCode::FORBIDDEN, why).into_response(),
+        Err(CodeError::NotAllowed(why)) => return (StatusCode::FORBIDDEN, why.message()).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "activity log failed");
             return render::internal_error(&state).await;
@@ -128,7 +128,7 @@ pub async fn csv(
     };
     let entries = match state.tessera.activity_log(s, &filter, None, activity::EXPORT_LIMIT).await {
         Ok(entries) => entries,
-        Err(CodeError::NotAllowed(why)) => return (StatusCode::FORBIDDEN, why).into_response(),
+        Err(CodeError::NotAllowed(why)) => return (StatusCode::FORBIDDEN, why.message()).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "activity export failed");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();

@@ -8,16 +8,18 @@ use axum::response::Response;
 use axum::Extension;
 use http::StatusCode;
 use serde::Deserialize;
-use tessera_server::mfa::{CodeError, Factor};
+use tessera_server::mfa::CodeError;
 use tessera_server::policy::Requirement;
-use tessera_server::session::{SessionInfo, SessionState};
+use tessera_server::session::SessionInfo;
 
-use super::access::CurrentSession;
-use super::forms::{read_form, see_other};
+use super::legacy::read_form;
 use super::render;
+use super::see_other;
 use super::AppState;
-use crate::pages::{Page, Viewer};
-use crate::security::{EnrolView, MfaView};
+use crate::ctx::CurrentSession;
+use crate::layout::Viewer;
+use crate::pages::mfa::{EnrolView, MfaView};
+use crate::pages::Page;
 
 pub(super) const WRONG_CODE: &str = "That code didn't work. Check it and try again.";
 
@@ -25,8 +27,6 @@ pub(super) const WRONG_CODE: &str = "That code didn't work. Check it and try aga
 pub struct CodeForm {
     #[serde(default)]
     code: String,
-    #[serde(default)]
-    kind: String,
     #[serde(default)]
     next: String,
 }
@@ -44,42 +44,6 @@ pub(super) fn viewer(s: &SessionInfo) -> Viewer {
 pub(super) async fn failed(state: &AppState, what: &str, e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "{what} failed");
     render::internal_error(state).await
-}
-
-// --- the sign-in challenge ----------------------------------------------------------------------
-
-pub async fn challenge_page(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
-    let recovery = q.contains_key("recovery");
-    render::page(&state, Page::MfaChallenge { recovery, error: None }, StatusCode::OK).await
-}
-
-pub async fn challenge_submit(
-    State(state): State<AppState>,
-    Extension(current): Extension<CurrentSession>,
-    req: Request,
-) -> Response {
-    let Some(s) = current.in_state(SessionState::PasswordOk).cloned() else { return see_other("/login", &[]) };
-    let (form, meta) = match read_form::<CodeForm>(&state, req, true).await {
-        Ok(f) => f,
-        Err(res) => return res,
-    };
-    match state.tessera.answer_challenge(&s, &form.code, &meta).await {
-        Ok((token, factor)) => {
-            let to = match factor {
-                Factor::Totp => "/",
-                Factor::RecoveryCode { .. } => "/account/security?recovery-used",
-            };
-            see_other(to, &[state.cookies.set_session(token.expose())])
-        }
-        Err(CodeError::Invalid) => {
-            let page = Page::MfaChallenge { recovery: form.kind == "recovery", error: Some(WRONG_CODE.into()) };
-            render::page(&state, page, StatusCode::UNAUTHORIZED).await
-        }
-        Err(CodeError::NotApplicable | CodeError::StepUpRequired | CodeError::NotAllowed(_)) => {
-            see_other("/login", &[])
-        }
-        Err(CodeError::Internal(e)) => failed(&state, "MFA challenge", e).await,
-    }
 }
 
 // --- account security ----------------------------------------------------------------------------
@@ -149,7 +113,7 @@ pub(super) fn grace_banner(
 ) -> String {
     let days = tessera_server::policy::days_left(deadline, now);
     let plural = if days == 1 { "day" } else { "days" };
-    format!("Your organisation requires two-step verification. Set it up within {days} {plural}; after that you will have to before you can continue.")
+    format!("Your organisation requires MFA. Set it up within {days} {plural}; after that you will have to before you can continue.")
 }
 
 pub async fn enrol_required_page(State(state): State<AppState>) -> Response {
@@ -186,7 +150,7 @@ async fn policy_view(
         })
         .collect();
     let page = Page::Policy {
-        hours: crate::security::HoursView {
+        hours: crate::pages::mfa::HoursView {
             start: hhmm(hours.start_minute),
             end: hhmm(hours.end_minute),
             offset: hours.utc_offset_minutes.to_string(),
@@ -261,7 +225,7 @@ pub async fn hours_submit(
     };
     match state.tessera.set_business_hours(&s, hours).await {
         Ok(()) => see_other("/settings/security?hours", &[]),
-        Err(CodeError::NotAllowed(why)) => security_with(&state, &s, why, StatusCode::FORBIDDEN).await,
+        Err(CodeError::NotAllowed(why)) => security_with(&state, &s, why.message(), StatusCode::FORBIDDEN).await,
         Err(e) => failed(&state, "saving business hours", e).await,
     }
 }
@@ -302,7 +266,9 @@ pub async fn policy_submit(
                 policy_view(&state, &s, error, None, StatusCode::FORBIDDEN).await
             }
         }
-        Err(CodeError::NotAllowed(why)) => policy_view(&state, &s, Some(why.into()), None, StatusCode::FORBIDDEN).await,
+        Err(CodeError::NotAllowed(why)) => {
+            policy_view(&state, &s, Some(why.message().into()), None, StatusCode::FORBIDDEN).await
+        }
         Err(CodeError::Invalid | CodeError::NotApplicable) => see_other("/settings/security", &[]),
         Err(CodeError::Internal(e)) => failed(&state, "setting the MFA policy", e).await,
     }
@@ -318,7 +284,7 @@ fn step_up_first() -> Response {
 async fn refused_change(state: &AppState, s: &SessionInfo, e: CodeError, what: &str) -> Response {
     match e {
         CodeError::StepUpRequired => step_up_first(),
-        CodeError::NotAllowed(why) => security_with(state, s, why, StatusCode::FORBIDDEN).await,
+        CodeError::NotAllowed(why) => security_with(state, s, why.message(), StatusCode::FORBIDDEN).await,
         CodeError::Invalid | CodeError::NotApplicable => see_other("/account/security", &[]),
         CodeError::Internal(e) => failed(state, what, e).await,
     }
@@ -330,7 +296,7 @@ pub async fn start(
     req: Request,
 ) -> Response {
     let Some(s) = current.signed_in().cloned() else { return see_other("/login", &[]) };
-    let meta = super::forms::meta(req.headers(), req.extensions());
+    let meta = super::legacy::meta(req.headers(), req.extensions());
     match state.tessera.start_enrolment(&s, &meta).await {
         Ok(_) => see_other("/account/security/mfa", &[]),
         Err(e) => refused_change(&state, &s, e, "starting enrolment").await,
@@ -390,7 +356,7 @@ pub async fn confirm(
         }
         Err(CodeError::NotApplicable) => see_other("/account/security?expired", &[]),
         Err(CodeError::StepUpRequired) => step_up_first(),
-        Err(CodeError::NotAllowed(why)) => security_with(&state, &s, why, StatusCode::FORBIDDEN).await,
+        Err(CodeError::NotAllowed(why)) => security_with(&state, &s, why.message(), StatusCode::FORBIDDEN).await,
         Err(CodeError::Internal(e)) => failed(&state, "confirming enrolment", e).await,
     }
 }
@@ -458,7 +424,7 @@ pub async fn regenerate(
     req: Request,
 ) -> Response {
     let Some(s) = current.full().cloned() else { return see_other("/login", &[]) };
-    let meta = super::forms::meta(req.headers(), req.extensions());
+    let meta = super::legacy::meta(req.headers(), req.extensions());
     match state.tessera.regenerate_recovery_codes(&s, &meta).await {
         Ok(codes) => {
             let codes = codes.iter().map(|c| c.display()).collect();
@@ -474,7 +440,7 @@ pub async fn disable(
     req: Request,
 ) -> Response {
     let Some(s) = current.full().cloned() else { return see_other("/login", &[]) };
-    let meta = super::forms::meta(req.headers(), req.extensions());
+    let meta = super::legacy::meta(req.headers(), req.extensions());
     match state.tessera.disable_mfa(&s, &meta).await {
         Ok(()) => see_other("/account/security?disabled", &[]),
         Err(e) => refused_change(&state, &s, e, "disabling MFA").await,

@@ -1,39 +1,42 @@
-//! The HTTP surface: one table of routes, each with the session it needs, and the guards every
-//! request passes. Pages are rendered on the server; forms post to the same paths and get a
-//! redirect on success or the page again, with the problem and a 4xx, on failure.
+//! The HTTP surface: the router built from the access table, the gate that enforces it, the
+//! adapter that makes server-function answers fit plain HTML forms, and the page handlers.
+//!
+//! Layers, outermost first, all in front of routing: request tracing (paths only), security
+//! headers, the same-origin check, compression, `form_posts` (server-function answers for forms
+//! without the WASM), the gate (session, class, permission, sign-in limit, body type and size),
+//! then the routes.
 
-mod access;
 mod activity;
 mod assets;
-mod forms;
+mod auth;
+mod form_posts;
+mod gate;
+mod legacy;
 mod mfa;
 mod render;
+pub mod routes;
 mod team;
 
 use std::sync::Arc;
 
+use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
-use http::Method;
+use http::header::{HeaderValue, CONTENT_TYPE, LOCATION, RETRY_AFTER, SET_COOKIE};
+use http::StatusCode;
 use leptos::config::LeptosOptions;
+use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use tessera_server::web::{self as guard, Cookies, OriginGuard};
 use tessera_server::Tessera;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
-pub use access::{Access, CurrentSession};
 pub use assets::resolve_asset_names;
+pub use routes::{Access, Kind, Need, RouteSpec, ROUTES};
 
-use crate::shell::AssetNames;
-
-#[derive(Clone)]
-pub struct AppState {
-    pub tessera: Arc<Tessera>,
-    pub leptos: LeptosOptions,
-    pub assets: AssetNames,
-    pub cookies: Cookies,
-}
+pub use crate::ctx::{AppState, CurrentSession};
 
 impl AppState {
     pub fn new(tessera: Arc<Tessera>, leptos: LeptosOptions) -> Self {
@@ -43,81 +46,58 @@ impl AppState {
     }
 }
 
-/// A route: method, path and the session state it requires.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RouteSpec {
-    pub method: &'static str,
-    pub path: &'static str,
-    pub access: Access,
+/// 303 See Other (the browser follows with a GET), setting the given cookies.
+pub(crate) fn see_other(location: &str, cookies: &[HeaderValue]) -> Response {
+    let mut res = StatusCode::SEE_OTHER.into_response();
+    match HeaderValue::from_str(location) {
+        Ok(v) => {
+            res.headers_mut().insert(LOCATION, v);
+        }
+        Err(_) => {
+            tracing::error!("a redirect to a location that is not a header value");
+            res.headers_mut().insert(LOCATION, HeaderValue::from_static("/"));
+        }
+    }
+    for c in cookies {
+        res.headers_mut().append(SET_COOKIE, c.clone());
+    }
+    res
 }
 
-const fn spec(method: &'static str, path: &'static str, access: Access) -> RouteSpec {
-    RouteSpec { method, path, access }
+/// A server function's error as the islands read it: its code, with its own status.
+pub(crate) fn server_fn_error(e: &AppError) -> Response {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut res = (status, e.encode()).into_response();
+    let h = res.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    h.insert(SERVER_FN_ERROR_HEADER, HeaderValue::from_static("1"));
+    if let Some(secs) = e.retry_after() {
+        h.insert(RETRY_AFTER, HeaderValue::from(secs));
+    }
+    res
 }
 
-/// Every route Tessera serves (besides static files), with the session state it needs. The router
-/// is built from this table and the access check reads it, so a route cannot exist without a class.
-pub const ROUTES: &[RouteSpec] = &[
-    spec("GET", "/", Access::Full),
-    spec("GET", "/login", Access::Public),
-    spec("POST", "/login", Access::Public),
-    spec("GET", "/login/password", Access::Public),
-    spec("POST", "/login/password", Access::Public),
-    // Signing out must work from any state, including a half-finished sign-in.
-    spec("POST", "/logout", Access::Public),
-    spec("GET", "/setup", Access::Public),
-    spec("POST", "/setup", Access::Public),
-    spec("GET", "/set-password", Access::Public),
-    spec("POST", "/set-password", Access::Public),
-    spec("GET", "/login/mfa", Access::PasswordOk),
-    spec("POST", "/login/mfa", Access::PasswordOk),
-    spec("GET", "/account/security", Access::Full),
-    // The enrolment wizard stays open to a user the MFA policy confines to it.
-    spec("GET", "/account/security/enrol-required", Access::Enrolment),
-    spec("POST", "/account/security/mfa/start", Access::Enrolment),
-    spec("GET", "/account/security/mfa", Access::Enrolment),
-    spec("POST", "/account/security/mfa/confirm", Access::Enrolment),
-    spec("POST", "/account/security/mfa/finish", Access::Enrolment),
-    spec("GET", "/account/security/verify", Access::Full),
-    spec("POST", "/account/security/verify", Access::Full),
-    spec("POST", "/account/security/recovery-codes", Access::Full),
-    spec("POST", "/account/security/mfa/reset", Access::Full),
-    spec("POST", "/account/security/mfa/disable", Access::Full),
-    spec("GET", "/settings/activity", Access::Full),
-    spec("GET", "/settings/activity.csv", Access::Full),
-    spec("GET", "/settings/security", Access::Full),
-    spec("POST", "/settings/security", Access::Full),
-    spec("POST", "/settings/security/hours", Access::Full),
-    // Team and roles: the use cases check the permission each needs.
-    spec("GET", "/settings/team", Access::Full),
-    spec("GET", "/settings/team/invite", Access::Full),
-    spec("POST", "/settings/team/invite", Access::Full),
-    spec("GET", "/settings/team/{id}", Access::Full),
-    spec("GET", "/settings/team/{id}/reset-mfa", Access::Full),
-    spec("POST", "/settings/team/{id}/reset-mfa", Access::Full),
-    spec("POST", "/settings/team/{id}/role", Access::Full),
-    spec("POST", "/settings/team/{id}/disable", Access::Full),
-    spec("GET", "/settings/roles", Access::Full),
-    spec("POST", "/settings/roles", Access::Full),
-    spec("POST", "/settings/roles/{id}/mfa", Access::Full),
-    spec("GET", "/healthz", Access::Public),
-    spec("GET", "/readyz", Access::Public),
-];
+use crate::error::AppError;
+
+/// What a page handler answers when an extractor refuses (the gate normally has already).
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, self.to_string()).into_response()
+    }
+}
 
 fn handler_for(r: &RouteSpec) -> MethodRouter<AppState> {
+    if r.is_server_fn() {
+        return post(|req: http::Request<Body>| async move { leptos_axum::handle_server_fns(req).await });
+    }
     match (r.method, r.path) {
-        ("GET", "/") => get(forms::home),
-        ("GET", "/login") => get(forms::login_page),
-        ("POST", "/login") => post(forms::login_submit),
-        ("GET", "/login/password") => get(forms::password_page),
-        ("POST", "/login/password") => post(forms::password_submit),
-        ("POST", "/logout") => post(forms::logout),
-        ("GET", "/setup") => get(forms::setup_page),
-        ("POST", "/setup") => post(forms::setup_submit),
-        ("GET", "/set-password") => get(forms::set_password_page),
-        ("POST", "/set-password") => post(forms::set_password_submit),
-        ("GET", "/login/mfa") => get(mfa::challenge_page),
-        ("POST", "/login/mfa") => post(mfa::challenge_submit),
+        ("GET", "/") => get(auth::home),
+        ("GET", "/login") => get(auth::login_page),
+        ("GET", "/login/password") => get(auth::password_page),
+        ("GET", "/setup") => get(auth::setup_page),
+        ("GET", "/set-password") => get(auth::set_password_page),
+        ("GET", "/login/mfa") => get(auth::challenge_page),
         ("GET", "/account/security") => get(mfa::security_page),
         ("GET", "/account/security/enrol-required") => get(mfa::enrol_required_page),
         ("POST", "/account/security/mfa/start") => post(mfa::start),
@@ -145,38 +125,43 @@ fn handler_for(r: &RouteSpec) -> MethodRouter<AppState> {
         ("GET", "/settings/roles") => get(team::roles_page),
         ("POST", "/settings/roles") => post(team::create_role),
         ("POST", "/settings/roles/{id}/mfa") => post(team::role_mfa),
-        ("GET", "/healthz") => get(forms::healthz),
-        ("GET", "/readyz") => get(forms::readyz),
+        ("GET", "/healthz") => get(auth::healthz),
+        ("GET", "/readyz") => get(auth::readyz),
         (m, p) => unreachable!("route {m} {p} is in ROUTES but has no handler"),
     }
+}
+
+/// Checks that every server function Leptos registered is in the access table and the other way
+/// round. `tessera serve` refuses to start when they differ.
+pub fn check_server_fns() -> Result<(), String> {
+    routes::check_server_fns(leptos::server_fn::axum::server_fn_paths())
 }
 
 pub fn router(state: AppState) -> Router {
     // Leptos renders with tokio; an Err only means it was initialised already.
     let _ = any_spawner::Executor::init_tokio();
     let config = state.tessera.config.clone();
-    let mut app: Router<AppState> = Router::new();
+    let mut routes: Router<AppState> = Router::new();
     for r in ROUTES {
-        let method: Method = r.method.parse().expect("valid method");
-        debug_assert!(method == Method::GET || method == Method::POST);
-        let layered =
-            handler_for(r).layer(axum::middleware::from_fn_with_state((state.clone(), r.access), access::enforce));
-        app = app.route(r.path, layered);
+        routes = routes.route(r.path, handler_for(r));
     }
-    let app = app
-        .merge(assets::routes(&state.leptos))
-        .fallback(forms::not_found)
-        .with_state(state)
-        .layer(DefaultBodyLimit::max(config.max_body_bytes))
-        .layer(CompressionLayer::new())
+    let routes = routes.merge(assets::routes(&state.leptos)).fallback(auth::not_found).with_state(state.clone());
+    // These run before routing: a layer added with `Router::layer` would run after it, per route,
+    // and could not stand in front of every route (and the gate must).
+    let stack = tower::ServiceBuilder::new()
+        // Paths only: query strings carry one-time tokens and must never reach the logs.
+        .layer(TraceLayer::new_for_http().make_span_with(
+            |req: &http::Request<_>| tracing::info_span!("request", method = %req.method(), path = %req.uri().path()),
+        ))
+        .layer(axum::middleware::from_fn_with_state(config.secure_cookies(), guard::security_headers))
         .layer(axum::middleware::from_fn_with_state(
             OriginGuard { origin: config.origin() },
             guard::require_same_origin,
         ))
-        .layer(axum::middleware::from_fn_with_state(config.secure_cookies(), guard::security_headers))
-        // Paths only: query strings carry one-time tokens and must never reach the logs.
-        .layer(TraceLayer::new_for_http().make_span_with(
-            |req: &http::Request<_>| tracing::info_span!("request", method = %req.method(), path = %req.uri().path()),
-        ));
-    app
+        .layer(CompressionLayer::new())
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), form_posts::form_posts))
+        .layer(axum::middleware::from_fn_with_state(state, gate::gate))
+        .service(routes);
+    Router::new().fallback_service(stack)
 }

@@ -1,13 +1,14 @@
 //! Renders a [`Page`] into a full HTML response with its CSP nonce.
 
 use axum::body::Body;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use http::header::{HeaderValue, CONTENT_SECURITY_POLICY, RETRY_AFTER};
 use http::{Request, StatusCode};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
-use super::AppState;
+use crate::ctx::AppState;
+use crate::error::AppError;
 use crate::pages::Page;
 use crate::shell::Shell;
 
@@ -31,43 +32,25 @@ pub async fn page(state: &AppState, page: Page, status: StatusCode) -> Response 
     res
 }
 
-pub async fn internal_error(state: &AppState) -> Response {
-    page(
-        state,
-        Page::Message {
-            title: "Something went wrong",
-            message: "Tessera could not complete this request. Please try again in a moment.".into(),
-        },
-        StatusCode::INTERNAL_SERVER_ERROR,
-    )
-    .await
-}
-
-pub async fn busy(state: &AppState, retry_after_secs: u64) -> Response {
-    let mut res = page(
-        state,
-        Page::Message {
-            title: "Busy",
-            message: "Tessera is busy right now. Please try again in a few seconds.".into(),
-        },
-        StatusCode::SERVICE_UNAVAILABLE,
-    )
-    .await;
-    res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after_secs.max(1)));
+/// The page for an error no form can show better, with the error's status.
+pub async fn error_page(state: &AppState, e: &AppError) -> Response {
+    let title = match e {
+        AppError::NotFound => "Not found",
+        AppError::LinkInvalid => return page(state, Page::LinkInvalid, StatusCode::NOT_FOUND).await,
+        AppError::Refused(_) => "Not allowed",
+        AppError::Busy => "Busy",
+        AppError::TooManyAttempts(_) => "Too many attempts",
+        AppError::Internal => "Something went wrong",
+        _ => "Cannot continue",
+    };
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut res = page(state, Page::Message { title, message: e.to_string() }, status).await;
+    if let Some(secs) = e.retry_after() {
+        res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
+    }
     res
 }
 
-pub async fn too_many(state: &AppState, wait: std::time::Duration) -> Response {
-    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    let mut res = page(
-        state,
-        Page::Message {
-            title: "Too many attempts",
-            message: format!("Too many attempts from your network. Try again in {secs} seconds."),
-        },
-        StatusCode::TOO_MANY_REQUESTS,
-    )
-    .await;
-    res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs.max(1)));
-    res.into_response()
+pub async fn internal_error(state: &AppState) -> Response {
+    error_page(state, &AppError::Internal).await
 }

@@ -16,14 +16,16 @@ use tessera_server::session::SessionInfo;
 use tessera_server::store::{Cursor, MemberFilter, MfaFilter};
 use tessera_server::team::{InviteForm, MemberPage, RoleForm, TeamError};
 
-use super::access::CurrentSession;
-use super::forms::{read_form, see_other};
+use super::legacy::read_form;
 use super::mfa::{failed, WRONG_CODE};
 use super::render;
+use super::see_other;
 use super::AppState;
-use crate::pages::{Errors, Page};
-use crate::roles::{RoleRow, RolesView};
-use crate::team::{InviteView, MemberView, ResetView, TeamRow, TeamView};
+use crate::ctx::CurrentSession;
+use crate::layout::Errors;
+use crate::pages::roles::{RoleRow, RolesView};
+use crate::pages::team::{InviteView, MemberView, ResetView, TeamRow, TeamView};
+use crate::pages::Page;
 
 const CODE_NEEDED: &str = "Enter the code from your authenticator app to confirm it is you.";
 
@@ -58,7 +60,7 @@ async fn not_found(state: &AppState) -> Response {
 async fn refused(state: &AppState, e: TeamError, what: &str) -> Response {
     match e {
         TeamError::NotFound => not_found(state).await,
-        TeamError::Refused(why) => message(state, "Not allowed", why, StatusCode::FORBIDDEN).await,
+        TeamError::Refused(why) => message(state, "Not allowed", why.message(), StatusCode::FORBIDDEN).await,
         TeamError::Internal(e) => failed(state, what, e).await,
         other => message(state, "Not allowed", &other.to_string(), StatusCode::BAD_REQUEST).await,
     }
@@ -281,7 +283,7 @@ pub async fn reset_submit(
         Err(TeamError::WrongCode) => again(WRONG_CODE, StatusCode::UNAUTHORIZED).await,
         Err(TeamError::NothingToChange) => see_other(&format!("/settings/team/{id}?unchanged"), &[]),
         Err(TeamError::Refused(why)) => {
-            member_page_with(&state, &s, id, None, Some(why.into()), StatusCode::FORBIDDEN).await
+            member_page_with(&state, &s, id, None, Some(why.message().into()), StatusCode::FORBIDDEN).await
         }
         Err(e) => refused(&state, e, "resetting MFA").await,
     }
@@ -315,7 +317,7 @@ pub async fn change_role(
         Err(TeamError::StepUpRequired) => problem(CODE_NEEDED, StatusCode::UNPROCESSABLE_ENTITY).await,
         Err(TeamError::WrongCode) => problem(WRONG_CODE, StatusCode::UNAUTHORIZED).await,
         Err(TeamError::Invalid(_)) => problem("Choose a role from the list.", StatusCode::UNPROCESSABLE_ENTITY).await,
-        Err(TeamError::Refused(why)) => problem(why, StatusCode::FORBIDDEN).await,
+        Err(TeamError::Refused(why)) => problem(why.message(), StatusCode::FORBIDDEN).await,
         Err(e) => refused(&state, e, "changing a role").await,
     }
 }
@@ -348,7 +350,7 @@ pub async fn disable(
         Ok(()) => see_other(&format!("/settings/team/{id}?{}", if disabled { "disabled" } else { "enabled" }), &[]),
         Err(TeamError::NothingToChange) => see_other(&format!("/settings/team/{id}?unchanged"), &[]),
         Err(TeamError::Refused(why)) => {
-            member_page_with(&state, &s, id, None, Some(why.into()), StatusCode::FORBIDDEN).await
+            member_page_with(&state, &s, id, None, Some(why.message().into()), StatusCode::FORBIDDEN).await
         }
         Err(e) => refused(&state, e, "disabling a member").await,
     }
@@ -418,16 +420,14 @@ pub async fn invite_submit(
     };
     let (errors, alert, status) = match state.tessera.invite_member(&s, &form, &meta).await {
         Ok(_) => return see_other("/settings/team?invited", &[]),
-        Err(TeamError::Invalid(e)) => {
-            (Errors(e.0.into_iter().map(|(f, m)| (f.to_string(), m)).collect()), None, StatusCode::UNPROCESSABLE_ENTITY)
-        }
+        Err(TeamError::Invalid(e)) => (super::legacy::errors(e), None, StatusCode::UNPROCESSABLE_ENTITY),
         Err(TeamError::StepUpRequired) => (
             Errors(vec![("code".into(), CODE_NEEDED.into())]),
             Some("Inviting someone with an administrative role needs your code.".to_string()),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         Err(TeamError::WrongCode) => (Errors(vec![("code".into(), WRONG_CODE.into())]), None, StatusCode::UNAUTHORIZED),
-        Err(TeamError::Refused(why)) => (Errors::default(), Some(why.to_string()), StatusCode::FORBIDDEN),
+        Err(TeamError::Refused(why)) => (Errors::default(), Some(why.message().to_string()), StatusCode::FORBIDDEN),
         Err(e) => return refused(&state, e, "inviting a member").await,
     };
     match invite_view(&state, &s, &typed).await {
@@ -486,7 +486,7 @@ pub async fn create_role(
     req: Request,
 ) -> Response {
     let Some(s) = current.full().cloned() else { return see_other("/login", &[]) };
-    let meta = super::forms::meta(req.headers(), req.extensions());
+    let meta = super::legacy::meta(req.headers(), req.extensions());
     let Some(fields) = body_pairs(&state, req).await else {
         return message(&state, "Bad request", "The form could not be read.", StatusCode::BAD_REQUEST).await;
     };
@@ -506,7 +506,7 @@ pub async fn create_role(
     match state.tessera.create_role(&s, &form, &meta).await {
         Ok(_) => see_other("/settings/roles?created", &[]),
         Err(TeamError::Invalid(e)) => {
-            let errors = Errors(e.0.into_iter().map(|(f, m)| (f.to_string(), m)).collect());
+            let errors = super::legacy::errors(e);
             roles_page_with(&state, &s, RolesView { errors, ..typed }, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(TeamError::StepUpRequired | TeamError::WrongCode) => {
@@ -514,7 +514,8 @@ pub async fn create_role(
             roles_page_with(&state, &s, RolesView { alert, ..typed }, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(TeamError::Refused(why)) => {
-            roles_page_with(&state, &s, RolesView { alert: Some(why.into()), ..typed }, StatusCode::FORBIDDEN).await
+            roles_page_with(&state, &s, RolesView { alert: Some(why.message().into()), ..typed }, StatusCode::FORBIDDEN)
+                .await
         }
         Err(e) => refused(&state, e, "creating a role").await,
     }
@@ -533,7 +534,7 @@ pub async fn role_mfa(
     req: Request,
 ) -> Response {
     let Some(s) = current.full().cloned() else { return see_other("/login", &[]) };
-    let meta: RequestMeta = super::forms::meta(req.headers(), req.extensions());
+    let meta: RequestMeta = super::legacy::meta(req.headers(), req.extensions());
     let Some(fields) = body_pairs(&state, req).await else {
         return message(&state, "Bad request", "The form could not be read.", StatusCode::BAD_REQUEST).await;
     };
@@ -560,7 +561,7 @@ pub async fn role_mfa(
             roles_page_with(
                 &state,
                 &s,
-                RolesView { alert: Some(why.into()), ..RolesView::default() },
+                RolesView { alert: Some(why.message().into()), ..RolesView::default() },
                 StatusCode::FORBIDDEN,
             )
             .await

@@ -51,4 +51,27 @@ pub trait MfaStore: Send + Sync {
     async fn replace_recovery_codes(&self, user_id: i64, hashes: &[String], now: Timestamp) -> Result<()>;
     /// Removes the authenticator, pending enrolments and recovery codes; `false` if there was none.
     async fn disable_mfa(&self, user_id: i64) -> Result<bool>;
+
+    /// Keeps a new set of recovery codes (sealed) for the page that shows them to this session,
+    /// replacing any set not shown yet.
+    async fn put_codes_to_show(&self, session_hash: &str, codes: &CodesToShow, expires_at: Timestamp) -> Result<()>;
+    /// The codes kept for this session, removed in the same statement: only one reader gets them.
+    async fn take_codes_to_show(&self, session_hash: &str, now: Timestamp) -> Result<Option<CodesToShow>>;
+}
+
+/// Recovery codes on their way to the page that shows them once.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CodesToShow {
+    pub codes_sealed: String,
+    /// A set that replaced an older one, rather than the first of an enrolment.
+    pub regenerated: bool,
+}
+
+impl std::fmt::Debug for CodesToShow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodesToShow")
+            .field("codes_sealed", &"<redacted>")
+            .field("regenerated", &self.regenerated)
+            .finish()
+    }
 }

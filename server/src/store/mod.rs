@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 
 pub use accounts::AccountStore;
 pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditStore};
-pub use mfa::{MfaStore, TotpCredential};
+pub use mfa::{CodesToShow, MfaStore, TotpCredential};
 pub use orgs::{NewOrganisation, OrgStore};
 pub use sessions::{NewSession, SessionStore};
 pub use sql::{PgStore, SqliteStore};

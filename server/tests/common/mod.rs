@@ -131,3 +131,14 @@ pub fn code_now(secret: &[u8], env: &Env) -> String {
     use tessera_server::totp;
     totp::code_for_step(secret, totp::step_at(env.clock.now()), 6, totp_rs::Algorithm::SHA1).unwrap()
 }
+
+/// The first column, as text, of every row a query returns straight from the story's database.
+pub async fn query_texts(env: &Env, sql: &str) -> Vec<String> {
+    if env.url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(&env.url).await.expect("connect sqlite");
+        sqlx::query_scalar(sql).fetch_all(&mut c).await.expect("query")
+    } else {
+        let mut c = sqlx::PgConnection::connect(&env.url).await.expect("connect postgres");
+        sqlx::query_scalar(sql).fetch_all(&mut c).await.expect("query")
+    }
+}

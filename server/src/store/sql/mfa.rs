@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use super::{PgStore, SqliteStore};
 use crate::clock::Timestamp;
 use crate::error::Result;
-use crate::store::{MfaStore, TotpCredential};
+use crate::store::{CodesToShow, MfaStore, TotpCredential};
 
 macro_rules! impl_mfa_store {
     ($store:ty, $db:ty) => {
@@ -139,6 +139,32 @@ macro_rules! impl_mfa_store {
                 sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(had.rows_affected() == 1)
+            }
+
+            async fn put_codes_to_show(&self, session_hash: &str, codes: &CodesToShow, expires_at: Timestamp) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO codes_to_show (session_hash, regenerated, codes_sealed, expires_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (session_hash) DO UPDATE SET regenerated = excluded.regenerated, \
+                     codes_sealed = excluded.codes_sealed, expires_at = excluded.expires_at",
+                )
+                .bind(session_hash)
+                .bind(codes.regenerated)
+                .bind(&codes.codes_sealed)
+                .bind(expires_at.0)
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
+            async fn take_codes_to_show(&self, session_hash: &str, now: Timestamp) -> Result<Option<CodesToShow>> {
+                // Expired or not, the row goes; only a live one is returned.
+                let row: Option<(String, bool, i64)> = sqlx::query_as(
+                    "DELETE FROM codes_to_show WHERE session_hash = $1 RETURNING codes_sealed, regenerated, expires_at",
+                )
+                .bind(session_hash)
+                .fetch_optional(&self.writer)
+                .await?;
+                Ok(row.filter(|(_, _, expires_at)| *expires_at > now.0).map(|(codes_sealed, regenerated, _)| CodesToShow { codes_sealed, regenerated }))
             }
         }
     };

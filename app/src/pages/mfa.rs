@@ -4,8 +4,12 @@
 
 use leptos::prelude::*;
 
-use crate::components::{Alert, Card, CopyButton, Notice, PrintButton, TextField, BUTTON_CLASS, INPUT_CLASS};
-use crate::pages::Viewer;
+use crate::components::{CopyButton, PrintButton, TextField};
+use crate::layout::{
+    Alert, Card, Notice, SettingsLinks, Viewer, BUTTON_CLASS, DANGER_BUTTON_CLASS, INPUT_CLASS, LINK_CLASS,
+    SECONDARY_BUTTON_CLASS,
+};
+use crate::pages::auth::SignOut;
 
 /// MFA as the security page shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,12 +25,6 @@ pub struct EnrolView {
     pub setup_key_grouped: String,
     pub resetting: bool,
 }
-
-const LINK_CLASS: &str = "font-medium text-indigo-700 underline dark:text-indigo-300";
-const SECONDARY_BUTTON_CLASS: &str = "w-full rounded-lg border border-slate-300 bg-white px-4 py-2.5 font-medium \
-    text-slate-800 hover:bg-slate-50 dark:border-slate-600 dark:bg-slate-800 dark:text-slate-100 dark:hover:bg-slate-700";
-const DANGER_BUTTON_CLASS: &str = "w-full rounded-lg border border-red-300 bg-white px-4 py-2.5 font-medium \
-    text-red-700 hover:bg-red-50 dark:border-red-800 dark:bg-slate-800 dark:text-red-300 dark:hover:bg-slate-700";
 
 /// The organisation's business hours as the policy page shows them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -69,36 +67,6 @@ fn CodeField(recovery: bool, error: Option<String>) -> impl IntoView {
             <p id="code-hint" class="mt-1.5 text-sm text-slate-500 dark:text-slate-400">{kind_hint}</p>
             {error.map(|e| view! { <p id="code-error" class="mt-1.5 text-sm text-red-700 dark:text-red-300">{e}</p> })}
         </div>
-    }
-}
-
-#[component]
-pub fn ChallengePage(recovery: bool, error: Option<String>) -> impl IntoView {
-    let failed = error.is_some();
-    view! {
-        <Card title="Two-step verification">
-            {error.clone().map(|e| view! { <Alert message=e /> })}
-            <form method="post" action="/login/mfa">
-                <input type="hidden" name="kind" value=if recovery { "recovery" } else { "totp" } />
-                <CodeField recovery error=None />
-                <button type="submit" class=BUTTON_CLASS>"Verify"</button>
-            </form>
-            {(failed && !recovery).then(|| view! {
-                <p class="mt-4 text-sm text-slate-600 dark:text-slate-300">
-                    "Codes depend on your phone's clock. If codes keep failing, turn on automatic date and time on your phone."
-                </p>
-            })}
-            <p class="mt-6 flex flex-wrap justify-between gap-2 text-sm">
-                {if recovery {
-                    view! { <a href="/login/mfa" class=LINK_CLASS>"Use your authenticator app"</a> }.into_any()
-                } else {
-                    view! { <a href="/login/mfa?recovery" class=LINK_CLASS>"Use a recovery code"</a> }.into_any()
-                }}
-            </p>
-            <form method="post" action="/logout" class="mt-4">
-                <button type="submit" class=SECONDARY_BUTTON_CLASS>"Cancel and sign out"</button>
-            </form>
-        </Card>
     }
 }
 
@@ -168,7 +136,7 @@ pub fn SecurityPage(
                     .into_any()
                 }
             }}
-            <div class="mt-8"><crate::pages::SettingsLinks links=settings /></div>
+            <div class="mt-8"><SettingsLinks links=settings /></div>
             <p class="mt-4"><a href="/" class=LINK_CLASS>"Back to home"</a></p>
         </Card>
     }
@@ -184,9 +152,7 @@ pub fn EnrolRequiredPage() -> impl IntoView {
             <form method="post" action="/account/security/mfa/start" class="mb-4">
                 <button type="submit" class=BUTTON_CLASS>"Set up now"</button>
             </form>
-            <form method="post" action="/logout">
-                <button type="submit" class=SECONDARY_BUTTON_CLASS>"Sign out"</button>
-            </form>
+            <SignOut label="Sign out" />
         </Card>
     }
 }
@@ -255,7 +221,7 @@ pub fn PolicyPage(
                 </div>
                 <div class="mb-5">
                     <label for="offset" class="mb-1.5 block text-sm font-medium text-slate-700 dark:text-slate-200">"Time zone (offset from UTC)"</label>
-                    <select id="offset" name="offset" class=crate::components::INPUT_CLASS>{offsets.collect_view()}</select>
+                    <select id="offset" name="offset" class=INPUT_CLASS>{offsets.collect_view()}</select>
                 </div>
                 <button type="submit" class=BUTTON_CLASS>"Save business hours"</button>
             </form>

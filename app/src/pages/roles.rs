@@ -3,9 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::components::{Alert, FieldError, Notice, TextField, BUTTON_CLASS};
-use crate::pages::Errors;
-use crate::team::{SettingsPage, LINK_CLASS};
+use crate::components::{FieldError, TextField};
+use crate::layout::{Alert, Errors, Notice, SettingsPage, BUTTON_CLASS, LINK_CLASS, SMALL_BUTTON_CLASS};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleRow {
@@ -71,7 +70,7 @@ pub fn RolesPage(roles: RolesView) -> impl IntoView {
                                         <form method="post" action=format!("/settings/roles/{}/mfa", r.id) class="flex items-center gap-3">
                                             <span>{if r.requires_mfa { "Yes" } else { "No" }}</span>
                                             <input type="hidden" name="requires_mfa" value=if r.requires_mfa { "false" } else { "true" } />
-                                            <button type="submit" class=crate::components::SMALL_BUTTON_CLASS aria-label=format!("{label}: {}", r.name)>{label}</button>
+                                            <button type="submit" class=SMALL_BUTTON_CLASS aria-label=format!("{label}: {}", r.name)>{label}</button>
                                         </form>
                                     </td>
                                 </tr>

@@ -3,7 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::components::{TextField, BUTTON_CLASS, INPUT_CLASS};
+use crate::components::TextField;
+use crate::layout::{Alert, BUTTON_CLASS, INPUT_CLASS, LINK_CLASS};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogRow {
@@ -39,8 +40,6 @@ pub struct LogView {
     pub offset: String,
 }
 
-const LINK_CLASS: &str = "font-medium text-indigo-700 underline dark:text-indigo-300";
-
 #[component]
 pub fn ActivityLogPage(log: LogView) -> impl IntoView {
     let csv = format!("/settings/activity.csv?{}", log.query);
@@ -50,7 +49,7 @@ pub fn ActivityLogPage(log: LogView) -> impl IntoView {
         <main class="mx-auto max-w-5xl px-4 py-10">
             <p class="mb-4"><a href="/account/security" class=LINK_CLASS>"Back to account security"</a></p>
             <h1 id="page-title" class="mb-6 text-2xl font-semibold text-slate-900 dark:text-white">"Activity log"</h1>
-            {log.error.map(|e| view! { <crate::components::Alert message=e /> })}
+            {log.error.map(|e| view! { <Alert message=e /> })}
             <form method="get" action="/settings/activity" class="mb-6 grid gap-x-4 sm:grid-cols-3">
                 <div class="mb-5">
                     <label for="action" class="mb-1.5 block text-sm font-medium text-slate-700 dark:text-slate-200">"Action"</label>

@@ -3,16 +3,11 @@
 
 use leptos::prelude::*;
 
-use crate::components::{Alert, FieldError, Notice, TextField, BUTTON_CLASS, INPUT_CLASS};
-use crate::pages::Errors;
-
-pub const LINK_CLASS: &str = "font-medium text-indigo-700 underline dark:text-indigo-300";
-const DANGER_BUTTON_CLASS: &str = "inline-block rounded-lg bg-red-700 px-4 py-2.5 font-medium text-white shadow-sm \
-    hover:bg-red-600 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 \
-    focus-visible:outline-red-700 dark:focus-visible:outline-red-300";
-const SECONDARY_CLASS: &str = "inline-block rounded-lg border border-slate-300 bg-white px-4 py-2.5 font-medium \
-    text-slate-800 hover:bg-slate-50 dark:border-slate-600 dark:bg-slate-800 dark:text-slate-100 dark:hover:bg-slate-700";
-const LABEL_CLASS: &str = "mb-1.5 block text-sm font-medium text-slate-700 dark:text-slate-200";
+use crate::components::{FieldError, TextField};
+use crate::layout::{
+    Alert, Errors, Notice, SettingsPage, BUTTON_CLASS, INLINE_DANGER_CLASS as DANGER_BUTTON_CLASS,
+    INLINE_SECONDARY_CLASS as SECONDARY_CLASS, INPUT_CLASS, LABEL_CLASS, LINK_CLASS,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TeamRow {
@@ -89,18 +84,6 @@ pub struct InviteView {
     pub needs_code: bool,
     pub errors: Errors,
     pub alert: Option<String>,
-}
-
-/// Settings pages are wide: tables and side-by-side filters.
-#[component]
-pub fn SettingsPage(title: String, back: (&'static str, &'static str), children: Children) -> impl IntoView {
-    view! {
-        <main class="mx-auto max-w-5xl px-4 py-10">
-            <p class="mb-4"><a href=back.0 class=LINK_CLASS>{back.1}</a></p>
-            <h1 id="page-title" class="mb-6 text-2xl font-semibold text-slate-900 dark:text-white">{title}</h1>
-            {children()}
-        </main>
-    }
 }
 
 /// The actor's own code, asked for with a sensitive change when their last one is stale.

@@ -1,0 +1,185 @@
+//! What a request carries once the gate has let it in: the application, the live session (if
+//! any) and where the request came from. Page handlers and server functions read it through the
+//! extractors here, one per session class, instead of repeating the same guard in each.
+
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use http::request::Parts;
+use leptos::config::LeptosOptions;
+use tessera_server::audit::RequestMeta;
+use tessera_server::session::{SessionInfo, SessionState};
+use tessera_server::web::Cookies;
+use tessera_server::Tessera;
+
+use crate::error::AppError;
+use crate::shell::AssetNames;
+
+/// Everything a handler needs besides the request: shared by every request.
+#[derive(Clone)]
+pub struct AppState {
+    pub tessera: Arc<Tessera>,
+    pub leptos: LeptosOptions,
+    pub assets: AssetNames,
+    pub cookies: Cookies,
+}
+
+/// The request's live session, looked up once by the gate, and whether the MFA policy confines
+/// it to enrolment (worked out from the clock and the policy on every request, so a policy
+/// change reaches open sessions at once).
+#[derive(Debug, Clone, Default)]
+pub struct CurrentSession {
+    pub session: Option<SessionInfo>,
+    pub confined: bool,
+}
+
+impl CurrentSession {
+    /// A signed-in session free to use the product.
+    pub fn full(&self) -> Option<&SessionInfo> {
+        self.signed_in().filter(|_| !self.confined)
+    }
+
+    /// A signed-in session, confined or not.
+    pub fn signed_in(&self) -> Option<&SessionInfo> {
+        self.in_state(SessionState::Full)
+    }
+
+    /// A half-finished sign-in: the password was right, the second factor is owed.
+    pub fn challenge(&self) -> Option<&SessionInfo> {
+        self.in_state(SessionState::PasswordOk)
+    }
+
+    pub fn must_enrol(&self) -> bool {
+        self.confined && self.signed_in().is_some()
+    }
+
+    fn in_state(&self, state: SessionState) -> Option<&SessionInfo> {
+        self.session.as_ref().filter(|s| s.state == state)
+    }
+
+    /// Why this session may not use a route of the `Full` class.
+    pub fn refusal(&self) -> AppError {
+        if self.challenge().is_some() {
+            AppError::ChallengeFirst
+        } else if self.must_enrol() {
+            AppError::EnrolFirst
+        } else {
+            AppError::SignInFirst
+        }
+    }
+}
+
+fn current(parts: &Parts) -> Result<&CurrentSession, AppError> {
+    // The gate puts it on every request it lets through; without it nobody is signed in.
+    parts.extensions.get::<CurrentSession>().ok_or(AppError::SignInFirst)
+}
+
+/// A fully signed-in session that the MFA policy does not confine (the `full` class).
+pub struct SignedIn(pub SessionInfo);
+
+/// A signed-in session, even one the MFA policy confines to enrolment (the `enrolment` class).
+pub struct Enrolling(pub SessionInfo);
+
+/// A half-finished sign-in that owes its second factor (the `password_ok` class).
+pub struct Challenged(pub SessionInfo);
+
+/// The session, whatever its state (the `public` class).
+pub struct Anyone(pub CurrentSession);
+
+impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let c = current(parts)?;
+        c.full().cloned().map(SignedIn).ok_or_else(|| c.refusal())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Enrolling {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let c = current(parts)?;
+        c.signed_in().cloned().map(Enrolling).ok_or_else(|| c.refusal())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Challenged {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        current(parts)?.challenge().cloned().map(Challenged).ok_or(AppError::SignInFirst)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Anyone {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        Ok(Anyone(parts.extensions.get::<CurrentSession>().cloned().unwrap_or_default()))
+    }
+}
+
+/// The application, for server functions (handlers use `State`).
+pub struct App(pub AppState);
+
+impl<S: Send + Sync> FromRequestParts<S> for App {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        parts.extensions.get::<AppState>().cloned().map(App).ok_or_else(|| {
+            tracing::error!("a request reached a handler without passing the gate");
+            AppError::Internal
+        })
+    }
+}
+
+/// Where the request came from (peer address, user agent), for the audit log and rate limits.
+pub struct Meta(pub RequestMeta);
+
+impl<S: Send + Sync> FromRequestParts<S> for Meta {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        Ok(Meta(tessera_server::web::request_meta(&parts.headers, &parts.extensions)))
+    }
+}
+
+/// A form sent without the WASM that failed: its page is shown again with the error at its field
+/// and what was typed (never a password or a code: see `http::form_posts`).
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub error: AppError,
+    pub values: Vec<(String, String)>,
+}
+
+/// The failure a page is shown again for, if any.
+#[derive(Debug, Clone, Default)]
+pub struct Failed(pub Option<Failure>);
+
+impl Failed {
+    pub fn error(&self) -> Option<AppError> {
+        self.0.as_ref().map(|f| f.error.clone())
+    }
+
+    /// What was typed into `name`, or empty.
+    pub fn value(&self, name: &str) -> String {
+        self.values(name).into_iter().next().unwrap_or_default()
+    }
+
+    /// Every value of `name` (checkboxes send one each).
+    pub fn values(&self, name: &str) -> Vec<String> {
+        self.0
+            .as_ref()
+            .map(|f| f.values.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect())
+            .unwrap_or_default()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Failed {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Failed(parts.extensions.get::<Failure>().cloned()))
+    }
+}

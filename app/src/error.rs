@@ -1,0 +1,823 @@
+//! The one error every server function returns. It is a closed set: each variant has a fixed
+//! message for people, and what crosses the wire is a short code, never text. Library and
+//! framework errors become `BadRequest` or `Internal` (their text is logged on the server only),
+//! so nothing a library or an attacker wrote can reach a page, whatever is put in a URL.
+
+use std::fmt;
+
+/// Writes and reads the short, space-free codes of the closed enums below.
+macro_rules! codes {
+    ($ty:ident { $($variant:ident => $code:literal),+ $(,)? }) => {
+        impl $ty {
+            pub fn code(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $code),+
+                }
+            }
+
+            pub fn from_code(code: &str) -> Option<$ty> {
+                match code {
+                    $($code => Some($ty::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+/// A form field an error can be about; its `name` is the `name` of the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Email,
+    Password,
+    Code,
+    OrgName,
+    OrgKind,
+    DisplayName,
+    /// The name of a person being invited.
+    Name,
+    RoleName,
+    Role,
+    Permissions,
+    Policy,
+    GraceDays,
+    Hours,
+}
+
+codes!(Field {
+    Email => "email",
+    Password => "password",
+    Code => "code",
+    OrgName => "org_name",
+    OrgKind => "org_kind",
+    DisplayName => "display_name",
+    Name => "name",
+    RoleName => "role_name",
+    Role => "role",
+    Permissions => "permissions",
+    Policy => "policy",
+    GraceDays => "grace_days",
+    Hours => "hours",
+});
+
+impl Field {
+    /// The `name` (and `id`) of the form input.
+    pub fn name(self) -> &'static str {
+        match self {
+            // The role form's input is called `name` like any other name field.
+            Field::RoleName => "name",
+            // The business hours are three inputs; errors sit under the first.
+            Field::Hours => "start",
+            other => other.code(),
+        }
+    }
+
+    /// How a message names the field in the middle of a sentence.
+    fn noun(self) -> &'static str {
+        match self {
+            Field::Email => "the email address",
+            Field::Password => "the password",
+            Field::Code => "the code",
+            Field::OrgName => "the organisation name",
+            Field::OrgKind => "the type of organisation",
+            Field::DisplayName => "your name",
+            Field::Name => "the name",
+            Field::RoleName => "the role name",
+            Field::Role => "a role",
+            Field::Permissions => "permissions",
+            Field::Policy => "a policy",
+            Field::GraceDays => "the grace period",
+            Field::Hours => "the business hours",
+        }
+    }
+}
+
+/// Why a new password was refused beyond its length, from the password checker's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hint {
+    Common,
+    Keyboard,
+    Repeats,
+    Sequences,
+    Dates,
+    SingleWord,
+    Names,
+    General,
+}
+
+codes!(Hint {
+    Common => "common",
+    Keyboard => "keyboard",
+    Repeats => "repeats",
+    Sequences => "sequences",
+    Dates => "dates",
+    SingleWord => "word",
+    Names => "names",
+    General => "general",
+});
+
+impl Hint {
+    fn message(self) -> &'static str {
+        match self {
+            Hint::Common => "This password is too easy to guess: it is commonly used.",
+            Hint::Keyboard => "This password is too easy to guess: keyboard patterns are tried early.",
+            Hint::Repeats => "This password is too easy to guess: repeats like \"aaa\" or \"abcabc\" are tried early.",
+            Hint::Sequences => {
+                "This password is too easy to guess: sequences like \"abc\" or \"6543\" are tried early."
+            }
+            Hint::Dates => "This password is too easy to guess: dates and years are tried early.",
+            Hint::SingleWord => "This password is too easy to guess: a word by itself is tried early.",
+            Hint::Names => "This password is too easy to guess: names are tried early.",
+            Hint::General => "This password is too easy to guess.",
+        }
+    }
+}
+
+/// What is wrong with a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    Missing,
+    TooLong,
+    ControlCharacters,
+    NotAnEmail,
+    /// Another organisation, account or role already has it.
+    Taken,
+    /// Not one of the choices offered.
+    NotInList,
+    PasswordTooShort {
+        min: u16,
+        have: u16,
+    },
+    PasswordTooLong {
+        max: u16,
+    },
+    PasswordGuessable(Hint),
+    WrongCode,
+    /// A sensitive change needs the actor's code and none came.
+    CodeNeeded,
+    /// A number or time outside what is allowed, or not a number or time at all.
+    OutOfRange,
+    /// The business day ends before it starts.
+    EndsBeforeStart,
+}
+
+impl Problem {
+    fn write(self, out: &mut String) {
+        match self {
+            Problem::Missing => out.push_str("missing"),
+            Problem::TooLong => out.push_str("too-long"),
+            Problem::ControlCharacters => out.push_str("control"),
+            Problem::NotAnEmail => out.push_str("not-email"),
+            Problem::Taken => out.push_str("taken"),
+            Problem::NotInList => out.push_str("not-in-list"),
+            Problem::PasswordTooShort { min, have } => out.push_str(&format!("short:{min}:{have}")),
+            Problem::PasswordTooLong { max } => out.push_str(&format!("long:{max}")),
+            Problem::PasswordGuessable(h) => {
+                out.push_str("guessable:");
+                out.push_str(h.code());
+            }
+            Problem::WrongCode => out.push_str("wrong-code"),
+            Problem::CodeNeeded => out.push_str("code-needed"),
+            Problem::OutOfRange => out.push_str("range"),
+            Problem::EndsBeforeStart => out.push_str("ends-first"),
+        }
+    }
+
+    fn read(s: &str) -> Option<Problem> {
+        let parts: Vec<&str> = s.split(':').collect();
+        let num = |i: usize| parts.get(i).and_then(|n| n.parse::<u16>().ok());
+        let (p, arity) = match parts[0] {
+            "missing" => (Problem::Missing, 1),
+            "too-long" => (Problem::TooLong, 1),
+            "control" => (Problem::ControlCharacters, 1),
+            "not-email" => (Problem::NotAnEmail, 1),
+            "taken" => (Problem::Taken, 1),
+            "not-in-list" => (Problem::NotInList, 1),
+            "short" => (Problem::PasswordTooShort { min: num(1)?, have: num(2)? }, 3),
+            "long" => (Problem::PasswordTooLong { max: num(1)? }, 2),
+            "guessable" => (Problem::PasswordGuessable(Hint::from_code(parts.get(1)?)?), 2),
+            "wrong-code" => (Problem::WrongCode, 1),
+            "code-needed" => (Problem::CodeNeeded, 1),
+            "range" => (Problem::OutOfRange, 1),
+            "ends-first" => (Problem::EndsBeforeStart, 1),
+            _ => return None,
+        };
+        (parts.len() == arity).then_some(p)
+    }
+
+    /// The sentence shown under `field`.
+    pub fn message(self, field: Field) -> String {
+        let capital = |s: &str| {
+            let mut c = s.chars();
+            c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
+        };
+        match (self, field) {
+            (Problem::Missing, Field::Email) => "Enter an email address.".into(),
+            (Problem::Missing, Field::Password) => "Enter a password.".into(),
+            (Problem::Missing, Field::Code) => "Enter the code from your authenticator app.".into(),
+            (Problem::Missing, f) => format!("Enter {}.", f.noun()),
+            (Problem::TooLong, Field::Email) => "That email address is too long.".into(),
+            (Problem::TooLong, f) => format!("{} must be at most 100 characters.", capital(f.noun())),
+            (Problem::ControlCharacters, f) => format!("{} cannot contain control characters.", capital(f.noun())),
+            (Problem::NotAnEmail, _) => "Enter an email address like name@example.com.".into(),
+            (Problem::Taken, Field::OrgName) => "There is already an organisation with that name.".into(),
+            (Problem::Taken, Field::Email) => "An account with that email address already exists.".into(),
+            (Problem::Taken, Field::RoleName) => "A role with that name already exists.".into(),
+            (Problem::Taken, f) => format!("{} is already taken.", capital(f.noun())),
+            (Problem::NotInList, Field::Role) => "Choose a role from the list.".into(),
+            (Problem::NotInList, f) => format!("Choose {} from the list.", f.noun()),
+            (Problem::PasswordTooShort { min, have }, _) => format!(
+                "Use at least {min} characters (you have {have}). A few unrelated words make a strong, memorable password."
+            ),
+            (Problem::PasswordTooLong { max }, _) => format!("Use at most {max} characters."),
+            (Problem::PasswordGuessable(h), _) => {
+                format!("{} Add another word or two; uncommon words are better.", h.message())
+            }
+            (Problem::WrongCode, _) => WRONG_CODE.into(),
+            (Problem::CodeNeeded, _) => "Enter the code from your authenticator app to confirm it is you.".into(),
+            (Problem::OutOfRange, Field::GraceDays) => {
+                "Enter the grace period as a whole number of days, from 0 to 365.".into()
+            }
+            (Problem::OutOfRange, Field::Hours) => {
+                "Enter opening and closing times between 00:00 and 24:00, and choose an offset from the list.".into()
+            }
+            (Problem::OutOfRange, f) => format!("Enter {} within the range allowed.", f.noun()),
+            (Problem::EndsBeforeStart, _) => "The working day must end after it starts.".into(),
+        }
+    }
+}
+
+const WRONG_CODE: &str = "That code didn't work. Check it and try again.";
+
+/// Why the rules refused an action, for the person who tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The actor's role lacks the permission the action needs.
+    MissingPermission,
+    OtherOrganisation,
+    OwnAccount,
+    ProtectedOwner,
+    /// Giving a role with permissions the actor does not hold.
+    Escalation,
+    /// The organisation does not offer MFA (policy Hidden).
+    MfaNotOffered,
+    /// MFA is required, so it cannot be turned off.
+    MfaRequired,
+    /// Healthcare organisations must require MFA.
+    HealthcareRequiresMfa,
+    /// Resetting a teammate's MFA while the policy hides it.
+    MfaHidden,
+    /// The change needs the actor's second factor and they have none.
+    OwnMfaFirst,
+}
+
+codes!(Refusal {
+    MissingPermission => "permission",
+    OtherOrganisation => "other-org",
+    OwnAccount => "own-account",
+    ProtectedOwner => "owner",
+    Escalation => "escalation",
+    MfaNotOffered => "mfa-not-offered",
+    MfaRequired => "mfa-required",
+    HealthcareRequiresMfa => "healthcare",
+    MfaHidden => "mfa-hidden",
+    OwnMfaFirst => "own-mfa-first",
+});
+
+impl Refusal {
+    pub fn message(self) -> &'static str {
+        match self {
+            Refusal::MissingPermission => {
+                "Your role does not allow this. Ask an owner of your organisation if you need it."
+            }
+            Refusal::OtherOrganisation => "That person is not a member of your organisation.",
+            Refusal::OwnAccount => "You cannot do this to your own account here; use your account security page.",
+            Refusal::ProtectedOwner => "Only an owner can do this to an owner.",
+            Refusal::Escalation => "You can only give roles whose permissions you hold yourself.",
+            Refusal::MfaNotOffered => "Your organisation does not offer MFA.",
+            Refusal::MfaRequired => "Your organisation requires MFA, so it cannot be turned off.",
+            Refusal::HealthcareRequiresMfa => "Healthcare organisations must require MFA.",
+            Refusal::MfaHidden => "Your organisation hides MFA, so it cannot be reset here.",
+            Refusal::OwnMfaFirst => {
+                "Turn on MFA for your own account first: this change needs a code from your authenticator app."
+            }
+        }
+    }
+}
+
+/// The error of every server function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppError {
+    /// The request could not be read: not a form, missing or malformed fields.
+    BadRequest,
+    /// A GET (or another method) to a function that takes a POST.
+    MethodNotAllowed,
+    /// The body is not `application/x-www-form-urlencoded`.
+    UnsupportedMediaType,
+    PayloadTooLarge,
+    /// No session, or it ended.
+    SignInFirst,
+    /// Only the MFA challenge is open to a half-finished sign-in.
+    ChallengeFirst,
+    /// The MFA policy confines this session to enrolment.
+    EnrolFirst,
+    /// Wrong email or password (also for unknown accounts and accounts that must wait).
+    WrongCredentials,
+    /// A change to the user's own MFA needs a code first (the step-up page).
+    StepUpFirst,
+    /// The first sign-in step was skipped or has expired.
+    EmailFirst,
+    /// A setup or set-password link that is unknown, used or expired.
+    LinkInvalid,
+    /// An enrolment that took too long and was cancelled.
+    EnrolmentExpired,
+    /// Fields with problems.
+    Invalid(Vec<(Field, Problem)>),
+    Refused(Refusal),
+    NotFound,
+    /// Too many sign-in requests from this network; try again in this many seconds.
+    TooManyAttempts(u32),
+    /// Every password-hashing slot is taken; try again in a second.
+    Busy,
+    /// The browser could not reach Tessera (only ever made in the browser).
+    Offline,
+    /// Anything else; the details are in the server log.
+    Internal,
+}
+
+impl AppError {
+    /// One problem with one field.
+    pub fn field(field: Field, problem: Problem) -> AppError {
+        AppError::Invalid(vec![(field, problem)])
+    }
+
+    /// The HTTP status of the answer.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::BadRequest => 400,
+            AppError::SignInFirst | AppError::ChallengeFirst | AppError::WrongCredentials | AppError::EmailFirst => 401,
+            AppError::EnrolFirst | AppError::StepUpFirst | AppError::Refused(_) => 403,
+            AppError::NotFound | AppError::LinkInvalid => 404,
+            AppError::MethodNotAllowed => 405,
+            AppError::EnrolmentExpired => 409,
+            AppError::PayloadTooLarge => 413,
+            AppError::UnsupportedMediaType => 415,
+            AppError::Invalid(problems) => {
+                if problems.iter().any(|(_, p)| *p == Problem::WrongCode) {
+                    401
+                } else {
+                    422
+                }
+            }
+            AppError::TooManyAttempts(_) => 429,
+            AppError::Internal => 500,
+            AppError::Busy | AppError::Offline => 503,
+        }
+    }
+
+    /// Seconds to wait before trying again, for `Retry-After`.
+    pub fn retry_after(&self) -> Option<u32> {
+        match self {
+            AppError::TooManyAttempts(s) => Some((*s).max(1)),
+            AppError::Busy => Some(1),
+            _ => None,
+        }
+    }
+
+    /// Where the person should go instead of seeing the error on the form: the step of sign-in
+    /// they are at, or the page that lets them go on.
+    pub fn location(&self) -> Option<&'static str> {
+        match self {
+            AppError::SignInFirst | AppError::EmailFirst => Some("/login"),
+            AppError::ChallengeFirst => Some("/login/mfa"),
+            AppError::EnrolFirst => Some("/account/security/enrol-required"),
+            AppError::StepUpFirst => Some("/account/security/verify"),
+            AppError::EnrolmentExpired => Some("/account/security?expired"),
+            _ => None,
+        }
+    }
+
+    /// The problem with `field`, worded, if there is one.
+    pub fn field_message(&self, field: &str) -> Option<String> {
+        match self {
+            AppError::Invalid(problems) => problems.iter().find(|(f, _)| f.name() == field).map(|(f, p)| p.message(*f)),
+            _ => None,
+        }
+    }
+
+    /// The message for the whole form; `None` for field problems, which sit under their fields.
+    pub fn form_message(&self) -> Option<String> {
+        match self {
+            AppError::Invalid(_) => None,
+            other => Some(other.to_string()),
+        }
+    }
+
+    /// The code that crosses the wire: variant names and numbers only, never free text.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        let simple = match self {
+            AppError::BadRequest => "bad-request",
+            AppError::MethodNotAllowed => "method",
+            AppError::UnsupportedMediaType => "media-type",
+            AppError::PayloadTooLarge => "too-large",
+            AppError::SignInFirst => "sign-in",
+            AppError::ChallengeFirst => "challenge",
+            AppError::EnrolFirst => "enrol",
+            AppError::WrongCredentials => "credentials",
+            AppError::StepUpFirst => "step-up",
+            AppError::EmailFirst => "email-first",
+            AppError::LinkInvalid => "link",
+            AppError::EnrolmentExpired => "enrolment-expired",
+            AppError::NotFound => "not-found",
+            AppError::Busy => "busy",
+            AppError::Offline => "offline",
+            AppError::Internal => "internal",
+            AppError::Invalid(problems) => {
+                out.push_str("invalid");
+                for (f, p) in problems {
+                    out.push(' ');
+                    out.push_str(f.code());
+                    out.push('=');
+                    p.write(&mut out);
+                }
+                return out;
+            }
+            AppError::Refused(r) => return format!("refused {}", r.code()),
+            AppError::TooManyAttempts(s) => return format!("too-many {s}"),
+        };
+        simple.to_string()
+    }
+
+    /// Reads a code written by [`AppError::encode`]; anything else is `Internal`, so a forged
+    /// code can only ever show one of the fixed messages.
+    pub fn decode(s: &str) -> AppError {
+        Self::try_decode(s).unwrap_or(AppError::Internal)
+    }
+
+    fn try_decode(s: &str) -> Option<AppError> {
+        let mut words = s.trim().split(' ');
+        let e = match words.next()? {
+            "bad-request" => AppError::BadRequest,
+            "method" => AppError::MethodNotAllowed,
+            "media-type" => AppError::UnsupportedMediaType,
+            "too-large" => AppError::PayloadTooLarge,
+            "sign-in" => AppError::SignInFirst,
+            "challenge" => AppError::ChallengeFirst,
+            "enrol" => AppError::EnrolFirst,
+            "credentials" => AppError::WrongCredentials,
+            "step-up" => AppError::StepUpFirst,
+            "email-first" => AppError::EmailFirst,
+            "link" => AppError::LinkInvalid,
+            "enrolment-expired" => AppError::EnrolmentExpired,
+            "not-found" => AppError::NotFound,
+            "busy" => AppError::Busy,
+            "offline" => AppError::Offline,
+            "internal" => AppError::Internal,
+            "refused" => AppError::Refused(Refusal::from_code(words.next()?)?),
+            "too-many" => AppError::TooManyAttempts(words.next()?.parse().ok()?),
+            "invalid" => {
+                let mut problems = Vec::new();
+                for w in words.by_ref() {
+                    let (f, p) = w.split_once('=')?;
+                    problems.push((Field::from_code(f)?, Problem::read(p)?));
+                }
+                if problems.is_empty() {
+                    return None;
+                }
+                return Some(AppError::Invalid(problems));
+            }
+            _ => return None,
+        };
+        words.next().is_none().then_some(e)
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self {
+            AppError::BadRequest => "The form could not be read. Reload the page and try again.",
+            AppError::MethodNotAllowed => "This address only accepts form submissions.",
+            AppError::UnsupportedMediaType => "Send this as a form (application/x-www-form-urlencoded).",
+            AppError::PayloadTooLarge => "That is more than this form accepts. Shorten what you typed and try again.",
+            AppError::SignInFirst => "Your session has ended. Sign in again to continue.",
+            AppError::ChallengeFirst => "Finish signing in first: enter the code from your authenticator app.",
+            AppError::EnrolFirst => "Set up MFA first: your organisation requires it.",
+            AppError::WrongCredentials => "Incorrect email or password.",
+            AppError::StepUpFirst => "Confirm it is you first: enter a code from your authenticator app.",
+            AppError::EmailFirst => "Enter your email address first.",
+            AppError::LinkInvalid => {
+                "This link has expired, was already used, or is not complete. Ask whoever sent it for a new one."
+            }
+            AppError::EnrolmentExpired => "The setup took too long and was cancelled. Please start again.",
+            AppError::NotFound => "There is nothing here, or it is not part of your organisation.",
+            AppError::Busy => "Tessera is busy right now. Please try again in a few seconds.",
+            AppError::Offline => "Tessera could not be reached. Check your connection and try again.",
+            AppError::Internal => "Tessera could not complete this request. Please try again in a moment.",
+            AppError::Refused(r) => r.message(),
+            AppError::TooManyAttempts(s) => {
+                return write!(f, "Too many attempts from your network. Try again in {s} seconds.");
+            }
+            AppError::Invalid(problems) => match problems.first() {
+                Some((field, p)) => return f.write_str(&p.message(*field)),
+                None => "Please correct the fields marked below.",
+            },
+        };
+        f.write_str(text)
+    }
+}
+
+impl serde::Serialize for AppError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.encode())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AppError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<AppError, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Ok(AppError::decode(&s))
+    }
+}
+
+/// How server functions put an [`AppError`] on the wire: its code as plain text.
+pub struct ErrorCodec;
+
+impl leptos::server_fn::ContentType for ErrorCodec {
+    const CONTENT_TYPE: &'static str = "text/plain; charset=utf-8";
+}
+
+impl leptos::server_fn::FormatType for ErrorCodec {
+    const FORMAT_TYPE: leptos::server_fn::Format = leptos::server_fn::Format::Text;
+}
+
+impl leptos::server_fn::Encodes<AppError> for ErrorCodec {
+    type Error = std::convert::Infallible;
+
+    fn encode(e: &AppError) -> Result<leptos::server_fn::Bytes, Self::Error> {
+        Ok(leptos::server_fn::Bytes::from(e.encode()))
+    }
+}
+
+impl leptos::server_fn::Decodes<AppError> for ErrorCodec {
+    type Error = std::convert::Infallible;
+
+    fn decode(bytes: leptos::server_fn::Bytes) -> Result<AppError, Self::Error> {
+        Ok(AppError::decode(&String::from_utf8_lossy(&bytes)))
+    }
+}
+
+impl leptos::server_fn::error::FromServerFnError for AppError {
+    type Encoder = ErrorCodec;
+
+    fn from_server_fn_error(e: leptos::server_fn::error::ServerFnErrorErr) -> AppError {
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        match e {
+            // The arguments did not decode: the caller's fault, worded generically.
+            E::Args(_) | E::MissingArg(_) | E::Deserialization(_) => {
+                #[cfg(feature = "ssr")]
+                tracing::info!(error = %e, "a server function got input it could not read");
+                AppError::BadRequest
+            }
+            _ => {
+                #[cfg(feature = "ssr")]
+                tracing::error!(error = %e, "a server function failed");
+                AppError::Internal
+            }
+        }
+    }
+}
+
+/// The one mapping from what the use cases refuse to what a person is told. Anything internal is
+/// logged here, with its text, and goes no further.
+#[cfg(feature = "ssr")]
+mod from_domain {
+    use tessera_server::mfa::CodeError;
+    use tessera_server::model::Problem as P;
+    use tessera_server::password::{Hint as H, Weakness};
+    use tessera_server::roles::Refusal as R;
+    use tessera_server::services::{FieldErrors, FormError, SignInError};
+    use tessera_server::team::TeamError;
+
+    use super::*;
+
+    impl From<tessera_server::Error> for AppError {
+        fn from(e: tessera_server::Error) -> AppError {
+            match e {
+                tessera_server::Error::Busy => AppError::Busy,
+                e => {
+                    tracing::error!(error = %e, "a request failed");
+                    AppError::Internal
+                }
+            }
+        }
+    }
+
+    impl From<R> for Refusal {
+        fn from(r: R) -> Refusal {
+            match r {
+                R::MissingPermission => Refusal::MissingPermission,
+                R::OtherOrganisation => Refusal::OtherOrganisation,
+                R::OwnAccount => Refusal::OwnAccount,
+                R::ProtectedOwner => Refusal::ProtectedOwner,
+                R::Escalation => Refusal::Escalation,
+                R::MfaNotOffered => Refusal::MfaNotOffered,
+                R::MfaRequired => Refusal::MfaRequired,
+                R::HealthcareRequiresMfa => Refusal::HealthcareRequiresMfa,
+                R::MfaHidden => Refusal::MfaHidden,
+                R::OwnMfaFirst => Refusal::OwnMfaFirst,
+            }
+        }
+    }
+
+    fn hint(h: H) -> Hint {
+        match h {
+            H::Common => Hint::Common,
+            H::Keyboard => Hint::Keyboard,
+            H::Repeats => Hint::Repeats,
+            H::Sequences => Hint::Sequences,
+            H::Dates => Hint::Dates,
+            H::SingleWord => Hint::SingleWord,
+            H::Names => Hint::Names,
+            H::General => Hint::General,
+        }
+    }
+
+    fn narrow(n: usize) -> u16 {
+        u16::try_from(n).unwrap_or(u16::MAX)
+    }
+
+    impl From<P> for Problem {
+        fn from(p: P) -> Problem {
+            match p {
+                P::Missing => Problem::Missing,
+                P::TooLong => Problem::TooLong,
+                P::ControlCharacters => Problem::ControlCharacters,
+                P::NotAnEmail => Problem::NotAnEmail,
+                P::Taken => Problem::Taken,
+                P::NotInList => Problem::NotInList,
+                P::Weak(Weakness::TooShort { min, have }) => {
+                    Problem::PasswordTooShort { min: narrow(min), have: narrow(have) }
+                }
+                P::Weak(Weakness::TooLong { max }) => Problem::PasswordTooLong { max: narrow(max) },
+                P::Weak(Weakness::Guessable(h)) => Problem::PasswordGuessable(hint(h)),
+            }
+        }
+    }
+
+    impl From<FieldErrors> for AppError {
+        fn from(errors: FieldErrors) -> AppError {
+            let mut problems = Vec::new();
+            for (name, problem) in errors.0 {
+                match Field::from_code(name) {
+                    Some(field) => problems.push((field, problem.into())),
+                    None => {
+                        tracing::error!(field = name, "a use case named a field no form has");
+                        return AppError::Internal;
+                    }
+                }
+            }
+            AppError::Invalid(problems)
+        }
+    }
+
+    impl From<SignInError> for AppError {
+        fn from(e: SignInError) -> AppError {
+            match e {
+                SignInError::InvalidCredentials => AppError::WrongCredentials,
+                SignInError::Busy => AppError::Busy,
+                SignInError::Internal(e) => e.into(),
+            }
+        }
+    }
+
+    impl From<FormError> for AppError {
+        fn from(e: FormError) -> AppError {
+            match e {
+                FormError::Invalid(errors) => errors.into(),
+                FormError::LinkInvalid => AppError::LinkInvalid,
+                FormError::Busy => AppError::Busy,
+                FormError::Internal(e) => e.into(),
+            }
+        }
+    }
+
+    impl From<CodeError> for AppError {
+        fn from(e: CodeError) -> AppError {
+            match e {
+                CodeError::Invalid => AppError::field(Field::Code, Problem::WrongCode),
+                // There is no authenticator or enrolment to check against: nothing to act on.
+                CodeError::NotApplicable => AppError::NotFound,
+                CodeError::StepUpRequired => AppError::StepUpFirst,
+                CodeError::NotAllowed(r) => AppError::Refused(r.into()),
+                CodeError::Internal(e) => e.into(),
+            }
+        }
+    }
+
+    impl From<TeamError> for AppError {
+        fn from(e: TeamError) -> AppError {
+            match e {
+                TeamError::NotFound => AppError::NotFound,
+                TeamError::Refused(r) => AppError::Refused(r.into()),
+                TeamError::StepUpRequired => AppError::field(Field::Code, Problem::CodeNeeded),
+                TeamError::WrongCode => AppError::field(Field::Code, Problem::WrongCode),
+                // Callers that can answer "nothing to change" better do so before this.
+                TeamError::NothingToChange => AppError::NotFound,
+                TeamError::Invalid(errors) => errors.into(),
+                TeamError::Internal(e) => e.into(),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_error() -> Vec<AppError> {
+        let problems = vec![
+            (Field::Email, Problem::Missing),
+            (Field::Email, Problem::NotAnEmail),
+            (Field::Password, Problem::PasswordTooShort { min: 15, have: 7 }),
+            (Field::Password, Problem::PasswordTooLong { max: 128 }),
+            (Field::Password, Problem::PasswordGuessable(Hint::Common)),
+            (Field::OrgName, Problem::Taken),
+            (Field::Code, Problem::WrongCode),
+            (Field::Hours, Problem::EndsBeforeStart),
+        ];
+        vec![
+            AppError::BadRequest,
+            AppError::MethodNotAllowed,
+            AppError::UnsupportedMediaType,
+            AppError::PayloadTooLarge,
+            AppError::SignInFirst,
+            AppError::ChallengeFirst,
+            AppError::EnrolFirst,
+            AppError::WrongCredentials,
+            AppError::StepUpFirst,
+            AppError::EmailFirst,
+            AppError::LinkInvalid,
+            AppError::EnrolmentExpired,
+            AppError::Invalid(problems),
+            AppError::Refused(Refusal::ProtectedOwner),
+            AppError::NotFound,
+            AppError::TooManyAttempts(30),
+            AppError::Busy,
+            AppError::Offline,
+            AppError::Internal,
+        ]
+    }
+
+    #[test]
+    fn every_error_survives_the_wire() {
+        for e in every_error() {
+            let code = e.encode();
+            assert!(code.is_ascii() && !code.contains('\n'), "{code}");
+            assert_eq!(AppError::decode(&code), e, "{code}");
+        }
+    }
+
+    #[test]
+    fn anything_else_on_the_wire_is_a_generic_error() {
+        for forged in [
+            "",
+            "Your account is locked, call +1 555 0100",
+            "invalid",
+            "invalid email=<script>",
+            "invalid email=missing extra",
+            "refused call-us",
+            "too-many soon",
+            "credentials and more",
+            "guessable:common",
+            "invalid password=guessable:phone-us",
+        ] {
+            assert_eq!(AppError::decode(forged), AppError::Internal, "{forged:?}");
+        }
+    }
+
+    #[test]
+    fn statuses_are_client_errors_except_for_the_server_s_own() {
+        for e in every_error() {
+            let s = e.status();
+            match e {
+                AppError::Internal => assert_eq!(s, 500),
+                AppError::Busy | AppError::Offline => assert_eq!(s, 503),
+                _ => assert!((400..500).contains(&s), "{e:?} -> {s}"),
+            }
+        }
+        assert_eq!(AppError::field(Field::Code, Problem::WrongCode).status(), 401);
+        assert_eq!(AppError::field(Field::Email, Problem::Missing).status(), 422);
+    }
+
+    #[test]
+    fn field_messages_name_their_field() {
+        let e = AppError::Invalid(vec![(Field::Email, Problem::NotAnEmail), (Field::RoleName, Problem::Taken)]);
+        assert_eq!(e.field_message("email").as_deref(), Some("Enter an email address like name@example.com."));
+        assert_eq!(e.field_message("name").as_deref(), Some("A role with that name already exists."));
+        assert_eq!(e.field_message("password"), None);
+        assert_eq!(e.form_message(), None);
+        assert_eq!(Problem::TooLong.message(Field::OrgName), "The organisation name must be at most 100 characters.");
+        assert_eq!(AppError::WrongCredentials.form_message().as_deref(), Some("Incorrect email or password."));
+    }
+}

@@ -1,0 +1,120 @@
+//! The pages of signing in, the first run and one-time links, plus health checks and not-found.
+//! The forms on them post to the server functions in `api::auth`.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+use tessera_server::store::TokenPurpose;
+
+use super::{render, see_other};
+use crate::ctx::{Anyone, AppState, Challenged, Failed, SignedIn};
+use crate::error::AppError;
+use crate::pages::auth::SetupValues;
+use crate::pages::Page;
+
+pub async fn home(State(state): State<AppState>, SignedIn(s): SignedIn) -> Response {
+    let viewer = super::mfa::viewer(&s);
+    let now = state.tessera.clock.now();
+    let banner = match s.mfa_requirement(now) {
+        tessera_server::policy::Requirement::Grace { deadline } => Some(super::mfa::grace_banner(deadline, now)),
+        _ => None,
+    };
+    render::page(&state, Page::Home { viewer, banner }, StatusCode::OK).await
+}
+
+pub async fn login_page(
+    State(state): State<AppState>,
+    Anyone(current): Anyone,
+    failed: Failed,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if current.full().is_some() {
+        return see_other("/", &[]);
+    }
+    let notice = if q.contains_key("signed-out") {
+        Some("You have signed out.".to_string())
+    } else if q.contains_key("password-set") {
+        Some("Your password is set. Sign in with it.".to_string())
+    } else {
+        None
+    };
+    let email: String = failed.value("email").chars().take(254).collect();
+    render::page(&state, Page::Login { email, error: failed.error(), notice }, StatusCode::OK).await
+}
+
+pub async fn password_page(State(state): State<AppState>, failed: Failed, headers: http::HeaderMap) -> Response {
+    match state.cookies.login_email(&headers) {
+        Some(email) => render::page(&state, Page::LoginPassword { email, error: failed.error() }, StatusCode::OK).await,
+        None => see_other("/login", &[]),
+    }
+}
+
+pub async fn challenge_page(
+    State(state): State<AppState>,
+    Challenged(_): Challenged,
+    failed: Failed,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let recovery = q.contains_key("recovery");
+    render::page(&state, Page::MfaChallenge { recovery, error: failed.error() }, StatusCode::OK).await
+}
+
+/// Whether a one-time link can still be used; `Err` is the page saying why not.
+async fn link(state: &AppState, q: &HashMap<String, String>, purpose: TokenPurpose) -> Result<String, Response> {
+    let token = q.get("token").cloned().unwrap_or_default();
+    match state.tessera.link_is_valid(&token, purpose).await {
+        Ok(true) => Ok(token),
+        Ok(false) => Err(render::error_page(state, &AppError::LinkInvalid).await),
+        Err(e) => Err(render::error_page(state, &e.into()).await),
+    }
+}
+
+pub async fn setup_page(
+    State(state): State<AppState>,
+    failed: Failed,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let token = match link(&state, &q, TokenPurpose::Setup).await {
+        Ok(t) => t,
+        Err(res) => return res,
+    };
+    let values = SetupValues {
+        org_name: failed.value("org_name"),
+        org_kind: failed.value("org_kind"),
+        display_name: failed.value("display_name"),
+        email: failed.value("email"),
+    };
+    render::page(&state, Page::Setup { token, values, error: failed.error() }, StatusCode::OK).await
+}
+
+pub async fn set_password_page(
+    State(state): State<AppState>,
+    failed: Failed,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    match link(&state, &q, TokenPurpose::SetPassword).await {
+        Ok(token) => render::page(&state, Page::SetPassword { token, error: failed.error() }, StatusCode::OK).await,
+        Err(res) => res,
+    }
+}
+
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    match state.tessera.store.ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "database not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+pub async fn not_found(State(state): State<AppState>) -> Response {
+    let page = Page::Message { title: "Page not found", message: "There is nothing at this address.".into() };
+    render::page(&state, page, StatusCode::NOT_FOUND).await
+}

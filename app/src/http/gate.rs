@@ -1,0 +1,124 @@
+//! The one place where the access table is enforced, in front of the whole router: pages, server
+//! functions and the rest. It looks the session up once, checks the route's session class and
+//! permission, and for server functions the per-IP sign-in limit, the body's type and size.
+//! Whatever passes carries the application and the session to the handler (see `ctx`).
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use http::header::{ALLOW, CONTENT_TYPE};
+use http::Method;
+use tessera_server::policy::Requirement;
+
+use super::routes::{self, Access, RouteSpec};
+use super::{render, server_fn_error};
+use crate::ctx::{AppState, CurrentSession};
+use crate::error::{AppError, Refusal};
+
+pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let Some(route) = routes::find(req.method(), req.uri().path()) else {
+        return match routes::other_method(req.uri().path()) {
+            Some(r) if r.is_server_fn() => {
+                let mut res = server_fn_error(&AppError::MethodNotAllowed);
+                res.headers_mut().insert(ALLOW, http::HeaderValue::from_static("POST"));
+                res
+            }
+            // Static files, and the not-found page.
+            _ => next.run(req).await,
+        };
+    };
+    let token = state.cookies.session_token(req.headers());
+    let meta = tessera_server::web::request_meta(req.headers(), req.extensions());
+    let current = match look_up(&state, token).await {
+        Ok(c) => c,
+        Err(e) => return refuse(&state, route, &e).await,
+    };
+    if let Err(e) = admits(&state, route, &current, &meta).await {
+        return refuse(&state, route, &e).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    parts.extensions.insert(state.clone());
+    parts.extensions.insert(current);
+    let body = if route.is_server_fn() {
+        match read_form(&state, route, &parts, body).await {
+            Ok(b) => b,
+            Err(e) => return refuse(&state, route, &e).await,
+        }
+    } else {
+        body
+    };
+    next.run(Request::from_parts(parts, body)).await
+}
+
+async fn look_up(state: &AppState, token: Option<String>) -> Result<CurrentSession, AppError> {
+    let Some(token) = token else { return Ok(CurrentSession::default()) };
+    let session = state.tessera.session(&token).await?;
+    let now = state.tessera.clock.now();
+    let confined = session.as_ref().is_some_and(|s| s.mfa_requirement(now) == Requirement::MustEnrol);
+    Ok(CurrentSession { session, confined })
+}
+
+/// Whether the route's session class and permission admit this session.
+async fn admits(
+    state: &AppState,
+    route: &'static RouteSpec,
+    c: &CurrentSession,
+    meta: &tessera_server::audit::RequestMeta,
+) -> Result<(), AppError> {
+    let signed_in = match route.access {
+        Access::Public => return Ok(()),
+        Access::PasswordOk => c.challenge().ok_or(AppError::SignInFirst)?,
+        Access::Enrolment => c.signed_in().ok_or_else(|| c.refusal())?,
+        Access::Full => c.full().ok_or_else(|| c.refusal())?,
+    };
+    if route.need.met_by(|p| signed_in.can(p)) {
+        return Ok(());
+    }
+    // A change turned away is part of the organisation's activity log; a page is only a look.
+    if let (true, Some(p)) = (route.method != "GET", route.need.first()) {
+        state.tessera.record_refused_request(signed_in, p, route.path, meta).await?;
+    }
+    Err(AppError::Refused(Refusal::MissingPermission))
+}
+
+/// Server functions take forms, within the size limit, under the sign-in limit where it applies.
+async fn read_form(
+    state: &AppState,
+    route: &'static RouteSpec,
+    parts: &http::request::Parts,
+    body: Body,
+) -> Result<Body, AppError> {
+    if let routes::Kind::ServerFn { rate_limited: true, .. } = route.kind {
+        let meta = tessera_server::web::request_meta(&parts.headers, &parts.extensions);
+        if let Err(wait) = state.tessera.check_signin_rate(&meta) {
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            return Err(AppError::TooManyAttempts(u32::try_from(secs).unwrap_or(u32::MAX)));
+        }
+    }
+    let is_form = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(';').next().is_some_and(|t| t.trim() == "application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(AppError::UnsupportedMediaType);
+    }
+    let bytes = to_bytes(body, state.tessera.config.max_body_bytes).await.map_err(|_| AppError::PayloadTooLarge)?;
+    Ok(Body::from(bytes))
+}
+
+/// The answer to a request the gate turns away: pages send people to the step they are at, or
+/// say why not; server functions answer with the error.
+async fn refuse(state: &AppState, route: &RouteSpec, e: &AppError) -> Response {
+    if route.is_server_fn() {
+        return server_fn_error(e);
+    }
+    if route.method == Method::GET.as_str() {
+        if let Some(to) = e.location() {
+            return Redirect::to(to).into_response();
+        }
+        return render::error_page(state, e).await;
+    }
+    (http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::FORBIDDEN), e.to_string()).into_response()
+}

@@ -1,0 +1,263 @@
+//! The access table: every page and every server function Tessera serves, with the session
+//! state it needs and, where one applies, the permission. The router is built from it and the
+//! gate reads it on every request, so nothing can be served without a row here; at start-up the
+//! server functions registered with Leptos are checked against it (see [`check_server_fns`]).
+
+use http::Method;
+use leptos::server_fn::ServerFn;
+use tessera_server::roles::Permission;
+
+use crate::api::auth::{AnswerChallenge, CompleteSetup, LoginEmail, LoginPassword, Logout, SetPassword};
+
+/// What a route needs from the session. Step-up (a fresh second factor) is checked by the use
+/// cases themselves, on top of `Full`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// A session whose password was right and whose second factor is still owed: the MFA
+    /// challenge and nothing else.
+    PasswordOk,
+    /// A fully signed-in session, even one confined to enrolment by the MFA policy: the
+    /// enrolment wizard.
+    Enrolment,
+    /// A fully signed-in session that the MFA policy does not confine.
+    Full,
+}
+
+/// The permission a route needs on top of its session class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    Nothing,
+    One(Permission),
+    /// Any one of these (the team list serves both member managers and the help desk).
+    AnyOf(&'static [Permission]),
+}
+
+impl Need {
+    pub fn met_by(self, can: impl Fn(Permission) -> bool) -> bool {
+        match self {
+            Need::Nothing => true,
+            Need::One(p) => can(p),
+            Need::AnyOf(ps) => ps.iter().any(|p| can(*p)),
+        }
+    }
+
+    /// The permission to name when refusing.
+    pub fn first(self) -> Option<Permission> {
+        match self {
+            Need::Nothing => None,
+            Need::One(p) => Some(p),
+            Need::AnyOf(ps) => ps.first().copied(),
+        }
+    }
+}
+
+/// The fields of a submitted form, as the no-JavaScript path reads them.
+pub type Fields = [(String, String)];
+
+/// The value of field `name`, or empty.
+pub fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
+    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default()
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// A server-rendered page.
+    Page,
+    /// A server function. A plain HTML form that posts here and fails gets `page` again (built
+    /// from what it sent) with the error; `rate_limited` puts it under the sign-in limit per IP.
+    ServerFn { page: fn(&Fields) -> String, rate_limited: bool },
+    /// A form handler that is not a server function yet.
+    Form,
+    /// Not a page: health checks, the CSV export.
+    Other,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+    pub need: Need,
+    pub kind: Kind,
+}
+
+impl RouteSpec {
+    pub fn is_server_fn(&self) -> bool {
+        matches!(self.kind, Kind::ServerFn { .. })
+    }
+
+    /// Whether `path` (a request's) is this route's, `{…}` standing for any one segment.
+    pub fn matches(&self, path: &str) -> bool {
+        let mut want = self.path.split('/');
+        let mut got = path.split('/');
+        loop {
+            match (want.next(), got.next()) {
+                (None, None) => return true,
+                (Some(w), Some(g)) if w.starts_with('{') && !g.is_empty() => {}
+                (Some(w), Some(g)) if w == g => {}
+                _ => return false,
+            }
+        }
+    }
+}
+
+const fn page(path: &'static str, access: Access) -> RouteSpec {
+    RouteSpec { method: "GET", path, access, need: Need::Nothing, kind: Kind::Page }
+}
+
+const fn page_needing(path: &'static str, need: Need) -> RouteSpec {
+    RouteSpec { method: "GET", path, access: Access::Full, need, kind: Kind::Page }
+}
+
+const fn server_fn(
+    path: &'static str,
+    access: Access,
+    need: Need,
+    rate_limited: bool,
+    page: fn(&Fields) -> String,
+) -> RouteSpec {
+    RouteSpec { method: "POST", path, access, need, kind: Kind::ServerFn { page, rate_limited } }
+}
+
+const fn form(path: &'static str, access: Access) -> RouteSpec {
+    RouteSpec { method: "POST", path, access, need: Need::Nothing, kind: Kind::Form }
+}
+
+const fn other(method: &'static str, path: &'static str, access: Access, need: Need) -> RouteSpec {
+    RouteSpec { method, path, access, need, kind: Kind::Other }
+}
+
+const SIGN_IN: bool = true;
+const TEAM: Need = Need::AnyOf(&[Permission::ManageMembers, Permission::ManageMfa]);
+
+/// A one-time link's page again, with the token the form carried.
+fn with_token(base: &str, fields: &Fields) -> String {
+    let query = serde_urlencoded::to_string([("token", field(fields, "token"))]).unwrap_or_default();
+    format!("{base}?{query}")
+}
+
+/// Every route besides static files.
+pub const ROUTES: &[RouteSpec] = &[
+    page("/", Access::Full),
+    page("/login", Access::Public),
+    page("/login/password", Access::Public),
+    page("/setup", Access::Public),
+    page("/set-password", Access::Public),
+    page("/login/mfa", Access::PasswordOk),
+    page("/account/security", Access::Full),
+    // The enrolment wizard stays open to a user the MFA policy confines to it.
+    page("/account/security/enrol-required", Access::Enrolment),
+    page("/account/security/mfa", Access::Enrolment),
+    page("/account/security/verify", Access::Full),
+    page_needing("/settings/activity", Need::One(Permission::ViewActivityLog)),
+    other("GET", "/settings/activity.csv", Access::Full, Need::One(Permission::ViewActivityLog)),
+    page_needing("/settings/security", Need::One(Permission::ManagePolicy)),
+    page_needing("/settings/team", TEAM),
+    page_needing("/settings/team/invite", Need::One(Permission::ManageMembers)),
+    page_needing("/settings/team/{id}", TEAM),
+    page_needing("/settings/team/{id}/reset-mfa", Need::One(Permission::ManageMfa)),
+    page_needing("/settings/roles", Need::One(Permission::ManageRoles)),
+    other("GET", "/healthz", Access::Public, Need::Nothing),
+    other("GET", "/readyz", Access::Public, Need::Nothing),
+    // --- server functions: signing in and out, first run, one-time links
+    server_fn(LoginEmail::PATH, Access::Public, Need::Nothing, SIGN_IN, |_| "/login".into()),
+    server_fn(LoginPassword::PATH, Access::Public, Need::Nothing, SIGN_IN, |_| "/login/password".into()),
+    server_fn(AnswerChallenge::PATH, Access::PasswordOk, Need::Nothing, SIGN_IN, |f| {
+        if field(f, "kind") == "recovery" { "/login/mfa?recovery" } else { "/login/mfa" }.into()
+    }),
+    // Signing out must work from any state, including a half-finished sign-in.
+    server_fn(Logout::PATH, Access::Public, Need::Nothing, false, |_| "/login".into()),
+    server_fn(CompleteSetup::PATH, Access::Public, Need::Nothing, SIGN_IN, |f| with_token("/setup", f)),
+    server_fn(SetPassword::PATH, Access::Public, Need::Nothing, SIGN_IN, |f| with_token("/set-password", f)),
+    // --- forms that are not server functions yet
+    form("/account/security/mfa/start", Access::Enrolment),
+    form("/account/security/mfa/confirm", Access::Enrolment),
+    form("/account/security/mfa/finish", Access::Enrolment),
+    form("/account/security/verify", Access::Full),
+    form("/account/security/recovery-codes", Access::Full),
+    form("/account/security/mfa/reset", Access::Full),
+    form("/account/security/mfa/disable", Access::Full),
+    form("/settings/security", Access::Full),
+    form("/settings/security/hours", Access::Full),
+    form("/settings/team/invite", Access::Full),
+    form("/settings/team/{id}/reset-mfa", Access::Full),
+    form("/settings/team/{id}/role", Access::Full),
+    form("/settings/team/{id}/disable", Access::Full),
+    form("/settings/roles", Access::Full),
+    form("/settings/roles/{id}/mfa", Access::Full),
+];
+
+/// The route serving `method` and `path`, if any.
+pub fn find(method: &Method, path: &str) -> Option<&'static RouteSpec> {
+    // HEAD is a GET without the body.
+    let method = if method == Method::HEAD { "GET" } else { method.as_str() };
+    ROUTES.iter().find(|r| r.method == method && r.matches(path))
+}
+
+/// Whether some route serves `path` with another method (a 405 rather than a 404).
+pub fn other_method(path: &str) -> Option<&'static RouteSpec> {
+    ROUTES.iter().find(|r| r.matches(path))
+}
+
+/// Compares the server functions Leptos registered with the table; `Err` lists every difference.
+pub fn check_server_fns(registered: impl IntoIterator<Item = (&'static str, Method)>) -> Result<(), String> {
+    let mut registered: Vec<(String, String)> =
+        registered.into_iter().map(|(p, m)| (m.as_str().to_string(), p.to_string())).collect();
+    registered.sort();
+    let mut listed: Vec<(String, String)> =
+        ROUTES.iter().filter(|r| r.is_server_fn()).map(|r| (r.method.to_string(), r.path.to_string())).collect();
+    listed.sort();
+    let missing: Vec<String> =
+        registered.iter().filter(|r| !listed.contains(r)).map(|(m, p)| format!("{m} {p}")).collect();
+    let stale: Vec<String> =
+        listed.iter().filter(|r| !registered.contains(r)).map(|(m, p)| format!("{m} {p}")).collect();
+    if missing.is_empty() && stale.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the access table and the registered server functions differ: not in the table: [{}]; in the table but not registered: [{}]",
+            missing.join(", "),
+            stale.join(", ")
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_match_segment_by_segment() {
+        let r = page("/settings/team/{id}", Access::Full);
+        assert!(r.matches("/settings/team/12"));
+        assert!(!r.matches("/settings/team"));
+        assert!(!r.matches("/settings/team/"));
+        assert!(!r.matches("/settings/team/12/reset-mfa"));
+        assert!(page("/", Access::Full).matches("/"));
+        assert!(!page("/", Access::Full).matches("/x"));
+    }
+
+    #[test]
+    fn every_route_is_listed_once() {
+        for (i, a) in ROUTES.iter().enumerate() {
+            for b in &ROUTES[i + 1..] {
+                assert!(!(a.method == b.method && a.path == b.path), "{} {} twice", a.method, a.path);
+            }
+        }
+    }
+
+    #[test]
+    fn a_difference_between_table_and_registry_is_named() {
+        let mut registered: Vec<(&'static str, Method)> =
+            ROUTES.iter().filter(|r| r.is_server_fn()).map(|r| (r.path, Method::POST)).collect();
+        assert_eq!(check_server_fns(registered.clone()), Ok(()));
+        registered.push(("/api/unlisted", Method::POST));
+        let e = check_server_fns(registered.clone()).unwrap_err();
+        assert!(e.contains("not in the table: [POST /api/unlisted]"), "{e}");
+        registered.retain(|(p, _)| *p != LoginEmail::PATH);
+        let e = check_server_fns(registered).unwrap_err();
+        assert!(e.contains(&format!("in the table but not registered: [POST {}]", LoginEmail::PATH)), "{e}");
+    }
+}

@@ -1,0 +1,209 @@
+//! Signing in and out, the first-run setup and choosing a password: the pages and their form
+//! islands.
+
+use leptos::prelude::*;
+
+use crate::api::auth::{AnswerChallenge, CompleteSetup, LoginEmail, LoginPassword, Logout, SetPassword};
+use crate::error::AppError;
+use crate::forms::{form_islands, CodeInput, FieldProblem, Input, PageAlert, PasswordInput, Problems, Submit};
+use crate::layout::{
+    Card, Notice, SettingsLinks, Viewer, INPUT_CLASS, LABEL_CLASS, LINK_CLASS, SECONDARY_BUTTON_CLASS,
+};
+
+form_islands! {
+    /// Sign-in, step one: the email address.
+    LoginEmailForm => LoginEmail;
+    /// Sign-in, step two: the password.
+    PasswordForm => LoginPassword;
+    /// Sign-in, step three for accounts with MFA: a code from the authenticator app (sent as soon
+    /// as its six digits are in) or a recovery code.
+    ChallengeForm => AnswerChallenge;
+    /// Signing out, from any page and any state.
+    SignOutForm => Logout;
+    /// The first run: the organisation and its owner.
+    SetupForm => CompleteSetup;
+    /// A password chosen through a one-time link.
+    SetPasswordForm => SetPassword;
+}
+
+#[component]
+pub fn LoginPage(email: String, error: Option<AppError>, notice: Option<String>) -> impl IntoView {
+    let problems = Problems(error);
+    view! {
+        <Card title="Sign in">
+            {notice.map(|n| view! { <Notice message=n /> })}
+            <LoginEmailForm>
+                <PageAlert message=problems.alert(false) />
+                <Input name="email" label="Email" kind="email" autocomplete="username" value=email error=problems.field("email") autofocus=true />
+                <Submit label="Continue" />
+            </LoginEmailForm>
+        </Card>
+    }
+}
+
+#[component]
+pub fn LoginPasswordPage(email: String, error: Option<AppError>) -> impl IntoView {
+    let problems = Problems(error);
+    view! {
+        <Card title="Enter your password">
+            <p class="mb-5 flex flex-wrap items-baseline justify-between gap-2 text-sm text-slate-600 dark:text-slate-300">
+                <span class="break-all">"Signing in as " <strong class="font-medium text-slate-900 dark:text-white">{email.clone()}</strong></span>
+                <a href="/login" class=LINK_CLASS>"Use a different email"</a>
+            </p>
+            <PasswordForm>
+                <PageAlert message=problems.alert(false) />
+                // For password managers: the account this password belongs to.
+                <input type="email" name="username" value=email autocomplete="username" hidden readonly tabindex="-1" aria-hidden="true" />
+                <PasswordInput name="password" label="Password" autocomplete="current-password" error=problems.field("password") autofocus=true />
+                <Submit label="Sign in" busy="Signing in…" />
+            </PasswordForm>
+        </Card>
+    }
+}
+
+#[component]
+pub fn ChallengePage(recovery: bool, error: Option<AppError>) -> impl IntoView {
+    let failed = error.is_some();
+    let problems = Problems(error);
+    view! {
+        <Card title="MFA: enter your code">
+            <ChallengeForm>
+                <PageAlert message=problems.alert(false) />
+                <input type="hidden" name="kind" value=if recovery { "recovery" } else { "totp" } />
+                <CodeInput recovery error=problems.field("code") autofocus=true />
+                <Submit label="Verify" busy="Checking…" />
+                // Help for a failed code: shown after one, by the page or by the island.
+                {(!recovery).then(|| view! {
+                    <p data-after-failure hidden=!failed class="mt-4 text-sm text-slate-600 dark:text-slate-300">
+                        "Codes depend on your phone's clock. If codes keep failing, turn on automatic date and time on your phone."
+                    </p>
+                })}
+            </ChallengeForm>
+            <p class="mt-6 flex flex-wrap justify-between gap-2 text-sm">
+                {if recovery {
+                    view! { <a href="/login/mfa" class=LINK_CLASS>"Use your authenticator app"</a> }.into_any()
+                } else {
+                    view! { <a href="/login/mfa?recovery" class=LINK_CLASS>"Use a recovery code"</a> }.into_any()
+                }}
+            </p>
+            <div class="mt-4"><SignOut label="Cancel and sign out" /></div>
+        </Card>
+    }
+}
+
+/// The sign-out button, as a form of its own.
+#[component]
+pub fn SignOut(label: &'static str) -> impl IntoView {
+    view! {
+        <SignOutForm>
+            <Submit label class=SECONDARY_BUTTON_CLASS busy="Signing out…" />
+        </SignOutForm>
+    }
+}
+
+#[component]
+pub fn HomePage(viewer: Viewer, banner: Option<String>) -> impl IntoView {
+    view! {
+        <Card title="Home">
+            {banner.map(|b| view! {
+                <div role="status" class="mb-5 rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
+                    {b} " " <a href="/account/security" class="font-medium underline">"Set it up now"</a>
+                </div>
+            })}
+            <h2 class="mb-4 text-xl font-semibold text-slate-900 dark:text-white">{format!("Welcome, {}", viewer.display_name)}</h2>
+            <dl class="mb-6 grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
+                <dt class="text-slate-500 dark:text-slate-400">"Signed in as"</dt>
+                <dd class="break-all text-slate-900 dark:text-white">{viewer.email}</dd>
+                <dt class="text-slate-500 dark:text-slate-400">"Organisation"</dt>
+                <dd class="text-slate-900 dark:text-white">{viewer.org_name}</dd>
+                <dt class="text-slate-500 dark:text-slate-400">"Role"</dt>
+                <dd class="text-slate-900 dark:text-white">{viewer.role_label}</dd>
+            </dl>
+            <SettingsLinks links=viewer.settings />
+            <p class="mb-6">
+                <a href="/account/security" class=LINK_CLASS>"Account security and MFA"</a>
+            </p>
+            <SignOut label="Sign out" />
+        </Card>
+    }
+}
+
+/// What was typed into the setup form (never the password).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SetupValues {
+    pub org_name: String,
+    pub org_kind: String,
+    pub display_name: String,
+    pub email: String,
+}
+
+#[component]
+pub fn SetupPage(token: String, values: SetupValues, error: Option<AppError>) -> impl IntoView {
+    let problems = Problems(error);
+    // After a failed submit, focus goes to the first field with a problem.
+    let first = problems.first_field().unwrap_or("org_name");
+    let healthcare = values.org_kind == "healthcare";
+    let kind_error = problems.field("org_kind");
+    view! {
+        <Card title="Set up Tessera">
+            <p class="mb-6 text-sm text-slate-600 dark:text-slate-300">
+                "Create your organisation and its owner account. This link works once."
+            </p>
+            <SetupForm>
+                <PageAlert message=problems.alert(true) />
+                <input type="hidden" name="token" value=token />
+                <Input name="org_name" label="Organisation name" autocomplete="organization" value=values.org_name error=problems.field("org_name") autofocus=first == "org_name" />
+                <div class="mb-5">
+                    <label for="org_kind" class=LABEL_CLASS>"Organisation type"</label>
+                    <select
+                        id="org_kind"
+                        name="org_kind"
+                        aria-invalid=kind_error.as_ref().map(|_| "true")
+                        aria-describedby="org_kind-hint org_kind-error"
+                        class=INPUT_CLASS
+                    >
+                        <option value="standard" selected=!healthcare>"Standard"</option>
+                        <option value="healthcare" selected=healthcare>"Healthcare"</option>
+                    </select>
+                    <p id="org_kind-hint" class="mt-1.5 text-sm text-slate-500 dark:text-slate-400">
+                        "Healthcare organisations always require MFA."
+                    </p>
+                    <FieldProblem name="org_kind" error=kind_error />
+                </div>
+                <Input name="display_name" label="Your name" autocomplete="name" value=values.display_name error=problems.field("display_name") autofocus=first == "display_name" />
+                <Input name="email" label="Email" kind="email" autocomplete="email" value=values.email error=problems.field("email") autofocus=first == "email" />
+                <PasswordInput
+                    name="password"
+                    label="Password"
+                    autocomplete="new-password"
+                    error=problems.field("password")
+                    autofocus=first == "password"
+                    hint="At least 15 characters (8 for healthcare organisations, which require MFA). A few unrelated words work well."
+                />
+                <Submit label="Create organisation" busy="Creating…" />
+            </SetupForm>
+        </Card>
+    }
+}
+
+#[component]
+pub fn SetPasswordPage(token: String, error: Option<AppError>) -> impl IntoView {
+    let problems = Problems(error);
+    view! {
+        <Card title="Choose your password">
+            <SetPasswordForm>
+                <PageAlert message=problems.alert(false) />
+                <input type="hidden" name="token" value=token />
+                <PasswordInput
+                    name="password"
+                    label="New password"
+                    autocomplete="new-password"
+                    error=problems.field("password")
+                    hint="A few unrelated words make a strong, memorable password."
+                    autofocus=true
+                />
+                <Submit label="Set password" busy="Saving…" />
+            </SetPasswordForm>
+        </Card>
+    }
+}

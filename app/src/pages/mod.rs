@@ -1,0 +1,186 @@
+//! One value per page: the HTTP layer decides which page to show and with what, the components
+//! here lay it out. Nothing secret is ever part of a page value that becomes an island prop.
+
+pub mod activity;
+pub mod auth;
+pub mod mfa;
+pub mod roles;
+pub mod team;
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::layout::{Card, Viewer, LINK_CLASS};
+use auth::SetupValues;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Page {
+    Login {
+        email: String,
+        error: Option<AppError>,
+        notice: Option<String>,
+    },
+    LoginPassword {
+        email: String,
+        error: Option<AppError>,
+    },
+    Home {
+        viewer: Viewer,
+        /// The grace-period reminder, when the organisation requires MFA and this user has none.
+        banner: Option<String>,
+    },
+    Setup {
+        token: String,
+        values: SetupValues,
+        error: Option<AppError>,
+    },
+    SetPassword {
+        token: String,
+        error: Option<AppError>,
+    },
+    /// The second step of sign-in for accounts with MFA.
+    MfaChallenge {
+        recovery: bool,
+        error: Option<AppError>,
+    },
+    /// Account security: MFA status and what can be done with it.
+    Security {
+        viewer: Viewer,
+        mfa: Option<mfa::MfaView>,
+        notice: Option<String>,
+        fresh: bool,
+        /// What the organisation's policy means here, in words.
+        policy_note: Option<String>,
+        can_enable: bool,
+        can_disable: bool,
+    },
+    /// The organisation requires MFA and this user has none: the only page they can reach.
+    EnrolRequired,
+    /// Settings -> Activity log.
+    ActivityLog {
+        log: activity::LogView,
+    },
+    /// Settings -> Security: the organisation's MFA policy (owners).
+    Policy {
+        policy: String,
+        healthcare: bool,
+        grace_until: Option<String>,
+        error: Option<String>,
+        notice: Option<String>,
+        hours: mfa::HoursView,
+    },
+    /// Enrolment steps 1 and 2: scan (or type) the key, then prove it with a code.
+    Enrol {
+        enrol: mfa::EnrolView,
+        error: Option<String>,
+    },
+    /// Enrolment step 3 (and regeneration): the recovery codes, shown once.
+    RecoveryCodes {
+        codes: Vec<String>,
+        regenerated: bool,
+    },
+    /// A fresh second factor before a sensitive change; `next` is where to go after.
+    StepUp {
+        error: Option<String>,
+        next: String,
+    },
+    /// Settings -> Team.
+    Team {
+        team: team::TeamView,
+    },
+    /// A member's page in Settings -> Team.
+    Member {
+        member: team::MemberView,
+    },
+    /// "Reset MFA for NAME?"
+    ResetMfa {
+        reset: team::ResetView,
+    },
+    Invite {
+        invite: team::InviteView,
+    },
+    /// Settings -> Roles & permissions.
+    Roles {
+        roles: roles::RolesView,
+    },
+    /// A setup or set-password link that is unknown, used or expired.
+    LinkInvalid,
+    /// Anything that is not a page, or a request Tessera cannot serve right now.
+    Message {
+        title: &'static str,
+        message: String,
+    },
+}
+
+impl Page {
+    pub fn title(&self) -> &'static str {
+        match self {
+            Page::Login { .. } => "Sign in",
+            Page::LoginPassword { .. } => "Enter your password",
+            Page::Home { .. } => "Home",
+            Page::Setup { .. } => "Set up Tessera",
+            Page::SetPassword { .. } => "Choose your password",
+            Page::MfaChallenge { .. } => "MFA: enter your code",
+            Page::Security { .. } => "Account security",
+            Page::EnrolRequired => "Set up MFA",
+            Page::ActivityLog { .. } => "Activity log",
+            Page::Policy { .. } => "Security policy",
+            Page::Enrol { .. } => "Set up your authenticator app",
+            Page::RecoveryCodes { .. } => "Save your recovery codes",
+            Page::StepUp { .. } => "Confirm it is you",
+            Page::Team { .. } => "Team",
+            Page::Member { .. } => "Team member",
+            Page::ResetMfa { .. } => "Reset MFA",
+            Page::Invite { .. } => "Invite a member",
+            Page::Roles { .. } => "Roles & permissions",
+            Page::LinkInvalid => "Link no longer valid",
+            Page::Message { title, .. } => title,
+        }
+    }
+}
+
+#[component]
+pub fn PageView(page: Page) -> impl IntoView {
+    match page {
+        Page::Login { email, error, notice } => view! { <auth::LoginPage email error notice /> }.into_any(),
+        Page::LoginPassword { email, error } => view! { <auth::LoginPasswordPage email error /> }.into_any(),
+        Page::Home { viewer, banner } => view! { <auth::HomePage viewer banner /> }.into_any(),
+        Page::Setup { token, values, error } => view! { <auth::SetupPage token values error /> }.into_any(),
+        Page::SetPassword { token, error } => view! { <auth::SetPasswordPage token error /> }.into_any(),
+        Page::MfaChallenge { recovery, error } => view! { <auth::ChallengePage recovery error /> }.into_any(),
+        Page::Security { viewer, mfa, notice, fresh, policy_note, can_enable, can_disable } => view! {
+            <mfa::SecurityPage viewer mfa notice fresh policy_note can_enable can_disable />
+        }
+        .into_any(),
+        Page::EnrolRequired => view! { <mfa::EnrolRequiredPage /> }.into_any(),
+        Page::ActivityLog { log } => view! { <activity::ActivityLogPage log /> }.into_any(),
+        Page::Policy { policy, healthcare, grace_until, error, notice, hours } => {
+            view! { <mfa::PolicyPage policy healthcare grace_until error notice hours /> }.into_any()
+        }
+        Page::Enrol { enrol, error } => view! { <mfa::EnrolPage enrol error /> }.into_any(),
+        Page::RecoveryCodes { codes, regenerated } => view! { <mfa::RecoveryCodesPage codes regenerated /> }.into_any(),
+        Page::StepUp { error, next } => view! { <mfa::StepUpPage error next /> }.into_any(),
+        Page::Team { team } => view! { <team::TeamPage team /> }.into_any(),
+        Page::Member { member } => view! { <team::MemberPage member /> }.into_any(),
+        Page::ResetMfa { reset } => view! { <team::ResetMfaPage reset /> }.into_any(),
+        Page::Invite { invite } => view! { <team::InvitePage invite /> }.into_any(),
+        Page::Roles { roles } => view! { <roles::RolesPage roles /> }.into_any(),
+        Page::LinkInvalid => view! {
+            <Card title="Link no longer valid">
+                <div role="alert" class="text-slate-700 dark:text-slate-200">
+                    <p class="mb-4">"This link has expired, was already used, or is not complete."</p>
+                    <p class="mb-6">"Ask whoever sent it for a new one, or sign in if you already have an account."</p>
+                </div>
+                <a href="/login" class=LINK_CLASS>"Go to sign-in"</a>
+            </Card>
+        }
+        .into_any(),
+        Page::Message { title, message } => view! {
+            <Card title=title>
+                <p class="mb-6 text-slate-700 dark:text-slate-200">{message}</p>
+                <a href="/" class=LINK_CLASS>"Go to Tessera"</a>
+            </Card>
+        }
+        .into_any(),
+    }
+}

@@ -1,0 +1,284 @@
+//! Signing in and out, first-run setup and one-time links, over HTTP: what a browser sees with
+//! and without the WASM, cookies, limits and enumeration resistance.
+
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use common::*;
+
+#[tokio::test]
+async fn first_run_setup_then_sign_out_and_in_username_first() {
+    let t = app().await;
+    let link = t.tessera.setup_link_if_empty().await.unwrap().unwrap();
+    let path = link.trim_start_matches(ORIGIN);
+    let token = path.split("token=").nth(1).unwrap();
+
+    let page = t.get(path, None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Set up Tessera") && page.body.contains("name=\"org_name\""));
+
+    // A weak password: 422, the reason, the other fields kept, the password never echoed.
+    let weak = "password password";
+    let form = [
+        ("token", token),
+        ("org_name", "Acme Health"),
+        ("org_kind", "healthcare"),
+        ("display_name", "Ada"),
+        ("email", "ada@example.org"),
+    ];
+    let mut bad = form.to_vec();
+    bad.push(("password", weak));
+    let r = t.post(SETUP, &bad, None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("too easy to guess") || r.body.contains("at least 15"), "{}", r.body);
+    assert!(r.body.contains("value=\"Acme Health\""));
+    assert!(r.body.contains("<option value=\"healthcare\" selected"));
+    assert!(!r.body.contains(weak));
+    assert!(
+        r.body.contains(
+            r#"id="password" name="password" type="password" autocomplete="new-password" required autofocus"#
+        ),
+        "focus goes to the field with the problem"
+    );
+    assert!(!r.body.contains(r#"id="org_name" name="org_name" type="text" autocomplete="organization" value="Acme Health" required autofocus"#));
+
+    // A standard organisation (healthcare owners go straight to enrolment: see below).
+    let mut good: Vec<(&str, &str)> =
+        form.iter().map(|(k, v)| if *k == "org_kind" { (*k, "standard") } else { (*k, *v) }).collect();
+    good.push(("password", PASSWORD));
+    let r = t.post(SETUP, &good, None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), Some("/"));
+    let cookie = r.cookie("tessera_session").unwrap();
+    let home = t.get("/", Some(&cookie)).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("Welcome, Ada") && home.body.contains("Acme Health") && home.body.contains("Owner"));
+    assert_eq!(home.headers[header::CACHE_CONTROL], "no-store");
+
+    // The link is spent.
+    assert_eq!(t.get(path, None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.post(SETUP, &good, None).await.status, StatusCode::NOT_FOUND);
+
+    // Sign out ends the session on the server.
+    let out = t.post(LOGOUT, &[], Some(&cookie)).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(out.location(), Some("/login?signed-out"));
+    assert!(out.set_cookies().iter().any(|c| c.starts_with("tessera_session=;") && c.contains("Max-Age=0")));
+    assert!(t.get("/login?signed-out", None).await.body.contains("You have signed out."));
+    let after = t.get("/", Some(&cookie)).await;
+    assert_eq!((after.status, after.location()), (StatusCode::SEE_OTHER, Some("/login")));
+
+    // Username-first sign-in.
+    let r = t.sign_in("ada@example.org", PASSWORD).await;
+    assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some("/")));
+    let cookie = r.cookie("tessera_session").unwrap();
+    assert_ne!(cookie.len(), "tessera_session=".len());
+    assert!(r.set_cookies().iter().any(|c| c.starts_with("tessera_login=;")), "the remembered email is cleared");
+    assert_eq!(t.get("/", Some(&cookie)).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn unknown_accounts_and_wrong_passwords_get_the_same_answer() {
+    let t = app().await;
+    t.create_org().await;
+    let wrong = t.sign_in("ada@example.org", "not the password at all").await;
+    let unknown = t.sign_in("zed@example.org", "not the password at all").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.body.contains("Incorrect email or password."));
+    assert_eq!(
+        without_nonce(&wrong).replace("ada@example.org", "EMAIL"),
+        without_nonce(&unknown).replace("zed@example.org", "EMAIL"),
+        "the pages differ only by the email typed"
+    );
+    let mut wh: Vec<_> = wrong.headers.keys().map(|k| k.as_str().to_string()).collect();
+    let mut uh: Vec<_> = unknown.headers.keys().map(|k| k.as_str().to_string()).collect();
+    wh.sort();
+    uh.sort();
+    assert_eq!(wh, uh, "same headers");
+    assert!(wrong.set_cookies().is_empty() && unknown.set_cookies().is_empty());
+    // The first step never tells either.
+    let a = t.post(LOGIN_EMAIL, &[("email", "ada@example.org")], None).await;
+    let b = t.post(LOGIN_EMAIL, &[("email", "zed@example.org")], None).await;
+    assert_eq!((a.status, a.location()), (b.status, b.location()));
+}
+
+#[tokio::test]
+async fn sessions_time_out_on_the_server_clock() {
+    let t = app().await;
+    t.create_org().await;
+    let cookie = t.session_cookie().await;
+    t.clock.advance(Duration::from_secs(59 * 60));
+    assert_eq!(t.get("/", Some(&cookie)).await.status, StatusCode::OK);
+    t.clock.advance(Duration::from_secs(60 * 60));
+    let r = t.get("/", Some(&cookie)).await;
+    assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some("/login")), "idle for an hour");
+
+    let cookie = t.session_cookie().await;
+    for _ in 0..23 {
+        t.clock.advance(Duration::from_secs(30 * 60));
+        assert_eq!(t.get("/", Some(&cookie)).await.status, StatusCode::OK);
+    }
+    t.clock.advance(Duration::from_secs(30 * 60));
+    assert_eq!(t.get("/", Some(&cookie)).await.status, StatusCode::SEE_OTHER, "12 hours after sign-in");
+}
+
+#[tokio::test]
+async fn https_deployments_use_host_prefixed_secure_cookies() {
+    let t = app_with(Options { base_url: "https://id.example.org", ..Options::default() }).await;
+    t.create_org().await;
+    let step1 = t
+        .send(
+            Request::post(LOGIN_EMAIL)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, BROWSER_ACCEPT)
+                .header(header::ORIGIN, "https://id.example.org")
+                .body(Body::from("email=ada%40example.org"))
+                .unwrap(),
+        )
+        .await;
+    let login = step1.cookie("__Host-tessera_login").expect("host-prefixed login cookie");
+    let r = t
+        .send(
+            Request::post(LOGIN_PASSWORD)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, BROWSER_ACCEPT)
+                .header(header::ORIGIN, "https://id.example.org")
+                .header(header::COOKIE, &login)
+                .body(Body::from(serde_urlencoded::to_string([("password", PASSWORD)]).unwrap()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let set = r.set_cookies().into_iter().find(|c| c.starts_with("__Host-tessera_session=")).unwrap();
+    for attr in ["Path=/", "HttpOnly", "SameSite=Lax", "Secure"] {
+        assert!(set.contains(attr), "{set} lacks {attr}");
+    }
+    assert!(!set.contains("Domain="), "__Host- cookies carry no Domain");
+    assert!(r.headers.contains_key(header::STRICT_TRANSPORT_SECURITY));
+    // And the token is long and random.
+    let token = set.split(';').next().unwrap().split('=').nth(1).unwrap();
+    assert!(token.len() >= 43);
+}
+
+#[tokio::test]
+async fn sign_in_endpoints_are_rate_limited_per_ip() {
+    let t =
+        app_with(Options { rate: RateLimit { burst: 3, refill: Duration::from_secs(10) }, ..Options::default() }).await;
+    for _ in 0..3 {
+        assert_eq!(t.post(LOGIN_EMAIL, &[("email", "ada@example.org")], None).await.status, StatusCode::SEE_OTHER);
+    }
+    let r = t.post(LOGIN_EMAIL, &[("email", "ada@example.org")], None).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers[header::RETRY_AFTER], "10");
+    t.clock.advance(Duration::from_secs(10));
+    assert_eq!(t.post(LOGIN_EMAIL, &[("email", "ada@example.org")], None).await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_flood_of_sign_ins_gets_503_with_retry_after_not_a_queue() {
+    let t = app_with(Options { hasher: (1, 0), ..Options::default() }).await;
+    t.create_org().await;
+    let login = t.post(LOGIN_EMAIL, &[("email", "ada@example.org")], None).await.cookie("tessera_login").unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let router = t.router.clone();
+        let login = login.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut req = Request::post(LOGIN_PASSWORD)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ORIGIN, ORIGIN)
+                .header(header::COOKIE, login)
+                .body(Body::from("password=wrong+wrong+wrong"))
+                .unwrap();
+            req.extensions_mut().insert(ConnectInfo(SocketAddr::from(([192, 0, 2, 8], 1))));
+            into_reply(router.oneshot(req).await.unwrap()).await
+        }));
+    }
+    let mut busy = 0;
+    for task in tasks {
+        let r = task.await.unwrap();
+        match r.status {
+            StatusCode::SERVICE_UNAVAILABLE => {
+                busy += 1;
+                assert_eq!(r.headers[header::RETRY_AFTER], "1");
+            }
+            StatusCode::UNAUTHORIZED => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(busy > 0, "one hashing slot and no queue: parallel sign-ins must be turned away");
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_4xx() {
+    let t = app().await;
+    let r = t.post(LOGIN_EMAIL, &[("email", "not-an-email")], None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("Enter an email address like name@example.com.") && r.body.contains("value=\"not-an-email\"")
+    );
+    assert!(r.body.contains("aria-invalid=\"true\""));
+    let r = t.post(LOGIN_EMAIL, &[], None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A body over the limit.
+    let big = "x".repeat(100 * 1024);
+    let r = t.post(LOGIN_EMAIL, &[("email", big.as_str())], None).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // The password step without the first step goes back to it.
+    let r = t.post(LOGIN_PASSWORD, &[("password", "x")], None).await;
+    assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some("/login")));
+    // Junk and expired links explain themselves.
+    for uri in ["/setup", "/setup?token=junk", "/set-password?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"] {
+        let r = t.get(uri, None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(r.body.contains("Link no longer valid"));
+    }
+    // Overlong passwords are refused, not truncated, and not an error page.
+    let r = t.sign_in("ada@example.org", &"p".repeat(200)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = t.get("/no/such/page", None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn set_password_links_work_once() {
+    let t = app().await;
+    let created =
+        t.tessera.create_organisation("Acme", OrgKind::Standard, "ada@example.org", None, None).await.unwrap();
+    let link = created.set_password_link.unwrap();
+    let path = link.trim_start_matches(ORIGIN);
+    let token = path.split("token=").nth(1).unwrap();
+    assert_eq!(t.get(path, None).await.status, StatusCode::OK);
+    let r = t.post(SET_PASSWORD, &[("token", token), ("password", "short")], None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("at least 15"));
+    let r = t.post(SET_PASSWORD, &[("token", token), ("password", PASSWORD)], None).await;
+    assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some("/login?password-set")));
+    assert_eq!(
+        t.post(SET_PASSWORD, &[("token", token), ("password", PASSWORD)], None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(t.sign_in("ada@example.org", PASSWORD).await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_healthcare_owner_sets_up_mfa_before_anything_else() {
+    let t = app().await;
+    let link = t.tessera.setup_link_if_empty().await.unwrap().unwrap();
+    let token = link.split("token=").nth(1).unwrap().to_string();
+    let form = [
+        ("token", token.as_str()),
+        ("org_name", "Clinic"),
+        ("org_kind", "healthcare"),
+        ("display_name", "Ada"),
+        ("email", "ada@example.org"),
+        // Twelve characters: enough where MFA is required.
+        ("password", "Vq7#mZp2xL!w"),
+    ];
+    let r = t.post(SETUP, &form, None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let cookie = r.cookie("tessera_session").unwrap();
+    assert_eq!(t.get("/", Some(&cookie)).await.location(), Some("/account/security/enrol-required"));
+}

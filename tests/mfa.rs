@@ -1,0 +1,209 @@
+//! Authenticator-app MFA and the organisation's MFA policy over HTTP.
+
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use common::*;
+
+#[tokio::test]
+async fn enrolment_then_sign_in_with_the_challenge() {
+    let t = app().await;
+    let (secret, codes, cookie) = enrol_over_http(&t).await;
+    // The secret is never sent again.
+    for path in ["/account/security", "/account/security/mfa", "/"] {
+        let r = t.get(path, Some(&cookie)).await;
+        assert!(!r.body.contains(&secret.to_base32()[..8]), "{path} leaks the key");
+        assert!(!r.body.contains(&codes[0]), "{path} shows a recovery code again");
+    }
+    let status = t.get("/account/security", Some(&cookie)).await;
+    assert!(status.body.contains("Recovery codes left") && status.body.contains(">10<"));
+
+    // Password: a password_ok session that can do nothing but the challenge.
+    let r = t.sign_in("ada@example.org", PASSWORD).await;
+    assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some("/login/mfa")));
+    let pending = r.cookie("tessera_session").unwrap();
+    for path in ["/", "/account/security"] {
+        let r = t.get(path, Some(&pending)).await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some("/login/mfa")), "{path}");
+    }
+    let page = t.get("/login/mfa", Some(&pending)).await;
+    assert!(page.body.contains("autocomplete=\"one-time-code\"") && page.body.contains("inputmode=\"numeric\""));
+    let wrong = t.post(LOGIN_MFA, &[("code", "000000")], Some(&pending)).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.body.contains("That code didn't work.") && wrong.body.contains("automatic date and time"));
+    let code = code_now(&t, &secret);
+    let spaced = format!("{} {}", &code[..3], &code[3..]);
+    let ok = t.post(LOGIN_MFA, &[("code", &spaced)], Some(&pending)).await;
+    assert_eq!((ok.status, ok.location()), (StatusCode::SEE_OTHER, Some("/")));
+    let full = ok.cookie("tessera_session").unwrap();
+    assert_ne!(full, pending, "the token rotates");
+    assert_eq!(t.get("/", Some(&full)).await.status, StatusCode::OK);
+    assert_eq!(t.get("/login/mfa", Some(&pending)).await.status, StatusCode::SEE_OTHER, "old token is dead");
+
+    // The same code again, from a new sign-in: refused like a wrong one.
+    let pending = t.sign_in("ada@example.org", PASSWORD).await.cookie("tessera_session").unwrap();
+    let replay = t.post(LOGIN_MFA, &[("code", &code)], Some(&pending)).await;
+    assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(without_nonce(&replay), without_nonce(&t.post(LOGIN_MFA, &[("code", "111111")], Some(&pending)).await));
+
+    // A recovery code: accepted once, then the security page says how many are left.
+    let page = t.get("/login/mfa?recovery", Some(&pending)).await;
+    assert!(page.body.contains("Recovery code"));
+    let ok = t.post(LOGIN_MFA, &[("kind", "recovery"), ("code", &codes[2].to_lowercase())], Some(&pending)).await;
+    assert_eq!((ok.status, ok.location()), (StatusCode::SEE_OTHER, Some("/account/security?recovery-used")));
+    let full = ok.cookie("tessera_session").unwrap();
+    let page = t.get("/account/security?recovery-used", Some(&full)).await;
+    assert!(page.body.contains("You signed in with a recovery code") && page.body.contains(">9<"));
+    assert!(!page.body.contains("recovery codes left. Generate a new set"));
+
+    // Down to three codes: the page warns.
+    let mut left = 9;
+    for code in &codes[3..9] {
+        let pending = t.sign_in("ada@example.org", PASSWORD).await.cookie("tessera_session").unwrap();
+        let ok = t.post(LOGIN_MFA, &[("kind", "recovery"), ("code", code)], Some(&pending)).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER);
+        left -= 1;
+        let full = ok.cookie("tessera_session").unwrap();
+        let page = t.get("/account/security", Some(&full)).await;
+        assert!(page.body.contains(&format!(">{left}<")));
+        let warned = page.body.contains(&format!("Only {left} recovery codes left."));
+        assert_eq!(warned, left <= 3, "{left} left");
+    }
+}
+
+#[tokio::test]
+async fn sensitive_changes_ask_for_a_fresh_code_over_http() {
+    let t = app().await;
+    let (secret, codes, cookie) = enrol_over_http(&t).await;
+    t.clock.advance(Duration::from_secs(6 * 60));
+    for path in ["/account/security/recovery-codes", "/account/security/mfa/reset", "/account/security/mfa/disable"] {
+        let r = t.post(path, &[], Some(&cookie)).await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some("/account/security/verify")), "{path}");
+    }
+    let bad = t.post("/account/security/verify", &[("code", "000000")], Some(&cookie)).await;
+    assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
+    let ok = t.post("/account/security/verify", &[("code", &codes[0])], Some(&cookie)).await;
+    assert_eq!((ok.status, ok.location()), (StatusCode::SEE_OTHER, Some("/account/security?verified")));
+    let regen = t.post("/account/security/recovery-codes", &[], Some(&cookie)).await;
+    assert_eq!(regen.status, StatusCode::OK);
+    assert!(
+        regen.body.contains("The old ones no longer work.")
+            && regen.body.contains(r#"name="then" value="regenerated""#)
+    );
+    let done =
+        t.post("/account/security/mfa/finish", &[("saved", "yes"), ("then", "regenerated")], Some(&cookie)).await;
+    assert_eq!(done.location(), Some("/account/security?regenerated"));
+    assert!(t
+        .get("/account/security?regenerated", Some(&cookie))
+        .await
+        .body
+        .contains("Your new recovery codes are active."));
+    // Disable with the same fresh step-up.
+    let off = t.post("/account/security/mfa/disable", &[], Some(&cookie)).await;
+    assert_eq!((off.status, off.location()), (StatusCode::SEE_OTHER, Some("/account/security?disabled")));
+    assert!(t.get("/account/security", Some(&cookie)).await.body.contains("Enable MFA"));
+    let r = t.sign_in("ada@example.org", PASSWORD).await;
+    assert_eq!(r.location(), Some("/"), "no challenge once MFA is off");
+    let _ = secret;
+}
+
+// --- the organisation's MFA policy ---------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_required_policy_confines_members_to_enrolment_until_done() {
+    let t = app().await;
+    t.create_org().await;
+    let cookie = t.session_cookie().await;
+    assert_eq!(t.get("/", Some(&cookie)).await.status, StatusCode::OK);
+
+    // The operator requires MFA: the open session is confined at its next request.
+    t.tessera.set_mfa_policy_by_operator("Acme", tessera_server::policy::MfaPolicy::Required, None).await.unwrap();
+    for path in ["/", "/account/security", "/settings/security", "/no-such-page-is-still-404"] {
+        let r = t.get(path, Some(&cookie)).await;
+        if path.starts_with("/no-such") {
+            assert_eq!(r.status, StatusCode::NOT_FOUND);
+            continue;
+        }
+        assert_eq!(
+            (r.status, r.location()),
+            (StatusCode::SEE_OTHER, Some("/account/security/enrol-required")),
+            "{path}"
+        );
+    }
+    let page = t.get("/account/security/enrol-required", Some(&cookie)).await;
+    assert!(page.body.contains("Your organisation requires two-step verification") && page.body.contains("Set up now"));
+    for path in ["/account/security/recovery-codes", "/account/security/mfa/disable", "/settings/security"] {
+        assert_eq!(t.post(path, &[], Some(&cookie)).await.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    // Signing out and in again lands in the same place.
+    let again = t.session_cookie().await;
+    assert_eq!(t.get("/", Some(&again)).await.location(), Some("/account/security/enrol-required"));
+
+    // Enrolment stays open; once done, the product is.
+    let r = t.post("/account/security/mfa/start", &[], Some(&again)).await;
+    assert_eq!(r.location(), Some("/account/security/mfa"));
+    let secret = setup_key(&t.get("/account/security/mfa", Some(&again)).await.body);
+    let done = t.post("/account/security/mfa/confirm", &[("code", &code_now(&t, &secret))], Some(&again)).await;
+    assert_eq!(done.status, StatusCode::OK);
+    assert_eq!(t.get("/", Some(&again)).await.status, StatusCode::OK);
+    let security = t.get("/account/security", Some(&again)).await;
+    assert!(security.body.contains("cannot be turned off") && !security.body.contains("Disable MFA"));
+}
+
+#[tokio::test]
+async fn a_grace_period_reminds_before_it_confines() {
+    let t = app().await;
+    t.create_org().await;
+    t.tessera.set_mfa_policy_by_operator("Acme", tessera_server::policy::MfaPolicy::Required, Some(3)).await.unwrap();
+    let cookie = t.session_cookie().await;
+    let home = t.get("/", Some(&cookie)).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("Set it up within 3 days"), "{}", home.body);
+    t.clock.advance(Duration::from_secs(2 * 86_400 + 1));
+    let cookie = t.session_cookie().await;
+    assert!(t.get("/", Some(&cookie)).await.body.contains("Set it up within 1 day;"));
+    t.clock.advance(Duration::from_secs(86_400));
+    let cookie = t.session_cookie().await;
+    assert_eq!(t.get("/", Some(&cookie)).await.location(), Some("/account/security/enrol-required"));
+}
+
+#[tokio::test]
+async fn owners_set_the_policy_with_a_fresh_second_factor() {
+    let t = app().await;
+    let (secret, _codes, cookie) = enrol_over_http(&t).await;
+    t.tessera
+        .add_user(
+            "Acme",
+            "bob@example.org",
+            None,
+            tessera_server::model::Role::Admin,
+            Some("quiet amber lamps over rivers"),
+        )
+        .await
+        .unwrap();
+    // Not an owner: refused.
+    let bob = t.sign_in("bob@example.org", "quiet amber lamps over rivers").await.cookie("tessera_session").unwrap();
+    assert_eq!(t.get("/settings/security", Some(&bob)).await.status, StatusCode::FORBIDDEN);
+    let r = t.post("/settings/security", &[("policy", "hidden")], Some(&bob)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let last = &t.tessera.store.recent_audit(None, 1).await.unwrap()[0];
+    assert_eq!((last.action.as_str(), last.outcome.as_str()), ("organisation.mfa_policy_changed", "failure"));
+
+    // The owner, fresh from enrolment: saved, recorded, and bob is confined at once.
+    let page = t.get("/settings/security", Some(&cookie)).await;
+    assert!(page.body.contains("Required (recommended)"));
+    let r = t.post("/settings/security", &[("policy", "required"), ("grace_days", "")], Some(&cookie)).await;
+    assert_eq!(r.location(), Some("/settings/security?saved"), "{}", r.body);
+    assert_eq!(t.get("/", Some(&bob)).await.location(), Some("/account/security/enrol-required"));
+    // Bad input is explained.
+    let r = t.post("/settings/security", &[("policy", "sometimes")], Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = t.post("/settings/security", &[("policy", "required"), ("grace_days", "many")], Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Stale second factor: confirm first.
+    t.clock.advance(Duration::from_secs(6 * 60));
+    let r = t.post("/settings/security", &[("policy", "visible")], Some(&cookie)).await;
+    assert_eq!(r.location(), Some("/account/security/verify"));
+    let _ = secret;
+}

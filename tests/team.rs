@@ -1,0 +1,210 @@
+//! Settings -> Team, roles and the activity log over HTTP.
+
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use common::*;
+
+// --- the activity log ------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_activity_log_shows_filters_and_exports_one_organisation_only() {
+    let t = app().await;
+    t.create_org().await;
+    t.tessera
+        .create_organisation("Other", OrgKind::Standard, "zed@example.org", None, Some("quiet amber lamps over rivers"))
+        .await
+        .unwrap();
+    t.tessera
+        .add_user(
+            "Acme",
+            "bob@example.org",
+            None,
+            tessera_server::model::Role::Member,
+            Some("quiet amber lamps over rivers"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(t.sign_in("ada@example.org", "not the password at all").await.status, StatusCode::UNAUTHORIZED);
+    let ada = t.session_cookie().await;
+
+    let page = t.get("/settings/activity", Some(&ada)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Activity log") && page.body.contains("ada@example.org") && page.body.contains("Sign-in")
+    );
+    assert!(page.body.contains("bob@example.org"), "member added by an operator");
+    assert!(!page.body.contains("zed@example.org"), "another organisation's events stay out");
+
+    // Filter by action and actor.
+    let only = t.get("/settings/activity?action=member.added", Some(&ada)).await;
+    assert!(only.body.contains("py-2\">Member added</td>") && !only.body.contains("py-2\">Sign-in</td>"));
+    let failures = t.get("/settings/activity?target=ada%40example.org&action=signin", Some(&ada)).await;
+    assert!(failures.body.contains(">failure</td>") && failures.body.contains("wrong email or password"));
+    let by_actor = t.get("/settings/activity?actor=ADA%40example.org&action=signin", Some(&ada)).await;
+    assert!(by_actor.body.contains("ada@example.org"));
+    let future = t.get("/settings/activity?from=2099-01-01", Some(&ada)).await;
+    assert!(!future.body.contains("<td"), "nothing from the future");
+    let bad = t.get("/settings/activity?from=yesterday", Some(&ada)).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("YYYY-MM-DD"));
+    assert_eq!(
+        t.get("/settings/activity?action=drop+table", Some(&ada)).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // CSV export of the same filter.
+    let csv = t.get("/settings/activity.csv?action=signin", Some(&ada)).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert!(csv.headers[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment"));
+    assert!(csv.body.starts_with("time_utc,time_local,actor,target,action,outcome,ip,detail,reason,flags\r\n"));
+    assert!(csv.body.contains(",signin,success,192.0.2.7,") && !csv.body.contains("member.added"));
+
+    // Members may not read it; the other organisation's owner sees only theirs.
+    let bob = t.sign_in("bob@example.org", "quiet amber lamps over rivers").await.cookie("tessera_session").unwrap();
+    assert_eq!(t.get("/settings/activity", Some(&bob)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.get("/settings/activity.csv", Some(&bob)).await.status, StatusCode::FORBIDDEN);
+    let zed = t.sign_in("zed@example.org", "quiet amber lamps over rivers").await.cookie("tessera_session").unwrap();
+    let theirs = t.get("/settings/activity.csv", Some(&zed)).await;
+    assert!(theirs.body.contains("zed@example.org") && !theirs.body.contains("ada@example.org"));
+}
+
+#[tokio::test]
+async fn a_help_desk_admin_resets_mfa_through_the_pages() {
+    let t = app().await;
+    let [ada, _adam, _hal, bob, _zed] = two_organisations(&t).await;
+    let bob_cookie = cookie_of(&t, "bob@example.org").await;
+    enrol_with(&t, &bob_cookie).await;
+    let hal_cookie = cookie_of(&t, "hal@example.org").await;
+    let hal_secret = enrol_with(&t, &hal_cookie).await;
+    let ada_cookie = cookie_of(&t, "ada@example.org").await;
+    enrol_with(&t, &ada_cookie).await;
+    t.clock.advance(Duration::from_secs(6 * 60));
+
+    // The list shows MFA status to the help desk, and filters by it.
+    let list = t.get("/settings/team?mfa=enabled", Some(&hal_cookie)).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("bob@example.org") && !list.body.contains("adam@example.org"), "{}", list.body);
+    assert!(list.body.contains(">Enabled</td>"));
+    let search = t.get("/settings/team?q=ADAM", Some(&hal_cookie)).await;
+    assert!(search.body.contains("adam@example.org") && search.body.contains("1 member<"));
+    assert_eq!(t.get("/settings/team?mfa=sometimes", Some(&hal_cookie)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The member page offers the reset; the owner's does not.
+    let page = t.get(&format!("/settings/team/{bob}"), Some(&hal_cookie)).await;
+    assert!(page.body.contains("Security Settings") && page.body.contains(&format!("/settings/team/{bob}/reset-mfa")));
+    let owner = t.get(&format!("/settings/team/{ada}"), Some(&hal_cookie)).await;
+    assert!(!owner.body.contains("/reset-mfa") && owner.body.contains("Only an owner can reset"));
+    assert!(!owner.body.contains("Change role"), "the help desk does not manage members");
+
+    // The confirmation names the member; a stale session needs a code and keeps the reason.
+    let confirm = t.get(&format!("/settings/team/{bob}/reset-mfa"), Some(&hal_cookie)).await;
+    assert!(confirm.body.contains("Reset MFA for bob?") && confirm.body.contains("Yes, reset MFA"));
+    assert!(confirm.body.contains("role=\"alertdialog\"") && confirm.body.contains("autocomplete=\"one-time-code\""));
+    let path = format!("/settings/team/{bob}/reset-mfa");
+    let r = t.post(&path, &[("reason", "Ticket 7: lost phone")], Some(&hal_cookie)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("value=\"Ticket 7: lost phone\"") && r.body.contains("confirm it is you"));
+    let r = t.post(&path, &[("reason", "Ticket 7: lost phone"), ("code", "000000")], Some(&hal_cookie)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let code = code_now(&t, &hal_secret);
+    let r = t.post(&path, &[("reason", "Ticket 7: lost phone"), ("code", &code)], Some(&hal_cookie)).await;
+    assert_eq!(r.location(), Some(format!("/settings/team/{bob}?reset").as_str()), "{}", r.body);
+    let after = t.get(&format!("/settings/team/{bob}?reset"), Some(&hal_cookie)).await;
+    assert!(after.body.contains("MFA was reset") && after.body.contains(">Not enabled</strong>"));
+
+    // Bob's open session is over; the log has the reset with its reason.
+    assert_eq!(t.get("/", Some(&bob_cookie)).await.location(), Some("/login"));
+    let log = t.get("/settings/activity?action=mfa.reset_by_admin", Some(&ada_cookie)).await;
+    assert!(log.body.contains("Ticket 7: lost phone") && log.body.contains("hal@example.org"), "{}", log.body);
+}
+
+#[tokio::test]
+async fn owners_invite_members_and_define_roles_through_the_pages() {
+    let t = app().await;
+    let (secret, _codes, ada) = enrol_over_http(&t).await;
+    let _ = secret;
+    t.tessera
+        .add_user("Acme", "bob@example.org", None, tessera_server::model::Role::Member, Some(OTHER_PASSWORD))
+        .await
+        .unwrap();
+    let roles = t.tessera.store.roles(1).await.unwrap();
+    let member = roles.iter().find(|r| r.name == "Member").unwrap().id.to_string();
+    let admin = roles.iter().find(|r| r.name == "Administrator").unwrap().id.to_string();
+
+    // Fresh from enrolment: an invitation goes out with no code asked.
+    let page = t.get("/settings/team/invite", Some(&ada)).await;
+    assert!(page.body.contains("Administrator (administrative)"));
+    let r = t.post("/settings/team/invite", &[("email", "cy@example.org"), ("role", &member)], Some(&ada)).await;
+    assert_eq!(r.location(), Some("/settings/team?invited"), "{}", r.body);
+    let r = t.post("/settings/team/invite", &[("email", "nope"), ("role", &member), ("name", "Dee")], Some(&ada)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("value=\"Dee\""), "what was typed stays");
+    // Stale: an administrator needs a code.
+    t.clock.advance(Duration::from_secs(6 * 60));
+    let r = t.post("/settings/team/invite", &[("email", "dee@example.org"), ("role", &admin)], Some(&ada)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("needs your code") && r.body.contains("value=\"dee@example.org\""));
+
+    // Roles: the page lists the built-in ones; creating one needs a fresh factor first.
+    let page = t.get("/settings/roles", Some(&ada)).await;
+    assert!(page.body.contains("Help desk") && page.body.contains("Manage Multi-Factor Authentication"));
+    let form = [
+        ("name", "Auditors"),
+        ("permissions", "view-activity-log"),
+        ("permissions", "manage-mfa"),
+        ("requires_mfa", "true"),
+    ];
+    let r = t.post("/settings/roles", &form, Some(&ada)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = t
+        .post("/account/security/verify", &[("code", &code_now(&t, &secret)), ("next", "/settings/roles")], Some(&ada))
+        .await;
+    assert_eq!(r.location(), Some("/settings/roles"));
+    let r = t.post("/settings/roles", &form, Some(&ada)).await;
+    assert_eq!(r.location(), Some("/settings/roles?created"), "{}", r.body);
+    let created = t.tessera.store.roles(1).await.unwrap().into_iter().find(|r| r.name == "Auditors").unwrap();
+    assert!(created.requires_mfa);
+    assert_eq!(created.permissions().to_ids(), "manage-mfa,view-activity-log");
+    let r = t.post("/settings/roles", &[("name", "Bad"), ("permissions", "root")], Some(&ada)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Business hours: saved, shown back, and nonsense refused.
+    let r =
+        t.post("/settings/security/hours", &[("start", "09:00"), ("end", "17:30"), ("offset", "60")], Some(&ada)).await;
+    assert_eq!(r.location(), Some("/settings/security?hours"), "{}", r.body);
+    let page = t.get("/settings/security?hours", Some(&ada)).await;
+    assert!(
+        page.body.contains("value=\"17:30\"") && page.body.contains("<option value=\"60\" selected>UTC+01:00</option>"),
+        "{}",
+        page.body
+    );
+    let r =
+        t.post("/settings/security/hours", &[("start", "18:00"), ("end", "09:00"), ("offset", "0")], Some(&ada)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let log = t.get("/settings/activity", Some(&ada)).await;
+    assert!(log.body.contains("Local time (UTC+01:00)"));
+    // Step-up cannot be sent anywhere else.
+    let r =
+        t.post("/account/security/verify", &[("code", "123456"), ("next", "https://evil.example")], Some(&ada)).await;
+    assert!(r.body.contains("value=\"/account/security?verified\""), "{}", r.status);
+}
+
+#[tokio::test]
+async fn resetting_someone_elses_mfa_needs_your_own() {
+    let t = app().await;
+    let [_ada, _adam, _hal, bob, _zed] = two_organisations(&t).await;
+    let bob_cookie = cookie_of(&t, "bob@example.org").await;
+    enrol_with(&t, &bob_cookie).await;
+    let adam = cookie_of(&t, "adam@example.org").await;
+    let page = t.get(&format!("/settings/team/{bob}"), Some(&adam)).await;
+    assert!(page.body.contains("turn on two-step verification for your account"), "{}", page.body);
+    assert!(!page.body.contains("/reset-mfa\""));
+    let confirm = t.get(&format!("/settings/team/{bob}/reset-mfa"), Some(&adam)).await;
+    assert_eq!(confirm.location(), Some(format!("/settings/team/{bob}").as_str()));
+    let r = t.post(&format!("/settings/team/{bob}/reset-mfa"), &[("reason", "x")], Some(&adam)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("Turn on MFA for your own account first"));
+    assert!(t.tessera.store.totp_credential(bob).await.unwrap().is_some());
+}
