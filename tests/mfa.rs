@@ -77,30 +77,33 @@ async fn sensitive_changes_ask_for_a_fresh_code_over_http() {
     let t = app().await;
     let (secret, codes, cookie) = enrol_over_http(&t).await;
     t.clock.advance(Duration::from_secs(6 * 60));
-    for path in ["/account/security/recovery-codes", "/account/security/mfa/reset", "/account/security/mfa/disable"] {
+    for path in [REGENERATE_CODES, MFA_START, DISABLE_MFA] {
         let r = t.post(path, &[], Some(&cookie)).await;
         assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some("/account/security/verify")), "{path}");
+        let r = t.island(path, &[], Some(&cookie)).await;
+        assert_eq!((r.status, r.body.as_str()), (StatusCode::FORBIDDEN, "step-up security"), "{path}");
     }
-    let bad = t.post("/account/security/verify", &[("code", "000000")], Some(&cookie)).await;
+    let bad = t.post(STEP_UP, &[("code", "000000")], Some(&cookie)).await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
-    let ok = t.post("/account/security/verify", &[("code", &codes[0])], Some(&cookie)).await;
+    let ok = t.post(STEP_UP, &[("code", &codes[0])], Some(&cookie)).await;
     assert_eq!((ok.status, ok.location()), (StatusCode::SEE_OTHER, Some("/account/security?verified")));
-    let regen = t.post("/account/security/recovery-codes", &[], Some(&cookie)).await;
-    assert_eq!(regen.status, StatusCode::OK);
+    let regen = t.post(REGENERATE_CODES, &[], Some(&cookie)).await;
+    assert_eq!((regen.status, regen.location()), (StatusCode::SEE_OTHER, Some("/account/security/recovery-codes")));
+    let shown = t.get("/account/security/recovery-codes", Some(&cookie)).await;
+    let new_codes = recovery_codes(&shown.body);
+    assert_eq!(new_codes.len(), 10);
+    assert!(new_codes.iter().all(|c| !codes.contains(c)), "a new set");
     assert!(
-        regen.body.contains("The old ones no longer work.")
-            && regen.body.contains(r#"name="then" value="regenerated""#)
+        shown.body.contains("The old ones no longer work.") && shown.body.contains(r#"action="/account/security""#)
     );
-    let done =
-        t.post("/account/security/mfa/finish", &[("saved", "yes"), ("then", "regenerated")], Some(&cookie)).await;
-    assert_eq!(done.location(), Some("/account/security?regenerated"));
+    assert!(shown.body.contains(r#"name="regenerated""#), "Done says what happened");
     assert!(t
         .get("/account/security?regenerated", Some(&cookie))
         .await
         .body
         .contains("Your new recovery codes are active."));
     // Disable with the same fresh step-up.
-    let off = t.post("/account/security/mfa/disable", &[], Some(&cookie)).await;
+    let off = t.post(DISABLE_MFA, &[], Some(&cookie)).await;
     assert_eq!((off.status, off.location()), (StatusCode::SEE_OTHER, Some("/account/security?disabled")));
     assert!(t.get("/account/security", Some(&cookie)).await.body.contains("Enable MFA"));
     let r = t.sign_in("ada@example.org", PASSWORD).await;
@@ -132,20 +135,22 @@ async fn a_required_policy_confines_members_to_enrolment_until_done() {
         );
     }
     let page = t.get("/account/security/enrol-required", Some(&cookie)).await;
-    assert!(page.body.contains("Your organisation requires two-step verification") && page.body.contains("Set up now"));
-    for path in ["/account/security/recovery-codes", "/account/security/mfa/disable", "/settings/security"] {
-        assert_eq!(t.post(path, &[], Some(&cookie)).await.status, StatusCode::FORBIDDEN, "{path}");
+    assert!(page.body.contains("Your organisation requires MFA") && page.body.contains("Set up now"));
+    for path in [REGENERATE_CODES, DISABLE_MFA, SET_POLICY] {
+        let r = t.island(path, &[], Some(&cookie)).await;
+        assert_eq!((r.status, r.body.as_str()), (StatusCode::FORBIDDEN, "enrol"), "{path}");
+        let r = t.post(path, &[], Some(&cookie)).await;
+        assert_eq!(r.location(), Some("/account/security/enrol-required"), "{path}");
     }
     // Signing out and in again lands in the same place.
     let again = t.session_cookie().await;
     assert_eq!(t.get("/", Some(&again)).await.location(), Some("/account/security/enrol-required"));
 
     // Enrolment stays open; once done, the product is.
-    let r = t.post("/account/security/mfa/start", &[], Some(&again)).await;
+    let r = t.post(MFA_START, &[], Some(&again)).await;
     assert_eq!(r.location(), Some("/account/security/mfa"));
     let secret = setup_key(&t.get("/account/security/mfa", Some(&again)).await.body);
-    let done = t.post("/account/security/mfa/confirm", &[("code", &code_now(&t, &secret))], Some(&again)).await;
-    assert_eq!(done.status, StatusCode::OK);
+    confirm_and_read_codes(&t, &again, &secret).await;
     assert_eq!(t.get("/", Some(&again)).await.status, StatusCode::OK);
     let security = t.get("/account/security", Some(&again)).await;
     assert!(security.body.contains("cannot be turned off") && !security.body.contains("Disable MFA"));
@@ -185,25 +190,30 @@ async fn owners_set_the_policy_with_a_fresh_second_factor() {
     // Not an owner: refused.
     let bob = t.sign_in("bob@example.org", "quiet amber lamps over rivers").await.cookie("tessera_session").unwrap();
     assert_eq!(t.get("/settings/security", Some(&bob)).await.status, StatusCode::FORBIDDEN);
-    let r = t.post("/settings/security", &[("policy", "hidden")], Some(&bob)).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = t.island(SET_POLICY, &[("policy", "hidden")], Some(&bob)).await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::FORBIDDEN, "refused permission"));
     let last = &t.tessera.store.recent_audit(None, 1).await.unwrap()[0];
-    assert_eq!((last.action.as_str(), last.outcome.as_str()), ("organisation.mfa_policy_changed", "failure"));
+    assert_eq!((last.action.as_str(), last.outcome.as_str()), ("access.refused", "failure"));
+    assert_eq!(last.detail.as_deref(), Some("refused /api/policy/mfa: the role lacks manage-policy"));
+    let r = t.post(SET_POLICY, &[("policy", "hidden")], Some(&bob)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
 
     // The owner, fresh from enrolment: saved, recorded, and bob is confined at once.
     let page = t.get("/settings/security", Some(&cookie)).await;
     assert!(page.body.contains("Required (recommended)"));
-    let r = t.post("/settings/security", &[("policy", "required"), ("grace_days", "")], Some(&cookie)).await;
+    let r = t.post(SET_POLICY, &[("policy", "required"), ("grace_days", "")], Some(&cookie)).await;
     assert_eq!(r.location(), Some("/settings/security?saved"), "{}", r.body);
     assert_eq!(t.get("/", Some(&bob)).await.location(), Some("/account/security/enrol-required"));
     // Bad input is explained.
-    let r = t.post("/settings/security", &[("policy", "sometimes")], Some(&cookie)).await;
+    let r = t.post(SET_POLICY, &[("policy", "sometimes")], Some(&cookie)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = t.post("/settings/security", &[("policy", "required"), ("grace_days", "many")], Some(&cookie)).await;
+    assert!(r.body.contains("Choose a policy from the list."), "{}", r.body);
+    let r = t.post(SET_POLICY, &[("policy", "required"), ("grace_days", "many")], Some(&cookie)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Enter the grace period as a whole number of days, from 0 to 365."));
     // Stale second factor: confirm first.
     t.clock.advance(Duration::from_secs(6 * 60));
-    let r = t.post("/settings/security", &[("policy", "visible")], Some(&cookie)).await;
-    assert_eq!(r.location(), Some("/account/security/verify"));
+    let r = t.post(SET_POLICY, &[("policy", "visible")], Some(&cookie)).await;
+    assert_eq!(r.location(), Some("/account/security/verify?next=/settings/security"));
     let _ = secret;
 }

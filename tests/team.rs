@@ -103,14 +103,37 @@ async fn a_help_desk_admin_resets_mfa_through_the_pages() {
     let confirm = t.get(&format!("/settings/team/{bob}/reset-mfa"), Some(&hal_cookie)).await;
     assert!(confirm.body.contains("Reset MFA for bob?") && confirm.body.contains("Yes, reset MFA"));
     assert!(confirm.body.contains("role=\"alertdialog\"") && confirm.body.contains("autocomplete=\"one-time-code\""));
-    let path = format!("/settings/team/{bob}/reset-mfa");
-    let r = t.post(&path, &[("reason", "Ticket 7: lost phone")], Some(&hal_cookie)).await;
+    // The member page has the same confirmation in its dialog.
+    assert!(
+        page.body.contains("<dialog")
+            && page.body.contains("Reset MFA for bob?")
+            && page.body.contains("data-open-dialog")
+    );
+    let bob_id = bob.to_string();
+    let r = t.post(RESET_MFA, &[("member", &bob_id), ("reason", "Ticket 7: lost phone")], Some(&hal_cookie)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("value=\"Ticket 7: lost phone\"") && r.body.contains("confirm it is you"));
-    let r = t.post(&path, &[("reason", "Ticket 7: lost phone"), ("code", "000000")], Some(&hal_cookie)).await;
+    assert!(r.body.contains("Reset MFA for bob?"), "the confirmation page again");
+    let r = t
+        .post(
+            RESET_MFA,
+            &[("member", &bob_id), ("reason", "Ticket 7: lost phone"), ("code", "000000")],
+            Some(&hal_cookie),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = t
+        .island(
+            RESET_MFA,
+            &[("member", &bob_id), ("reason", "Ticket 7: lost phone"), ("code", "000000")],
+            Some(&hal_cookie),
+        )
+        .await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::UNAUTHORIZED, "invalid code=wrong-code"));
     let code = code_now(&t, &hal_secret);
-    let r = t.post(&path, &[("reason", "Ticket 7: lost phone"), ("code", &code)], Some(&hal_cookie)).await;
+    let r = t
+        .post(RESET_MFA, &[("member", &bob_id), ("reason", "Ticket 7: lost phone"), ("code", &code)], Some(&hal_cookie))
+        .await;
     assert_eq!(r.location(), Some(format!("/settings/team/{bob}?reset").as_str()), "{}", r.body);
     let after = t.get(&format!("/settings/team/{bob}?reset"), Some(&hal_cookie)).await;
     assert!(after.body.contains("MFA was reset") && after.body.contains(">Not enabled</strong>"));
@@ -137,42 +160,43 @@ async fn owners_invite_members_and_define_roles_through_the_pages() {
     // Fresh from enrolment: an invitation goes out with no code asked.
     let page = t.get("/settings/team/invite", Some(&ada)).await;
     assert!(page.body.contains("Administrator (administrative)"));
-    let r = t.post("/settings/team/invite", &[("email", "cy@example.org"), ("role", &member)], Some(&ada)).await;
+    let r = t.post(INVITE, &[("email", "cy@example.org"), ("role", &member)], Some(&ada)).await;
     assert_eq!(r.location(), Some("/settings/team?invited"), "{}", r.body);
-    let r = t.post("/settings/team/invite", &[("email", "nope"), ("role", &member), ("name", "Dee")], Some(&ada)).await;
+    let r = t.post(INVITE, &[("email", "nope"), ("role", &member), ("name", "Dee")], Some(&ada)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("value=\"Dee\""), "what was typed stays");
     // Stale: an administrator needs a code.
     t.clock.advance(Duration::from_secs(6 * 60));
-    let r = t.post("/settings/team/invite", &[("email", "dee@example.org"), ("role", &admin)], Some(&ada)).await;
+    let r = t.post(INVITE, &[("email", "dee@example.org"), ("role", &admin)], Some(&ada)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("needs your code") && r.body.contains("value=\"dee@example.org\""));
+    assert!(r.body.contains("to confirm it is you") && r.body.contains("value=\"dee@example.org\""), "{}", r.body);
 
     // Roles: the page lists the built-in ones; creating one needs a fresh factor first.
     let page = t.get("/settings/roles", Some(&ada)).await;
     assert!(page.body.contains("Help desk") && page.body.contains("Manage Multi-Factor Authentication"));
+    // Ticked boxes arrive as `permissions[N]`, N the box's place in the list.
     let form = [
         ("name", "Auditors"),
-        ("permissions", "view-activity-log"),
-        ("permissions", "manage-mfa"),
+        ("permissions[0]", "manage-mfa"),
+        ("permissions[4]", "view-activity-log"),
         ("requires_mfa", "true"),
     ];
-    let r = t.post("/settings/roles", &form, Some(&ada)).await;
+    let r = t.post(CREATE_ROLE, &form, Some(&ada)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = t
-        .post("/account/security/verify", &[("code", &code_now(&t, &secret)), ("next", "/settings/roles")], Some(&ada))
-        .await;
+    assert!(r.body.contains("value=\"Auditors\"") && r.body.contains("to confirm it is you"), "{}", r.body);
+    assert!(r.body.contains("value=\"view-activity-log\" checked"), "ticked boxes stay ticked");
+    let r = t.post(STEP_UP, &[("code", &code_now(&t, &secret)), ("next", "/settings/roles")], Some(&ada)).await;
     assert_eq!(r.location(), Some("/settings/roles"));
-    let r = t.post("/settings/roles", &form, Some(&ada)).await;
+    let r = t.post(CREATE_ROLE, &form, Some(&ada)).await;
     assert_eq!(r.location(), Some("/settings/roles?created"), "{}", r.body);
     let created = t.tessera.store.roles(1).await.unwrap().into_iter().find(|r| r.name == "Auditors").unwrap();
     assert!(created.requires_mfa);
     assert_eq!(created.permissions().to_ids(), "manage-mfa,view-activity-log");
-    let r = t.post("/settings/roles", &[("name", "Bad"), ("permissions", "root")], Some(&ada)).await;
+    let r = t.post(CREATE_ROLE, &[("name", "Bad"), ("permissions[0]", "root")], Some(&ada)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Choose permissions from the list."));
     // Business hours: saved, shown back, and nonsense refused.
-    let r =
-        t.post("/settings/security/hours", &[("start", "09:00"), ("end", "17:30"), ("offset", "60")], Some(&ada)).await;
+    let r = t.post(SET_HOURS, &[("start", "09:00"), ("end", "17:30"), ("offset", "60")], Some(&ada)).await;
     assert_eq!(r.location(), Some("/settings/security?hours"), "{}", r.body);
     let page = t.get("/settings/security?hours", Some(&ada)).await;
     assert!(
@@ -180,15 +204,15 @@ async fn owners_invite_members_and_define_roles_through_the_pages() {
         "{}",
         page.body
     );
-    let r =
-        t.post("/settings/security/hours", &[("start", "18:00"), ("end", "09:00"), ("offset", "0")], Some(&ada)).await;
+    let r = t.post(SET_HOURS, &[("start", "18:00"), ("end", "09:00"), ("offset", "0")], Some(&ada)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("The working day must end after it starts."));
     let log = t.get("/settings/activity", Some(&ada)).await;
     assert!(log.body.contains("Local time (UTC+01:00)"));
     // Step-up cannot be sent anywhere else.
-    let r =
-        t.post("/account/security/verify", &[("code", "123456"), ("next", "https://evil.example")], Some(&ada)).await;
+    let r = t.post(STEP_UP, &[("code", "123456"), ("next", "https://evil.example")], Some(&ada)).await;
     assert!(r.body.contains("value=\"/account/security?verified\""), "{}", r.status);
+    assert!(!r.body.contains("evil.example"));
 }
 
 #[tokio::test]
@@ -199,11 +223,11 @@ async fn resetting_someone_elses_mfa_needs_your_own() {
     enrol_with(&t, &bob_cookie).await;
     let adam = cookie_of(&t, "adam@example.org").await;
     let page = t.get(&format!("/settings/team/{bob}"), Some(&adam)).await;
-    assert!(page.body.contains("turn on two-step verification for your account"), "{}", page.body);
+    assert!(page.body.contains("turn on MFA for your account"), "{}", page.body);
     assert!(!page.body.contains("/reset-mfa\""));
     let confirm = t.get(&format!("/settings/team/{bob}/reset-mfa"), Some(&adam)).await;
     assert_eq!(confirm.location(), Some(format!("/settings/team/{bob}").as_str()));
-    let r = t.post(&format!("/settings/team/{bob}/reset-mfa"), &[("reason", "x")], Some(&adam)).await;
+    let r = t.post(RESET_MFA, &[("member", &bob.to_string()), ("reason", "x")], Some(&adam)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.body.contains("Turn on MFA for your own account first"));
     assert!(t.tessera.store.totp_credential(bob).await.unwrap().is_some());

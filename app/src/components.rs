@@ -1,61 +1,8 @@
-//! Building blocks of pages that are not forms of a server function: static fields (for GET
-//! forms and read-only pages) and the small islands that copy and print.
+//! The small islands that are not forms: copy, print, and the modal dialog.
 
 use leptos::prelude::*;
 
-use crate::layout::{INPUT_CLASS, SMALL_BUTTON_CLASS};
-
-/// The error under a field, tied to it with `aria-describedby`.
-#[component]
-pub fn FieldError(id: String, error: Option<String>) -> impl IntoView {
-    error.map(|e| {
-        view! {
-            <p id=id class="mt-1.5 text-sm text-red-700 dark:text-red-300">
-                {e}
-            </p>
-        }
-    })
-}
-
-/// A labelled text input with its error, for forms that only read (filters) and pages without a
-/// form island.
-#[component]
-pub fn TextField(
-    name: &'static str,
-    label: &'static str,
-    #[prop(default = "text")] kind: &'static str,
-    #[prop(optional)] autocomplete: &'static str,
-    #[prop(optional)] value: String,
-    #[prop(optional_no_strip)] error: Option<String>,
-    #[prop(optional)] autofocus: bool,
-    /// The field may be left empty.
-    #[prop(optional)]
-    optional: bool,
-) -> impl IntoView {
-    let error_id = format!("{name}-error");
-    let described = error.as_ref().map(|_| error_id.clone());
-    let invalid = error.as_ref().map(|_| "true");
-    view! {
-        <div class="mb-5">
-            <label for=name class="mb-1.5 block text-sm font-medium text-slate-700 dark:text-slate-200">
-                {label}
-            </label>
-            <input
-                id=name
-                name=name
-                type=kind
-                autocomplete=autocomplete
-                value=value
-                required=!optional
-                autofocus=autofocus
-                aria-invalid=invalid
-                aria-describedby=described
-                class=INPUT_CLASS
-            />
-            <FieldError id=error_id error=error />
-        </div>
-    }
-}
+use crate::layout::SMALL_BUTTON_CLASS;
 
 /// Copies the text of the element just before this island, or just before its row of buttons
 /// (the setup key, the recovery codes).
@@ -97,4 +44,33 @@ pub fn PrintButton() -> impl IntoView {
             "Print"
         </button>
     }
+}
+
+/// A modal dialog opened from a link: the link (`data-open-dialog`) leads to a page of its own
+/// without JavaScript; with the WASM it opens the `<dialog>` beside it instead, as a real modal
+/// (the rest of the page inert, focus inside, Escape closes, focus back on the link after).
+/// Buttons marked `data-close-dialog` close it.
+#[island]
+pub fn ModalDialog(children: Children) -> impl IntoView {
+    let on_click = move |_ev: leptos::ev::MouseEvent| {
+        #[cfg(feature = "hydrate")]
+        {
+            use leptos::wasm_bindgen::JsCast;
+            use leptos::web_sys::{Element, HtmlDialogElement};
+            let Some(target) = _ev.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+            // Leptos delegates events to the document: find this island's element from the target.
+            let wrapper = target.closest("[data-dialog-host]").ok().flatten();
+            let dialog = wrapper
+                .and_then(|w| w.query_selector("dialog").ok().flatten())
+                .and_then(|d| d.dyn_into::<HtmlDialogElement>().ok());
+            let Some(dialog) = dialog else { return };
+            if target.closest("[data-open-dialog]").ok().flatten().is_some() {
+                _ev.prevent_default();
+                let _ = dialog.show_modal();
+            } else if target.closest("[data-close-dialog]").ok().flatten().is_some() {
+                dialog.close();
+            }
+        }
+    };
+    view! { <div data-dialog-host data-hydrated=crate::forms::hydrated() on:click=on_click>{children()}</div> }
 }

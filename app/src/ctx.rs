@@ -13,7 +13,7 @@ use tessera_server::web::Cookies;
 use tessera_server::Tessera;
 
 use crate::error::AppError;
-use crate::shell::AssetNames;
+use crate::layout::AssetNames;
 
 /// Everything a handler needs besides the request: shared by every request.
 #[derive(Clone)]
@@ -149,6 +149,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
 /// and what was typed (never a password or a code: see `http::form_posts`).
 #[derive(Debug, Clone)]
 pub struct Failure {
+    /// The path of the server function the form posted to (a page may have several forms).
+    pub action: &'static str,
     pub error: AppError,
     pub values: Vec<(String, String)>,
 }
@@ -160,6 +162,11 @@ pub struct Failed(pub Option<Failure>);
 impl Failed {
     pub fn error(&self) -> Option<AppError> {
         self.0.as_ref().map(|f| f.error.clone())
+    }
+
+    /// The error, if the form that failed is the one posting to `action`.
+    pub fn error_of(&self, action: &str) -> Option<AppError> {
+        self.0.as_ref().filter(|f| f.action == action).map(|f| f.error.clone())
     }
 
     /// What was typed into `name`, or empty.

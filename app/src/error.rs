@@ -305,6 +305,34 @@ impl Refusal {
     }
 }
 
+/// Where step-up sends a person back to once their second factor is proven.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Return {
+    /// Account security (their own MFA).
+    Security,
+    /// Settings -> Roles & permissions.
+    Roles,
+    /// Settings -> Security policy.
+    Policy,
+}
+
+codes!(Return {
+    Security => "security",
+    Roles => "roles",
+    Policy => "policy",
+});
+
+impl Return {
+    /// The step-up page, set to come back here.
+    pub fn step_up_page(self) -> &'static str {
+        match self {
+            Return::Security => "/account/security/verify",
+            Return::Roles => "/account/security/verify?next=/settings/roles",
+            Return::Policy => "/account/security/verify?next=/settings/security",
+        }
+    }
+}
+
 /// The error of every server function.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppError {
@@ -324,7 +352,7 @@ pub enum AppError {
     /// Wrong email or password (also for unknown accounts and accounts that must wait).
     WrongCredentials,
     /// A change to the user's own MFA needs a code first (the step-up page).
-    StepUpFirst,
+    StepUpFirst(Return),
     /// The first sign-in step was skipped or has expired.
     EmailFirst,
     /// A setup or set-password link that is unknown, used or expired.
@@ -356,7 +384,7 @@ impl AppError {
         match self {
             AppError::BadRequest => 400,
             AppError::SignInFirst | AppError::ChallengeFirst | AppError::WrongCredentials | AppError::EmailFirst => 401,
-            AppError::EnrolFirst | AppError::StepUpFirst | AppError::Refused(_) => 403,
+            AppError::EnrolFirst | AppError::StepUpFirst(_) | AppError::Refused(_) => 403,
             AppError::NotFound | AppError::LinkInvalid => 404,
             AppError::MethodNotAllowed => 405,
             AppError::EnrolmentExpired => 409,
@@ -391,7 +419,7 @@ impl AppError {
             AppError::SignInFirst | AppError::EmailFirst => Some("/login"),
             AppError::ChallengeFirst => Some("/login/mfa"),
             AppError::EnrolFirst => Some("/account/security/enrol-required"),
-            AppError::StepUpFirst => Some("/account/security/verify"),
+            AppError::StepUpFirst(back) => Some(back.step_up_page()),
             AppError::EnrolmentExpired => Some("/account/security?expired"),
             _ => None,
         }
@@ -425,7 +453,6 @@ impl AppError {
             AppError::ChallengeFirst => "challenge",
             AppError::EnrolFirst => "enrol",
             AppError::WrongCredentials => "credentials",
-            AppError::StepUpFirst => "step-up",
             AppError::EmailFirst => "email-first",
             AppError::LinkInvalid => "link",
             AppError::EnrolmentExpired => "enrolment-expired",
@@ -444,6 +471,7 @@ impl AppError {
                 return out;
             }
             AppError::Refused(r) => return format!("refused {}", r.code()),
+            AppError::StepUpFirst(back) => return format!("step-up {}", back.code()),
             AppError::TooManyAttempts(s) => return format!("too-many {s}"),
         };
         simple.to_string()
@@ -466,7 +494,7 @@ impl AppError {
             "challenge" => AppError::ChallengeFirst,
             "enrol" => AppError::EnrolFirst,
             "credentials" => AppError::WrongCredentials,
-            "step-up" => AppError::StepUpFirst,
+            "step-up" => AppError::StepUpFirst(Return::from_code(words.next()?)?),
             "email-first" => AppError::EmailFirst,
             "link" => AppError::LinkInvalid,
             "enrolment-expired" => AppError::EnrolmentExpired,
@@ -504,7 +532,7 @@ impl fmt::Display for AppError {
             AppError::ChallengeFirst => "Finish signing in first: enter the code from your authenticator app.",
             AppError::EnrolFirst => "Set up MFA first: your organisation requires it.",
             AppError::WrongCredentials => "Incorrect email or password.",
-            AppError::StepUpFirst => "Confirm it is you first: enter a code from your authenticator app.",
+            AppError::StepUpFirst(_) => "Confirm it is you first: enter a code from your authenticator app.",
             AppError::EmailFirst => "Enter your email address first.",
             AppError::LinkInvalid => {
                 "This link has expired, was already used, or is not complete. Ask whoever sent it for a new one."
@@ -656,6 +684,8 @@ mod from_domain {
                 P::NotAnEmail => Problem::NotAnEmail,
                 P::Taken => Problem::Taken,
                 P::NotInList => Problem::NotInList,
+                P::OutOfRange => Problem::OutOfRange,
+                P::EndsBeforeStart => Problem::EndsBeforeStart,
                 P::Weak(Weakness::TooShort { min, have }) => {
                     Problem::PasswordTooShort { min: narrow(min), have: narrow(have) }
                 }
@@ -708,7 +738,7 @@ mod from_domain {
                 CodeError::Invalid => AppError::field(Field::Code, Problem::WrongCode),
                 // There is no authenticator or enrolment to check against: nothing to act on.
                 CodeError::NotApplicable => AppError::NotFound,
-                CodeError::StepUpRequired => AppError::StepUpFirst,
+                CodeError::StepUpRequired => AppError::StepUpFirst(Return::Security),
                 CodeError::NotAllowed(r) => AppError::Refused(r.into()),
                 CodeError::Internal(e) => e.into(),
             }
@@ -755,7 +785,7 @@ mod tests {
             AppError::ChallengeFirst,
             AppError::EnrolFirst,
             AppError::WrongCredentials,
-            AppError::StepUpFirst,
+            AppError::StepUpFirst(Return::Roles),
             AppError::EmailFirst,
             AppError::LinkInvalid,
             AppError::EnrolmentExpired,

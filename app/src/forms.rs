@@ -21,6 +21,15 @@ const ERROR_CLASS: &str = "mt-1.5 text-sm text-red-700 empty:hidden dark:text-re
 const ALERT_CLASS: &str = "mb-5 rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-800 \
     empty:hidden dark:border-red-800 dark:bg-red-950 dark:text-red-200";
 
+/// Becomes `Some("")` once the island runs in the browser, for a `data-hydrated` attribute:
+/// tests (and styles) can tell a form the WASM has taken over from one it has not.
+pub fn hydrated() -> impl Fn() -> Option<&'static str> + Copy + Send + Sync + 'static {
+    let ready = RwSignal::new(false);
+    // Effects run only in the browser, after hydration.
+    Effect::new(move |_| ready.set(true));
+    move || ready.get().then_some("")
+}
+
 /// The shell of every form island: the form, posting to `action` (a server function's path),
 /// and the alert where an island puts errors about the whole form.
 #[component]
@@ -37,13 +46,49 @@ pub fn ServerForm(action: &'static str, children: Children) -> impl IntoView {
         #[cfg(feature = "hydrate")]
         submit::maybe_auto_submit(&_ev, busy);
     };
+    let hydrated = hydrated();
     view! {
-        <form method="post" action=action novalidate on:submit=on_submit on:input=on_input>
+        <form method="post" action=action novalidate on:submit=on_submit on:input=on_input data-hydrated=hydrated>
             <div role="alert" tabindex="-1" data-island-alert class=ALERT_CLASS>{move || alert.get()}</div>
             {children()}
         </form>
     }
 }
+
+/// A form that only reads (filters a list): a GET form to the page itself, so its result can
+/// be bookmarked and works without JavaScript. With the WASM, a changed choice applies at once.
+#[component]
+pub fn FilterForm(action: &'static str, children: Children) -> impl IntoView {
+    let on_change = move |_ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use leptos::wasm_bindgen::JsCast;
+            let select = _ev.target().and_then(|t| t.dyn_into::<leptos::web_sys::HtmlSelectElement>().ok());
+            if let Some(form) = select.and_then(|s| s.form()) {
+                let _ = form.request_submit();
+            }
+        }
+    };
+    view! {
+        <form method="get" action=action role="search" on:change=on_change data-hydrated=hydrated() class="mb-6 grid gap-x-4 sm:grid-cols-3 lg:grid-cols-4">
+            {children()}
+        </form>
+    }
+}
+
+/// Declares one filter island per page: `Name => "/path"`.
+macro_rules! filter_islands {
+    ($($(#[$doc:meta])* $island:ident => $path:literal;)+) => {
+        $(
+            $(#[$doc])*
+            #[island]
+            pub fn $island(children: Children) -> impl IntoView {
+                view! { <$crate::forms::FilterForm action=$path>{children()}</$crate::forms::FilterForm> }
+            }
+        )+
+    };
+}
+pub(crate) use filter_islands;
 
 /// Declares one form island per server function: `Name => ServerFnType`.
 macro_rules! form_islands {
@@ -199,13 +244,14 @@ mod submit {
             for (field, problem) in problems {
                 let error = elements(form, &format!("[data-error-for=\"{}\"]", field.name())).into_iter().next();
                 let input = elements(form, &format!("[name=\"{}\"]", field.name())).into_iter().next();
-                match (error, input) {
-                    (Some(error), Some(input)) => {
-                        error.set_text_content(Some(&problem.message(*field)));
-                        let _ = input.set_attribute("aria-invalid", "true");
-                        focus.get_or_insert(input);
-                    }
-                    _ => unplaced = true,
+                let Some(error) = error else {
+                    unplaced = true;
+                    continue;
+                };
+                error.set_text_content(Some(&problem.message(*field)));
+                if let Some(input) = input {
+                    let _ = input.set_attribute("aria-invalid", "true");
+                    focus.get_or_insert(input);
                 }
             }
         }
@@ -228,11 +274,16 @@ mod submit {
 }
 
 /// The error under a field. Always there (empty when there is none), so screen readers announce
-/// an error an island puts in it.
+/// an error an island puts in it. Its id is `{id}-error`, `id` being the input's (its name unless
+/// a page has two inputs of that name).
 #[component]
-pub fn FieldProblem(name: &'static str, error: Option<String>) -> impl IntoView {
+pub fn FieldProblem(
+    name: &'static str,
+    error: Option<String>,
+    #[prop(optional)] id: Option<&'static str>,
+) -> impl IntoView {
     view! {
-        <p id=format!("{name}-error") data-error-for=name aria-live="assertive" class=ERROR_CLASS>{error}</p>
+        <p id=format!("{}-error", id.unwrap_or(name)) data-error-for=name aria-live="assertive" class=ERROR_CLASS>{error}</p>
     }
 }
 
@@ -398,6 +449,9 @@ pub fn CodeInput(
     auto_submit: bool,
     #[prop(default = true)] required: bool,
     #[prop(optional)] autofocus: bool,
+    /// The input's id, where a page has two code fields.
+    #[prop(default = "code")]
+    id: &'static str,
 ) -> impl IntoView {
     let (default_label, default_hint) = if recovery {
         ("Recovery code", "Each recovery code works once. Dashes and spaces are fine.")
@@ -406,9 +460,9 @@ pub fn CodeInput(
     };
     view! {
         <div class="mb-5">
-            <label for="code" class=LABEL_CLASS>{label.unwrap_or(default_label)}</label>
+            <label for=id class=LABEL_CLASS>{label.unwrap_or(default_label)}</label>
             <input
-                id="code"
+                id=id
                 name="code"
                 type="text"
                 inputmode=if recovery { "text" } else { "numeric" }
@@ -419,11 +473,11 @@ pub fn CodeInput(
                 autofocus=autofocus
                 data-auto-submit=(auto_submit && !recovery).then_some("")
                 aria-invalid=error.as_ref().map(|_| "true")
-                aria-describedby="code-hint code-error"
+                aria-describedby=format!("{id}-hint {id}-error")
                 class=format!("{INPUT_CLASS} font-mono tracking-widest")
             />
-            <p id="code-hint" class=HINT_CLASS>{hint.unwrap_or(default_hint)}</p>
-            <FieldProblem name="code" error />
+            <p id=format!("{id}-hint") class=HINT_CLASS>{hint.unwrap_or(default_hint)}</p>
+            <FieldProblem name="code" id error />
         </div>
     }
 }

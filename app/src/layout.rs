@@ -43,6 +43,12 @@ pub const LABEL_CLASS: &str = "mb-1.5 block text-sm font-medium text-slate-700 d
 
 pub const HINT_CLASS: &str = "mt-1.5 text-sm text-slate-500 dark:text-slate-400";
 
+/// File names of the built assets (hashed in release builds), resolved once at start-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetNames {
+    pub css: String,
+}
+
 /// Who is signed in, as far as a page needs to know.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Viewer {
@@ -131,15 +137,5 @@ pub fn Notice(message: String) -> impl IntoView {
         >
             {message}
         </div>
-    }
-}
-
-/// Problems per field of a form that is not an island yet, worded.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Errors(pub Vec<(String, String)>);
-
-impl Errors {
-    pub fn get(&self, field: &str) -> Option<String> {
-        self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone())
     }
 }

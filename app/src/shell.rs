@@ -4,13 +4,8 @@ use leptos::config::LeptosOptions;
 use leptos::hydration::HydrationScripts;
 use leptos::prelude::*;
 
+use crate::layout::AssetNames;
 use crate::pages::{Page, PageView};
-
-/// File names of the built assets (hashed in release builds), resolved once at start-up.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AssetNames {
-    pub css: String,
-}
 
 #[component]
 pub fn Shell(options: LeptosOptions, assets: AssetNames, page: Page) -> impl IntoView {

@@ -1,8 +1,8 @@
 import { expect, type Locator, type Page } from '@playwright/test';
-import { submitAndSettle } from './http';
+import { at, enterCode } from './http';
 
 export const MFA_STILL_OFF = 'MFA is still off';
-export const RESET_KEEPS_OLD = 'Your current authenticator keeps working until the new one is confirmed below.';
+export const RESET_KEEPS_OLD = 'Your current authenticator app keeps working until the new one is confirmed below.';
 /** The setup key as shown: base32 in 8 groups of 4. */
 const GROUPED_KEY_RE = /^[A-Z2-7]{4}( [A-Z2-7]{4}){7}$/;
 
@@ -23,15 +23,13 @@ export class EnrolPage {
     this.setupKey = page.locator('code#setup-key');
     this.code = page.getByLabel('Authentication code', { exact: true });
     this.confirmButton = page.getByRole('button', { name: 'Verify and turn on' });
-    this.alert = page.getByRole('alert');
+    // The code's problem, under the field; help for a refused code below it.
+    this.alert = page.locator('#code-error, [data-after-failure]').filter({ visible: true });
     this.resetNotice = page.getByText(RESET_KEEPS_OLD);
   }
 
   async expectLoaded() {
-    // After a refused code the page is the answer to the POST (…/mfa/confirm).
-    await expect(this.page).toHaveURL((url) =>
-      ['/account/security/mfa', '/account/security/mfa/confirm'].includes(url.pathname),
-    );
+    await expect(this.page).toHaveURL(at('/account/security/mfa', '/api/mfa/confirm'));
     await expect(this.heading).toBeVisible();
     await expect(this.qrCode).toBeVisible();
     await expect(this.setupKey).toBeVisible();
@@ -47,7 +45,6 @@ export class EnrolPage {
 
   /** Types the code and submits; returns the HTTP statuses once `settled` is visible. */
   async confirm(code: string, settled: Locator): Promise<number[]> {
-    await this.code.fill(code);
-    return submitAndSettle(this.page, () => this.confirmButton.click(), settled);
+    return enterCode(this.page, this.code, code, this.confirmButton, settled);
   }
 }

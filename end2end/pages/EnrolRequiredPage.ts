@@ -13,8 +13,8 @@ export class EnrolRequiredPage {
   readonly signOutButton: Locator;
 
   constructor(readonly page: Page) {
-    this.heading = page.getByRole('heading', { name: 'Set up two-step verification', exact: true });
-    this.explanation = page.getByText(/^Your organisation requires two-step verification\./);
+    this.heading = page.getByRole('heading', { name: 'Set up MFA', exact: true });
+    this.explanation = page.getByText(/^Your organisation requires MFA\./);
     this.setUpNowButton = page.getByRole('button', { name: 'Set up now' });
     this.signOutButton = page.getByRole('button', { name: 'Sign out' });
   }

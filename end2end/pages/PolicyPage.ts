@@ -1,8 +1,9 @@
 import { expect, type Locator, type Page } from '@playwright/test';
+import { at } from './http';
 
 export const POLICY_SAVED = 'The security policy is saved.';
 export const OWNER_NEEDS_MFA =
-  'Turn on two-step verification for your own account first: changing the policy needs a code.';
+  'Turn on MFA for your own account first: this change needs a code from your authenticator app.';
 
 /** The policy choices, by the label of their radio button. */
 export type MfaPolicyLabel = 'Hidden' | 'Visible' | 'Required (recommended)';
@@ -21,11 +22,11 @@ export class PolicyPage {
 
   constructor(readonly page: Page) {
     this.heading = page.getByRole('heading', { name: 'Security policy', exact: true });
-    this.policyGroup = page.getByRole('group', { name: 'Two-step verification' });
+    this.policyGroup = page.getByRole('group', { name: 'MFA' });
     this.graceDays = page.getByLabel('Grace period in days (optional, for Required)', { exact: true });
     this.saveButton = page.getByRole('button', { name: 'Save policy' });
     this.savedStatus = page.getByRole('status').filter({ hasText: POLICY_SAVED });
-    this.alert = page.getByRole('alert');
+    this.alert = page.getByRole('alert').filter({ visible: true });
     this.graceUntil = page.getByText(/^Current grace period ends /);
   }
 
@@ -38,7 +39,7 @@ export class PolicyPage {
   }
 
   async expectLoaded() {
-    await expect(this.page).toHaveURL((url) => url.pathname === '/settings/security');
+    await expect(this.page).toHaveURL(at('/settings/security', '/api/policy/mfa'));
     await expect(this.heading).toBeVisible();
     for (const label of ['Hidden', 'Visible', 'Required (recommended)'] as const) {
       await expect(this.radio(label)).toBeVisible();

@@ -1,6 +1,6 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 
-export const FIRST_CODES_STATUS = 'Two-step verification is on.';
+export const FIRST_CODES_STATUS = 'MFA is on.';
 export const NEW_CODES_STATUS = 'New recovery codes are ready. The old ones no longer work.';
 const CODE_RE = /^[A-Z0-9]{4}(-[A-Z0-9]{4}){3}$/;
 

@@ -1,13 +1,13 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 
 /** The confirmations `/account/security` shows (role=status). */
-export const MFA_ON = 'Two-step verification is on.';
-export const MFA_OFF = 'Two-step verification is off.';
+export const MFA_ON = 'MFA is on.';
+export const MFA_OFF = 'MFA is off.';
 export const AUTHENTICATOR_RESET = 'Your new authenticator app is set up. The old one no longer works.';
 export const STEP_UP_DONE = 'Verified. You can change your sign-in security for the next 1 minute.';
 export const RECOVERY_CODE_USED = 'You signed in with a recovery code. That code no longer works.';
 /** The note under "Two-step verification" while the organisation requires it and the user has it. */
-export const MFA_REQUIRED_NOTE = 'Your organisation requires two-step verification, so it cannot be turned off.';
+export const MFA_REQUIRED_NOTE = 'Your organisation requires MFA, so it cannot be turned off.';
 
 /** `/account/security`: two-step verification status and the changes it allows. */
 export class SecurityPage {

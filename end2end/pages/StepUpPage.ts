@@ -1,5 +1,5 @@
 import { expect, type Locator, type Page } from '@playwright/test';
-import { submitAndSettle } from './http';
+import { at, enterCode } from './http';
 
 /** `/account/security/verify`: "Confirm it is you" before a sensitive change. */
 export class StepUpPage {
@@ -12,18 +12,17 @@ export class StepUpPage {
     this.heading = page.getByRole('heading', { name: 'Confirm it is you' });
     this.code = page.getByLabel('Code', { exact: true });
     this.verifyButton = page.getByRole('button', { name: 'Verify', exact: true });
-    this.alert = page.getByRole('alert');
+    this.alert = page.locator('#code-error').filter({ visible: true });
   }
 
   async expectLoaded() {
-    await expect(this.page).toHaveURL((url) => url.pathname === '/account/security/verify');
+    await expect(this.page).toHaveURL(at('/account/security/verify', '/api/mfa/verify'));
     await expect(this.heading).toBeVisible();
     await expect(this.code).toBeVisible();
   }
 
   /** Submits an authenticator or recovery code; returns the HTTP statuses once `settled` is visible. */
   async submit(code: string, settled: Locator): Promise<number[]> {
-    await this.code.fill(code);
-    return submitAndSettle(this.page, () => this.verifyButton.click(), settled);
+    return enterCode(this.page, this.code, code, this.verifyButton, settled);
   }
 }

@@ -1,5 +1,5 @@
 import { expect, type Locator, type Page } from '@playwright/test';
-import { submitAndSettle } from './http';
+import { javaScriptOn, submitAndSettle } from './http';
 
 export const RESET_DONE = 'MFA was reset. They were signed out everywhere and told by email.';
 export const OWNER_PROTECTED = "Only an owner can reset an owner's MFA.";
@@ -40,11 +40,20 @@ export class TeamPage {
     return this.table.getByRole('row').filter({ hasText: email });
   }
 
-  /** Filters by MFA status (and optionally a search) with the plain GET form. */
+  /**
+   * Filters by MFA status (and optionally a search) with the GET form: with JavaScript a new
+   * choice applies at once; without, "Filter" sends it.
+   */
   async filter(options: { search?: string; mfa?: MfaStatusLabel | 'Any status' }) {
-    if (options.search !== undefined) await this.search.fill(options.search);
-    if (options.mfa !== undefined) await this.mfaStatus.selectOption({ label: options.mfa });
-    await submitAndSettle(this.page, () => this.filterButton.click(), this.table);
+    await submitAndSettle(
+      this.page,
+      async () => {
+        if (options.search !== undefined) await this.search.fill(options.search);
+        if (options.mfa !== undefined) await this.mfaStatus.selectOption({ label: options.mfa });
+        if (options.mfa === undefined || !javaScriptOn()) await this.filterButton.click();
+      },
+      this.table,
+    );
   }
 
   /** The member's id, read from the link to their page. */
@@ -83,7 +92,10 @@ export class MemberPage {
   }
 }
 
-/** The "Reset MFA for NAME?" confirmation. */
+/**
+ * The "Reset MFA for NAME?" confirmation: a modal dialog on the member's page with JavaScript,
+ * a page of its own without.
+ */
 export class ResetMfaDialog {
   readonly dialog: Locator;
   readonly reason: Locator;
@@ -92,17 +104,17 @@ export class ResetMfaDialog {
   readonly cancelLink: Locator;
 
   constructor(readonly page: Page) {
-    this.dialog = page.getByRole('alertdialog');
+    this.dialog = page.getByRole('dialog').or(page.getByRole('alertdialog'));
     this.reason = this.dialog.getByLabel('Reason or ticket number (optional)');
     this.code = this.dialog.getByLabel('Your authentication code');
     this.confirmButton = this.dialog.getByRole('button', { name: 'Yes, reset MFA' });
-    this.cancelLink = this.dialog.getByRole('link', { name: 'Cancel' });
+    this.cancelLink = this.dialog.getByRole('link', { name: 'Cancel' }).or(this.dialog.getByRole('button', { name: 'Cancel' }));
   }
 
   async expectFor(name: string, email: string) {
     await expect(this.dialog).toBeVisible();
     await expect(this.dialog.getByRole('heading', { name: `Reset MFA for ${name}?` })).toBeVisible();
-    await expect(this.dialog).toContainText(`${name} (${email}) will lose two-step verification at once`);
+    await expect(this.dialog).toContainText(`${name} (${email}) will lose MFA at once`);
     await expect(this.dialog).toContainText('they are signed out everywhere');
   }
 }

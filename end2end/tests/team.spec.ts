@@ -28,7 +28,7 @@ import { EnrolPage } from '../pages/EnrolPage';
 import { EnrolRequiredPage } from '../pages/EnrolRequiredPage';
 import { expect, test } from '../pages/fixtures';
 import { HomePage } from '../pages/HomePage';
-import { submitAndSettle } from '../pages/http';
+import { javaScriptOn, submitAndSettle } from '../pages/http';
 import { LoginPage, signIn } from '../pages/LoginPage';
 import { MailDev } from '../pages/MailDev';
 import { ensureOrganisation, ownerFor } from '../pages/Organisation';
@@ -140,11 +140,12 @@ test('a help-desk admin resets a member\'s MFA: her session ends, she is told by
       await member.goto(ownerId);
       await expect(member.heading(owner.name)).toBeVisible();
       await expect(member.resetButton).toHaveCount(0);
-      const forged = await page.request.post(`/settings/team/${ownerId}/reset-mfa`, {
-        form: { reason: 'forged' },
+      const forged = await page.request.post('/api/team/reset-mfa', {
+        form: { member: String(ownerId), reason: 'forged' },
         headers: { Origin: new URL(page.url()).origin },
       });
       expect(forged.status(), 'the HTTP status of a forged reset of the owner').toBe(403);
+      expect(await forged.text(), 'the refusal, as a code').toBe('refused owner');
     });
 
     await test.step('Hal resets Grace\'s MFA through the confirmation, with a reason and his own code when asked', async () => {
@@ -196,8 +197,15 @@ test('a help-desk admin resets a member\'s MFA: her session ends, she is told by
       await page.context().clearCookies();
       await signInAndEnrol(page, owner);
       await page.goto('/settings/activity');
-      await page.getByLabel('Action', { exact: true }).selectOption({ label: 'MFA reset' });
-      await submitAndSettle(page, () => page.getByRole('button', { name: 'Filter' }).click(), page.getByRole('table'));
+      await submitAndSettle(
+        page,
+        async () => {
+          await page.getByLabel('Action', { exact: true }).selectOption({ label: 'MFA reset' });
+          // With JavaScript the new choice applies at once.
+          if (!javaScriptOn()) await page.getByRole('button', { name: 'Filter' }).click();
+        },
+        page.getByRole('table'),
+      );
       const rows = page.getByRole('table').getByRole('row').filter({ hasText: REASON });
       await expect(rows).toHaveCount(1);
       await expect(rows).toContainText(hal.email);
@@ -219,13 +227,14 @@ test('a help-desk admin resets a member\'s MFA: her session ends, she is told by
     await expect(team.row(grace.email)).toHaveCount(0);
     const response = await member.goto(graceId);
     expect(response?.status(), `GET /settings/team/${graceId} from another organisation`).toBe(404);
-    await expect(page.getByText('There is no such member in your organisation.')).toBeVisible();
+    await expect(page.getByText('There is nothing here, or it is not part of your organisation.')).toBeVisible();
     await expect(page.getByText(grace.email)).toHaveCount(0);
     // Nor can a forged reset touch her: she does not exist in this organisation.
-    const forged = await page.request.post(`/settings/team/${graceId}/reset-mfa`, {
-      form: { reason: 'forged' },
+    const forged = await page.request.post('/api/team/reset-mfa', {
+      form: { member: String(graceId), reason: 'forged' },
       headers: { Origin: new URL(page.url()).origin },
     });
     expect(forged.status(), 'a reset of another organisation\'s member').toBe(404);
+    expect(await forged.text()).toBe('not-found');
   });
 });

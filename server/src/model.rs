@@ -143,15 +143,13 @@ impl Default for BusinessHours {
 
 impl BusinessHours {
     /// Checks an owner's choice: a non-empty day within 00:00-24:00, an offset within UTC-12..+14.
-    pub fn new(start_minute: i32, end_minute: i32, utc_offset_minutes: i32) -> Result<BusinessHours, &'static str> {
-        if !(0..24 * 60).contains(&start_minute) || !(1..=24 * 60).contains(&end_minute) {
-            return Err("Enter times between 00:00 and 24:00.");
+    pub fn new(start_minute: i32, end_minute: i32, utc_offset_minutes: i32) -> Result<BusinessHours, Problem> {
+        let times = (0..24 * 60).contains(&start_minute) && (1..=24 * 60).contains(&end_minute);
+        if !times || !(-12 * 60..=14 * 60).contains(&utc_offset_minutes) {
+            return Err(Problem::OutOfRange);
         }
         if end_minute <= start_minute {
-            return Err("The working day must end after it starts.");
-        }
-        if !(-12 * 60..=14 * 60).contains(&utc_offset_minutes) {
-            return Err("Choose an offset between UTC-12:00 and UTC+14:00.");
+            return Err(Problem::EndsBeforeStart);
         }
         Ok(BusinessHours { start_minute, end_minute, utc_offset_minutes })
     }
@@ -232,6 +230,10 @@ pub enum Problem {
     Taken,
     /// Not one of the choices offered.
     NotInList,
+    /// A number or time outside what is allowed.
+    OutOfRange,
+    /// A working day that ends before it starts.
+    EndsBeforeStart,
     Weak(crate::password::Weakness),
 }
 
@@ -244,6 +246,8 @@ impl fmt::Display for Problem {
             Problem::NotAnEmail => f.write_str("is not an email address like name@example.com"),
             Problem::Taken => f.write_str("is already taken"),
             Problem::NotInList => f.write_str("is not one of the choices"),
+            Problem::OutOfRange => f.write_str("is out of range"),
+            Problem::EndsBeforeStart => f.write_str("ends before it starts"),
             Problem::Weak(w) => write!(f, "is refused: {w}"),
         }
     }
@@ -343,8 +347,9 @@ mod tests {
         assert!(east.contains(t) && !west.contains(t));
         assert_eq!(east.local_time(t), "2026-11-23 09:30:00");
         assert_eq!([east.offset_label(), west.offset_label(), utc.offset_label()], ["UTC+02:00", "UTC-05:00", "UTC"]);
-        assert!(BusinessHours::new(600, 500, 0).is_err());
-        assert!(BusinessHours::new(0, 24 * 60, 15 * 60).is_err());
+        assert_eq!(BusinessHours::new(600, 500, 0), Err(Problem::EndsBeforeStart));
+        assert_eq!(BusinessHours::new(0, 24 * 60, 15 * 60), Err(Problem::OutOfRange));
+        assert_eq!(BusinessHours::new(0, 24 * 60 + 1, 0), Err(Problem::OutOfRange));
     }
 
     #[test]

@@ -517,6 +517,11 @@ impl Tessera {
         Ok(token)
     }
 
+    /// Whether Tessera can serve requests: the database answers (for `/readyz`).
+    pub async fn ready(&self) -> Result<()> {
+        self.store.ping().await
+    }
+
     /// The live session behind a cookie value, if any. Expired sessions are deleted on sight.
     pub async fn session(&self, token: &str) -> Result<Option<SessionInfo>> {
         let Some(token) = Token::parse(token) else { return Ok(None) };

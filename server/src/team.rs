@@ -290,6 +290,16 @@ impl Tessera {
         Ok(TeamPage { members, total, next_after, prev_before, shows_mfa, roles })
     }
 
+    /// The roles the viewer may give someone they invite: needs `manage-members`, and never a
+    /// role with permissions the viewer lacks.
+    pub async fn invitable_roles(&self, s: &SessionInfo) -> Result<Vec<RoleInfo>, TeamError> {
+        if !s.can(Permission::ManageMembers) {
+            return Err(TeamError::Refused(Refusal::MissingPermission));
+        }
+        let roles = self.store.roles(s.org_id).await?;
+        Ok(roles.into_iter().filter(|r| roles::may_grant(&s.role, r).is_ok()).collect())
+    }
+
     /// One member's page, for a viewer of the same organisation allowed to see the team.
     pub async fn team_member(&self, s: &SessionInfo, user_id: i64) -> Result<MemberPage, TeamError> {
         if !may_see_team(s) {

@@ -36,6 +36,19 @@ pub const LOGIN_MFA: &str = "/api/login/mfa";
 pub const LOGOUT: &str = "/api/logout";
 pub const SETUP: &str = "/api/setup";
 pub const SET_PASSWORD: &str = "/api/set-password";
+pub const MFA_START: &str = "/api/mfa/start";
+pub const MFA_CONFIRM: &str = "/api/mfa/confirm";
+pub const STEP_UP: &str = "/api/mfa/verify";
+pub const REGENERATE_CODES: &str = "/api/mfa/recovery-codes";
+pub const DISABLE_MFA: &str = "/api/mfa/disable";
+pub const SET_POLICY: &str = "/api/policy/mfa";
+pub const SET_HOURS: &str = "/api/policy/hours";
+pub const INVITE: &str = "/api/team/invite";
+pub const CHANGE_ROLE: &str = "/api/team/role";
+pub const SET_DISABLED: &str = "/api/team/disable";
+pub const RESET_MFA: &str = "/api/team/reset-mfa";
+pub const CREATE_ROLE: &str = "/api/roles/create";
+pub const ROLE_MFA: &str = "/api/roles/mfa";
 
 pub const PASSWORD: &str = "plum tractor sings quietly tonight";
 
@@ -221,29 +234,55 @@ pub fn setup_key(html: &str) -> tessera_server::totp::TotpSecret {
     tessera_server::totp::TotpSecret::from_base32(&html[text_start..text_end]).expect("base32 key")
 }
 
+/// The recovery codes a page shows, in order.
+pub fn recovery_codes(html: &str) -> Vec<String> {
+    html.split("<li class=\"select-all\">").skip(1).map(|c| c[..c.find('<').unwrap()].to_string()).collect()
+}
+
+/// Confirms the enrolment of the account behind `cookie` with the current code, then reads the
+/// recovery codes on the page the confirmation leads to (shown once).
+pub async fn confirm_and_read_codes(
+    t: &TestApp,
+    cookie: &str,
+    secret: &tessera_server::totp::TotpSecret,
+) -> Vec<String> {
+    let done = t.post(MFA_CONFIRM, &[("code", &code_now(t, secret))], Some(cookie)).await;
+    assert_eq!(
+        (done.status, done.location()),
+        (StatusCode::SEE_OTHER, Some("/account/security/recovery-codes")),
+        "{}",
+        done.body
+    );
+    let page = t.get("/account/security/recovery-codes", Some(cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let codes = recovery_codes(&page.body);
+    assert_eq!(codes.len(), 10);
+    assert!(
+        page.body.contains("download=\"tessera-recovery-codes.txt\"") && page.body.contains("I have saved these codes")
+    );
+    // Shown once: a reload finds them gone.
+    let again = t.get("/account/security/recovery-codes", Some(cookie)).await;
+    assert_eq!(again.status, StatusCode::GONE);
+    assert!(recovery_codes(&again.body).is_empty());
+    codes
+}
+
 /// Enrols ada through the pages; returns the secret, the recovery codes shown and the session.
 pub async fn enrol_over_http(t: &TestApp) -> (tessera_server::totp::TotpSecret, Vec<String>, String) {
     t.create_org().await;
     let cookie = t.session_cookie().await;
     let page = t.get("/account/security", Some(&cookie)).await;
     assert!(page.body.contains("Enable MFA"));
-    let r = t.post("/account/security/mfa/start", &[], Some(&cookie)).await;
+    let r = t.post(MFA_START, &[], Some(&cookie)).await;
     assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some("/account/security/mfa")));
     let page = t.get("/account/security/mfa", Some(&cookie)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("<svg") && page.body.contains("autocomplete=\"one-time-code\""));
     let secret = setup_key(&page.body);
-    let wrong = t.post("/account/security/mfa/confirm", &[("code", "000000")], Some(&cookie)).await;
-    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(wrong.body.contains("MFA is still off"));
-    let done = t.post("/account/security/mfa/confirm", &[("code", &code_now(t, &secret))], Some(&cookie)).await;
-    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
-    let codes: Vec<String> =
-        done.body.split("<li class=\"select-all\">").skip(1).map(|c| c[..c.find('<').unwrap()].to_string()).collect();
-    assert_eq!(codes.len(), 10);
-    assert!(
-        done.body.contains("download=\"tessera-recovery-codes.txt\"") && done.body.contains("I have saved these codes")
-    );
+    let wrong = t.post(MFA_CONFIRM, &[("code", "000000")], Some(&cookie)).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.body.contains("MFA is still off") && wrong.body.contains("That code didn't work."), "{}", wrong.body);
+    let codes = confirm_and_read_codes(t, &cookie, &secret).await;
     t.clock.advance(Duration::from_secs(30));
     (secret, codes, cookie)
 }
@@ -254,11 +293,10 @@ pub const OTHER_PASSWORD: &str = "quiet amber lamps over rivers";
 
 /// Enrols the account behind `cookie` through the pages; returns its secret.
 pub async fn enrol_with(t: &TestApp, cookie: &str) -> tessera_server::totp::TotpSecret {
-    let r = t.post("/account/security/mfa/start", &[], Some(cookie)).await;
+    let r = t.post(MFA_START, &[], Some(cookie)).await;
     assert_eq!(r.location(), Some("/account/security/mfa"), "{}", r.body);
     let secret = setup_key(&t.get("/account/security/mfa", Some(cookie)).await.body);
-    let done = t.post("/account/security/mfa/confirm", &[("code", &code_now(t, &secret))], Some(cookie)).await;
-    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    confirm_and_read_codes(t, cookie, &secret).await;
     t.clock.advance(Duration::from_secs(30));
     secret
 }

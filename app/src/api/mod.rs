@@ -11,6 +11,10 @@
 //! class and permission, and the gate enforces that table before any of these run.
 
 pub mod auth;
+pub mod mfa;
+pub mod policy;
+pub mod roles;
+pub mod team;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod server {

@@ -4,19 +4,16 @@ use std::collections::HashMap;
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use http::StatusCode;
 use tessera_server::activity::{self, PAGE_SIZE};
 use tessera_server::audit::Action;
 use tessera_server::clock::Timestamp;
-use tessera_server::mfa::CodeError;
 use tessera_server::store::AuditFilter;
 
 use super::render;
-use super::see_other;
 use super::AppState;
-use crate::ctx::CurrentSession;
+use crate::ctx::SignedIn;
 use crate::pages::activity::{LogRow, LogView};
 use crate::pages::Page;
 
@@ -55,10 +52,9 @@ fn query_of(q: &HashMap<String, String>) -> String {
 
 pub async fn page(
     State(state): State<AppState>,
-    Extension(current): Extension<CurrentSession>,
+    SignedIn(s): SignedIn,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let Some(s) = current.full() else { return see_other("/login", &[]) };
     let text = |k: &str| q.get(k).cloned().unwrap_or_default();
     let mut view = LogView {
         actions: Action::ALL.iter().map(|a| (a.as_str().to_string(), a.label().to_string())).collect(),
@@ -78,17 +74,13 @@ pub async fn page(
         }
     };
     let before = q.get("before").and_then(|b| b.parse::<i64>().ok());
-    let entries = match state.tessera.activity_log(s, &filter, before, PAGE_SIZE + 1).await {
+    let entries = match state.tessera.activity_log(&s, &filter, before, PAGE_SIZE + 1).await {
         Ok(e) => e,
-        Err(CodeError::NotAllowed(why)) => return (StatusCode::FORBIDDEN, why.message()).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "activity log failed");
-            return render::internal_error(&state).await;
-        }
+        Err(e) => return render::error_page(&state, &e.into()).await,
     };
     let more = entries.len() as i64 > PAGE_SIZE;
     let shown = &entries[..entries.len().min(PAGE_SIZE as usize)];
-    let (hours, flags) = match hours_and_flags(&state, s, shown).await {
+    let (hours, flags) = match hours_and_flags(&state, &s, shown).await {
         Ok(x) => x,
         Err(res) => return res,
     };
@@ -118,23 +110,18 @@ pub async fn page(
 
 pub async fn csv(
     State(state): State<AppState>,
-    Extension(current): Extension<CurrentSession>,
+    SignedIn(s): SignedIn,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let Some(s) = current.full() else { return see_other("/login", &[]) };
     let filter = match filter_from(&q) {
         Ok(f) => f,
         Err(e) => return (StatusCode::UNPROCESSABLE_ENTITY, e).into_response(),
     };
-    let entries = match state.tessera.activity_log(s, &filter, None, activity::EXPORT_LIMIT).await {
+    let entries = match state.tessera.activity_log(&s, &filter, None, activity::EXPORT_LIMIT).await {
         Ok(entries) => entries,
-        Err(CodeError::NotAllowed(why)) => return (StatusCode::FORBIDDEN, why.message()).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "activity export failed");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
+        Err(e) => return render::error_page(&state, &e.into()).await,
     };
-    let (hours, flags) = match hours_and_flags(&state, s, &entries).await {
+    let (hours, flags) = match hours_and_flags(&state, &s, &entries).await {
         Ok(x) => x,
         Err(res) => return res,
     };
@@ -159,16 +146,10 @@ async fn hours_and_flags(
 ) -> Result<(activity::BusinessHours, Flags), Response> {
     let hours = match state.tessera.business_hours(s).await {
         Ok(h) => h,
-        Err(e) => {
-            tracing::error!(error = %e, "business hours failed");
-            return Err(render::internal_error(state).await);
-        }
+        Err(e) => return Err(render::error_page(state, &e.into()).await),
     };
     match state.tessera.activity_flags(s, entries, &hours).await {
         Ok(f) => Ok((hours, f)),
-        Err(e) => {
-            tracing::error!(error = %e, "activity flags failed");
-            Err(render::internal_error(state).await)
-        }
+        Err(e) => Err(render::error_page(state, &e.into()).await),
     }
 }

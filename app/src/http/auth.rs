@@ -105,7 +105,7 @@ pub async fn healthz() -> &'static str {
 }
 
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    match state.tessera.store.ping().await {
+    match state.tessera.ready().await {
         Ok(()) => "ready".into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "database not ready");

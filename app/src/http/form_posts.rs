@@ -58,7 +58,7 @@ pub async fn form_posts(State(state): State<AppState>, req: Request, next: Next)
     // The form's page again, through the gate like any page, with the failure attached.
     let path = page(&fields);
     let values = fields.into_iter().filter(|(k, _)| !NOT_SHOWN_BACK.contains(&k.as_str()));
-    let failure = Failure { error: error.clone(), values: values.collect() };
+    let failure = Failure { action: route.path, error: error.clone(), values: values.collect() };
     let mut get = Request::get(path);
     for name in [http::header::COOKIE, http::header::USER_AGENT] {
         if let Some(v) = parts.headers.get(&name) {
@@ -74,6 +74,10 @@ pub async fn form_posts(State(state): State<AppState>, req: Request, next: Next)
         if let Some(secs) = error.retry_after() {
             res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
         }
+    } else if res.status().is_redirection() {
+        // The form's page is no longer there for this person (nothing left to reset, say): the
+        // reason still deserves a page of its own.
+        res = render::error_page(&state, &error).await;
     }
     for c in cookies {
         res.headers_mut().append(SET_COOKIE, c);

@@ -11,8 +11,8 @@ mod assets;
 mod auth;
 mod form_posts;
 mod gate;
-mod legacy;
 mod mfa;
+mod policy;
 mod render;
 pub mod routes;
 mod team;
@@ -100,31 +100,17 @@ fn handler_for(r: &RouteSpec) -> MethodRouter<AppState> {
         ("GET", "/login/mfa") => get(auth::challenge_page),
         ("GET", "/account/security") => get(mfa::security_page),
         ("GET", "/account/security/enrol-required") => get(mfa::enrol_required_page),
-        ("POST", "/account/security/mfa/start") => post(mfa::start),
         ("GET", "/account/security/mfa") => get(mfa::enrol_page),
-        ("POST", "/account/security/mfa/confirm") => post(mfa::confirm),
-        ("POST", "/account/security/mfa/finish") => post(mfa::finish),
+        ("GET", "/account/security/recovery-codes") => get(mfa::recovery_codes_page),
         ("GET", "/account/security/verify") => get(mfa::step_up_page),
-        ("POST", "/account/security/verify") => post(mfa::step_up_submit),
-        ("POST", "/account/security/recovery-codes") => post(mfa::regenerate),
-        ("POST", "/account/security/mfa/reset") => post(mfa::reset),
-        ("POST", "/account/security/mfa/disable") => post(mfa::disable),
         ("GET", "/settings/activity") => get(activity::page),
         ("GET", "/settings/activity.csv") => get(activity::csv),
-        ("GET", "/settings/security") => get(mfa::policy_page),
-        ("POST", "/settings/security") => post(mfa::policy_submit),
-        ("POST", "/settings/security/hours") => post(mfa::hours_submit),
+        ("GET", "/settings/security") => get(policy::policy_page),
         ("GET", "/settings/team") => get(team::list),
         ("GET", "/settings/team/invite") => get(team::invite_page),
-        ("POST", "/settings/team/invite") => post(team::invite_submit),
         ("GET", "/settings/team/{id}") => get(team::member),
         ("GET", "/settings/team/{id}/reset-mfa") => get(team::reset_page),
-        ("POST", "/settings/team/{id}/reset-mfa") => post(team::reset_submit),
-        ("POST", "/settings/team/{id}/role") => post(team::change_role),
-        ("POST", "/settings/team/{id}/disable") => post(team::disable),
         ("GET", "/settings/roles") => get(team::roles_page),
-        ("POST", "/settings/roles") => post(team::create_role),
-        ("POST", "/settings/roles/{id}/mfa") => post(team::role_mfa),
         ("GET", "/healthz") => get(auth::healthz),
         ("GET", "/readyz") => get(auth::readyz),
         (m, p) => unreachable!("route {m} {p} is in ROUTES but has no handler"),

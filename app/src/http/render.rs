@@ -50,7 +50,3 @@ pub async fn error_page(state: &AppState, e: &AppError) -> Response {
     }
     res
 }
-
-pub async fn internal_error(state: &AppState) -> Response {
-    error_page(state, &AppError::Internal).await
-}

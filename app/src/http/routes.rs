@@ -8,6 +8,10 @@ use leptos::server_fn::ServerFn;
 use tessera_server::roles::Permission;
 
 use crate::api::auth::{AnswerChallenge, CompleteSetup, LoginEmail, LoginPassword, Logout, SetPassword};
+use crate::api::mfa::{ConfirmEnrolment, DisableMfa, RegenerateRecoveryCodes, StartEnrolment, StepUp};
+use crate::api::policy::{SetBusinessHours, SetMfaPolicy};
+use crate::api::roles::{CreateRole, SetRoleMfa};
+use crate::api::team::{ChangeMemberRole, InviteMember, ResetMemberMfa, SetMemberDisabled};
 
 /// What a route needs from the session. Step-up (a fresh second factor) is checked by the use
 /// cases themselves, on top of `Full`.
@@ -68,8 +72,6 @@ pub enum Kind {
     /// A server function. A plain HTML form that posts here and fails gets `page` again (built
     /// from what it sent) with the error; `rate_limited` puts it under the sign-in limit per IP.
     ServerFn { page: fn(&Fields) -> String, rate_limited: bool },
-    /// A form handler that is not a server function yet.
-    Form,
     /// Not a page: health checks, the CSV export.
     Other,
 }
@@ -121,10 +123,6 @@ const fn server_fn(
     RouteSpec { method: "POST", path, access, need, kind: Kind::ServerFn { page, rate_limited } }
 }
 
-const fn form(path: &'static str, access: Access) -> RouteSpec {
-    RouteSpec { method: "POST", path, access, need: Need::Nothing, kind: Kind::Form }
-}
-
 const fn other(method: &'static str, path: &'static str, access: Access, need: Need) -> RouteSpec {
     RouteSpec { method, path, access, need, kind: Kind::Other }
 }
@@ -136,6 +134,14 @@ const TEAM: Need = Need::AnyOf(&[Permission::ManageMembers, Permission::ManageMf
 fn with_token(base: &str, fields: &Fields) -> String {
     let query = serde_urlencoded::to_string([("token", field(fields, "token"))]).unwrap_or_default();
     format!("{base}?{query}")
+}
+
+/// A member's page, for a form about that member (`member` is their id).
+fn member_page(fields: &Fields) -> String {
+    match field(fields, "member").trim().parse::<i64>() {
+        Ok(id) => format!("/settings/team/{id}"),
+        Err(_) => "/settings/team".into(),
+    }
 }
 
 /// Every route besides static files.
@@ -150,6 +156,8 @@ pub const ROUTES: &[RouteSpec] = &[
     // The enrolment wizard stays open to a user the MFA policy confines to it.
     page("/account/security/enrol-required", Access::Enrolment),
     page("/account/security/mfa", Access::Enrolment),
+    // Shown once, right after a confirmation or regeneration.
+    page("/account/security/recovery-codes", Access::Enrolment),
     page("/account/security/verify", Access::Full),
     page_needing("/settings/activity", Need::One(Permission::ViewActivityLog)),
     other("GET", "/settings/activity.csv", Access::Full, Need::One(Permission::ViewActivityLog)),
@@ -171,22 +179,33 @@ pub const ROUTES: &[RouteSpec] = &[
     server_fn(Logout::PATH, Access::Public, Need::Nothing, false, |_| "/login".into()),
     server_fn(CompleteSetup::PATH, Access::Public, Need::Nothing, SIGN_IN, |f| with_token("/setup", f)),
     server_fn(SetPassword::PATH, Access::Public, Need::Nothing, SIGN_IN, |f| with_token("/set-password", f)),
-    // --- forms that are not server functions yet
-    form("/account/security/mfa/start", Access::Enrolment),
-    form("/account/security/mfa/confirm", Access::Enrolment),
-    form("/account/security/mfa/finish", Access::Enrolment),
-    form("/account/security/verify", Access::Full),
-    form("/account/security/recovery-codes", Access::Full),
-    form("/account/security/mfa/reset", Access::Full),
-    form("/account/security/mfa/disable", Access::Full),
-    form("/settings/security", Access::Full),
-    form("/settings/security/hours", Access::Full),
-    form("/settings/team/invite", Access::Full),
-    form("/settings/team/{id}/reset-mfa", Access::Full),
-    form("/settings/team/{id}/role", Access::Full),
-    form("/settings/team/{id}/disable", Access::Full),
-    form("/settings/roles", Access::Full),
-    form("/settings/roles/{id}/mfa", Access::Full),
+    // --- a person's own MFA; enrolling stays open to someone the policy confines to it
+    server_fn(StartEnrolment::PATH, Access::Enrolment, Need::Nothing, false, |_| "/account/security".into()),
+    server_fn(ConfirmEnrolment::PATH, Access::Enrolment, Need::Nothing, SIGN_IN, |_| "/account/security/mfa".into()),
+    server_fn(StepUp::PATH, Access::Full, Need::Nothing, SIGN_IN, |f| {
+        let query = serde_urlencoded::to_string([("next", field(f, "next"))]).unwrap_or_default();
+        format!("/account/security/verify?{query}")
+    }),
+    server_fn(RegenerateRecoveryCodes::PATH, Access::Full, Need::Nothing, false, |_| "/account/security".into()),
+    server_fn(DisableMfa::PATH, Access::Full, Need::Nothing, false, |_| "/account/security".into()),
+    // --- the organisation's policy
+    server_fn(SetMfaPolicy::PATH, Access::Full, Need::One(Permission::ManagePolicy), false, |_| {
+        "/settings/security".into()
+    }),
+    server_fn(SetBusinessHours::PATH, Access::Full, Need::One(Permission::ManagePolicy), false, |_| {
+        "/settings/security".into()
+    }),
+    // --- the team and its roles
+    server_fn(InviteMember::PATH, Access::Full, Need::One(Permission::ManageMembers), false, |_| {
+        "/settings/team/invite".into()
+    }),
+    server_fn(ChangeMemberRole::PATH, Access::Full, Need::One(Permission::ManageMembers), false, member_page),
+    server_fn(SetMemberDisabled::PATH, Access::Full, Need::One(Permission::ManageMembers), false, member_page),
+    server_fn(ResetMemberMfa::PATH, Access::Full, Need::One(Permission::ManageMfa), false, |f| {
+        format!("{}/reset-mfa", member_page(f))
+    }),
+    server_fn(CreateRole::PATH, Access::Full, Need::One(Permission::ManageRoles), false, |_| "/settings/roles".into()),
+    server_fn(SetRoleMfa::PATH, Access::Full, Need::One(Permission::ManageRoles), false, |_| "/settings/roles".into()),
 ];
 
 /// The route serving `method` and `path`, if any.

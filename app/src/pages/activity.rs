@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::TextField;
+use crate::forms::{filter_islands, Input};
 use crate::layout::{Alert, BUTTON_CLASS, INPUT_CLASS, LINK_CLASS};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +40,11 @@ pub struct LogView {
     pub offset: String,
 }
 
+filter_islands! {
+    /// The activity log's filters.
+    ActivityFilterForm => "/settings/activity";
+}
+
 #[component]
 pub fn ActivityLogPage(log: LogView) -> impl IntoView {
     let csv = format!("/settings/activity.csv?{}", log.query);
@@ -50,7 +55,7 @@ pub fn ActivityLogPage(log: LogView) -> impl IntoView {
             <p class="mb-4"><a href="/account/security" class=LINK_CLASS>"Back to account security"</a></p>
             <h1 id="page-title" class="mb-6 text-2xl font-semibold text-slate-900 dark:text-white">"Activity log"</h1>
             {log.error.map(|e| view! { <Alert message=e /> })}
-            <form method="get" action="/settings/activity" class="mb-6 grid gap-x-4 sm:grid-cols-3">
+            <ActivityFilterForm>
                 <div class="mb-5">
                     <label for="action" class="mb-1.5 block text-sm font-medium text-slate-700 dark:text-slate-200">"Action"</label>
                     <select id="action" name="action" class=INPUT_CLASS>
@@ -64,14 +69,14 @@ pub fn ActivityLogPage(log: LogView) -> impl IntoView {
                             .collect_view()}
                     </select>
                 </div>
-                <TextField name="actor" label="Actor (email)" kind="email" value=log.actor optional=true error=None />
-                <TextField name="target" label="Target (email)" kind="email" value=log.target optional=true error=None />
-                <TextField name="from" label="From (date, UTC)" kind="date" value=log.from optional=true error=None />
-                <TextField name="until" label="Until (date, UTC)" kind="date" value=log.until optional=true error=None />
+                <Input name="actor" label="Actor (email)" kind="email" value=log.actor optional=true />
+                <Input name="target" label="Target (email)" kind="email" value=log.target optional=true />
+                <Input name="from" label="From (date, UTC)" kind="date" value=log.from optional=true />
+                <Input name="until" label="Until (date, UTC)" kind="date" value=log.until optional=true />
                 <div class="mb-5 flex items-end">
                     <button type="submit" class=BUTTON_CLASS>"Filter"</button>
                 </div>
-            </form>
+            </ActivityFilterForm>
             <p class="mb-4"><a href=csv class=LINK_CLASS download="activity-log.csv">"Export as CSV"</a></p>
             <div class="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-700">
                 <table class="min-w-full text-left text-sm">

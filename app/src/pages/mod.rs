@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod auth;
 pub mod mfa;
+pub mod policy;
 pub mod roles;
 pub mod team;
 
@@ -45,14 +46,7 @@ pub enum Page {
     },
     /// Account security: MFA status and what can be done with it.
     Security {
-        viewer: Viewer,
-        mfa: Option<mfa::MfaView>,
-        notice: Option<String>,
-        fresh: bool,
-        /// What the organisation's policy means here, in words.
-        policy_note: Option<String>,
-        can_enable: bool,
-        can_disable: bool,
+        security: mfa::SecurityView,
     },
     /// The organisation requires MFA and this user has none: the only page they can reach.
     EnrolRequired,
@@ -62,17 +56,12 @@ pub enum Page {
     },
     /// Settings -> Security: the organisation's MFA policy (owners).
     Policy {
-        policy: String,
-        healthcare: bool,
-        grace_until: Option<String>,
-        error: Option<String>,
-        notice: Option<String>,
-        hours: mfa::HoursView,
+        view: policy::PolicyView,
     },
     /// Enrolment steps 1 and 2: scan (or type) the key, then prove it with a code.
     Enrol {
         enrol: mfa::EnrolView,
-        error: Option<String>,
+        error: Option<AppError>,
     },
     /// Enrolment step 3 (and regeneration): the recovery codes, shown once.
     RecoveryCodes {
@@ -81,7 +70,7 @@ pub enum Page {
     },
     /// A fresh second factor before a sensitive change; `next` is where to go after.
     StepUp {
-        error: Option<String>,
+        error: Option<AppError>,
         next: String,
     },
     /// Settings -> Team.
@@ -148,15 +137,10 @@ pub fn PageView(page: Page) -> impl IntoView {
         Page::Setup { token, values, error } => view! { <auth::SetupPage token values error /> }.into_any(),
         Page::SetPassword { token, error } => view! { <auth::SetPasswordPage token error /> }.into_any(),
         Page::MfaChallenge { recovery, error } => view! { <auth::ChallengePage recovery error /> }.into_any(),
-        Page::Security { viewer, mfa, notice, fresh, policy_note, can_enable, can_disable } => view! {
-            <mfa::SecurityPage viewer mfa notice fresh policy_note can_enable can_disable />
-        }
-        .into_any(),
+        Page::Security { security } => view! { <mfa::SecurityPage security /> }.into_any(),
         Page::EnrolRequired => view! { <mfa::EnrolRequiredPage /> }.into_any(),
         Page::ActivityLog { log } => view! { <activity::ActivityLogPage log /> }.into_any(),
-        Page::Policy { policy, healthcare, grace_until, error, notice, hours } => {
-            view! { <mfa::PolicyPage policy healthcare grace_until error notice hours /> }.into_any()
-        }
+        Page::Policy { view } => view! { <policy::PolicyPage view /> }.into_any(),
         Page::Enrol { enrol, error } => view! { <mfa::EnrolPage enrol error /> }.into_any(),
         Page::RecoveryCodes { codes, regenerated } => view! { <mfa::RecoveryCodesPage codes regenerated /> }.into_any(),
         Page::StepUp { error, next } => view! { <mfa::StepUpPage error next /> }.into_any(),

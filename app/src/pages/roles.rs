@@ -3,8 +3,17 @@
 
 use leptos::prelude::*;
 
-use crate::components::{FieldError, TextField};
-use crate::layout::{Alert, Errors, Notice, SettingsPage, BUTTON_CLASS, LINK_CLASS, SMALL_BUTTON_CLASS};
+use crate::api::roles::{CreateRole, SetRoleMfa};
+use crate::error::AppError;
+use crate::forms::{form_islands, CodeInput, FieldProblem, Input, PageAlert, Problems, Submit};
+use crate::layout::{Notice, SettingsPage, LINK_CLASS, SMALL_BUTTON_CLASS};
+
+form_islands! {
+    /// A custom role.
+    CreateRoleForm => CreateRole;
+    /// Whether one role requires MFA.
+    RoleMfaForm => SetRoleMfa;
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleRow {
@@ -22,23 +31,28 @@ pub struct RolesView {
     pub permissions: Vec<(String, String, String)>,
     /// Whether the viewer's step-up is fresh; changes here need it.
     pub fresh: bool,
+    /// The form of a new role asks for the viewer's code: not fresh, and they have MFA to prove.
+    pub needs_code: bool,
+    /// What was typed into the form of a new role before it failed.
     pub name: String,
     pub checked: Vec<String>,
     pub requires_mfa: bool,
-    pub errors: Errors,
     pub notice: Option<String>,
-    pub alert: Option<String>,
+    pub error: Option<AppError>,
+    /// A role's MFA rule failed to change without JavaScript: why.
+    pub toggle_error: Option<AppError>,
 }
 
 #[component]
 pub fn RolesPage(roles: RolesView) -> impl IntoView {
     let fresh = roles.fresh;
     let checked = roles.checked.clone();
-    let perm_error = roles.errors.get("permissions");
+    let problems = Problems(roles.error);
+    let toggle_problems = Problems(roles.toggle_error);
     view! {
         <SettingsPage title="Roles & permissions".into() back=("/", "Back to home")>
             {roles.notice.map(|n| view! { <Notice message=n /> })}
-            {roles.alert.map(|a| view! { <Alert message=a /> })}
+            <PageAlert message=toggle_problems.alert(false) />
             {(!fresh).then(|| view! {
                 <p class="mb-6 text-sm text-slate-700 dark:text-slate-200">
                     "Changes here need a fresh code. "
@@ -67,11 +81,14 @@ pub fn RolesPage(roles: RolesView) -> impl IntoView {
                                     </th>
                                     <td class="px-3 py-2">{perms}</td>
                                     <td class="px-3 py-2">
-                                        <form method="post" action=format!("/settings/roles/{}/mfa", r.id) class="flex items-center gap-3">
-                                            <span>{if r.requires_mfa { "Yes" } else { "No" }}</span>
-                                            <input type="hidden" name="requires_mfa" value=if r.requires_mfa { "false" } else { "true" } />
-                                            <button type="submit" class=SMALL_BUTTON_CLASS aria-label=format!("{label}: {}", r.name)>{label}</button>
-                                        </form>
+                                        <RoleMfaForm>
+                                            <div class="flex items-center gap-3">
+                                                <span>{if r.requires_mfa { "Yes" } else { "No" }}</span>
+                                                <input type="hidden" name="role" value=r.id.to_string() />
+                                                <input type="hidden" name="requires_mfa" value=if r.requires_mfa { "false" } else { "true" } />
+                                                <button type="submit" class=SMALL_BUTTON_CLASS data-busy-label="Saving…" aria-label=format!("{label}: {}", r.name)>{label}</button>
+                                            </div>
+                                        </RoleMfaForm>
                                     </td>
                                 </tr>
                             }
@@ -80,32 +97,44 @@ pub fn RolesPage(roles: RolesView) -> impl IntoView {
                 </table>
             </div>
             <h2 class="mb-4 text-lg font-semibold">"Create a custom role"</h2>
-            <form method="post" action="/settings/roles" class="max-w-md" novalidate>
-                <TextField name="name" label="Role name" autocomplete="off" value=roles.name error=roles.errors.get("name") />
-                <fieldset class="mb-5" aria-describedby="permissions-error">
-                    <legend class="mb-2 text-sm font-medium text-slate-700 dark:text-slate-200">"Permissions"</legend>
-                    {roles.permissions.into_iter().map(|(id, label, description)| {
-                        let input_id = format!("perm-{id}");
-                        let hint_id = format!("perm-{id}-hint");
-                        let on = checked.contains(&id);
-                        view! {
-                            <div class="mb-3 flex gap-3">
-                                <input type="checkbox" id=input_id.clone() name="permissions" value=id checked=on aria-describedby=hint_id.clone() class="mt-1 h-4 w-4" />
-                                <div>
-                                    <label for=input_id class="text-sm font-medium">{label}</label>
-                                    <p id=hint_id class="text-sm text-slate-500 dark:text-slate-400">{description}</p>
+            <div class="max-w-md">
+                <CreateRoleForm>
+                    <PageAlert message=problems.alert(true) />
+                    <Input name="name" label="Role name" autocomplete="off" value=roles.name error=problems.field("name") />
+                    <fieldset class="mb-5" aria-describedby="permissions-error">
+                        <legend class="mb-2 text-sm font-medium text-slate-700 dark:text-slate-200">"Permissions"</legend>
+                        {roles.permissions.into_iter().enumerate().map(|(i, (id, label, description))| {
+                            let input_id = format!("perm-{id}");
+                            let hint_id = format!("perm-{id}-hint");
+                            let on = checked.contains(&id);
+                            view! {
+                                <div class="mb-3 flex gap-3">
+                                    // Indexed names, so the ones ticked arrive as a list.
+                                    <input type="checkbox" id=input_id.clone() name=format!("permissions[{i}]") value=id checked=on aria-describedby=hint_id.clone() class="mt-1 h-4 w-4" />
+                                    <div>
+                                        <label for=input_id class="text-sm font-medium">{label}</label>
+                                        <p id=hint_id class="text-sm text-slate-500 dark:text-slate-400">{description}</p>
+                                    </div>
                                 </div>
-                            </div>
-                        }
-                    }).collect_view()}
-                    <FieldError id="permissions-error".to_string() error=perm_error />
-                </fieldset>
-                <div class="mb-5 flex gap-3">
-                    <input type="checkbox" id="requires_mfa" name="requires_mfa" value="true" checked=roles.requires_mfa class="mt-1 h-4 w-4" />
-                    <label for="requires_mfa" class="text-sm font-medium">"Members with this role must use two-step verification"</label>
-                </div>
-                <button type="submit" class=BUTTON_CLASS>"Create role"</button>
-            </form>
+                            }
+                        }).collect_view()}
+                        <FieldProblem name="permissions" error=problems.field("permissions") />
+                    </fieldset>
+                    <div class="mb-5 flex gap-3">
+                        <input type="checkbox" id="requires_mfa" name="requires_mfa" value="true" checked=roles.requires_mfa class="mt-1 h-4 w-4" />
+                        <label for="requires_mfa" class="text-sm font-medium">"Members with this role must use MFA"</label>
+                    </div>
+                    {(roles.needs_code || problems.field("code").is_some()).then(|| view! {
+                        <CodeInput
+                            error=problems.field("code")
+                            auto_submit=false
+                            label="Your authentication code"
+                            hint="To confirm it is you: the 6-digit code from your authenticator app, or one of your recovery codes."
+                        />
+                    })}
+                    <Submit label="Create role" busy="Creating…" />
+                </CreateRoleForm>
+            </div>
         </SettingsPage>
     }
 }

@@ -1,13 +1,33 @@
-//! Settings -> Team: the member list (a plain GET form filters it, so it works without
-//! JavaScript), a member's page, the Reset MFA confirmation and the invitation form.
+//! Settings -> Team: the member list (filtered with a GET form), a member's page (role, account,
+//! Reset MFA in a modal dialog), the Reset MFA confirmation page (what the dialog's link opens
+//! without JavaScript) and the invitation form.
 
 use leptos::prelude::*;
 
-use crate::components::{FieldError, TextField};
+use crate::api::team::{ChangeMemberRole, InviteMember, ResetMemberMfa, SetMemberDisabled};
+use crate::components::ModalDialog;
+use crate::error::AppError;
+use crate::forms::{filter_islands, form_islands, CodeInput, FieldProblem, Input, PageAlert, Problems, Submit};
 use crate::layout::{
-    Alert, Errors, Notice, SettingsPage, BUTTON_CLASS, INLINE_DANGER_CLASS as DANGER_BUTTON_CLASS,
-    INLINE_SECONDARY_CLASS as SECONDARY_CLASS, INPUT_CLASS, LABEL_CLASS, LINK_CLASS,
+    Notice, SettingsPage, BUTTON_CLASS, HINT_CLASS, INLINE_DANGER_CLASS, INLINE_SECONDARY_CLASS, INPUT_CLASS,
+    LABEL_CLASS, LINK_CLASS,
 };
+
+form_islands! {
+    /// Inviting someone with a role.
+    InviteMemberForm => InviteMember;
+    /// Giving a member another role.
+    ChangeRoleForm => ChangeMemberRole;
+    /// Disabling or enabling a member's account.
+    MemberAccountForm => SetMemberDisabled;
+    /// Resetting a teammate's MFA, in the dialog or on its own page.
+    ResetMfaForm => ResetMemberMfa;
+}
+
+filter_islands! {
+    /// Search and filters of the team list.
+    TeamFilterForm => "/settings/team";
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TeamRow {
@@ -38,6 +58,17 @@ pub struct TeamView {
     pub error: Option<String>,
 }
 
+/// What the Reset MFA confirmation says and keeps.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResetView {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub reason: String,
+    pub needs_code: bool,
+    pub error: Option<AppError>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MemberView {
     pub id: i64,
@@ -50,7 +81,8 @@ pub struct MemberView {
     pub shows_security: bool,
     pub mfa_label: String,
     pub has_mfa: bool,
-    pub can_reset: bool,
+    /// The Reset MFA dialog, when the viewer may reset this member's MFA now.
+    pub reset: Option<ResetView>,
     /// The viewer could reset this member's MFA but has none of their own to confirm it with.
     pub needs_own_mfa: bool,
     /// The member is an owner and the viewer is not: say why there is no reset.
@@ -61,17 +93,9 @@ pub struct MemberView {
     /// The viewer's step-up is stale: sensitive forms ask for a code.
     pub needs_code: bool,
     pub notice: Option<String>,
-    pub error: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ResetView {
-    pub id: i64,
-    pub name: String,
-    pub email: String,
-    pub reason: String,
-    pub needs_code: bool,
-    pub error: Option<String>,
+    /// A change on this page failed without JavaScript.
+    pub role_error: Option<AppError>,
+    pub account_error: Option<AppError>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -82,40 +106,7 @@ pub struct InviteView {
     /// (id, name, administrative) of the roles the viewer may give.
     pub roles: Vec<(String, String, bool)>,
     pub needs_code: bool,
-    pub errors: Errors,
-    pub alert: Option<String>,
-}
-
-/// The actor's own code, asked for with a sensitive change when their last one is stale.
-#[component]
-pub fn ConfirmCodeField(
-    #[prop(optional_no_strip)] error: Option<String>,
-    /// Whether the form cannot go without it (otherwise only some choices need it).
-    #[prop(optional)]
-    required: bool,
-) -> impl IntoView {
-    let described = if error.is_some() { "code-hint code-error" } else { "code-hint" };
-    view! {
-        <div class="mb-5">
-            <label for="code" class=LABEL_CLASS>"Your authentication code"</label>
-            <input
-                id="code"
-                name="code"
-                type="text"
-                inputmode="numeric"
-                autocomplete="one-time-code"
-                spellcheck="false"
-                required=required
-                aria-invalid=error.as_ref().map(|_| "true")
-                aria-describedby=described
-                class=format!("{INPUT_CLASS} font-mono tracking-widest")
-            />
-            <p id="code-hint" class="mt-1.5 text-sm text-slate-500 dark:text-slate-400">
-                "To confirm it is you: the 6-digit code from your authenticator app, or one of your recovery codes."
-            </p>
-            <FieldError id="code-error".to_string() error=error />
-        </div>
-    }
+    pub error: Option<AppError>,
 }
 
 #[component]
@@ -130,12 +121,12 @@ pub fn TeamPage(team: TeamView) -> impl IntoView {
     view! {
         <SettingsPage title="Team".into() back=("/", "Back to home")>
             {team.notice.map(|n| view! { <Notice message=n /> })}
-            {team.error.map(|e| view! { <Alert message=e /> })}
+            <PageAlert message=team.error />
             {team.can_invite.then(|| view! {
                 <p class="mb-6"><a href="/settings/team/invite" class=LINK_CLASS>"Invite a member"</a></p>
             })}
-            <form method="get" action="/settings/team" role="search" class="mb-6 grid gap-x-4 sm:grid-cols-4">
-                <TextField name="q" label="Search name or email" kind="search" value=team.search optional=true error=None />
+            <TeamFilterForm>
+                <Input name="q" label="Search name or email" kind="search" value=team.search optional=true />
                 <div class="mb-5">
                     <label for="role" class=LABEL_CLASS>"Role"</label>
                     <select id="role" name="role" class=INPUT_CLASS>
@@ -160,7 +151,7 @@ pub fn TeamPage(team: TeamView) -> impl IntoView {
                 <div class="mb-5 flex items-end">
                     <button type="submit" class=BUTTON_CLASS>"Filter"</button>
                 </div>
-            </form>
+            </TeamFilterForm>
             <p id="member-count" class="mb-3 text-sm text-slate-600 dark:text-slate-300" role="status">{count}</p>
             <div class="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-700">
                 <table class="min-w-full text-left text-sm">
@@ -183,7 +174,7 @@ pub fn TeamPage(team: TeamView) -> impl IntoView {
                                         <a href=href class=LINK_CLASS>{r.name}</a>
                                         {r.disabled.then(|| view! { " " <span class="text-xs text-red-700 dark:text-red-300">"(disabled)"</span> })}
                                     </td>
-                                    <td class="px-3 py-2">{r.email}</td>
+                                    <td class="break-all px-3 py-2">{r.email}</td>
                                     <td class="px-3 py-2">{r.role}</td>
                                     {r.mfa.map(|m| view! { <td class="px-3 py-2">{m}</td> })}
                                     <td class="whitespace-nowrap px-3 py-2">{r.last_sign_in}</td>
@@ -201,18 +192,41 @@ pub fn TeamPage(team: TeamView) -> impl IntoView {
     }
 }
 
+/// The actor's own code, asked for with a sensitive change when their last one is stale.
+#[component]
+fn ConfirmCode(
+    error: Option<String>,
+    /// Whether the form cannot go without it (otherwise only some choices need it).
+    #[prop(optional)]
+    required: bool,
+    #[prop(default = "code")] id: &'static str,
+) -> impl IntoView {
+    view! {
+        <CodeInput
+            id
+            error
+            required
+            auto_submit=false
+            label="Your authentication code"
+            hint="To confirm it is you: the 6-digit code from your authenticator app, or one of your recovery codes."
+        />
+    }
+}
+
 #[component]
 pub fn MemberPage(member: MemberView) -> impl IntoView {
-    let id = member.id;
-    let needs_code = member.needs_code;
+    // One copy per form: each form's children own theirs.
+    let (role_member, account_member) = (member.id.to_string(), member.id.to_string());
     let disabled = member.disabled;
+    let role_problems = Problems(member.role_error);
+    let account_problems = Problems(member.account_error);
+    let needs_code = member.needs_code;
     view! {
         <SettingsPage title=member.name.clone() back=("/settings/team", "Back to the team")>
             {member.notice.map(|n| view! { <Notice message=n /> })}
-            {member.error.map(|e| view! { <Alert message=e /> })}
             <dl class="mb-8 grid grid-cols-[auto_1fr] gap-x-6 gap-y-2 text-sm">
                 <dt class="text-slate-500 dark:text-slate-400">"Email"</dt>
-                <dd>{member.email}</dd>
+                <dd class="break-all">{member.email}</dd>
                 <dt class="text-slate-500 dark:text-slate-400">"Role"</dt>
                 <dd>{member.role}</dd>
                 <dt class="text-slate-500 dark:text-slate-400">"Status"</dt>
@@ -225,14 +239,26 @@ pub fn MemberPage(member: MemberView) -> impl IntoView {
             {member.shows_security.then(|| view! {
                 <section aria-labelledby="security-settings" class="mb-8 rounded-lg border border-slate-200 p-5 dark:border-slate-700">
                     <h2 id="security-settings" class="mb-3 text-lg font-semibold">"Security Settings"</h2>
-                    <p class="mb-4 text-sm">"Two-step verification (MFA): " <strong id="member-mfa">{member.mfa_label.clone()}</strong></p>
-                    {member.can_reset.then(|| view! {
-                        <a href=format!("/settings/team/{id}/reset-mfa") class=DANGER_BUTTON_CLASS>"Reset MFA"</a>
+                    <p class="mb-4 text-sm">"MFA: " <strong id="member-mfa">{member.mfa_label.clone()}</strong></p>
+                    {member.reset.map(|reset| {
+                        let page = format!("/settings/team/{}/reset-mfa", reset.id);
+                        view! {
+                            <ModalDialog>
+                                <a href=page data-open-dialog class=INLINE_DANGER_CLASS>"Reset MFA"</a>
+                                <dialog
+                                    aria-labelledby="reset-title"
+                                    aria-describedby="reset-effects"
+                                    class="w-[calc(100%-2rem)] max-w-lg rounded-2xl border border-slate-200 bg-white p-6 text-slate-900 shadow-xl backdrop:bg-slate-900/50 sm:p-8 dark:border-slate-700 dark:bg-slate-800 dark:text-slate-100"
+                                >
+                                    <ResetMfaConfirmation reset in_dialog=true />
+                                </dialog>
+                            </ModalDialog>
+                        }
                     })}
                     {member.needs_own_mfa.then(|| view! {
                         <p class="text-sm text-slate-600 dark:text-slate-300">
                             "To reset someone's MFA you confirm it with your own code: "
-                            <a href="/account/security" class=LINK_CLASS>"turn on two-step verification for your account"</a>
+                            <a href="/account/security" class=LINK_CLASS>"turn on MFA for your account"</a>
                             " first."
                         </p>
                     })}
@@ -244,67 +270,97 @@ pub fn MemberPage(member: MemberView) -> impl IntoView {
             {member.can_manage.then(|| view! {
                 <section aria-labelledby="membership" class="rounded-lg border border-slate-200 p-5 dark:border-slate-700">
                     <h2 id="membership" class="mb-3 text-lg font-semibold">"Membership"</h2>
-                    <form method="post" action=format!("/settings/team/{id}/role") class="mb-6 max-w-md">
-                        <div class="mb-5">
-                            <label for="role" class=LABEL_CLASS>"Role"</label>
-                            <select id="role" name="role" class=INPUT_CLASS>
-                                {member.roles.into_iter().map(|(rid, name, sel)| view! { <option value=rid selected=sel>{name}</option> }).collect_view()}
-                            </select>
-                        </div>
-                        {needs_code.then(|| view! {
-                            <p class="mb-3 text-sm text-slate-600 dark:text-slate-300">"Giving a role with administrative permissions needs your code."</p>
-                            <ConfirmCodeField />
-                        })}
-                        <button type="submit" class=BUTTON_CLASS>"Change role"</button>
-                    </form>
-                    <form method="post" action=format!("/settings/team/{id}/disable") class="max-w-md">
-                        <input type="hidden" name="disabled" value=if disabled { "false" } else { "true" } />
-                        <button type="submit" class=SECONDARY_CLASS>{if disabled { "Enable account" } else { "Disable account" }}</button>
-                    </form>
+                    <div class="mb-6 max-w-md">
+                        <ChangeRoleForm>
+                            <PageAlert message=role_problems.alert(false) />
+                            <input type="hidden" name="member" value=role_member />
+                            <div class="mb-5">
+                                <label for="role" class=LABEL_CLASS>"Role"</label>
+                                <select id="role" name="role" aria-describedby="role-error" class=INPUT_CLASS>
+                                    {member.roles.into_iter().map(|(rid, name, sel)| view! { <option value=rid selected=sel>{name}</option> }).collect_view()}
+                                </select>
+                                <FieldProblem name="role" error=role_problems.field("role") />
+                            </div>
+                            {(needs_code || role_problems.field("code").is_some()).then(|| view! {
+                                <p class="mb-3 text-sm text-slate-600 dark:text-slate-300">"Giving a role with administrative permissions needs your code."</p>
+                                <ConfirmCode error=role_problems.field("code") id="role-code" />
+                            })}
+                            <Submit label="Change role" busy="Saving…" />
+                        </ChangeRoleForm>
+                    </div>
+                    <div class="max-w-md">
+                        <MemberAccountForm>
+                            <PageAlert message=account_problems.alert(false) />
+                            <input type="hidden" name="member" value=account_member />
+                            <input type="hidden" name="disabled" value=if disabled { "false" } else { "true" } />
+                            <Submit label=if disabled { "Enable account" } else { "Disable account" } class=INLINE_SECONDARY_CLASS busy="Saving…" />
+                        </MemberAccountForm>
+                    </div>
                 </section>
             })}
         </SettingsPage>
     }
 }
 
-/// The Reset MFA confirmation: names the member and what will happen. A page of its own, so it
-/// works without JavaScript and keeps the typed reason if the code is wrong.
+/// "Reset MFA for NAME?": what will happen, an optional reason, the actor's code when their last
+/// one is stale, and "Yes, reset MFA". In the member page's dialog, or as a page of its own.
+#[component]
+fn ResetMfaConfirmation(reset: ResetView, in_dialog: bool) -> impl IntoView {
+    let problems = Problems(reset.error);
+    let back = format!("/settings/team/{}", reset.id);
+    let title = format!("Reset MFA for {}?", reset.name);
+    view! {
+        {if in_dialog {
+            view! { <h2 id="reset-title" class="mb-4 text-2xl font-semibold">{title}</h2> }.into_any()
+        } else {
+            view! { <h1 id="reset-title" class="mb-4 text-2xl font-semibold">{title}</h1> }.into_any()
+        }}
+        <div id="reset-effects" class="mb-6 text-sm text-slate-700 dark:text-slate-200">
+            <p class="mb-2">{format!("{} ({}) will lose MFA at once:", reset.name, reset.email)}</p>
+            <ul class="list-disc pl-5">
+                <li>"their authenticator app and all their recovery codes stop working;"</li>
+                <li>"they are signed out everywhere;"</li>
+                <li>"they get an email saying you reset it, with your reason;"</li>
+                <li>"if your organisation requires MFA, they set it up again at their next sign-in."</li>
+            </ul>
+        </div>
+        <ResetMfaForm>
+            <PageAlert message=problems.alert(false) />
+            <input type="hidden" name="member" value=reset.id.to_string() />
+            <div class="mb-5">
+                <label for="reason" class=LABEL_CLASS>"Reason or ticket number (optional)"</label>
+                <input id="reason" name="reason" type="text" maxlength="200" value=reset.reason aria-describedby="reason-hint reason-error" class=INPUT_CLASS />
+                <p id="reason-hint" class=HINT_CLASS>"Shown in the activity log and in the email to them. Never put codes here."</p>
+                <FieldProblem name="reason" error=None />
+            </div>
+            {(reset.needs_code || problems.field("code").is_some()).then(|| view! {
+                <ConfirmCode error=problems.field("code") required=true id="reset-code" />
+            })}
+            <div class="flex flex-wrap items-center gap-4">
+                <Submit label="Yes, reset MFA" class=INLINE_DANGER_CLASS busy="Resetting…" />
+                {if in_dialog {
+                    view! { <button type="button" data-close-dialog class=INLINE_SECONDARY_CLASS>"Cancel"</button> }.into_any()
+                } else {
+                    view! { <a href=back class=INLINE_SECONDARY_CLASS>"Cancel"</a> }.into_any()
+                }}
+            </div>
+        </ResetMfaForm>
+    }
+}
+
+/// The Reset MFA confirmation as a page: what the member page's "Reset MFA" opens without
+/// JavaScript, and where a failed reset without JavaScript comes back to, the reason kept.
 #[component]
 pub fn ResetMfaPage(reset: ResetView) -> impl IntoView {
-    let back = format!("/settings/team/{}", reset.id);
-    let code_error = reset.error.clone().filter(|_| reset.needs_code);
-    let other_error = reset.error.clone().filter(|_| !reset.needs_code);
     view! {
         <main class="min-h-screen flex items-center justify-center px-4 py-10">
             <section
                 role="alertdialog"
-                aria-labelledby="page-title"
+                aria-labelledby="reset-title"
                 aria-describedby="reset-effects"
-                class="w-full max-w-lg rounded-2xl border border-slate-200 bg-white p-8 shadow-sm dark:border-slate-700 dark:bg-slate-800"
+                class="w-full max-w-lg rounded-2xl border border-slate-200 bg-white p-6 shadow-sm sm:p-8 dark:border-slate-700 dark:bg-slate-800"
             >
-                <h1 id="page-title" class="mb-4 text-2xl font-semibold">{format!("Reset MFA for {}?", reset.name)}</h1>
-                {other_error.map(|e| view! { <Alert message=e /> })}
-                <div id="reset-effects" class="mb-6 text-sm text-slate-700 dark:text-slate-200">
-                    <p class="mb-2">{format!("{} ({}) will lose two-step verification at once:", reset.name, reset.email)}</p>
-                    <ul class="list-disc pl-5">
-                        <li>"their authenticator app and all their recovery codes stop working;"</li>
-                        <li>"they are signed out everywhere;"</li>
-                        <li>"they get an email saying you reset it, with your reason;"</li>
-                        <li>"if your organisation requires MFA, they set it up again at their next sign-in."</li>
-                    </ul>
-                </div>
-                <form method="post" action=format!("/settings/team/{}/reset-mfa", reset.id)>
-                    <div class="mb-5">
-                        <label for="reason" class=LABEL_CLASS>"Reason or ticket number (optional)"</label>
-                        <input id="reason" name="reason" type="text" maxlength="200" value=reset.reason aria-describedby="reason-hint" class=INPUT_CLASS />
-                        <p id="reason-hint" class="mt-1.5 text-sm text-slate-500 dark:text-slate-400">"Shown in the activity log and in the email to them. Never put codes here."</p>
-                    </div>
-                    {reset.needs_code.then(|| view! { <ConfirmCodeField error=code_error required=true /> })}
-                    <div class="flex flex-wrap items-center gap-4">
-                        <button type="submit" class=DANGER_BUTTON_CLASS>"Yes, reset MFA"</button>
-                        <a href=back class=SECONDARY_CLASS>"Cancel"</a>
-                    </div>
-                </form>
+                <ResetMfaConfirmation reset in_dialog=false />
             </section>
         </main>
     }
@@ -313,31 +369,34 @@ pub fn ResetMfaPage(reset: ResetView) -> impl IntoView {
 #[component]
 pub fn InvitePage(invite: InviteView) -> impl IntoView {
     let selected = invite.role.clone();
-    let role_error = invite.errors.get("role");
+    let problems = Problems(invite.error);
+    let role_error = problems.field("role");
     view! {
         <SettingsPage title="Invite a member".into() back=("/settings/team", "Back to the team")>
-            {invite.alert.map(|a| view! { <Alert message=a /> })}
             <p class="mb-6 max-w-md text-sm text-slate-600 dark:text-slate-300">
                 "They get an email with a link to choose their password. The link works once, for 24 hours. Then your organisation's MFA policy applies to them like to anyone else."
             </p>
-            <form method="post" action="/settings/team/invite" class="max-w-md" novalidate>
-                <TextField name="email" label="Email" kind="email" autocomplete="off" value=invite.email error=invite.errors.get("email") autofocus=true />
-                <TextField name="name" label="Name (optional)" autocomplete="off" value=invite.name error=invite.errors.get("name") optional=true />
-                <div class="mb-5">
-                    <label for="role" class=LABEL_CLASS>"Role"</label>
-                    <select id="role" name="role" class=INPUT_CLASS aria-invalid=role_error.as_ref().map(|_| "true") aria-describedby="role-hint">
-                        {invite.roles.into_iter().map(|(id, name, admin)| {
-                            let sel = id == selected;
-                            let label = if admin { format!("{name} (administrative)") } else { name };
-                            view! { <option value=id selected=sel>{label}</option> }
-                        }).collect_view()}
-                    </select>
-                    <p id="role-hint" class="mt-1.5 text-sm text-slate-500 dark:text-slate-400">"Administrative roles need your code to give."</p>
-                    <FieldError id="role-error".to_string() error=role_error />
-                </div>
-                {invite.needs_code.then(|| view! { <ConfirmCodeField error=invite.errors.get("code") /> })}
-                <button type="submit" class=BUTTON_CLASS>"Send invitation"</button>
-            </form>
+            <div class="max-w-md">
+                <InviteMemberForm>
+                    <PageAlert message=problems.alert(true) />
+                    <Input name="email" label="Email" kind="email" autocomplete="off" value=invite.email error=problems.field("email") autofocus=true />
+                    <Input name="name" label="Name (optional)" autocomplete="off" value=invite.name error=problems.field("name") optional=true />
+                    <div class="mb-5">
+                        <label for="role" class=LABEL_CLASS>"Role"</label>
+                        <select id="role" name="role" class=INPUT_CLASS aria-invalid=role_error.as_ref().map(|_| "true") aria-describedby="role-hint role-error">
+                            {invite.roles.into_iter().map(|(id, name, admin)| {
+                                let sel = id == selected;
+                                let label = if admin { format!("{name} (administrative)") } else { name };
+                                view! { <option value=id selected=sel>{label}</option> }
+                            }).collect_view()}
+                        </select>
+                        <p id="role-hint" class=HINT_CLASS>"Administrative roles need your code to give."</p>
+                        <FieldProblem name="role" error=role_error />
+                    </div>
+                    {(invite.needs_code || problems.field("code").is_some()).then(|| view! { <ConfirmCode error=problems.field("code") /> })}
+                    <Submit label="Send invitation" busy="Sending…" />
+                </InviteMemberForm>
+            </div>
         </SettingsPage>
     }
 }

@@ -1,0 +1,87 @@
+//! Settings -> Security policy: the organisation's MFA policy and its business hours.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// Sets the MFA policy (hidden, visible or required, with an optional grace period in days).
+/// Needs the owner's fresh second factor.
+#[server(prefix = "/api", endpoint = "policy/mfa")]
+pub async fn set_mfa_policy(
+    #[server(default)] policy: String,
+    #[server(default)] grace_days: String,
+) -> Result<(), AppError> {
+    use super::server::{extract, go};
+    use crate::ctx::{App, Meta, SignedIn};
+    use crate::error::{Field, Problem, Refusal, Return};
+    use tessera_server::mfa::CodeError;
+
+    let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
+    let policy = policy
+        .parse::<tessera_server::model::MfaPolicy>()
+        .map_err(|_| AppError::field(Field::Policy, Problem::NotInList))?;
+    let grace_days = match grace_days.trim() {
+        "" => None,
+        d => match d.parse::<u32>() {
+            Ok(n) if n <= 365 => Some(n),
+            _ => return Err(AppError::field(Field::GraceDays, Problem::OutOfRange)),
+        },
+    };
+    match app.tessera.set_mfa_policy(&s, policy, grace_days, &meta).await {
+        Ok(()) => {}
+        // Without MFA of their own, an owner has no second factor to prove.
+        Err(CodeError::StepUpRequired) if !s.has_mfa => return Err(AppError::Refused(Refusal::OwnMfaFirst)),
+        Err(CodeError::StepUpRequired) => return Err(AppError::StepUpFirst(Return::Policy)),
+        Err(e) => return Err(e.into()),
+    }
+    go("/settings/security?saved");
+    Ok(())
+}
+
+/// Sets the organisation's business hours (Monday to Friday) and its offset from UTC.
+#[server(prefix = "/api", endpoint = "policy/hours")]
+pub async fn set_business_hours(
+    #[server(default)] start: String,
+    #[server(default)] end: String,
+    #[server(default)] offset: String,
+) -> Result<(), AppError> {
+    use super::server::{extract, go};
+    use crate::ctx::{App, SignedIn};
+    use crate::error::{Field, Problem};
+
+    let (App(app), SignedIn(s)) = (extract().await?, extract().await?);
+    let out_of_range = || AppError::field(Field::Hours, Problem::OutOfRange);
+    let (Some(start), Some(end), Ok(offset)) = (minutes(&start), minutes(&end), offset.trim().parse::<i32>()) else {
+        return Err(out_of_range());
+    };
+    let hours = tessera_server::model::BusinessHours::new(start, end, offset)
+        .map_err(|p| AppError::field(Field::Hours, p.into()))?;
+    app.tessera.set_business_hours(&s, hours).await?;
+    go("/settings/security?hours");
+    Ok(())
+}
+
+/// `HH:MM` as minutes after midnight; `24:00` is the end of the day.
+pub fn minutes(hhmm: &str) -> Option<i32> {
+    let (h, m) = hhmm.trim().split_once(':')?;
+    if m.len() != 2 {
+        return None;
+    }
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    ((0..=24).contains(&h) && (0..60).contains(&m) && h * 60 + m <= 24 * 60).then_some(h * 60 + m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::minutes;
+
+    #[test]
+    fn times_of_day_read_as_minutes() {
+        assert_eq!(minutes("09:30"), Some(570));
+        assert_eq!(minutes(" 00:00 "), Some(0));
+        assert_eq!(minutes("24:00"), Some(1440));
+        for bad in ["", "9", "24:30", "25:00", "12:60", "12:5", "12:345", "ab:cd", "-1:00"] {
+            assert_eq!(minutes(bad), None, "{bad:?}");
+        }
+    }
+}

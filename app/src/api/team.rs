@@ -1,0 +1,106 @@
+//! Settings -> Team: inviting people, changing a member's role, disabling an account, and
+//! resetting a teammate's MFA. The use cases decide who may do what to whom (owners are
+//! protected, nobody acts on their own account, nobody gives permissions they lack); a change
+//! that gives permissions, and a reset, need the actor's fresh second factor, which may come as
+//! `code` with the form.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// Invites someone by email with one of the organisation's roles; they choose their password
+/// through a one-time link.
+#[server(prefix = "/api", endpoint = "team/invite")]
+pub async fn invite_member(
+    #[server(default)] email: String,
+    #[server(default)] name: String,
+    #[server(default)] role: String,
+    #[server(default)] code: String,
+) -> Result<(), AppError> {
+    use super::server::{extract, go};
+    use crate::ctx::{App, Meta, SignedIn};
+    use tessera_server::team::InviteForm;
+
+    let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
+    let form = InviteForm { email, name, role_id: role, code };
+    app.tessera.invite_member(&s, &form, &meta).await?;
+    go("/settings/team?invited");
+    Ok(())
+}
+
+/// Gives a member another role.
+#[server(prefix = "/api", endpoint = "team/role")]
+pub async fn change_member_role(
+    #[server(default)] member: String,
+    #[server(default)] role: String,
+    #[server(default)] code: String,
+) -> Result<(), AppError> {
+    use super::server::{extract, go};
+    use crate::ctx::{App, Meta, SignedIn};
+    use crate::error::{Field, Problem};
+    use tessera_server::team::TeamError;
+
+    let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
+    let member = member_id(&member)?;
+    match app.tessera.change_member_role(&s, member, &role, &code, &meta).await {
+        Ok(()) => go(&format!("/settings/team/{member}?role")),
+        Err(TeamError::NothingToChange) => go(&format!("/settings/team/{member}?unchanged")),
+        Err(TeamError::Invalid(_)) => return Err(AppError::field(Field::Role, Problem::NotInList)),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
+/// Disables a member's account (ending every session), or enables it again.
+#[server(prefix = "/api", endpoint = "team/disable")]
+pub async fn set_member_disabled(
+    #[server(default)] member: String,
+    #[server(default)] disabled: String,
+) -> Result<(), AppError> {
+    use super::server::{extract, go};
+    use crate::ctx::{App, Meta, SignedIn};
+    use tessera_server::team::TeamError;
+
+    let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
+    let member = member_id(&member)?;
+    let disabled = match disabled.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return Err(AppError::BadRequest),
+    };
+    match app.tessera.set_member_disabled(&s, member, disabled, &meta).await {
+        Ok(()) => go(&format!("/settings/team/{member}?{}", if disabled { "disabled" } else { "enabled" })),
+        Err(TeamError::NothingToChange) => go(&format!("/settings/team/{member}?unchanged")),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
+/// Resets a teammate's MFA after the actor's confirmation (and, when their last second factor
+/// is not fresh, their code): authenticator, pending enrolment and recovery codes go, every
+/// session of the member ends, and they are told by email.
+#[server(prefix = "/api", endpoint = "team/reset-mfa")]
+pub async fn reset_member_mfa(
+    #[server(default)] member: String,
+    #[server(default)] reason: String,
+    #[server(default)] code: String,
+) -> Result<(), AppError> {
+    use super::server::{extract, go};
+    use crate::ctx::{App, Meta, SignedIn};
+    use tessera_server::team::TeamError;
+
+    let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
+    let member = member_id(&member)?;
+    match app.tessera.reset_member_mfa(&s, member, &reason, &code, &meta).await {
+        Ok(()) => go(&format!("/settings/team/{member}?reset")),
+        Err(TeamError::NothingToChange) => go(&format!("/settings/team/{member}?unchanged")),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
+/// A member's id as the forms send it; anything else names nobody.
+#[cfg(feature = "ssr")]
+fn member_id(field: &str) -> Result<i64, AppError> {
+    field.trim().parse::<i64>().map_err(|_| AppError::NotFound)
+}

@@ -1,0 +1,69 @@
+//! Settings -> Security policy: the page; its forms post to the server functions in
+//! `api::policy`.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::response::Response;
+use http::StatusCode;
+use leptos::server_fn::ServerFn;
+use tessera_server::model::BusinessHours;
+
+use super::render;
+use crate::api::policy::{SetBusinessHours, SetMfaPolicy};
+use crate::ctx::{AppState, Failed, SignedIn};
+use crate::pages::policy::{HoursView, PolicyView, Which};
+use crate::pages::Page;
+
+fn typed_or(failed: &Failed, name: &str, stored: String) -> String {
+    Some(failed.value(name)).filter(|v| !v.is_empty()).unwrap_or(stored)
+}
+
+pub async fn policy_page(
+    State(state): State<AppState>,
+    SignedIn(s): SignedIn,
+    failed: Failed,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let hours = match state.tessera.business_hours(&s).await {
+        Ok(h) => h,
+        Err(e) => return render::error_page(&state, &e.into()).await,
+    };
+    let hhmm = |m: i32| format!("{:02}:{:02}", m / 60, m % 60);
+    // Every half hour from UTC-12:00 to UTC+14:00.
+    let offsets = (-24..=28)
+        .map(|half| {
+            let h = BusinessHours { utc_offset_minutes: half * 30, ..hours };
+            ((half * 30).to_string(), h.offset_label())
+        })
+        .collect();
+    let notice = if q.contains_key("hours") {
+        Some("The business hours are saved.".to_string())
+    } else {
+        q.contains_key("saved").then(|| "The security policy is saved.".to_string())
+    };
+    let which = match (failed.error_of(SetMfaPolicy::PATH), failed.error_of(SetBusinessHours::PATH)) {
+        (Some(e), _) => Some((Which::Policy, e)),
+        (_, Some(e)) => Some((Which::Hours, e)),
+        _ => None,
+    };
+    let view = PolicyView {
+        // Times that failed to save are shown as they were typed.
+        hours: HoursView {
+            start: typed_or(&failed, "start", hhmm(hours.start_minute)),
+            end: typed_or(&failed, "end", hhmm(hours.end_minute)),
+            offset: typed_or(&failed, "offset", hours.utc_offset_minutes.to_string()),
+            offsets,
+        },
+        // A choice that failed to save stays chosen.
+        policy: Some(failed.value("policy"))
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| tessera_server::policy::effective(s.org_kind, s.org_mfa_policy).as_str().to_string()),
+        grace_days: failed.value("grace_days"),
+        healthcare: s.org_kind == tessera_server::model::OrgKind::Healthcare,
+        grace_until: s.org_mfa_grace_until.map(|t| format!("{} UTC", t.to_display())),
+        notice,
+        failed: which,
+    };
+    render::page(&state, Page::Policy { view }, StatusCode::OK).await
+}
