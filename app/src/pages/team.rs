@@ -174,7 +174,7 @@ pub fn TeamPage(team: TeamView) -> impl IntoView {
                                         <a href=href class=LINK_CLASS>{r.name}</a>
                                         {r.disabled.then(|| view! { " " <span class="text-xs text-red-700 dark:text-red-300">"(disabled)"</span> })}
                                     </td>
-                                    <td class="break-all px-3 py-2">{r.email}</td>
+                                    <td class="px-3 py-2">{r.email}</td>
                                     <td class="px-3 py-2">{r.role}</td>
                                     {r.mfa.map(|m| view! { <td class="px-3 py-2">{m}</td> })}
                                     <td class="whitespace-nowrap px-3 py-2">{r.last_sign_in}</td>
@@ -248,7 +248,7 @@ pub fn MemberPage(member: MemberView) -> impl IntoView {
                                 <dialog
                                     aria-labelledby="reset-title"
                                     aria-describedby="reset-effects"
-                                    class="w-[calc(100%-2rem)] max-w-lg rounded-2xl border border-slate-200 bg-white p-6 text-slate-900 shadow-xl backdrop:bg-slate-900/50 sm:p-8 dark:border-slate-700 dark:bg-slate-800 dark:text-slate-100"
+                                    class="m-auto max-h-[calc(100dvh-2rem)] w-[calc(100%-2rem)] max-w-lg overflow-y-auto rounded-2xl border border-slate-200 bg-white p-6 text-slate-900 shadow-xl backdrop:bg-slate-900/50 sm:p-8 dark:border-slate-700 dark:bg-slate-800 dark:text-slate-100"
                                 >
                                     <ResetMfaConfirmation reset in_dialog=true />
                                 </dialog>
