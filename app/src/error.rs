@@ -595,6 +595,25 @@ impl leptos::server_fn::Decodes<AppError> for ErrorCodec {
     }
 }
 
+/// The name of a framework error's kind, for the log, without its text.
+#[cfg(feature = "ssr")]
+trait Kind {
+    fn kind(&self) -> &'static str;
+}
+
+#[cfg(feature = "ssr")]
+impl Kind for leptos::server_fn::error::ServerFnErrorErr {
+    fn kind(&self) -> &'static str {
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        match self {
+            E::Args(_) => "arguments",
+            E::MissingArg(_) => "missing argument",
+            E::Deserialization(_) => "body",
+            _ => "other",
+        }
+    }
+}
+
 impl leptos::server_fn::error::FromServerFnError for AppError {
     type Encoder = ErrorCodec;
 
@@ -603,8 +622,9 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
         match e {
             // The arguments did not decode: the caller's fault, worded generically.
             E::Args(_) | E::MissingArg(_) | E::Deserialization(_) => {
+                // Only the kind: a decoder's message can quote what was sent, passwords included.
                 #[cfg(feature = "ssr")]
-                tracing::info!(error = %e, "a server function got input it could not read");
+                tracing::info!(kind = e.kind(), "a server function got input it could not read");
                 AppError::BadRequest
             }
             _ => {
