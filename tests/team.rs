@@ -74,7 +74,7 @@ async fn the_activity_log_shows_filters_and_exports_one_organisation_only() {
 #[tokio::test]
 async fn a_help_desk_admin_resets_mfa_through_the_pages() {
     let t = app().await;
-    let [ada, _adam, _hal, bob, _zed] = two_organisations(&t).await;
+    let [ada, adam, _hal, bob, _zed] = two_organisations(&t).await;
     let bob_cookie = cookie_of(&t, "bob@example.org").await;
     enrol_with(&t, &bob_cookie).await;
     let hal_cookie = cookie_of(&t, "hal@example.org").await;
@@ -96,7 +96,7 @@ async fn a_help_desk_admin_resets_mfa_through_the_pages() {
     let page = t.get(&format!("/settings/team/{bob}"), Some(&hal_cookie)).await;
     assert!(page.body.contains("Security Settings") && page.body.contains(&format!("/settings/team/{bob}/reset-mfa")));
     let owner = t.get(&format!("/settings/team/{ada}"), Some(&hal_cookie)).await;
-    assert!(!owner.body.contains("/reset-mfa") && owner.body.contains("Only an owner can reset"));
+    assert!(!owner.body.contains("/reset-mfa") && owner.body.contains("Only an owner can do this to an owner."));
     assert!(!owner.body.contains("Change role"), "the help desk does not manage members");
 
     // The confirmation names the member; a stale session needs a code and keeps the reason.
@@ -137,6 +137,17 @@ async fn a_help_desk_admin_resets_mfa_through_the_pages() {
     assert_eq!(r.location(), Some(format!("/settings/team/{bob}?reset").as_str()), "{}", r.body);
     let after = t.get(&format!("/settings/team/{bob}?reset"), Some(&hal_cookie)).await;
     assert!(after.body.contains("MFA was reset") && after.body.contains(">Not enabled</strong>"));
+
+    // An administrator holds permissions the help desk lacks: no button, the reason instead, and
+    // a forged reset is refused with the administrator's MFA untouched.
+    let adam_cookie = cookie_of(&t, "adam@example.org").await;
+    enrol_with(&t, &adam_cookie).await;
+    let page = t.get(&format!("/settings/team/{adam}"), Some(&hal_cookie)).await;
+    assert!(page.body.contains(">Enabled</strong>") && !page.body.contains("/reset-mfa"), "{}", page.body);
+    assert!(page.body.contains("This person holds permissions your role does not have."));
+    let r = t.post(RESET_MFA, &[("member", &adam.to_string()), ("reason", "")], Some(&hal_cookie)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(t.tessera.store.totp_credential(adam).await.unwrap().is_some());
 
     // Bob's open session is over; the log has the reset with its reason.
     assert_eq!(t.get("/", Some(&bob_cookie)).await.location(), Some("/login"));

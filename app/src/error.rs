@@ -265,8 +265,8 @@ pub enum Refusal {
     MfaRequired,
     /// Healthcare organisations must require MFA.
     HealthcareRequiresMfa,
-    /// Resetting a teammate's MFA while the policy hides it.
-    MfaHidden,
+    /// The target holds a permission the actor lacks.
+    Outranked,
     /// The change needs the actor's second factor and they have none.
     OwnMfaFirst,
 }
@@ -280,7 +280,7 @@ codes!(Refusal {
     MfaNotOffered => "mfa-not-offered",
     MfaRequired => "mfa-required",
     HealthcareRequiresMfa => "healthcare",
-    MfaHidden => "mfa-hidden",
+    Outranked => "outranked",
     OwnMfaFirst => "own-mfa-first",
 });
 
@@ -297,7 +297,9 @@ impl Refusal {
             Refusal::MfaNotOffered => "Your organisation does not offer MFA.",
             Refusal::MfaRequired => "Your organisation requires MFA, so it cannot be turned off.",
             Refusal::HealthcareRequiresMfa => "Healthcare organisations must require MFA.",
-            Refusal::MfaHidden => "Your organisation hides MFA, so it cannot be reset here.",
+            Refusal::Outranked => {
+                "This person holds permissions your role does not have. Ask an owner or someone with their role."
+            }
             Refusal::OwnMfaFirst => {
                 "Turn on MFA for your own account first: this change needs a code from your authenticator app."
             }
@@ -672,7 +674,7 @@ mod from_domain {
                 R::MfaNotOffered => Refusal::MfaNotOffered,
                 R::MfaRequired => Refusal::MfaRequired,
                 R::HealthcareRequiresMfa => Refusal::HealthcareRequiresMfa,
-                R::MfaHidden => Refusal::MfaHidden,
+                R::Outranked => Refusal::Outranked,
                 R::OwnMfaFirst => Refusal::OwnMfaFirst,
             }
         }

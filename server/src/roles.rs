@@ -189,8 +189,8 @@ pub enum Refusal {
     /// MFA is required of this person, so it cannot be turned off.
     MfaRequired,
     HealthcareRequiresMfa,
-    /// A teammate's MFA cannot be reset while the policy hides it.
-    MfaHidden,
+    /// The target holds a permission the actor lacks.
+    Outranked,
     /// The change needs the actor's own second factor and they have none.
     OwnMfaFirst,
 }
@@ -206,14 +206,14 @@ impl Refusal {
             Refusal::MfaNotOffered => "Your organisation does not offer MFA.",
             Refusal::MfaRequired => "Your organisation requires MFA, so it cannot be turned off.",
             Refusal::HealthcareRequiresMfa => "Healthcare organisations must require MFA.",
-            Refusal::MfaHidden => "Your organisation hides MFA, so it cannot be reset here.",
+            Refusal::Outranked => "This person holds permissions your role does not have.",
             Refusal::OwnMfaFirst => "Turn on MFA for your own account first: this change needs your second factor.",
         }
     }
 }
 
 /// Resetting a teammate's MFA: needs `manage-mfa`, the same organisation, someone else, and
-/// only an owner may reset an owner.
+/// the actor must hold every permission the target holds (only an owner may reset an owner).
 pub fn may_reset_mfa(actor: Party, target: Party) -> Result<(), Refusal> {
     acting_on(actor, target, Permission::ManageMfa)
 }
@@ -235,6 +235,11 @@ fn acting_on(actor: Party, target: Party, needed: Permission) -> Result<(), Refu
     }
     if target.role.is_owner() && !actor.role.is_owner() {
         return Err(Refusal::ProtectedOwner);
+    }
+    // Taking over an account that can do more than you is escalation too: a help desk must not
+    // reset an administrator's MFA. Peers may help each other.
+    if !actor.role.permissions().covers(target.role.permissions()) {
+        return Err(Refusal::Outranked);
     }
     Ok(())
 }
@@ -321,14 +326,18 @@ mod tests {
         let member = role(Some(Role::Member), &[]);
         let custom_mfa = role(None, &[Permission::ManageMfa]);
         let custom_log = role(None, &[Permission::ViewActivityLog]);
+        let custom_policy = role(None, &[Permission::ManageMfa, Permission::ManagePolicy]);
         let p = |org, user, role| Party { org_id: org, user_id: user, role };
         use Refusal::*;
         let table = [
             // actor, target, expected
             (p(1, 1, &helpdesk), p(1, 2, &member), Ok(())),
             (p(1, 1, &admin), p(1, 2, &member), Ok(())),
-            (p(1, 1, &custom_mfa), p(1, 2, &admin), Ok(())),
+            (p(1, 1, &admin), p(1, 2, &admin), Ok(())),
+            (p(1, 1, &admin), p(1, 2, &helpdesk), Ok(())),
+            (p(1, 1, &admin), p(1, 2, &custom_log), Ok(())),
             (p(1, 1, &helpdesk), p(1, 2, &helpdesk), Ok(())),
+            (p(1, 1, &helpdesk), p(1, 2, &custom_mfa), Ok(())),
             (p(1, 1, &owner), p(1, 2, &owner), Ok(())),
             (p(1, 1, &owner), p(1, 2, &member), Ok(())),
             (p(1, 1, &member), p(1, 2, &member), Err(MissingPermission)),
@@ -340,6 +349,10 @@ mod tests {
             (p(1, 1, &helpdesk), p(1, 2, &owner), Err(ProtectedOwner)),
             (p(1, 1, &admin), p(1, 2, &owner), Err(ProtectedOwner)),
             (p(1, 1, &custom_mfa), p(1, 2, &owner), Err(ProtectedOwner)),
+            (p(1, 1, &helpdesk), p(1, 2, &admin), Err(Outranked)),
+            (p(1, 1, &custom_mfa), p(1, 2, &admin), Err(Outranked)),
+            (p(1, 1, &helpdesk), p(1, 2, &custom_log), Err(Outranked)),
+            (p(1, 1, &admin), p(1, 2, &custom_policy), Err(Outranked)),
         ];
         for (actor, target, want) in table {
             assert_eq!(may_reset_mfa(actor, target), want, "{:?} -> {:?}", actor.role.builtin, target.role.builtin);
@@ -348,6 +361,8 @@ mod tests {
         assert_eq!(may_manage_member(p(1, 1, &helpdesk), p(1, 2, &member)), Err(MissingPermission));
         assert_eq!(may_manage_member(p(1, 1, &admin), p(1, 2, &member)), Ok(()));
         assert_eq!(may_manage_member(p(1, 1, &admin), p(1, 2, &owner)), Err(ProtectedOwner));
+        assert_eq!(may_manage_member(p(1, 1, &admin), p(1, 2, &admin)), Ok(()));
+        assert_eq!(may_manage_member(p(1, 1, &admin), p(1, 2, &custom_policy)), Err(Outranked));
     }
 
     #[test]

@@ -75,12 +75,17 @@ pub struct TeamPage {
 pub struct MemberPage {
     pub member: Member,
     pub mfa: MfaState,
-    /// The Security Settings section: the policy is not Hidden and the viewer has `manage-mfa`.
+    /// The Security Settings section: the viewer has `manage-mfa`, and the policy offers MFA or
+    /// the member has it anyway (a Hidden policy must never strand someone who still needs a code).
     pub shows_security: bool,
     /// "Reset MFA": shown when the member has MFA and the rules allow the viewer to reset it.
     pub can_reset_mfa: bool,
+    /// Why the viewer may not reset this member's MFA, when the section shows and they have it.
+    pub reset_refused: Option<Refusal>,
     /// Role change and disable: `manage-members` and the rules allow it.
     pub can_manage: bool,
+    /// Why a viewer with `manage-members` may not change this member.
+    pub manage_refused: Option<Refusal>,
     /// The roles the viewer may give this member.
     pub grantable_roles: Vec<RoleInfo>,
     /// Whether the viewer's step-up is fresh (no code needed for a sensitive change).
@@ -309,9 +314,13 @@ impl Tessera {
         let actor = Party { org_id: s.org_id, user_id: s.user_id, role: &s.role };
         let target = Party { org_id: s.org_id, user_id: member.user_id, role: &member.role };
         let hidden = policy::effective(s.org_kind, s.org_mfa_policy) == MfaPolicy::Hidden;
-        let shows_security = !hidden && s.can(Permission::ManageMfa);
-        let can_reset_mfa = shows_security && member.has_mfa && roles::may_reset_mfa(actor, target).is_ok();
-        let can_manage = roles::may_manage_member(actor, target).is_ok();
+        let shows_security = s.can(Permission::ManageMfa) && (!hidden || member.has_mfa);
+        let reset_rule = roles::may_reset_mfa(actor, target);
+        let can_reset_mfa = shows_security && member.has_mfa && reset_rule.is_ok();
+        let reset_refused = (shows_security && member.has_mfa).then_some(reset_rule.err()).flatten();
+        let manage_rule = roles::may_manage_member(actor, target);
+        let can_manage = manage_rule.is_ok();
+        let manage_refused = s.can(Permission::ManageMembers).then_some(manage_rule.err()).flatten();
         let grantable_roles = if can_manage {
             self.store.roles(s.org_id).await?.into_iter().filter(|r| roles::may_grant(&s.role, r).is_ok()).collect()
         } else {
@@ -323,7 +332,9 @@ impl Tessera {
             mfa,
             shows_security,
             can_reset_mfa,
+            reset_refused,
             can_manage,
+            manage_refused,
             grantable_roles,
             fresh: self.has_fresh_step_up(s),
             viewer_has_mfa: s.has_mfa,
@@ -331,8 +342,9 @@ impl Tessera {
     }
 
     /// Resets a teammate's MFA: refused unless the actor has `manage-mfa`, is in the same
-    /// organisation, is not the target, and the target is not an owner (unless the actor is one).
-    /// Needs the actor's fresh second factor (`code` when not fresh). In one transaction the
+    /// organisation, is not the target, and holds every permission the target holds (so only an
+    /// owner resets an owner). Allowed whatever the policy: under Hidden, people who still have
+    /// MFA are still asked for codes and must have a way back. Needs the actor's fresh second factor (`code` when not fresh). In one transaction the
     /// member's authenticator, pending enrolment and recovery codes go and all their sessions
     /// end, with the audit event; then the member is told by mail.
     pub async fn reset_member_mfa(
@@ -344,9 +356,6 @@ impl Tessera {
         meta: &RequestMeta,
     ) -> Result<(), TeamError> {
         let member = self.member_to_act_on(s, user_id, roles::may_reset_mfa, Action::MfaResetByAdmin, meta).await?;
-        if policy::effective(s.org_kind, s.org_mfa_policy) == MfaPolicy::Hidden {
-            return Err(TeamError::Refused(Refusal::MfaHidden));
-        }
         if !member.has_mfa {
             return Err(TeamError::NothingToChange);
         }
@@ -364,7 +373,7 @@ impl Tessera {
             None,
         );
         event.reason = reason.clone();
-        if !self.store.reset_member_mfa(s.org_id, member.user_id, s.role.is_owner(), &event).await? {
+        if !self.store.reset_member_mfa(s.org_id, member.user_id, member.role.id, &event).await? {
             // Reset by someone else a moment ago, or the member's role changed meanwhile.
             return Err(TeamError::NothingToChange);
         }

@@ -11,6 +11,7 @@ use tessera_server::audit::RequestMeta;
 use tessera_server::clock::Clock;
 use tessera_server::model::{OrgKind, Role};
 use tessera_server::policy::Requirement;
+use tessera_server::roles::Refusal;
 use tessera_server::services::{SignInError, SignInStep};
 use tessera_server::session::SessionInfo;
 use tessera_server::store::{AuditEntry, AuditFilter, Cursor, MemberFilter, MfaFilter};
@@ -151,7 +152,7 @@ async fn reset_rules_hold_on_the_server() {
 
         // The help desk cannot reset the owner, even with a fresh second factor.
         let r = env.app.reset_member_mfa(&hal, ada_id, "", "", &meta()).await;
-        assert!(matches!(r, Err(TeamError::Refused(tessera_server::roles::Refusal::ProtectedOwner))), "{r:?}");
+        assert!(matches!(r, Err(TeamError::Refused(Refusal::ProtectedOwner))), "{r:?}");
         assert!(!env.app.team_member(&hal, ada_id).await.unwrap().can_reset_mfa);
         // Nor their own account.
         assert!(matches!(env.app.reset_member_mfa(&hal, hal_id, "", "", &meta()).await, Err(TeamError::Refused(_))));
@@ -169,12 +170,63 @@ async fn reset_rules_hold_on_the_server() {
         assert_eq!(zed_team.members.iter().map(|(m, _)| m.email.as_str()).collect::<Vec<_>>(), ["zed@example.org"]);
         assert!(matches!(env.app.team_member(&hal, zed_id).await, Err(TeamError::NotFound)));
         assert!(env.store.totp_credential(hal_id).await.unwrap().is_some(), "nothing was reset");
+        let page = env.app.team_member(&hal, ada_id).await.unwrap();
+        assert_eq!((page.can_reset_mfa, page.reset_refused), (false, Some(Refusal::ProtectedOwner)));
         // The owner, though, may reset the help desk.
         assert!(env.app.team_member(&ada, hal_id).await.unwrap().can_reset_mfa);
 
+        // Nor can the help desk reset an administrator, who holds permissions it lacks; another
+        // administrator can. The page says why instead of showing the button.
+        env.app.add_user("Acme", "ann@example.org", Some("Ann"), Role::Admin, Some(PASSWORD)).await.unwrap();
+        env.app.add_user("Acme", "abe@example.org", Some("Abe"), Role::Admin, Some(PASSWORD)).await.unwrap();
+        let ann_token = sign_in(&env, "ann@example.org").await;
+        enrol(&env, &ann_token).await;
+        let abe_token = sign_in(&env, "abe@example.org").await;
+        enrol(&env, &abe_token).await;
+        let ann_id = user_id(&env, "ann@example.org").await;
+        let page = env.app.team_member(&hal, ann_id).await.unwrap();
+        assert_eq!((page.can_reset_mfa, page.reset_refused), (false, Some(Refusal::Outranked)));
+        let r = env.app.reset_member_mfa(&hal, ann_id, "", "", &meta()).await;
+        assert!(matches!(r, Err(TeamError::Refused(Refusal::Outranked))), "{r:?}");
+        assert!(env.store.totp_credential(ann_id).await.unwrap().is_some(), "ann keeps her MFA");
+        let abe = session(&env, &abe_token).await;
+        let page = env.app.team_member(&abe, ann_id).await.unwrap();
+        assert!(page.can_reset_mfa && page.reset_refused.is_none() && page.can_manage);
+        // Administrators may not disable or re-role someone holding more than they do, either.
+        let page = env.app.team_member(&abe, ada_id).await.unwrap();
+        assert_eq!((page.can_manage, page.manage_refused), (false, Some(Refusal::ProtectedOwner)));
+        assert!(matches!(
+            env.app.set_member_disabled(&abe, ada_id, true, &meta()).await,
+            Err(TeamError::Refused(Refusal::ProtectedOwner))
+        ));
+        env.app.reset_member_mfa(&abe, ann_id, "", "", &meta()).await.unwrap();
+        assert!(env.store.totp_credential(ann_id).await.unwrap().is_none());
+
+        // The store repeats the check: a reset decided against a role the member no longer has
+        // changes nothing (the member was promoted between the rules and the transaction).
+        let hal_role = session(&env, &hal_token).await.role.id;
+        let admin_role = env.store.builtin_role(hal.org_id, Role::Admin).await.unwrap().unwrap();
+        env.store.set_member_role(hal.org_id, hal_id, admin_role.id).await.unwrap();
+        let event = tessera_server::audit::event(
+            env.clock.now(),
+            tessera_server::audit::Action::MfaResetByAdmin,
+            tessera_server::audit::Outcome::Success,
+            Some(hal.org_id),
+            Some(ada.user_id),
+            Some(hal_id),
+            &meta(),
+            None,
+        );
+        assert!(!env.store.reset_member_mfa(hal.org_id, hal_id, hal_role, &event).await.unwrap());
+        assert!(env.store.totp_credential(hal_id).await.unwrap().is_some(), "nothing was reset");
+        env.store.set_member_role(hal.org_id, hal_id, hal_role).await.unwrap();
+
         // Every refusal is on record in the actor's organisation.
-        let denied = log(&env, hal.org_id, "mfa.reset_by_admin").await;
-        assert!(denied.len() >= 3 && denied.iter().all(|e| e.event.outcome == "failure"), "{denied:?}");
+        let (denied, done): (Vec<_>, Vec<_>) =
+            log(&env, hal.org_id, "mfa.reset_by_admin").await.into_iter().partition(|e| e.event.outcome == "failure");
+        assert!(denied.len() >= 4, "{denied:?}");
+        assert_eq!(done.iter().map(|e| e.actor_email.as_deref()).collect::<Vec<_>>(), [Some("abe@example.org")]);
+        assert!(denied.iter().any(|e| e.event.detail.as_deref() == Some(Refusal::Outranked.message())));
         assert!(denied.iter().any(|e| e.event.detail.as_deref() == Some("Only an owner can do this to an owner.")));
         assert_eq!(log(&env, zed.org_id, "mfa.reset_by_admin").await.len(), 1, "zed's attempt, in zed's log only");
     })
@@ -182,7 +234,7 @@ async fn reset_rules_hold_on_the_server() {
 }
 
 #[tokio::test]
-async fn an_owner_resets_with_a_fresh_factor_and_a_hidden_policy_hides_resets() {
+async fn an_owner_resets_with_a_fresh_factor_and_a_hidden_policy_still_allows_a_rescue() {
     on_both(|env| async move {
         acme(&env).await;
         let hal_token = sign_in(&env, "hal@example.org").await;
@@ -211,12 +263,24 @@ async fn an_owner_resets_with_a_fresh_factor_and_a_hidden_policy_hides_resets() 
         assert!(env.app.set_business_hours(&hal, custom).await.is_err(), "the help desk cannot");
         assert!(env.app.activity_flags(&hal, &entries, &hours).await.is_err(), "nor read the log");
 
+        // Hidden stops offering MFA, but bob still has it and is still asked for a code at
+        // every sign-in: the way back (his Security section and Reset MFA) must stay.
         env.app.set_mfa_policy_by_operator("Acme", tessera_server::policy::MfaPolicy::Hidden, None).await.unwrap();
+        assert!(matches!(
+            env.app.sign_in("bob@example.org", PASSWORD, None, &meta()).await.unwrap(),
+            SignInStep::MfaRequired(_)
+        ));
         let ada = session(&env, &ada_token).await;
         let page = env.app.team_member(&ada, bob_id).await.unwrap();
-        assert!(!page.shows_security && !page.can_reset_mfa);
-        assert!(matches!(env.app.reset_member_mfa(&ada, bob_id, "", "", &meta()).await, Err(TeamError::Refused(_))));
-        assert!(env.store.totp_credential(bob_id).await.unwrap().is_some());
+        assert!(page.shows_security && page.can_reset_mfa, "{page:?}");
+        let team = env.app.team(&ada, &MemberFilter::default(), &Cursor::First).await.unwrap();
+        let listed = team.members.iter().find(|(m, _)| m.user_id == bob_id).map(|(_, st)| *st);
+        assert_eq!(listed, Some(MfaState::Enabled), "the list agrees with the page");
+        env.app.reset_member_mfa(&ada, bob_id, "", "", &meta()).await.unwrap();
+        assert!(env.store.totp_credential(bob_id).await.unwrap().is_none());
+        // Without MFA there is nothing to rescue, and a Hidden policy shows nothing.
+        let page = env.app.team_member(&ada, bob_id).await.unwrap();
+        assert!(!page.shows_security && !page.can_reset_mfa && page.reset_refused.is_none());
     })
     .await;
 }

@@ -168,7 +168,8 @@ pub async fn member(
     let member = MemberView {
         reset: reset_view(&p, &failed),
         id: p.member.user_id,
-        owner_protected: p.member.role.is_owner() && !p.can_reset_mfa,
+        reset_refused: p.reset_refused.map(Into::into),
+        manage_refused: p.manage_refused.map(Into::into),
         name: p.member.display_name,
         email: p.member.email,
         role: p.member.role.name,

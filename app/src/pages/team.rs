@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::api::team::{ChangeMemberRole, InviteMember, ResetMemberMfa, SetMemberDisabled};
 use crate::components::ModalDialog;
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::forms::{filter_islands, form_islands, CodeInput, FieldProblem, Input, PageAlert, Problems, Submit};
 use crate::layout::{
     Notice, SettingsPage, BUTTON_CLASS, HINT_CLASS, INLINE_DANGER_CLASS, INLINE_SECONDARY_CLASS, INPUT_CLASS,
@@ -85,9 +85,12 @@ pub struct MemberView {
     pub reset: Option<ResetView>,
     /// The viewer could reset this member's MFA but has none of their own to confirm it with.
     pub needs_own_mfa: bool,
-    /// The member is an owner and the viewer is not: say why there is no reset.
-    pub owner_protected: bool,
+    /// Why the viewer may not reset this member's MFA (an owner, someone with more permissions,
+    /// or the viewer's own account): said where the button would be.
+    pub reset_refused: Option<Refusal>,
     pub can_manage: bool,
+    /// Why a viewer who manages members may not change this one.
+    pub manage_refused: Option<Refusal>,
     /// (id, name, selected) of the roles the viewer may give.
     pub roles: Vec<(String, String, bool)>,
     /// The viewer's step-up is stale: sensitive forms ask for a code.
@@ -262,8 +265,8 @@ pub fn MemberPage(member: MemberView) -> impl IntoView {
                             " first."
                         </p>
                     })}
-                    {(member.owner_protected && member.has_mfa).then(|| view! {
-                        <p class="text-sm text-slate-600 dark:text-slate-300">"Only an owner can reset an owner's MFA."</p>
+                    {member.reset_refused.map(|why| view! {
+                        <p id="reset-refused" class="text-sm text-slate-600 dark:text-slate-300">{why.message()}</p>
                     })}
                 </section>
             })}
@@ -296,6 +299,12 @@ pub fn MemberPage(member: MemberView) -> impl IntoView {
                             <Submit label=if disabled { "Enable account" } else { "Disable account" } class=INLINE_SECONDARY_CLASS busy="Saving…" />
                         </MemberAccountForm>
                     </div>
+                </section>
+            })}
+            {member.manage_refused.map(|why| view! {
+                <section aria-labelledby="membership" class="rounded-lg border border-slate-200 p-5 dark:border-slate-700">
+                    <h2 id="membership" class="mb-3 text-lg font-semibold">"Membership"</h2>
+                    <p id="manage-refused" class="text-sm text-slate-600 dark:text-slate-300">{why.message()}</p>
                 </section>
             })}
         </SettingsPage>

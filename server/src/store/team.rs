@@ -106,14 +106,8 @@ pub trait TeamStore: Send + Sync {
     /// An administrator's reset of a member's MFA, all or nothing: the authenticator, pending
     /// enrolments and recovery codes go, every session of the member ends, and `event` is
     /// recorded. `false` (and nothing changed) when the member is not in the organisation, has no
-    /// authenticator, or is an owner while `owner_may_be_reset` is false.
-    async fn reset_member_mfa(
-        &self,
-        org_id: i64,
-        user_id: i64,
-        owner_may_be_reset: bool,
-        event: &AuditEvent,
-    ) -> Result<bool>;
+    /// authenticator, or no longer has `role_id`, the role the rules were checked against.
+    async fn reset_member_mfa(&self, org_id: i64, user_id: i64, role_id: i64, event: &AuditEvent) -> Result<bool>;
     /// Gives a member another role of the same organisation; `false` if not a member.
     async fn set_member_role(&self, org_id: i64, user_id: i64, role_id: i64) -> Result<bool>;
     /// Disables (ending every session) or re-enables a member's account; `false` if not a member.

@@ -193,24 +193,19 @@ macro_rules! impl_team_store {
                 row.map(member_from_row).transpose()
             }
 
-            async fn reset_member_mfa(&self, org_id: i64, user_id: i64, owner_may_be_reset: bool, event: &AuditEvent) -> Result<bool> {
+            async fn reset_member_mfa(&self, org_id: i64, user_id: i64, role_id: i64, event: &AuditEvent) -> Result<bool> {
                 let mut tx = self.writer.begin().await?;
-                // Checked again inside the transaction: the role may have changed since the rules ran.
-                let target: Option<(Option<String>,)> = sqlx::query_as(
-                    "SELECT r.builtin FROM memberships m JOIN roles r ON r.id = m.role_id WHERE m.org_id = $1 AND m.user_id = $2",
+                // The rules ran against this role: if it changed since, nothing happens and they
+                // must run again. One statement, so the check and the removal cannot be split.
+                let had = sqlx::query(
+                    "DELETE FROM totp_credentials WHERE user_id = $2 AND EXISTS \
+                     (SELECT 1 FROM memberships m WHERE m.org_id = $1 AND m.user_id = $2 AND m.role_id = $3)",
                 )
                 .bind(org_id)
                 .bind(user_id)
-                .fetch_optional(&mut *tx)
+                .bind(role_id)
+                .execute(&mut *tx)
                 .await?;
-                let allowed = match target {
-                    None => false,
-                    Some((builtin,)) => owner_may_be_reset || builtin.as_deref() != Some(Role::Owner.as_str()),
-                };
-                if !allowed {
-                    return Ok(false);
-                }
-                let had = sqlx::query("DELETE FROM totp_credentials WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
                 if had.rows_affected() != 1 {
                     return Ok(false);
                 }
