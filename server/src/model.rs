@@ -214,8 +214,20 @@ impl Email {
         if !valid {
             return Err(Problem::NotAnEmail);
         }
-        Ok(Email { display: display.to_string(), canonical: display.to_lowercase() })
+        Ok(Email { display: display.to_string(), canonical: canonical_email(display) })
     }
+}
+
+/// The form of an address used for lookups, uniqueness and failure budgets: Unicode compatibility
+/// normalisation (NFKC) and full case folding, so look-alikes such as a full-width `ａ` or
+/// `ß`/`ss` name one account, not two. Defined for any text, so even input that is not an
+/// address throttles the same way as its look-alikes.
+pub fn canonical_email(input: &str) -> String {
+    use caseless::Caseless;
+    use unicode_normalization::UnicodeNormalization;
+    // Folding can undo normalisation (and the reverse), hence NFKC on both sides, as in
+    // Unicode's NFKC_Casefold.
+    input.trim().nfkc().default_case_fold().nfkc().collect()
 }
 
 /// What is wrong with something a person typed. The web layer words it for the field it is about;
@@ -309,6 +321,30 @@ mod tests {
             assert_eq!(Email::parse(bad), Err(Problem::NotAnEmail), "{bad:?}");
         }
         assert_eq!(Email::parse(&format!("{}@example.org", "a".repeat(250))), Err(Problem::TooLong));
+    }
+
+    #[test]
+    fn look_alike_addresses_share_one_canonical_form() {
+        let canonical = |s: &str| Email::parse(s).unwrap().canonical;
+        let alice = canonical("alice@example.org");
+        // Full-width letters, a compatibility ligature, mathematical letters, upper case.
+        for same in [
+            "\u{ff41}lice@example.org",
+            "ALICE@EXAMPLE.ORG",
+            "\u{ff21}lice@\u{ff45}xample.org",
+            "\u{1d41a}lice@example.org",
+        ] {
+            assert_eq!(canonical(same), alice, "{same:?}");
+        }
+        assert_eq!(canonical("\u{fb00}@example.org"), canonical("FF@example.org"), "ligature ﬀ");
+        assert_eq!(canonical("stra\u{df}e@example.org"), canonical("STRASSE@example.org"), "ß folds to ss");
+        // Composed and decomposed accents are one address; different letters stay different.
+        assert_eq!(canonical("jos\u{e9}@example.org"), canonical("jose\u{301}@example.org"));
+        assert_ne!(canonical("jos\u{e9}@example.org"), canonical("jose@example.org"));
+        assert_ne!(canonical("alice@example.org"), canonical("alicia@example.org"));
+        // The display form keeps what was typed.
+        assert_eq!(Email::parse(" \u{ff41}lice@example.org").unwrap().display, "\u{ff41}lice@example.org");
+        assert_eq!(canonical_email("  Not An Address "), "not an address");
     }
 
     #[test]

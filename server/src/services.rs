@@ -419,7 +419,7 @@ impl Tessera {
         meta: &RequestMeta,
     ) -> Result<SignInStep, SignInError> {
         let now = self.clock.now();
-        let canonical = Email::parse(email).map(|e| e.canonical).unwrap_or_else(|_| email.trim().to_lowercase());
+        let canonical = crate::model::canonical_email(email);
         let account_key = self.account_key(email);
         let allowed = self.store.throttle_take(&account_key, now, throttle::delay_after).await?;
         let creds = self.store.credentials_by_email(&canonical).await?;
@@ -487,7 +487,7 @@ impl Tessera {
     /// The key of an account's failure budget: an HMAC of the canonical email, so typed emails
     /// are not kept readable.
     pub(crate) fn account_key(&self, email: &str) -> String {
-        let canonical = Email::parse(email).map(|e| e.canonical).unwrap_or_else(|_| email.trim().to_lowercase());
+        let canonical = crate::model::canonical_email(email);
         self.key.mac("signin-throttle", canonical.as_bytes())
     }
 

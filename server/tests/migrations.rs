@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use sqlx::migrate::Migrator;
 use sqlx::Connection;
-use tessera_server::model::Role;
+use tessera_server::model::{canonical_email, Role};
 use tessera_server::store;
 
 /// Rows as the release before roles wrote them: one organisation, three people.
@@ -16,7 +16,10 @@ const OLD_DATA: &[&str] = &[
     "INSERT INTO users (email, email_canonical, display_name, disabled, created_at, updated_at) VALUES \
      ('ada@example.org', 'ada@example.org', 'Ada', FALSE, 1, 1), \
      ('bob@example.org', 'bob@example.org', 'Bob', FALSE, 1, 1), \
-     ('cy@example.org', 'cy@example.org', 'Cy', FALSE, 1, 1)",
+     ('cy@example.org', 'cy@example.org', 'Cy', FALSE, 1, 1), \
+     ('\u{ff24}\u{ff21}\u{ff2e}@example.org', '\u{ff44}\u{ff41}\u{ff4e}@example.org', 'Dan', FALSE, 1, 1), \
+     ('eve@example.org', 'eve@example.org', 'Eve', FALSE, 1, 1), \
+     ('\u{ff45}ve@example.org', '\u{ff45}ve@example.org', 'Eve2', FALSE, 1, 1)",
     "INSERT INTO memberships (org_id, user_id, role, created_at) \
      SELECT o.id, u.id, CASE u.display_name WHEN 'Ada' THEN 'owner' WHEN 'Bob' THEN 'admin' ELSE 'member' END, 1 \
      FROM organisations o, users u",
@@ -35,6 +38,13 @@ async fn check(url: &str) {
         roles.push(s.primary_membership(id).await.unwrap().unwrap().1.builtin);
     }
     assert_eq!(roles, [Some(Role::Owner), Some(Role::Admin), Some(Role::Member)]);
+    // Addresses kept before look-alikes were folded together are found by today's canonical form;
+    // a look-alike of another account keeps its old form rather than taking the other's.
+    let dan = s.credentials_by_email(&canonical_email("\u{ff24}\u{ff21}\u{ff2e}@example.org")).await.unwrap();
+    assert!(dan.is_some() && canonical_email("\u{ff24}\u{ff21}\u{ff2e}@example.org") == "dan@example.org");
+    let eve = s.credentials_by_email("eve@example.org").await.unwrap().unwrap().user_id;
+    let eve2 = s.credentials_by_email("\u{ff45}ve@example.org").await.unwrap().unwrap().user_id;
+    assert_ne!(eve, eve2);
     let org = s.find_organisation_by_name("Acme").await.unwrap().unwrap();
     let names: Vec<String> = s.roles(org.id).await.unwrap().into_iter().map(|r| r.name).collect();
     assert_eq!(names, ["Owner", "Administrator", "Help desk", "Member"]);

@@ -152,6 +152,31 @@ async fn the_failure_budget_slows_guessing_and_never_locks_for_good() {
 }
 
 #[tokio::test]
+async fn look_alike_addresses_are_one_account_with_one_failure_budget() {
+    on_both(|env| async move {
+        env.app.create_organisation("Acme", OrgKind::Standard, "ada@example.org", None, Some(PASSWORD)).await.unwrap();
+        env.app.add_user("Acme", "alice@example.org", Some("Alice"), Role::Member, Some(PASSWORD)).await.unwrap();
+        // A full-width `ａ`, or mathematical and upper-case letters, name the same account.
+        for look_alike in ["\u{ff41}lice@example.org", "\u{1d41a}LICE@example.org"] {
+            let r = env.app.add_user("Acme", look_alike, None, Role::Member, Some(PASSWORD)).await;
+            assert!(r.is_err(), "{look_alike:?} made a second account");
+        }
+        let token =
+            signed_in(&env, "\u{ff21}lice@\u{ff45}xample.org", PASSWORD).await.expect("the look-alike signs in");
+        let alice = env.store.credentials_by_email("alice@example.org").await.unwrap().unwrap().user_id;
+        assert_eq!(env.app.session(&token).await.unwrap().unwrap().user_id, alice);
+        // Guesses through look-alikes spend the one budget of the account.
+        for look_alike in ["\u{ff41}lice@example.org", "ALICE@example.org", "\u{1d41a}lice@example.org"] {
+            for _ in 0..2 {
+                assert!(signed_in(&env, look_alike, "guess guess guess").await.is_err());
+            }
+        }
+        assert!(signed_in(&env, "alice@example.org", PASSWORD).await.is_err(), "the budget is spent");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn parallel_attempts_each_take_their_own_place_in_the_budget() {
     on_both(|env| async move {
         let mut tasks = Vec::new();

@@ -35,8 +35,8 @@ fn filter_from(q: &HashMap<String, String>) -> Result<AuditFilter, String> {
     let until = date("until", "until")?.map(|t| Timestamp(t.0 + 86_400_000));
     Ok(AuditFilter {
         action,
-        actor_email: get("actor").map(str::to_lowercase),
-        target_email: get("target").map(str::to_lowercase),
+        actor_email: get("actor").map(tessera_server::model::canonical_email),
+        target_email: get("target").map(tessera_server::model::canonical_email),
         from,
         until,
     })

@@ -31,6 +31,35 @@ use crate::error::{Error, Result};
 use crate::model::{Organisation, Role};
 use crate::roles::{Permissions, RoleInfo};
 
+/// Brings addresses stored before look-alikes were folded together to today's canonical form
+/// ([`crate::model::canonical_email`]). Only addresses with a non-ASCII character can differ
+/// (`non_ascii` selects them in each dialect), so this costs one scan at start-up and no writes
+/// once done. An address whose new form another account already holds is left as it was and
+/// reported: merging two accounts is a person's decision, not a migration's.
+macro_rules! recanonicalise_emails {
+    ($pool:expr, $non_ascii:literal) => {{
+        let rows: Vec<(i64, String, String)> =
+            sqlx::query_as(concat!("SELECT id, email, email_canonical FROM users WHERE ", $non_ascii))
+                .fetch_all($pool)
+                .await?;
+        for (id, email, old) in rows {
+            let new = crate::model::canonical_email(&email);
+            if new == old {
+                continue;
+            }
+            let r = sqlx::query("UPDATE users SET email_canonical = $1 WHERE id = $2").bind(&new).bind(id).execute($pool).await;
+            match r.map_err(|e| Error::from_insert(e, "an account with that email")) {
+                Ok(_) => tracing::info!(user_id = id, "an account's address is now compared in its canonical form"),
+                Err(Error::Conflict(_)) => tracing::warn!(
+                    user_id = id,
+                    "two accounts have look-alike addresses; this one keeps its old form until an operator merges or renames them"
+                ),
+                Err(e) => return Err(e),
+            }
+        }
+    }};
+}
+
 /// SQLite: one writer connection (SQLite has one writer anyway; queuing in the pool beats
 /// `SQLITE_BUSY`) and a pool of read-only connections. WAL lets readers run beside the writer;
 /// `synchronous=FULL` makes every commit durable, so a consumed code survives a power cut.
@@ -50,6 +79,7 @@ impl SqliteStore {
             .connect_with(base.clone().create_if_missing(true).journal_mode(SqliteJournalMode::Wal))
             .await?;
         sqlx::migrate!("../migrations/sqlite").run(&writer).await?;
+        recanonicalise_emails!(&writer, "length(CAST(email AS BLOB)) <> length(email)");
         let readers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(2) as u32;
         let reader = SqlitePoolOptions::new().max_connections(readers).connect_with(base.read_only(true)).await?;
         Ok(SqliteStore { writer, reader })
@@ -81,6 +111,7 @@ impl PgStore {
         let pool =
             PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(5)).connect(url).await?;
         sqlx::migrate!("../migrations/postgres").run(&pool).await?;
+        recanonicalise_emails!(&pool, "octet_length(email) <> length(email)");
         Ok(PgStore { writer: pool.clone(), reader: pool })
     }
 }
