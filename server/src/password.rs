@@ -93,9 +93,41 @@ impl std::fmt::Display for Weakness {
     }
 }
 
+/// Whose password it is: the words a new password must not be built from. Every place a password
+/// is set fills in all three, so the check is the same everywhere.
+#[derive(Debug, Clone, Copy)]
+pub struct PasswordOwner<'a> {
+    pub org_name: &'a str,
+    pub email: &'a str,
+    pub display_name: &'a str,
+}
+
+impl PasswordOwner<'_> {
+    /// The organisation's and the person's names, the address, its local part and the words of
+    /// both parts (`ada.lovelace@acme-health.example` gives `ada`, `lovelace`, `acme`, `health`).
+    pub fn words(&self) -> Vec<String> {
+        let mut words: Vec<String> = Vec::new();
+        for phrase in [self.org_name, self.email, self.display_name] {
+            let phrase = normalize(phrase.trim()).to_lowercase();
+            words.extend(
+                phrase.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() >= 3).map(str::to_string),
+            );
+            if let Some((local, domain)) = phrase.split_once('@') {
+                words.push(local.to_string());
+                words.push(domain.to_string());
+            }
+            words.push(phrase);
+        }
+        words.retain(|w| !w.is_empty());
+        words.sort();
+        words.dedup();
+        words
+    }
+}
+
 /// Checks a new password: length after normalisation, then zxcvbn against guessable passwords and
-/// the words of its context (email, names). No composition rules.
-pub fn check_new_password(password: &str, min_chars: usize, context: &[&str]) -> Result<String, Weakness> {
+/// the words of its owner. No composition rules.
+pub fn check_new_password(password: &str, min_chars: usize, owner: &PasswordOwner) -> Result<String, Weakness> {
     let normalized = normalize(password);
     let len = normalized.chars().count();
     if len < min_chars {
@@ -104,15 +136,8 @@ pub fn check_new_password(password: &str, min_chars: usize, context: &[&str]) ->
     if len > MAX_PASSWORD_CHARS {
         return Err(Weakness::TooLong { max: MAX_PASSWORD_CHARS });
     }
-    let mut inputs: Vec<&str> = Vec::new();
-    for c in context {
-        inputs.push(c);
-        if let Some((local, domain)) = c.split_once('@') {
-            inputs.push(local);
-            inputs.extend(domain.split('.'));
-        }
-        inputs.extend(c.split_whitespace());
-    }
+    let words = owner.words();
+    let inputs: Vec<&str> = words.iter().map(String::as_str).collect();
     // zxcvbn scores words split by spaces as if they were random characters ("password
     // password" rates 3 of 4), so the password is also scored without its spaces and the weaker
     // verdict counts.
@@ -326,25 +351,61 @@ mod tests {
 
     #[test]
     fn new_password_rules() {
-        let ctx = ["ada@example.org", "Acme Health"];
-        assert_eq!(check_new_password("short", 15, &ctx), Err(Weakness::TooShort { min: 15, have: 5 }));
-        assert_eq!(check_new_password(&"a".repeat(129), 15, &ctx), Err(Weakness::TooLong { max: 128 }));
+        let ctx = PasswordOwner { org_name: "Acme Health", email: "ada@example.org", display_name: "Ada" };
+        let ctx = &ctx;
+        assert_eq!(check_new_password("short", 15, ctx), Err(Weakness::TooShort { min: 15, have: 5 }));
+        assert_eq!(check_new_password(&"a".repeat(129), 15, ctx), Err(Weakness::TooLong { max: 128 }));
         // Long but guessable.
-        assert!(matches!(check_new_password("passwordpassword", 15, &ctx), Err(Weakness::Guessable(_))));
+        assert!(matches!(check_new_password("passwordpassword", 15, ctx), Err(Weakness::Guessable(_))));
         // Spaces do not hide a repeated common word.
-        assert!(matches!(check_new_password("password password", 15, &ctx), Err(Weakness::Guessable(_))));
-        assert!(matches!(check_new_password("qwertyuiopasdfgh", 15, &ctx), Err(Weakness::Guessable(_))));
+        assert!(matches!(check_new_password("password password", 15, ctx), Err(Weakness::Guessable(_))));
+        assert!(matches!(check_new_password("qwertyuiopasdfgh", 15, ctx), Err(Weakness::Guessable(_))));
         // Built from the context words.
-        assert!(check_new_password("acmehealthacmehealth", 15, &ctx).is_err());
-        assert!(check_new_password("ada@example.org2024", 15, &ctx).is_err());
+        assert!(check_new_password("acmehealthacmehealth", 15, ctx).is_err());
+        assert!(check_new_password("ada@example.org2024", 15, ctx).is_err());
         // A passphrase passes, with no composition rules.
-        assert!(check_new_password("plum tractor sings quietly tonight", 15, &ctx).is_ok());
+        assert!(check_new_password("plum tractor sings quietly tonight", 15, ctx).is_ok());
         // Length counts characters after normalisation, not bytes.
-        assert_eq!(check_new_password("ünïcödé ẃörds àré fïné tóò", 15, &ctx).map(|s| s.chars().count()), Ok(26));
+        assert_eq!(check_new_password("ünïcödé ẃörds àré fïné tóò", 15, ctx).map(|s| s.chars().count()), Ok(26));
         // 128 accepted, 129 refused.
         let max = "plum tractor sings quietly ".repeat(5);
         let max: String = max.chars().take(128).collect();
-        assert!(check_new_password(&max, 15, &ctx).is_ok());
-        assert_eq!(check_new_password(&format!("{max}x"), 15, &ctx), Err(Weakness::TooLong { max: 128 }));
+        assert!(check_new_password(&max, 15, ctx).is_ok());
+        assert_eq!(check_new_password(&format!("{max}x"), 15, ctx), Err(Weakness::TooLong { max: 128 }));
+    }
+
+    #[test]
+    fn a_password_made_of_the_persons_own_words_is_refused() {
+        let quillorn = PasswordOwner {
+            org_name: "Thistlegrove Clinic",
+            email: "quillorn.vexmarrow@thistlegrove-clinic.example",
+            display_name: "Quillorn Vexmarrow",
+        };
+        let nobody = PasswordOwner { org_name: "Acme", email: "ada@example.org", display_name: "Ada" };
+        // Strong for anyone else, weak for the person whose name and address it spells.
+        for pw in ["vexmarrow quillorn", "quillorn thistlegrove", "VexmarrowThistlegrove"] {
+            assert!(check_new_password(pw, 8, &nobody).is_ok(), "{pw:?} should pass without context");
+            assert!(matches!(check_new_password(pw, 8, &quillorn), Err(Weakness::Guessable(_))), "{pw:?}");
+        }
+        assert_eq!(
+            quillorn.words(),
+            [
+                "clinic",
+                "thistlegrove",
+                "thistlegrove clinic",
+                "thistlegrove-clinic.example",
+                "vexmarrow",
+                "quillorn",
+                "quillorn vexmarrow",
+                "quillorn.vexmarrow",
+                "quillorn.vexmarrow@thistlegrove-clinic.example",
+                "example",
+            ]
+            .into_iter()
+            .map(String::from)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect::<Vec<_>>()
+        );
     }
 }

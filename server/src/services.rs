@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::mail::{FileOutbox, Mailer};
 use crate::model::{parse_name, Email, NewUser, OrgKind, Problem, Role};
-use crate::password::{check_new_password, PasswordHasher, MIN_PASSWORD_CHARS};
+use crate::password::{check_new_password, PasswordHasher, PasswordOwner, MIN_PASSWORD_CHARS};
 use crate::policy::{self, MfaPolicy};
 use crate::rate_limit::RateLimiter;
 use crate::secret::{SecretKey, Token};
@@ -185,10 +185,10 @@ impl Tessera {
         let kind = form.org_kind.parse::<OrgKind>().map_err(|_| errors.push("org_kind", Problem::NotInList)).ok();
         let display_name = parse_name(&form.display_name).map_err(|e| errors.push("display_name", e)).ok();
         let email = Email::parse(&form.email).map_err(|e| errors.push("email", e)).ok();
-        let context: Vec<&str> = [form.email.as_str(), form.org_name.as_str(), form.display_name.as_str()].into();
         let min_chars =
             kind.map(|k| policy::min_password_chars(k, MfaPolicy::Visible, false)).unwrap_or(MIN_PASSWORD_CHARS);
-        let password = check_new_password(&form.password, min_chars, &context)
+        let owner = PasswordOwner { org_name: &form.org_name, email: &form.email, display_name: &form.display_name };
+        let password = check_new_password(&form.password, min_chars, &owner)
             .map_err(|w| errors.push("password", Problem::Weak(w)))
             .ok();
         let (Some(org_name), Some(kind), Some(display_name), Some(email), Some(password)) =
@@ -239,7 +239,10 @@ impl Tessera {
         let display_name = self.default_name(owner_name, &email)?;
         let min_chars = policy::min_password_chars(kind, MfaPolicy::Visible, false);
         let password_hash = match password {
-            Some(p) => Some(self.hash_new_password(p, min_chars, &[&email.display, &name, &display_name]).await?),
+            Some(p) => {
+                let owner = PasswordOwner { org_name: &name, email: &email.display, display_name: &display_name };
+                Some(self.hash_new_password(p, min_chars, &owner).await?)
+            }
             None => None,
         };
         let now = self.clock.now();
@@ -266,7 +269,8 @@ impl Tessera {
             Some(p) => {
                 let role_requires = self.store.builtin_role(org.id, role).await?.is_some_and(|r| r.requires_mfa);
                 let min_chars = policy::min_password_chars(org.kind, org.mfa_policy, role_requires);
-                Some(self.hash_new_password(p, min_chars, &[&email.display, &org.name, &display_name]).await?)
+                let owner = PasswordOwner { org_name: &org.name, email: &email.display, display_name: &display_name };
+                Some(self.hash_new_password(p, min_chars, &owner).await?)
             }
             None => None,
         };
@@ -308,9 +312,9 @@ impl Tessera {
         }
     }
 
-    async fn hash_new_password(&self, password: &str, min_chars: usize, context: &[&str]) -> Result<String> {
+    async fn hash_new_password(&self, password: &str, min_chars: usize, owner: &PasswordOwner<'_>) -> Result<String> {
         let normalized =
-            check_new_password(password, min_chars, context).map_err(|w| invalid("the password", Problem::Weak(w)))?;
+            check_new_password(password, min_chars, owner).map_err(|w| invalid("the password", Problem::Weak(w)))?;
         self.hasher.hash(normalized).await
     }
 
@@ -335,7 +339,9 @@ impl Tessera {
         let Some(user_id) = valid.and_then(|v| v.user_id) else { return Err(FormError::LinkInvalid) };
         let (org, role) = self.store.primary_membership(user_id).await?.ok_or(FormError::LinkInvalid)?;
         let min_chars = policy::min_password_chars(org.kind, org.mfa_policy, role.requires_mfa);
-        let normalized = check_new_password(password, min_chars, &[&org.name])
+        let person = self.store.member(org.id, user_id).await?.ok_or(FormError::LinkInvalid)?;
+        let owner = PasswordOwner { org_name: &org.name, email: &person.email, display_name: &person.display_name };
+        let normalized = check_new_password(password, min_chars, &owner)
             .map_err(|w| FormError::Invalid(FieldErrors::one("password", Problem::Weak(w))))?;
         let hash = self.hasher.hash(normalized).await?;
         let now = self.clock.now();

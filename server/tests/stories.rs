@@ -287,6 +287,21 @@ async fn operators_add_accounts_that_choose_their_password_by_link() {
             env.app.add_user("Acme", "carol@example.org", None, Role::Member, Some("password123")).await,
             Err(Error::Invalid(_))
         ));
+
+        // Through an invitation link as on the command line, a password spelled from the person's
+        // own name and address is refused; the same words are a fine password for anyone else.
+        let own_words = "vexmarrow quillorn";
+        let q = env
+            .app
+            .add_user("Acme", "quillorn.vexmarrow@example.org", Some("Quillorn Vexmarrow"), Role::Member, None)
+            .await
+            .unwrap();
+        let token = token_of(&q.set_password_link.unwrap());
+        let r = env.app.complete_set_password(&token, own_words, &meta()).await;
+        assert!(matches!(r, Err(FormError::Invalid(_))), "{r:?}");
+        let r = env.app.add_user("Acme", "vexmarrow.quillorn@example.org", None, Role::Member, Some(own_words)).await;
+        assert!(matches!(r, Err(Error::Invalid(_))), "{r:?}");
+        env.app.add_user("Acme", "dot@example.org", Some("Dot"), Role::Member, Some(own_words)).await.unwrap();
     })
     .await;
 }
