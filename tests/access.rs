@@ -413,7 +413,8 @@ async fn a_password_step_without_its_field_counts_against_the_failure_budget() {
     }
     // The budget is spent: the right password must wait, like after five wrong ones.
     let r = t.island(LOGIN_PASSWORD, &[("password", PASSWORD)], Some(&login)).await;
-    assert_eq!((r.status, r.body.as_str()), (StatusCode::UNAUTHORIZED, "credentials"));
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::TOO_MANY_REQUESTS, "waiting 1"));
+    assert_eq!(r.headers[header::RETRY_AFTER], "1");
 }
 
 #[tokio::test]

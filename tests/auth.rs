@@ -105,6 +105,32 @@ async fn unknown_accounts_and_wrong_passwords_get_the_same_answer() {
 }
 
 #[tokio::test]
+async fn a_spent_failure_budget_says_how_long_to_wait_alike_for_every_address() {
+    let t = app().await;
+    t.create_org().await;
+    let mut last = Vec::new();
+    for email in ["ada@example.org", "zed@example.org"] {
+        for _ in 0..5 {
+            assert_eq!(t.sign_in(email, "not the password at all").await.status, StatusCode::UNAUTHORIZED);
+        }
+        // Even the right password is told to wait, with the real wait: not "incorrect".
+        let r = t.sign_in(email, PASSWORD).await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{email}");
+        assert_eq!(r.headers[header::RETRY_AFTER], "1");
+        assert!(r.body.contains("Too many attempts to sign in to this account. Try again in 1 second"), "{}", r.body);
+        assert!(!r.body.contains("Incorrect email or password."));
+        last.push(r);
+    }
+    assert_eq!(
+        without_nonce(&last[0]).replace("ada@example.org", "EMAIL"),
+        without_nonce(&last[1]).replace("zed@example.org", "EMAIL"),
+        "known and unknown addresses wait alike"
+    );
+    t.clock.advance(Duration::from_secs(1));
+    assert_eq!(t.sign_in("ada@example.org", PASSWORD).await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
 async fn sessions_time_out_on_the_server_clock() {
     let t = app().await;
     t.create_org().await;

@@ -367,6 +367,9 @@ pub enum AppError {
     NotFound,
     /// Too many sign-in requests from this network; try again in this many seconds.
     TooManyAttempts(u32),
+    /// The address's failure budget is spent (the same for known and unknown addresses); try
+    /// again in this many seconds.
+    AccountWaiting(u32),
     /// Every password-hashing slot is taken; try again in a second.
     Busy,
     /// The browser could not reach Tessera (only ever made in the browser).
@@ -399,7 +402,7 @@ impl AppError {
                     422
                 }
             }
-            AppError::TooManyAttempts(_) => 429,
+            AppError::TooManyAttempts(_) | AppError::AccountWaiting(_) => 429,
             AppError::Internal => 500,
             AppError::Busy | AppError::Offline => 503,
         }
@@ -408,7 +411,7 @@ impl AppError {
     /// Seconds to wait before trying again, for `Retry-After`.
     pub fn retry_after(&self) -> Option<u32> {
         match self {
-            AppError::TooManyAttempts(s) => Some((*s).max(1)),
+            AppError::TooManyAttempts(s) | AppError::AccountWaiting(s) => Some((*s).max(1)),
             AppError::Busy => Some(1),
             _ => None,
         }
@@ -475,6 +478,7 @@ impl AppError {
             AppError::Refused(r) => return format!("refused {}", r.code()),
             AppError::StepUpFirst(back) => return format!("step-up {}", back.code()),
             AppError::TooManyAttempts(s) => return format!("too-many {s}"),
+            AppError::AccountWaiting(s) => return format!("waiting {s}"),
         };
         simple.to_string()
     }
@@ -506,6 +510,7 @@ impl AppError {
             "internal" => AppError::Internal,
             "refused" => AppError::Refused(Refusal::from_code(words.next()?)?),
             "too-many" => AppError::TooManyAttempts(words.next()?.parse().ok()?),
+            "waiting" => AppError::AccountWaiting(words.next()?.parse().ok()?),
             "invalid" => {
                 let mut problems = Vec::new();
                 for w in words.by_ref() {
@@ -520,6 +525,18 @@ impl AppError {
             _ => return None,
         };
         words.next().is_none().then_some(e)
+    }
+}
+
+/// A wait as people say it: seconds under a minute, whole minutes (rounded up) beyond.
+fn wait(secs: u32) -> String {
+    match secs {
+        0 | 1 => "1 second".into(),
+        2..=59 => format!("{secs} seconds"),
+        _ => match secs.div_ceil(60) {
+            1 => "1 minute".into(),
+            m => format!("{m} minutes"),
+        },
     }
 }
 
@@ -546,7 +563,14 @@ impl fmt::Display for AppError {
             AppError::Internal => "Tessera could not complete this request. Please try again in a moment.",
             AppError::Refused(r) => r.message(),
             AppError::TooManyAttempts(s) => {
-                return write!(f, "Too many attempts from your network. Try again in {s} seconds.");
+                return write!(f, "Too many attempts from your network. Try again in {}.", wait(*s));
+            }
+            AppError::AccountWaiting(s) => {
+                return write!(
+                    f,
+                    "Too many attempts to sign in to this account. Try again in {}; your password has not changed.",
+                    wait(*s)
+                );
             }
             AppError::Invalid(problems) => match problems.first() {
                 Some((field, p)) => return f.write_str(&p.message(*field)),
@@ -737,6 +761,10 @@ mod from_domain {
         fn from(e: SignInError) -> AppError {
             match e {
                 SignInError::InvalidCredentials => AppError::WrongCredentials,
+                // Whole seconds, rounded up: "try again in 0 seconds" would be a lie.
+                SignInError::Waiting(d) => {
+                    AppError::AccountWaiting(u32::try_from(d.as_millis().div_ceil(1000)).unwrap_or(u32::MAX))
+                }
                 SignInError::Busy => AppError::Busy,
                 SignInError::Internal(e) => e.into(),
             }
@@ -815,6 +843,7 @@ mod tests {
             AppError::Refused(Refusal::ProtectedOwner),
             AppError::NotFound,
             AppError::TooManyAttempts(30),
+            AppError::AccountWaiting(480),
             AppError::Busy,
             AppError::Offline,
             AppError::Internal,
@@ -840,6 +869,8 @@ mod tests {
             "invalid email=missing extra",
             "refused call-us",
             "too-many soon",
+            "waiting forever",
+            "waiting 5 minutes",
             "credentials and more",
             "guessable:common",
             "invalid password=guessable:phone-us",
@@ -871,5 +902,17 @@ mod tests {
         assert_eq!(e.form_message(), None);
         assert_eq!(Problem::TooLong.message(Field::OrgName), "The organisation name must be at most 100 characters.");
         assert_eq!(AppError::WrongCredentials.form_message().as_deref(), Some("Incorrect email or password."));
+    }
+
+    #[test]
+    fn waits_are_said_in_seconds_then_whole_minutes() {
+        let said = |s| AppError::AccountWaiting(s).to_string();
+        assert_eq!(
+            said(1),
+            "Too many attempts to sign in to this account. Try again in 1 second; your password has not changed."
+        );
+        assert!(said(32).contains("in 32 seconds;") && said(60).contains("in 1 minute;"));
+        assert!(said(61).contains("in 2 minutes;") && said(900).contains("in 15 minutes;"));
+        assert_eq!(AppError::AccountWaiting(480).retry_after(), Some(480));
     }
 }

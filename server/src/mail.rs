@@ -126,8 +126,14 @@ pub enum Notice {
     MfaDisabled,
     AuthenticatorReset,
     RecoveryCodesRegenerated,
-    RecoveryCodeUsed { left: i64 },
+    RecoveryCodeUsed {
+        left: i64,
+    },
     SecondFactorFailing,
+    /// The free sign-in tries were spent with wrong passwords; sign-in now waits between tries.
+    SignInPaused {
+        failures: i64,
+    },
 }
 
 impl Notice {
@@ -150,6 +156,14 @@ impl Notice {
             Notice::RecoveryCodeUsed { left } => (
                 "A recovery code was used",
                 format!("A recovery code was used to sign in to your account. {left} recovery codes are left."),
+            ),
+            Notice::SignInPaused { failures } => (
+                "Failed sign-ins to your account",
+                format!(
+                    "Someone tried to sign in to your account {failures} times in a row with a wrong password. \
+                     Sign-in to your account now waits a few minutes between tries; it is never locked for good, \
+                     and you can sign in as usual once the wait is over."
+                ),
             ),
             Notice::SecondFactorFailing => (
                 "Repeated failed sign-in codes",

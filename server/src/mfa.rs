@@ -215,7 +215,7 @@ impl Tessera {
         let sealed = self.store.pending_totp(s.user_id, now).await?.ok_or(CodeError::NotApplicable)?;
         let bytes = self.key.open(&sealed_context(s.user_id), &sealed).ok_or(CodeError::NotApplicable)?;
         let account_key = self.account_key(&s.email);
-        if self.store.throttle_take(&account_key, now, throttle::delay_after).await?.is_none() {
+        if self.store.throttle_take(&account_key, now, throttle::delay_after).await?.taken().is_none() {
             return Err(CodeError::Invalid);
         }
         let Some(step) = totp::verify(&TotpSecret::from_bytes(bytes), code, now, None) else {
@@ -245,7 +245,7 @@ impl Tessera {
         let now = self.clock.now();
         let cred = self.store.totp_credential(s.user_id).await?.ok_or(CodeError::NotApplicable)?;
         let account_key = self.account_key(&s.email);
-        let Some(attempt) = self.store.throttle_take(&account_key, now, throttle::delay_after).await? else {
+        let Some(attempt) = self.store.throttle_take(&account_key, now, throttle::delay_after).await?.taken() else {
             self.audit_own(
                 s,
                 Action::MfaChallenge,

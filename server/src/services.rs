@@ -15,7 +15,7 @@ use crate::policy::{self, MfaPolicy};
 use crate::rate_limit::RateLimiter;
 use crate::secret::{SecretKey, Token};
 use crate::session::{SessionInfo, SessionState};
-use crate::store::{NewOrganisation, NewSession, Store, TokenPurpose};
+use crate::store::{Budget, NewOrganisation, NewSession, Store, TokenPurpose};
 use crate::throttle;
 
 /// How long a setup or set-password link stays valid.
@@ -87,6 +87,10 @@ pub enum SignInError {
     /// the same answer.
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// The address's failure budget is spent (known or unknown address alike): try again after
+    /// this long.
+    #[error("too many attempts")]
+    Waiting(Duration),
     #[error("busy")]
     Busy,
     #[error(transparent)]
@@ -415,8 +419,10 @@ impl Tessera {
         }
     }
 
-    /// Checks email and password. Whatever is wrong (no such account, wrong password, disabled,
-    /// waiting out the failure budget) the answer and the work done are the same.
+    /// Checks email and password. Whatever is wrong (no such account, wrong password, disabled)
+    /// the answer and the work done are the same. Once an address's failure budget is spent,
+    /// every attempt on it, known or not, answers `Waiting` with the real wait, and the owner of a
+    /// real account is told once per episode. An attempt refused for capacity is given back.
     pub async fn sign_in(
         &self,
         email: &str,
@@ -427,11 +433,22 @@ impl Tessera {
         let now = self.clock.now();
         let canonical = crate::model::canonical_email(email);
         let account_key = self.account_key(email);
-        let allowed = self.store.throttle_take(&account_key, now, throttle::delay_after).await?;
+        let budget = self.store.throttle_take(&account_key, now, throttle::delay_after).await?;
+        let allowed = budget.taken();
         let creds = self.store.credentials_by_email(&canonical).await?;
         let stored_hash = creds.as_ref().and_then(|c| c.password_hash.as_deref());
         // Always hash, even when the answer is already known, so timing tells nothing.
-        let verified = self.hasher.verify(password, stored_hash).await?;
+        let verified = match self.hasher.verify(password, stored_hash).await {
+            Ok(v) => v,
+            Err(e) => {
+                // Refused for capacity (503, "try again"): the person did nothing wrong, so the
+                // attempt goes back and retrying as told cannot lock them out.
+                if let Some(attempt) = &allowed {
+                    self.store.throttle_refund(&account_key, attempt).await?;
+                }
+                return Err(e.into());
+            }
+        };
         let account = creds.as_ref().map(|c| c.user_id);
         // One membership lookup whether the account exists or not, so timing tells nothing; it
         // lets the organisation's activity log show failed sign-ins to its members' accounts.
@@ -449,7 +466,17 @@ impl Tessera {
             let e =
                 audit::event(now, Action::SignIn, Outcome::Failure, org_of_account, None, target, meta, Some(detail));
             self.audit(e).await?;
-            return Err(SignInError::InvalidCredentials);
+            return Err(match (budget, allowed) {
+                (Budget::Waiting { until }, _) => SignInError::Waiting(until.since(now)),
+                // This failure spent the free tries: the start of a lock-out episode.
+                (_, Some(attempt)) if attempt.failures == throttle::FREE_FAILURES => {
+                    if let (Some(user_id), Some(org_id), false) = (account, org_of_account, disabled) {
+                        self.tell_of_lock_out(user_id, org_id, attempt.failures, meta);
+                    }
+                    SignInError::InvalidCredentials
+                }
+                _ => SignInError::InvalidCredentials,
+            });
         };
         let has_mfa = self.store.totp_credential(user.user_id).await?.is_some();
         // With MFA the budget is cleared only once the second factor is proven: a right password
@@ -488,6 +515,27 @@ impl Tessera {
         }
         self.store.record_sign_in(user.user_id, now).await?;
         Ok(SignInStep::Done(token))
+    }
+
+    /// Mails the owner of an account whose free sign-in tries were just spent. In the background:
+    /// the answer must take as long for an unknown address, which gets no mail.
+    fn tell_of_lock_out(&self, user_id: i64, org_id: i64, failures: i64, meta: &RequestMeta) {
+        let (store, mailer, config) = (self.store.clone(), self.mailer.clone(), self.config.clone());
+        let (meta, at) = (meta.clone(), self.clock.now());
+        tokio::spawn(async move {
+            let member = match store.member(org_id, user_id).await {
+                Ok(Some(m)) => m,
+                Ok(None) => return,
+                Err(e) => return tracing::error!(error = %e, user_id, "lock-out mail not sent"),
+            };
+            let notice = crate::mail::Notice::SignInPaused { failures };
+            let mail = crate::mail::notice_mail(&config, &member.email, &member.display_name, notice, at, &meta);
+            match tokio::time::timeout(Duration::from_secs(15), mailer.send(&mail)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!(error = %e, user_id, "lock-out mail not sent"),
+                Err(_) => tracing::error!(user_id, "lock-out mail timed out"),
+            }
+        });
     }
 
     /// The key of an account's failure budget: an HMAC of the canonical email, so typed emails

@@ -4,15 +4,20 @@ mod common;
 
 use std::time::Duration;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use common::{on_both, Env};
 use sqlx::Connection;
 use tessera_server::audit::RequestMeta;
 use tessera_server::clock::{Clock, Timestamp};
 use tessera_server::model::{OrgKind, Role};
+use tessera_server::password::PasswordHasher;
+use tessera_server::secret::SecretKey;
 use tessera_server::services::{FormError, SetupForm, SignInError, SignInStep};
 use tessera_server::session::SessionState;
 use tessera_server::store::TokenPurpose;
-use tessera_server::Error;
+use tessera_server::{Error, Tessera};
 
 const PASSWORD: &str = "plum tractor sings quietly tonight";
 
@@ -133,12 +138,20 @@ async fn sign_in_answers_alike_for_unknown_accounts_and_wrong_passwords() {
 #[tokio::test]
 async fn the_failure_budget_slows_guessing_and_never_locks_for_good() {
     on_both(|env| async move {
-        env.app.create_organisation("Acme", OrgKind::Standard, "ada@example.org", None, Some(PASSWORD)).await.unwrap();
+        env.app
+            .create_organisation("Acme", OrgKind::Standard, "ada@example.org", Some("Ada"), Some(PASSWORD))
+            .await
+            .unwrap();
         for _ in 0..5 {
-            assert!(signed_in(&env, "ada@example.org", "guess guess guess").await.is_err());
+            assert!(matches!(
+                signed_in(&env, "ada@example.org", "guess guess guess").await,
+                Err(SignInError::InvalidCredentials)
+            ));
         }
-        // Now the account must wait: even the right password answers like a wrong one.
-        assert!(matches!(signed_in(&env, "ada@example.org", PASSWORD).await, Err(SignInError::InvalidCredentials)));
+        // Now the account must wait, and says so with the real wait, even to the right password:
+        // "incorrect password" would make its owner think the password is gone.
+        let r = signed_in(&env, "ada@example.org", PASSWORD).await;
+        assert!(matches!(r, Err(SignInError::Waiting(d)) if d == Duration::from_secs(1)), "{r:?}");
         env.clock.advance(Duration::from_secs(1));
         let token = signed_in(&env, "ada@example.org", PASSWORD).await.expect("after the wait the owner gets in");
         assert!(env.app.session(&token).await.unwrap().is_some());
@@ -147,6 +160,119 @@ async fn the_failure_budget_slows_guessing_and_never_locks_for_good() {
             assert!(signed_in(&env, "ada@example.org", "guess guess guess").await.is_err());
         }
         assert!(signed_in(&env, "ada@example.org", PASSWORD).await.is_ok());
+    })
+    .await;
+}
+
+/// The mails in the outbox to `to`, waiting a little for ones sent in the background.
+async fn mails_to(env: &Env, to: &str, expected: usize) -> Vec<String> {
+    for _ in 0..100 {
+        let mails: Vec<String> = env.outbox().into_iter().filter(|m| m.contains(&format!("To: {to}"))).collect();
+        if mails.len() >= expected {
+            return mails;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    env.outbox().into_iter().filter(|m| m.contains(&format!("To: {to}"))).collect()
+}
+
+#[tokio::test]
+async fn a_spent_budget_answers_alike_for_every_address_and_mails_the_owner_once_per_episode() {
+    on_both(|env| async move {
+        env.app
+            .create_organisation("Acme", OrgKind::Standard, "ada@example.org", Some("Ada"), Some(PASSWORD))
+            .await
+            .unwrap();
+        let mut answers = Vec::new();
+        for email in ["ada@example.org", "nobody@example.org"] {
+            let mut seen = Vec::new();
+            for _ in 0..7 {
+                seen.push(format!("{:?}", signed_in(&env, email, "guess guess guess").await.unwrap_err()));
+            }
+            // Five wrong passwords, then the wait (1 s after the fifth failure; the clock stands still).
+            assert_eq!(seen[4], "InvalidCredentials", "{email}");
+            assert_eq!(seen[5], format!("{:?}", SignInError::Waiting(Duration::from_secs(1))), "{email}");
+            answers.push(seen);
+        }
+        assert_eq!(answers[0], answers[1], "a known and an unknown address answer exactly alike");
+
+        // One mail to the real account's owner for the episode, with what happened and from where.
+        let mails = mails_to(&env, "ada@example.org", 1).await;
+        let paused: Vec<&String> = mails.iter().filter(|m| m.contains("Failed sign-ins to your account")).collect();
+        assert_eq!(paused.len(), 1, "{mails:?}");
+        assert!(paused[0].contains("tried to sign in to your account 5 times") && paused[0].contains("192.0.2.10"));
+        assert!(!env.outbox().iter().any(|m| m.contains("nobody@example.org")), "no mail reveals anything");
+
+        // More failures in the same episode send nothing more; after a sign-in, a new episode does.
+        env.clock.advance(Duration::from_secs(1));
+        assert!(signed_in(&env, "ada@example.org", "guess guess guess").await.is_err());
+        env.clock.advance(Duration::from_secs(60));
+        signed_in(&env, "ada@example.org", PASSWORD).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(
+            mails_to(&env, "ada@example.org", 1).await.iter().filter(|m| m.contains("Failed sign-ins")).count(),
+            1
+        );
+        for _ in 0..5 {
+            assert!(signed_in(&env, "ada@example.org", "guess guess guess").await.is_err());
+        }
+        let mails = mails_to(&env, "ada@example.org", 2).await;
+        assert_eq!(mails.iter().filter(|m| m.contains("Failed sign-ins")).count(), 2);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_refused_for_capacity_leaves_the_budget_as_it_was() {
+    on_both(|env| async move {
+        env.app
+            .create_organisation("Acme", OrgKind::Standard, "ada@example.org", Some("Ada"), Some(PASSWORD))
+            .await
+            .unwrap();
+        // Ada has MFA, so a right password gives back only its own attempt and never clears the
+        // budget: anything a refused attempt leaves behind stays visible.
+        let token = signed_in(&env, "ada@example.org", PASSWORD).await.unwrap();
+        let ada = env.app.session(&token).await.unwrap().unwrap();
+        let view = env.app.start_enrolment(&ada, &meta()).await.unwrap();
+        let secret = common::base32_decode(&view.setup_key_grouped);
+        env.app.confirm_enrolment(&ada, &common::code_now(&secret, &env), &meta()).await.unwrap();
+
+        // One hashing slot, no queue, and something else hashing all the time: sign-ins are
+        // refused as busy (503, "try again"), as they are under a burst.
+        let hasher = PasswordHasher::new(1, 0);
+        let app = Tessera::new(
+            env.store.clone(),
+            env.clock.clone(),
+            Arc::new(common::config(env.data.path())),
+            hasher.clone(),
+            SecretKey::generate(),
+        );
+        let stop = Arc::new(AtomicBool::new(false));
+        let blocker = tokio::spawn({
+            let (hasher, stop) = (hasher.clone(), stop.clone());
+            async move {
+                while !stop.load(Ordering::SeqCst) {
+                    let _ = hasher.hash("someone else's password".into()).await;
+                }
+            }
+        });
+        let mut busy = 0;
+        for _ in 0..500 {
+            match app.sign_in("ada@example.org", PASSWORD, None, &meta()).await {
+                Err(SignInError::Busy) => busy += 1,
+                Ok(SignInStep::MfaRequired(_)) => {}
+                other => panic!("{other:?} after {busy} busy answers"),
+            }
+            if busy == 8 {
+                break;
+            }
+        }
+        stop.store(true, Ordering::SeqCst);
+        blocker.await.unwrap();
+        assert_eq!(busy, 8, "the hasher was never full");
+        // Retrying as told works: the busy answers took nothing from the budget.
+        let r = app.sign_in("ada@example.org", PASSWORD, None, &meta()).await;
+        assert!(matches!(r, Ok(SignInStep::MfaRequired(_))), "{r:?}");
     })
     .await;
 }
@@ -188,6 +314,7 @@ async fn parallel_attempts_each_take_their_own_place_in_the_budget() {
                     .throttle_take("same-account", now, tessera_server::throttle::delay_after)
                     .await
                     .unwrap()
+                    .taken()
                     .map(|a| a.failures)
             }));
         }

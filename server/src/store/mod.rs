@@ -25,7 +25,7 @@ pub use orgs::{NewOrganisation, OrgStore};
 pub use sessions::{NewSession, SessionStore};
 pub use sql::{PgStore, SqliteStore};
 pub use team::{Cursor, Member, MemberFilter, MfaFilter, TeamStore};
-pub use throttle::{ThrottleAttempt, ThrottleStore};
+pub use throttle::{Budget, ThrottleAttempt, ThrottleStore};
 pub use tokens::{TokenPurpose, TokenStore, ValidToken};
 
 /// The area traits, for calling store methods on anything but a `dyn Store`.

@@ -16,18 +16,34 @@ pub struct ThrottleAttempt {
     pub blocked_until: Timestamp,
 }
 
+/// What taking from the budget gave: an attempt, or the time the account may try again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Budget {
+    Taken(ThrottleAttempt),
+    Waiting { until: Timestamp },
+}
+
+impl Budget {
+    pub fn taken(self) -> Option<ThrottleAttempt> {
+        match self {
+            Budget::Taken(a) => Some(a),
+            Budget::Waiting { .. } => None,
+        }
+    }
+}
+
 #[async_trait]
 pub trait ThrottleStore: Send + Sync {
     /// Atomically takes one sign-in attempt from the account's budget. Every attempt counts as a
     /// failure until [`ThrottleStore::throttle_clear`] or [`ThrottleStore::throttle_refund`] says
-    /// otherwise, so parallel guesses cannot share one free slot. `None` while the account must
+    /// otherwise, so parallel guesses cannot share one free slot. `Waiting` while the account must
     /// wait; otherwise the attempt, after setting the next wait with `delay_after`.
     async fn throttle_take(
         &self,
         account_key: &str,
         now: Timestamp,
         delay_after: fn(i64) -> Duration,
-    ) -> Result<Option<ThrottleAttempt>>;
+    ) -> Result<Budget>;
     /// Gives back one attempt that turned out not to be a failure (a right password when a
     /// second factor is still owed): the budget is as it was, neither refilled nor spent.
     async fn throttle_refund(&self, account_key: &str, attempt: &ThrottleAttempt) -> Result<()>;

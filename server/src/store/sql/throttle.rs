@@ -7,13 +7,13 @@ use async_trait::async_trait;
 use super::{PgStore, SqliteStore};
 use crate::clock::Timestamp;
 use crate::error::Result;
-use crate::store::{ThrottleAttempt, ThrottleStore};
+use crate::store::{Budget, ThrottleAttempt, ThrottleStore};
 
 macro_rules! impl_throttle_store {
     ($store:ty) => {
         #[async_trait]
         impl ThrottleStore for $store {
-            async fn throttle_take(&self, account_key: &str, now: Timestamp, delay_after: fn(i64) -> Duration) -> Result<Option<ThrottleAttempt>> {
+            async fn throttle_take(&self, account_key: &str, now: Timestamp, delay_after: fn(i64) -> Duration) -> Result<Budget> {
                 // One transaction: the conditional UPDATE locks the row (PostgreSQL) or holds the
                 // only writer (SQLite), so concurrent attempts are counted one by one.
                 let mut tx = self.writer.begin().await?;
@@ -33,8 +33,14 @@ macro_rules! impl_throttle_store {
                 .bind(now.0)
                 .fetch_optional(&mut *tx)
                 .await?;
-                let attempt = match taken {
-                    None => None,
+                let budget = match taken {
+                    None => {
+                        let (until,): (i64,) = sqlx::query_as("SELECT blocked_until FROM signin_throttle WHERE account_key = $1")
+                            .bind(account_key)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        Budget::Waiting { until: Timestamp(until) }
+                    }
                     Some((failures, previous)) => {
                         let blocked_until = now.plus(delay_after(failures));
                         sqlx::query("UPDATE signin_throttle SET blocked_until = $2 WHERE account_key = $1")
@@ -42,11 +48,11 @@ macro_rules! impl_throttle_store {
                             .bind(blocked_until.0)
                             .execute(&mut *tx)
                             .await?;
-                        Some(ThrottleAttempt { failures, previous_blocked_until: Timestamp(previous), blocked_until })
+                        Budget::Taken(ThrottleAttempt { failures, previous_blocked_until: Timestamp(previous), blocked_until })
                     }
                 };
                 tx.commit().await?;
-                Ok(attempt)
+                Ok(budget)
             }
 
             async fn throttle_refund(&self, account_key: &str, attempt: &ThrottleAttempt) -> Result<()> {
