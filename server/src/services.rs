@@ -20,6 +20,9 @@ use crate::throttle;
 
 /// How long a setup or set-password link stays valid.
 pub const LINK_TTL: Duration = Duration::from_secs(24 * 3600);
+/// How long the first sign-in step is remembered for the second.
+pub const LOGIN_STEP_TTL: Duration = Duration::from_secs(15 * 60);
+const LOGIN_STEP_CONTEXT: &str = "login-step";
 
 pub struct Tessera {
     pub store: Arc<dyn Store>,
@@ -536,6 +539,21 @@ impl Tessera {
                 Err(_) => tracing::error!(user_id, "lock-out mail timed out"),
             }
         });
+    }
+
+    /// What the first sign-in step keeps for the second (in a cookie): the typed address, sealed
+    /// with the instance key so the cookie is unreadable and unforgeable, and good for
+    /// [`LOGIN_STEP_TTL`] whatever the browser does with it.
+    pub fn seal_login_step(&self, email: &str) -> String {
+        let expires = self.clock.now().plus(LOGIN_STEP_TTL);
+        self.key.seal(LOGIN_STEP_CONTEXT, format!("{}\n{email}", expires.0).as_bytes())
+    }
+
+    /// The address sealed by [`Tessera::seal_login_step`], unless it was tampered with or expired.
+    pub fn open_login_step(&self, sealed: &str) -> Option<String> {
+        let plain = String::from_utf8(self.key.open(LOGIN_STEP_CONTEXT, sealed)?).ok()?;
+        let (expires, email) = plain.split_once('\n')?;
+        (self.clock.now().0 < expires.parse::<i64>().ok()?).then(|| email.to_string())
     }
 
     /// The key of an account's failure budget: an HMAC of the canonical email, so typed emails

@@ -107,9 +107,9 @@ impl Cookies {
         }
     }
 
-    /// The email typed in the first sign-in step, kept for the second. Not a secret, but HttpOnly
-    /// all the same and short-lived.
-    pub fn login_email_name(&self) -> &'static str {
+    /// The first sign-in step, kept for the second: the typed address, sealed (see
+    /// [`crate::Tessera::seal_login_step`]), HttpOnly and short-lived.
+    pub fn login_step_name(&self) -> &'static str {
         if self.secure {
             "__Host-tessera_login"
         } else {
@@ -136,15 +136,14 @@ impl Cookies {
         HeaderValue::from_str(&format!("{name}={}; Max-Age=0", self.attrs())).expect("static cookie")
     }
 
-    pub fn set_login_email(&self, email: &str) -> HeaderValue {
-        let v = percent_encoding::utf8_percent_encode(email, percent_encoding::NON_ALPHANUMERIC);
-        HeaderValue::from_str(&format!("{}={v}{}; Max-Age=900", self.login_email_name(), self.attrs()))
-            .expect("encoded")
+    /// `sealed` is opaque and cookie-safe (`v1:` and URL-safe base64).
+    pub fn set_login_step(&self, sealed: &str) -> HeaderValue {
+        HeaderValue::from_str(&format!("{}={sealed}{}; Max-Age=900", self.login_step_name(), self.attrs()))
+            .expect("sealed values are cookie-safe")
     }
 
-    pub fn login_email(&self, headers: &HeaderMap) -> Option<String> {
-        let raw = cookie_value(headers, self.login_email_name())?;
-        percent_encoding::percent_decode_str(&raw).decode_utf8().ok().map(|s| s.into_owned())
+    pub fn login_step(&self, headers: &HeaderMap) -> Option<String> {
+        cookie_value(headers, self.login_step_name())
     }
 
     pub fn session_token(&self, headers: &HeaderMap) -> Option<String> {
@@ -217,11 +216,11 @@ mod tests {
     #[test]
     fn cookies_are_read_back() {
         let c = Cookies { secure: false };
-        let h = headers(&[("cookie", "a=1; tessera_session=tok; tessera_login=ada%40example%2Eorg")]);
+        let h = headers(&[("cookie", "a=1; tessera_session=tok; tessera_login=v1:c2VhbGVk")]);
         assert_eq!(c.session_token(&h).as_deref(), Some("tok"));
-        assert_eq!(c.login_email(&h).as_deref(), Some("ada@example.org"));
+        assert_eq!(c.login_step(&h).as_deref(), Some("v1:c2VhbGVk"));
         assert_eq!(cookie_value(&h, "missing"), None);
-        let set = c.set_login_email("ada+x@example.org");
-        assert!(set.to_str().unwrap().starts_with("tessera_login=ada%2Bx%40example%2Eorg;"));
+        let set = c.set_login_step("v1:c2VhbGVk");
+        assert_eq!(set.to_str().unwrap(), "tessera_login=v1:c2VhbGVk; Path=/; HttpOnly; SameSite=Lax; Max-Age=900");
     }
 }

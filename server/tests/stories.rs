@@ -278,6 +278,29 @@ async fn a_sign_in_refused_for_capacity_leaves_the_budget_as_it_was() {
 }
 
 #[tokio::test]
+async fn the_first_sign_in_step_is_kept_sealed_and_briefly() {
+    on_both(|env| async move {
+        let sealed = env.app.seal_login_step("ada.lovelace@example.org");
+        assert!(!sealed.contains("lovelace") && !sealed.contains("@"), "{sealed}");
+        assert_eq!(env.app.open_login_step(&sealed).as_deref(), Some("ada.lovelace@example.org"));
+        // Two seals of one address look unrelated, so the cookie does not even tell who is the same.
+        assert_ne!(env.app.seal_login_step("ada.lovelace@example.org"), sealed);
+        // Tampered, forged in clear, or sealed for another purpose: nothing.
+        let mut tampered = sealed.clone();
+        tampered.replace_range(10..11, if &sealed[10..11] == "A" { "B" } else { "A" });
+        for forged in [tampered.as_str(), "ada.lovelace@example.org", "ada.lovelace%40example.org", "v1:", ""] {
+            assert_eq!(env.app.open_login_step(forged), None, "{forged:?}");
+        }
+        // Good for 15 minutes, whatever the browser keeps.
+        env.clock.advance(Duration::from_secs(15 * 60 - 1));
+        assert!(env.app.open_login_step(&sealed).is_some());
+        env.clock.advance(Duration::from_secs(1));
+        assert_eq!(env.app.open_login_step(&sealed), None);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn look_alike_addresses_are_one_account_with_one_failure_budget() {
     on_both(|env| async move {
         env.app.create_organisation("Acme", OrgKind::Standard, "ada@example.org", None, Some(PASSWORD)).await.unwrap();

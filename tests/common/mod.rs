@@ -191,6 +191,14 @@ impl TestApp {
         assert_eq!(step1.status, StatusCode::SEE_OTHER, "{}", step1.body);
         assert_eq!(step1.location(), Some("/login/password"));
         let login_cookie = step1.cookie("tessera_login").expect("email remembered");
+        // Opaque: no cookie carries what the person typed, plain or encoded.
+        let encoded = serde_urlencoded::to_string([("e", email.trim())]).unwrap();
+        assert!(
+            !login_cookie.contains(email.trim())
+                && !login_cookie.contains(&encoded[2..])
+                && !login_cookie.contains('@'),
+            "{login_cookie}"
+        );
         self.post(LOGIN_PASSWORD, &[("password", password)], Some(&login_cookie)).await
     }
 

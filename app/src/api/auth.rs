@@ -27,7 +27,7 @@ pub async fn login_email(#[server(default)] email: String) -> Result<(), AppErro
 
     let App(app) = extract().await?;
     let email = tessera_server::model::Email::parse(&email).map_err(|p| AppError::field(Field::Email, p.into()))?;
-    set_cookie(app.cookies.set_login_email(&email.display));
+    set_cookie(app.cookies.set_login_step(&app.tessera.seal_login_step(&email.display)));
     go("/login/password");
     Ok(())
 }
@@ -42,10 +42,11 @@ pub async fn login_password(#[server(default)] password: String) -> Result<SignI
 
     let (App(app), Meta(meta)) = (extract().await?, extract().await?);
     let headers = headers();
-    let email = app.cookies.login_email(&headers).ok_or(AppError::EmailFirst)?;
+    let sealed = app.cookies.login_step(&headers).ok_or(AppError::EmailFirst)?;
+    let email = app.tessera.open_login_step(&sealed).ok_or(AppError::EmailFirst)?;
     let previous = app.cookies.session_token(&headers);
     let step = app.tessera.sign_in(&email, &password, previous.as_deref(), &meta).await?;
-    set_cookie(app.cookies.clear(app.cookies.login_email_name()));
+    set_cookie(app.cookies.clear(app.cookies.login_step_name()));
     let (token, step) = match step {
         Step::MfaRequired(token) => (token, SignInStep::MfaRequired),
         Step::Done(token) => {

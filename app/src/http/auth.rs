@@ -45,7 +45,7 @@ pub async fn login_page(
 }
 
 pub async fn password_page(State(state): State<AppState>, failed: Failed, headers: http::HeaderMap) -> Response {
-    match state.cookies.login_email(&headers) {
+    match state.cookies.login_step(&headers).and_then(|sealed| state.tessera.open_login_step(&sealed)) {
         Some(email) => render::page(&state, Page::LoginPassword { email, error: failed.error() }, StatusCode::OK).await,
         None => see_other("/login", &[]),
     }
