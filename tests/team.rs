@@ -224,6 +224,15 @@ async fn owners_invite_members_and_define_roles_through_the_pages() {
     let r = t.post(STEP_UP, &[("code", "123456"), ("next", "https://evil.example")], Some(&ada)).await;
     assert!(r.body.contains("value=\"/account/security?verified\""), "{}", r.status);
     assert!(!r.body.contains("evil.example"));
+
+    // The roles say which rule applies: under a Required policy no role shows "No".
+    let page = t.get("/settings/roles", Some(&ada)).await;
+    assert!(page.body.contains("<span>No</span>") && !page.body.contains("Required by the organisation"));
+    t.tessera.set_mfa_policy_by_operator("Acme", tessera_server::policy::MfaPolicy::Required, None).await.unwrap();
+    let page = t.get("/settings/roles", Some(&ada)).await;
+    assert!(!page.body.contains("<span>No</span>"), "{}", page.body);
+    assert!(page.body.contains("<span>Required by the organisation's policy</span>"), "{}", page.body);
+    assert!(page.body.contains("<span>Yes (the organisation's policy requires it too)</span>"), "Auditors");
 }
 
 #[tokio::test]
@@ -242,4 +251,16 @@ async fn resetting_someone_elses_mfa_needs_your_own() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.body.contains("Turn on MFA for your own account first"));
     assert!(t.tessera.store.totp_credential(bob).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn an_owner_without_mfa_is_told_to_turn_it_on_before_changing_roles() {
+    let t = app().await;
+    t.create_org().await;
+    let ada = t.session_cookie().await;
+    let page = t.get("/settings/roles", Some(&ada)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Turn on MFA for your account"), "{}", page.body);
+    assert!(!page.body.contains("Confirm it is you"), "no code to confirm with");
+    assert!(!page.body.contains("Your authentication code"));
 }

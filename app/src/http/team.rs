@@ -260,6 +260,8 @@ pub async fn roles_page(
             .iter()
             .map(|p| (p.id().to_string(), p.label().to_string(), p.description().to_string()))
             .collect(),
+        policy_requires: tessera_server::policy::effective(s.org_kind, s.org_mfa_policy)
+            == tessera_server::policy::MfaPolicy::Required,
         fresh: state.tessera.has_fresh_step_up(&s),
         needs_code: !state.tessera.has_fresh_step_up(&s) && s.has_mfa,
         name: failed.value("name"),

@@ -21,6 +21,7 @@ pub struct RoleRow {
     pub name: String,
     pub builtin: bool,
     pub permissions: Vec<String>,
+    /// The role's own rule.
     pub requires_mfa: bool,
 }
 
@@ -29,6 +30,8 @@ pub struct RolesView {
     pub roles: Vec<RoleRow>,
     /// (id, label, description) of every permission.
     pub permissions: Vec<(String, String, String)>,
+    /// The organisation's policy requires MFA of everyone, whatever each role says.
+    pub policy_requires: bool,
     /// Whether the viewer's step-up is fresh; changes here need it.
     pub fresh: bool,
     /// The form of a new role asks for the viewer's code: not fresh, and they have MFA to prove.
@@ -43,9 +46,21 @@ pub struct RolesView {
     pub toggle_error: Option<AppError>,
 }
 
+/// What the "Requires MFA" column says: the rule that applies, not only the role's own switch.
+/// Under a Required policy the role's switch only matters once the policy is relaxed.
+pub fn effective_rule(policy_requires: bool, role_requires: bool) -> &'static str {
+    match (policy_requires, role_requires) {
+        (true, false) => "Required by the organisation's policy",
+        (true, true) => "Yes (the organisation's policy requires it too)",
+        (false, true) => "Yes",
+        (false, false) => "No",
+    }
+}
+
 #[component]
 pub fn RolesPage(roles: RolesView) -> impl IntoView {
     let fresh = roles.fresh;
+    let policy_requires = roles.policy_requires;
     let checked = roles.checked.clone();
     let problems = Problems(roles.error);
     let toggle_problems = Problems(roles.toggle_error);
@@ -53,10 +68,18 @@ pub fn RolesPage(roles: RolesView) -> impl IntoView {
         <SettingsPage title="Roles & permissions".into() back=("/", "Back to home")>
             {roles.notice.map(|n| view! { <Notice message=n /> })}
             <PageAlert message=toggle_problems.alert(false) />
-            {(!fresh).then(|| view! {
+            {(!fresh && roles.needs_code).then(|| view! {
                 <p class="mb-6 text-sm text-slate-700 dark:text-slate-200">
                     "Changes here need a fresh code. "
                     <a href="/account/security/verify?next=/settings/roles" class=LINK_CLASS>"Confirm it is you"</a>
+                </p>
+            })}
+            // Without MFA of their own there is no code to confirm with: say what to do first.
+            {(!fresh && !roles.needs_code).then(|| view! {
+                <p class="mb-6 text-sm text-slate-700 dark:text-slate-200">
+                    "Changes here are confirmed with a code from your authenticator app. "
+                    <a href="/account/security" class=LINK_CLASS>"Turn on MFA for your account"</a>
+                    " first."
                 </p>
             })}
             <div class="mb-10 overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-700">
@@ -82,8 +105,8 @@ pub fn RolesPage(roles: RolesView) -> impl IntoView {
                                     <td class="px-3 py-2">{perms}</td>
                                     <td class="px-3 py-2">
                                         <RoleMfaForm>
-                                            <div class="flex items-center gap-3">
-                                                <span>{if r.requires_mfa { "Yes" } else { "No" }}</span>
+                                            <div class="flex flex-wrap items-center gap-x-3 gap-y-1">
+                                                <span>{effective_rule(policy_requires, r.requires_mfa)}</span>
                                                 <input type="hidden" name="role" value=r.id.to_string() />
                                                 <input type="hidden" name="requires_mfa" value=if r.requires_mfa { "false" } else { "true" } />
                                                 <button type="submit" class=SMALL_BUTTON_CLASS data-busy-label="Saving…" aria-label=format!("{label}: {}", r.name)>{label}</button>
