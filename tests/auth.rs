@@ -308,3 +308,68 @@ async fn a_healthcare_owner_sets_up_mfa_before_anything_else() {
     let cookie = r.cookie("tessera_session").unwrap();
     assert_eq!(t.get("/", Some(&cookie)).await.location(), Some("/account/security/enrol-required"));
 }
+
+/// Signs in through both steps without JavaScript, carrying `next` as the login form does.
+async fn sign_in_going_to(t: &TestApp, next: &str) -> Reply {
+    let step1 = t.post(LOGIN_EMAIL, &[("email", "ada@example.org"), ("next", next)], None).await;
+    assert_eq!(step1.location(), Some("/login/password"), "{}", step1.body);
+    let login = step1.cookie("tessera_login").unwrap();
+    assert!(!login.contains("settings") && !login.contains("evil"), "the cookie does not show the page either");
+    t.post(LOGIN_PASSWORD, &[("password", PASSWORD)], Some(&login)).await
+}
+
+#[tokio::test]
+async fn sign_in_returns_to_the_page_asked_for_and_never_to_another_site() {
+    let t = app().await;
+    t.create_org().await;
+    // Signed out, a settings page sends to sign-in with the page to come back to.
+    let r = t.get("/settings/activity?action=signin", None).await;
+    assert_eq!(r.location(), Some("/login?next=%2Fsettings%2Factivity%3Faction%3Dsignin"));
+    let page = t.get(r.location().unwrap(), None).await;
+    assert!(page.body.contains(r#"<input type="hidden" name="next" value="/settings/activity?action=signin""#));
+    let r = sign_in_going_to(&t, "/settings/activity?action=signin").await;
+    assert_eq!(r.location(), Some("/settings/activity?action=signin"));
+    assert_eq!(t.get("/", None).await.location(), Some("/login"), "home needs no return address");
+
+    // Anything that is not one of Tessera's own pages lands on home.
+    for bad in [
+        "//evil.example",
+        "///evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "https://evil.example/settings/team",
+        "http:evil.example",
+        "/%2F%2Fevil.example",
+        "%2F%2Fevil.example",
+        "/settings/%2F%2Fevil.example",
+        "/settings//evil.example",
+        "/settings/../../evil",
+        "/settings/\tevil",
+        "/login",
+        "javascript:alert(1)",
+        " /settings/team",
+    ] {
+        t.clock.advance(Duration::from_secs(10)); // the per-IP sign-in limit refills
+        let link = format!("/login?{}", serde_urlencoded::to_string([("next", bad)]).unwrap());
+        let page = t.get(&link, None).await;
+        assert!(!page.body.contains(r#"name="next""#), "{bad:?} is offered as a return address");
+        let r = sign_in_going_to(&t, bad).await;
+        assert_eq!(r.location(), Some("/"), "{bad:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_return_address_survives_the_mfa_challenge() {
+    let t = app().await;
+    t.create_org().await;
+    let cookie = t.session_cookie().await;
+    let secret = enrol_with(&t, &cookie).await;
+    t.clock.advance(Duration::from_secs(60));
+    let r = sign_in_going_to(&t, "/settings/team").await;
+    assert_eq!(r.location(), Some("/login/mfa"));
+    let pending = r.cookie("tessera_session").unwrap();
+    let login = r.cookie("tessera_login").expect("the return address is kept, sealed, for the challenge");
+    let r = t.post(LOGIN_MFA, &[("code", &code_now(&t, &secret))], Some(&format!("{pending}; {login}"))).await;
+    assert_eq!(r.location(), Some("/settings/team"), "{}", r.body);
+    assert!(r.set_cookies().iter().any(|c| c.starts_with("tessera_login=;")), "and then forgotten");
+}

@@ -20,6 +20,14 @@ use crate::throttle;
 
 /// How long a setup or set-password link stays valid.
 pub const LINK_TTL: Duration = Duration::from_secs(24 * 3600);
+/// A sign-in in progress, between its steps: the address typed (empty once the password is
+/// accepted) and where the person was going.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoginStep {
+    pub email: String,
+    pub next: String,
+}
+
 /// How long the first sign-in step is remembered for the second.
 pub const LOGIN_STEP_TTL: Duration = Duration::from_secs(15 * 60);
 const LOGIN_STEP_CONTEXT: &str = "login-step";
@@ -541,19 +549,24 @@ impl Tessera {
         });
     }
 
-    /// What the first sign-in step keeps for the second (in a cookie): the typed address, sealed
-    /// with the instance key so the cookie is unreadable and unforgeable, and good for
-    /// [`LOGIN_STEP_TTL`] whatever the browser does with it.
-    pub fn seal_login_step(&self, email: &str) -> String {
+    /// What the first sign-in step keeps for the next ones (in a cookie): the typed address and
+    /// the page the person was going to, sealed with the instance key so the cookie is
+    /// unreadable and unforgeable, and good for [`LOGIN_STEP_TTL`] whatever the browser does.
+    pub fn seal_login_step(&self, step: &LoginStep) -> String {
         let expires = self.clock.now().plus(LOGIN_STEP_TTL);
-        self.key.seal(LOGIN_STEP_CONTEXT, format!("{}\n{email}", expires.0).as_bytes())
+        // Neither part can hold a line break: addresses refuse whitespace, and the web layer
+        // only keeps plain paths.
+        let plain = format!("{}\n{}\n{}", expires.0, step.email.replace('\n', ""), step.next.replace('\n', ""));
+        self.key.seal(LOGIN_STEP_CONTEXT, plain.as_bytes())
     }
 
-    /// The address sealed by [`Tessera::seal_login_step`], unless it was tampered with or expired.
-    pub fn open_login_step(&self, sealed: &str) -> Option<String> {
+    /// What [`Tessera::seal_login_step`] sealed, unless it was tampered with or has expired.
+    pub fn open_login_step(&self, sealed: &str) -> Option<LoginStep> {
         let plain = String::from_utf8(self.key.open(LOGIN_STEP_CONTEXT, sealed)?).ok()?;
-        let (expires, email) = plain.split_once('\n')?;
-        (self.clock.now().0 < expires.parse::<i64>().ok()?).then(|| email.to_string())
+        let mut parts = plain.splitn(3, '\n');
+        let expires: i64 = parts.next()?.parse().ok()?;
+        let (email, next) = (parts.next()?.to_string(), parts.next()?.to_string());
+        (self.clock.now().0 < expires).then_some(LoginStep { email, next })
     }
 
     /// The key of an account's failure budget: an HMAC of the canonical email, so typed emails

@@ -14,7 +14,7 @@ use tessera_server::clock::{Clock, Timestamp};
 use tessera_server::model::{OrgKind, Role};
 use tessera_server::password::PasswordHasher;
 use tessera_server::secret::SecretKey;
-use tessera_server::services::{FormError, SetupForm, SignInError, SignInStep};
+use tessera_server::services::{FormError, LoginStep, SetupForm, SignInError, SignInStep};
 use tessera_server::session::SessionState;
 use tessera_server::store::TokenPurpose;
 use tessera_server::{Error, Tessera};
@@ -280,11 +280,12 @@ async fn a_sign_in_refused_for_capacity_leaves_the_budget_as_it_was() {
 #[tokio::test]
 async fn the_first_sign_in_step_is_kept_sealed_and_briefly() {
     on_both(|env| async move {
-        let sealed = env.app.seal_login_step("ada.lovelace@example.org");
-        assert!(!sealed.contains("lovelace") && !sealed.contains("@"), "{sealed}");
-        assert_eq!(env.app.open_login_step(&sealed).as_deref(), Some("ada.lovelace@example.org"));
+        let step = LoginStep { email: "ada.lovelace@example.org".into(), next: "/settings/activity".into() };
+        let sealed = env.app.seal_login_step(&step);
+        assert!(!sealed.contains("lovelace") && !sealed.contains("@") && !sealed.contains("activity"), "{sealed}");
+        assert_eq!(env.app.open_login_step(&sealed), Some(step.clone()));
         // Two seals of one address look unrelated, so the cookie does not even tell who is the same.
-        assert_ne!(env.app.seal_login_step("ada.lovelace@example.org"), sealed);
+        assert_ne!(env.app.seal_login_step(&step), sealed);
         // Tampered, forged in clear, or sealed for another purpose: nothing.
         let mut tampered = sealed.clone();
         tampered.replace_range(10..11, if &sealed[10..11] == "A" { "B" } else { "A" });

@@ -17,36 +17,42 @@ pub enum SignInStep {
     EnrolmentRequired,
 }
 
-/// Step one of sign-in: remember the email and ask for the password. Says nothing about whether
-/// the account exists; only the shape of the address is checked.
+/// Step one of sign-in: remember the email (and the page the person was going to) and ask for
+/// the password. Says nothing about whether the account exists; only the shape of the address is
+/// checked.
 #[server(prefix = "/api", endpoint = "login/email")]
-pub async fn login_email(#[server(default)] email: String) -> Result<(), AppError> {
+pub async fn login_email(#[server(default)] email: String, #[server(default)] next: String) -> Result<(), AppError> {
     use super::server::{extract, go, set_cookie};
     use crate::ctx::App;
     use crate::error::Field;
+    use tessera_server::services::LoginStep;
 
     let App(app) = extract().await?;
     let email = tessera_server::model::Email::parse(&email).map_err(|p| AppError::field(Field::Email, p.into()))?;
-    set_cookie(app.cookies.set_login_step(&app.tessera.seal_login_step(&email.display)));
+    let next = super::own_page(&next).unwrap_or_default().to_string();
+    set_cookie(app.cookies.set_login_step(&app.tessera.seal_login_step(&LoginStep { email: email.display, next })));
     go("/login/password");
     Ok(())
 }
 
-/// Step two: the password for the email of step one. Wrong passwords, unknown accounts and
-/// accounts that must wait all get the same answer.
+/// Step two: the password for the email of step one. Wrong passwords and unknown accounts get
+/// the same answer; so does an address that must wait, for everyone.
 #[server(prefix = "/api", endpoint = "login/password")]
 pub async fn login_password(#[server(default)] password: String) -> Result<SignInStep, AppError> {
     use super::server::{extract, go, headers, set_cookie};
     use crate::ctx::{App, Meta};
-    use tessera_server::services::SignInStep as Step;
+    use tessera_server::services::{LoginStep, SignInStep as Step};
 
     let (App(app), Meta(meta)) = (extract().await?, extract().await?);
     let headers = headers();
-    let sealed = app.cookies.login_step(&headers).ok_or(AppError::EmailFirst)?;
-    let email = app.tessera.open_login_step(&sealed).ok_or(AppError::EmailFirst)?;
+    let login = app
+        .cookies
+        .login_step(&headers)
+        .and_then(|sealed| app.tessera.open_login_step(&sealed))
+        .filter(|l| !l.email.is_empty())
+        .ok_or(AppError::EmailFirst)?;
     let previous = app.cookies.session_token(&headers);
-    let step = app.tessera.sign_in(&email, &password, previous.as_deref(), &meta).await?;
-    set_cookie(app.cookies.clear(app.cookies.login_step_name()));
+    let step = app.tessera.sign_in(&login.email, &password, previous.as_deref(), &meta).await?;
     let (token, step) = match step {
         Step::MfaRequired(token) => (token, SignInStep::MfaRequired),
         Step::Done(token) => {
@@ -61,8 +67,16 @@ pub async fn login_password(#[server(default)] password: String) -> Result<SignI
         }
     };
     set_cookie(app.cookies.set_session(token.expose()));
+    // The address is no longer needed; where the person was going is, until the code is in.
+    let next = super::own_page(&login.next).unwrap_or("/");
+    set_cookie(match step {
+        SignInStep::MfaRequired if next != "/" => app
+            .cookies
+            .set_login_step(&app.tessera.seal_login_step(&LoginStep { email: String::new(), next: next.to_string() })),
+        _ => app.cookies.clear(app.cookies.login_step_name()),
+    });
     go(match step {
-        SignInStep::Done => "/",
+        SignInStep::Done => next,
         SignInStep::MfaRequired => "/login/mfa",
         SignInStep::EnrolmentRequired => "/account/security/enrol-required",
     });
@@ -70,18 +84,24 @@ pub async fn login_password(#[server(default)] password: String) -> Result<SignI
 }
 
 /// The MFA challenge of a half-finished sign-in: a code from the authenticator app or a
-/// recovery code. `kind` only says which form was used, to show it again after a wrong code.
+/// recovery code. On success, on to the page the person was going to.
 #[server(prefix = "/api", endpoint = "login/mfa")]
 pub async fn answer_challenge(#[server(default)] code: String) -> Result<(), AppError> {
-    use super::server::{extract, go, set_cookie};
+    use super::server::{extract, go, headers, set_cookie};
     use crate::ctx::{App, Challenged, Meta};
     use tessera_server::mfa::Factor;
 
     let (App(app), Challenged(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
     let (token, factor) = app.tessera.answer_challenge(&s, &code, &meta).await?;
     set_cookie(app.cookies.set_session(token.expose()));
+    let sealed = app.cookies.login_step(&headers());
+    let next = sealed.as_deref().and_then(|s| app.tessera.open_login_step(s)).map(|l| l.next).unwrap_or_default();
+    if sealed.is_some() {
+        set_cookie(app.cookies.clear(app.cookies.login_step_name()));
+    }
     go(match factor {
-        Factor::Totp => "/",
+        Factor::Totp => super::own_page(&next).unwrap_or("/"),
+        // Knowing that a recovery code is spent (and how many are left) comes first.
         Factor::RecoveryCode { .. } => "/account/security?recovery-used",
     });
     Ok(())

@@ -16,6 +16,19 @@ pub mod policy;
 pub mod roles;
 pub mod team;
 
+/// `path` if it is one of Tessera's own signed-in pages, safe to send someone back to: `/`, or
+/// under `/settings/` or `/account/`, made of plain characters only (no `%`, `\`, `//` or `..`,
+/// so no encoding or browser quirk can turn it into another site). Anything else is `None`, and
+/// the caller goes to its default page: an open redirect is a defect.
+pub fn own_page(path: &str) -> Option<&str> {
+    let ok = (path == "/" || path.starts_with("/settings/") || path.starts_with("/account/"))
+        && path.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-_?=&.".contains(&b))
+        && !path.contains("//")
+        && !path.contains("..")
+        && path.len() <= 512;
+    ok.then_some(path)
+}
+
 #[cfg(feature = "ssr")]
 pub(crate) mod server {
     use axum::extract::FromRequestParts;

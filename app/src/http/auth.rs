@@ -30,8 +30,11 @@ pub async fn login_page(
     failed: Failed,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    // Where the person was going: from the link that sent them here, or kept by a failed post.
+    let next = q.get("next").cloned().unwrap_or_else(|| failed.value("next"));
+    let next = crate::api::own_page(&next).filter(|p| *p != "/").map(str::to_string);
     if current.full().is_some() {
-        return see_other("/", &[]);
+        return see_other(next.as_deref().unwrap_or("/"), &[]);
     }
     let notice = if q.contains_key("signed-out") {
         Some("You have signed out.".to_string())
@@ -41,11 +44,12 @@ pub async fn login_page(
         None
     };
     let email: String = failed.value("email").chars().take(254).collect();
-    render::page(&state, Page::Login { email, error: failed.error(), notice }, StatusCode::OK).await
+    render::page(&state, Page::Login { email, next, error: failed.error(), notice }, StatusCode::OK).await
 }
 
 pub async fn password_page(State(state): State<AppState>, failed: Failed, headers: http::HeaderMap) -> Response {
-    match state.cookies.login_step(&headers).and_then(|sealed| state.tessera.open_login_step(&sealed)) {
+    let login = state.cookies.login_step(&headers).and_then(|sealed| state.tessera.open_login_step(&sealed));
+    match login.map(|l| l.email).filter(|e| !e.is_empty()) {
         Some(email) => render::page(&state, Page::LoginPassword { email, error: failed.error() }, StatusCode::OK).await,
         None => see_other("/login", &[]),
     }

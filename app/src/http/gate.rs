@@ -32,10 +32,10 @@ pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Re
     let meta = tessera_server::web::request_meta(req.headers(), req.extensions());
     let current = match look_up(&state, token).await {
         Ok(c) => c,
-        Err(e) => return refuse(&state, route, &e).await,
+        Err(e) => return refuse(&state, route, &e, req.uri()).await,
     };
     if let Err(e) = admits(&state, route, &current, &meta).await {
-        return refuse(&state, route, &e).await;
+        return refuse(&state, route, &e, req.uri()).await;
     }
     let (mut parts, body) = req.into_parts();
     parts.extensions.insert(state.clone());
@@ -43,7 +43,7 @@ pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Re
     let body = if route.is_server_fn() {
         match read_form(&state, route, &parts, body).await {
             Ok(b) => b,
-            Err(e) => return refuse(&state, route, &e).await,
+            Err(e) => return refuse(&state, route, &e, &parts.uri).await,
         }
     } else {
         body
@@ -108,13 +108,19 @@ async fn read_form(
     Ok(Body::from(bytes))
 }
 
-/// The answer to a request the gate turns away: pages send people to the step they are at, or
-/// say why not; server functions answer with the error.
-async fn refuse(state: &AppState, route: &RouteSpec, e: &AppError) -> Response {
+/// The answer to a request the gate turns away: pages send people to the step they are at (to
+/// sign-in with the page asked for, to come back to it), or say why not; server functions answer
+/// with the error.
+async fn refuse(state: &AppState, route: &RouteSpec, e: &AppError, uri: &http::Uri) -> Response {
     if route.is_server_fn() {
         return server_fn_error(e);
     }
     if route.method == Method::GET.as_str() {
+        let asked = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        if let (AppError::SignInFirst, Some(page)) = (e, crate::api::own_page(asked).filter(|p| *p != "/")) {
+            let next: String = serde_urlencoded::to_string([("next", page)]).unwrap_or_default();
+            return Redirect::to(&format!("/login?{next}")).into_response();
+        }
         if let Some(to) = e.location() {
             return Redirect::to(to).into_response();
         }

@@ -27,7 +27,12 @@ form_islands! {
 }
 
 #[component]
-pub fn LoginPage(email: String, error: Option<AppError>, notice: Option<String>) -> impl IntoView {
+pub fn LoginPage(
+    email: String,
+    next: Option<String>,
+    error: Option<AppError>,
+    notice: Option<String>,
+) -> impl IntoView {
     let problems = Problems(error);
     view! {
         <Card title="Sign in">
@@ -35,6 +40,8 @@ pub fn LoginPage(email: String, error: Option<AppError>, notice: Option<String>)
             <LoginEmailForm>
                 <PageAlert message=problems.alert(false) />
                 <Input name="email" label="Email" kind="email" autocomplete="username" value=email error=problems.field("email") autofocus=true />
+                // Where to go once signed in; checked again on the server at every step.
+                {next.map(|next| view! { <input type="hidden" name="next" value=next /> })}
                 <Submit label="Continue" />
             </LoginEmailForm>
         </Card>

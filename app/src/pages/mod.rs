@@ -18,6 +18,8 @@ use auth::SetupValues;
 pub enum Page {
     Login {
         email: String,
+        /// The page to return to after signing in (already checked to be one of ours).
+        next: Option<String>,
         error: Option<AppError>,
         notice: Option<String>,
     },
@@ -131,7 +133,7 @@ impl Page {
 #[component]
 pub fn PageView(page: Page) -> impl IntoView {
     match page {
-        Page::Login { email, error, notice } => view! { <auth::LoginPage email error notice /> }.into_any(),
+        Page::Login { email, next, error, notice } => view! { <auth::LoginPage email next error notice /> }.into_any(),
         Page::LoginPassword { email, error } => view! { <auth::LoginPasswordPage email error /> }.into_any(),
         Page::Home { viewer, banner } => view! { <auth::HomePage viewer banner /> }.into_any(),
         Page::Setup { token, values, error } => view! { <auth::SetupPage token values error /> }.into_any(),
