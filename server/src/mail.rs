@@ -252,6 +252,52 @@ impl AdminResetMail<'_> {
     }
 }
 
+/// Tells an owner that the organisation's MFA rules changed: the policy, or a role's rule.
+/// Always sent to every owner: a weakened rule is how an account takeover would start.
+pub struct RuleChangeMail<'a> {
+    pub to: &'a str,
+    pub name: &'a str,
+    pub org_name: &'a str,
+    /// "The MFA policy is now: Required, with 14 days to set it up." or the like.
+    pub change: &'a str,
+    /// "Ada (ada@example.org)", or "An operator, on the command line".
+    pub by: &'a str,
+    pub at: Timestamp,
+    pub ip: Option<std::net::IpAddr>,
+}
+
+impl RuleChangeMail<'_> {
+    pub fn build(&self, config: &Config) -> Mail {
+        let when = when(self.at);
+        let ip = self.ip.map(|i| i.to_string()).unwrap_or_else(|| "none (command line)".into());
+        let link = config.link("/settings/security");
+        let event = format!("The MFA rules of {} changed. {}", self.org_name, self.change);
+        let advice = "If you did not expect this, review the security policy and the roles now, \
+                      and check the activity log for who else changed what.";
+        let text = format!(
+            "Hello {},\n\n{event}\n\nBy: {}\nWhen: {when}\nFrom IP address: {ip}\n\n{advice}\nSecurity policy: {link}\n\n- Tessera\n",
+            self.name, self.by
+        );
+        let html = format!(
+            "<p>Hello {},</p><p>{}</p><ul><li>By: {}</li><li>When: {}</li><li>From IP address: {}</li></ul>\
+             <p>{}</p><p><a href=\"{}\">Review the security policy</a></p><p>- Tessera</p>",
+            escape_html(self.name),
+            escape_html(&event),
+            escape_html(self.by),
+            escape_html(&when),
+            escape_html(&ip),
+            escape_html(advice),
+            escape_html(&link)
+        );
+        Mail {
+            to: self.to.to_string(),
+            subject: format!("Tessera: MFA rules changed in {}", self.org_name),
+            text,
+            html,
+        }
+    }
+}
+
 /// Invites a new member to choose a password through a one-time link.
 pub fn invitation_mail(to: &str, name: &str, inviter: &str, org_name: &str, link: &str) -> Mail {
     let text = format!(

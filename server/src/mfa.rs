@@ -145,7 +145,7 @@ impl Tessera {
         if crate::policy::may_set(org.kind, policy).is_err() {
             return Err(CodeError::NotAllowed(Refusal::HealthcareRequiresMfa));
         }
-        self.apply_mfa_policy(&org, policy, grace_days, Some(s.user_id), meta).await?;
+        self.apply_mfa_policy(&org, policy, grace_days, Some(s), meta).await?;
         Ok(())
     }
 

@@ -393,21 +393,20 @@ impl Tessera {
         self.apply_mfa_policy(&org, policy, grace_days, None, &RequestMeta::default()).await
     }
 
-    /// Validates and stores a policy change and records who made it.
+    /// Validates and stores a policy change, records who made it and tells the owners.
     pub(crate) async fn apply_mfa_policy(
         &self,
         org: &crate::model::Organisation,
         new_policy: MfaPolicy,
         grace_days: Option<u32>,
-        actor: Option<i64>,
+        actor: Option<&SessionInfo>,
         meta: &RequestMeta,
     ) -> Result<()> {
         policy::may_set(org.kind, new_policy).map_err(|m| Error::Invalid(m.to_string()))?;
         let now = self.clock.now();
-        let grace_until = match (new_policy, grace_days) {
-            (MfaPolicy::Required, Some(days)) if days > 0 => {
-                Some(now.plus(std::time::Duration::from_secs(u64::from(days.min(365)) * 86_400)))
-            }
+        let days = grace_days.map(|d| d.min(365)).filter(|d| *d > 0);
+        let grace_until = match (new_policy, days) {
+            (MfaPolicy::Required, Some(days)) => Some(now.plus(Duration::from_secs(u64::from(days) * 86_400))),
             _ => None,
         };
         self.store.set_mfa_policy(org.id, new_policy, grace_until).await?;
@@ -417,9 +416,64 @@ impl Tessera {
             MfaPolicy::Required if grace_until.is_some() => "policy set to required, with a grace period",
             MfaPolicy::Required => "policy set to required",
         };
-        let e =
-            audit::event(now, Action::PolicyChanged, Outcome::Success, Some(org.id), actor, None, meta, Some(detail));
-        self.audit(e).await
+        let e = audit::event(
+            now,
+            Action::PolicyChanged,
+            Outcome::Success,
+            Some(org.id),
+            actor.map(|s| s.user_id),
+            None,
+            meta,
+            Some(detail),
+        );
+        self.audit(e).await?;
+        let change = match (new_policy, days) {
+            (MfaPolicy::Hidden, _) => {
+                "The MFA policy is now Hidden: MFA is not offered to anyone who does not already use it.".to_string()
+            }
+            (MfaPolicy::Visible, _) => {
+                "The MFA policy is now Visible: everyone may turn MFA on, nobody has to.".to_string()
+            }
+            (MfaPolicy::Required, Some(d)) => {
+                format!("The MFA policy is now Required, with {d} days for everyone to set it up.")
+            }
+            (MfaPolicy::Required, None) => "The MFA policy is now Required: everyone must use MFA.".to_string(),
+        };
+        self.tell_owners(org.id, &org.name, &change, actor, meta).await
+    }
+
+    /// Mails every owner of the organisation that its MFA rules changed, by whom and from where.
+    pub(crate) async fn tell_owners(
+        &self,
+        org_id: i64,
+        org_name: &str,
+        change: &str,
+        actor: Option<&SessionInfo>,
+        meta: &RequestMeta,
+    ) -> Result<()> {
+        let Some(owner_role) = self.store.builtin_role(org_id, Role::Owner).await? else { return Ok(()) };
+        let filter = crate::store::MemberFilter { role_id: Some(owner_role.id), ..Default::default() };
+        // Owners are few; a page of 1,000 is all of them.
+        let (owners, _) = self.store.members(org_id, &filter, false, &crate::store::Cursor::First, 1000).await?;
+        let by = match actor {
+            Some(s) => format!("{} ({})", s.display_name, s.email),
+            None => "An operator, on the command line".to_string(),
+        };
+        let at = self.clock.now();
+        for owner in owners.iter().filter(|o| !o.disabled) {
+            let mail = crate::mail::RuleChangeMail {
+                to: &owner.email,
+                name: &owner.display_name,
+                org_name,
+                change,
+                by: &by,
+                at,
+                ip: meta.ip,
+            }
+            .build(&self.config);
+            self.deliver(&mail, owner.user_id).await;
+        }
+        Ok(())
     }
 
     /// Per-IP limit on the sign-in endpoints; `Err` holds how long to wait.

@@ -576,6 +576,12 @@ impl Tessera {
             meta,
         )
         .await?;
+        let change = if requires_mfa {
+            format!("The role {} now requires MFA.", role.name)
+        } else {
+            format!("The role {} no longer requires MFA (the organisation's policy still applies).", role.name)
+        };
+        self.tell_owners(s.org_id, &s.org_name, &change, Some(s), meta).await?;
         Ok(())
     }
 }

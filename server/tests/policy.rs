@@ -93,3 +93,51 @@ async fn healthcare_always_requires_mfa_and_hidden_offers_none() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn every_change_to_the_mfa_rules_is_mailed_to_every_owner() {
+    on_both(|env| async move {
+        env.app
+            .create_organisation("Acme", OrgKind::Standard, "ada@example.org", Some("Ada"), Some(PASSWORD))
+            .await
+            .unwrap();
+        env.app.add_user("Acme", "oz@example.org", Some("Oz"), Role::Owner, Some(PASSWORD)).await.unwrap();
+        env.app.add_user("Acme", "bob@example.org", Some("Bob"), Role::Member, Some(PASSWORD)).await.unwrap();
+        let mails_to = |to: &str| {
+            env.outbox()
+                .into_iter()
+                .filter(|m| m.contains(&format!("To: {to}")) && m.contains("MFA rules changed"))
+                .collect::<Vec<_>>()
+        };
+
+        env.app.set_mfa_policy_by_operator("Acme", MfaPolicy::Required, Some(14)).await.unwrap();
+        for owner in ["ada@example.org", "oz@example.org"] {
+            let mails = mails_to(owner);
+            assert_eq!(mails.len(), 1, "{owner}");
+            assert!(mails[0].contains("The MFA policy is now Required, with 14 days for everyone to set it up."));
+            assert!(mails[0].contains("By: An operator, on the command line") && mails[0].contains("When: 2026-11-22"));
+        }
+        assert!(mails_to("bob@example.org").is_empty(), "members are not told of rule changes");
+
+        // An owner's change names them; so does a role's rule.
+        let t = token(&env, "ada@example.org", PASSWORD).await;
+        let ada = session(&env, &t).await;
+        let view = env.app.start_enrolment(&ada, &meta()).await.unwrap();
+        let secret = common::base32_decode(&view.setup_key_grouped);
+        env.app.confirm_enrolment(&ada, &common::code_now(&secret, &env), &meta()).await.unwrap();
+        let ada = session(&env, &t).await;
+        env.app.set_mfa_policy(&ada, MfaPolicy::Visible, None, &meta()).await.unwrap();
+        let mails = mails_to("oz@example.org");
+        assert_eq!(mails.len(), 2);
+        assert!(mails[1].contains("The MFA policy is now Visible") && mails[1].contains("By: Ada (ada@example.org)"));
+        let helpdesk = env.store.builtin_role(ada.org_id, Role::HelpDesk).await.unwrap().unwrap();
+        env.app.set_role_requires_mfa(&ada, helpdesk.id, true, "", &meta()).await.unwrap();
+        let mails = mails_to("oz@example.org");
+        assert_eq!(mails.len(), 3);
+        assert!(
+            mails[2].contains("The role Help desk now requires MFA.") && mails[2].contains("By: Ada (ada@example.org)")
+        );
+        assert_eq!(mails_to("ada@example.org").len(), 3, "the owner who made the change is told too");
+    })
+    .await;
+}
