@@ -78,9 +78,10 @@ async fn sensitive_changes_ask_for_a_fresh_code_over_http() {
     let (secret, codes, cookie) = enrol_over_http(&t).await;
     t.clock.advance(Duration::from_secs(6 * 60));
     for path in [REGENERATE_CODES, MFA_START, DISABLE_MFA] {
-        let r = t.post(path, &[], Some(&cookie)).await;
+        let form: &[(&str, &str)] = if path == DISABLE_MFA { &[("confirm", "yes")] } else { &[] };
+        let r = t.post(path, form, Some(&cookie)).await;
         assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some("/account/security/verify")), "{path}");
-        let r = t.island(path, &[], Some(&cookie)).await;
+        let r = t.island(path, form, Some(&cookie)).await;
         assert_eq!((r.status, r.body.as_str()), (StatusCode::FORBIDDEN, "step-up security"), "{path}");
     }
     let bad = t.post(STEP_UP, &[("code", "000000")], Some(&cookie)).await;
@@ -102,9 +103,21 @@ async fn sensitive_changes_ask_for_a_fresh_code_over_http() {
         .await
         .body
         .contains("Your new recovery codes are active."));
-    // Disable with the same fresh step-up.
+    // Disable with the same fresh step-up, but never in one click: without the confirmation's
+    // answer the form leads to the confirmation, which says what will change.
+    let security = t.get("/account/security", Some(&cookie)).await;
+    assert!(security.body.contains(r#"href="/account/security/disable" data-open-dialog"#));
+    assert!(security.body.contains("<dialog") && security.body.contains("Disable MFA?"));
     let off = t.post(DISABLE_MFA, &[], Some(&cookie)).await;
+    assert_eq!((off.status, off.location()), (StatusCode::SEE_OTHER, Some("/account/security/disable")));
+    let confirm = t.get("/account/security/disable", Some(&cookie)).await;
+    assert!(confirm.body.contains("role=\"alertdialog\"") && confirm.body.contains("Disable MFA?"));
+    assert!(confirm.body.contains("Your 10 recovery codes stop working.") && confirm.body.contains("Yes, disable MFA"));
+    assert!(t.get("/account/security", Some(&cookie)).await.body.contains("Recovery codes left"), "still on");
+    let off = t.post(DISABLE_MFA, &[("confirm", "yes")], Some(&cookie)).await;
     assert_eq!((off.status, off.location()), (StatusCode::SEE_OTHER, Some("/account/security?disabled")));
+    // With MFA off there is nothing to confirm.
+    assert_eq!(t.get("/account/security/disable", Some(&cookie)).await.location(), Some("/account/security"));
     assert!(t.get("/account/security", Some(&cookie)).await.body.contains("Enable MFA"));
     let r = t.sign_in("ada@example.org", PASSWORD).await;
     assert_eq!(r.location(), Some("/"), "no challenge once MFA is off");

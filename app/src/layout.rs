@@ -39,6 +39,10 @@ pub const SMALL_BUTTON_CLASS: &str = "rounded-md border border-slate-300 px-3 py
 pub const LINK_CLASS: &str = "font-medium text-indigo-700 underline focus-visible:outline focus-visible:outline-2 \
     focus-visible:outline-indigo-600 dark:text-indigo-300";
 
+/// A modal `<dialog>`: centred, within the screen on a phone, scrolling inside if it must.
+pub const DIALOG_CLASS: &str = "m-auto max-h-[calc(100dvh-2rem)] w-[calc(100%-2rem)] max-w-lg overflow-y-auto rounded-2xl \
+    border border-slate-200 bg-white p-6 text-slate-900 shadow-xl backdrop:bg-slate-900/50 sm:p-8 dark:border-slate-700 \
+    dark:bg-slate-800 dark:text-slate-100";
 pub const LABEL_CLASS: &str = "mb-1.5 block text-sm font-medium text-slate-700 dark:text-slate-200";
 
 pub const HINT_CLASS: &str = "mt-1.5 text-sm text-slate-500 dark:text-slate-400";

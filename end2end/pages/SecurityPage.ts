@@ -20,7 +20,10 @@ export class SecurityPage {
   readonly enableButton: Locator;
   readonly regenerateButton: Locator;
   readonly resetButton: Locator;
-  readonly disableButton: Locator;
+  /** Opens "Disable MFA?" (a dialog with JavaScript, a page without). */
+  readonly disableLink: Locator;
+  /** "Yes, disable MFA" in that confirmation. */
+  readonly confirmDisableButton: Locator;
   /** Shown while the session has no fresh second factor. */
   readonly verifyNowLink: Locator;
   /** To `/settings/security` (owners only). */
@@ -34,7 +37,8 @@ export class SecurityPage {
     this.enableButton = page.getByRole('button', { name: 'Enable MFA' });
     this.regenerateButton = page.getByRole('button', { name: 'Generate new recovery codes' });
     this.resetButton = page.getByRole('button', { name: 'Reset authenticator app' });
-    this.disableButton = page.getByRole('button', { name: 'Disable MFA' });
+    this.disableLink = page.getByRole('link', { name: 'Disable MFA', exact: true });
+    this.confirmDisableButton = page.getByRole('button', { name: 'Yes, disable MFA' });
     this.verifyNowLink = page.getByRole('link', { name: 'Verify now' });
     this.policyLink = page.getByRole('navigation', { name: 'Organisation settings' }).getByRole('link', { name: 'Security policy' });
   }
@@ -56,6 +60,13 @@ export class SecurityPage {
     return this.page.getByRole('status').filter({ hasText: text });
   }
 
+  /** Disable MFA: the link, then the confirmation's "Yes". */
+  async disable() {
+    await this.disableLink.click();
+    await expect(this.page.getByRole('heading', { name: 'Disable MFA?' })).toBeVisible();
+    await this.confirmDisableButton.click();
+  }
+
   async expectLoaded() {
     await expect(this.page).toHaveURL((url) => url.pathname === '/account/security');
     await expect(this.heading).toBeVisible();
@@ -65,7 +76,7 @@ export class SecurityPage {
     await this.expectLoaded();
     await expect(this.statusOff).toBeVisible();
     await expect(this.enableButton).toBeVisible();
-    await expect(this.disableButton).toHaveCount(0);
+    await expect(this.disableLink).toHaveCount(0);
     await expect(this.recoveryCodesLeft).toHaveCount(0);
   }
 
@@ -75,7 +86,7 @@ export class SecurityPage {
     await expect(this.recoveryCodesLeft).toHaveText(String(recoveryCodesLeft));
     await expect(this.regenerateButton).toBeVisible();
     await expect(this.resetButton).toBeVisible();
-    await expect(this.disableButton).toBeVisible();
+    await expect(this.disableLink).toBeVisible();
     await expect(this.enableButton).toHaveCount(0);
     await expect(this.statusOff).toHaveCount(0);
   }

@@ -112,6 +112,35 @@ test('username-first sign-in refuses unknown accounts and wrong passwords alike,
   });
 });
 
+test('sign-in returns to the page asked for, and never to another site', async ({ page, server }, testInfo) => {
+  const owner = ownerFor(testInfo.project.name);
+  await ensureOrganisation(page, server, owner);
+  const login = new LoginPage(page);
+  const home = new HomePage(page);
+  await page.context().clearCookies();
+
+  await test.step('signed out, the activity log leads to sign-in, then back to it', async () => {
+    await page.goto('/settings/activity?action=signin');
+    await login.expectOnEmailStep();
+    expect(new URL(page.url()).searchParams.get('next')).toBe('/settings/activity?action=signin');
+    await login.continueWith(owner.email);
+    await login.submitPassword(owner.password, page.getByRole('heading', { name: 'Activity log' }));
+    await expect(page).toHaveURL((url) => url.pathname === '/settings/activity' && url.search === '?action=signin');
+    await home.goto();
+    await home.signOut();
+  });
+
+  for (const attempt of ['//evil.example/', '/\\evil.example', 'https://evil.example/', '/%2F%2Fevil.example']) {
+    await test.step(`next=${attempt} lands on home`, async () => {
+      await page.goto(`/login?next=${encodeURIComponent(attempt)}`);
+      await login.continueWith(owner.email);
+      await login.submitPassword(owner.password, home.welcomeHeading(owner.displayName));
+      await expect(page).toHaveURL((url) => url.hostname !== 'evil.example' && url.pathname === '/');
+      await home.signOut();
+    });
+  }
+});
+
 test('the setup link cannot be used again once the organisation exists', async ({ page, server }, testInfo) => {
   const owner = ownerFor(testInfo.project.name);
   await ensureOrganisation(page, server, owner);

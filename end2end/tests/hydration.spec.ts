@@ -112,6 +112,7 @@ test('every screen with an island hydrates without a console error', async ({ pa
     await hydrated('/');
     await enrol();
     await hydrated('/account/security/verify');
+    await hydrated('/account/security/disable');
   });
 
   let ownerApp: { app: Authenticator; step: number } | undefined;

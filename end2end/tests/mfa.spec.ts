@@ -293,7 +293,7 @@ test('three wrong codes send a warning; a recovery code signs in; step-up; new r
     const stepUp = new StepUpPage(page);
     await security.goto();
     await expect(security.verifyNowLink).toBeVisible();
-    await security.disableButton.click();
+    await security.disable();
     await stepUp.expectLoaded();
 
     const wrong = stepUp.alert.filter({ hasText: WRONG_CODE });
@@ -369,13 +369,13 @@ test('old recovery codes are dead; resetting the authenticator app; turning MFA 
   });
 
   await test.step('"Disable MFA" turns two-step verification off', async () => {
-    await security.disableButton.click();
+    await security.disable();
     await expect(page).toHaveURL((url) => ['/account/security', '/account/security/verify'].includes(url.pathname));
     if (new URL(page.url()).pathname === '/account/security/verify') {
       // More than 5 minutes since this session proved a second factor: confirm it is you first.
       await stepUp.expectLoaded();
       await stepUp.submit(newCodes[1], security.notice(STEP_UP_DONE));
-      await security.disableButton.click();
+      await security.disable();
     }
     await expect(security.notice(MFA_OFF)).toBeVisible();
     await security.expectMfaOff();

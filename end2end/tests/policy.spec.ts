@@ -268,7 +268,7 @@ test('an owner requires two-step verification: a grace period reminds members, t
       await expect(memberSecurity.statusOn).toHaveText(/^\s*On\b/);
       // Required: the member may not turn it off.
       await expect(memberPage.getByText(MFA_REQUIRED_NOTE)).toBeVisible();
-      await expect(memberSecurity.disableButton).toHaveCount(0);
+      await expect(memberSecurity.disableLink).toHaveCount(0);
       await memberHome.goto();
       await memberHome.expectSignedInAs(member);
       await expect(memberHome.mfaReminder).toHaveCount(0);
@@ -283,7 +283,7 @@ test('an owner requires two-step verification: a grace period reminds members, t
       await security.goto();
       await security.expectMfaOn(10);
       const turnOff = async () => {
-        await submitAndSettle(page, () => security.disableButton.click(), security.notice(MFA_OFF).or(stepUp.heading));
+        await submitAndSettle(page, () => security.disable(), security.notice(MFA_OFF).or(stepUp.heading));
       };
       const verified = security.notice(STEP_UP_DONE);
       await confirmingIfAsked("turning the owner's MFA off", turnOff, turnOff, security.notice(MFA_OFF), verified);

@@ -68,13 +68,19 @@ pub async fn regenerate_recovery_codes() -> Result<(), AppError> {
     Ok(())
 }
 
-/// Turns MFA off, where the organisation allows it, after a fresh second factor.
+/// Turns MFA off, where the organisation allows it, after a fresh second factor and only once
+/// the person confirmed it (`confirm=yes`, from the confirmation that says what changes): a form
+/// without it leads to that confirmation instead.
 #[server(prefix = "/api", endpoint = "mfa/disable")]
-pub async fn disable_mfa() -> Result<(), AppError> {
+pub async fn disable_mfa(#[server(default)] confirm: String) -> Result<(), AppError> {
     use super::server::{extract, go};
     use crate::ctx::{App, Meta, SignedIn};
 
     let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
+    if confirm != "yes" {
+        go("/account/security/disable");
+        return Ok(());
+    }
     app.tessera.disable_mfa(&s, &meta).await?;
     go("/account/security?disabled");
     Ok(())

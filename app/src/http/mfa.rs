@@ -91,6 +91,24 @@ pub async fn security_page(
     render::page(&state, Page::Security { security }, StatusCode::OK).await
 }
 
+/// "Disable MFA?" as a page, for browsers without JavaScript; where MFA is off or cannot be
+/// turned off, back to account security, which says why.
+pub async fn disable_page(State(state): State<AppState>, SignedIn(s): SignedIn) -> Response {
+    let status = match state.tessera.mfa_status(s.user_id).await {
+        Ok(st) => st,
+        Err(e) => return render::error_page(&state, &e.into()).await,
+    };
+    let optional = s.mfa_requirement(state.tessera.clock.now()) == Requirement::Optional;
+    match status {
+        Some(m) if optional => {
+            let page =
+                Page::DisableMfa { codes_left: m.recovery_codes_left, fresh: state.tessera.has_fresh_step_up(&s) };
+            render::page(&state, page, StatusCode::OK).await
+        }
+        _ => see_other("/account/security", &[]),
+    }
+}
+
 pub async fn enrol_required_page(State(state): State<AppState>, Enrolling(_): Enrolling) -> Response {
     render::page(&state, Page::EnrolRequired, StatusCode::OK).await
 }

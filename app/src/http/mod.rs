@@ -103,6 +103,7 @@ fn handler_for(r: &RouteSpec) -> MethodRouter<AppState> {
         ("GET", "/account/security/mfa") => get(mfa::enrol_page),
         ("GET", "/account/security/recovery-codes") => get(mfa::recovery_codes_page),
         ("GET", "/account/security/verify") => get(mfa::step_up_page),
+        ("GET", "/account/security/disable") => get(mfa::disable_page),
         ("GET", "/settings/activity") => get(activity::page),
         ("GET", "/settings/activity.csv") => get(activity::csv),
         ("GET", "/settings/security") => get(policy::policy_page),

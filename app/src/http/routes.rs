@@ -159,6 +159,7 @@ pub const ROUTES: &[RouteSpec] = &[
     // Shown once, right after a confirmation or regeneration.
     page("/account/security/recovery-codes", Access::Enrolment),
     page("/account/security/verify", Access::Full),
+    page("/account/security/disable", Access::Full),
     page_needing("/settings/activity", Need::One(Permission::ViewActivityLog)),
     other("GET", "/settings/activity.csv", Access::Full, Need::One(Permission::ViewActivityLog)),
     page_needing("/settings/security", Need::One(Permission::ManagePolicy)),

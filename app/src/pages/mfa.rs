@@ -5,11 +5,12 @@
 use leptos::prelude::*;
 
 use crate::api::mfa::{ConfirmEnrolment, DisableMfa, RegenerateRecoveryCodes, StartEnrolment, StepUp};
-use crate::components::{CopyButton, PrintButton};
+use crate::components::{CopyButton, ModalDialog, PrintButton};
 use crate::error::AppError;
 use crate::forms::{form_islands, CodeInput, PageAlert, Problems, Submit};
 use crate::layout::{
-    Alert, Card, Notice, SettingsLinks, Viewer, BUTTON_CLASS, DANGER_BUTTON_CLASS, LINK_CLASS, SECONDARY_BUTTON_CLASS,
+    Alert, Card, Notice, SettingsLinks, Viewer, BUTTON_CLASS, DANGER_BUTTON_CLASS, DIALOG_CLASS, INLINE_DANGER_CLASS,
+    INLINE_SECONDARY_CLASS, LINK_CLASS, SECONDARY_BUTTON_CLASS,
 };
 use crate::pages::auth::SignOut;
 
@@ -98,8 +99,16 @@ pub fn SecurityPage(security: SecurityView) -> impl IntoView {
                         <div class="grid gap-3">
                             <RegenerateCodesForm><Submit label="Generate new recovery codes" class=SECONDARY_BUTTON_CLASS /></RegenerateCodesForm>
                             <StartEnrolmentForm><Submit label="Reset authenticator app" class=SECONDARY_BUTTON_CLASS /></StartEnrolmentForm>
-                            {can_disable.then(|| view! {
-                                <DisableMfaForm><Submit label="Disable MFA" class=DANGER_BUTTON_CLASS /></DisableMfaForm>
+                            {can_disable.then(|| {
+                                let codes_left = m.recovery_codes_left;
+                                view! {
+                                    <ModalDialog>
+                                        <a href="/account/security/disable" data-open-dialog class=format!("block text-center {DANGER_BUTTON_CLASS}")>"Disable MFA"</a>
+                                        <dialog aria-labelledby="disable-title" aria-describedby="disable-effects" class=DIALOG_CLASS>
+                                            <DisableMfaConfirmation codes_left fresh in_dialog=true />
+                                        </dialog>
+                                    </ModalDialog>
+                                }
                             })}
                         </div>
                     }
@@ -109,6 +118,64 @@ pub fn SecurityPage(security: SecurityView) -> impl IntoView {
             <div class="mt-8"><SettingsLinks links=viewer.settings /></div>
             <p class="mt-4"><a href="/" class=LINK_CLASS>"Back to home"</a></p>
         </Card>
+    }
+}
+
+/// "Disable MFA?": what turning it off changes, then "Yes, disable MFA". In the security page's
+/// dialog, or as a page of its own without JavaScript.
+#[component]
+fn DisableMfaConfirmation(codes_left: i64, fresh: bool, in_dialog: bool) -> impl IntoView {
+    let title = "Disable MFA?";
+    let codes = match codes_left {
+        0 => "You have no recovery codes left; nothing changes there.".to_string(),
+        1 => "Your last recovery code stops working.".to_string(),
+        n => format!("Your {n} recovery codes stop working."),
+    };
+    view! {
+        {if in_dialog {
+            view! { <h2 id="disable-title" class="mb-4 text-2xl font-semibold">{title}</h2> }.into_any()
+        } else {
+            view! { <h1 id="disable-title" class="mb-4 text-2xl font-semibold">{title}</h1> }.into_any()
+        }}
+        <div id="disable-effects" class="mb-6 text-sm text-slate-700 dark:text-slate-200">
+            <p class="mb-2">"Your account will be protected by your password alone:"</p>
+            <ul class="list-disc pl-5">
+                <li>"signing in no longer asks for a code from your authenticator app, and the app's entry for Tessera stops working;"</li>
+                <li>{codes}</li>
+                <li>"you are signed out on every other device;"</li>
+                <li>"we email you that MFA was turned off."</li>
+            </ul>
+            <p class="mt-2">"You can turn MFA on again at any time, with a new set of recovery codes."</p>
+            {(!fresh).then(|| view! { <p class="mt-2">"You will be asked for a code from your authenticator app first."</p> })}
+        </div>
+        <DisableMfaForm>
+            <input type="hidden" name="confirm" value="yes" />
+            <div class="flex flex-wrap items-center gap-4">
+                <Submit label="Yes, disable MFA" class=INLINE_DANGER_CLASS busy="Disabling…" />
+                {if in_dialog {
+                    view! { <button type="button" data-close-dialog class=INLINE_SECONDARY_CLASS>"Cancel"</button> }.into_any()
+                } else {
+                    view! { <a href="/account/security" class=INLINE_SECONDARY_CLASS>"Cancel"</a> }.into_any()
+                }}
+            </div>
+        </DisableMfaForm>
+    }
+}
+
+/// The Disable MFA confirmation as a page: what "Disable MFA" opens without JavaScript.
+#[component]
+pub fn DisableMfaPage(codes_left: i64, fresh: bool) -> impl IntoView {
+    view! {
+        <main class="min-h-screen flex items-center justify-center px-4 py-10">
+            <section
+                role="alertdialog"
+                aria-labelledby="disable-title"
+                aria-describedby="disable-effects"
+                class="w-full max-w-lg rounded-2xl border border-slate-200 bg-white p-6 shadow-sm sm:p-8 dark:border-slate-700 dark:bg-slate-800"
+            >
+                <DisableMfaConfirmation codes_left fresh in_dialog=false />
+            </section>
+        </main>
     }
 }
 

@@ -50,6 +50,11 @@ pub enum Page {
     Security {
         security: mfa::SecurityView,
     },
+    /// "Disable MFA?" without JavaScript.
+    DisableMfa {
+        codes_left: i64,
+        fresh: bool,
+    },
     /// The organisation requires MFA and this user has none: the only page they can reach.
     EnrolRequired,
     /// Settings -> Activity log.
@@ -113,6 +118,7 @@ impl Page {
             Page::SetPassword { .. } => "Choose your password",
             Page::MfaChallenge { .. } => "MFA: enter your code",
             Page::Security { .. } => "Account security",
+            Page::DisableMfa { .. } => "Disable MFA",
             Page::EnrolRequired => "Set up MFA",
             Page::ActivityLog { .. } => "Activity log",
             Page::Policy { .. } => "Security policy",
@@ -140,6 +146,7 @@ pub fn PageView(page: Page) -> impl IntoView {
         Page::SetPassword { token, error } => view! { <auth::SetPasswordPage token error /> }.into_any(),
         Page::MfaChallenge { recovery, error } => view! { <auth::ChallengePage recovery error /> }.into_any(),
         Page::Security { security } => view! { <mfa::SecurityPage security /> }.into_any(),
+        Page::DisableMfa { codes_left, fresh } => view! { <mfa::DisableMfaPage codes_left fresh /> }.into_any(),
         Page::EnrolRequired => view! { <mfa::EnrolRequiredPage /> }.into_any(),
         Page::ActivityLog { log } => view! { <activity::ActivityLogPage log /> }.into_any(),
         Page::Policy { view } => view! { <policy::PolicyPage view /> }.into_any(),

@@ -9,8 +9,8 @@ use crate::components::ModalDialog;
 use crate::error::{AppError, Refusal};
 use crate::forms::{filter_islands, form_islands, CodeInput, FieldProblem, Input, PageAlert, Problems, Submit};
 use crate::layout::{
-    Notice, SettingsPage, BUTTON_CLASS, HINT_CLASS, INLINE_DANGER_CLASS, INLINE_SECONDARY_CLASS, INPUT_CLASS,
-    LABEL_CLASS, LINK_CLASS,
+    Notice, SettingsPage, BUTTON_CLASS, DIALOG_CLASS, HINT_CLASS, INLINE_DANGER_CLASS, INLINE_SECONDARY_CLASS,
+    INPUT_CLASS, LABEL_CLASS, LINK_CLASS,
 };
 
 form_islands! {
@@ -251,7 +251,7 @@ pub fn MemberPage(member: MemberView) -> impl IntoView {
                                 <dialog
                                     aria-labelledby="reset-title"
                                     aria-describedby="reset-effects"
-                                    class="m-auto max-h-[calc(100dvh-2rem)] w-[calc(100%-2rem)] max-w-lg overflow-y-auto rounded-2xl border border-slate-200 bg-white p-6 text-slate-900 shadow-xl backdrop:bg-slate-900/50 sm:p-8 dark:border-slate-700 dark:bg-slate-800 dark:text-slate-100"
+                                    class=DIALOG_CLASS
                                 >
                                     <ResetMfaConfirmation reset in_dialog=true />
                                 </dialog>
