@@ -184,6 +184,7 @@ impl Drop for Admission<'_> {
 impl PasswordHasher {
     /// `workers` hashes run at once (the cores); up to `queue` more callers wait; beyond that, Busy.
     pub fn new(workers: usize, queue: usize) -> Self {
+        hand_hashing_memory_back();
         let workers = workers.max(1);
         // The dummy hash makes "no such account" cost the same as a wrong password.
         let dummy_hash = hash_blocking(&uuid_like_secret()).expect("hashing a random password");
@@ -242,6 +243,26 @@ impl PasswordHasher {
     #[cfg(test)]
     fn admitted(&self) -> usize {
         self.inner.admitted.load(Ordering::SeqCst)
+    }
+}
+
+/// Each hash allocates a 7 MiB block and frees it. glibc serves such a block from a per-thread
+/// arena once its adaptive mmap threshold has grown past it, and the arenas keep freed blocks:
+/// a burst of sign-ins on the blocking pool's many threads left hundreds of MiB behind for good.
+/// A fixed 1 MiB threshold (which also stops the adaptation) makes every block its own mapping,
+/// returned to the system when the hash is done, so memory is the blocks in flight and no more.
+fn hand_hashing_memory_back() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            // SAFETY: mallopt only changes allocator tuning; it is called once, and any value
+            // of M_MMAP_THRESHOLD up to 32 MiB is valid.
+            let ok = unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20) };
+            if ok != 1 {
+                tracing::warn!("the allocator refused a 1 MiB mmap threshold; hashing memory may be kept after bursts");
+            }
+        });
     }
 }
 
