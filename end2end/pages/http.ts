@@ -60,6 +60,9 @@ export async function submitExpectingError(
   shown: Locator,
   javaScript: boolean,
 ): Promise<number> {
+  // The islands must be running before typing: a code typed into a page still hydrating would
+  // wait for a button nobody presses.
+  if (javaScript) await islandsReady(page);
   const before = page.url();
   let navigations = 0;
   const onNavigated = (frame: import('@playwright/test').Frame) => {
@@ -85,6 +88,11 @@ export async function submitExpectingError(
   } finally {
     page.off('framenavigated', onNavigated);
   }
+}
+
+/** Waits until the page's form islands run (they mark themselves `data-hydrated`). */
+export async function islandsReady(page: Page) {
+  await expect(page.locator('form[data-hydrated], [data-dialog-host][data-hydrated]').first()).toBeVisible();
 }
 
 /** Whether this test's project runs pages with JavaScript (and so with the islands). */

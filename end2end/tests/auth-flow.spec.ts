@@ -128,6 +128,7 @@ test('sign-in returns to the page asked for, and never to another site', async (
     await expect(page).toHaveURL((url) => url.pathname === '/settings/activity' && url.search === '?action=signin');
     await home.goto();
     await home.signOut();
+    await login.expectOnEmailStep();
   });
 
   for (const attempt of ['//evil.example/', '/\\evil.example', 'https://evil.example/', '/%2F%2Fevil.example']) {
@@ -137,6 +138,7 @@ test('sign-in returns to the page asked for, and never to another site', async (
       await login.submitPassword(owner.password, home.welcomeHeading(owner.displayName));
       await expect(page).toHaveURL((url) => url.hostname !== 'evil.example' && url.pathname === '/');
       await home.signOut();
+      await login.expectOnEmailStep();
     });
   }
 });
