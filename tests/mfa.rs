@@ -112,7 +112,7 @@ async fn sensitive_changes_ask_for_a_fresh_code_over_http() {
     assert_eq!((off.status, off.location()), (StatusCode::SEE_OTHER, Some("/account/security/disable")));
     let confirm = t.get("/account/security/disable", Some(&cookie)).await;
     assert!(confirm.body.contains("role=\"alertdialog\"") && confirm.body.contains("Disable MFA?"));
-    assert!(confirm.body.contains("Your 10 recovery codes stop working.") && confirm.body.contains("Yes, disable MFA"));
+    assert!(confirm.body.contains("your 10 recovery codes stop working;") && confirm.body.contains("Yes, disable MFA"));
     assert!(t.get("/account/security", Some(&cookie)).await.body.contains("Recovery codes left"), "still on");
     let off = t.post(DISABLE_MFA, &[("confirm", "yes")], Some(&cookie)).await;
     assert_eq!((off.status, off.location()), (StatusCode::SEE_OTHER, Some("/account/security?disabled")));

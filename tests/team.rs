@@ -96,7 +96,7 @@ async fn a_help_desk_admin_resets_mfa_through_the_pages() {
     let page = t.get(&format!("/settings/team/{bob}"), Some(&hal_cookie)).await;
     assert!(page.body.contains("Security Settings") && page.body.contains(&format!("/settings/team/{bob}/reset-mfa")));
     let owner = t.get(&format!("/settings/team/{ada}"), Some(&hal_cookie)).await;
-    assert!(!owner.body.contains("/reset-mfa") && owner.body.contains("Only an owner can do this to an owner."));
+    assert!(!owner.body.contains("/reset-mfa") && owner.body.contains("Only an owner can reset an owner's MFA."));
     assert!(!owner.body.contains("Change role"), "the help desk does not manage members");
 
     // The confirmation names the member; a stale session needs a code and keeps the reason.
@@ -144,7 +144,7 @@ async fn a_help_desk_admin_resets_mfa_through_the_pages() {
     enrol_with(&t, &adam_cookie).await;
     let page = t.get(&format!("/settings/team/{adam}"), Some(&hal_cookie)).await;
     assert!(page.body.contains(">Enabled</strong>") && !page.body.contains("/reset-mfa"), "{}", page.body);
-    assert!(page.body.contains("This person holds permissions your role does not have."));
+    assert!(page.body.contains("only someone with at least their permissions can reset their MFA"), "{}", page.body);
     let r = t.post(RESET_MFA, &[("member", &adam.to_string()), ("reason", "")], Some(&hal_cookie)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert!(t.tessera.store.totp_credential(adam).await.unwrap().is_some());

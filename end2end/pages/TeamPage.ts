@@ -2,7 +2,7 @@ import { expect, type Locator, type Page } from '@playwright/test';
 import { javaScriptOn, submitAndSettle } from './http';
 
 export const RESET_DONE = 'MFA was reset. They were signed out everywhere and told by email.';
-export const OWNER_PROTECTED = "Only an owner can do this to an owner.";
+export const OWNER_PROTECTED = "Only an owner can reset an owner's MFA.";
 export type MfaStatusLabel = 'Enabled' | 'Not enabled' | 'Required but not enrolled';
 
 /** `/settings/team`: the member list with its search and filters. */

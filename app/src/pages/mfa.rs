@@ -127,9 +127,9 @@ pub fn SecurityPage(security: SecurityView) -> impl IntoView {
 fn DisableMfaConfirmation(codes_left: i64, fresh: bool, in_dialog: bool) -> impl IntoView {
     let title = "Disable MFA?";
     let codes = match codes_left {
-        0 => "You have no recovery codes left; nothing changes there.".to_string(),
-        1 => "Your last recovery code stops working.".to_string(),
-        n => format!("Your {n} recovery codes stop working."),
+        0 => "you have no recovery codes left, so none are lost;".to_string(),
+        1 => "your last recovery code stops working;".to_string(),
+        n => format!("your {n} recovery codes stop working;"),
     };
     view! {
         {if in_dialog {

@@ -266,7 +266,7 @@ pub fn MemberPage(member: MemberView) -> impl IntoView {
                         </p>
                     })}
                     {member.reset_refused.map(|why| view! {
-                        <p id="reset-refused" class="text-sm text-slate-600 dark:text-slate-300">{why.message()}</p>
+                        <p id="reset-refused" class="text-sm text-slate-600 dark:text-slate-300">{why_no_reset(why)}</p>
                     })}
                 </section>
             })}
@@ -304,10 +304,34 @@ pub fn MemberPage(member: MemberView) -> impl IntoView {
             {member.manage_refused.map(|why| view! {
                 <section aria-labelledby="membership" class="rounded-lg border border-slate-200 p-5 dark:border-slate-700">
                     <h2 id="membership" class="mb-3 text-lg font-semibold">"Membership"</h2>
-                    <p id="manage-refused" class="text-sm text-slate-600 dark:text-slate-300">{why.message()}</p>
+                    <p id="manage-refused" class="text-sm text-slate-600 dark:text-slate-300">{why_not_managed(why)}</p>
                 </section>
             })}
         </SettingsPage>
+    }
+}
+
+/// Why there is no "Reset MFA" on a member's page, said for that section.
+fn why_no_reset(why: Refusal) -> &'static str {
+    match why {
+        Refusal::ProtectedOwner => "Only an owner can reset an owner's MFA.",
+        Refusal::Outranked => {
+            "Their role has permissions yours does not, so only someone with at least their permissions can reset their MFA."
+        }
+        Refusal::OwnAccount => "This is you: change your own MFA on your account security page.",
+        other => other.message(),
+    }
+}
+
+/// Why there is no role change or disabling on a member's page, said for that section.
+fn why_not_managed(why: Refusal) -> &'static str {
+    match why {
+        Refusal::ProtectedOwner => "Only an owner can change an owner's role or disable their account.",
+        Refusal::Outranked => {
+            "Their role has permissions yours does not, so only someone with at least their permissions can change their role or disable their account."
+        }
+        Refusal::OwnAccount => "This is you: nobody changes their own role or disables their own account.",
+        other => other.message(),
     }
 }
 
