@@ -43,9 +43,17 @@ async fn enrolment_then_sign_in_with_the_challenge() {
 
     // The same code again, from a new sign-in: refused like a wrong one.
     let pending = t.sign_in("ada@example.org", PASSWORD).await.cookie("tessera_session").unwrap();
+    // It says why, since only someone who had the right code can be told so; apart from that
+    // sentence the answer is the one a wrong code gets.
     let replay = t.post(LOGIN_MFA, &[("code", &code)], Some(&pending)).await;
     assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(without_nonce(&replay), without_nonce(&t.post(LOGIN_MFA, &[("code", "111111")], Some(&pending)).await));
+    const USED: &str = "That code has already been used. Wait for your app to show the next code, then enter that one.";
+    const WRONG: &str = "That code didn't work. Check it and try again.";
+    assert!(replay.body.contains(USED), "{}", replay.body);
+    let wrong = t.post(LOGIN_MFA, &[("code", "111111")], Some(&pending)).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(!wrong.body.contains(USED));
+    assert_eq!(without_nonce(&replay).replace(USED, "MESSAGE"), without_nonce(&wrong).replace(WRONG, "MESSAGE"));
 
     // A recovery code: accepted once, then the security page says how many are left.
     let page = t.get("/login/mfa?recovery", Some(&pending)).await;

@@ -153,6 +153,8 @@ pub enum Problem {
     },
     PasswordGuessable(Hint),
     WrongCode,
+    /// A right code, already used: wait for the next one.
+    CodeUsed,
     /// A sensitive change needs the actor's code and none came.
     CodeNeeded,
     /// A number or time outside what is allowed, or not a number or time at all.
@@ -177,6 +179,7 @@ impl Problem {
                 out.push_str(h.code());
             }
             Problem::WrongCode => out.push_str("wrong-code"),
+            Problem::CodeUsed => out.push_str("code-used"),
             Problem::CodeNeeded => out.push_str("code-needed"),
             Problem::OutOfRange => out.push_str("range"),
             Problem::EndsBeforeStart => out.push_str("ends-first"),
@@ -197,6 +200,7 @@ impl Problem {
             "long" => (Problem::PasswordTooLong { max: num(1)? }, 2),
             "guessable" => (Problem::PasswordGuessable(Hint::from_code(parts.get(1)?)?), 2),
             "wrong-code" => (Problem::WrongCode, 1),
+            "code-used" => (Problem::CodeUsed, 1),
             "code-needed" => (Problem::CodeNeeded, 1),
             "range" => (Problem::OutOfRange, 1),
             "ends-first" => (Problem::EndsBeforeStart, 1),
@@ -234,6 +238,9 @@ impl Problem {
                 format!("{} Add another word or two; uncommon words are better.", h.message())
             }
             (Problem::WrongCode, _) => WRONG_CODE.into(),
+            (Problem::CodeUsed, _) => {
+                "That code has already been used. Wait for your app to show the next code, then enter that one.".into()
+            }
             (Problem::CodeNeeded, _) => "Enter the code from your authenticator app to confirm it is you.".into(),
             (Problem::OutOfRange, Field::GraceDays) => {
                 "Enter the grace period as a whole number of days, from 0 to 365.".into()
@@ -396,7 +403,7 @@ impl AppError {
             AppError::PayloadTooLarge => 413,
             AppError::UnsupportedMediaType => 415,
             AppError::Invalid(problems) => {
-                if problems.iter().any(|(_, p)| *p == Problem::WrongCode) {
+                if problems.iter().any(|(_, p)| matches!(p, Problem::WrongCode | Problem::CodeUsed)) {
                     401
                 } else {
                     422
@@ -786,6 +793,7 @@ mod from_domain {
         fn from(e: CodeError) -> AppError {
             match e {
                 CodeError::Invalid => AppError::field(Field::Code, Problem::WrongCode),
+                CodeError::Replayed => AppError::field(Field::Code, Problem::CodeUsed),
                 // There is no authenticator or enrolment to check against: nothing to act on.
                 CodeError::NotApplicable => AppError::NotFound,
                 CodeError::StepUpRequired => AppError::StepUpFirst(Return::Security),
@@ -802,6 +810,7 @@ mod from_domain {
                 TeamError::Refused(r) => AppError::Refused(r.into()),
                 TeamError::StepUpRequired => AppError::field(Field::Code, Problem::CodeNeeded),
                 TeamError::WrongCode => AppError::field(Field::Code, Problem::WrongCode),
+                TeamError::CodeUsed => AppError::field(Field::Code, Problem::CodeUsed),
                 // Callers that can answer "nothing to change" better do so before this.
                 TeamError::NothingToChange => AppError::NotFound,
                 TeamError::Invalid(errors) => errors.into(),
@@ -824,6 +833,7 @@ mod tests {
             (Field::Password, Problem::PasswordGuessable(Hint::Common)),
             (Field::OrgName, Problem::Taken),
             (Field::Code, Problem::WrongCode),
+            (Field::Code, Problem::CodeUsed),
             (Field::Hours, Problem::EndsBeforeStart),
         ];
         vec![

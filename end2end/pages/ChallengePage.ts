@@ -5,6 +5,8 @@ import { at, enterCode } from './http';
 export const CHALLENGE_FN = '/api/login/mfa';
 
 export const WRONG_CODE = "That code didn't work. Check it and try again.";
+/** A right code that was already used (only someone who had it sees this). */
+export const USED_CODE = 'That code has already been used. Wait for your app to show the next code, then enter that one.';
 
 /** `/login/mfa`: the second step of signing in (authenticator code or recovery code). */
 export class ChallengePage {
@@ -16,6 +18,7 @@ export class ChallengePage {
   readonly useAuthenticator: Locator;
   readonly cancelButton: Locator;
   readonly wrongCodeAlert: Locator;
+  readonly usedCodeAlert: Locator;
   readonly clockHint: Locator;
 
   constructor(readonly page: Page) {
@@ -28,6 +31,7 @@ export class ChallengePage {
     this.cancelButton = page.getByRole('button', { name: 'Cancel and sign out' });
     // Under the code field, where the field's problems go.
     this.wrongCodeAlert = page.locator('#code-error').filter({ hasText: WRONG_CODE });
+    this.usedCodeAlert = page.locator('#code-error').filter({ hasText: USED_CODE });
     this.clockHint = page.getByText(/automatic date and time/);
   }
 

@@ -215,10 +215,10 @@ test('signing in asks for a code: the code used at enrolment is refused, the nex
     await challenge.expectOnCodeStep();
   });
 
-  await test.step('the code already used at enrolment is refused (single use)', async () => {
+  await test.step('the code already used at enrolment is refused (single use), saying to wait for the next', async () => {
     // Still inside the step of clock skew the server allows: only its single use can refuse it.
     expect(stepAt() - enrolmentCode.step, 'TOTP steps since enrolment').toBeLessThanOrEqual(1);
-    const statuses = await challenge.submitAuthenticatorCode(enrolmentCode.code, challenge.wrongCodeAlert);
+    const statuses = await challenge.submitAuthenticatorCode(enrolmentCode.code, challenge.usedCodeAlert);
     expect(statuses, 'HTTP statuses of the refused code').toContain(401);
     await challenge.expectOnCodeStep();
     await expect(challenge.clockHint).toBeVisible();

@@ -44,9 +44,14 @@ pub enum Factor {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CodeError {
-    /// Wrong, replayed, expired or malformed: all answered alike.
+    /// Wrong, expired or malformed: all answered alike.
     #[error("that code did not work")]
     Invalid,
+    /// A right code whose time step was already used (or passed by a newer code). Only someone
+    /// who had the right code can get this answer, so it tells a guesser nothing; it tells the
+    /// person why and what to do: wait for the next code.
+    #[error("that code was already used")]
+    Replayed,
     /// Nothing to check against (no authenticator, or no pending enrolment).
     #[error("no authenticator to check against")]
     NotApplicable,
@@ -256,6 +261,7 @@ impl Tessera {
             .await?;
             return Err(CodeError::Invalid);
         };
+        let mut replayed = false;
         let factor = if totp::normalize_code(code).is_some() {
             let secret =
                 self.key.open(&sealed_context(s.user_id), &cred.secret_sealed).map(TotpSecret::from_bytes).ok_or_else(
@@ -267,6 +273,7 @@ impl Tessera {
                     // Right code, already used (or used by a parallel request just now): a replay.
                     if matched.is_some() || totp::verify(&secret, code, now, None).is_some() {
                         self.audit_own(s, Action::MfaReplay, Outcome::Failure, meta, None).await?;
+                        replayed = true;
                     }
                     None
                 }
@@ -294,7 +301,7 @@ impl Tessera {
                 if attempt.failures == FAILING_CODES_ALERT {
                     self.notify(s, Notice::SecondFactorFailing, meta).await;
                 }
-                Err(CodeError::Invalid)
+                Err(if replayed { CodeError::Replayed } else { CodeError::Invalid })
             }
         }
     }

@@ -30,6 +30,9 @@ pub enum TeamError {
     /// The code sent for step-up did not work.
     #[error("wrong code")]
     WrongCode,
+    /// The actor's code was right but already used: wait for the next one.
+    #[error("that code was already used")]
+    CodeUsed,
     /// Nothing to do, e.g. resetting MFA of someone who has none.
     #[error("nothing to change")]
     NothingToChange,
@@ -118,6 +121,7 @@ impl From<CodeError> for TeamError {
             CodeError::StepUpRequired => TeamError::StepUpRequired,
             CodeError::NotAllowed(why) => TeamError::Refused(why),
             CodeError::Invalid | CodeError::NotApplicable => TeamError::WrongCode,
+            CodeError::Replayed => TeamError::CodeUsed,
         }
     }
 }

@@ -82,8 +82,8 @@ async fn enrol_then_sign_in_with_a_code_and_with_a_recovery_code() {
         assert!(mfa, "{}", env.backend);
         let pending = session(&env, &pw_token).await;
         assert_eq!(pending.state, SessionState::PasswordOk);
-        // The code used to enrol is spent.
-        assert!(matches!(env.app.answer_challenge(&pending, &enrol_code, &meta()).await, Err(CodeError::Invalid)));
+        // The code used to enrol is spent: the person who has it is told to wait for the next one.
+        assert!(matches!(env.app.answer_challenge(&pending, &enrol_code, &meta()).await, Err(CodeError::Replayed)));
         env.clock.advance(Duration::from_secs(30));
         let fresh = code_now(&secret, &env);
         let (full, factor) = env.app.answer_challenge(&pending, &fresh, &meta()).await.unwrap();
@@ -92,10 +92,15 @@ async fn enrol_then_sign_in_with_a_code_and_with_a_recovery_code() {
         let full_session = session(&env, full.expose()).await;
         assert_eq!(full_session.state, SessionState::Full);
 
-        // A replayed code is refused like a wrong one, and recorded as a replay.
+        // A replayed code is refused, recorded as a replay, and says so: only someone who had
+        // the right code can get that answer. A code that was never right gets the usual one.
         let (pw_token, _) = password_step(&env).await;
         let pending = session(&env, &pw_token).await;
-        assert!(matches!(env.app.answer_challenge(&pending, &fresh, &meta()).await, Err(CodeError::Invalid)));
+        assert!(matches!(env.app.answer_challenge(&pending, &fresh, &meta()).await, Err(CodeError::Replayed)));
+        let totp_secret = tessera_server::totp::TotpSecret::from_bytes(secret.clone());
+        let right = |c: &str| tessera_server::totp::verify(&totp_secret, c, env.clock.now(), None).is_some();
+        let never_right = (0..1000).map(|n| format!("{n:06}")).find(|c| !right(c)).unwrap();
+        assert!(matches!(env.app.answer_challenge(&pending, &never_right, &meta()).await, Err(CodeError::Invalid)));
         let audit = env.store.recent_audit(None, 5).await.unwrap();
         assert!(audit.iter().any(|e| e.action == "mfa.replay"), "{audit:?}");
 

@@ -45,7 +45,9 @@ pub async fn set_role_mfa(
     };
     match app.tessera.set_role_requires_mfa(&s, role, requires, "", &meta).await {
         Ok(()) | Err(TeamError::NothingToChange) => go("/settings/roles?saved"),
-        Err(TeamError::StepUpRequired | TeamError::WrongCode) => return Err(AppError::StepUpFirst(Return::Roles)),
+        Err(TeamError::StepUpRequired | TeamError::WrongCode | TeamError::CodeUsed) => {
+            return Err(AppError::StepUpFirst(Return::Roles))
+        }
         Err(e) => return Err(e.into()),
     }
     Ok(())
