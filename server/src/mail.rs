@@ -179,7 +179,7 @@ pub fn notice_mail(config: &Config, to: &str, name: &str, notice: Notice, at: Ti
     let (subject, event) = notice.subject_and_event();
     let when = when(at);
     let ip = meta.ip.map(|i| i.to_string()).unwrap_or_else(|| "unknown".into());
-    let browser = meta.user_agent.clone().unwrap_or_else(|| "unknown".into());
+    let browser = browser_of(meta.user_agent.as_deref());
     let link = config.link("/account/security");
     let advice = "If this was not you, change your password and review your two-step verification now, \
                   and tell your administrator.";
@@ -198,6 +198,17 @@ pub fn notice_mail(config: &Config, to: &str, name: &str, notice: Notice, at: Ti
         escape_html(&link)
     );
     Mail { to: to.to_string(), subject: format!("Tessera: {subject}"), text, html }
+}
+
+/// The browser as people say it ("Chrome on Linux"), not the raw User-Agent header: that is long,
+/// unreadable, and whatever the sender chose to put in a mail to the account's owner.
+pub fn browser_of(user_agent: Option<&str>) -> String {
+    let known = |s: &str| !s.is_empty() && s != woothee::woothee::VALUE_UNKNOWN;
+    match user_agent.and_then(|ua| woothee::parser::Parser::new().parse(ua)) {
+        Some(r) if known(r.name) && known(&r.os) => format!("{} on {}", r.name, r.os),
+        Some(r) if known(r.name) => r.name.to_string(),
+        _ => "an unknown browser".to_string(),
+    }
 }
 
 fn when(at: Timestamp) -> String {
@@ -382,5 +393,39 @@ mod tests {
         let body = std::fs::read_to_string(files[0].as_ref().unwrap().path()).unwrap();
         assert!(body.contains("To: ada@example.org") && body.contains("Subject: Hi") && body.contains("plain"));
         assert!(outbox.send(&Mail { to: "not an address".into(), ..mail }).await.is_err());
+    }
+}
+
+#[cfg(test)]
+mod browser_tests {
+    use super::browser_of;
+
+    #[test]
+    fn security_mails_name_the_browser_not_the_header() {
+        let table = [
+            (
+                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36",
+                "Chrome on Linux",
+            ),
+            (
+                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36",
+                "Chrome on Linux",
+            ),
+            ("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0", "Firefox on Windows 10"),
+            (
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 Mobile/15E148 Safari/604.1",
+                "Safari on iPhone",
+            ),
+            (
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36 Edg/156.0.0.0",
+                "Edge on Mac OSX",
+            ),
+        ];
+        for (ua, said) in table {
+            assert_eq!(browser_of(Some(ua)), said, "{ua}");
+        }
+        for odd in [None, Some(""), Some("<script>alert(1)</script> call +1 555 0100")] {
+            assert_eq!(browser_of(odd), "an unknown browser", "{odd:?}");
+        }
     }
 }
