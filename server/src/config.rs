@@ -20,6 +20,9 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// Sender of Tessera's mail (`Name <address>`); defaults to no-reply at the base URL's host.
     pub mail_from: Option<String>,
+    /// The name authenticator apps show beside the account (`TESSERA_ISSUER`); unset, each
+    /// organisation's own name, so people in several organisations can tell the entries apart.
+    pub issuer: Option<String>,
     pub session: SessionLimits,
     /// How recent a second factor must be for sensitive changes (step-up).
     pub step_up_max_age: Duration,
@@ -35,6 +38,7 @@ impl std::fmt::Debug for Config {
             .field("database_url", &redact_url(&self.database_url))
             .field("base_url", &self.base_url.as_str())
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("issuer", &self.issuer)
             .field("session", &self.session)
             .field("step_up_max_age", &self.step_up_max_age)
             .field("signin_rate", &self.signin_rate)
@@ -79,6 +83,7 @@ impl Config {
             base_url,
             smtp_url: get("TESSERA_SMTP_URL").filter(|s| !s.trim().is_empty()),
             mail_from: get("TESSERA_MAIL_FROM").filter(|s| !s.trim().is_empty()),
+            issuer: get("TESSERA_ISSUER").map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
             session,
             step_up_max_age,
             signin_rate: RateLimit::default(),
@@ -161,6 +166,9 @@ mod tests {
         assert_eq!(c.session.absolute, Duration::from_secs(1800));
         assert_eq!(cfg(&[]).unwrap().step_up_max_age, Duration::from_secs(300));
         assert_eq!(cfg(&[("TESSERA_STEP_UP_MINUTES", "2")]).unwrap().step_up_max_age, Duration::from_secs(120));
+        assert_eq!(cfg(&[]).unwrap().issuer, None);
+        assert_eq!(cfg(&[("TESSERA_ISSUER", "  ")]).unwrap().issuer, None);
+        assert_eq!(cfg(&[("TESSERA_ISSUER", " Acme SSO ")]).unwrap().issuer.as_deref(), Some("Acme SSO"));
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub const ENROLMENT_TTL: Duration = Duration::from_secs(10 * 60);
 /// shown; the secret itself never travels through the client and back.
 #[derive(Debug, Clone)]
 pub struct EnrolmentView {
+    /// The name the app shows beside the account: the organisation's, or `TESSERA_ISSUER`.
+    pub issuer: String,
     pub setup_key_grouped: String,
     pub qr_svg: String,
     pub expires_at: Timestamp,
@@ -166,9 +168,11 @@ impl Tessera {
             .is_some_and(|at| self.clock.now().since(at) < self.config.step_up_max_age && self.clock.now() >= at)
     }
 
-    fn enrolment_view(&self, email: &str, secret: &TotpSecret, expires_at: Timestamp) -> EnrolmentView {
-        let uri = totp::otpauth_uri(totp::ISSUER, email, secret);
+    fn enrolment_view(&self, s: &SessionInfo, secret: &TotpSecret, expires_at: Timestamp) -> EnrolmentView {
+        let issuer = self.config.issuer.as_deref().unwrap_or(&s.org_name);
+        let uri = totp::otpauth_uri(issuer, &s.email, secret);
         EnrolmentView {
+            issuer: issuer.to_string(),
             setup_key_grouped: secret.to_grouped_base32(),
             qr_svg: totp::qr_svg(&uri).unwrap_or_default(),
             expires_at,
@@ -191,7 +195,7 @@ impl Tessera {
         let sealed = self.key.seal(&sealed_context(s.user_id), secret.expose_bytes());
         self.store.put_pending_totp(s.user_id, &sealed, now, ENROLMENT_TTL).await?;
         self.audit_own(s, Action::MfaEnrolmentStarted, Outcome::Success, meta, None).await?;
-        Ok(self.enrolment_view(&s.email, &secret, now.plus(ENROLMENT_TTL)))
+        Ok(self.enrolment_view(s, &secret, now.plus(ENROLMENT_TTL)))
     }
 
     /// The pending enrolment, to show step 1 again (reload, wrong code). `None` once expired.
@@ -199,7 +203,7 @@ impl Tessera {
         let now = self.clock.now();
         let Some(sealed) = self.store.pending_totp(s.user_id, now).await? else { return Ok(None) };
         let Some(bytes) = self.key.open(&sealed_context(s.user_id), &sealed) else { return Ok(None) };
-        Ok(Some(self.enrolment_view(&s.email, &TotpSecret::from_bytes(bytes), now.plus(ENROLMENT_TTL))))
+        Ok(Some(self.enrolment_view(s, &TotpSecret::from_bytes(bytes), now.plus(ENROLMENT_TTL))))
     }
 
     /// Step 2: the user proves the app works with a current code. On a first enrolment the new

@@ -18,7 +18,6 @@ pub const STEP_SECS: i64 = 30;
 /// Steps either side of now that are accepted, for clocks a little off and slow typists.
 pub const SKEW_STEPS: i64 = 1;
 pub const SECRET_BYTES: usize = 20;
-pub const ISSUER: &str = "Tessera";
 
 /// A shared TOTP secret. Never printed; leaves the server only once, in the enrolment page.
 #[derive(Clone, PartialEq, Eq)]

@@ -361,3 +361,27 @@ async fn new_recovery_codes_are_kept_for_one_showing_to_the_session_that_made_th
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_authenticator_entry_is_named_for_the_organisation_or_the_instance() {
+    on_both(|env| async move {
+        env.app.create_organisation("Acme Health", OrgKind::Standard, EMAIL, None, Some(PASSWORD)).await.unwrap();
+        let (token, _) = password_step(&env).await;
+        let s = session(&env, &token).await;
+        // By default each organisation's own name, so someone in two organisations (or on two
+        // Tessera instances) tells the entries apart.
+        assert_eq!(env.app.start_enrolment(&s, &meta()).await.unwrap().issuer, "Acme Health");
+        // An operator may name every entry of this instance instead.
+        let mut config = common::config(env.data.path());
+        config.issuer = Some("Acme SSO".into());
+        let app = tessera_server::Tessera::new(
+            env.store.clone(),
+            env.clock.clone(),
+            std::sync::Arc::new(config),
+            tessera_server::password::PasswordHasher::new(1, 4),
+            tessera_server::secret::SecretKey::generate(),
+        );
+        assert_eq!(app.start_enrolment(&s, &meta()).await.unwrap().issuer, "Acme SSO");
+    })
+    .await;
+}

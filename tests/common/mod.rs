@@ -286,6 +286,8 @@ pub async fn enrol_over_http(t: &TestApp) -> (tessera_server::totp::TotpSecret, 
     let page = t.get("/account/security/mfa", Some(&cookie)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("<svg") && page.body.contains("autocomplete=\"one-time-code\""));
+    // The page says how the entry will be named in the app: the organisation, and the account.
+    assert!(page.body.contains(">Acme</strong>") && page.body.contains("Your app will list it as"), "{}", page.body);
     let secret = setup_key(&page.body);
     let wrong = t.post(MFA_CONFIRM, &[("code", "000000")], Some(&cookie)).await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);

@@ -121,7 +121,13 @@ pub async fn enrol_page(State(state): State<AppState>, Enrolling(s): Enrolling, 
         };
     match pending {
         Some(v) => {
-            let enrol = EnrolView { qr_svg: v.qr_svg, setup_key_grouped: v.setup_key_grouped, resetting };
+            let enrol = EnrolView {
+                qr_svg: v.qr_svg,
+                setup_key_grouped: v.setup_key_grouped,
+                issuer: v.issuer,
+                account: s.email.clone(),
+                resetting,
+            };
             render::page(&state, Page::Enrol { enrol, error: failed.error() }, StatusCode::OK).await
         }
         // Nothing being enrolled (it expired, or was finished): start again from security.

@@ -39,6 +39,9 @@ pub struct MfaView {
 pub struct EnrolView {
     pub qr_svg: String,
     pub setup_key_grouped: String,
+    /// How the entry is named in the app: "issuer (account)".
+    pub issuer: String,
+    pub account: String,
     pub resetting: bool,
 }
 
@@ -219,6 +222,10 @@ pub fn EnrolPage(enrol: EnrolView, error: Option<AppError>) -> impl IntoView {
                 "In Google Authenticator, Microsoft Authenticator or Authy, choose “Add account” (or “+”) and scan this code."
             </p>
             <div class="mx-auto mb-4 w-52 rounded-lg bg-white p-2" role="img" aria-label="QR code for your authenticator app" inner_html=enrol.qr_svg></div>
+            <p id="app-entry" class="mb-4 text-center text-sm text-slate-600 dark:text-slate-300">
+                "Your app will list it as " <strong class="font-medium text-slate-900 dark:text-white">{enrol.issuer.clone()}</strong>
+                " (" <span class="break-all">{enrol.account.clone()}</span> ")."
+            </p>
             <p class="mb-1 text-sm text-slate-600 dark:text-slate-300">"Can't scan? Enter this setup key instead (time-based):"</p>
             <div class="mb-6 flex items-center gap-2">
                 <code id="setup-key" aria-label=key_label class="block flex-1 break-all rounded-lg bg-slate-100 px-3 py-2 text-center font-mono text-base tracking-wider text-slate-900 select-all dark:bg-slate-900 dark:text-white">
