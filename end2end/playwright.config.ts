@@ -55,7 +55,7 @@ export default defineConfig({
 
   // metadata.database tells global-setup.ts which kind of database to give the project's server.
   // workers: 1 per project: the spec files of one project share its server and its accounts
-  // (auth-flow creates the organisation, mfa turns two-step verification on and off for its
+  // (auth-flow creates the organisation, mfa turns MFA on and off for its
   // owner), so they run one after the other, in file order; different projects still run side
   // by side on the two workers.
   projects: [

@@ -3,8 +3,8 @@ import { expect, type Locator, type Page } from '@playwright/test';
 export const ENROL_REQUIRED_PATH = '/account/security/enrol-required';
 
 /**
- * `/account/security/enrol-required`: where a signed-in user without two-step
- * verification is confined while the organisation's policy requires it.
+ * `/account/security/enrol-required`: where a signed-in user without MFA is
+ * confined while the organisation's policy requires it.
  */
 export class EnrolRequiredPage {
   readonly heading: Locator;

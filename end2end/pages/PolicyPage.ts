@@ -8,10 +8,10 @@ export const OWNER_NEEDS_MFA =
 /** The policy choices, by the label of their radio button. */
 export type MfaPolicyLabel = 'Hidden' | 'Visible' | 'Required (recommended)';
 
-/** `/settings/security`: the organisation's two-step verification policy (owners only). */
+/** `/settings/security`: the organisation's MFA policy (owners only). */
 export class PolicyPage {
   readonly heading: Locator;
-  /** The fieldset "Two-step verification" holding the three radios. */
+  /** The fieldset "MFA" holding the three radios. */
   readonly policyGroup: Locator;
   readonly graceDays: Locator;
   readonly saveButton: Locator;

@@ -6,10 +6,10 @@ export const MFA_OFF = 'MFA is off.';
 export const AUTHENTICATOR_RESET = 'Your new authenticator app is set up. The old one no longer works.';
 export const STEP_UP_DONE = 'Verified. You can change your sign-in security for the next 1 minute.';
 export const RECOVERY_CODE_USED = 'You signed in with a recovery code. That code no longer works.';
-/** The note under "Two-step verification" while the organisation requires it and the user has it. */
+/** The note under "MFA" while the organisation requires it and the user has it. */
 export const MFA_REQUIRED_NOTE = 'Your organisation requires MFA, so it cannot be turned off.';
 
-/** `/account/security`: two-step verification status and the changes it allows. */
+/** `/account/security`: MFA status and the changes it allows. */
 export class SecurityPage {
   readonly heading: Locator;
   /** "Status: Off" (MFA not set up). */

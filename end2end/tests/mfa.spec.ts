@@ -1,5 +1,5 @@
 /**
- * Two-step verification (MFA) with an authenticator app, end to end, in every
+ * MFA (MFA) with an authenticator app, end to end, in every
  * project (SQLite and PostgreSQL, JavaScript on and off): enrolment, the
  * sign-in challenge, replayed and wrong codes, recovery codes, step-up,
  * regenerating recovery codes, resetting the authenticator and turning MFA
@@ -43,8 +43,8 @@ import { StepUpPage } from '../pages/StepUpPage';
 test.describe.configure({ mode: 'serial', timeout: 120_000 });
 
 const SUBJECT = {
-  on: 'Tessera: Two-step verification is on',
-  off: 'Tessera: Two-step verification is off',
+  on: 'Tessera: MFA is on',
+  off: 'Tessera: MFA is off',
   recoveryCodeUsed: 'Tessera: A recovery code was used',
   newRecoveryCodes: 'Tessera: New recovery codes were created',
   authenticatorChanged: 'Tessera: Your authenticator app was changed',
@@ -201,7 +201,7 @@ test('turning MFA on: a QR code and setup key, a wrong code refused, ten recover
     await expectKeyAbsent(page, setupKey, 'the setup key');
   });
 
-  await test.step('mail: "Two-step verification is on"', async () => {
+  await test.step('mail: "MFA is on"', async () => {
     expectSecurityNotice(await mail.waitFor({ to: owner.email, subject: SUBJECT.on }));
   });
 });
@@ -212,7 +212,7 @@ test('signing in asks for a code: the code used at enrolment is refused, the nex
   const challenge = new ChallengePage(page);
   const home = new HomePage(page);
 
-  await test.step('the right password leads to the two-step verification page', async () => {
+  await test.step('the right password leads to the MFA page', async () => {
     await signInWithPassword(page, challenge.heading);
     await challenge.expectOnCodeStep();
   });
@@ -370,7 +370,7 @@ test('old recovery codes are dead; resetting the authenticator app; turning MFA 
     expectSecurityNotice(await mail.waitFor({ to: owner.email, subject: SUBJECT.authenticatorChanged, since }));
   });
 
-  await test.step('"Disable MFA" turns two-step verification off', async () => {
+  await test.step('"Disable MFA" turns MFA off', async () => {
     await security.disable();
     await expect(page).toHaveURL((url) => ['/account/security', '/account/security/verify'].includes(url.pathname));
     if (new URL(page.url()).pathname === '/account/security/verify') {

@@ -1,5 +1,5 @@
 /**
- * The organisation's two-step verification policy, end to end, in every
+ * The organisation's MFA policy, end to end, in every
  * project (SQLite and PostgreSQL, JavaScript on and off): an owner changes it
  * at /settings/security, and a member's session that is already open follows
  * each change at its next request.
@@ -9,14 +9,14 @@
  *   against the project's own database, who signs in while the policy is
  *   Visible and keeps that session open;
  * - the project's organisation owner (the organisation is created through the
- *   setup link if nothing has yet), who needs two-step verification of their
+ *   setup link if nothing has yet), who needs MFA of their
  *   own before the policy can change, turns it on, then sets Required with a
  *   grace period of 3 days (the member sees a reminder), then Required without
  *   one (the member is confined to /account/security/enrol-required, also
  *   after signing in again, until they enrol).
  *
  * At the end the owner sets the policy back to Visible and turns their own
- * two-step verification off again, so that the other spec files (mfa.spec.ts)
+ * MFA off again, so that the other spec files (mfa.spec.ts)
  * find the owner as they expect whatever order they run in. The project's spec
  * files never run at the same time (workers: 1 per project in
  * playwright.config.ts).
@@ -69,7 +69,7 @@ async function expectConfined(page: Page, path: string) {
   await new EnrolRequiredPage(page).expectLoaded();
 }
 
-test('an owner requires two-step verification: a grace period reminds members, then open and new sessions are confined until they enrol', async ({
+test('an owner requires MFA: a grace period reminds members, then open and new sessions are confined until they enrol', async ({
   page,
   server,
   browser,
@@ -185,7 +185,7 @@ test('an owner requires two-step verification: a grace period reminds members, t
       await policy.expectPolicy('Visible');
     });
 
-    await test.step('without two-step verification of their own, the owner cannot change the policy (403)', async () => {
+    await test.step('without MFA of their own, the owner cannot change the policy (403)', async () => {
       await policy.choose(REQUIRED);
       const refused = policy.alert.filter({ hasText: OWNER_NEEDS_MFA });
       const statuses = await submitAndSettle(page, () => policy.saveButton.click(), refused);
@@ -198,7 +198,7 @@ test('an owner requires two-step verification: a grace period reminds members, t
       await policy.expectPolicy('Visible');
     });
 
-    await test.step('the owner turns two-step verification on', async () => {
+    await test.step('the owner turns MFA on', async () => {
       await security.goto();
       await security.expectMfaOff();
       await security.enableButton.click();
@@ -235,7 +235,7 @@ test('an owner requires two-step verification: a grace period reminds members, t
       await expect(policy.graceUntil).toHaveCount(0);
     });
 
-    await test.step('the owner, who has two-step verification, is not confined', async () => {
+    await test.step('the owner, who has MFA, is not confined', async () => {
       await home.goto();
       await home.expectSignedInAs(memberOf(owner));
     });
@@ -279,7 +279,7 @@ test('an owner requires two-step verification: a grace period reminds members, t
       await expect(policy.graceUntil).toHaveCount(0);
     });
 
-    await test.step('restoring: the owner turns their own two-step verification off', async () => {
+    await test.step('restoring: the owner turns their own MFA off', async () => {
       await security.goto();
       await security.expectMfaOn(10);
       const turnOff = async () => {

@@ -1,7 +1,7 @@
 /**
  * Team management end to end, in every project (SQLite and PostgreSQL,
- * JavaScript on and off): a help-desk admin resets a teammate's two-step
- * verification through the confirmation dialog.
+ * JavaScript on and off): a help-desk admin resets a teammate's MFA through
+ * the confirmation dialog.
  *
  * The spec uses an organisation of its own per project, made with the
  * operator CLI (pages/Cli.ts) and set to Required, so that nothing here
@@ -183,7 +183,7 @@ test('a help-desk admin resets a member\'s MFA: her session ends, she is told by
     });
 
     await test.step('Grace gets an email saying who reset it, when, and why', async () => {
-      const received = await mail.waitFor({ to: grace.email, subject: 'Tessera: Your two-step verification was reset' });
+      const received = await mail.waitFor({ to: grace.email, subject: 'Tessera: Your MFA was reset' });
       expect(received.text).toContain(`was reset by ${hal.name} (${hal.email})`);
       expect(received.text).toContain(`Reason: ${REASON}`);
       expect(received.text).toContain('If you did not ask for this, contact');

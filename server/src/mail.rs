@@ -140,10 +140,10 @@ impl Notice {
     fn subject_and_event(self) -> (&'static str, String) {
         match self {
             Notice::MfaEnabled => {
-                ("Two-step verification is on", "Two-step verification was turned on for your account.".into())
+                ("MFA is on", "Multi-factor authentication (MFA) was turned on for your account.".into())
             }
             Notice::MfaDisabled => {
-                ("Two-step verification is off", "Two-step verification was turned off for your account.".into())
+                ("MFA is off", "Multi-factor authentication (MFA) was turned off for your account.".into())
             }
             Notice::AuthenticatorReset => (
                 "Your authenticator app was changed",
@@ -167,7 +167,7 @@ impl Notice {
             ),
             Notice::SecondFactorFailing => (
                 "Repeated failed sign-in codes",
-                "Someone entered your password correctly, then failed the two-step verification code several times."
+                "Someone entered your password correctly, then failed the MFA code from your authenticator app several times."
                     .into(),
             ),
         }
@@ -181,7 +181,7 @@ pub fn notice_mail(config: &Config, to: &str, name: &str, notice: Notice, at: Ti
     let ip = meta.ip.map(|i| i.to_string()).unwrap_or_else(|| "unknown".into());
     let browser = browser_of(meta.user_agent.as_deref());
     let link = config.link("/account/security");
-    let advice = "If this was not you, change your password and review your two-step verification now, \
+    let advice = "If this was not you, change your password and review your MFA settings now, \
                   and tell your administrator.";
     let text = format!(
         "Hello {name},\n\n{event}\n\nWhen: {when}\nFrom IP address: {ip}\nBrowser: {browser}\n\n{advice}\nAccount security: {link}\n\n- Tessera\n"
@@ -233,12 +233,12 @@ impl AdminResetMail<'_> {
         let when = when(self.at);
         let reason = self.reason.unwrap_or("none given");
         let next = if self.must_reenrol {
-            "Your organisation requires two-step verification, so you will set up your authenticator app again the next time you sign in."
+            "Your organisation requires MFA, so you will set up your authenticator app again the next time you sign in."
         } else {
-            "You can set up two-step verification again from your account security page after signing in."
+            "You can set up MFA again from your account security page after signing in."
         };
         let event = format!(
-            "Your two-step verification (MFA) in {} was reset by {} ({}) at {}. Your authenticator app and recovery codes no longer work, and you were signed out everywhere.",
+            "Your multi-factor authentication (MFA) in {} was reset by {} ({}) at {}. Your authenticator app and recovery codes no longer work, and you were signed out everywhere.",
             self.org_name, self.actor_name, self.actor_email, when
         );
         let advice = format!(
@@ -259,7 +259,7 @@ impl AdminResetMail<'_> {
             escape_html(&advice),
             escape_html(&link)
         );
-        Mail { to: self.to.to_string(), subject: "Tessera: Your two-step verification was reset".into(), text, html }
+        Mail { to: self.to.to_string(), subject: "Tessera: Your MFA was reset".into(), text, html }
     }
 }
 

@@ -273,11 +273,11 @@ async fn sensitive_changes_need_a_fresh_second_factor() {
         // Every change was mailed to the user.
         let mail = env.outbox();
         for subject in [
-            "Subject: Tessera: Two-step verification is on",
+            "Subject: Tessera: MFA is on",
             "Subject: Tessera: A recovery code was used",
             "Subject: Tessera: New recovery codes were created",
             "Subject: Tessera: Your authenticator app was changed",
-            "Subject: Tessera: Two-step verification is off",
+            "Subject: Tessera: MFA is off",
         ] {
             assert!(mail.iter().any(|m| m.contains(subject)), "{}: no mail with {subject}", env.backend);
         }
