@@ -13,6 +13,8 @@ import { javaScriptOn, submitExpectingError } from '../pages/http';
 import { LoginPage } from '../pages/LoginPage';
 import { ensureOrganisation, memberOf, ownerFor } from '../pages/Organisation';
 import { SetupPage } from '../pages/SetupPage';
+import { addUser } from '../pages/Cli';
+import { MailDev } from '../pages/MailDev';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -141,6 +143,53 @@ test('sign-in returns to the page asked for, and never to another site', async (
       await login.expectOnEmailStep();
     });
   }
+});
+
+test('a spent failure budget says how long to wait, even to the right password, and the owner is mailed', async ({
+  page,
+  server,
+}, testInfo) => {
+  const project = testInfo.project.name;
+  const owner = ownerFor(project);
+  await ensureOrganisation(page, server, owner);
+  const lou = { email: `lou.${project}@lockout.example`, password: 'copper lantern meadow orbit' };
+  addUser(server, { organisationName: owner.organisationName, email: lou.email, role: 'member', displayName: 'Lou', password: lou.password });
+  const mail = new MailDev(server.mailURL);
+  const since = Date.now();
+  const login = new LoginPage(page);
+  const alert = page.getByRole('alert').filter({ visible: true }).filter({ hasText: /\S/ }).first();
+  const waiting = /Too many attempts to sign in to this account\. Try again in (\d+) seconds?; your password has not changed\./;
+  await page.context().clearCookies();
+
+  await test.step('wrong passwords until the account has to wait a few seconds', async () => {
+    await login.goto();
+    await login.continueWith(lou.email);
+    // Five free tries, then waits of 1, 2, 4 seconds: stop once the wait outlasts the next try.
+    for (let attempt = 0; ; attempt++) {
+      expect(attempt, 'attempts before a wait of 4 seconds').toBeLessThan(20);
+      const answered = page.waitForResponse((response) => response.request().method() === 'POST');
+      await login.password.fill('wrong guess, wrong guess');
+      await login.signInButton.click();
+      const status = (await answered).status();
+      expect([401, 429], 'a wrong password, or one that has to wait').toContain(status);
+      await expect(alert).toHaveText(status === 429 ? waiting : 'Incorrect email or password.');
+      const seconds = Number((await alert.textContent())?.match(waiting)?.[1] ?? 0);
+      if (seconds >= 4) break;
+      await page.waitForTimeout(seconds * 1000);
+    }
+  });
+
+  await test.step('the right password is told to wait too (429), not that it is wrong', async () => {
+    const statuses = await login.submitPassword(lou.password, page.getByRole('alert').filter({ hasText: waiting }));
+    expect(statuses, 'HTTP statuses of the waiting sign-in').toContain(429);
+    await expect(login.incorrectCredentialsAlert).toHaveCount(0);
+  });
+
+  await test.step('Lou gets one mail about the failed sign-ins', async () => {
+    const received = await mail.waitFor({ to: lou.email, subject: 'Tessera: Failed sign-ins to your account', since });
+    expect(received.text).toContain('tried to sign in to your account 5 times in a row');
+    expect(received.text).toContain('IP address: 127.0.0.1');
+  });
 });
 
 test('the setup link cannot be used again once the organisation exists', async ({ page, server }, testInfo) => {

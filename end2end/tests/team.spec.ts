@@ -193,6 +193,20 @@ test('a help-desk admin resets a member\'s MFA: her session ends, she is told by
       await signInAndEnrol(gracePage, grace);
     });
 
+    await test.step('with the policy Hidden, Grace still has MFA, so Hal can still reset it', async () => {
+      expect(setPolicy(server, org, 'hidden')).toContain('is now hidden');
+      try {
+        await member.goto(graceId);
+        await expect(member.securitySettings).toBeVisible();
+        await expect(member.mfaStatus).toHaveText('Enabled');
+        await member.resetButton.click();
+        await dialog.expectFor(grace.name, grace.email);
+        await dialog.cancelLink.click();
+      } finally {
+        setPolicy(server, org, 'required');
+      }
+    });
+
     await test.step('the owner finds the reset in the activity log by filtering on "MFA reset"', async () => {
       await page.context().clearCookies();
       await signInAndEnrol(page, owner);
