@@ -77,6 +77,23 @@ impl Config {
             absolute: minutes("TESSERA_SESSION_ABSOLUTE_MINUTES", 12 * 60)?,
         };
         let step_up_max_age = minutes("TESSERA_STEP_UP_MINUTES", 5)?;
+        // Offices behind one address (NAT) may need more: the per-account budget still holds.
+        let count = |name: &str, default: u32| -> Result<u32> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=100_000).contains(n))
+                    .ok_or_else(|| Error::Config(format!("{name} must be a whole number from 1 to 100000"))),
+            }
+        };
+        let per_minute = count("TESSERA_SIGNIN_PER_MINUTE", 30)?;
+        let signin_rate = RateLimit {
+            burst: count("TESSERA_SIGNIN_BURST", 30)?,
+            refill: Duration::from_micros(60_000_000 / u64::from(per_minute)),
+        };
         Ok(Config {
             data_dir,
             database_url,
@@ -86,7 +103,7 @@ impl Config {
             issuer: get("TESSERA_ISSUER").map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
             session,
             step_up_max_age,
-            signin_rate: RateLimit::default(),
+            signin_rate,
             max_body_bytes: 64 * 1024,
         })
     }
@@ -167,6 +184,12 @@ mod tests {
         assert_eq!(cfg(&[]).unwrap().step_up_max_age, Duration::from_secs(300));
         assert_eq!(cfg(&[("TESSERA_STEP_UP_MINUTES", "2")]).unwrap().step_up_max_age, Duration::from_secs(120));
         assert_eq!(cfg(&[]).unwrap().issuer, None);
+        let rate = cfg(&[]).unwrap().signin_rate;
+        assert_eq!((rate.burst, rate.refill), (30, Duration::from_secs(2)));
+        let rate = cfg(&[("TESSERA_SIGNIN_BURST", "300"), ("TESSERA_SIGNIN_PER_MINUTE", "600")]).unwrap().signin_rate;
+        assert_eq!((rate.burst, rate.refill), (300, Duration::from_millis(100)));
+        assert!(cfg(&[("TESSERA_SIGNIN_BURST", "0")]).is_err());
+        assert!(cfg(&[("TESSERA_SIGNIN_PER_MINUTE", "lots")]).is_err());
         assert_eq!(cfg(&[("TESSERA_ISSUER", "  ")]).unwrap().issuer, None);
         assert_eq!(cfg(&[("TESSERA_ISSUER", " Acme SSO ")]).unwrap().issuer.as_deref(), Some("Acme SSO"));
     }
