@@ -205,7 +205,7 @@ pub fn notice_mail(config: &Config, to: &str, name: &str, notice: Notice, at: Ti
 pub fn browser_of(user_agent: Option<&str>) -> String {
     let known = |s: &str| !s.is_empty() && s != woothee::woothee::VALUE_UNKNOWN;
     match user_agent.and_then(|ua| woothee::parser::Parser::new().parse(ua)) {
-        Some(r) if known(r.name) && known(&r.os) => format!("{} on {}", r.name, r.os),
+        Some(r) if known(r.name) && known(r.os) => format!("{} on {}", r.name, r.os),
         Some(r) if known(r.name) => r.name.to_string(),
         _ => "an unknown browser".to_string(),
     }
@@ -332,7 +332,8 @@ mod tests {
     fn notices_say_what_when_where_and_what_to_do() {
         let config =
             Config::from_lookup(|k| (k == "TESSERA_BASE_URL").then(|| "https://id.example.org".into()), "x:1").unwrap();
-        let meta = RequestMeta::new(Some("192.0.2.1".parse().unwrap()), Some("Firefox <script>"));
+        let ua = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0 <script>";
+        let meta = RequestMeta::new(Some("192.0.2.1".parse().unwrap()), Some(ua));
         let m = notice_mail(
             &config,
             "ada@example.org",
@@ -344,11 +345,13 @@ mod tests {
         assert_eq!(m.subject, "Tessera: A recovery code was used");
         assert!(m.text.contains("4 recovery codes are left"));
         assert!(
-            m.text.contains("1970-01-01 00:00:00 UTC") && m.text.contains("192.0.2.1") && m.text.contains("Firefox")
+            m.text.contains("1970-01-01 00:00:00 UTC")
+                && m.text.contains("192.0.2.1")
+                && m.text.contains("Browser: Firefox on Windows 10")
         );
         assert!(m.text.contains("https://id.example.org/account/security"));
-        assert!(m.html.contains("Firefox &lt;script&gt;") && m.html.contains("Ada &lt;3"));
-        assert!(!m.html.contains("<script>"));
+        assert!(m.html.contains("Firefox on Windows 10") && m.html.contains("Ada &lt;3"));
+        assert!(!m.html.contains("<script>") && !m.text.contains("<script>") && !m.text.contains("Gecko"));
     }
 
     #[test]
