@@ -9,7 +9,7 @@
  */
 import { expect, test } from '../pages/fixtures';
 import { HomePage } from '../pages/HomePage';
-import { javaScriptOn, submitExpectingError } from '../pages/http';
+import { islandsReady, javaScriptOn, submitExpectingError } from '../pages/http';
 import { LoginPage } from '../pages/LoginPage';
 import { ensureOrganisation, memberOf, ownerFor } from '../pages/Organisation';
 import { SetupPage } from '../pages/SetupPage';
@@ -29,10 +29,27 @@ test('first-run setup creates the organisation and signs the owner in; sign out 
   const home = new HomePage(page);
   const login = new LoginPage(page);
 
-  await test.step('the setup link shows the setup form', async () => {
-    await setup.goto(server.setupLink);
-    await expect(setup.heading).toBeVisible();
-    await expect(setup.createButton).toBeVisible();
+  await test.step('the setup link shows the setup form (hydrated, where JavaScript runs)', async () => {
+    // The link works once, so this is the one place its page can be checked for hydration.
+    const errors: string[] = [];
+    const onError = (e: Error) => errors.push(e.message);
+    const onConsole = (m: import('@playwright/test').ConsoleMessage) => {
+      if (m.type() === 'error') errors.push(m.text());
+    };
+    page.on('pageerror', onError);
+    page.on('console', onConsole);
+    try {
+      await setup.goto(server.setupLink);
+      await expect(setup.heading).toBeVisible();
+      await expect(setup.createButton).toBeVisible();
+      if (javaScriptOn()) {
+        await islandsReady(page);
+        expect(errors, 'console errors on the setup page').toEqual([]);
+      }
+    } finally {
+      page.off('pageerror', onError);
+      page.off('console', onConsole);
+    }
   });
 
   await test.step('a weak password is refused and the other fields are kept', async () => {

@@ -6,7 +6,7 @@
  */
 import type { Locator, Response } from '@playwright/test';
 import { Authenticator } from '../pages/Authenticator';
-import { addUser, createOrganisation, setPolicy } from '../pages/Cli';
+import { addUser, createOrganisation, runCli, setPolicy } from '../pages/Cli';
 import { expect, test } from '../pages/fixtures';
 import { LoginPage } from '../pages/LoginPage';
 
@@ -141,5 +141,14 @@ test('every screen with an island hydrates without a console error', async ({ pa
     setPolicy(server, org, 'required');
     await signInAs(confined.email, page.getByRole('heading', { name: 'Set up MFA', exact: true }));
     await hydrated('/account/security/enrol-required');
+  });
+
+  await test.step('the set-password page of an invitation link', async () => {
+    await page.context().clearCookies();
+    const out = runCli(server, ['user', 'add', '--org', org, '--email', `kim.${project}@hydration.example`, '--role', 'member']);
+    const link = out.match(/https?:\/\/\S+\/set-password\?token=\S+/)?.[0];
+    expect(link, `the CLI's set-password link in: ${out}`).toBeTruthy();
+    const url = new URL(link as string);
+    await hydrated(`${url.pathname}${url.search}`);
   });
 });
