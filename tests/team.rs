@@ -87,7 +87,7 @@ async fn a_help_desk_admin_resets_mfa_through_the_pages() {
     let list = t.get("/settings/team?mfa=enabled", Some(&hal_cookie)).await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.body.contains("bob@example.org") && !list.body.contains("adam@example.org"), "{}", list.body);
-    assert!(list.body.contains(">Enabled</td>"));
+    assert!(list.body.contains(">Enabled</span></td>"), "the status is a badge");
     let search = t.get("/settings/team?q=ADAM", Some(&hal_cookie)).await;
     assert!(search.body.contains("adam@example.org") && search.body.contains("1 member<"));
     assert_eq!(t.get("/settings/team?mfa=sometimes", Some(&hal_cookie)).await.status, StatusCode::UNPROCESSABLE_ENTITY);

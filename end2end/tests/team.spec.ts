@@ -134,6 +134,27 @@ test('a help-desk admin resets a member\'s MFA: her session ends, she is told by
       graceId = await team.memberId(grace.email);
     });
 
+    await test.step('on a phone (390 px) the team list shows name, email, MFA status and the link without scrolling sideways', async () => {
+      const size = page.viewportSize();
+      await page.setViewportSize({ width: 390, height: 844 });
+      try {
+        await team.goto();
+        const row = team.row(grace.email);
+        for (const part of [row.getByRole('link', { name: grace.name }), row.getByText(grace.email), row.getByText('Enabled')]) {
+          await expect(part).toBeInViewport();
+          const box = await part.boundingBox();
+          expect((box?.x ?? 0) + (box?.width ?? 0), 'the right edge, within the screen').toBeLessThanOrEqual(390);
+        }
+        const overflow = await page.evaluate(() => {
+          const wide = [document.documentElement, ...Array.from(document.querySelectorAll('table, .overflow-x-auto'))];
+          return wide.filter((el) => el.scrollWidth > el.clientWidth + 1).map((el) => el.tagName);
+        });
+        expect(overflow, 'elements wider than the screen').toEqual([]);
+      } finally {
+        if (size) await page.setViewportSize(size);
+      }
+    });
+
     await test.step('Hal cannot reset the owner: no button, and a forged POST is refused (403)', async () => {
       await team.goto();
       const ownerId = await team.memberId(owner.email);

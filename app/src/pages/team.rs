@@ -161,11 +161,12 @@ pub fn TeamPage(team: TeamView) -> impl IntoView {
                     <caption class="sr-only">"Members of your organisation"</caption>
                     <thead class="bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-200">
                         <tr>
-                            <th scope="col" class="px-3 py-2">"Name"</th>
-                            <th scope="col" class="px-3 py-2">"Email"</th>
-                            <th scope="col" class="px-3 py-2">"Role"</th>
+                            <th scope="col" class="px-3 py-2">"Member"</th>
+                            // On a phone the role goes under the member's name and the last
+                            // sign-in is on their page: name, MFA status and the link fit 390 px.
+                            <th scope="col" class="hidden px-3 py-2 sm:table-cell">"Role"</th>
                             {shows_mfa.then(|| view! { <th scope="col" class="px-3 py-2">"MFA"</th> })}
-                            <th scope="col" class="px-3 py-2">"Last sign-in (UTC)"</th>
+                            <th scope="col" class="hidden px-3 py-2 md:table-cell">"Last sign-in (UTC)"</th>
                         </tr>
                     </thead>
                     <tbody class="divide-y divide-slate-200 dark:divide-slate-700">
@@ -173,14 +174,15 @@ pub fn TeamPage(team: TeamView) -> impl IntoView {
                             let href = format!("/settings/team/{}", r.id);
                             view! {
                                 <tr>
-                                    <td class="px-3 py-2">
+                                    <td class="px-3 py-2 align-top">
                                         <a href=href class=LINK_CLASS>{r.name}</a>
                                         {r.disabled.then(|| view! { " " <span class="text-xs text-red-700 dark:text-red-300">"(disabled)"</span> })}
+                                        <div class="break-all text-slate-600 dark:text-slate-300">{r.email}</div>
+                                        <div class="text-slate-600 sm:hidden dark:text-slate-300">{r.role.clone()}</div>
                                     </td>
-                                    <td class="px-3 py-2">{r.email}</td>
-                                    <td class="px-3 py-2">{r.role}</td>
-                                    {r.mfa.map(|m| view! { <td class="px-3 py-2">{m}</td> })}
-                                    <td class="whitespace-nowrap px-3 py-2">{r.last_sign_in}</td>
+                                    <td class="hidden px-3 py-2 align-top sm:table-cell">{r.role}</td>
+                                    {r.mfa.map(|m| view! { <td class="px-3 py-2 align-top"><MfaBadge label=m /></td> })}
+                                    <td class="hidden whitespace-nowrap px-3 py-2 align-top md:table-cell">{r.last_sign_in}</td>
                                 </tr>
                             }
                         }).collect_view()}
@@ -193,6 +195,17 @@ pub fn TeamPage(team: TeamView) -> impl IntoView {
             </nav>
         </SettingsPage>
     }
+}
+
+/// A member's MFA status as a badge: green when on, amber when required and missing.
+#[component]
+fn MfaBadge(label: String) -> impl IntoView {
+    let colours = match label.as_str() {
+        "Enabled" => "bg-green-100 text-green-900 dark:bg-green-900 dark:text-green-100",
+        "Required but not enrolled" => "bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-100",
+        _ => "bg-slate-100 text-slate-800 dark:bg-slate-700 dark:text-slate-100",
+    };
+    view! { <span class=format!("inline-block rounded px-2 py-0.5 text-xs font-medium {colours}")>{label}</span> }
 }
 
 /// The actor's own code, asked for with a sensitive change when their last one is stale.
