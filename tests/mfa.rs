@@ -238,3 +238,20 @@ async fn owners_set_the_policy_with_a_fresh_second_factor() {
     assert_eq!(r.location(), Some("/account/security/verify?next=/settings/security"));
     let _ = secret;
 }
+
+#[tokio::test]
+async fn too_many_wrong_codes_say_how_long_to_wait() {
+    let t = app().await;
+    let (secret, _codes, _cookie) = enrol_over_http(&t).await;
+    let pending = t.sign_in("ada@example.org", PASSWORD).await.cookie("tessera_session").unwrap();
+    for _ in 0..5 {
+        let r = t.post(LOGIN_MFA, &[("code", "111111")], Some(&pending)).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = t.post(LOGIN_MFA, &[("code", &code_now(&t, &secret))], Some(&pending)).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    assert_eq!(r.headers[header::RETRY_AFTER], "1");
+    assert!(r.body.contains("Too many wrong codes for this account. Try again in 1 second."), "{}", r.body);
+    let r = t.island(LOGIN_MFA, &[("code", &code_now(&t, &secret))], Some(&pending)).await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::TOO_MANY_REQUESTS, "codes-waiting 1"));
+}

@@ -377,6 +377,8 @@ pub enum AppError {
     /// The address's failure budget is spent (the same for known and unknown addresses); try
     /// again in this many seconds.
     AccountWaiting(u32),
+    /// Too many wrong codes for this account; try again in this many seconds.
+    CodesWaiting(u32),
     /// Every password-hashing slot is taken; try again in a second.
     Busy,
     /// The browser could not reach Tessera (only ever made in the browser).
@@ -409,7 +411,7 @@ impl AppError {
                     422
                 }
             }
-            AppError::TooManyAttempts(_) | AppError::AccountWaiting(_) => 429,
+            AppError::TooManyAttempts(_) | AppError::AccountWaiting(_) | AppError::CodesWaiting(_) => 429,
             AppError::Internal => 500,
             AppError::Busy | AppError::Offline => 503,
         }
@@ -418,7 +420,7 @@ impl AppError {
     /// Seconds to wait before trying again, for `Retry-After`.
     pub fn retry_after(&self) -> Option<u32> {
         match self {
-            AppError::TooManyAttempts(s) | AppError::AccountWaiting(s) => Some((*s).max(1)),
+            AppError::TooManyAttempts(s) | AppError::AccountWaiting(s) | AppError::CodesWaiting(s) => Some((*s).max(1)),
             AppError::Busy => Some(1),
             _ => None,
         }
@@ -486,6 +488,7 @@ impl AppError {
             AppError::StepUpFirst(back) => return format!("step-up {}", back.code()),
             AppError::TooManyAttempts(s) => return format!("too-many {s}"),
             AppError::AccountWaiting(s) => return format!("waiting {s}"),
+            AppError::CodesWaiting(s) => return format!("codes-waiting {s}"),
         };
         simple.to_string()
     }
@@ -518,6 +521,7 @@ impl AppError {
             "refused" => AppError::Refused(Refusal::from_code(words.next()?)?),
             "too-many" => AppError::TooManyAttempts(words.next()?.parse().ok()?),
             "waiting" => AppError::AccountWaiting(words.next()?.parse().ok()?),
+            "codes-waiting" => AppError::CodesWaiting(words.next()?.parse().ok()?),
             "invalid" => {
                 let mut problems = Vec::new();
                 for w in words.by_ref() {
@@ -578,6 +582,9 @@ impl fmt::Display for AppError {
                     "Too many attempts to sign in to this account. Try again in {}; your password has not changed.",
                     wait(*s)
                 );
+            }
+            AppError::CodesWaiting(s) => {
+                return write!(f, "Too many wrong codes for this account. Try again in {}.", wait(*s));
             }
             AppError::Invalid(problems) => match problems.first() {
                 Some((field, p)) => return f.write_str(&p.message(*field)),
@@ -764,14 +771,16 @@ mod from_domain {
         }
     }
 
+    /// Whole seconds, rounded up: "try again in 0 seconds" would be a lie.
+    fn whole_seconds(d: std::time::Duration) -> u32 {
+        u32::try_from(d.as_millis().div_ceil(1000)).unwrap_or(u32::MAX)
+    }
+
     impl From<SignInError> for AppError {
         fn from(e: SignInError) -> AppError {
             match e {
                 SignInError::InvalidCredentials => AppError::WrongCredentials,
-                // Whole seconds, rounded up: "try again in 0 seconds" would be a lie.
-                SignInError::Waiting(d) => {
-                    AppError::AccountWaiting(u32::try_from(d.as_millis().div_ceil(1000)).unwrap_or(u32::MAX))
-                }
+                SignInError::Waiting(d) => AppError::AccountWaiting(whole_seconds(d)),
                 SignInError::Busy => AppError::Busy,
                 SignInError::Internal(e) => e.into(),
             }
@@ -794,6 +803,7 @@ mod from_domain {
             match e {
                 CodeError::Invalid => AppError::field(Field::Code, Problem::WrongCode),
                 CodeError::Replayed => AppError::field(Field::Code, Problem::CodeUsed),
+                CodeError::Waiting(d) => AppError::CodesWaiting(whole_seconds(d)),
                 // There is no authenticator or enrolment to check against: nothing to act on.
                 CodeError::NotApplicable => AppError::NotFound,
                 CodeError::StepUpRequired => AppError::StepUpFirst(Return::Security),
@@ -811,6 +821,7 @@ mod from_domain {
                 TeamError::StepUpRequired => AppError::field(Field::Code, Problem::CodeNeeded),
                 TeamError::WrongCode => AppError::field(Field::Code, Problem::WrongCode),
                 TeamError::CodeUsed => AppError::field(Field::Code, Problem::CodeUsed),
+                TeamError::Waiting(d) => AppError::CodesWaiting(whole_seconds(d)),
                 // Callers that can answer "nothing to change" better do so before this.
                 TeamError::NothingToChange => AppError::NotFound,
                 TeamError::Invalid(errors) => errors.into(),
@@ -854,6 +865,7 @@ mod tests {
             AppError::NotFound,
             AppError::TooManyAttempts(30),
             AppError::AccountWaiting(480),
+            AppError::CodesWaiting(2),
             AppError::Busy,
             AppError::Offline,
             AppError::Internal,

@@ -13,7 +13,7 @@ use crate::roles::Refusal;
 use crate::secret::Token;
 use crate::services::Tessera;
 use crate::session::{SessionInfo, SessionState};
-use crate::store::CodesToShow;
+use crate::store::{Budget, CodesToShow};
 use crate::throttle;
 use crate::totp::{self, TotpSecret};
 
@@ -54,6 +54,10 @@ pub enum CodeError {
     /// person why and what to do: wait for the next code.
     #[error("that code was already used")]
     Replayed,
+    /// The account's failure budget is spent: try again after this long. The person already
+    /// proved their password (or is signed in), so saying so reveals nothing.
+    #[error("too many attempts")]
+    Waiting(Duration),
     /// Nothing to check against (no authenticator, or no pending enrolment).
     #[error("no authenticator to check against")]
     NotApplicable,
@@ -224,8 +228,8 @@ impl Tessera {
         let sealed = self.store.pending_totp(s.user_id, now).await?.ok_or(CodeError::NotApplicable)?;
         let bytes = self.key.open(&sealed_context(s.user_id), &sealed).ok_or(CodeError::NotApplicable)?;
         let account_key = self.account_key(&s.email);
-        if self.store.throttle_take(&account_key, now, throttle::delay_after).await?.taken().is_none() {
-            return Err(CodeError::Invalid);
+        if let Budget::Waiting { until } = self.store.throttle_take(&account_key, now, throttle::delay_after).await? {
+            return Err(CodeError::Waiting(until.since(now)));
         }
         let Some(step) = totp::verify(&TotpSecret::from_bytes(bytes), code, now, None) else {
             self.audit_own(s, Action::MfaEnrolmentFailed, Outcome::Failure, meta, Some("wrong code")).await?;
@@ -254,16 +258,19 @@ impl Tessera {
         let now = self.clock.now();
         let cred = self.store.totp_credential(s.user_id).await?.ok_or(CodeError::NotApplicable)?;
         let account_key = self.account_key(&s.email);
-        let Some(attempt) = self.store.throttle_take(&account_key, now, throttle::delay_after).await?.taken() else {
-            self.audit_own(
-                s,
-                Action::MfaChallenge,
-                Outcome::Failure,
-                meta,
-                Some("account is waiting out its failure budget"),
-            )
-            .await?;
-            return Err(CodeError::Invalid);
+        let attempt = match self.store.throttle_take(&account_key, now, throttle::delay_after).await? {
+            Budget::Taken(attempt) => attempt,
+            Budget::Waiting { until } => {
+                self.audit_own(
+                    s,
+                    Action::MfaChallenge,
+                    Outcome::Failure,
+                    meta,
+                    Some("account is waiting out its failure budget"),
+                )
+                .await?;
+                return Err(CodeError::Waiting(until.since(now)));
+            }
         };
         let mut replayed = false;
         let factor = if totp::normalize_code(code).is_some() {

@@ -33,6 +33,9 @@ pub enum TeamError {
     /// The actor's code was right but already used: wait for the next one.
     #[error("that code was already used")]
     CodeUsed,
+    /// Too many wrong codes: try again after this long.
+    #[error("too many attempts")]
+    Waiting(std::time::Duration),
     /// Nothing to do, e.g. resetting MFA of someone who has none.
     #[error("nothing to change")]
     NothingToChange,
@@ -122,6 +125,7 @@ impl From<CodeError> for TeamError {
             CodeError::NotAllowed(why) => TeamError::Refused(why),
             CodeError::Invalid | CodeError::NotApplicable => TeamError::WrongCode,
             CodeError::Replayed => TeamError::CodeUsed,
+            CodeError::Waiting(d) => TeamError::Waiting(d),
         }
     }
 }

@@ -200,9 +200,9 @@ async fn wrong_codes_share_the_password_failure_budget() {
         assert!(
             matches!(
                 env.app.answer_challenge(&pending, &code_now(&secret, &env), &meta()).await,
-                Err(CodeError::Invalid)
+                Err(CodeError::Waiting(d)) if d == Duration::from_secs(1)
             ),
-            "{}: the account must wait, even with the right code",
+            "{}: the account must wait, even with the right code, and is told for how long (not that it is wrong)",
             env.backend
         );
         env.clock.advance(Duration::from_secs(2));

@@ -39,7 +39,7 @@ pub async fn error_page(state: &AppState, e: &AppError) -> Response {
         AppError::LinkInvalid => return page(state, Page::LinkInvalid, StatusCode::NOT_FOUND).await,
         AppError::Refused(_) => "Not allowed",
         AppError::Busy => "Busy",
-        AppError::TooManyAttempts(_) | AppError::AccountWaiting(_) => "Too many attempts",
+        AppError::TooManyAttempts(_) | AppError::AccountWaiting(_) | AppError::CodesWaiting(_) => "Too many attempts",
         AppError::Internal => "Something went wrong",
         _ => "Cannot continue",
     };
