@@ -50,6 +50,7 @@ pub fn ActivityLogPage(log: LogView) -> impl IntoView {
     let csv = format!("/settings/activity.csv?{}", log.query);
     let next = log.next_before.map(|b| format!("/settings/activity?{}&before={b}", log.query));
     let selected = log.action.clone();
+    let show_local = log.offset != "UTC";
     view! {
         <main class="mx-auto max-w-5xl px-4 py-10">
             <p class="mb-4"><a href="/account/security" class=LINK_CLASS>"Back to account security"</a></p>
@@ -84,7 +85,8 @@ pub fn ActivityLogPage(log: LogView) -> impl IntoView {
                     <thead class="bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-200">
                         <tr>
                             <th scope="col" class="px-3 py-2">"Time (UTC)"</th>
-                            <th scope="col" class="px-3 py-2">{format!("Local time ({})", log.offset)}</th>
+                            // Only where it differs from the UTC column beside it.
+                            {show_local.then(|| view! { <th scope="col" class="px-3 py-2">{format!("Local time ({})", log.offset)}</th> })}
                             <th scope="col" class="px-3 py-2">"Actor"</th>
                             <th scope="col" class="px-3 py-2">"Target"</th>
                             <th scope="col" class="px-3 py-2">"Action"</th>
@@ -101,7 +103,7 @@ pub fn ActivityLogPage(log: LogView) -> impl IntoView {
                             .map(|r| view! {
                                 <tr>
                                     <td class="whitespace-nowrap px-3 py-2">{r.time_utc}</td>
-                                    <td class="whitespace-nowrap px-3 py-2">{r.time_local}</td>
+                                    {show_local.then(|| view! { <td class="whitespace-nowrap px-3 py-2">{r.time_local}</td> })}
                                     <td class="px-3 py-2">{r.actor}</td>
                                     <td class="px-3 py-2">{r.target}</td>
                                     <td class="px-3 py-2">{r.action}</td>
