@@ -33,6 +33,11 @@ async fn the_activity_log_shows_filters_and_exports_one_organisation_only() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains("Local time"), "an organisation on UTC needs no second time column");
     assert!(
+        page.body.contains(r#"<span class="font-medium">Ada</span><div class="break-all text-slate-600 dark:text-slate-300">ada@example.org</div>"#),
+        "names beside addresses: {}",
+        page.body
+    );
+    assert!(
         page.body.contains("Activity log") && page.body.contains("ada@example.org") && page.body.contains("Sign-in")
     );
     assert!(page.body.contains("bob@example.org"), "member added by an operator");

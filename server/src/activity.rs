@@ -185,6 +185,8 @@ mod tests {
             },
             actor_email: Some("=cmd@example.org".into()),
             target_email: None,
+            actor_name: None,
+            target_name: None,
         };
         let hours = BusinessHours::new(9 * 60, 17 * 60, 60).unwrap();
         let csv = to_csv(&[entry], &hours, &HashMap::new());
@@ -219,6 +221,8 @@ mod tests {
             },
             actor_email: None,
             target_email: None,
+            actor_name: None,
+            target_name: None,
         }
     }
 

@@ -91,8 +91,8 @@ pub async fn page(
         .map(|e| LogRow {
             time_utc: e.event.occurred_at.to_display(),
             time_local: hours.local_time(e.event.occurred_at),
-            actor: e.actor_email.clone().unwrap_or_else(|| "—".into()),
-            target: e.target_email.clone().unwrap_or_else(|| "—".into()),
+            actor: person(&e.actor_name, &e.actor_email),
+            target: person(&e.target_name, &e.target_email),
             action: Action::ALL
                 .iter()
                 .find(|a| a.as_str() == e.event.action)
@@ -152,4 +152,9 @@ async fn hours_and_flags(
         Ok(f) => Ok((hours, f)),
         Err(e) => Err(render::error_page(state, &e.into()).await),
     }
+}
+
+/// Name and address of someone in the log, when the entry names a person.
+fn person(name: &Option<String>, email: &Option<String>) -> Option<(String, String)> {
+    email.as_ref().map(|e| (name.clone().unwrap_or_else(|| e.clone()), e.clone()))
 }

@@ -11,8 +11,9 @@ pub struct LogRow {
     pub time_utc: String,
     /// At the organisation (its UTC offset).
     pub time_local: String,
-    pub actor: String,
-    pub target: String,
+    /// (name, email) of who did it and to whom, when they are people.
+    pub actor: Option<(String, String)>,
+    pub target: Option<(String, String)>,
     pub action: String,
     pub outcome: String,
     pub ip: String,
@@ -43,6 +44,20 @@ pub struct LogView {
 filter_islands! {
     /// The activity log's filters.
     ActivityFilterForm => "/settings/activity";
+}
+
+/// A person in the log: their name, with their address under it; a dash for nobody (an operator,
+/// or a sign-in to an unknown address).
+#[component]
+fn Person(who: Option<(String, String)>) -> impl IntoView {
+    match who {
+        Some((name, email)) => view! {
+            <span class="font-medium">{name}</span>
+            <div class="break-all text-slate-600 dark:text-slate-300">{email}</div>
+        }
+        .into_any(),
+        None => "—".into_any(),
+    }
 }
 
 #[component]
@@ -104,8 +119,8 @@ pub fn ActivityLogPage(log: LogView) -> impl IntoView {
                                 <tr>
                                     <td class="whitespace-nowrap px-3 py-2">{r.time_utc}</td>
                                     {show_local.then(|| view! { <td class="whitespace-nowrap px-3 py-2">{r.time_local}</td> })}
-                                    <td class="px-3 py-2">{r.actor}</td>
-                                    <td class="px-3 py-2">{r.target}</td>
+                                    <td class="px-3 py-2"><Person who=r.actor /></td>
+                                    <td class="px-3 py-2"><Person who=r.target /></td>
                                     <td class="px-3 py-2">{r.action}</td>
                                     <td class="px-3 py-2">{r.outcome}</td>
                                     <td class="px-3 py-2">{r.ip}</td>

@@ -41,6 +41,9 @@ pub struct AuditEntry {
     pub event: AuditEvent,
     pub actor_email: Option<String>,
     pub target_email: Option<String>,
+    /// Display names, beside the addresses.
+    pub actor_name: Option<String>,
+    pub target_name: Option<String>,
 }
 
 #[async_trait]

@@ -29,6 +29,8 @@ struct AuditLogRow {
     event: AuditRow,
     actor_email: Option<String>,
     target_email: Option<String>,
+    actor_name: Option<String>,
+    target_name: Option<String>,
 }
 
 fn audit_from_row(r: AuditRow) -> AuditEvent {
@@ -93,7 +95,8 @@ macro_rules! impl_audit_store {
                 // Always scoped to one organisation; each filter applies only when given.
                 let rows: Vec<AuditLogRow> = sqlx::query_as(
                     "SELECT a.id, a.occurred_at, a.org_id, a.actor_user_id, a.target_user_id, a.action, a.outcome, a.ip, \
-                            a.user_agent, a.detail, a.reason, actor.email AS actor_email, target.email AS target_email \
+                            a.user_agent, a.detail, a.reason, actor.email AS actor_email, target.email AS target_email, \
+                            actor.display_name AS actor_name, target.display_name AS target_name \
                      FROM audit_events a \
                      LEFT JOIN users actor ON actor.id = a.actor_user_id \
                      LEFT JOIN users target ON target.id = a.target_user_id \
@@ -123,6 +126,8 @@ macro_rules! impl_audit_store {
                         event: audit_from_row(r.event),
                         actor_email: r.actor_email,
                         target_email: r.target_email,
+                        actor_name: r.actor_name,
+                        target_name: r.target_name,
                     })
                     .collect())
             }
