@@ -249,6 +249,27 @@ test('a help-desk admin resets a member\'s MFA: her session ends, she is told by
       // Only resets are listed.
       await expect(page.getByRole('table').getByRole('cell', { name: 'Sign-in', exact: true })).toHaveCount(0);
     });
+
+    await test.step('on a phone (390 px) the activity log is a list of cards: who, whom and why, without scrolling sideways', async () => {
+      const size = page.viewportSize();
+      await page.setViewportSize({ width: 390, height: 844 });
+      try {
+        const card = page.locator('tbody tr').filter({ hasText: REASON });
+        for (const part of [card.getByText(hal.email), card.getByText(grace.email), card.getByText(REASON)]) {
+          await part.scrollIntoViewIfNeeded();
+          await expect(part).toBeInViewport();
+          const box = await part.boundingBox();
+          expect((box?.x ?? 0) + (box?.width ?? 0), 'the right edge, within the screen').toBeLessThanOrEqual(390);
+        }
+        const overflow = await page.evaluate(() => {
+          const wide = [document.documentElement, ...Array.from(document.querySelectorAll('table, .overflow-x-auto'))];
+          return wide.filter((el) => el.scrollWidth > el.clientWidth + 1).map((el) => el.tagName);
+        });
+        expect(overflow, 'elements wider than the screen').toEqual([]);
+      } finally {
+        if (size) await page.setViewportSize(size);
+      }
+    });
   } finally {
     await graceContext?.close();
   }

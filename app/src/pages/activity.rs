@@ -46,6 +46,10 @@ filter_islands! {
     ActivityFilterForm => "/settings/activity";
 }
 
+/// A cell of the log: a table cell on wide screens, a labelled line of a card on narrow ones.
+const CELL: &str = "px-3 py-2 max-lg:flex max-lg:gap-3 max-lg:py-1 before:w-24 before:shrink-0 before:font-medium \
+    before:text-slate-500 before:content-[attr(data-label)] lg:before:hidden dark:before:text-slate-400";
+
 /// A person in the log: their name, with their address under it; a dash for nobody (an operator,
 /// or a sign-in to an unknown address).
 #[component]
@@ -94,10 +98,12 @@ pub fn ActivityLogPage(log: LogView) -> impl IntoView {
                 </div>
             </ActivityFilterForm>
             <p class="mb-4"><a href=csv class=LINK_CLASS download="activity-log.csv">"Export as CSV"</a></p>
+            // Below a laptop's width each event is a card of labelled lines (the label comes from
+            // the cell's data-label), so nothing scrolls sideways on a phone.
             <div class="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-700">
-                <table class="min-w-full text-left text-sm">
+                <table class="min-w-full text-left text-sm max-lg:block">
                     <caption class="sr-only">"Security events of your organisation, newest first"</caption>
-                    <thead class="bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-200">
+                    <thead class="bg-slate-100 text-slate-700 max-lg:hidden dark:bg-slate-800 dark:text-slate-200">
                         <tr>
                             <th scope="col" class="px-3 py-2">"Time (UTC)"</th>
                             // Only where it differs from the UTC column beside it.
@@ -112,28 +118,31 @@ pub fn ActivityLogPage(log: LogView) -> impl IntoView {
                             <th scope="col" class="px-3 py-2">"Flags"</th>
                         </tr>
                     </thead>
-                    <tbody class="divide-y divide-slate-200 dark:divide-slate-700">
+                    <tbody class="divide-y divide-slate-200 max-lg:block dark:divide-slate-700">
                         {log.rows
                             .into_iter()
-                            .map(|r| view! {
-                                <tr>
-                                    <td class="whitespace-nowrap px-3 py-2">{r.time_utc}</td>
-                                    {show_local.then(|| view! { <td class="whitespace-nowrap px-3 py-2">{r.time_local}</td> })}
-                                    <td class="px-3 py-2"><Person who=r.actor /></td>
-                                    <td class="px-3 py-2"><Person who=r.target /></td>
-                                    <td class="px-3 py-2">{r.action}</td>
-                                    <td class="px-3 py-2">{r.outcome}</td>
-                                    <td class="px-3 py-2">{r.ip}</td>
-                                    <td class="px-3 py-2">{r.detail}</td>
-                                    <td class="px-3 py-2">{r.reason}</td>
-                                    <td class="px-3 py-2">
-                                        {(!r.flags.is_empty()).then(|| view! {
-                                            <span class="rounded bg-amber-100 px-1.5 py-0.5 text-xs font-medium text-amber-900 dark:bg-amber-900 dark:text-amber-100">
-                                                <span class="sr-only">"Flagged: "</span>{r.flags.join("; ")}
-                                            </span>
-                                        })}
-                                    </td>
-                                </tr>
+                            .map(|r| {
+                                let local = format!("Local ({})", log.offset);
+                                view! {
+                                    <tr class="max-lg:block max-lg:py-2">
+                                        <td data-label="Time (UTC)" class=format!("whitespace-nowrap {CELL}")>{r.time_utc}</td>
+                                        {show_local.then(|| view! { <td data-label=local class=format!("whitespace-nowrap {CELL}")>{r.time_local}</td> })}
+                                        <td data-label="Actor" class=CELL><div><Person who=r.actor /></div></td>
+                                        <td data-label="Target" class=CELL><div><Person who=r.target /></div></td>
+                                        <td data-label="Action" class=CELL>{r.action}</td>
+                                        <td data-label="Outcome" class=CELL>{r.outcome}</td>
+                                        <td data-label="IP" class=CELL>{r.ip}</td>
+                                        <td data-label="Detail" class=CELL>{r.detail}</td>
+                                        <td data-label="Reason" class=CELL>{r.reason}</td>
+                                        <td data-label="Flags" class=CELL>
+                                            {(!r.flags.is_empty()).then(|| view! {
+                                                <span class="rounded bg-amber-100 px-1.5 py-0.5 text-xs font-medium text-amber-900 dark:bg-amber-900 dark:text-amber-100">
+                                                    <span class="sr-only">"Flagged: "</span>{r.flags.join("; ")}
+                                                </span>
+                                            })}
+                                        </td>
+                                    </tr>
+                                }
                             })
                             .collect_view()}
                     </tbody>
