@@ -123,3 +123,32 @@ export async function enterCode(
     settled,
   );
 }
+
+/** The width of the phone the layout checks use. */
+export const PHONE_WIDTH = 390;
+
+/**
+ * On a phone-sized window (after `open`, if given) checks that each of `parts` is on screen
+ * within its width and that nothing (the page, a table, a scroll box) is wider than the screen;
+ * then restores the window.
+ */
+export async function expectFitsPhone(page: Page, parts: Locator[], open?: () => Promise<unknown>) {
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: PHONE_WIDTH, height: 844 });
+  try {
+    await open?.();
+    for (const part of parts) {
+      await part.scrollIntoViewIfNeeded();
+      await expect(part).toBeInViewport();
+      const box = await part.boundingBox();
+      expect((box?.x ?? 0) + (box?.width ?? 0), 'the right edge, within the screen').toBeLessThanOrEqual(PHONE_WIDTH);
+    }
+    const overflow = await page.evaluate(() => {
+      const wide = [document.documentElement, ...Array.from(document.querySelectorAll('table, .overflow-x-auto'))];
+      return wide.filter((el) => el.scrollWidth > el.clientWidth + 1).map((el) => el.tagName);
+    });
+    expect(overflow, 'elements wider than the screen').toEqual([]);
+  } finally {
+    if (size) await page.setViewportSize(size);
+  }
+}

@@ -28,7 +28,7 @@ import { EnrolPage } from '../pages/EnrolPage';
 import { EnrolRequiredPage } from '../pages/EnrolRequiredPage';
 import { expect, test } from '../pages/fixtures';
 import { HomePage } from '../pages/HomePage';
-import { javaScriptOn, submitAndSettle } from '../pages/http';
+import { expectFitsPhone, javaScriptOn, submitAndSettle } from '../pages/http';
 import { LoginPage, signIn } from '../pages/LoginPage';
 import { MailDev } from '../pages/MailDev';
 import { ensureOrganisation, ownerFor } from '../pages/Organisation';
@@ -135,24 +135,9 @@ test('a help-desk admin resets a member\'s MFA: her session ends, she is told by
     });
 
     await test.step('on a phone (390 px) the team list shows name, email, MFA status and the link without scrolling sideways', async () => {
-      const size = page.viewportSize();
-      await page.setViewportSize({ width: 390, height: 844 });
-      try {
-        await team.goto();
-        const row = team.row(grace.email);
-        for (const part of [row.getByRole('link', { name: grace.name }), row.getByText(grace.email), row.getByText('Enabled')]) {
-          await expect(part).toBeInViewport();
-          const box = await part.boundingBox();
-          expect((box?.x ?? 0) + (box?.width ?? 0), 'the right edge, within the screen').toBeLessThanOrEqual(390);
-        }
-        const overflow = await page.evaluate(() => {
-          const wide = [document.documentElement, ...Array.from(document.querySelectorAll('table, .overflow-x-auto'))];
-          return wide.filter((el) => el.scrollWidth > el.clientWidth + 1).map((el) => el.tagName);
-        });
-        expect(overflow, 'elements wider than the screen').toEqual([]);
-      } finally {
-        if (size) await page.setViewportSize(size);
-      }
+      const row = team.row(grace.email);
+      const parts = [row.getByRole('link', { name: grace.name }), row.getByText(grace.email), row.getByText('Enabled')];
+      await expectFitsPhone(page, parts, () => team.goto());
     });
 
     await test.step('Hal cannot reset the owner: no button, and a forged POST is refused (403)', async () => {
@@ -251,24 +236,8 @@ test('a help-desk admin resets a member\'s MFA: her session ends, she is told by
     });
 
     await test.step('on a phone (390 px) the activity log is a list of cards: who, whom and why, without scrolling sideways', async () => {
-      const size = page.viewportSize();
-      await page.setViewportSize({ width: 390, height: 844 });
-      try {
-        const card = page.locator('tbody tr').filter({ hasText: REASON });
-        for (const part of [card.getByText(hal.email), card.getByText(grace.email), card.getByText(REASON)]) {
-          await part.scrollIntoViewIfNeeded();
-          await expect(part).toBeInViewport();
-          const box = await part.boundingBox();
-          expect((box?.x ?? 0) + (box?.width ?? 0), 'the right edge, within the screen').toBeLessThanOrEqual(390);
-        }
-        const overflow = await page.evaluate(() => {
-          const wide = [document.documentElement, ...Array.from(document.querySelectorAll('table, .overflow-x-auto'))];
-          return wide.filter((el) => el.scrollWidth > el.clientWidth + 1).map((el) => el.tagName);
-        });
-        expect(overflow, 'elements wider than the screen').toEqual([]);
-      } finally {
-        if (size) await page.setViewportSize(size);
-      }
+      const card = page.locator('tbody tr').filter({ hasText: REASON });
+      await expectFitsPhone(page, [card.getByText(hal.email), card.getByText(grace.email), card.getByText(REASON)]);
     });
   } finally {
     await graceContext?.close();
