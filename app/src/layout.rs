@@ -64,6 +64,34 @@ pub struct Viewer {
     pub settings: Vec<(String, String)>,
 }
 
+/// A confirmation as a page of its own: what its dialog opens without JavaScript, centred and
+/// announced as an alert dialog.
+#[component]
+pub fn ConfirmationPage(labelled_by: &'static str, described_by: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <main class="min-h-screen flex items-center justify-center px-4 py-10">
+            <section
+                role="alertdialog"
+                aria-labelledby=labelled_by
+                aria-describedby=described_by
+                class="w-full max-w-lg rounded-2xl border border-slate-200 bg-white p-6 shadow-sm sm:p-8 dark:border-slate-700 dark:bg-slate-800"
+            >
+                {children()}
+            </section>
+        </main>
+    }
+}
+
+/// A confirmation's question: the page's `h1` as a page of its own, an `h2` in a dialog over a page.
+#[component]
+pub fn ConfirmationTitle(id: &'static str, title: String, in_dialog: bool) -> impl IntoView {
+    if in_dialog {
+        view! { <h2 id=id class="mb-4 text-2xl font-semibold">{title}</h2> }.into_any()
+    } else {
+        view! { <h1 id=id class="mb-4 text-2xl font-semibold">{title}</h1> }.into_any()
+    }
+}
+
 /// The centred card every sign-in step sits in.
 #[component]
 pub fn Card(title: &'static str, children: Children) -> impl IntoView {

@@ -9,8 +9,8 @@ use crate::components::{CopyButton, ModalDialog, PrintButton};
 use crate::error::AppError;
 use crate::forms::{form_islands, CodeInput, PageAlert, Problems, Submit};
 use crate::layout::{
-    Alert, Card, Notice, SettingsLinks, Viewer, BUTTON_CLASS, DANGER_BUTTON_CLASS, DIALOG_CLASS, INLINE_DANGER_CLASS,
-    INLINE_SECONDARY_CLASS, LINK_CLASS, SECONDARY_BUTTON_CLASS,
+    Alert, Card, ConfirmationPage, ConfirmationTitle, Notice, SettingsLinks, Viewer, BUTTON_CLASS, DANGER_BUTTON_CLASS,
+    DIALOG_CLASS, INLINE_DANGER_CLASS, INLINE_SECONDARY_CLASS, LINK_CLASS, SECONDARY_BUTTON_CLASS,
 };
 use crate::pages::auth::SignOut;
 
@@ -128,18 +128,14 @@ pub fn SecurityPage(security: SecurityView) -> impl IntoView {
 /// dialog, or as a page of its own without JavaScript.
 #[component]
 fn DisableMfaConfirmation(codes_left: i64, fresh: bool, in_dialog: bool) -> impl IntoView {
-    let title = "Disable MFA?";
+    let title = "Disable MFA?".to_string();
     let codes = match codes_left {
         0 => "you have no recovery codes left, so none are lost;".to_string(),
         1 => "your last recovery code stops working;".to_string(),
         n => format!("your {n} recovery codes stop working;"),
     };
     view! {
-        {if in_dialog {
-            view! { <h2 id="disable-title" class="mb-4 text-2xl font-semibold">{title}</h2> }.into_any()
-        } else {
-            view! { <h1 id="disable-title" class="mb-4 text-2xl font-semibold">{title}</h1> }.into_any()
-        }}
+        <ConfirmationTitle id="disable-title" title in_dialog />
         <div id="disable-effects" class="mb-6 text-sm text-slate-700 dark:text-slate-200">
             <p class="mb-2">"Your account will be protected by your password alone:"</p>
             <ul class="list-disc pl-5">
@@ -169,16 +165,9 @@ fn DisableMfaConfirmation(codes_left: i64, fresh: bool, in_dialog: bool) -> impl
 #[component]
 pub fn DisableMfaPage(codes_left: i64, fresh: bool) -> impl IntoView {
     view! {
-        <main class="min-h-screen flex items-center justify-center px-4 py-10">
-            <section
-                role="alertdialog"
-                aria-labelledby="disable-title"
-                aria-describedby="disable-effects"
-                class="w-full max-w-lg rounded-2xl border border-slate-200 bg-white p-6 shadow-sm sm:p-8 dark:border-slate-700 dark:bg-slate-800"
-            >
-                <DisableMfaConfirmation codes_left fresh in_dialog=false />
-            </section>
-        </main>
+        <ConfirmationPage labelled_by="disable-title" described_by="disable-effects">
+            <DisableMfaConfirmation codes_left fresh in_dialog=false />
+        </ConfirmationPage>
     }
 }
 

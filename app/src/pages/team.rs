@@ -9,8 +9,8 @@ use crate::components::ModalDialog;
 use crate::error::{AppError, Refusal};
 use crate::forms::{filter_islands, form_islands, CodeInput, FieldProblem, Input, PageAlert, Problems, Submit};
 use crate::layout::{
-    Notice, SettingsPage, BUTTON_CLASS, DIALOG_CLASS, HINT_CLASS, INLINE_DANGER_CLASS, INLINE_SECONDARY_CLASS,
-    INPUT_CLASS, LABEL_CLASS, LINK_CLASS,
+    ConfirmationPage, ConfirmationTitle, Notice, SettingsPage, BUTTON_CLASS, DIALOG_CLASS, HINT_CLASS,
+    INLINE_DANGER_CLASS, INLINE_SECONDARY_CLASS, INPUT_CLASS, LABEL_CLASS, LINK_CLASS,
 };
 
 form_islands! {
@@ -356,11 +356,7 @@ fn ResetMfaConfirmation(reset: ResetView, in_dialog: bool) -> impl IntoView {
     let back = format!("/settings/team/{}", reset.id);
     let title = format!("Reset MFA for {}?", reset.name);
     view! {
-        {if in_dialog {
-            view! { <h2 id="reset-title" class="mb-4 text-2xl font-semibold">{title}</h2> }.into_any()
-        } else {
-            view! { <h1 id="reset-title" class="mb-4 text-2xl font-semibold">{title}</h1> }.into_any()
-        }}
+        <ConfirmationTitle id="reset-title" title in_dialog />
         <div id="reset-effects" class="mb-6 text-sm text-slate-700 dark:text-slate-200">
             <p class="mb-2">{format!("{} ({}) will lose MFA at once:", reset.name, reset.email)}</p>
             <ul class="list-disc pl-5">
@@ -399,16 +395,9 @@ fn ResetMfaConfirmation(reset: ResetView, in_dialog: bool) -> impl IntoView {
 #[component]
 pub fn ResetMfaPage(reset: ResetView) -> impl IntoView {
     view! {
-        <main class="min-h-screen flex items-center justify-center px-4 py-10">
-            <section
-                role="alertdialog"
-                aria-labelledby="reset-title"
-                aria-describedby="reset-effects"
-                class="w-full max-w-lg rounded-2xl border border-slate-200 bg-white p-6 shadow-sm sm:p-8 dark:border-slate-700 dark:bg-slate-800"
-            >
-                <ResetMfaConfirmation reset in_dialog=false />
-            </section>
-        </main>
+        <ConfirmationPage labelled_by="reset-title" described_by="reset-effects">
+            <ResetMfaConfirmation reset in_dialog=false />
+        </ConfirmationPage>
     }
 }
 
