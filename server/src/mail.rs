@@ -177,27 +177,55 @@ impl Notice {
 /// Builds the mail for a notice.
 pub fn notice_mail(config: &Config, to: &str, name: &str, notice: Notice, at: Timestamp, meta: &RequestMeta) -> Mail {
     let (subject, event) = notice.subject_and_event();
-    let when = when(at);
     let ip = meta.ip.map(|i| i.to_string()).unwrap_or_else(|| "unknown".into());
-    let browser = browser_of(meta.user_agent.as_deref());
-    let link = config.link("/account/security");
-    let advice = "If this was not you, change your password and review your MFA settings now, \
-                  and tell your administrator.";
-    let text = format!(
-        "Hello {name},\n\n{event}\n\nWhen: {when}\nFrom IP address: {ip}\nBrowser: {browser}\n\n{advice}\nAccount security: {link}\n\n- Tessera\n"
-    );
-    let html = format!(
-        "<p>Hello {},</p><p>{}</p><ul><li>When: {}</li><li>From IP address: {}</li><li>Browser: {}</li></ul>\
-         <p>{}</p><p><a href=\"{}\">Review your account security</a></p><p>- Tessera</p>",
-        escape_html(name),
-        escape_html(&event),
-        escape_html(&when),
-        escape_html(&ip),
-        escape_html(&browser),
-        escape_html(advice),
-        escape_html(&link)
-    );
-    Mail { to: to.to_string(), subject: format!("Tessera: {subject}"), text, html }
+    let facts = [("When", when(at)), ("From IP address", ip), ("Browser", browser_of(meta.user_agent.as_deref()))];
+    SecurityMail {
+        to,
+        name,
+        subject: &format!("Tessera: {subject}"),
+        event: &event,
+        facts: &facts,
+        advice:
+            "If this was not you, change your password and review your MFA settings now, and tell your administrator.",
+        link: ("Account security", "Review your account security", &config.link("/account/security")),
+    }
+    .build()
+}
+
+/// The shape every security mail shares: what happened, the facts (when, from where, by whom),
+/// what to do if it was not expected, and where to look. Text and HTML say the same; the HTML
+/// escapes everything, since names and addresses come from people.
+struct SecurityMail<'a> {
+    to: &'a str,
+    name: &'a str,
+    subject: &'a str,
+    event: &'a str,
+    facts: &'a [(&'a str, String)],
+    advice: &'a str,
+    /// (label in the text, words of the HTML link, URL)
+    link: (&'a str, &'a str, &'a str),
+}
+
+impl SecurityMail<'_> {
+    fn build(&self) -> Mail {
+        let (label, words, url) = self.link;
+        let text_facts: String = self.facts.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
+        let html_facts: String =
+            self.facts.iter().map(|(k, v)| format!("<li>{}: {}</li>", escape_html(k), escape_html(v))).collect();
+        let text = format!(
+            "Hello {},\n\n{}\n\n{text_facts}\n{}\n{label}: {url}\n\n- Tessera\n",
+            self.name, self.event, self.advice
+        );
+        let html = format!(
+            "<p>Hello {},</p><p>{}</p><ul>{html_facts}</ul><p>{}</p><p><a href=\"{}\">{}</a></p><p>- Tessera</p>",
+            escape_html(self.name),
+            escape_html(self.event),
+            escape_html(self.advice),
+            escape_html(url),
+            escape_html(words)
+        );
+        Mail { to: self.to.to_string(), subject: self.subject.to_string(), text, html }
+    }
 }
 
 /// The browser as people say it ("Chrome on Linux"), not the raw User-Agent header: that is long,
@@ -279,33 +307,18 @@ pub struct RuleChangeMail<'a> {
 
 impl RuleChangeMail<'_> {
     pub fn build(&self, config: &Config) -> Mail {
-        let when = when(self.at);
         let ip = self.ip.map(|i| i.to_string()).unwrap_or_else(|| "none (command line)".into());
-        let link = config.link("/settings/security");
-        let event = format!("The MFA rules of {} changed. {}", self.org_name, self.change);
-        let advice = "If you did not expect this, review the security policy and the roles now, \
-                      and check the activity log for who else changed what.";
-        let text = format!(
-            "Hello {},\n\n{event}\n\nBy: {}\nWhen: {when}\nFrom IP address: {ip}\n\n{advice}\nSecurity policy: {link}\n\n- Tessera\n",
-            self.name, self.by
-        );
-        let html = format!(
-            "<p>Hello {},</p><p>{}</p><ul><li>By: {}</li><li>When: {}</li><li>From IP address: {}</li></ul>\
-             <p>{}</p><p><a href=\"{}\">Review the security policy</a></p><p>- Tessera</p>",
-            escape_html(self.name),
-            escape_html(&event),
-            escape_html(self.by),
-            escape_html(&when),
-            escape_html(&ip),
-            escape_html(advice),
-            escape_html(&link)
-        );
-        Mail {
-            to: self.to.to_string(),
-            subject: format!("Tessera: MFA rules changed in {}", self.org_name),
-            text,
-            html,
+        let facts = [("By", self.by.to_string()), ("When", when(self.at)), ("From IP address", ip)];
+        SecurityMail {
+            to: self.to,
+            name: self.name,
+            subject: &format!("Tessera: MFA rules changed in {}", self.org_name),
+            event: &format!("The MFA rules of {} changed. {}", self.org_name, self.change),
+            facts: &facts,
+            advice: "If you did not expect this, review the security policy and the roles now, and check the activity log for who else changed what.",
+            link: ("Security policy", "Review the security policy", &config.link("/settings/security")),
         }
+        .build()
     }
 }
 
