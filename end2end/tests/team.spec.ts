@@ -28,7 +28,7 @@ import { EnrolPage } from '../pages/EnrolPage';
 import { EnrolRequiredPage } from '../pages/EnrolRequiredPage';
 import { expect, test } from '../pages/fixtures';
 import { HomePage } from '../pages/HomePage';
-import { expectFitsPhone, javaScriptOn, submitAndSettle } from '../pages/http';
+import { expectFitsPhone, islandsReady, javaScriptOn, submitAndSettle } from '../pages/http';
 import { LoginPage, signIn } from '../pages/LoginPage';
 import { MailDev } from '../pages/MailDev';
 import { ensureOrganisation, ownerFor } from '../pages/Organisation';
@@ -217,6 +217,8 @@ test('a help-desk admin resets a member\'s MFA: her session ends, she is told by
       await page.context().clearCookies();
       await signInAndEnrol(page, owner);
       await page.goto('/settings/activity');
+      // With JavaScript the filter applies on change, which only a hydrated island hears.
+      if (javaScriptOn()) await islandsReady(page);
       await submitAndSettle(
         page,
         async () => {
