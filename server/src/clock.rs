@@ -22,6 +22,22 @@ impl Timestamp {
         Duration::from_millis(self.0.saturating_sub(earlier.0).max(0) as u64)
     }
 
+    /// How long ago `self` was at `now`, in words: "just now", "5 minutes ago", "1 day ago".
+    pub fn ago(self, now: Timestamp) -> String {
+        match span_words(now.since(self)) {
+            None => "just now".into(),
+            Some(w) => format!("{w} ago"),
+        }
+    }
+
+    /// How long from `now` until `self`, in words: "in 3 hours"; "now" once it has passed.
+    pub fn from_now(self, now: Timestamp) -> String {
+        match span_words(self.since(now)) {
+            None => "now".into(),
+            Some(w) => format!("in {w}"),
+        }
+    }
+
     /// RFC 3339 in UTC, second precision, for people and logs.
     pub fn to_rfc3339(self) -> String {
         let secs = self.0.div_euclid(1000);
@@ -123,9 +139,35 @@ impl Clock for FixedClock {
     }
 }
 
+/// A span as people say it, in its largest whole unit; `None` under a minute.
+fn span_words(d: Duration) -> Option<String> {
+    let minutes = d.as_secs() / 60;
+    let (n, unit) = match minutes {
+        0 => return None,
+        m if m < 60 => (m, "minute"),
+        m if m < 48 * 60 => (m / 60, "hour"),
+        m => (m / (24 * 60), "day"),
+    };
+    Some(format!("{n} {unit}{}", if n == 1 { "" } else { "s" }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_are_said_in_their_largest_whole_unit() {
+        let now = Timestamp(10 * 86_400_000);
+        let before = |secs: i64| Timestamp(now.0 - secs * 1000);
+        assert_eq!(before(59).ago(now), "just now");
+        assert_eq!(before(60).ago(now), "1 minute ago");
+        assert_eq!(before(59 * 60).ago(now), "59 minutes ago");
+        assert_eq!(before(3600).ago(now), "1 hour ago");
+        assert_eq!(before(47 * 3600).ago(now), "47 hours ago");
+        assert_eq!(before(3 * 86_400).ago(now), "3 days ago");
+        assert_eq!(Timestamp(now.0 + 2 * 3600 * 1000).from_now(now), "in 2 hours");
+        assert_eq!(before(5).from_now(now), "now");
+    }
 
     #[test]
     fn formats_utc() {

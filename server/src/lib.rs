@@ -7,6 +7,8 @@ pub mod audit;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod home;
+pub mod invitations;
 pub mod mail;
 pub mod mfa;
 pub mod model;

@@ -178,7 +178,7 @@ impl Tessera {
         let now = self.clock.now();
         self.store.revoke_tokens(TokenPurpose::Setup, None, now).await?;
         let token = Token::generate();
-        self.store.create_token(&token.hash(), TokenPurpose::Setup, None, now, LINK_TTL).await?;
+        self.store.create_token(&token.hash(), TokenPurpose::Setup, None, None, now, LINK_TTL).await?;
         Ok(Some(self.config.link(&format!("/setup?token={}", token.expose()))))
     }
 
@@ -316,7 +316,7 @@ impl Tessera {
             Some("by an operator"),
         );
         self.audit(e).await?;
-        let set_password_link = if has_password { None } else { Some(self.set_password_link(user_id).await?) };
+        let set_password_link = if has_password { None } else { Some(self.set_password_link(user_id, None).await?) };
         Ok(CreatedAccount { org_id, user_id, set_password_link })
     }
 
@@ -333,21 +333,26 @@ impl Tessera {
         self.hasher.hash(normalized).await
     }
 
-    pub(crate) async fn set_password_link(&self, user_id: i64) -> Result<String> {
+    /// A new set-password link for `user_id`; every older one stops working. `issued_by` is the
+    /// administrator named on the link's page if it expires.
+    pub(crate) async fn set_password_link(&self, user_id: i64, issued_by: Option<i64>) -> Result<String> {
         let now = self.clock.now();
         self.store.revoke_tokens(TokenPurpose::SetPassword, Some(user_id), now).await?;
         let token = Token::generate();
-        self.store.create_token(&token.hash(), TokenPurpose::SetPassword, Some(user_id), now, LINK_TTL).await?;
+        self.store
+            .create_token(&token.hash(), TokenPurpose::SetPassword, Some(user_id), issued_by, now, LINK_TTL)
+            .await?;
         Ok(self.config.link(&format!("/set-password?token={}", token.expose())))
     }
 
     /// Sets a password through a one-time link; every older session of the account ends.
+    /// Returns the account's address, for the sign-in page that follows.
     pub async fn complete_set_password(
         &self,
         token: &str,
         password: &str,
         meta: &RequestMeta,
-    ) -> Result<(), FormError> {
+    ) -> Result<String, FormError> {
         let token = Token::parse(token).ok_or(FormError::LinkInvalid)?;
         let now = self.clock.now();
         let valid = self.store.peek_token(&token.hash(), TokenPurpose::SetPassword, now).await?;
@@ -373,7 +378,7 @@ impl Tessera {
                     Some("through a one-time link"),
                 ))
                 .await?;
-                Ok(())
+                Ok(person.email)
             }
             None => Err(FormError::LinkInvalid),
         }

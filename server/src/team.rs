@@ -146,7 +146,7 @@ fn may_see_team(s: &SessionInfo) -> bool {
 
 impl Tessera {
     /// Records a refused attempt on someone else (the activity log lists denied attempts).
-    async fn audit_refused(
+    pub(crate) async fn audit_refused(
         &self,
         s: &SessionInfo,
         action: Action,
@@ -192,7 +192,7 @@ impl Tessera {
     }
 
     /// Records something the actor did in their organisation, naming the role it is about.
-    async fn audit_done(
+    pub(crate) async fn audit_done(
         &self,
         s: &SessionInfo,
         action: Action,
@@ -220,7 +220,7 @@ impl Tessera {
 
     /// The member `user_id` of the actor's organisation, if `rule` lets the actor act on them;
     /// every refusal (including "no such member here") is on record as a failed `action`.
-    async fn member_to_act_on(
+    pub(crate) async fn member_to_act_on(
         &self,
         s: &SessionInfo,
         user_id: i64,
@@ -443,15 +443,45 @@ impl Tessera {
         let new = NewUser { email: email.clone(), display_name: name.clone(), password_hash: None };
         let user_id = match self.store.add_member(s.org_id, &new, role.id, now).await {
             Ok(id) => id,
-            Err(Error::Conflict(_)) => return Err(TeamError::Invalid(FieldErrors::one("email", Problem::Taken))),
+            Err(Error::Conflict(_)) => return self.invite_again(s, &email, &role, meta).await,
             Err(e) => return Err(e.into()),
         };
         let detail = if role.is_admin() { "invited with an administrative role" } else { "invited" };
         self.audit_done(s, Action::MemberInvited, Some(user_id), Some(detail), Some(&role.name), meta).await?;
-        let link = self.set_password_link(user_id).await?;
+        let link = self.set_password_link(user_id, Some(s.user_id)).await?;
         let mail = invitation_mail(&email.display, &name, &s.display_name, &s.org_name, &link);
         self.deliver(&mail, user_id).await;
         Ok(user_id)
+    }
+
+    /// Inviting someone already invited here who has not accepted sends them a new link (with the
+    /// role chosen now); anyone else with that address is "taken".
+    async fn invite_again(
+        &self,
+        s: &SessionInfo,
+        email: &Email,
+        role: &RoleInfo,
+        meta: &RequestMeta,
+    ) -> Result<i64, TeamError> {
+        let taken = || TeamError::Invalid(FieldErrors::one("email", Problem::Taken));
+        let Some(account) = self.store.credentials_by_email(&email.canonical).await? else { return Err(taken()) };
+        let member = match self.store.member(s.org_id, account.user_id).await? {
+            Some(m) if m.pending => m,
+            _ => return Err(taken()),
+        };
+        let actor = Party { org_id: s.org_id, user_id: s.user_id, role: &s.role };
+        if let Err(refusal) =
+            roles::may_manage_member(actor, Party { org_id: s.org_id, user_id: member.user_id, role: &member.role })
+        {
+            self.audit_refused(s, Action::InvitationResent, Some(member.user_id), refusal.message(), meta).await?;
+            return Err(TeamError::Refused(refusal));
+        }
+        if member.role.id != role.id {
+            self.store.set_member_role(s.org_id, member.user_id, role.id).await?;
+            self.audit_done(s, Action::MemberRoleChanged, Some(member.user_id), None, Some(&role.name), meta).await?;
+        }
+        self.send_invitation(s, member.user_id, &member.email, &member.display_name, meta).await?;
+        Ok(member.user_id)
     }
 
     /// Gives a member another role. An administrative role needs the actor's fresh second factor.

@@ -522,3 +522,61 @@ async fn the_team_list_filters_and_pages_quickly_at_ten_thousand_members() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn invitations_and_adoption_on_both_databases() {
+    use tessera_server::invitations::LinkState;
+    on_both(|env| async move {
+        acme(&env).await;
+        let ada_token = sign_in(&env, "ada@example.org").await;
+        enrol(&env, &ada_token).await;
+        let ada = session(&env, &ada_token).await;
+        let member_role = env.store.builtin_role(ada.org_id, Role::Member).await.unwrap().unwrap();
+        let form = |email: &str| InviteForm {
+            email: email.into(),
+            name: String::new(),
+            role_id: member_role.id.to_string(),
+            code: String::new(),
+        };
+        let ivy = env.app.invite_member(&ada, &form("ivy@example.org"), &meta()).await.unwrap();
+
+        // Adoption counts the invited too; a disabled account is not counted.
+        let home = env.app.home(&ada).await.unwrap();
+        let a = home.adoption.unwrap();
+        assert_eq!((a.members, a.enabled, a.not_enabled(), a.required_not_enrolled), (4, 1, 3, 0), "{}", env.backend);
+        let bob = user_id(&env, "bob@example.org").await;
+        env.app.set_member_disabled(&ada, bob, true, &meta()).await.unwrap();
+        assert_eq!(env.app.required_policy_impact(&ada).await.unwrap(), Some(2), "hal and ivy");
+
+        // The member shows as pending, with the invitation's age and expiry.
+        let m = env.store.member(ada.org_id, ivy).await.unwrap().unwrap();
+        assert!(m.pending && m.invited_at.is_some() && m.invitation_expires_at > m.invited_at);
+        let hal = env.store.member(ada.org_id, user_id(&env, "hal@example.org").await).await.unwrap().unwrap();
+        assert!(!hal.pending && hal.invited_at.is_none());
+
+        // The link's state: open, then expired with whom to ask.
+        let token = env.outbox().last().unwrap().split("token=").nth(1).unwrap()
+            .chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect::<String>();
+        let token = token.trim_start_matches("3D").to_string();
+        assert!(matches!(env.app.set_password_link_state(&token).await.unwrap(), LinkState::Open { ref email, .. } if email == "ivy@example.org"));
+        env.clock.advance(Duration::from_secs(25 * 3600));
+        assert_eq!(
+            env.app.set_password_link_state(&token).await.unwrap(),
+            LinkState::Expired { org_name: "Acme".into(), ask: Some(("Ada".into(), "ada@example.org".into())) }
+        );
+
+        // Revoking: the account goes, recorded with the address; a second revoke finds nothing.
+        let ada = session(&env, &sign_in(&env, "ada@example.org").await).await;
+        assert_eq!(env.app.revoke_invitation(&ada, ivy, &meta()).await.unwrap(), "ivy@example.org");
+        assert!(env.store.credentials_by_email("ivy@example.org").await.unwrap().is_none());
+        assert_eq!(env.app.set_password_link_state(&token).await.unwrap(), LinkState::Invalid);
+        let revoked = log(&env, ada.org_id, "member.invitation_revoked").await;
+        assert_eq!(revoked[0].event.detail.as_deref(), Some("invitation withdrawn for: ivy@example.org"));
+        assert!(matches!(env.app.revoke_invitation(&ada, ivy, &meta()).await, Err(TeamError::NotFound)));
+        // Someone who has a password is never removed this way.
+        assert!(matches!(env.app.revoke_invitation(&ada, hal.user_id, &meta()).await, Err(TeamError::NothingToChange)));
+        let taken = env.store.revoke_invitation(ada.org_id, hal.user_id, &revoked[0].event).await.unwrap();
+        assert!(!taken && env.store.credentials_by_email("hal@example.org").await.unwrap().is_some());
+    })
+    .await;
+}

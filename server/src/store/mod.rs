@@ -24,9 +24,9 @@ pub use mfa::{CodesToShow, MfaStore, TotpCredential};
 pub use orgs::{NewOrganisation, OrgStore};
 pub use sessions::{NewSession, SessionStore};
 pub use sql::{PgStore, SqliteStore};
-pub use team::{Cursor, Member, MemberFilter, MfaFilter, TeamStore};
+pub use team::{Adoption, Cursor, Member, MemberFilter, MfaFilter, TeamStore};
 pub use throttle::{Budget, ThrottleAttempt, ThrottleStore};
-pub use tokens::{TokenPurpose, TokenStore, ValidToken};
+pub use tokens::{LinkRecord, TokenPurpose, TokenStore, ValidToken};
 
 /// The area traits, for calling store methods on anything but a `dyn Store`.
 pub mod prelude {

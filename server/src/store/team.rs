@@ -62,6 +62,26 @@ pub struct Member {
     pub disabled: bool,
     pub last_sign_in_at: Option<Timestamp>,
     pub joined_at: Timestamp,
+    /// Invited and has not chosen a password yet.
+    pub pending: bool,
+    /// When the latest invitation link was sent and when it expires (pending members only).
+    pub invited_at: Option<Timestamp>,
+    pub invitation_expires_at: Option<Timestamp>,
+}
+
+/// How far MFA has come in an organisation, counting members whose accounts are not disabled.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Adoption {
+    pub members: i64,
+    pub enabled: i64,
+    /// Without MFA although the organisation's policy or their role requires it.
+    pub required_not_enrolled: i64,
+}
+
+impl Adoption {
+    pub fn not_enabled(&self) -> i64 {
+        self.members - self.enabled
+    }
 }
 
 #[async_trait]
@@ -101,6 +121,9 @@ pub trait TeamStore: Send + Sync {
         cursor: &Cursor,
         limit: i64,
     ) -> Result<(Vec<Member>, i64)>;
+    /// MFA adoption among the organisation's members whose accounts are not disabled.
+    /// `org_requires_mfa`: whether the organisation's policy requires MFA of everyone now.
+    async fn mfa_adoption(&self, org_id: i64, org_requires_mfa: bool) -> Result<Adoption>;
     /// One member of the organisation; `None` for anyone outside it.
     async fn member(&self, org_id: i64, user_id: i64) -> Result<Option<Member>>;
     /// An administrator's reset of a member's MFA, all or nothing: the authenticator, pending
@@ -108,6 +131,10 @@ pub trait TeamStore: Send + Sync {
     /// recorded. `false` (and nothing changed) when the member is not in the organisation, has no
     /// authenticator, or no longer has `role_id`, the role the rules were checked against.
     async fn reset_member_mfa(&self, org_id: i64, user_id: i64, role_id: i64, event: &AuditEvent) -> Result<bool>;
+    /// Withdraws the invitation of a member who has not chosen a password, all or nothing: the
+    /// account and its links go and `event` is recorded. `false` (nothing changed) when the
+    /// person is not a member here or has already accepted.
+    async fn revoke_invitation(&self, org_id: i64, user_id: i64, event: &AuditEvent) -> Result<bool>;
     /// Gives a member another role of the same organisation; `false` if not a member.
     async fn set_member_role(&self, org_id: i64, user_id: i64, role_id: i64) -> Result<bool>;
     /// Disables (ending every session) or re-enables a member's account; `false` if not a member.

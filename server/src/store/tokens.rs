@@ -28,6 +28,15 @@ impl TokenPurpose {
     }
 }
 
+/// A one-time link as stored, valid or not: its page says what happened to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRecord {
+    pub user_id: Option<i64>,
+    pub expires_at: Timestamp,
+    pub used: bool,
+    pub issued_by: Option<i64>,
+}
+
 /// Who may complete a one-time link, if it is still valid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidToken {
@@ -43,9 +52,12 @@ pub trait TokenStore: Send + Sync {
         token_hash: &str,
         purpose: TokenPurpose,
         user_id: Option<i64>,
+        issued_by: Option<i64>,
         now: Timestamp,
         ttl: Duration,
     ) -> Result<()>;
+    /// A link of this purpose whatever its state, to tell an expired one from one used or unknown.
+    async fn link_record(&self, token_hash: &str, purpose: TokenPurpose) -> Result<Option<LinkRecord>>;
     /// Kills every unused link of this purpose (a new setup link replaces the old one).
     async fn revoke_tokens(&self, purpose: TokenPurpose, user_id: Option<i64>, now: Timestamp) -> Result<u64>;
     /// Looks a link up without using it (to decide whether to show its form).

@@ -7,7 +7,7 @@ use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::model::{NewUser, Organisation, Role};
 use crate::roles::{Permissions, RoleInfo};
-use crate::store::{AuditEvent, Cursor, Member, MemberFilter, TeamStore};
+use crate::store::{Adoption, AuditEvent, Cursor, Member, MemberFilter, TeamStore};
 
 #[derive(sqlx::FromRow)]
 struct MemberRow {
@@ -24,12 +24,20 @@ struct MemberRow {
     role_permissions: String,
     role_requires_mfa: bool,
     totp_count: i64,
+    pending: bool,
+    invited_at: Option<i64>,
+    invitation_expires_at: Option<i64>,
 }
 
 const MEMBER_COLUMNS: &str = "u.id AS user_id, u.email, u.email_canonical, u.display_name, u.disabled, \
      u.last_sign_in_at, m.created_at AS joined_at, r.id AS role_id, r.builtin AS role_builtin, r.name AS role_name, \
      r.permissions AS role_permissions, r.requires_mfa AS role_requires_mfa, \
-     (SELECT COUNT(*) FROM totp_credentials t WHERE t.user_id = u.id) AS totp_count \
+     (SELECT COUNT(*) FROM totp_credentials t WHERE t.user_id = u.id) AS totp_count, \
+     u.password_hash IS NULL AS pending, \
+     CASE WHEN u.password_hash IS NULL THEN (SELECT MAX(k.created_at) FROM one_time_tokens k \
+          WHERE k.user_id = u.id AND k.purpose = 'set_password') END AS invited_at, \
+     CASE WHEN u.password_hash IS NULL THEN (SELECT MAX(k.expires_at) FROM one_time_tokens k \
+          WHERE k.user_id = u.id AND k.purpose = 'set_password') END AS invitation_expires_at \
      FROM memberships m JOIN users u ON u.id = m.user_id JOIN roles r ON r.id = m.role_id";
 
 /// The team list's filter: `$1` organisation, `$2` search pattern, `$3` role, `$4` MFA filter,
@@ -54,6 +62,9 @@ fn member_from_row(r: MemberRow) -> Result<Member> {
         disabled: r.disabled,
         last_sign_in_at: r.last_sign_in_at.map(Timestamp),
         joined_at: Timestamp(r.joined_at),
+        pending: r.pending,
+        invited_at: r.invited_at.map(Timestamp),
+        invitation_expires_at: r.invitation_expires_at.map(Timestamp),
     })
 }
 
@@ -183,6 +194,23 @@ macro_rules! impl_team_store {
                 Ok((members, total))
             }
 
+            async fn mfa_adoption(&self, org_id: i64, org_requires_mfa: bool) -> Result<Adoption> {
+                let (members, enabled, required_not_enrolled): (i64, i64, i64) = sqlx::query_as(
+                    "SELECT COUNT(*), \
+                     COALESCE(SUM(CASE WHEN x.has_mfa THEN 1 ELSE 0 END), 0), \
+                     COALESCE(SUM(CASE WHEN NOT x.has_mfa AND ($2 OR x.requires_mfa) THEN 1 ELSE 0 END), 0) \
+                     FROM (SELECT r.requires_mfa, \
+                           EXISTS (SELECT 1 FROM totp_credentials t WHERE t.user_id = u.id) AS has_mfa \
+                           FROM memberships m JOIN users u ON u.id = m.user_id JOIN roles r ON r.id = m.role_id \
+                           WHERE m.org_id = $1 AND NOT u.disabled) x",
+                )
+                .bind(org_id)
+                .bind(org_requires_mfa)
+                .fetch_one(&self.reader)
+                .await?;
+                Ok(Adoption { members, enabled, required_not_enrolled })
+            }
+
             async fn member(&self, org_id: i64, user_id: i64) -> Result<Option<Member>> {
                 let row: Option<MemberRow> =
                     sqlx::query_as(&format!("SELECT {MEMBER_COLUMNS} WHERE m.org_id = $1 AND m.user_id = $2"))
@@ -212,6 +240,25 @@ macro_rules! impl_team_store {
                 sqlx::query("DELETE FROM totp_pending WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                Self::insert_audit(&mut *tx, event).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn revoke_invitation(&self, org_id: i64, user_id: i64, event: &AuditEvent) -> Result<bool> {
+                let mut tx = self.writer.begin().await?;
+                // One statement: someone who chose their password a moment ago keeps the account.
+                let r = sqlx::query(
+                    "DELETE FROM users WHERE id = $1 AND password_hash IS NULL \
+                     AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = $1 AND m.org_id = $2)",
+                )
+                .bind(user_id)
+                .bind(org_id)
+                .execute(&mut *tx)
+                .await?;
+                if r.rows_affected() != 1 {
+                    return Ok(false);
+                }
                 Self::insert_audit(&mut *tx, event).await?;
                 tx.commit().await?;
                 Ok(true)

@@ -8,7 +8,7 @@ use super::{PgStore, SqliteStore};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::model::NewUser;
-use crate::store::{NewOrganisation, TokenPurpose, TokenStore, ValidToken};
+use crate::store::{LinkRecord, NewOrganisation, TokenPurpose, TokenStore, ValidToken};
 
 fn purpose_from(s: &str) -> Result<TokenPurpose> {
     match s {
@@ -25,13 +25,23 @@ macro_rules! impl_token_store {
     ($store:ty) => {
         #[async_trait]
         impl TokenStore for $store {
-            async fn create_token(&self, token_hash: &str, purpose: TokenPurpose, user_id: Option<i64>, now: Timestamp, ttl: Duration) -> Result<()> {
+            async fn create_token(
+                &self,
+                token_hash: &str,
+                purpose: TokenPurpose,
+                user_id: Option<i64>,
+                issued_by: Option<i64>,
+                now: Timestamp,
+                ttl: Duration,
+            ) -> Result<()> {
                 sqlx::query(
-                    "INSERT INTO one_time_tokens (token_hash, purpose, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO one_time_tokens (token_hash, purpose, user_id, issued_by, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
                 )
                 .bind(token_hash)
                 .bind(purpose.as_str())
                 .bind(user_id)
+                .bind(issued_by)
                 .bind(now.0)
                 .bind(now.plus(ttl).0)
                 .execute(&self.writer)
@@ -52,7 +62,29 @@ macro_rules! impl_token_store {
                 Ok(r.rows_affected())
             }
 
-            async fn peek_token(&self, token_hash: &str, purpose: TokenPurpose, now: Timestamp) -> Result<Option<ValidToken>> {
+            async fn link_record(&self, token_hash: &str, purpose: TokenPurpose) -> Result<Option<LinkRecord>> {
+                let row: Option<(Option<i64>, i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+                    "SELECT user_id, expires_at, used_at, issued_by FROM one_time_tokens \
+                     WHERE token_hash = $1 AND purpose = $2",
+                )
+                .bind(token_hash)
+                .bind(purpose.as_str())
+                .fetch_optional(&self.reader)
+                .await?;
+                Ok(row.map(|(user_id, expires_at, used_at, issued_by)| LinkRecord {
+                    user_id,
+                    expires_at: Timestamp(expires_at),
+                    used: used_at.is_some(),
+                    issued_by,
+                }))
+            }
+
+            async fn peek_token(
+                &self,
+                token_hash: &str,
+                purpose: TokenPurpose,
+                now: Timestamp,
+            ) -> Result<Option<ValidToken>> {
                 let row: Option<(String, Option<i64>, i64)> = sqlx::query_as(
                     "SELECT purpose, user_id, expires_at FROM one_time_tokens \
                      WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
@@ -68,7 +100,13 @@ macro_rules! impl_token_store {
                 .transpose()
             }
 
-            async fn complete_setup(&self, token_hash: &str, org: &NewOrganisation, owner: &NewUser, now: Timestamp) -> Result<Option<(i64, i64)>> {
+            async fn complete_setup(
+                &self,
+                token_hash: &str,
+                org: &NewOrganisation,
+                owner: &NewUser,
+                now: Timestamp,
+            ) -> Result<Option<(i64, i64)>> {
                 let mut tx = self.writer.begin().await?;
                 let used: Option<(Option<i64>,)> = sqlx::query_as(USE_TOKEN)
                     .bind(token_hash)
@@ -88,7 +126,12 @@ macro_rules! impl_token_store {
                 Ok(Some(ids))
             }
 
-            async fn complete_set_password(&self, token_hash: &str, password_hash: &str, now: Timestamp) -> Result<Option<i64>> {
+            async fn complete_set_password(
+                &self,
+                token_hash: &str,
+                password_hash: &str,
+                now: Timestamp,
+            ) -> Result<Option<i64>> {
                 let mut tx = self.writer.begin().await?;
                 let used: Option<(Option<i64>,)> = sqlx::query_as(USE_TOKEN)
                     .bind(token_hash)

@@ -1,0 +1,98 @@
+//! Home: what a person should do next and, for the people who look after the organisation, how
+//! far MFA has come and what happened lately. Each part is there only for those whose role may
+//! see what it summarises.
+
+use crate::audit::{Action, Outcome};
+use crate::error::Result;
+use crate::model::OrgKind;
+use crate::policy::{self, MfaPolicy, Requirement};
+use crate::roles::Permission;
+use crate::services::Tessera;
+use crate::session::SessionInfo;
+use crate::store::{Adoption, AuditEntry, AuditFilter};
+
+/// Events on home; the activity log has the rest.
+pub const RECENT_EVENTS: i64 = 5;
+
+/// A step of the first-run checklist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    TurnOnOwnMfa,
+    InviteTeam,
+    ChoosePolicy,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Home {
+    /// What the policy means for the viewer.
+    pub requirement: Requirement,
+    pub has_mfa: bool,
+    /// The checklist of someone who runs the organisation (may manage members or the policy),
+    /// each step with whether it is done; empty for everyone else.
+    pub checklist: Vec<(Step, bool)>,
+    /// For holders of `manage-mfa`.
+    pub adoption: Option<Adoption>,
+    /// The latest events, for holders of `view-activity-log`.
+    pub recent: Option<Vec<AuditEntry>>,
+}
+
+impl Home {
+    /// Whether the checklist still has something to do (it is not shown once all is done).
+    pub fn has_next_steps(&self) -> bool {
+        self.checklist.iter().any(|(_, done)| !done)
+    }
+}
+
+impl Tessera {
+    pub async fn home(&self, s: &SessionInfo) -> Result<Home> {
+        let org_requires = policy::effective(s.org_kind, s.org_mfa_policy) == MfaPolicy::Required;
+        let runs_org = s.can(Permission::ManageMembers) || s.can(Permission::ManagePolicy);
+        let adoption = if runs_org || s.can(Permission::ManageMfa) {
+            Some(self.store.mfa_adoption(s.org_id, org_requires).await?)
+        } else {
+            None
+        };
+        let mut checklist = Vec::new();
+        if runs_org {
+            checklist.push((Step::TurnOnOwnMfa, s.has_mfa));
+            if s.can(Permission::ManageMembers) {
+                let others = adoption.map(|a| a.members > 1).unwrap_or(false);
+                checklist.push((Step::InviteTeam, others));
+            }
+            if s.can(Permission::ManagePolicy) {
+                checklist.push((Step::ChoosePolicy, self.policy_chosen(s).await?));
+            }
+        }
+        let recent = if s.can(Permission::ViewActivityLog) {
+            Some(self.store.audit_log(s.org_id, &AuditFilter::default(), None, RECENT_EVENTS).await?)
+        } else {
+            None
+        };
+        Ok(Home {
+            requirement: s.mfa_requirement(self.clock.now()),
+            has_mfa: s.has_mfa,
+            checklist,
+            adoption: adoption.filter(|_| s.can(Permission::ManageMfa)),
+            recent,
+        })
+    }
+
+    /// How many people would have to set up MFA if the policy required it now: members whose
+    /// accounts are not disabled and who have no MFA. For holders of `manage-policy`.
+    pub async fn required_policy_impact(&self, s: &SessionInfo) -> Result<Option<i64>> {
+        if !s.can(Permission::ManagePolicy) {
+            return Ok(None);
+        }
+        Ok(Some(self.store.mfa_adoption(s.org_id, true).await?.required_not_enrolled))
+    }
+
+    /// Someone chose the organisation's policy at least once, or its kind fixes it.
+    async fn policy_chosen(&self, s: &SessionInfo) -> Result<bool> {
+        if s.org_kind == OrgKind::Healthcare {
+            return Ok(true);
+        }
+        let filter = AuditFilter { action: Some(Action::PolicyChanged.as_str().to_string()), ..AuditFilter::default() };
+        let changes = self.store.audit_log(s.org_id, &filter, None, 50).await?;
+        Ok(changes.iter().any(|e| e.event.outcome == Outcome::Success.as_str()))
+    }
+}
