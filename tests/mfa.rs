@@ -222,7 +222,16 @@ async fn owners_set_the_policy_with_a_fresh_second_factor() {
     // The owner, fresh from enrolment: saved, recorded, and bob is confined at once.
     let page = t.get("/settings/security", Some(&cookie)).await;
     assert!(page.body.contains("Required (recommended)"));
+    // Required first shows whom it affects, and changes nothing until confirmed.
     let r = t.post(SET_POLICY, &[("policy", "required"), ("grace_days", "")], Some(&cookie)).await;
+    assert_eq!(r.location(), Some("/settings/security/require?grace_days="), "{}", r.body);
+    let ask = t.get("/settings/security/require?grace_days=", Some(&cookie)).await;
+    assert!(ask.body.contains("1 person will have to set up MFA at their next sign-in"), "{}", ask.body);
+    assert_ne!(t.get("/", Some(&bob)).await.location(), Some("/account/security/enrol-required"));
+    let ask = t.get("/settings/security/require?grace_days=7", Some(&cookie)).await;
+    assert!(ask.body.contains("within the grace period of 7 days"), "{}", ask.body);
+    assert_eq!(t.get("/settings/security/require", Some(&bob)).await.status, StatusCode::FORBIDDEN);
+    let r = t.post(SET_POLICY, &[("policy", "required"), ("grace_days", ""), ("confirm", "yes")], Some(&cookie)).await;
     assert_eq!(r.location(), Some("/settings/security?saved"), "{}", r.body);
     assert_eq!(t.get("/", Some(&bob)).await.location(), Some("/account/security/enrol-required"));
     // Bad input is explained.

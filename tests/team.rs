@@ -270,3 +270,200 @@ async fn an_owner_without_mfa_is_told_to_turn_it_on_before_changing_roles() {
     assert!(!page.body.contains("Confirm it is you"), "no code to confirm with");
     assert!(!page.body.contains("Your authentication code"));
 }
+
+// --- invitations -----------------------------------------------------------------------------------
+
+async fn role_id(t: &TestApp, role: tessera_server::model::Role) -> String {
+    let ada = t.tessera.store.credentials_by_email("ada@example.org").await.unwrap().unwrap().user_id;
+    let (org, _) = t.tessera.store.primary_membership(ada).await.unwrap().unwrap();
+    t.tessera.store.builtin_role(org.id, role).await.unwrap().unwrap().id.to_string()
+}
+
+async fn user_id(t: &TestApp, email: &str) -> Option<i64> {
+    t.tessera.store.credentials_by_email(email).await.unwrap().map(|c| c.user_id)
+}
+
+#[tokio::test]
+async fn invitations_are_resent_reinvited_expire_and_are_accepted_with_the_address_filled_in() {
+    use tessera_server::model::Role;
+    let t = app().await;
+    t.create_org().await;
+    let ada = t.session_cookie().await;
+    let member = role_id(&t, Role::Member).await;
+    let invite = [("email", "ivy@example.org"), ("name", "Ivy"), ("role", member.as_str())];
+    assert_eq!(t.post(INVITE, &invite, Some(&ada)).await.location(), Some("/settings/team?invited"));
+    let first = t.last_link_token();
+    let ivy = user_id(&t, "ivy@example.org").await.unwrap();
+
+    // The set-password page names the account and organisation, and the minimum length.
+    let page = t.get(&format!("/set-password?token={first}"), None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("ivy@example.org") && page.body.contains("Acme"), "{}", page.body);
+    assert!(page.body.contains("At least 15 characters"), "{}", page.body);
+
+    // The team list says "Invited", with the invitation's age, not "Never signed in".
+    t.clock.advance(Duration::from_secs(3 * 3600));
+    let ada = t.session_cookie().await;
+    let list = t.get("/settings/team", Some(&ada)).await;
+    assert!(list.body.contains(">Invited</span>") && list.body.contains("Invited 3 hours ago"), "{}", list.body);
+
+    // Inviting the same address again resends: a new link, and the old one dies.
+    assert_eq!(t.post(INVITE, &invite, Some(&ada)).await.location(), Some("/settings/team?invited"));
+    let second = t.last_link_token();
+    assert_ne!(first, second);
+    assert_eq!(t.get(&format!("/set-password?token={first}"), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.get(&format!("/set-password?token={second}"), None).await.status, StatusCode::OK);
+    assert_eq!(user_id(&t, "ivy@example.org").await, Some(ivy), "still one account");
+
+    // Resend from the member's page does the same.
+    let page = t.get(&format!("/settings/team/{ivy}"), Some(&ada)).await;
+    assert!(page.body.contains("Resend invitation") && page.body.contains("Revoke invitation"), "{}", page.body);
+    let ivy_field = ivy.to_string();
+    let r = t.post(RESEND_INVITATION, &[("member", ivy_field.as_str())], Some(&ada)).await;
+    assert_eq!(r.location(), Some(format!("/settings/team/{ivy}?resent").as_str()));
+    let third = t.last_link_token();
+    assert_eq!(t.get(&format!("/set-password?token={second}"), None).await.status, StatusCode::NOT_FOUND);
+
+    // Out of time: the page says so and whom to ask; the list says it expired.
+    t.clock.advance(Duration::from_secs(25 * 3600));
+    let expired = t.get(&format!("/set-password?token={third}"), None).await;
+    assert_eq!(expired.status, StatusCode::GONE);
+    assert!(
+        expired.body.contains("Invitation expired") && expired.body.contains("Ask Ada (ada@example.org)"),
+        "{}",
+        expired.body
+    );
+    let ada = t.session_cookie().await;
+    assert!(t.get("/settings/team", Some(&ada)).await.body.contains(">Invitation expired</span>"));
+
+    // A new link works; the sign-in page after it has the address filled in.
+    t.post(RESEND_INVITATION, &[("member", ivy_field.as_str())], Some(&ada)).await;
+    let fourth = t.last_link_token();
+    let set = t.post(SET_PASSWORD, &[("token", fourth.as_str()), ("password", OTHER_PASSWORD)], None).await;
+    assert_eq!(set.location(), Some("/login?password-set"), "{}", set.body);
+    let step = set.cookie("tessera_login").expect("the address, sealed");
+    assert!(!step.contains("ivy"));
+    let login = t.get("/login?password-set", Some(&step)).await;
+    assert!(login.body.contains(r#"value="ivy@example.org""#), "{}", login.body);
+
+    // Accepted: nothing left to resend or revoke.
+    let r = t.post(RESEND_INVITATION, &[("member", ivy_field.as_str())], Some(&ada)).await;
+    assert_eq!(r.location(), Some(format!("/settings/team/{ivy}?accepted").as_str()));
+    assert_eq!(t.post(INVITE, &invite, Some(&ada)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn a_revoked_invitation_removes_the_unused_account_and_kills_its_link() {
+    use tessera_server::model::Role;
+    let t = app().await;
+    let ids = two_organisations(&t).await;
+    let ada = cookie_of(&t, "ada@example.org").await;
+    let member = role_id(&t, Role::Member).await;
+    let invite = [("email", "rex@example.org"), ("name", "Rex"), ("role", member.as_str())];
+    t.post(INVITE, &invite, Some(&ada)).await;
+    let link = t.last_link_token();
+    let rex = user_id(&t, "rex@example.org").await.unwrap().to_string();
+
+    // Only people who manage members may revoke, and only in their organisation.
+    let hal = cookie_of(&t, "hal@example.org").await;
+    assert_eq!(t.post(REVOKE_INVITATION, &[("member", rex.as_str())], Some(&hal)).await.status, StatusCode::FORBIDDEN);
+    let zed = cookie_of(&t, "zed@example.org").await;
+    assert_eq!(t.post(REVOKE_INVITATION, &[("member", rex.as_str())], Some(&zed)).await.status, StatusCode::NOT_FOUND);
+    // Someone who accepted long ago has no invitation to revoke.
+    let bob = ids[3].to_string();
+    let r = t.post(REVOKE_INVITATION, &[("member", bob.as_str())], Some(&ada)).await;
+    assert_eq!(r.location(), Some(format!("/settings/team/{bob}?accepted").as_str()));
+    assert!(user_id(&t, "bob@example.org").await.is_some());
+
+    let r = t.post(REVOKE_INVITATION, &[("member", rex.as_str())], Some(&ada)).await;
+    assert_eq!(r.location(), Some("/settings/team?revoked"));
+    assert_eq!(t.get(&format!("/set-password?token={link}"), None).await.status, StatusCode::NOT_FOUND);
+    assert!(user_id(&t, "rex@example.org").await.is_none());
+    assert!(!t.get("/settings/team", Some(&ada)).await.body.contains("rex@example.org"));
+    let log = t.get("/settings/activity?action=member.invitation_revoked", Some(&ada)).await;
+    assert!(log.body.contains("invitation withdrawn for: rex@example.org"), "{}", log.body);
+    // And the address can be invited afresh.
+    assert_eq!(t.post(INVITE, &invite, Some(&ada)).await.location(), Some("/settings/team?invited"));
+}
+
+// --- the frame and home ------------------------------------------------------------------------------
+
+/// The links of the frame's main navigation on a page.
+fn nav_links(html: &str) -> Vec<String> {
+    let start = html.find(r#"<nav aria-label="Main""#).expect("the frame's navigation");
+    let end = start + html[start..].find("</nav>").unwrap();
+    html[start..end].split(r#"href=""#).skip(1).map(|s| s[..s.find('"').unwrap()].to_string()).collect()
+}
+
+#[tokio::test]
+async fn the_frame_offers_each_role_exactly_the_pages_it_may_open() {
+    let t = app().await;
+    two_organisations(&t).await;
+    let pages = ["/", "/settings/team", "/settings/roles", "/settings/security", "/settings/activity"];
+    for (email, expected) in [
+        ("ada@example.org", &pages[..]),
+        ("adam@example.org", &["/", "/settings/team", "/settings/activity"][..]),
+        ("hal@example.org", &["/", "/settings/team"][..]),
+        ("bob@example.org", &["/"][..]),
+    ] {
+        let cookie = cookie_of(&t, email).await;
+        let home = t.get("/", Some(&cookie)).await;
+        assert_eq!(nav_links(&home.body), expected, "{email}");
+        let nav = &home.body[home.body.find(r#"<nav aria-label="Main""#).unwrap()..];
+        assert!(nav[..nav.find("</nav>").unwrap()].contains(r#"<a href="/" aria-current="page""#), "{email}");
+        assert!(home.body.contains("Account security") && home.body.contains(">Sign out<"), "{email}");
+        // What the navigation offers is what the gate lets through, and nothing more.
+        for page in pages {
+            let status = t.get(page, Some(&cookie)).await.status;
+            assert_eq!(status == StatusCode::OK, expected.contains(&page), "{email} {page}: {status}");
+        }
+    }
+    // The current section is marked, and settings pages link nowhere "back".
+    let ada = cookie_of(&t, "ada@example.org").await;
+    let roles = t.get("/settings/roles", Some(&ada)).await;
+    assert!(roles.body.contains(r#"href="/settings/roles" aria-current="page""#), "{}", roles.body);
+    assert!(!roles.body.contains("Back to"));
+}
+
+/// The number home shows for one part of MFA adoption.
+fn count<'a>(html: &'a str, part: &str) -> &'a str {
+    let at = html.find(&format!(r#"data-count="{part}""#)).expect("the adoption panel");
+    let start = at + html[at..].find('>').unwrap() + 1;
+    &html[start..start + html[start..].find('<').unwrap()]
+}
+
+#[tokio::test]
+async fn the_owners_home_checklist_moves_as_steps_are_done() {
+    use tessera_server::model::Role;
+    let t = app().await;
+    t.create_org().await;
+    let ada = t.session_cookie().await;
+    let home = t.get("/", Some(&ada)).await;
+    assert!(home.body.contains("0 of 3 done."), "{}", home.body);
+    assert!(home.body.contains(r#"data-step="Turn on MFA for your account" data-done="false""#));
+
+    let member = role_id(&t, Role::Member).await;
+    t.post(INVITE, &[("email", "ivy@example.org"), ("name", "Ivy"), ("role", member.as_str())], Some(&ada)).await;
+    assert!(t.get("/", Some(&ada)).await.body.contains(r#"data-step="Invite your team" data-done="true""#));
+
+    enrol_with(&t, &ada).await;
+    let home = t.get("/", Some(&ada)).await;
+    assert!(home.body.contains("2 of 3 done."), "{}", home.body);
+    assert_eq!((count(&home.body, "enabled"), count(&home.body, "not-enabled")), ("1", "1"));
+
+    assert_eq!(
+        t.post(SET_POLICY, &[("policy", "visible")], Some(&ada)).await.location(),
+        Some("/settings/security?saved")
+    );
+    let home = t.get("/", Some(&ada)).await;
+    assert!(!home.body.contains("Next steps"), "all done: the checklist goes");
+    assert!(home.body.contains("Latest security events") && home.body.contains("MFA policy changed"));
+
+    // A member's home is about their own MFA only.
+    t.tessera.add_user("Acme", "bob@example.org", None, Role::Member, Some(OTHER_PASSWORD)).await.unwrap();
+    let bob = cookie_of(&t, "bob@example.org").await;
+    let home = t.get("/", Some(&bob)).await;
+    assert!(home.body.contains("Your MFA") && home.body.contains(">Not enabled</span>"), "{}", home.body);
+    assert!(!home.body.contains("Next steps") && !home.body.contains("MFA in your organisation"));
+    assert!(!home.body.contains("Latest security events"));
+}

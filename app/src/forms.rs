@@ -376,7 +376,7 @@ pub fn PasswordInput(
     label: &'static str,
     autocomplete: &'static str,
     #[prop(optional_no_strip)] error: Option<String>,
-    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional, into)] hint: Option<String>,
     #[prop(optional)] autofocus: bool,
 ) -> impl IntoView {
     view! {

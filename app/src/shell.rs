@@ -4,12 +4,17 @@ use leptos::config::LeptosOptions;
 use leptos::hydration::HydrationScripts;
 use leptos::prelude::*;
 
-use crate::layout::AssetNames;
+use crate::layout::{AppFrame, AssetNames, Viewer};
 use crate::pages::{Page, PageView};
 
 #[component]
-pub fn Shell(options: LeptosOptions, assets: AssetNames, page: Page) -> impl IntoView {
+pub fn Shell(options: LeptosOptions, assets: AssetNames, page: Page, frame: Option<Viewer>) -> impl IntoView {
     let title = format!("{} · Tessera", page.title());
+    let current = page.section();
+    let body = match frame.filter(|_| page.framed()) {
+        Some(viewer) => view! { <AppFrame viewer current><PageView page /></AppFrame> }.into_any(),
+        None => view! { <PageView page /> }.into_any(),
+    };
     let css = format!("/{}/{}", options.site_pkg_dir, assets.css);
     view! {
         <!DOCTYPE html>
@@ -25,7 +30,7 @@ pub fn Shell(options: LeptosOptions, assets: AssetNames, page: Page) -> impl Int
                 <HydrationScripts options islands=true />
             </head>
             <body class="bg-slate-50 text-slate-900 antialiased dark:bg-slate-900 dark:text-slate-100">
-                <PageView page />
+                {body}
             </body>
         </html>
     }

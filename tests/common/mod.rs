@@ -49,6 +49,8 @@ pub const SET_DISABLED: &str = "/api/team/disable";
 pub const RESET_MFA: &str = "/api/team/reset-mfa";
 pub const CREATE_ROLE: &str = "/api/roles/create";
 pub const ROLE_MFA: &str = "/api/roles/mfa";
+pub const RESEND_INVITATION: &str = "/api/team/invitation/resend";
+pub const REVOKE_INVITATION: &str = "/api/team/invitation/revoke";
 
 pub const PASSWORD: &str = "plum tractor sings quietly tonight";
 
@@ -200,6 +202,26 @@ impl TestApp {
             "{login_cookie}"
         );
         self.post(LOGIN_PASSWORD, &[("password", password)], Some(&login_cookie)).await
+    }
+
+    /// The messages in the outbox, oldest first (quoted-printable soft breaks undone).
+    pub fn outbox(&self) -> Vec<String> {
+        let mut files: Vec<_> = match std::fs::read_dir(self._dir.path().join("outbox")) {
+            Ok(d) => d.map(|e| e.unwrap().path()).collect(),
+            Err(_) => return Vec::new(),
+        };
+        files.sort();
+        files
+            .into_iter()
+            .map(|f| std::fs::read_to_string(f).unwrap().replace("=\r\n", "").replace("=3D", "="))
+            .collect()
+    }
+
+    /// The set-password token of the newest mail in the outbox.
+    pub fn last_link_token(&self) -> String {
+        let mail = self.outbox().pop().expect("a mail");
+        let at = mail.find("set-password?token=").expect("a set-password link") + "set-password?token=".len();
+        mail[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
     }
 
     pub async fn session_cookie(&self) -> String {

@@ -150,11 +150,14 @@ pub async fn set_password(
     #[server(default)] token: String,
     #[server(default)] password: String,
 ) -> Result<(), AppError> {
-    use super::server::{extract, go};
+    use super::server::{extract, go, set_cookie};
     use crate::ctx::{App, Meta};
+    use tessera_server::services::LoginStep;
 
     let (App(app), Meta(meta)) = (extract().await?, extract().await?);
-    app.tessera.complete_set_password(&token, &password, &meta).await?;
+    let email = app.tessera.complete_set_password(&token, &password, &meta).await?;
+    // The sign-in page that follows has the address filled in (sealed, like the sign-in step).
+    set_cookie(app.cookies.set_login_step(&app.tessera.seal_login_step(&LoginStep { email, next: String::new() })));
     go("/login?password-set");
     Ok(())
 }

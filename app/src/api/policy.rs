@@ -5,11 +5,13 @@ use leptos::prelude::*;
 use crate::error::AppError;
 
 /// Sets the MFA policy (hidden, visible or required, with an optional grace period in days).
-/// Needs the owner's fresh second factor.
+/// Needs the owner's fresh second factor. Turning Required on asks first, on a page that says
+/// whom it affects: only a form from that page carries `confirm=yes`.
 #[server(prefix = "/api", endpoint = "policy/mfa")]
 pub async fn set_mfa_policy(
     #[server(default)] policy: String,
     #[server(default)] grace_days: String,
+    #[server(default)] confirm: String,
 ) -> Result<(), AppError> {
     use super::server::{extract, go};
     use crate::ctx::{App, Meta, SignedIn};
@@ -27,6 +29,20 @@ pub async fn set_mfa_policy(
             _ => return Err(AppError::field(Field::GraceDays, Problem::OutOfRange)),
         },
     };
+    let already = tessera_server::policy::effective(s.org_kind, s.org_mfa_policy) == policy;
+    if policy == tessera_server::model::MfaPolicy::Required && !already && confirm != "yes" {
+        // What would refuse the change refuses it now, before anyone is asked to confirm it.
+        if !s.has_mfa {
+            return Err(AppError::Refused(Refusal::OwnMfaFirst));
+        }
+        if !app.tessera.has_fresh_step_up(&s) {
+            return Err(AppError::StepUpFirst(Return::Policy));
+        }
+        let days = grace_days.map(|d| d.to_string()).unwrap_or_default();
+        let query = serde_urlencoded::to_string([("grace_days", days)]).unwrap_or_default();
+        go(&format!("/settings/security/require?{query}"));
+        return Ok(());
+    }
     match app.tessera.set_mfa_policy(&s, policy, grace_days, &meta).await {
         Ok(()) => {}
         // Without MFA of their own, an owner has no second factor to prove.

@@ -28,6 +28,40 @@ pub async fn invite_member(
     Ok(())
 }
 
+/// Sends an invited member a new link; the old one stops working.
+#[server(prefix = "/api", endpoint = "team/invitation/resend")]
+pub async fn resend_invitation(#[server(default)] member: String) -> Result<(), AppError> {
+    use super::server::{extract, go};
+    use crate::ctx::{App, Meta, SignedIn};
+    use tessera_server::team::TeamError;
+
+    let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
+    let member = member_id(&member)?;
+    match app.tessera.resend_invitation(&s, member, &meta).await {
+        Ok(()) => go(&format!("/settings/team/{member}?resent")),
+        Err(TeamError::NothingToChange) => go(&format!("/settings/team/{member}?accepted")),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
+/// Withdraws an invitation nobody accepted: the link dies and the unused account goes.
+#[server(prefix = "/api", endpoint = "team/invitation/revoke")]
+pub async fn revoke_invitation(#[server(default)] member: String) -> Result<(), AppError> {
+    use super::server::{extract, go};
+    use crate::ctx::{App, Meta, SignedIn};
+    use tessera_server::team::TeamError;
+
+    let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
+    let member = member_id(&member)?;
+    match app.tessera.revoke_invitation(&s, member, &meta).await {
+        Ok(_) => go("/settings/team?revoked"),
+        Err(TeamError::NothingToChange) => go(&format!("/settings/team/{member}?accepted")),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
 /// Gives a member another role.
 #[server(prefix = "/api", endpoint = "team/role")]
 pub async fn change_member_role(

@@ -93,11 +93,7 @@ pub async fn page(
             time_local: hours.local_time(e.event.occurred_at),
             actor: person(&e.actor_name, &e.actor_email),
             target: person(&e.target_name, &e.target_email),
-            action: Action::ALL
-                .iter()
-                .find(|a| a.as_str() == e.event.action)
-                .map(|a| a.label().to_string())
-                .unwrap_or_else(|| e.event.action.clone()),
+            action: Action::label_of(&e.event.action),
             outcome: e.event.outcome.clone(),
             ip: e.event.ip.clone().unwrap_or_default(),
             detail: e.event.detail.clone().unwrap_or_default(),

@@ -15,13 +15,17 @@ use crate::pages::auth::SetupValues;
 use crate::pages::Page;
 
 pub async fn home(State(state): State<AppState>, SignedIn(s): SignedIn) -> Response {
-    let viewer = super::mfa::viewer(&s);
-    let now = state.tessera.clock.now();
-    let banner = match s.mfa_requirement(now) {
-        tessera_server::policy::Requirement::Grace { deadline } => Some(super::mfa::grace_banner(deadline, now)),
-        _ => None,
-    };
-    render::page(&state, Page::Home { viewer, banner }, StatusCode::OK).await
+    match state.tessera.home(&s).await {
+        Ok(h) => {
+            render::page(
+                &state,
+                Page::Home { home: super::home::view(&s, h, state.tessera.clock.now()) },
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(e) => render::error_page(&state, &e.into()).await,
+    }
 }
 
 pub async fn login_page(
@@ -29,6 +33,7 @@ pub async fn login_page(
     Anyone(current): Anyone,
     failed: Failed,
     Query(q): Query<HashMap<String, String>>,
+    headers: http::HeaderMap,
 ) -> Response {
     // Where the person was going: from the link that sent them here, or kept by a failed post.
     let next = q.get("next").cloned().unwrap_or_else(|| failed.value("next"));
@@ -43,7 +48,17 @@ pub async fn login_page(
     } else {
         None
     };
-    let email: String = failed.value("email").chars().take(254).collect();
+    // What a failed post sent, or else the address of the sign-in step (kept sealed in its cookie).
+    let email = match failed.value("email") {
+        e if e.is_empty() => state
+            .cookies
+            .login_step(&headers)
+            .and_then(|sealed| state.tessera.open_login_step(&sealed))
+            .map(|l| l.email)
+            .unwrap_or_default(),
+        e => e,
+    };
+    let email: String = email.chars().take(254).collect();
     render::page(&state, Page::Login { email, next, error: failed.error(), notice }, StatusCode::OK).await
 }
 
@@ -98,9 +113,18 @@ pub async fn set_password_page(
     failed: Failed,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    match link(&state, &q, TokenPurpose::SetPassword).await {
-        Ok(token) => render::page(&state, Page::SetPassword { token, error: failed.error() }, StatusCode::OK).await,
-        Err(res) => res,
+    use tessera_server::invitations::LinkState;
+    let token = q.get("token").cloned().unwrap_or_default();
+    match state.tessera.set_password_link_state(&token).await {
+        Ok(LinkState::Open { email, org_name, min_chars }) => {
+            let page = Page::SetPassword { token, email, org_name, min_chars, error: failed.error() };
+            render::page(&state, page, StatusCode::OK).await
+        }
+        Ok(LinkState::Expired { org_name, ask }) => {
+            render::page(&state, Page::InvitationExpired { org_name, ask }, StatusCode::GONE).await
+        }
+        Ok(LinkState::Invalid) => render::error_page(&state, &AppError::LinkInvalid).await,
+        Err(e) => render::error_page(&state, &e.into()).await,
     }
 }
 

@@ -34,8 +34,9 @@ pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Re
         Ok(c) => c,
         Err(e) => return refuse(&state, route, &e, req.uri()).await,
     };
+    let frame = current.signed_in().map(|s| render::viewer_of(s, current.confined));
     if let Err(e) = admits(&state, route, &current, &meta).await {
-        return refuse(&state, route, &e, req.uri()).await;
+        return render::with_frame(frame, refuse(&state, route, &e, req.uri())).await;
     }
     let (mut parts, body) = req.into_parts();
     parts.extensions.insert(state.clone());
@@ -48,7 +49,7 @@ pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Re
     } else {
         body
     };
-    next.run(Request::from_parts(parts, body)).await
+    render::with_frame(frame, next.run(Request::from_parts(parts, body))).await
 }
 
 async fn look_up(state: &AppState, token: Option<String>) -> Result<CurrentSession, AppError> {

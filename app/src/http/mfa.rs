@@ -17,13 +17,7 @@ use crate::pages::mfa::{EnrolView, MfaView, SecurityView};
 use crate::pages::Page;
 
 pub(super) fn viewer(s: &SessionInfo) -> Viewer {
-    Viewer {
-        display_name: s.display_name.clone(),
-        email: s.email.clone(),
-        org_name: s.org_name.clone(),
-        role_label: s.role.name.clone(),
-        settings: super::team::settings_links(s),
-    }
+    render::viewer_of(s, false)
 }
 
 /// What the organisation's policy means for this person, in words.

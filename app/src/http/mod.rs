@@ -11,6 +11,7 @@ mod assets;
 mod auth;
 mod form_posts;
 mod gate;
+mod home;
 mod mfa;
 mod policy;
 mod render;
@@ -107,6 +108,7 @@ fn handler_for(r: &RouteSpec) -> MethodRouter<AppState> {
         ("GET", "/settings/activity") => get(activity::page),
         ("GET", "/settings/activity.csv") => get(activity::csv),
         ("GET", "/settings/security") => get(policy::policy_page),
+        ("GET", "/settings/security/require") => get(policy::require_page),
         ("GET", "/settings/team") => get(team::list),
         ("GET", "/settings/team/invite") => get(team::invite_page),
         ("GET", "/settings/team/{id}") => get(team::member),

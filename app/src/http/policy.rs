@@ -12,7 +12,8 @@ use tessera_server::model::BusinessHours;
 use super::render;
 use crate::api::policy::{SetBusinessHours, SetMfaPolicy};
 use crate::ctx::{AppState, Failed, SignedIn};
-use crate::pages::policy::{HoursView, PolicyView, Which};
+use crate::error::AppError;
+use crate::pages::policy::{HoursView, PolicyView, RequireView, Which};
 use crate::pages::Page;
 
 fn typed_or(failed: &Failed, name: &str, stored: String) -> String {
@@ -66,4 +67,26 @@ pub async fn policy_page(
         failed: which,
     };
     render::page(&state, Page::Policy { view }, StatusCode::OK).await
+}
+
+/// "Require MFA for everyone?": whom Required affects, before it is saved.
+pub async fn require_page(
+    State(state): State<AppState>,
+    SignedIn(s): SignedIn,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let grace_days = q.get("grace_days").and_then(|d| d.trim().parse::<u32>().ok()).filter(|d| *d <= 365);
+    let affected = match state.tessera.required_policy_impact(&s).await {
+        Ok(Some(n)) => n,
+        Ok(None) => {
+            return render::error_page(&state, &AppError::Refused(crate::error::Refusal::MissingPermission)).await
+        }
+        Err(e) => return render::error_page(&state, &e.into()).await,
+    };
+    let now = state.tessera.clock.now();
+    let until = grace_days
+        .filter(|d| *d > 0)
+        .map(|d| format!("{} UTC", now.plus(std::time::Duration::from_secs(u64::from(d) * 86_400)).to_display()));
+    let view = RequireView { affected, grace_days, until, org_name: s.org_name.clone() };
+    render::page(&state, Page::RequirePolicy { view }, StatusCode::OK).await
 }

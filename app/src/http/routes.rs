@@ -11,7 +11,9 @@ use crate::api::auth::{AnswerChallenge, CompleteSetup, LoginEmail, LoginPassword
 use crate::api::mfa::{ConfirmEnrolment, DisableMfa, RegenerateRecoveryCodes, StartEnrolment, StepUp};
 use crate::api::policy::{SetBusinessHours, SetMfaPolicy};
 use crate::api::roles::{CreateRole, SetRoleMfa};
-use crate::api::team::{ChangeMemberRole, InviteMember, ResetMemberMfa, SetMemberDisabled};
+use crate::api::team::{
+    ChangeMemberRole, InviteMember, ResendInvitation, ResetMemberMfa, RevokeInvitation, SetMemberDisabled,
+};
 
 /// What a route needs from the session. Step-up (a fresh second factor) is checked by the use
 /// cases themselves, on top of `Full`.
@@ -163,6 +165,7 @@ pub const ROUTES: &[RouteSpec] = &[
     page_needing("/settings/activity", Need::One(Permission::ViewActivityLog)),
     other("GET", "/settings/activity.csv", Access::Full, Need::One(Permission::ViewActivityLog)),
     page_needing("/settings/security", Need::One(Permission::ManagePolicy)),
+    page_needing("/settings/security/require", Need::One(Permission::ManagePolicy)),
     page_needing("/settings/team", TEAM),
     page_needing("/settings/team/invite", Need::One(Permission::ManageMembers)),
     page_needing("/settings/team/{id}", TEAM),
@@ -200,6 +203,8 @@ pub const ROUTES: &[RouteSpec] = &[
     server_fn(InviteMember::PATH, Access::Full, Need::One(Permission::ManageMembers), false, |_| {
         "/settings/team/invite".into()
     }),
+    server_fn(ResendInvitation::PATH, Access::Full, Need::One(Permission::ManageMembers), false, member_page),
+    server_fn(RevokeInvitation::PATH, Access::Full, Need::One(Permission::ManageMembers), false, member_page),
     server_fn(ChangeMemberRole::PATH, Access::Full, Need::One(Permission::ManageMembers), false, member_page),
     server_fn(SetMemberDisabled::PATH, Access::Full, Need::One(Permission::ManageMembers), false, member_page),
     server_fn(ResetMemberMfa::PATH, Access::Full, Need::One(Permission::ManageMfa), false, |f| {

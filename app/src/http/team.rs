@@ -11,35 +11,33 @@ use leptos::server_fn::ServerFn;
 use tessera_server::clock::Timestamp;
 use tessera_server::roles::Permission;
 use tessera_server::session::SessionInfo;
-use tessera_server::store::{Cursor, MemberFilter, MfaFilter};
+use tessera_server::store::{Cursor, Member, MemberFilter, MfaFilter};
 use tessera_server::team::MemberPage;
 
 use super::{render, see_other};
 use crate::api::roles::{CreateRole, SetRoleMfa};
-use crate::api::team::{ChangeMemberRole, ResetMemberMfa, SetMemberDisabled};
+use crate::api::team::{ChangeMemberRole, ResendInvitation, ResetMemberMfa, RevokeInvitation, SetMemberDisabled};
 use crate::ctx::{AppState, Failed, SignedIn};
 use crate::error::AppError;
 use crate::pages::roles::{RoleRow, RolesView};
 use crate::pages::team::{InviteView, MemberView, ResetView, TeamRow, TeamView};
 use crate::pages::Page;
 
-/// The settings pages this session's role opens, for the home and security pages.
-pub(super) fn settings_links(s: &SessionInfo) -> Vec<(String, String)> {
-    let mut links = Vec::new();
-    let mut add = |ok: bool, href: &str, label: &str| {
-        if ok {
-            links.push((href.to_string(), label.to_string()));
-        }
-    };
-    add(s.can(Permission::ManageMembers) || s.can(Permission::ManageMfa), "/settings/team", "Team");
-    add(s.can(Permission::ManageRoles), "/settings/roles", "Roles & permissions");
-    add(s.can(Permission::ManagePolicy), "/settings/security", "Security policy");
-    add(s.can(Permission::ViewActivityLog), "/settings/activity", "Activity log");
-    links
-}
-
 fn utc(t: Option<Timestamp>) -> String {
     t.map(Timestamp::to_display).unwrap_or_else(|| "Never".into())
+}
+
+/// An invited member's invitation: its badge, and a sentence with its age and expiry.
+fn invitation(m: &Member, now: Timestamp) -> Option<(&'static str, String)> {
+    if !m.pending {
+        return None;
+    }
+    let sent = m.invited_at.map(|t| format!("Invited {}", t.ago(now))).unwrap_or_else(|| "Invited".into());
+    Some(match m.invitation_expires_at {
+        Some(end) if end <= now => ("Invitation expired", format!("{sent}; the link expired {}.", end.ago(now))),
+        Some(end) => ("Invited", format!("{sent}; the link expires {}.", end.from_now(now))),
+        None => ("Invited", format!("{sent}.")),
+    })
 }
 
 // --- the list ------------------------------------------------------------------------------------
@@ -68,7 +66,13 @@ pub async fn list(
         role: text("role"),
         mfa: text("mfa"),
         can_invite: s.can(Permission::ManageMembers),
-        notice: q.contains_key("invited").then(|| "The invitation is on its way.".to_string()),
+        notice: [
+            ("invited", "The invitation is on its way."),
+            ("revoked", "The invitation is revoked: its link no longer works, and the account is removed."),
+        ]
+        .iter()
+        .find(|(k, _)| q.contains_key(*k))
+        .map(|(_, m)| m.to_string()),
         ..TeamView::default()
     };
     let mut filter = MemberFilter {
@@ -103,16 +107,21 @@ pub async fn list(
     let base = team_query(&q);
     view.next = page.next_after.as_deref().map(|c| page_link(&base, "after", c));
     view.prev = page.prev_before.as_deref().map(|c| page_link(&base, "before", c));
+    let now = state.tessera.clock.now();
     view.rows = page
         .members
         .into_iter()
         .map(|(m, mfa)| TeamRow {
+            invitation: invitation(&m, now).map(|(badge, _)| badge),
+            last_sign_in: match (m.pending, m.invited_at) {
+                (true, Some(at)) => format!("Invited {}", at.ago(now)),
+                _ => utc(m.last_sign_in_at),
+            },
             id: m.user_id,
             name: m.display_name,
             email: m.email,
             role: m.role.name,
             mfa: page.shows_mfa.then(|| mfa.label().to_string()),
-            last_sign_in: utc(m.last_sign_in_at),
             disabled: m.disabled,
         })
         .collect();
@@ -162,10 +171,15 @@ pub async fn member(
         ("disabled", "The account is disabled and signed out everywhere."),
         ("enabled", "The account is enabled again."),
         ("unchanged", "Nothing needed changing."),
+        ("resent", "A new invitation is on its way. The link sent before no longer works."),
+        ("accepted", "They have already chosen a password, so there is no invitation to change."),
     ];
     let notice = notices.iter().find(|(k, _)| q.contains_key(*k)).map(|(_, m)| m.to_string());
     let current = p.member.role.id;
+    let now = state.tessera.clock.now();
     let member = MemberView {
+        invitation: invitation(&p.member, now).map(|(_, text)| text),
+        invitation_error: failed.error_of(ResendInvitation::PATH).or_else(|| failed.error_of(RevokeInvitation::PATH)),
         reset: reset_view(&p, &failed),
         id: p.member.user_id,
         reset_refused: p.reset_refused.map(Into::into),

@@ -72,7 +72,6 @@ pub fn ActivityLogPage(log: LogView) -> impl IntoView {
     let show_local = log.offset != "UTC";
     view! {
         <main class="mx-auto max-w-5xl px-4 py-10">
-            <p class="mb-4"><a href="/account/security" class=LINK_CLASS>"Back to account security"</a></p>
             <h1 id="page-title" class="mb-6 text-2xl font-semibold text-slate-900 dark:text-white">"Activity log"</h1>
             {log.error.map(|e| view! { <Alert message=e /> })}
             <ActivityFilterForm>

@@ -6,9 +6,7 @@ use leptos::prelude::*;
 use crate::api::auth::{AnswerChallenge, CompleteSetup, LoginEmail, LoginPassword, Logout, SetPassword};
 use crate::error::AppError;
 use crate::forms::{form_islands, CodeInput, FieldProblem, Input, PageAlert, PasswordInput, Problems, Submit};
-use crate::layout::{
-    Card, Notice, SettingsLinks, Viewer, INPUT_CLASS, LABEL_CLASS, LINK_CLASS, SECONDARY_BUTTON_CLASS,
-};
+use crate::layout::{Card, Notice, INPUT_CLASS, LABEL_CLASS, LINK_CLASS, SECONDARY_BUTTON_CLASS};
 
 form_islands! {
     /// Sign-in, step one: the email address.
@@ -108,33 +106,6 @@ pub fn SignOut(label: &'static str) -> impl IntoView {
     }
 }
 
-#[component]
-pub fn HomePage(viewer: Viewer, banner: Option<String>) -> impl IntoView {
-    view! {
-        <Card title="Home">
-            {banner.map(|b| view! {
-                <div role="status" class="mb-5 rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
-                    {b} " " <a href="/account/security" class="font-medium underline">"Set it up now"</a>
-                </div>
-            })}
-            <h2 class="mb-4 text-xl font-semibold text-slate-900 dark:text-white">{format!("Welcome, {}", viewer.display_name)}</h2>
-            <dl class="mb-6 grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
-                <dt class="text-slate-500 dark:text-slate-400">"Signed in as"</dt>
-                <dd class="break-all text-slate-900 dark:text-white">{viewer.email}</dd>
-                <dt class="text-slate-500 dark:text-slate-400">"Organisation"</dt>
-                <dd class="text-slate-900 dark:text-white">{viewer.org_name}</dd>
-                <dt class="text-slate-500 dark:text-slate-400">"Role"</dt>
-                <dd class="text-slate-900 dark:text-white">{viewer.role_label}</dd>
-            </dl>
-            <SettingsLinks links=viewer.settings />
-            <p class="mb-6">
-                <a href="/account/security" class=LINK_CLASS>"Account security and MFA"</a>
-            </p>
-            <SignOut label="Sign out" />
-        </Card>
-    }
-}
-
 /// What was typed into the setup form (never the password).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SetupValues {
@@ -194,10 +165,21 @@ pub fn SetupPage(token: String, values: SetupValues, error: Option<AppError>) ->
 }
 
 #[component]
-pub fn SetPasswordPage(token: String, error: Option<AppError>) -> impl IntoView {
+pub fn SetPasswordPage(
+    token: String,
+    email: String,
+    org_name: String,
+    min_chars: usize,
+    error: Option<AppError>,
+) -> impl IntoView {
     let problems = Problems(error);
+    let hint = format!("At least {min_chars} characters. A few unrelated words make a strong, memorable password.");
     view! {
         <Card title="Choose your password">
+            <p class="mb-6 text-sm text-slate-600 dark:text-slate-300">
+                "For " <strong class="break-all text-slate-900 dark:text-white">{email}</strong>
+                " in " <strong class="text-slate-900 dark:text-white">{org_name}</strong> "."
+            </p>
             <SetPasswordForm>
                 <PageAlert message=problems.alert(false) />
                 <input type="hidden" name="token" value=token />
@@ -206,7 +188,7 @@ pub fn SetPasswordPage(token: String, error: Option<AppError>) -> impl IntoView 
                     label="New password"
                     autocomplete="new-password"
                     error=problems.field("password")
-                    hint="A few unrelated words make a strong, memorable password."
+                    hint=hint
                     autofocus=true
                 />
                 <Submit label="Set password" busy="Saving…" />

@@ -9,8 +9,8 @@ use crate::components::{CopyButton, ModalDialog, PrintButton};
 use crate::error::AppError;
 use crate::forms::{form_islands, CodeInput, PageAlert, Problems, Submit};
 use crate::layout::{
-    Alert, Card, ConfirmationPage, ConfirmationTitle, Notice, SettingsLinks, Viewer, BUTTON_CLASS, DANGER_BUTTON_CLASS,
-    DIALOG_CLASS, INLINE_DANGER_CLASS, INLINE_SECONDARY_CLASS, LINK_CLASS, SECONDARY_BUTTON_CLASS,
+    Alert, Card, ConfirmationPage, ConfirmationTitle, Notice, Viewer, BUTTON_CLASS, DANGER_BUTTON_CLASS, DIALOG_CLASS,
+    INLINE_DANGER_CLASS, INLINE_SECONDARY_CLASS, LINK_CLASS, SECONDARY_BUTTON_CLASS,
 };
 use crate::pages::auth::SignOut;
 
@@ -118,8 +118,6 @@ pub fn SecurityPage(security: SecurityView) -> impl IntoView {
                     .into_any()
                 }
             }}
-            <div class="mt-8"><SettingsLinks links=viewer.settings /></div>
-            <p class="mt-4"><a href="/" class=LINK_CLASS>"Back to home"</a></p>
         </Card>
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod auth;
+pub mod home;
 pub mod mfa;
 pub mod policy;
 pub mod roles;
@@ -11,7 +12,7 @@ pub mod team;
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::layout::{Card, Viewer, LINK_CLASS};
+use crate::layout::{Card, LINK_CLASS};
 use auth::SetupValues;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,9 +29,7 @@ pub enum Page {
         error: Option<AppError>,
     },
     Home {
-        viewer: Viewer,
-        /// The grace-period reminder, when the organisation requires MFA and this user has none.
-        banner: Option<String>,
+        home: home::HomeView,
     },
     Setup {
         token: String,
@@ -39,7 +38,16 @@ pub enum Page {
     },
     SetPassword {
         token: String,
+        /// Whose account, in which organisation, and the password's minimum length.
+        email: String,
+        org_name: String,
+        min_chars: usize,
         error: Option<AppError>,
+    },
+    /// An invitation link that ran out of time: whom to ask (name, email) for a new one.
+    InvitationExpired {
+        org_name: String,
+        ask: Option<(String, String)>,
     },
     /// The second step of sign-in for accounts with MFA.
     MfaChallenge {
@@ -64,6 +72,10 @@ pub enum Page {
     /// Settings -> Security: the organisation's MFA policy (owners).
     Policy {
         view: policy::PolicyView,
+    },
+    /// "Require MFA for everyone?" with whom it affects.
+    RequirePolicy {
+        view: policy::RequireView,
     },
     /// Enrolment steps 1 and 2: scan (or type) the key, then prove it with a code.
     Enrol {
@@ -122,6 +134,7 @@ impl Page {
             Page::EnrolRequired => "Set up MFA",
             Page::ActivityLog { .. } => "Activity log",
             Page::Policy { .. } => "Security policy",
+            Page::RequirePolicy { .. } => "Require MFA",
             Page::Enrol { .. } => "Set up your authenticator app",
             Page::RecoveryCodes { .. } => "Save your recovery codes",
             Page::StepUp { .. } => "Confirm it is you",
@@ -131,8 +144,46 @@ impl Page {
             Page::Invite { .. } => "Invite a member",
             Page::Roles { .. } => "Roles & permissions",
             Page::LinkInvalid => "Link no longer valid",
+            Page::InvitationExpired { .. } => "Invitation expired",
             Page::Message { title, .. } => title,
         }
+    }
+}
+
+impl Page {
+    /// The href of the frame's navigation entry this page belongs to, marked as current there.
+    pub fn section(&self) -> Option<&'static str> {
+        match self {
+            Page::Home { .. } => Some("/"),
+            Page::Team { .. } | Page::Member { .. } | Page::ResetMfa { .. } | Page::Invite { .. } => {
+                Some("/settings/team")
+            }
+            Page::Roles { .. } => Some("/settings/roles"),
+            Page::Policy { .. } | Page::RequirePolicy { .. } => Some("/settings/security"),
+            Page::ActivityLog { .. } => Some("/settings/activity"),
+            Page::Security { .. }
+            | Page::DisableMfa { .. }
+            | Page::Enrol { .. }
+            | Page::RecoveryCodes { .. }
+            | Page::StepUp { .. }
+            | Page::EnrolRequired => Some("/account/security"),
+            _ => None,
+        }
+    }
+
+    /// Pages of signing in and of one-time links never sit in the signed-in frame, whoever
+    /// opens them.
+    pub fn framed(&self) -> bool {
+        !matches!(
+            self,
+            Page::Login { .. }
+                | Page::LoginPassword { .. }
+                | Page::Setup { .. }
+                | Page::SetPassword { .. }
+                | Page::MfaChallenge { .. }
+                | Page::LinkInvalid
+                | Page::InvitationExpired { .. }
+        )
     }
 }
 
@@ -141,15 +192,34 @@ pub fn PageView(page: Page) -> impl IntoView {
     match page {
         Page::Login { email, next, error, notice } => view! { <auth::LoginPage email next error notice /> }.into_any(),
         Page::LoginPassword { email, error } => view! { <auth::LoginPasswordPage email error /> }.into_any(),
-        Page::Home { viewer, banner } => view! { <auth::HomePage viewer banner /> }.into_any(),
+        Page::Home { home } => view! { <home::HomePage home /> }.into_any(),
         Page::Setup { token, values, error } => view! { <auth::SetupPage token values error /> }.into_any(),
-        Page::SetPassword { token, error } => view! { <auth::SetPasswordPage token error /> }.into_any(),
+        Page::SetPassword { token, email, org_name, min_chars, error } => {
+            view! { <auth::SetPasswordPage token email org_name min_chars error /> }.into_any()
+        }
+        Page::InvitationExpired { org_name, ask } => {
+            let whom = match ask {
+                Some((name, email)) => format!("Ask {name} ({email}) to send you a new invitation."),
+                None => format!("Ask an administrator of {org_name} to send you a new invitation."),
+            };
+            view! {
+                <Card title="Invitation expired">
+                    <div role="alert" class="text-slate-700 dark:text-slate-200">
+                        <p class="mb-4">{format!("Your invitation to {org_name} on Tessera has expired. Invitation links work for 24 hours.")}</p>
+                        <p class="mb-6">{whom}</p>
+                    </div>
+                    <a href="/login" class=LINK_CLASS>"Go to sign-in"</a>
+                </Card>
+            }
+            .into_any()
+        }
         Page::MfaChallenge { recovery, error } => view! { <auth::ChallengePage recovery error /> }.into_any(),
         Page::Security { security } => view! { <mfa::SecurityPage security /> }.into_any(),
         Page::DisableMfa { codes_left, fresh } => view! { <mfa::DisableMfaPage codes_left fresh /> }.into_any(),
         Page::EnrolRequired => view! { <mfa::EnrolRequiredPage /> }.into_any(),
         Page::ActivityLog { log } => view! { <activity::ActivityLogPage log /> }.into_any(),
         Page::Policy { view } => view! { <policy::PolicyPage view /> }.into_any(),
+        Page::RequirePolicy { view } => view! { <policy::RequirePolicyPage view /> }.into_any(),
         Page::Enrol { enrol, error } => view! { <mfa::EnrolPage enrol error /> }.into_any(),
         Page::RecoveryCodes { codes, regenerated } => view! { <mfa::RecoveryCodesPage codes regenerated /> }.into_any(),
         Page::StepUp { error, next } => view! { <mfa::StepUpPage error next /> }.into_any(),

@@ -5,7 +5,9 @@ use leptos::prelude::*;
 use crate::api::policy::{SetBusinessHours, SetMfaPolicy};
 use crate::error::AppError;
 use crate::forms::{form_islands, FieldProblem, Input, PageAlert, Problems, Submit};
-use crate::layout::{Card, Notice, INPUT_CLASS, LABEL_CLASS, LINK_CLASS};
+use crate::layout::{
+    Card, ConfirmationPage, ConfirmationTitle, Notice, INLINE_PRIMARY_CLASS, INPUT_CLASS, LABEL_CLASS, LINK_CLASS,
+};
 
 form_islands! {
     /// The MFA policy.
@@ -112,7 +114,57 @@ pub fn PolicyPage(view: PolicyView) -> impl IntoView {
                 </div>
                 <Submit label="Save business hours" busy="Saving…" />
             </BusinessHoursForm>
-            <p class="mt-6"><a href="/account/security" class=LINK_CLASS>"Back to account security"</a></p>
         </Card>
+    }
+}
+
+/// Whom turning Required on affects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequireView {
+    pub org_name: String,
+    /// People without MFA whose accounts are not disabled.
+    pub affected: i64,
+    pub grace_days: Option<u32>,
+    /// When a grace period would end.
+    pub until: Option<String>,
+}
+
+/// "Require MFA for everyone?": the impact, then "Require MFA" or go back. Without JavaScript
+/// the policy form leads here; with it, the same.
+#[component]
+pub fn RequirePolicyPage(view: RequireView) -> impl IntoView {
+    let RequireView { org_name, affected, grace_days, until } = view;
+    let who = match affected {
+        0 => format!("Everyone in {org_name} already has MFA, so nobody has to set it up."),
+        1 => "1 person will have to set up MFA".to_string(),
+        n => format!("{n} people will have to set up MFA"),
+    };
+    let when = match (affected, until) {
+        (0, _) => String::new(),
+        (_, Some(until)) => format!(
+            " within the grace period of {} days (until {until}). After that they cannot continue until they have.",
+            grace_days.unwrap_or_default()
+        ),
+        (_, None) => " at their next sign-in, before they can do anything else.".to_string(),
+    };
+    let days = grace_days.map(|d| d.to_string()).unwrap_or_default();
+    view! {
+        <ConfirmationPage labelled_by="require-title" described_by="require-effects">
+            <ConfirmationTitle id="require-title" title="Require MFA for everyone?".into() in_dialog=false />
+            <div id="require-effects" class="mb-6 space-y-3 text-slate-700 dark:text-slate-200">
+                <p id="require-impact" class="font-medium">{format!("{who}{when}")}</p>
+                <p>"Every sign-in will then need a code from an authenticator app or a recovery code, and nobody can turn MFA off."</p>
+                <p>"The owners are told by email."</p>
+            </div>
+            <MfaPolicyForm>
+                <input type="hidden" name="policy" value="required" />
+                <input type="hidden" name="grace_days" value=days />
+                <input type="hidden" name="confirm" value="yes" />
+                <div class="flex flex-wrap items-center gap-4">
+                    <Submit label="Require MFA" busy="Saving…" class=INLINE_PRIMARY_CLASS />
+                    <a href="/settings/security" class=LINK_CLASS>"Cancel"</a>
+                </div>
+            </MfaPolicyForm>
+        </ConfirmationPage>
     }
 }

@@ -65,7 +65,7 @@ pub fn RolesPage(roles: RolesView) -> impl IntoView {
     let problems = Problems(roles.error);
     let toggle_problems = Problems(roles.toggle_error);
     view! {
-        <SettingsPage title="Roles & permissions".into() back=("/", "Back to home")>
+        <SettingsPage title="Roles & permissions".into()>
             {roles.notice.map(|n| view! { <Notice message=n /> })}
             <PageAlert message=toggle_problems.alert(false) />
             {(!fresh && roles.needs_code).then(|| view! {

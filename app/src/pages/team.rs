@@ -4,12 +4,14 @@
 
 use leptos::prelude::*;
 
-use crate::api::team::{ChangeMemberRole, InviteMember, ResetMemberMfa, SetMemberDisabled};
+use crate::api::team::{
+    ChangeMemberRole, InviteMember, ResendInvitation, ResetMemberMfa, RevokeInvitation, SetMemberDisabled,
+};
 use crate::components::ModalDialog;
 use crate::error::{AppError, Refusal};
 use crate::forms::{filter_islands, form_islands, CodeInput, FieldProblem, Input, PageAlert, Problems, Submit};
 use crate::layout::{
-    ConfirmationPage, ConfirmationTitle, Notice, SettingsPage, BUTTON_CLASS, DIALOG_CLASS, HINT_CLASS,
+    ConfirmationPage, ConfirmationTitle, Notice, SettingsPage, StatusBadge, BUTTON_CLASS, DIALOG_CLASS, HINT_CLASS,
     INLINE_DANGER_CLASS, INLINE_SECONDARY_CLASS, INPUT_CLASS, LABEL_CLASS, LINK_CLASS,
 };
 
@@ -22,6 +24,10 @@ form_islands! {
     MemberAccountForm => SetMemberDisabled;
     /// Resetting a teammate's MFA, in the dialog or on its own page.
     ResetMfaForm => ResetMemberMfa;
+    /// Sending an invited member a new link.
+    ResendInvitationForm => ResendInvitation;
+    /// Withdrawing an invitation nobody accepted.
+    RevokeInvitationForm => RevokeInvitation;
 }
 
 filter_islands! {
@@ -39,6 +45,8 @@ pub struct TeamRow {
     pub mfa: Option<String>,
     pub last_sign_in: String,
     pub disabled: bool,
+    /// "Invited" or "Invitation expired", until they choose a password.
+    pub invitation: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -96,6 +104,9 @@ pub struct MemberView {
     /// The viewer's step-up is stale: sensitive forms ask for a code.
     pub needs_code: bool,
     pub notice: Option<String>,
+    /// Invited and not accepted yet: when, and when the link expires.
+    pub invitation: Option<String>,
+    pub invitation_error: Option<AppError>,
     /// A change on this page failed without JavaScript.
     pub role_error: Option<AppError>,
     pub account_error: Option<AppError>,
@@ -122,7 +133,7 @@ pub fn TeamPage(team: TeamView) -> impl IntoView {
         n => format!("{n} members"),
     };
     view! {
-        <SettingsPage title="Team".into() back=("/", "Back to home")>
+        <SettingsPage title="Team".into()>
             {team.notice.map(|n| view! { <Notice message=n /> })}
             <PageAlert message=team.error />
             {team.can_invite.then(|| view! {
@@ -177,11 +188,12 @@ pub fn TeamPage(team: TeamView) -> impl IntoView {
                                     <td class="px-3 py-2 align-top">
                                         <a href=href class=LINK_CLASS>{r.name}</a>
                                         {r.disabled.then(|| view! { " " <span class="text-xs text-red-700 dark:text-red-300">"(disabled)"</span> })}
+                                        {r.invitation.map(|label| view! { " " <StatusBadge label /> })}
                                         <div class="break-all text-slate-600 dark:text-slate-300">{r.email}</div>
                                         <div class="text-slate-600 sm:hidden dark:text-slate-300">{r.role.clone()}</div>
                                     </td>
                                     <td class="hidden px-3 py-2 align-top sm:table-cell">{r.role}</td>
-                                    {r.mfa.map(|m| view! { <td class="px-3 py-2 align-top"><MfaBadge label=m /></td> })}
+                                    {r.mfa.map(|m| view! { <td class="px-3 py-2 align-top"><StatusBadge label=m /></td> })}
                                     <td class="hidden whitespace-nowrap px-3 py-2 align-top md:table-cell">{r.last_sign_in}</td>
                                 </tr>
                             }
@@ -195,17 +207,6 @@ pub fn TeamPage(team: TeamView) -> impl IntoView {
             </nav>
         </SettingsPage>
     }
-}
-
-/// A member's MFA status as a badge: green when on, amber when required and missing.
-#[component]
-fn MfaBadge(label: String) -> impl IntoView {
-    let colours = match label.as_str() {
-        "Enabled" => "bg-green-100 text-green-900 dark:bg-green-900 dark:text-green-100",
-        "Required but not enrolled" => "bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-100",
-        _ => "bg-slate-100 text-slate-800 dark:bg-slate-700 dark:text-slate-100",
-    };
-    view! { <span class=format!("inline-block rounded px-2 py-0.5 text-xs font-medium {colours}")>{label}</span> }
 }
 
 /// The actor's own code, asked for with a sensitive change when their last one is stale.
@@ -238,7 +239,7 @@ pub fn MemberPage(member: MemberView) -> impl IntoView {
     let account_problems = Problems(member.account_error);
     let needs_code = member.needs_code;
     view! {
-        <SettingsPage title=member.name.clone() back=("/settings/team", "Back to the team")>
+        <SettingsPage title=member.name.clone() parent=("/settings/team", "Team")>
             {member.notice.map(|n| view! { <Notice message=n /> })}
             <dl class="mb-8 grid grid-cols-[auto_1fr] gap-x-6 gap-y-2 text-sm">
                 <dt class="text-slate-500 dark:text-slate-400">"Email"</dt>
@@ -246,12 +247,36 @@ pub fn MemberPage(member: MemberView) -> impl IntoView {
                 <dt class="text-slate-500 dark:text-slate-400">"Role"</dt>
                 <dd>{member.role}</dd>
                 <dt class="text-slate-500 dark:text-slate-400">"Status"</dt>
-                <dd>{if disabled { "Disabled" } else { "Active" }}</dd>
+                <dd>{if disabled { "Disabled" } else if member.invitation.is_some() { "Invited" } else { "Active" }}</dd>
                 <dt class="text-slate-500 dark:text-slate-400">"Member since (UTC)"</dt>
                 <dd>{member.joined}</dd>
                 <dt class="text-slate-500 dark:text-slate-400">"Last sign-in (UTC)"</dt>
                 <dd>{member.last_sign_in}</dd>
             </dl>
+            {member.invitation.map(|text| {
+                let (resend_member, revoke_member) = (member.id.to_string(), member.id.to_string());
+                let problems = Problems(member.invitation_error);
+                view! {
+                    <section aria-labelledby="invitation" class="mb-8 rounded-lg border border-slate-200 p-5 dark:border-slate-700">
+                        <h2 id="invitation" class="mb-3 text-lg font-semibold">"Invitation"</h2>
+                        <p id="invitation-state" class="mb-4 text-sm">{text} " They have not chosen a password yet."</p>
+                        <PageAlert message=problems.alert(false) />
+                        {member.can_manage.then(|| view! {
+                            <div class="flex flex-wrap gap-3">
+                                <ResendInvitationForm>
+                                    <input type="hidden" name="member" value=resend_member />
+                                    <Submit label="Resend invitation" class=INLINE_SECONDARY_CLASS busy="Sending…" />
+                                </ResendInvitationForm>
+                                <RevokeInvitationForm>
+                                    <input type="hidden" name="member" value=revoke_member />
+                                    <Submit label="Revoke invitation" class=INLINE_DANGER_CLASS busy="Revoking…" />
+                                </RevokeInvitationForm>
+                            </div>
+                            <p class=HINT_CLASS>"Resending sends a new link; the old one stops working. Revoking removes the unused account."</p>
+                        })}
+                    </section>
+                }
+            })}
             {member.shows_security.then(|| view! {
                 <section aria-labelledby="security-settings" class="mb-8 rounded-lg border border-slate-200 p-5 dark:border-slate-700">
                     <h2 id="security-settings" class="mb-3 text-lg font-semibold">"Security Settings"</h2>
@@ -407,7 +432,7 @@ pub fn InvitePage(invite: InviteView) -> impl IntoView {
     let problems = Problems(invite.error);
     let role_error = problems.field("role");
     view! {
-        <SettingsPage title="Invite a member".into() back=("/settings/team", "Back to the team")>
+        <SettingsPage title="Invite a member".into() parent=("/settings/team", "Team")>
             <p class="mb-6 max-w-md text-sm text-slate-600 dark:text-slate-300">
                 "They get an email with a link to choose their password. The link works once, for 24 hours. Then your organisation's MFA policy applies to them like to anyone else."
             </p>
