@@ -213,19 +213,25 @@ async fn owners_invite_members_and_define_roles_through_the_pages() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Choose permissions from the list."));
     // Business hours: saved, shown back, and nonsense refused.
-    let r = t.post(SET_HOURS, &[("start", "09:00"), ("end", "17:30"), ("offset", "60")], Some(&ada)).await;
+    let r =
+        t.post(SET_HOURS, &[("start", "09:00"), ("end", "17:30"), ("time_zone", "Europe/London")], Some(&ada)).await;
     assert_eq!(r.location(), Some("/settings/security?hours"), "{}", r.body);
     let page = t.get("/settings/security?hours", Some(&ada)).await;
     assert!(
-        page.body.contains("value=\"17:30\"") && page.body.contains("<option value=\"60\" selected>UTC+01:00</option>"),
+        page.body.contains("value=\"17:30\"") && page.body.contains("<option selected>Europe/London</option>"),
         "{}",
         page.body
     );
-    let r = t.post(SET_HOURS, &[("start", "18:00"), ("end", "09:00"), ("offset", "0")], Some(&ada)).await;
+    let r = t.post(SET_HOURS, &[("start", "18:00"), ("end", "09:00"), ("time_zone", "UTC")], Some(&ada)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("The working day must end after it starts."));
+    let r = t.post(SET_HOURS, &[("start", "09:00"), ("end", "17:00"), ("time_zone", "Mars/Base")], Some(&ada)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Choose a time zone from the list."), "{}", r.body);
     let log = t.get("/settings/activity", Some(&ada)).await;
-    assert!(log.body.contains("Local time (UTC+01:00)"));
+    assert!(log.body.contains("Local time (Europe/London)"));
+    // The clock is in November: London is on GMT, shown with its offset.
+    assert!(log.body.contains(" +00:00</td>"), "{}", log.body);
     // Step-up cannot be sent anywhere else.
     let r = t.post(STEP_UP, &[("code", "123456"), ("next", "https://evil.example")], Some(&ada)).await;
     assert!(r.body.contains("value=\"/account/security?verified\""), "{}", r.status);

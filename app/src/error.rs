@@ -42,6 +42,7 @@ pub enum Field {
     Policy,
     GraceDays,
     Hours,
+    TimeZone,
 }
 
 codes!(Field {
@@ -58,6 +59,7 @@ codes!(Field {
     Policy => "policy",
     GraceDays => "grace_days",
     Hours => "hours",
+    TimeZone => "time_zone",
 });
 
 impl Field {
@@ -88,6 +90,7 @@ impl Field {
             Field::Policy => "a policy",
             Field::GraceDays => "the grace period",
             Field::Hours => "the business hours",
+            Field::TimeZone => "a time zone",
         }
     }
 }

@@ -146,7 +146,7 @@ pub fn to_csv(entries: &[AuditEntry], hours: &BusinessHours, flags: &HashMap<i64
         let flagged: Vec<&str> = flags.get(&e.id).into_iter().flatten().map(|f| f.label()).collect();
         let row = [
             e.event.occurred_at.to_rfc3339(),
-            format!("{} {}", hours.local_time(e.event.occurred_at), hours.offset_label()),
+            hours.local_time(e.event.occurred_at),
             e.actor_email.clone().unwrap_or_default(),
             e.target_email.clone().unwrap_or_default(),
             e.event.action.clone(),
@@ -188,14 +188,14 @@ mod tests {
             actor_name: None,
             target_name: None,
         };
-        let hours = BusinessHours::new(9 * 60, 17 * 60, 60).unwrap();
+        let hours = BusinessHours::new(9 * 60, 17 * 60, "Europe/Paris").unwrap();
         let csv = to_csv(&[entry], &hours, &HashMap::new());
         let mut lines = csv.split("\r\n");
         assert_eq!(lines.next(), Some("time_utc,time_local,actor,target,action,outcome,ip,detail,reason,flags"));
         assert_eq!(
             lines.next(),
             Some(
-                r#"1970-01-01T00:00:00Z,1970-01-01 01:00:00 UTC+01:00,'=cmd@example.org,,signin,failure,192.0.2.1,"wrong, ""really""",,"#
+                r#"1970-01-01T00:00:00Z,1970-01-01 01:00:00 +01:00,'=cmd@example.org,,signin,failure,192.0.2.1,"wrong, ""really""",,"#
             )
         );
     }

@@ -126,59 +126,111 @@ pub struct Organisation {
     pub mfa_grace_until: Option<Timestamp>,
 }
 
-/// When an organisation works: minutes after local midnight, Monday to Friday, at a fixed offset
-/// from UTC (no daylight-saving rules: owners adjust the offset when the clocks change).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// When an organisation works: minutes after local midnight, Monday to Friday, in its time zone
+/// (daylight saving included).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BusinessHours {
     pub start_minute: i32,
     pub end_minute: i32,
-    pub utc_offset_minutes: i32,
+    pub zone: Zone,
 }
 
 impl Default for BusinessHours {
     fn default() -> Self {
-        BusinessHours { start_minute: 8 * 60, end_minute: 18 * 60, utc_offset_minutes: 0 }
+        BusinessHours { start_minute: 8 * 60, end_minute: 18 * 60, zone: Zone::utc() }
+    }
+}
+
+/// Where an organisation is: an IANA time zone (`Europe/London`), or a fixed offset from UTC
+/// (`UTC+05:30`) kept from before time zones where no zone matched the offset exactly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Zone(String);
+
+impl Zone {
+    pub fn utc() -> Zone {
+        Zone("UTC".into())
+    }
+
+    /// A zone by name: an IANA name Tessera knows, or `UTC±HH:MM`; `None` otherwise.
+    pub fn parse(name: &str) -> Option<Zone> {
+        let name = name.trim();
+        Self::fixed_minutes(name)
+            .map(|_| name.to_string())
+            .or_else(|| jiff::tz::TimeZone::get(name).ok().and_then(|tz| tz.iana_name().map(str::to_string)))
+            .map(Zone)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.0
+    }
+
+    /// Every IANA zone name Tessera knows, sorted, for choosing one.
+    pub fn all_names() -> Vec<String> {
+        let mut names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
+        names.sort();
+        names
+    }
+
+    fn fixed_minutes(name: &str) -> Option<i32> {
+        let rest = name.strip_prefix("UTC")?;
+        let (sign, hhmm) = match rest.as_bytes().first()? {
+            b'+' => (1, &rest[1..]),
+            b'-' => (-1, &rest[1..]),
+            _ => return None,
+        };
+        // Exactly `HH:MM`, as Tessera writes them.
+        let (h, m) = hhmm.split_once(':').filter(|(h, m)| h.len() == 2 && m.len() == 2)?;
+        let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+        let minutes = sign * (h * 60 + m);
+        (m < 60 && (-12 * 60..=14 * 60).contains(&minutes)).then_some(minutes)
+    }
+
+    fn time_zone(&self) -> jiff::tz::TimeZone {
+        match Self::fixed_minutes(&self.0) {
+            Some(m) => {
+                jiff::tz::TimeZone::fixed(jiff::tz::Offset::from_seconds(m * 60).unwrap_or(jiff::tz::Offset::UTC))
+            }
+            None => jiff::tz::TimeZone::get(&self.0).unwrap_or(jiff::tz::TimeZone::UTC),
+        }
     }
 }
 
 impl BusinessHours {
-    /// Checks an owner's choice: a non-empty day within 00:00-24:00, an offset within UTC-12..+14.
-    pub fn new(start_minute: i32, end_minute: i32, utc_offset_minutes: i32) -> Result<BusinessHours, Problem> {
+    /// Checks an owner's choice: a non-empty day within 00:00-24:00 and a known time zone.
+    pub fn new(start_minute: i32, end_minute: i32, zone: &str) -> Result<BusinessHours, Problem> {
         let times = (0..24 * 60).contains(&start_minute) && (1..=24 * 60).contains(&end_minute);
-        if !times || !(-12 * 60..=14 * 60).contains(&utc_offset_minutes) {
-            return Err(Problem::OutOfRange);
-        }
+        let zone = Zone::parse(zone);
+        let (true, Some(zone)) = (times, zone) else { return Err(Problem::OutOfRange) };
         if end_minute <= start_minute {
             return Err(Problem::EndsBeforeStart);
         }
-        Ok(BusinessHours { start_minute, end_minute, utc_offset_minutes })
+        Ok(BusinessHours { start_minute, end_minute, zone })
     }
 
-    fn local_ms(&self, t: Timestamp) -> i64 {
-        t.0 + i64::from(self.utc_offset_minutes) * 60_000
+    fn local(&self, t: Timestamp) -> Option<jiff::Zoned> {
+        jiff::Timestamp::from_millisecond(t.0).ok().map(|ts| ts.to_zoned(self.zone.time_zone()))
     }
 
-    /// The time at the organisation, as `YYYY-MM-DD HH:MM:SS`.
+    /// The time at the organisation with its offset then, as `YYYY-MM-DD HH:MM:SS +01:00`.
     pub fn local_time(&self, t: Timestamp) -> String {
-        Timestamp(self.local_ms(t)).to_display()
+        self.local(t).map(|z| z.strftime("%Y-%m-%d %H:%M:%S %:z").to_string()).unwrap_or_else(|| t.to_display())
     }
 
-    /// `UTC+01:00`, `UTC-05:30`, `UTC`.
-    pub fn offset_label(&self) -> String {
-        let m = self.utc_offset_minutes;
-        if m == 0 {
-            return "UTC".into();
-        }
-        let sign = if m < 0 { '-' } else { '+' };
-        format!("UTC{sign}{:02}:{:02}", m.abs() / 60, m.abs() % 60)
+    /// The zone's name, as the activity log heads its local-time column.
+    pub fn zone_label(&self) -> String {
+        self.zone.name().to_string()
+    }
+
+    /// Whether the organisation keeps UTC (the activity log then needs no second time column).
+    pub fn is_utc(&self) -> bool {
+        matches!(self.zone.name(), "UTC" | "Etc/UTC" | "UTC+00:00" | "UTC-00:00")
     }
 
     pub fn contains(&self, t: Timestamp) -> bool {
-        let local = self.local_ms(t);
-        // 1970-01-01 was a Thursday: day 0 is weekday 3, counting Monday as 0.
-        let weekday = (local.div_euclid(DAY_MS) + 3).rem_euclid(7);
-        let minute = (local.rem_euclid(DAY_MS) / 60_000) as i32;
-        weekday < 5 && (self.start_minute..self.end_minute).contains(&minute)
+        let Some(local) = self.local(t) else { return false };
+        let minute = i32::from(local.hour()) * 60 + i32::from(local.minute());
+        let workday = local.weekday().to_monday_zero_offset() < 5;
+        workday && (self.start_minute..self.end_minute).contains(&minute)
     }
 }
 
@@ -376,16 +428,43 @@ mod tests {
         for (t, inside) in table {
             assert_eq!(utc.contains(Timestamp(t)), inside, "{}", Timestamp(t).to_rfc3339());
         }
-        // 07:30 UTC is 09:30 two hours east and 02:30 five hours west.
-        let east = BusinessHours::new(9 * 60, 17 * 60, 120).unwrap();
-        let west = BusinessHours::new(9 * 60, 17 * 60, -300).unwrap();
+        // 07:30 UTC in November is 09:30 in Helsinki and 02:30 in New York.
+        let east = BusinessHours::new(9 * 60, 17 * 60, "Europe/Helsinki").unwrap();
+        let west = BusinessHours::new(9 * 60, 17 * 60, "America/New_York").unwrap();
         let t = Timestamp(MONDAY + 7 * HOUR + 30 * 60_000);
         assert!(east.contains(t) && !west.contains(t));
-        assert_eq!(east.local_time(t), "2026-11-23 09:30:00");
-        assert_eq!([east.offset_label(), west.offset_label(), utc.offset_label()], ["UTC+02:00", "UTC-05:00", "UTC"]);
-        assert_eq!(BusinessHours::new(600, 500, 0), Err(Problem::EndsBeforeStart));
-        assert_eq!(BusinessHours::new(0, 24 * 60, 15 * 60), Err(Problem::OutOfRange));
-        assert_eq!(BusinessHours::new(0, 24 * 60 + 1, 0), Err(Problem::OutOfRange));
+        assert_eq!(east.local_time(t), "2026-11-23 09:30:00 +02:00");
+        assert_eq!([east.zone_label(), west.zone_label()], ["Europe/Helsinki", "America/New_York"]);
+        assert!(utc.is_utc() && !east.is_utc());
+        assert_eq!(BusinessHours::new(600, 500, "UTC"), Err(Problem::EndsBeforeStart));
+        assert_eq!(BusinessHours::new(0, 24 * 60, "Mars/Olympus_Mons"), Err(Problem::OutOfRange));
+        assert_eq!(BusinessHours::new(0, 24 * 60 + 1, "UTC"), Err(Problem::OutOfRange));
+    }
+
+    #[test]
+    fn business_hours_keep_daylight_saving() {
+        // At 08:30 UTC London is at 09:30 in summer (BST: open) and 08:30 in winter (GMT: not
+        // yet open), without anyone changing a setting.
+        let london = BusinessHours::new(9 * 60, 17 * 60, "Europe/London").unwrap();
+        let summer = Timestamp(1_782_894_600_000); // Wednesday 2026-07-01 08:30 UTC
+        let winter = Timestamp(1_767_601_800_000); // Monday 2026-01-05 08:30 UTC
+        assert_eq!(summer.to_rfc3339(), "2026-07-01T08:30:00Z");
+        assert_eq!(winter.to_rfc3339(), "2026-01-05T08:30:00Z");
+        assert!(london.contains(summer) && !london.contains(winter));
+        assert_eq!(london.local_time(summer), "2026-07-01 09:30:00 +01:00");
+        assert_eq!(london.local_time(winter), "2026-01-05 08:30:00 +00:00");
+    }
+
+    #[test]
+    fn zones_are_iana_names_or_fixed_offsets_kept_from_before() {
+        assert_eq!(Zone::parse("Europe/London").map(|z| z.name().to_string()), Some("Europe/London".into()));
+        assert_eq!(Zone::parse("UTC+05:30").map(|z| z.name().to_string()), Some("UTC+05:30".into()));
+        for bad in ["", "Europe/Nowhere", "UTC+15:00", "UTC+5:75", "../../etc/passwd", "UTC+005:00"] {
+            assert_eq!(Zone::parse(bad), None, "{bad}");
+        }
+        let fixed = BusinessHours::new(9 * 60, 17 * 60, "UTC+05:30").unwrap();
+        assert_eq!(fixed.local_time(Timestamp(MONDAY)), "2026-11-23 05:30:00 +05:30");
+        assert!(Zone::all_names().iter().any(|n| n == "Europe/London") && Zone::all_names().len() > 300);
     }
 
     #[test]

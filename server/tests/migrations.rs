@@ -1,5 +1,6 @@
 //! Upgrades: a database made by the previous release keeps its people and their roles when the
-//! roles migration rebuilds memberships (SQLite) or alters them (PostgreSQL).
+//! roles migration rebuilds memberships (SQLite) or alters them (PostgreSQL), and its business
+//! hours' fixed offsets become time zones.
 
 mod common;
 
@@ -7,7 +8,7 @@ use std::borrow::Cow;
 
 use sqlx::migrate::Migrator;
 use sqlx::Connection;
-use tessera_server::model::{canonical_email, Role};
+use tessera_server::model::{canonical_email, Role, Zone};
 use tessera_server::store;
 
 /// Rows as the release before roles wrote them: one organisation, three people.
@@ -25,9 +26,30 @@ const OLD_DATA: &[&str] = &[
      FROM organisations o, users u",
 ];
 
-fn before_roles(mut m: Migrator) -> Migrator {
-    m.migrations = Cow::Owned(m.migrations.iter().filter(|x| x.version < 4).cloned().collect());
+fn before(version: i64, mut m: Migrator) -> Migrator {
+    m.migrations = Cow::Owned(m.migrations.iter().filter(|x| x.version < version).cloned().collect());
     m
+}
+
+/// Business hours as the release before time zones kept them: fixed offsets from UTC.
+const OLD_OFFSETS: &[&str] = &[
+    "UPDATE organisations SET utc_offset_minutes = 330 WHERE name = 'Acme'",
+    "INSERT INTO organisations (name, name_canonical, kind, created_at, utc_offset_minutes) VALUES \
+     ('East', 'east', 'standard', 1, 60), ('West', 'west', 'standard', 1, -300), \
+     ('Odd', 'odd', 'standard', 1, -90), ('Zero', 'zero', 'standard', 1, 0)",
+];
+
+/// Each offset became the zone that keeps it exactly, or stayed fixed.
+async fn check_zones(url: &str) {
+    let s = store::connect(url).await.unwrap();
+    let mut zones = Vec::new();
+    for name in ["Acme", "East", "West", "Odd", "Zero"] {
+        let org = s.find_organisation_by_name(name).await.unwrap().unwrap();
+        zones.push(s.business_hours(org.id).await.unwrap().zone.name().to_string());
+    }
+    assert_eq!(zones, ["Asia/Kolkata", "Etc/GMT-1", "Etc/GMT+5", "UTC-01:30", "UTC"]);
+    // Every one of them is a zone Tessera knows.
+    assert!(zones.iter().all(|z| Zone::parse(z).is_some()), "{zones:?}");
 }
 
 async fn check(url: &str) {
@@ -55,12 +77,17 @@ async fn members_keep_their_roles_through_the_roles_migration_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
     let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
-    before_roles(sqlx::migrate!("../migrations/sqlite")).run(&mut c).await.unwrap();
+    before(4, sqlx::migrate!("../migrations/sqlite")).run(&mut c).await.unwrap();
     for sql in OLD_DATA {
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+    }
+    before(7, sqlx::migrate!("../migrations/sqlite")).run(&mut c).await.unwrap();
+    for sql in OLD_OFFSETS {
         sqlx::query(sql).execute(&mut c).await.unwrap();
     }
     c.close().await.unwrap();
     check(&url).await;
+    check_zones(&url).await;
 }
 
 #[tokio::test]
@@ -70,11 +97,16 @@ async fn members_keep_their_roles_through_the_roles_migration_on_postgres() {
         return;
     };
     let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
-    before_roles(sqlx::migrate!("../migrations/postgres")).run(&mut c).await.unwrap();
+    before(4, sqlx::migrate!("../migrations/postgres")).run(&mut c).await.unwrap();
     for sql in OLD_DATA {
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+    }
+    before(7, sqlx::migrate!("../migrations/postgres")).run(&mut c).await.unwrap();
+    for sql in OLD_OFFSETS {
         sqlx::query(sql).execute(&mut c).await.unwrap();
     }
     c.close().await.unwrap();
     check(&url).await;
+    check_zones(&url).await;
     common::drop_postgres(&name).await;
 }

@@ -256,8 +256,8 @@ async fn an_owner_resets_with_a_fresh_factor_and_a_hidden_policy_still_allows_a_
         assert_eq!(hours, tessera_server::activity::BusinessHours::default());
         let flags = env.app.activity_flags(&ada, &entries, &hours).await.unwrap();
         assert_eq!(flags[&entries[0].id], [tessera_server::activity::Flag::OutsideBusinessHours]);
-        let custom = tessera_server::activity::BusinessHours::new(7 * 60, 19 * 60, 90).unwrap();
-        env.app.set_business_hours(&ada, custom).await.unwrap();
+        let custom = tessera_server::activity::BusinessHours::new(7 * 60, 19 * 60, "America/Sao_Paulo").unwrap();
+        env.app.set_business_hours(&ada, custom.clone()).await.unwrap();
         assert_eq!(env.app.business_hours(&ada).await.unwrap(), custom);
         let hal = session(&env, &sign_in(&env, "hal@example.org").await).await;
         assert!(env.app.set_business_hours(&hal, custom).await.is_err(), "the help desk cannot");

@@ -54,12 +54,12 @@ pub async fn set_mfa_policy(
     Ok(())
 }
 
-/// Sets the organisation's business hours (Monday to Friday) and its offset from UTC.
+/// Sets the organisation's business hours (Monday to Friday) and its time zone.
 #[server(prefix = "/api", endpoint = "policy/hours")]
 pub async fn set_business_hours(
     #[server(default)] start: String,
     #[server(default)] end: String,
-    #[server(default)] offset: String,
+    #[server(default)] time_zone: String,
 ) -> Result<(), AppError> {
     use super::server::{extract, go};
     use crate::ctx::{App, SignedIn};
@@ -67,10 +67,11 @@ pub async fn set_business_hours(
 
     let (App(app), SignedIn(s)) = (extract().await?, extract().await?);
     let out_of_range = || AppError::field(Field::Hours, Problem::OutOfRange);
-    let (Some(start), Some(end), Ok(offset)) = (minutes(&start), minutes(&end), offset.trim().parse::<i32>()) else {
-        return Err(out_of_range());
-    };
-    let hours = tessera_server::model::BusinessHours::new(start, end, offset)
+    let (Some(start), Some(end)) = (minutes(&start), minutes(&end)) else { return Err(out_of_range()) };
+    if tessera_server::model::Zone::parse(&time_zone).is_none() {
+        return Err(AppError::field(Field::TimeZone, Problem::NotInList));
+    }
+    let hours = tessera_server::model::BusinessHours::new(start, end, &time_zone)
         .map_err(|p| AppError::field(Field::Hours, p.into()))?;
     app.tessera.set_business_hours(&s, hours).await?;
     go("/settings/security?hours");

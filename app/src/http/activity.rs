@@ -84,7 +84,7 @@ pub async fn page(
         Ok(x) => x,
         Err(res) => return res,
     };
-    view.offset = hours.offset_label();
+    view.zone = (!hours.is_utc()).then(|| hours.zone_label());
     view.next_before = if more { shown.last().map(|e| e.id) } else { None };
     view.rows = shown
         .iter()

@@ -7,7 +7,6 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use http::StatusCode;
 use leptos::server_fn::ServerFn;
-use tessera_server::model::BusinessHours;
 
 use super::render;
 use crate::api::policy::{SetBusinessHours, SetMfaPolicy};
@@ -31,13 +30,11 @@ pub async fn policy_page(
         Err(e) => return render::error_page(&state, &e.into()).await,
     };
     let hhmm = |m: i32| format!("{:02}:{:02}", m / 60, m % 60);
-    // Every half hour from UTC-12:00 to UTC+14:00.
-    let offsets = (-24..=28)
-        .map(|half| {
-            let h = BusinessHours { utc_offset_minutes: half * 30, ..hours };
-            ((half * 30).to_string(), h.offset_label())
-        })
-        .collect();
+    let mut zones = tessera_server::model::Zone::all_names();
+    // A fixed offset kept from before time zones stays choosable until another is chosen.
+    if !zones.iter().any(|z| z == hours.zone.name()) {
+        zones.insert(0, hours.zone.name().to_string());
+    }
     let notice = if q.contains_key("hours") {
         Some("The business hours are saved.".to_string())
     } else {
@@ -53,8 +50,8 @@ pub async fn policy_page(
         hours: HoursView {
             start: typed_or(&failed, "start", hhmm(hours.start_minute)),
             end: typed_or(&failed, "end", hhmm(hours.end_minute)),
-            offset: typed_or(&failed, "offset", hours.utc_offset_minutes.to_string()),
-            offsets,
+            zone: typed_or(&failed, "time_zone", hours.zone.name().to_string()),
+            zones,
         },
         // A choice that failed to save stays chosen.
         policy: Some(failed.value("policy"))

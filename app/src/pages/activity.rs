@@ -9,7 +9,7 @@ use crate::layout::{Alert, BUTTON_CLASS, INPUT_CLASS, LINK_CLASS};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogRow {
     pub time_utc: String,
-    /// At the organisation (its UTC offset).
+    /// At the organisation (in its time zone, with the offset then).
     pub time_local: String,
     /// (name, email) of who did it and to whom, when they are people.
     pub actor: Option<(String, String)>,
@@ -37,8 +37,8 @@ pub struct LogView {
     /// The query string of the current filter (for the CSV link and the next page).
     pub query: String,
     pub next_before: Option<i64>,
-    /// The organisation's offset, e.g. `UTC+01:00`.
-    pub offset: String,
+    /// The organisation's time zone, e.g. `Europe/London`; `None` when it keeps UTC.
+    pub zone: Option<String>,
 }
 
 filter_islands! {
@@ -69,7 +69,8 @@ pub fn ActivityLogPage(log: LogView) -> impl IntoView {
     let csv = format!("/settings/activity.csv?{}", log.query);
     let next = log.next_before.map(|b| format!("/settings/activity?{}&before={b}", log.query));
     let selected = log.action.clone();
-    let show_local = log.offset != "UTC";
+    let show_local = log.zone.is_some();
+    let zone = log.zone.unwrap_or_default();
     view! {
         <main class="mx-auto max-w-5xl px-4 py-10">
             <h1 id="page-title" class="mb-6 text-2xl font-semibold text-slate-900 dark:text-white">"Activity log"</h1>
@@ -106,7 +107,7 @@ pub fn ActivityLogPage(log: LogView) -> impl IntoView {
                         <tr>
                             <th scope="col" class="px-3 py-2">"Time (UTC)"</th>
                             // Only where it differs from the UTC column beside it.
-                            {show_local.then(|| view! { <th scope="col" class="px-3 py-2">{format!("Local time ({})", log.offset)}</th> })}
+                            {show_local.then(|| view! { <th scope="col" class="px-3 py-2">{format!("Local time ({zone})")}</th> })}
                             <th scope="col" class="px-3 py-2">"Actor"</th>
                             <th scope="col" class="px-3 py-2">"Target"</th>
                             <th scope="col" class="px-3 py-2">"Action"</th>
@@ -121,7 +122,7 @@ pub fn ActivityLogPage(log: LogView) -> impl IntoView {
                         {log.rows
                             .into_iter()
                             .map(|r| {
-                                let local = format!("Local ({})", log.offset);
+                                let local = format!("Local ({zone})");
                                 view! {
                                     <tr class="max-lg:block max-lg:py-2">
                                         <td data-label="Time (UTC)" class=format!("whitespace-nowrap {CELL}")>{r.time_utc}</td>

@@ -6,7 +6,8 @@ use crate::api::policy::{SetBusinessHours, SetMfaPolicy};
 use crate::error::AppError;
 use crate::forms::{form_islands, FieldProblem, Input, PageAlert, Problems, Submit};
 use crate::layout::{
-    Card, ConfirmationPage, ConfirmationTitle, Notice, INLINE_PRIMARY_CLASS, INPUT_CLASS, LABEL_CLASS, LINK_CLASS,
+    Card, ConfirmationPage, ConfirmationTitle, Notice, HINT_CLASS, INLINE_PRIMARY_CLASS, INPUT_CLASS, LABEL_CLASS,
+    LINK_CLASS,
 };
 
 form_islands! {
@@ -22,9 +23,9 @@ pub struct HoursView {
     /// `HH:MM`.
     pub start: String,
     pub end: String,
-    /// The chosen offset in minutes, and every offset offered: (minutes, label).
-    pub offset: String,
-    pub offsets: Vec<(String, String)>,
+    /// The chosen IANA time zone, and every zone offered.
+    pub zone: String,
+    pub zones: Vec<String>,
 }
 
 /// What the policy page shows.
@@ -53,10 +54,10 @@ pub fn PolicyPage(view: PolicyView) -> impl IntoView {
     let PolicyView { policy, healthcare, grace_days, grace_until, notice, hours, failed } = view;
     let problems = |which| Problems(failed.as_ref().filter(|(w, _)| *w == which).map(|(_, e)| e.clone()));
     let (policy_problems, hours_problems) = (problems(Which::Policy), problems(Which::Hours));
-    let HoursView { start, end, offset, offsets } = hours;
-    let offsets = offsets.into_iter().map(move |(minutes, label)| {
-        let selected = minutes == offset;
-        view! { <option value=minutes selected=selected>{label}</option> }
+    let HoursView { start, end, zone, zones } = hours;
+    let zones = zones.into_iter().map(move |name| {
+        let selected = name == zone;
+        view! { <option selected=selected>{name}</option> }
     });
     let options = [
         ("hidden", "Hidden", "MFA is not offered. People who already use it keep using it."),
@@ -109,8 +110,12 @@ pub fn PolicyPage(view: PolicyView) -> impl IntoView {
                     <Input name="end" label="Closes" kind="time" value=end />
                 </div>
                 <div class="mb-5">
-                    <label for="offset" class=LABEL_CLASS>"Time zone (offset from UTC)"</label>
-                    <select id="offset" name="offset" class=INPUT_CLASS>{offsets.collect_view()}</select>
+                    <label for="time_zone" class=LABEL_CLASS>"Time zone"</label>
+                    <select id="time_zone" name="time_zone" aria-describedby="time_zone-hint time_zone-error" class=INPUT_CLASS>
+                        {zones.collect_view()}
+                    </select>
+                    <p id="time_zone-hint" class=HINT_CLASS>"Where your organisation works, such as Europe/London. Daylight saving is followed."</p>
+                    <FieldProblem name="time_zone" error=hours_problems.field("time_zone") />
                 </div>
                 <Submit label="Save business hours" busy="Saving…" />
             </BusinessHoursForm>

@@ -98,24 +98,26 @@ macro_rules! impl_org_store {
             }
 
             async fn business_hours(&self, org_id: i64) -> Result<crate::model::BusinessHours> {
-                let row: Option<(i32, i32, i32)> = sqlx::query_as(
-                    "SELECT business_start_minute, business_end_minute, utc_offset_minutes FROM organisations WHERE id = $1",
+                let row: Option<(i32, i32, String)> = sqlx::query_as(
+                    "SELECT business_start_minute, business_end_minute, time_zone FROM organisations WHERE id = $1",
                 )
                 .bind(org_id)
                 .fetch_optional(&self.reader)
                 .await?;
-                let (start_minute, end_minute, utc_offset_minutes) = row.ok_or(Error::NotFound("organisation"))?;
-                Ok(crate::model::BusinessHours { start_minute, end_minute, utc_offset_minutes })
+                let (start_minute, end_minute, zone) = row.ok_or(Error::NotFound("organisation"))?;
+                // Zones are checked when saved; one this build does not know reads as UTC.
+                let zone = crate::model::Zone::parse(&zone).unwrap_or_else(crate::model::Zone::utc);
+                Ok(crate::model::BusinessHours { start_minute, end_minute, zone })
             }
 
             async fn set_business_hours(&self, org_id: i64, hours: crate::model::BusinessHours) -> Result<()> {
                 sqlx::query(
-                    "UPDATE organisations SET business_start_minute = $2, business_end_minute = $3, utc_offset_minutes = $4 WHERE id = $1",
+                    "UPDATE organisations SET business_start_minute = $2, business_end_minute = $3, time_zone = $4 WHERE id = $1",
                 )
                 .bind(org_id)
                 .bind(hours.start_minute)
                 .bind(hours.end_minute)
-                .bind(hours.utc_offset_minutes)
+                .bind(hours.zone.name())
                 .execute(&self.writer)
                 .await?;
                 Ok(())
