@@ -234,8 +234,6 @@ impl BusinessHours {
     }
 }
 
-const DAY_MS: i64 = 86_400_000;
-
 /// An email address as typed and its canonical form used for lookups and uniqueness.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email {
