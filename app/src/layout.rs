@@ -92,6 +92,9 @@ const SUMMARY_CLASS: &str =
 const MENU_PANEL_CLASS: &str = "absolute right-0 z-20 mt-2 w-72 max-w-[calc(100vw-2rem)] rounded-xl border \
     border-slate-200 bg-white p-2 shadow-lg dark:border-slate-700 dark:bg-slate-800";
 
+const NAV_PANEL_CLASS: &str = "absolute inset-x-4 top-full z-20 mt-1 rounded-xl border border-slate-200 bg-white p-2 \
+    shadow-lg dark:border-slate-700 dark:bg-slate-800";
+
 /// The frame's navigation as a list; `current` is the href of the page's section.
 #[component]
 fn NavList(links: Vec<(String, String)>, current: Option<&'static str>, row: bool) -> impl IntoView {
@@ -125,7 +128,7 @@ pub fn AppFrame(viewer: Viewer, current: Option<&'static str>, children: Childre
             "Skip to content"
         </a>
         <header class="border-b border-slate-200 bg-white dark:border-slate-700 dark:bg-slate-800">
-            <div class="mx-auto flex max-w-5xl items-center gap-2 px-4 py-2">
+            <div class="relative mx-auto flex max-w-5xl items-center gap-2 px-4 py-2">
                 <a href="/" class="flex min-w-0 items-center gap-2 rounded-md py-1 pr-2 font-semibold tracking-tight text-slate-900 focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600 dark:text-white">
                     <span aria-hidden="true" class="inline-block rounded bg-indigo-600 px-1.5 text-white">"T"</span>
                     <span>"Tessera"</span>
@@ -138,9 +141,10 @@ pub fn AppFrame(viewer: Viewer, current: Option<&'static str>, children: Childre
                 })}
                 <div class="ml-auto flex items-center gap-1">
                     {has_nav.then(|| view! {
-                        <details class="relative md:hidden" data-menu="navigation">
+                        // Not `relative`: its panel spans the header's width, not the button's.
+                        <details class="md:hidden" data-menu="navigation">
                             <summary class=SUMMARY_CLASS>"Menu"</summary>
-                            <div class=MENU_PANEL_CLASS>
+                            <div class=NAV_PANEL_CLASS>
                                 <nav aria-label="Main"><NavList links=nav current row=false /></nav>
                             </div>
                         </details>

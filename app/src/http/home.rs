@@ -48,7 +48,7 @@ pub(super) fn view(s: &SessionInfo, home: Home, now: Timestamp) -> HomeView {
         Requirement::NotOffered => ("Not enabled", "Your organisation has not turned on MFA.".to_string(), None, None),
         _ => (
             "Not enabled",
-            "Add a code from an authenticator app to your sign-in, so a stolen password is not enough.".to_string(),
+            "Multi-factor authentication (MFA) adds a code from an authenticator app to your sign-in, so a stolen password is not enough.".to_string(),
             set_up,
             None,
         ),

@@ -143,7 +143,7 @@ fn Adoption(adoption: AdoptionView) -> impl IntoView {
         <section aria-labelledby="adoption-title" class=PANEL>
             <h2 id="adoption-title" class=PANEL_TITLE>"MFA in your organisation"</h2>
             <p class="mb-3 text-sm text-slate-700 dark:text-slate-200">
-                {format!("{} of {} have MFA enabled.", people(a.enabled), a.members)}
+                {format!("MFA is enabled for {} of {}.", a.enabled, people(a.members))}
             </p>
             // An SVG, because the page's CSP allows no inline style to size a bar with.
             <svg aria-hidden="true" class="mb-4 block h-3 w-full overflow-hidden rounded-full" width="100%" height="12">
