@@ -1,4 +1,5 @@
 import { expect, type Locator, type Page } from '@playwright/test';
+import { AppFrame } from './AppFrame';
 
 export interface Member {
   displayName: string;
@@ -9,16 +10,14 @@ export interface Member {
 
 /** `/`: the signed-in home page. */
 export class HomePage {
-  readonly signOutButton: Locator;
-  readonly securityLink: Locator;
+  readonly frame: AppFrame;
   /** The reminder (role=status) shown while a grace period of the Required policy runs. */
   readonly mfaReminder: Locator;
   /** The reminder's link to account security. */
   readonly setItUpNowLink: Locator;
 
   constructor(readonly page: Page) {
-    this.signOutButton = page.getByRole('button', { name: 'Sign out' });
-    this.securityLink = page.getByRole('link', { name: 'Account security and MFA' });
+    this.frame = new AppFrame(page);
     this.mfaReminder = page.getByRole('status').filter({ hasText: 'Your organisation requires MFA.' });
     this.setItUpNowLink = this.mfaReminder.getByRole('link', { name: 'Set it up now' });
   }
@@ -40,13 +39,20 @@ export class HomePage {
   async expectSignedInAs(member: Member) {
     await expect(this.page).toHaveURL((url) => url.pathname === '/');
     await expect(this.welcomeHeading(member.displayName)).toBeVisible();
-    await expect(this.text(member.email)).toBeVisible();
-    await expect(this.text(member.organisationName)).toBeVisible();
-    await expect(this.text(new RegExp(`\\b${member.role}\\b`))).toBeVisible();
-    await expect(this.signOutButton).toBeVisible();
+    // Who is signed in, where and as what: in the person's menu of the frame.
+    await this.frame.openPersonMenu();
+    for (const text of [member.email, `${member.role} · ${member.organisationName}`]) {
+      await expect(this.frame.personMenu.getByText(text, { exact: true })).toBeVisible();
+    }
+    await this.frame.closePersonMenu();
+  }
+
+  /** Account security, from the person's menu. */
+  async openSecurity() {
+    await this.frame.accountSecurity();
   }
 
   async signOut() {
-    await this.signOutButton.click();
+    await this.frame.signOut();
   }
 }

@@ -19,6 +19,10 @@ export class PolicyPage {
   readonly alert: Locator;
   /** "Current grace period ends …", shown while one runs. */
   readonly graceUntil: Locator;
+  /** "Require MFA for everyone?": what turning Required on asks first. */
+  readonly requireHeading: Locator;
+  readonly requireImpact: Locator;
+  readonly requireButton: Locator;
 
   constructor(readonly page: Page) {
     this.heading = page.getByRole('heading', { name: 'Security policy', exact: true });
@@ -28,6 +32,9 @@ export class PolicyPage {
     this.savedStatus = page.getByRole('status').filter({ hasText: POLICY_SAVED });
     this.alert = page.getByRole('alert').filter({ visible: true });
     this.graceUntil = page.getByText(/^Current grace period ends /);
+    this.requireHeading = page.getByRole('heading', { name: 'Require MFA for everyone?' });
+    this.requireImpact = page.locator('#require-impact');
+    this.requireButton = page.getByRole('button', { name: 'Require MFA', exact: true });
   }
 
   radio(label: MfaPolicyLabel): Locator {

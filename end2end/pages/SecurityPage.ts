@@ -27,7 +27,6 @@ export class SecurityPage {
   /** Shown while the session has no fresh second factor. */
   readonly verifyNowLink: Locator;
   /** To `/settings/security` (owners only). */
-  readonly policyLink: Locator;
 
   constructor(readonly page: Page) {
     this.heading = page.getByRole('heading', { name: 'Account security', exact: true });
@@ -40,7 +39,6 @@ export class SecurityPage {
     this.disableLink = page.getByRole('link', { name: 'Disable MFA', exact: true });
     this.confirmDisableButton = page.getByRole('button', { name: 'Yes, disable MFA' });
     this.verifyNowLink = page.getByRole('link', { name: 'Verify now' });
-    this.policyLink = page.getByRole('navigation', { name: 'Organisation settings' }).getByRole('link', { name: 'Security policy' });
   }
 
   /** The <dd> that follows the <dt> called `term`. */

@@ -8,10 +8,16 @@
  *   dataDir and databaseUrl are what the operator CLI needs: see Cli.ts).
  * - `baseURL`: overridden with the server's URL, so `page.goto('/login')` and
  *   every context created from the built-in fixtures reach the right server.
+ * - `page`: the built-in page, with every page it loads checked by axe-core
+ *   (see a11y.ts); the test fails at its end if any had a serious or critical
+ *   violation. So every page the suite visits is checked, in the JavaScript
+ *   projects: axe runs as a script in the page, which the *-nojs projects
+ *   forbid (they get the same server-rendered HTML).
  */
 import { test as base, expect } from '@playwright/test';
 import * as fs from 'node:fs';
 import { SERVERS_FILE, type ServerEntry } from '../global-setup';
+import { seriousViolations } from './a11y';
 
 export type { ServerEntry };
 
@@ -38,6 +44,30 @@ export const test = base.extend<{ server: ServerEntry }>({
   },
   baseURL: async ({ server }, use) => {
     await use(server.baseURL);
+  },
+  page: async ({ page }, use, testInfo) => {
+    if (testInfo.project.use.javaScriptEnabled === false) {
+      await use(page);
+      return;
+    }
+    const found: string[] = [];
+    const seen = new Set<string>();
+    let queue = Promise.resolve();
+    page.on('load', () => {
+      const url = page.url();
+      if (seen.has(url)) return;
+      seen.add(url);
+      queue = queue.then(async () => {
+        try {
+          found.push(...(await seriousViolations(page)).map((v) => `${url}: ${v}`));
+        } catch {
+          // The page moved on while being checked; its next load is checked instead.
+        }
+      });
+    });
+    await use(page);
+    await queue;
+    expect(found, 'serious or critical accessibility violations on the pages this test loaded').toEqual([]);
   },
 });
 

@@ -92,7 +92,10 @@ export async function submitExpectingError(
 
 /** Waits until the page's form islands run (they mark themselves `data-hydrated`). */
 export async function islandsReady(page: Page) {
-  await expect(page.locator('form[data-hydrated], [data-dialog-host][data-hydrated]').first()).toBeVisible();
+  // A visible one: the frame's sign-out form hydrates too, hidden in the closed person menu.
+  await expect(
+    page.locator('form[data-hydrated], [data-dialog-host][data-hydrated]').filter({ visible: true }).first(),
+  ).toBeVisible();
 }
 
 /** Whether this test's project runs pages with JavaScript (and so with the islands). */
@@ -141,6 +144,7 @@ export async function expectFitsPhone(page: Page, parts: Locator[], open?: () =>
       await part.scrollIntoViewIfNeeded();
       await expect(part).toBeInViewport();
       const box = await part.boundingBox();
+      expect(box?.x ?? 0, 'the left edge, within the screen').toBeGreaterThanOrEqual(0);
       expect((box?.x ?? 0) + (box?.width ?? 0), 'the right edge, within the screen').toBeLessThanOrEqual(PHONE_WIDTH);
     }
     const overflow = await page.evaluate(() => {

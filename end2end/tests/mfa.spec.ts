@@ -146,7 +146,7 @@ test('turning MFA on: a QR code and setup key, a wrong code refused, ten recover
     await login.continueWith(owner.email);
     await login.submitPassword(owner.password, home.welcomeHeading(owner.displayName));
     await home.expectSignedInAs(memberOf(owner));
-    await home.securityLink.click();
+    await home.openSecurity();
     await security.expectMfaOff();
   });
 

@@ -28,6 +28,7 @@
  * (pages/Authenticator.ts); a code counts once per 30-second step, so a
  * step-up waits for the step after the owner's last code.
  */
+import { AppFrame } from '../pages/AppFrame';
 import type { BrowserContext, Locator, Page } from '@playwright/test';
 import { Authenticator } from '../pages/Authenticator';
 import { addUser } from '../pages/Cli';
@@ -130,7 +131,16 @@ test('an owner requires MFA: a grace period reminds members, then open and new s
     const submit = async () => {
       await policy.expectLoaded();
       await policy.choose(label, graceDays);
-      await submitAndSettle(page, () => policy.saveButton.click(), policy.savedStatus.or(stepUp.heading));
+      await submitAndSettle(
+        page,
+        () => policy.saveButton.click(),
+        policy.savedStatus.or(stepUp.heading).or(policy.requireHeading),
+      );
+      // Turning Required on first says whom it affects, and saves only once confirmed.
+      if (await policy.requireHeading.isVisible()) {
+        await expect(policy.requireImpact).toContainText('MFA');
+        await submitAndSettle(page, () => policy.requireButton.click(), policy.savedStatus.or(stepUp.heading));
+      }
     };
     const what = `saving ${label}${graceDays === undefined ? '' : ` with ${graceDays} days of grace`}`;
     await confirmingIfAsked(
@@ -178,9 +188,9 @@ test('an owner requires MFA: a grace period reminds members, then open and new s
     await test.step('the owner signs in; "Security policy" shows Visible', async () => {
       await signIn(page, owner.email, owner.password, home.welcomeHeading(owner.displayName));
       await home.expectSignedInAs(memberOf(owner));
-      await home.securityLink.click();
+      await home.openSecurity();
       await security.expectMfaOff();
-      await security.policyLink.click();
+      await new AppFrame(page).goTo('Security policy');
       await policy.expectLoaded();
       await policy.expectPolicy('Visible');
     });
@@ -214,7 +224,7 @@ test('an owner requires MFA: a grace period reminds members, then open and new s
     });
 
     await test.step('the owner sets Required with a grace period of 3 days', async () => {
-      await security.policyLink.click();
+      await new AppFrame(page).goTo('Security policy');
       await policy.expectLoaded();
       await savePolicy(REQUIRED, 3);
       await expect(policy.graceUntil).toBeVisible();

@@ -21,6 +21,7 @@
  *   neither sees Grace in their team nor reaches her page (404), and a forged
  *   reset of her MFA from there gets 404 too.
  */
+import { AppFrame } from '../pages/AppFrame';
 import type { BrowserContext, Locator, Page } from '@playwright/test';
 import { Authenticator, type StepCode } from '../pages/Authenticator';
 import { addUser, createOrganisation, setPolicy } from '../pages/Cli';
@@ -123,7 +124,7 @@ test('a help-desk admin resets a member\'s MFA: her session ends, she is told by
       ({ app: halApp, last: halLast } = await signInAndEnrol(page, hal));
       const home = new HomePage(page);
       await home.goto();
-      await page.getByRole('navigation', { name: 'Organisation settings' }).getByRole('link', { name: 'Team' }).click();
+      await new AppFrame(page).goTo('Team');
       await team.expectLoaded();
       await expect(team.row(grace.email)).toContainText('Enabled');
       await team.filter({ mfa: 'Not enabled' });
