@@ -250,4 +250,25 @@ test("the frame, the owner's home and invitations", async ({ page, server, brows
     await expect(page.locator('[data-count="required"]')).toHaveText('4');
     await expectAccessible(page, 'the home with everything done');
   });
+
+  await test.step('every other page the owner can open passes axe, checked where it stands still', async () => {
+    await team.goto();
+    const ivyId = await team.memberId(p.ivy.email);
+    for (const path of [
+      '/settings/team/invite',
+      `/settings/team/${ivyId}`,
+      '/settings/security/require?grace_days=3',
+      '/settings/roles',
+      '/settings/activity?action=member.invitation_revoked',
+      '/account/security/verify',
+      '/account/security',
+    ]) {
+      await page.goto(path);
+      await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+      await expectAccessible(page, path);
+    }
+    await frame.signOut();
+    await expect(page.getByRole('heading', { name: 'Sign in', exact: true })).toBeVisible();
+    await expectAccessible(page, 'the sign-in page after signing out');
+  });
 });
