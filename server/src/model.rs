@@ -142,26 +142,47 @@ impl Default for BusinessHours {
 }
 
 /// Where an organisation is: an IANA time zone (`Europe/London`), or a fixed offset from UTC
-/// (`UTC+05:30`) kept from before time zones where no zone matched the offset exactly.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Zone(String);
+/// (`UTC+05:30`) kept from before time zones where no zone matched the offset exactly. The zone's
+/// rules are resolved once, when it is parsed: the activity log and its export convert every
+/// entry with them.
+#[derive(Clone)]
+pub struct Zone {
+    name: String,
+    tz: jiff::tz::TimeZone,
+}
+
+impl PartialEq for Zone {
+    fn eq(&self, other: &Zone) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Zone {}
+
+impl std::fmt::Debug for Zone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Zone").field(&self.name).finish()
+    }
+}
 
 impl Zone {
     pub fn utc() -> Zone {
-        Zone("UTC".into())
+        Zone { name: "UTC".into(), tz: jiff::tz::TimeZone::UTC }
     }
 
     /// A zone by name: an IANA name Tessera knows, or `UTC±HH:MM`; `None` otherwise.
     pub fn parse(name: &str) -> Option<Zone> {
         let name = name.trim();
-        Self::fixed_minutes(name)
-            .map(|_| name.to_string())
-            .or_else(|| jiff::tz::TimeZone::get(name).ok().and_then(|tz| tz.iana_name().map(str::to_string)))
-            .map(Zone)
+        if let Some(minutes) = Self::fixed_minutes(name) {
+            let offset = jiff::tz::Offset::from_seconds(minutes * 60).ok()?;
+            return Some(Zone { name: name.to_string(), tz: jiff::tz::TimeZone::fixed(offset) });
+        }
+        let tz = jiff::tz::TimeZone::get(name).ok()?;
+        Some(Zone { name: tz.iana_name()?.to_string(), tz })
     }
 
     pub fn name(&self) -> &str {
-        &self.0
+        &self.name
     }
 
     /// Every IANA zone name Tessera knows, sorted, for choosing one.
@@ -184,15 +205,6 @@ impl Zone {
         let minutes = sign * (h * 60 + m);
         (m < 60 && (-12 * 60..=14 * 60).contains(&minutes)).then_some(minutes)
     }
-
-    fn time_zone(&self) -> jiff::tz::TimeZone {
-        match Self::fixed_minutes(&self.0) {
-            Some(m) => {
-                jiff::tz::TimeZone::fixed(jiff::tz::Offset::from_seconds(m * 60).unwrap_or(jiff::tz::Offset::UTC))
-            }
-            None => jiff::tz::TimeZone::get(&self.0).unwrap_or(jiff::tz::TimeZone::UTC),
-        }
-    }
 }
 
 impl BusinessHours {
@@ -208,7 +220,7 @@ impl BusinessHours {
     }
 
     fn local(&self, t: Timestamp) -> Option<jiff::Zoned> {
-        jiff::Timestamp::from_millisecond(t.0).ok().map(|ts| ts.to_zoned(self.zone.time_zone()))
+        jiff::Timestamp::from_millisecond(t.0).ok().map(|ts| ts.to_zoned(self.zone.tz.clone()))
     }
 
     /// The time at the organisation with its offset then, as `YYYY-MM-DD HH:MM:SS +01:00`.

@@ -465,17 +465,11 @@ impl Tessera {
     ) -> Result<i64, TeamError> {
         let taken = || TeamError::Invalid(FieldErrors::one("email", Problem::Taken));
         let Some(account) = self.store.credentials_by_email(&email.canonical).await? else { return Err(taken()) };
-        let member = match self.store.member(s.org_id, account.user_id).await? {
-            Some(m) if m.pending => m,
-            _ => return Err(taken()),
-        };
-        let actor = Party { org_id: s.org_id, user_id: s.user_id, role: &s.role };
-        if let Err(refusal) =
-            roles::may_manage_member(actor, Party { org_id: s.org_id, user_id: member.user_id, role: &member.role })
-        {
-            self.audit_refused(s, Action::InvitationResent, Some(member.user_id), refusal.message(), meta).await?;
-            return Err(TeamError::Refused(refusal));
+        if !self.store.member(s.org_id, account.user_id).await?.is_some_and(|m| m.pending) {
+            return Err(taken());
         }
+        let member =
+            self.member_to_act_on(s, account.user_id, roles::may_manage_member, Action::InvitationResent, meta).await?;
         if member.role.id != role.id {
             self.store.set_member_role(s.org_id, member.user_id, role.id).await?;
             self.audit_done(s, Action::MemberRoleChanged, Some(member.user_id), None, Some(&role.name), meta).await?;

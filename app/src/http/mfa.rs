@@ -7,18 +7,12 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use http::StatusCode;
 use tessera_server::policy::Requirement;
-use tessera_server::session::SessionInfo;
 
 use super::{render, see_other};
 use crate::ctx::{AppState, Enrolling, Failed, SignedIn};
 use crate::error::AppError;
-use crate::layout::Viewer;
 use crate::pages::mfa::{EnrolView, MfaView, SecurityView};
 use crate::pages::Page;
-
-pub(super) fn viewer(s: &SessionInfo) -> Viewer {
-    render::viewer_of(s, false)
-}
 
 /// What the organisation's policy means for this person, in words.
 fn policy_note(requirement: Requirement, now: tessera_server::clock::Timestamp) -> Option<String> {
@@ -70,7 +64,7 @@ pub async fn security_page(
     let now = state.tessera.clock.now();
     let requirement = s.mfa_requirement(now);
     let security = SecurityView {
-        viewer: viewer(&s),
+        viewer: render::viewer_of(&s, false),
         mfa: status.map(|m| MfaView {
             enabled_since: format!("{} UTC", m.enabled_at.to_display()),
             recovery_codes_left: m.recovery_codes_left,

@@ -27,12 +27,14 @@ fn utc(t: Option<Timestamp>) -> String {
     t.map(Timestamp::to_display).unwrap_or_else(|| "Never".into())
 }
 
+/// "Invited 3 hours ago", for someone who has not accepted yet.
+fn invited_ago(m: &Member, now: Timestamp) -> Option<String> {
+    m.pending.then(|| m.invited_at.map(|t| format!("Invited {}", t.ago(now))).unwrap_or_else(|| "Invited".into()))
+}
+
 /// An invited member's invitation: its badge, and a sentence with its age and expiry.
 fn invitation(m: &Member, now: Timestamp) -> Option<(&'static str, String)> {
-    if !m.pending {
-        return None;
-    }
-    let sent = m.invited_at.map(|t| format!("Invited {}", t.ago(now))).unwrap_or_else(|| "Invited".into());
+    let sent = invited_ago(m, now)?;
     Some(match m.invitation_expires_at {
         Some(end) if end <= now => ("Invitation expired", format!("{sent}; the link expired {}.", end.ago(now))),
         Some(end) => ("Invited", format!("{sent}; the link expires {}.", end.from_now(now))),
@@ -113,10 +115,7 @@ pub async fn list(
         .into_iter()
         .map(|(m, mfa)| TeamRow {
             invitation: invitation(&m, now).map(|(badge, _)| badge),
-            last_sign_in: match (m.pending, m.invited_at) {
-                (true, Some(at)) => format!("Invited {}", at.ago(now)),
-                _ => utc(m.last_sign_in_at),
-            },
+            last_sign_in: invited_ago(&m, now).unwrap_or_else(|| utc(m.last_sign_in_at)),
             id: m.user_id,
             name: m.display_name,
             email: m.email,
