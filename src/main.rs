@@ -89,6 +89,25 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Print a one-time password reset link (valid 60 minutes) to hand to the person. Their
+    /// MFA stays: signing in still needs their second factor.
+    ResetPassword {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        email: String,
+    },
+    /// Reset a person's MFA (authenticator and recovery codes), for an owner who lost both. They
+    /// are told by mail, and the reason is kept in the activity log.
+    ResetMfa {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        email: String,
+        /// Why, such as a ticket number (kept in the activity log and sent to the person).
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -224,6 +243,18 @@ async fn main() -> anyhow::Result<()> {
             if let Some(link) = created.set_password_link {
                 say(&format!("Set-password link (valid 24 h, single use): {link}"));
             }
+            Ok(())
+        }
+        Command::User { command: UserCommand::ResetPassword { org, email } } => {
+            let app = open(config).await?;
+            let link = app.reset_link_by_operator(&org, &email).await?;
+            say(&format!("Password reset link for {email} (valid 60 minutes, single use): {link}"));
+            Ok(())
+        }
+        Command::User { command: UserCommand::ResetMfa { org, email, reason } } => {
+            let app = open(config).await?;
+            app.reset_mfa_by_operator(&org, &email, &reason).await?;
+            say(&format!("MFA of {email} in {org:?} is reset; they were signed out everywhere and told by mail."));
             Ok(())
         }
     }

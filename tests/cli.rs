@@ -131,3 +131,36 @@ fn operators_create_organisations_and_users() {
     assert!(!o.status.success());
     assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
 }
+
+#[test]
+fn operators_hand_out_reset_links_and_reset_mfa() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let o = tessera(
+        &data,
+        &["org", "create", "--name", "Acme", "--owner-email", "ada@example.org", "--owner-password-stdin"],
+        Some("plum tractor sings quietly tonight\n"),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = tessera(&data, &["user", "reset-password", "--org", "Acme", "--email", "ADA@example.org"], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = stdout(&o);
+    assert!(out.contains("(valid 60 minutes, single use): https://id.example.org/reset-password?token="), "{out}");
+
+    // Someone invited who never chose a password has no password to reset.
+    let o = tessera(&data, &["user", "add", "--org", "Acme", "--email", "bob@example.org", "--role", "member"], None);
+    assert!(o.status.success());
+    let o = tessera(&data, &["user", "reset-password", "--org", "Acme", "--email", "bob@example.org"], None);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no password yet"));
+    let o = tessera(&data, &["user", "reset-password", "--org", "Acme", "--email", "nobody@example.org"], None);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("member of that organisation not found"));
+
+    let args = ["user", "reset-mfa", "--org", "Acme", "--email", "ada@example.org", "--reason", "ticket 7"];
+    let o = tessera(&data, &args, None);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no MFA to reset"));
+    let o = tessera(&data, &args[..args.len() - 2], None);
+    assert!(!o.status.success(), "a reason is required");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--reason"));
+}

@@ -30,6 +30,8 @@ macro_rules! codes {
 pub enum Field {
     Email,
     Password,
+    /// The new password typed a second time.
+    PasswordAgain,
     Code,
     OrgName,
     OrgKind,
@@ -48,6 +50,7 @@ pub enum Field {
 codes!(Field {
     Email => "email",
     Password => "password",
+    PasswordAgain => "password_again",
     Code => "code",
     OrgName => "org_name",
     OrgKind => "org_kind",
@@ -79,6 +82,7 @@ impl Field {
         match self {
             Field::Email => "the email address",
             Field::Password => "the password",
+            Field::PasswordAgain => "the password again",
             Field::Code => "the code",
             Field::OrgName => "the organisation name",
             Field::OrgKind => "the type of organisation",
@@ -164,6 +168,10 @@ pub enum Problem {
     OutOfRange,
     /// The business day ends before it starts.
     EndsBeforeStart,
+    /// Not the address the one-time link was sent to.
+    NotLinkAddress,
+    /// The password typed again differs.
+    Mismatch,
 }
 
 impl Problem {
@@ -186,6 +194,8 @@ impl Problem {
             Problem::CodeNeeded => out.push_str("code-needed"),
             Problem::OutOfRange => out.push_str("range"),
             Problem::EndsBeforeStart => out.push_str("ends-first"),
+            Problem::NotLinkAddress => out.push_str("not-link-address"),
+            Problem::Mismatch => out.push_str("mismatch"),
         }
     }
 
@@ -207,6 +217,8 @@ impl Problem {
             "code-needed" => (Problem::CodeNeeded, 1),
             "range" => (Problem::OutOfRange, 1),
             "ends-first" => (Problem::EndsBeforeStart, 1),
+            "not-link-address" => (Problem::NotLinkAddress, 1),
+            "mismatch" => (Problem::Mismatch, 1),
             _ => return None,
         };
         (parts.len() == arity).then_some(p)
@@ -253,6 +265,11 @@ impl Problem {
             }
             (Problem::OutOfRange, f) => format!("Enter {} within the range allowed.", f.noun()),
             (Problem::EndsBeforeStart, _) => "The working day must end after it starts.".into(),
+            (Problem::NotLinkAddress, _) => {
+                "That is not the address this link was sent to. Enter the email address that received the reset mail."
+                    .into()
+            }
+            (Problem::Mismatch, _) => "The two passwords are different. Type the new password again.".into(),
         }
     }
 }
@@ -369,6 +386,8 @@ pub enum AppError {
     EmailFirst,
     /// A setup or set-password link that is unknown, used or expired.
     LinkInvalid,
+    /// A password reset link that is unknown, used, replaced or expired.
+    ResetLinkInvalid,
     /// An enrolment that took too long and was cancelled.
     EnrolmentExpired,
     /// Fields with problems.
@@ -402,7 +421,7 @@ impl AppError {
             AppError::BadRequest => 400,
             AppError::SignInFirst | AppError::ChallengeFirst | AppError::WrongCredentials | AppError::EmailFirst => 401,
             AppError::EnrolFirst | AppError::StepUpFirst(_) | AppError::Refused(_) => 403,
-            AppError::NotFound | AppError::LinkInvalid => 404,
+            AppError::NotFound | AppError::LinkInvalid | AppError::ResetLinkInvalid => 404,
             AppError::MethodNotAllowed => 405,
             AppError::EnrolmentExpired => 409,
             AppError::PayloadTooLarge => 413,
@@ -472,6 +491,7 @@ impl AppError {
             AppError::WrongCredentials => "credentials",
             AppError::EmailFirst => "email-first",
             AppError::LinkInvalid => "link",
+            AppError::ResetLinkInvalid => "reset-link",
             AppError::EnrolmentExpired => "enrolment-expired",
             AppError::NotFound => "not-found",
             AppError::Busy => "busy",
@@ -516,6 +536,7 @@ impl AppError {
             "step-up" => AppError::StepUpFirst(Return::from_code(words.next()?)?),
             "email-first" => AppError::EmailFirst,
             "link" => AppError::LinkInvalid,
+            "reset-link" => AppError::ResetLinkInvalid,
             "enrolment-expired" => AppError::EnrolmentExpired,
             "not-found" => AppError::NotFound,
             "busy" => AppError::Busy,
@@ -569,6 +590,9 @@ impl fmt::Display for AppError {
             AppError::EmailFirst => "Enter your email address first.",
             AppError::LinkInvalid => {
                 "This link has expired, was already used, or is not complete. Ask whoever sent it for a new one."
+            }
+            AppError::ResetLinkInvalid => {
+                "This reset link has expired, was already used, or was replaced by a newer one. Ask for a new link from the sign-in page."
             }
             AppError::EnrolmentExpired => "The setup took too long and was cancelled. Please start again.",
             AppError::NotFound => "There is nothing here, or it is not part of your organisation.",
@@ -749,6 +773,8 @@ mod from_domain {
                 P::NotInList => Problem::NotInList,
                 P::OutOfRange => Problem::OutOfRange,
                 P::EndsBeforeStart => Problem::EndsBeforeStart,
+                P::NotLinkAddress => Problem::NotLinkAddress,
+                P::Mismatch => Problem::Mismatch,
                 P::Weak(Weakness::TooShort { min, have }) => {
                     Problem::PasswordTooShort { min: narrow(min), have: narrow(have) }
                 }
@@ -849,6 +875,8 @@ mod tests {
             (Field::Code, Problem::WrongCode),
             (Field::Code, Problem::CodeUsed),
             (Field::Hours, Problem::EndsBeforeStart),
+            (Field::Email, Problem::NotLinkAddress),
+            (Field::PasswordAgain, Problem::Mismatch),
         ];
         vec![
             AppError::BadRequest,
@@ -862,6 +890,7 @@ mod tests {
             AppError::StepUpFirst(Return::Roles),
             AppError::EmailFirst,
             AppError::LinkInvalid,
+            AppError::ResetLinkInvalid,
             AppError::EnrolmentExpired,
             AppError::Invalid(problems),
             AppError::Refused(Refusal::ProtectedOwner),

@@ -54,6 +54,10 @@ pub enum Action {
     RoleChanged,
     /// A request the access table refused: a role without the permission a page or form needs.
     AccessRefused,
+    /// Someone asked for a password reset link for the account (sent or not, says the detail).
+    PasswordResetRequested,
+    /// A new password was chosen through a reset link.
+    PasswordReset,
 }
 
 impl Action {
@@ -83,6 +87,8 @@ impl Action {
         Action::RoleCreated,
         Action::RoleChanged,
         Action::AccessRefused,
+        Action::PasswordResetRequested,
+        Action::PasswordReset,
         Action::PasswordSet,
         Action::OrganisationCreated,
         Action::SetupCompleted,
@@ -128,6 +134,8 @@ impl Action {
             Action::RoleCreated => "Role created",
             Action::RoleChanged => "Role settings changed",
             Action::AccessRefused => "Request refused",
+            Action::PasswordResetRequested => "Password reset link asked for",
+            Action::PasswordReset => "Password reset",
         }
     }
 
@@ -160,6 +168,8 @@ impl Action {
             Action::RoleCreated => "role.created",
             Action::RoleChanged => "role.changed",
             Action::AccessRefused => "access.refused",
+            Action::PasswordResetRequested => "password.reset_requested",
+            Action::PasswordReset => "password.reset",
         }
     }
 }
@@ -251,7 +261,7 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), Action::ALL.len());
-        assert_eq!(Action::ALL.len(), 27, "a new action must be added to ALL");
+        assert_eq!(Action::ALL.len(), 29, "a new action must be added to ALL");
     }
 
     #[test]

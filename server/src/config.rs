@@ -27,6 +27,8 @@ pub struct Config {
     /// How recent a second factor must be for sensitive changes (step-up).
     pub step_up_max_age: Duration,
     pub signin_rate: RateLimit,
+    /// Per-IP limit on asking for password reset links.
+    pub reset_rate: RateLimit,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
 }
@@ -42,6 +44,7 @@ impl std::fmt::Debug for Config {
             .field("session", &self.session)
             .field("step_up_max_age", &self.step_up_max_age)
             .field("signin_rate", &self.signin_rate)
+            .field("reset_rate", &self.reset_rate)
             .field("max_body_bytes", &self.max_body_bytes)
             .finish()
     }
@@ -94,6 +97,9 @@ impl Config {
             burst: count("TESSERA_SIGNIN_BURST", 30)?,
             refill: Duration::from_micros(60_000_000 / u64::from(per_minute)),
         };
+        // Reset links are mail: an address may ask for a few an hour, in a burst at most that many.
+        let resets = count("TESSERA_RESET_PER_HOUR", 10)?;
+        let reset_rate = RateLimit { burst: resets, refill: Duration::from_micros(3_600_000_000 / u64::from(resets)) };
         Ok(Config {
             data_dir,
             database_url,
@@ -104,6 +110,7 @@ impl Config {
             session,
             step_up_max_age,
             signin_rate,
+            reset_rate,
             max_body_bytes: 64 * 1024,
         })
     }

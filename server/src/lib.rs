@@ -13,6 +13,7 @@ pub mod mail;
 pub mod mfa;
 pub mod model;
 pub mod password;
+pub mod password_reset;
 pub mod policy;
 pub mod rate_limit;
 pub mod recovery;

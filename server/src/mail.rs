@@ -134,6 +134,8 @@ pub enum Notice {
     SignInPaused {
         failures: i64,
     },
+    /// A new password was chosen through a reset link.
+    PasswordReset,
 }
 
 impl Notice {
@@ -164,6 +166,13 @@ impl Notice {
                      Sign-in to your account now waits a few minutes between tries; it is never locked for good, \
                      and you can sign in as usual once the wait is over."
                 ),
+            ),
+            Notice::PasswordReset => (
+                "Your password was changed",
+                "The password of your account was changed with a password reset link, and every session of your \
+                 account was signed out. Your MFA is unchanged: signing in still needs your authenticator app or a \
+                 recovery code."
+                    .into(),
             ),
             Notice::SecondFactorFailing => (
                 "Repeated failed sign-in codes",
@@ -320,6 +329,28 @@ impl RuleChangeMail<'_> {
         }
         .build()
     }
+}
+
+/// The "Forgot your password?" link, to the address on record. Says how long it works, that MFA
+/// stays, and that nothing changes if it is ignored.
+pub fn reset_link_mail(to: &str, name: &str, org_name: &str, link: &str, at: Timestamp, meta: &RequestMeta) -> Mail {
+    let ip = meta.ip.map(|i| i.to_string()).unwrap_or_else(|| "none (command line)".into());
+    let facts = [("When", when(at)), ("From IP address", ip), ("Browser", browser_of(meta.user_agent.as_deref()))];
+    SecurityMail {
+        to,
+        name,
+        subject: "Tessera: Reset your password",
+        event: &format!(
+            "Someone asked to reset the password of your account in {org_name}. The link below lets you choose a \
+             new one; it works once, within 60 minutes. Your MFA stays as it is: signing in will still need your \
+             authenticator app or a recovery code."
+        ),
+        facts: &facts,
+        advice: "If this was not you, ignore this mail: your password has not changed and nobody can use the link \
+                 without access to your mailbox.",
+        link: ("Choose a new password", "Choose a new password", link),
+    }
+    .build()
 }
 
 /// Invites a new member to choose a password through a one-time link.

@@ -337,7 +337,7 @@ impl Tessera {
             return Err(CodeError::Invalid);
         }
         self.audit_own(s, Action::MfaChallenge, Outcome::Success, meta, None).await?;
-        self.store.record_sign_in(s.user_id, now).await?;
+        self.signed_in(s.user_id).await?;
         Ok((token, factor))
     }
 

@@ -309,6 +309,10 @@ pub enum Problem {
     /// A working day that ends before it starts.
     EndsBeforeStart,
     Weak(crate::password::Weakness),
+    /// Not the address a one-time link was sent to.
+    NotLinkAddress,
+    /// A value typed twice came out different.
+    Mismatch,
 }
 
 impl fmt::Display for Problem {
@@ -323,6 +327,8 @@ impl fmt::Display for Problem {
             Problem::OutOfRange => f.write_str("is out of range"),
             Problem::EndsBeforeStart => f.write_str("ends before it starts"),
             Problem::Weak(w) => write!(f, "is refused: {w}"),
+            Problem::NotLinkAddress => f.write_str("is not the address the link was sent to"),
+            Problem::Mismatch => f.write_str("does not match"),
         }
     }
 }

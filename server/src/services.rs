@@ -40,6 +40,7 @@ pub struct Tessera {
     pub(crate) key: SecretKey,
     pub(crate) mailer: Arc<dyn Mailer>,
     signin_limiter: RateLimiter,
+    pub(crate) reset_limiter: RateLimiter,
 }
 
 /// Problems with what a person typed, per field (named as the form names it).
@@ -152,10 +153,11 @@ impl Tessera {
         key: SecretKey,
     ) -> Self {
         let signin_limiter = RateLimiter::new(config.signin_rate);
+        let reset_limiter = RateLimiter::new(config.reset_rate);
         // Until told otherwise, mail goes to the outbox in the data directory.
         let from = "Tessera <no-reply@localhost>".parse().expect("static mailbox");
         let mailer: Arc<dyn Mailer> = Arc::new(FileOutbox::new(config.data_dir.join("outbox"), from));
-        Tessera { store, clock, config, hasher, key, mailer, signin_limiter }
+        Tessera { store, clock, config, hasher, key, mailer, signin_limiter, reset_limiter }
     }
 
     /// Sends mail through `mailer` (SMTP, or another outbox).
@@ -365,7 +367,7 @@ impl Tessera {
             .map_err(|w| FormError::Invalid(FieldErrors::one("password", Problem::Weak(w))))?;
         let hash = self.hasher.hash(normalized).await?;
         let now = self.clock.now();
-        match self.store.complete_set_password(&token.hash(), &hash, now).await? {
+        match self.store.complete_set_password(&token.hash(), TokenPurpose::SetPassword, &hash, now).await? {
             Some(user_id) => {
                 self.audit(audit::event(
                     now,
@@ -583,8 +585,17 @@ impl Tessera {
         if has_mfa {
             return Ok(SignInStep::MfaRequired(token));
         }
-        self.store.record_sign_in(user.user_id, now).await?;
+        self.signed_in(user.user_id).await?;
         Ok(SignInStep::Done(token))
+    }
+
+    /// A sign-in completed (password and, where the account has one, second factor). It proves
+    /// the person knows their password, so any reset link they asked for stops working.
+    pub(crate) async fn signed_in(&self, user_id: i64) -> Result<()> {
+        let now = self.clock.now();
+        self.store.record_sign_in(user_id, now).await?;
+        self.store.revoke_tokens(TokenPurpose::ResetPassword, Some(user_id), now).await?;
+        Ok(())
     }
 
     /// Mails the owner of an account whose free sign-in tries were just spent. In the background:

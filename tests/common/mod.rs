@@ -51,6 +51,8 @@ pub const CREATE_ROLE: &str = "/api/roles/create";
 pub const ROLE_MFA: &str = "/api/roles/mfa";
 pub const RESEND_INVITATION: &str = "/api/team/invitation/resend";
 pub const REVOKE_INVITATION: &str = "/api/team/invitation/revoke";
+pub const FORGOT_PASSWORD: &str = "/api/password/forgot";
+pub const RESET_PASSWORD: &str = "/api/password/reset";
 
 pub const PASSWORD: &str = "plum tractor sings quietly tonight";
 
@@ -64,12 +66,15 @@ pub struct TestApp {
 pub struct Options {
     pub base_url: &'static str,
     pub rate: RateLimit,
+    pub reset_rate: RateLimit,
     pub hasher: (usize, usize),
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { base_url: ORIGIN, rate: RateLimit { burst: 1000, refill: Duration::from_millis(1) }, hasher: (2, 64) }
+        // The test clock stands still, so nothing refills: room for every request of a test.
+        let lax = RateLimit { burst: 100_000, refill: Duration::from_millis(1) };
+        Options { base_url: ORIGIN, rate: lax, reset_rate: lax, hasher: (2, 64) }
     }
 }
 
@@ -85,6 +90,7 @@ pub async fn app_with(o: Options) -> TestApp {
     )
     .unwrap();
     config.signin_rate = o.rate;
+    config.reset_rate = o.reset_rate;
     let store = tessera_server::store::connect(&config.database_url).await.unwrap();
     let clock = Arc::new(FixedClock::new(Timestamp(1_795_348_800_000)));
     let tessera = Arc::new(Tessera::new(
@@ -222,6 +228,18 @@ impl TestApp {
         let mail = self.outbox().pop().expect("a mail");
         let at = mail.find("set-password?token=").expect("a set-password link") + "set-password?token=".len();
         mail[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+    }
+
+    /// Waits for the outbox to hold `n` messages (some mail is sent after the answer) and returns them.
+    pub async fn outbox_of(&self, n: usize) -> Vec<String> {
+        for _ in 0..200 {
+            let mail = self.outbox();
+            if mail.len() >= n {
+                return mail;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("expected {n} mails, the outbox has {}", self.outbox().len());
     }
 
     pub async fn session_cookie(&self) -> String {

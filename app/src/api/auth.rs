@@ -161,3 +161,49 @@ pub async fn set_password(
     go("/login?password-set");
     Ok(())
 }
+
+/// "Send reset link". Always the same answer, whatever the address: whether a link goes out is
+/// decided afterwards, in the background. Limited per IP (on top of the sign-in limit).
+#[server(prefix = "/api", endpoint = "password/forgot")]
+pub async fn forgot_password(#[server(default)] email: String) -> Result<(), AppError> {
+    use super::server::{extract, go};
+    use crate::ctx::{App, Meta};
+
+    let (App(app), Meta(meta)) = (extract().await?, extract().await?);
+    if let Err(wait) = app.tessera.check_reset_rate(&meta) {
+        return Err(AppError::TooManyAttempts(u32::try_from(wait.as_secs().max(1)).unwrap_or(u32::MAX)));
+    }
+    app.tessera.request_password_reset(&email, &meta)?;
+    go("/forgot-password/sent");
+    Ok(())
+}
+
+/// "Reset password" through the mailed link: the address it went to and the new password twice.
+/// Ends every session of the account and does not sign in: the next sign-in still asks for the
+/// second factor.
+#[server(prefix = "/api", endpoint = "password/reset")]
+pub async fn reset_password(
+    #[server(default)] token: String,
+    #[server(default)] email: String,
+    #[server(default)] password: String,
+    #[server(default)] password_again: String,
+) -> Result<(), AppError> {
+    use super::server::{extract, go, headers, set_cookie};
+    use crate::ctx::{App, Meta};
+    use tessera_server::password_reset::ResetForm;
+    use tessera_server::services::LoginStep;
+
+    let (App(app), Meta(meta)) = (extract().await?, extract().await?);
+    let form = ResetForm { email, password, password_again };
+    let email = app.tessera.complete_password_reset(&token, &form, &meta).await.map_err(|e| match e {
+        tessera_server::services::FormError::LinkInvalid => AppError::ResetLinkInvalid,
+        other => other.into(),
+    })?;
+    // This browser's session (if any) ended with the others.
+    if app.cookies.session_token(&headers()).is_some() {
+        set_cookie(app.cookies.clear(app.cookies.session_name()));
+    }
+    set_cookie(app.cookies.set_login_step(&app.tessera.seal_login_step(&LoginStep { email, next: String::new() })));
+    go("/login?password-reset");
+    Ok(())
+}

@@ -45,6 +45,11 @@ pub async fn login_page(
         Some("You have signed out.".to_string())
     } else if q.contains_key("password-set") {
         Some("Your password is set. Sign in with it.".to_string())
+    } else if q.contains_key("password-reset") {
+        Some(
+            "Your password is changed and every session of your account was signed out. Sign in with the new password."
+                .to_string(),
+        )
     } else {
         None
     };
@@ -124,6 +129,42 @@ pub async fn set_password_page(
             render::page(&state, Page::InvitationExpired { org_name, ask }, StatusCode::GONE).await
         }
         Ok(LinkState::Invalid) => render::error_page(&state, &AppError::LinkInvalid).await,
+        Err(e) => render::error_page(&state, &e.into()).await,
+    }
+}
+
+/// "Forgot your password?", with the address of the sign-in step filled in when there is one.
+pub async fn forgot_page(State(state): State<AppState>, failed: Failed, headers: http::HeaderMap) -> Response {
+    let email = match failed.value("email") {
+        e if e.is_empty() => state
+            .cookies
+            .login_step(&headers)
+            .and_then(|sealed| state.tessera.open_login_step(&sealed))
+            .map(|l| l.email)
+            .unwrap_or_default(),
+        e => e,
+    };
+    let email: String = email.chars().take(254).collect();
+    render::page(&state, Page::ForgotPassword { email, error: failed.error() }, StatusCode::OK).await
+}
+
+pub async fn forgot_sent_page(State(state): State<AppState>) -> Response {
+    render::page(&state, Page::ForgotPasswordSent, StatusCode::OK).await
+}
+
+pub async fn reset_page(
+    State(state): State<AppState>,
+    failed: Failed,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let token = q.get("token").cloned().unwrap_or_default();
+    match state.tessera.reset_link_state(&token).await {
+        Ok(Some(link)) => {
+            let email: String = failed.value("email").chars().take(254).collect();
+            let page = Page::ResetPassword { token, email, min_chars: link.min_chars, error: failed.error() };
+            render::page(&state, page, StatusCode::OK).await
+        }
+        Ok(None) => render::error_page(&state, &AppError::ResetLinkInvalid).await,
         Err(e) => render::error_page(&state, &e.into()).await,
     }
 }

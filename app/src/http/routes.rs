@@ -7,7 +7,9 @@ use http::Method;
 use leptos::server_fn::ServerFn;
 use tessera_server::roles::Permission;
 
-use crate::api::auth::{AnswerChallenge, CompleteSetup, LoginEmail, LoginPassword, Logout, SetPassword};
+use crate::api::auth::{
+    AnswerChallenge, CompleteSetup, ForgotPassword, LoginEmail, LoginPassword, Logout, ResetPassword, SetPassword,
+};
 use crate::api::mfa::{ConfirmEnrolment, DisableMfa, RegenerateRecoveryCodes, StartEnrolment, StepUp};
 use crate::api::policy::{SetBusinessHours, SetMfaPolicy};
 use crate::api::roles::{CreateRole, SetRoleMfa};
@@ -153,6 +155,9 @@ pub const ROUTES: &[RouteSpec] = &[
     page("/login/password", Access::Public),
     page("/setup", Access::Public),
     page("/set-password", Access::Public),
+    page("/forgot-password", Access::Public),
+    page("/forgot-password/sent", Access::Public),
+    page("/reset-password", Access::Public),
     page("/login/mfa", Access::PasswordOk),
     page("/account/security", Access::Full),
     // The enrolment wizard stays open to a user the MFA policy confines to it.
@@ -183,6 +188,8 @@ pub const ROUTES: &[RouteSpec] = &[
     server_fn(Logout::PATH, Access::Public, Need::Nothing, false, |_| "/login".into()),
     server_fn(CompleteSetup::PATH, Access::Public, Need::Nothing, SIGN_IN, |f| with_token("/setup", f)),
     server_fn(SetPassword::PATH, Access::Public, Need::Nothing, SIGN_IN, |f| with_token("/set-password", f)),
+    server_fn(ForgotPassword::PATH, Access::Public, Need::Nothing, SIGN_IN, |_| "/forgot-password".into()),
+    server_fn(ResetPassword::PATH, Access::Public, Need::Nothing, SIGN_IN, |f| with_token("/reset-password", f)),
     // --- a person's own MFA; enrolling stays open to someone the policy confines to it
     server_fn(StartEnrolment::PATH, Access::Enrolment, Need::Nothing, false, |_| "/account/security".into()),
     server_fn(ConfirmEnrolment::PATH, Access::Enrolment, Need::Nothing, SIGN_IN, |_| "/account/security/mfa".into()),

@@ -3,7 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::api::auth::{AnswerChallenge, CompleteSetup, LoginEmail, LoginPassword, Logout, SetPassword};
+use crate::api::auth::{
+    AnswerChallenge, CompleteSetup, ForgotPassword, LoginEmail, LoginPassword, Logout, ResetPassword, SetPassword,
+};
 use crate::error::AppError;
 use crate::forms::{form_islands, CodeInput, FieldProblem, Input, PageAlert, PasswordInput, Problems, Submit};
 use crate::layout::{Card, Notice, INPUT_CLASS, LABEL_CLASS, LINK_CLASS, SECONDARY_BUTTON_CLASS};
@@ -22,6 +24,10 @@ form_islands! {
     SetupForm => CompleteSetup;
     /// A password chosen through a one-time link.
     SetPasswordForm => SetPassword;
+    /// "Forgot your password?": where to send the reset link.
+    ForgotPasswordForm => ForgotPassword;
+    /// A new password through the reset link.
+    ResetPasswordForm => ResetPassword;
 }
 
 #[component]
@@ -42,6 +48,7 @@ pub fn LoginPage(
                 {next.map(|next| view! { <input type="hidden" name="next" value=next /> })}
                 <Submit label="Continue" />
             </LoginEmailForm>
+            <p class="mt-6 text-sm"><a href="/forgot-password" class=LINK_CLASS>"Forgot your password?"</a></p>
         </Card>
     }
 }
@@ -62,6 +69,7 @@ pub fn LoginPasswordPage(email: String, error: Option<AppError>) -> impl IntoVie
                 <PasswordInput name="password" label="Password" autocomplete="current-password" error=problems.field("password") autofocus=true />
                 <Submit label="Sign in" busy="Signing in…" />
             </PasswordForm>
+            <p class="mt-6 text-sm"><a href="/forgot-password" class=LINK_CLASS>"Forgot your password?"</a></p>
         </Card>
     }
 }
@@ -193,6 +201,89 @@ pub fn SetPasswordPage(
                 />
                 <Submit label="Set password" busy="Saving…" />
             </SetPasswordForm>
+        </Card>
+    }
+}
+
+#[component]
+pub fn ForgotPasswordPage(email: String, error: Option<AppError>) -> impl IntoView {
+    let problems = Problems(error);
+    view! {
+        <Card title="Reset your password">
+            <p class="mb-6 text-sm text-slate-600 dark:text-slate-300">
+                "Enter the email address of your account. We will send it a link to choose a new password."
+            </p>
+            <ForgotPasswordForm>
+                <PageAlert message=problems.alert(false) />
+                <Input name="email" label="Email" kind="email" autocomplete="username" value=email error=problems.field("email") autofocus=true />
+                <Submit label="Send reset link" busy="Sending…" />
+            </ForgotPasswordForm>
+            <p class="mt-6 text-sm"><a href="/login" class=LINK_CLASS>"Remembered it? Sign in"</a></p>
+        </Card>
+    }
+}
+
+#[component]
+pub fn ForgotPasswordSentPage() -> impl IntoView {
+    view! {
+        <Card title="Check your email">
+            <div role="status" class="text-slate-700 dark:text-slate-200">
+                <p class="mb-4">
+                    "If an account exists for that address, we have sent it a link to reset the password. "
+                    "The link works once, within 60 minutes."
+                </p>
+                <p class="mb-6 text-sm text-slate-600 dark:text-slate-300">
+                    "Resetting your password does not turn off MFA: you will still sign in with your authenticator app or a recovery code. "
+                    "No mail after a few minutes? Check your spam folder, or ask for a new link."
+                </p>
+            </div>
+            <p class="flex flex-wrap gap-x-6 gap-y-2 text-sm">
+                <a href="/forgot-password" class=LINK_CLASS>"Ask for a new link"</a>
+                <a href="/login" class=LINK_CLASS>"Go to sign-in"</a>
+            </p>
+        </Card>
+    }
+}
+
+#[component]
+pub fn ResetPasswordPage(token: String, email: String, min_chars: usize, error: Option<AppError>) -> impl IntoView {
+    let problems = Problems(error);
+    let first = problems.first_field().unwrap_or("email");
+    let hint = format!("At least {min_chars} characters. A few unrelated words make a strong, memorable password.");
+    view! {
+        <Card title="Choose a new password">
+            <p class="mb-6 text-sm text-slate-600 dark:text-slate-300">
+                "Your MFA stays as it is: after this, sign in with the new password and your authenticator app or a recovery code. Every session of your account will be signed out."
+            </p>
+            <ResetPasswordForm>
+                <PageAlert message=problems.alert(true) />
+                <input type="hidden" name="token" value=token />
+                <Input
+                    name="email"
+                    label="Email address the link was sent to"
+                    kind="email"
+                    autocomplete="username"
+                    value=email
+                    error=problems.field("email")
+                    autofocus=first == "email"
+                />
+                <PasswordInput
+                    name="password"
+                    label="New password"
+                    autocomplete="new-password"
+                    error=problems.field("password")
+                    hint=hint
+                    autofocus=first == "password"
+                />
+                <PasswordInput
+                    name="password_again"
+                    label="New password again"
+                    autocomplete="new-password"
+                    error=problems.field("password_again")
+                    autofocus=first == "password_again"
+                />
+                <Submit label="Reset password" busy="Saving…" />
+            </ResetPasswordForm>
         </Card>
     }
 }

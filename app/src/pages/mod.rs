@@ -44,6 +44,22 @@ pub enum Page {
         min_chars: usize,
         error: Option<AppError>,
     },
+    /// "Forgot your password?": the address to send a reset link to.
+    ForgotPassword {
+        email: String,
+        error: Option<AppError>,
+    },
+    /// The same answer for every address asked for.
+    ForgotPasswordSent,
+    /// The reset link's form: the address it went to, the new password twice.
+    ResetPassword {
+        token: String,
+        email: String,
+        min_chars: usize,
+        error: Option<AppError>,
+    },
+    /// A reset link that is unknown, used, replaced or expired.
+    ResetLinkInvalid,
     /// An invitation link that ran out of time: whom to ask (name, email) for a new one.
     InvitationExpired {
         org_name: String,
@@ -128,6 +144,10 @@ impl Page {
             Page::Home { .. } => "Home",
             Page::Setup { .. } => "Set up Tessera",
             Page::SetPassword { .. } => "Choose your password",
+            Page::ForgotPassword { .. } => "Reset your password",
+            Page::ForgotPasswordSent => "Check your email",
+            Page::ResetPassword { .. } => "Choose a new password",
+            Page::ResetLinkInvalid => "Reset link no longer valid",
             Page::MfaChallenge { .. } => "MFA: enter your code",
             Page::Security { .. } => "Account security",
             Page::DisableMfa { .. } => "Disable MFA",
@@ -180,6 +200,10 @@ impl Page {
                 | Page::LoginPassword { .. }
                 | Page::Setup { .. }
                 | Page::SetPassword { .. }
+                | Page::ForgotPassword { .. }
+                | Page::ForgotPasswordSent
+                | Page::ResetPassword { .. }
+                | Page::ResetLinkInvalid
                 | Page::MfaChallenge { .. }
                 | Page::LinkInvalid
                 | Page::InvitationExpired { .. }
@@ -197,6 +221,24 @@ pub fn PageView(page: Page) -> impl IntoView {
         Page::SetPassword { token, email, org_name, min_chars, error } => {
             view! { <auth::SetPasswordPage token email org_name min_chars error /> }.into_any()
         }
+        Page::ForgotPassword { email, error } => view! { <auth::ForgotPasswordPage email error /> }.into_any(),
+        Page::ForgotPasswordSent => view! { <auth::ForgotPasswordSentPage /> }.into_any(),
+        Page::ResetPassword { token, email, min_chars, error } => {
+            view! { <auth::ResetPasswordPage token email min_chars error /> }.into_any()
+        }
+        Page::ResetLinkInvalid => view! {
+            <Card title="Reset link no longer valid">
+                <div role="alert" class="text-slate-700 dark:text-slate-200">
+                    <p class="mb-4">"This reset link has expired, was already used, or was replaced by a newer one. Links work once, within 60 minutes."</p>
+                    <p class="mb-6">"Ask for a new link. If you have signed in since you asked, the link stopped working: you know your password."</p>
+                </div>
+                <p class="flex flex-wrap gap-x-6 gap-y-2">
+                    <a href="/forgot-password" class=LINK_CLASS>"Ask for a new link"</a>
+                    <a href="/login" class=LINK_CLASS>"Go to sign-in"</a>
+                </p>
+            </Card>
+        }
+        .into_any(),
         Page::InvitationExpired { org_name, ask } => {
             let whom = match ask {
                 Some((name, email)) => format!("Ask {name} ({email}) to send you a new invitation."),

@@ -17,6 +17,8 @@ pub enum TokenPurpose {
     Setup,
     /// Lets an existing account choose its password.
     SetPassword,
+    /// Lets a person who forgot their password choose a new one (never past MFA).
+    ResetPassword,
 }
 
 impl TokenPurpose {
@@ -24,6 +26,7 @@ impl TokenPurpose {
         match self {
             TokenPurpose::Setup => "setup",
             TokenPurpose::SetPassword => "set_password",
+            TokenPurpose::ResetPassword => "reset_password",
         }
     }
 }
@@ -60,6 +63,19 @@ pub trait TokenStore: Send + Sync {
     async fn link_record(&self, token_hash: &str, purpose: TokenPurpose) -> Result<Option<LinkRecord>>;
     /// Kills every unused link of this purpose (a new setup link replaces the old one).
     async fn revoke_tokens(&self, purpose: TokenPurpose, user_id: Option<i64>, now: Timestamp) -> Result<u64>;
+    /// Issues a link to `user_id` unless `may_send` refuses it, given how many links of this
+    /// purpose the account was sent in the hour before `now` and when the newest was. Older unused
+    /// links of the purpose die. One transaction that first locks the account's row, so requests
+    /// at the same moment count each other. Returns whether the link was issued.
+    async fn issue_limited_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        user_id: i64,
+        now: Timestamp,
+        ttl: Duration,
+        may_send: fn(u32, Option<Timestamp>, Timestamp) -> bool,
+    ) -> Result<bool>;
     /// Looks a link up without using it (to decide whether to show its form).
     async fn peek_token(&self, token_hash: &str, purpose: TokenPurpose, now: Timestamp) -> Result<Option<ValidToken>>;
 
@@ -73,7 +89,13 @@ pub trait TokenStore: Send + Sync {
         now: Timestamp,
     ) -> Result<Option<(i64, i64)>>;
 
-    /// Uses a set-password link and stores the hash, all or nothing. `Ok(None)` when not valid.
-    async fn complete_set_password(&self, token_hash: &str, password_hash: &str, now: Timestamp)
-        -> Result<Option<i64>>;
+    /// Uses a set-password or reset link, stores the hash and ends every session of the account,
+    /// all or nothing. `Ok(None)` when the link is not valid (two uses at once: one wins).
+    async fn complete_set_password(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        password_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<i64>>;
 }

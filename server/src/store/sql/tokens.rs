@@ -14,6 +14,7 @@ fn purpose_from(s: &str) -> Result<TokenPurpose> {
     match s {
         "setup" => Ok(TokenPurpose::Setup),
         "set_password" => Ok(TokenPurpose::SetPassword),
+        "reset_password" => Ok(TokenPurpose::ResetPassword),
         other => Err(Error::Database(sqlx::Error::Decode(format!("unknown token purpose {other}").into()))),
     }
 }
@@ -79,6 +80,57 @@ macro_rules! impl_token_store {
                 }))
             }
 
+            async fn issue_limited_token(
+                &self,
+                token_hash: &str,
+                purpose: TokenPurpose,
+                user_id: i64,
+                now: Timestamp,
+                ttl: Duration,
+                may_send: fn(u32, Option<Timestamp>, Timestamp) -> bool,
+            ) -> Result<bool> {
+                let mut tx = self.writer.begin().await?;
+                // A write first: it locks the account's row (PostgreSQL) or the database
+                // (SQLite) until commit, so a second request waits and then counts this link.
+                sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                let (count, newest): (i64, Option<i64>) = sqlx::query_as(
+                    "SELECT COUNT(*), MAX(created_at) FROM one_time_tokens \
+                     WHERE user_id = $1 AND purpose = $2 AND created_at > $3",
+                )
+                .bind(user_id)
+                .bind(purpose.as_str())
+                .bind(now.0 - 3_600_000)
+                .fetch_one(&mut *tx)
+                .await?;
+                if !may_send(u32::try_from(count).unwrap_or(u32::MAX), newest.map(Timestamp), now) {
+                    return Ok(false);
+                }
+                sqlx::query(
+                    "UPDATE one_time_tokens SET used_at = $1 WHERE purpose = $2 AND used_at IS NULL AND user_id = $3",
+                )
+                .bind(now.0)
+                .bind(purpose.as_str())
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO one_time_tokens (token_hash, purpose, user_id, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(token_hash)
+                .bind(purpose.as_str())
+                .bind(user_id)
+                .bind(now.0)
+                .bind(now.plus(ttl).0)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
             async fn peek_token(
                 &self,
                 token_hash: &str,
@@ -129,13 +181,14 @@ macro_rules! impl_token_store {
             async fn complete_set_password(
                 &self,
                 token_hash: &str,
+                purpose: TokenPurpose,
                 password_hash: &str,
                 now: Timestamp,
             ) -> Result<Option<i64>> {
                 let mut tx = self.writer.begin().await?;
                 let used: Option<(Option<i64>,)> = sqlx::query_as(USE_TOKEN)
                     .bind(token_hash)
-                    .bind(TokenPurpose::SetPassword.as_str())
+                    .bind(purpose.as_str())
                     .bind(now.0)
                     .fetch_optional(&mut *tx)
                     .await?;
