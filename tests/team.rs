@@ -247,33 +247,115 @@ async fn owners_invite_members_and_define_roles_through_the_pages() {
     assert!(page.body.contains("<span>Yes (the organisation's policy requires it too)</span>"), "Auditors");
 }
 
+/// The code of the newest "Your code is" mail in the outbox.
+fn emailed_code(t: &TestApp) -> String {
+    let mail =
+        t.outbox().into_iter().rev().find(|m| m.contains("Subject: Tessera: Your code is")).expect("a code mail");
+    let at = mail.find("Your Tessera code is: ").expect("the code") + "Your Tessera code is: ".len();
+    mail[at..at + 6].to_string()
+}
+
 #[tokio::test]
-async fn resetting_someone_elses_mfa_needs_your_own() {
+async fn without_an_app_a_reset_of_someone_elses_mfa_is_confirmed_with_an_emailed_code() {
     let t = app().await;
     let [_ada, _adam, _hal, bob, _zed] = two_organisations(&t).await;
     let bob_cookie = cookie_of(&t, "bob@example.org").await;
     enrol_with(&t, &bob_cookie).await;
+    // Adam (admin, no authenticator app) signed in more than the step-up window ago.
     let adam = cookie_of(&t, "adam@example.org").await;
+    t.clock.advance(Duration::from_secs(6 * 60));
     let page = t.get(&format!("/settings/team/{bob}"), Some(&adam)).await;
-    assert!(page.body.contains("turn on MFA for your account"), "{}", page.body);
-    assert!(!page.body.contains("/reset-mfa\""));
-    let confirm = t.get(&format!("/settings/team/{bob}/reset-mfa"), Some(&adam)).await;
-    assert_eq!(confirm.location(), Some(format!("/settings/team/{bob}").as_str()));
+    assert!(page.body.contains("Resetting someone's MFA needs a fresh confirmation first"), "{}", page.body);
+    assert!(page.body.contains(&format!("/account/security/verify?next=/settings/team/{bob}")));
+    assert!(!page.body.contains("Your authentication code"), "no app code is asked of him");
+    // A forged reset without the confirmation goes to it, and changes nothing.
     let r = t.post(RESET_MFA, &[("member", &bob.to_string()), ("reason", "x")], Some(&adam)).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert!(r.body.contains("Turn on MFA for your own account first"));
+    assert_eq!(r.location(), Some("/account/security/verify?next=/settings/team"));
     assert!(t.tessera.store.totp_credential(bob).await.unwrap().is_some());
+
+    // The step-up page offers a code by email, and says email is weaker than an app.
+    let back = format!("/settings/team/{bob}");
+    let verify = t.get(&format!("/account/security/verify?next={back}"), Some(&adam)).await;
+    assert!(verify.body.contains("Email me a code") && verify.body.contains("weaker than an app"), "{}", verify.body);
+    assert!(verify.body.contains("adam@example.org"));
+    let sent = t.post(SEND_EMAIL_CODE, &[("next", &back)], Some(&adam)).await;
+    assert_eq!(sent.location(), Some(format!("/account/security/verify?next=%2Fsettings%2Fteam%2F{bob}").as_str()));
+    let code = emailed_code(&t);
+    assert!(t.outbox().last().unwrap().contains("To: adam@example.org"));
+    let page = t.get(&format!("/account/security/verify?next={back}"), Some(&adam)).await;
+    assert!(page.body.contains("Code from the email") && page.body.contains("autocomplete=\"one-time-code\""));
+    // Asking again within the minute is refused with the wait, and sends nothing.
+    let again = t.island(SEND_EMAIL_CODE, &[("next", &back)], Some(&adam)).await;
+    assert_eq!((again.status, again.body.as_str()), (StatusCode::TOO_MANY_REQUESTS, "resend-wait 60"));
+    // The code works in Adam's session only: another of his sessions cannot use it.
+    let other = cookie_of(&t, "adam@example.org").await;
+    t.clock.advance(Duration::from_secs(6 * 60));
+    let elsewhere = t.island(STEP_UP, &[("code", &code), ("next", &back)], Some(&other)).await;
+    assert_eq!(elsewhere.body, "invalid code=wrong-code");
+    let done = t.post(STEP_UP, &[("code", &code), ("next", &back)], Some(&adam)).await;
+    assert_eq!(done.location(), Some(back.as_str()), "{}", done.body);
+    let reused = t.island(STEP_UP, &[("code", &code), ("next", &back)], Some(&adam)).await;
+    assert_eq!(reused.body, "invalid code=wrong-code", "single use");
+
+    // Now the reset goes through, without an app code.
+    let page = t.get(&back, Some(&adam)).await;
+    assert!(page.body.contains("/reset-mfa\""), "{}", page.body);
+    let r = t.post(RESET_MFA, &[("member", &bob.to_string()), ("reason", "lost phone")], Some(&adam)).await;
+    assert_eq!(r.location(), Some(format!("/settings/team/{bob}?reset").as_str()), "{}", r.body);
+    assert!(t.tessera.store.totp_credential(bob).await.unwrap().is_none());
 }
 
 #[tokio::test]
-async fn an_owner_without_mfa_is_told_to_turn_it_on_before_changing_roles() {
+async fn an_administrator_without_an_app_invites_an_admin_after_an_emailed_code() {
+    use tessera_server::model::Role;
     let t = app().await;
     t.create_org().await;
     let ada = t.session_cookie().await;
+    t.clock.advance(Duration::from_secs(6 * 60));
+    let admin = role_id(&t, Role::Admin).await;
+    let invite = [("email", "ivy@example.org"), ("name", "Ivy"), ("role", admin.as_str())];
+    let page = t.get("/settings/team/invite", Some(&ada)).await;
+    assert!(page.body.contains("Inviting someone with an administrative role needs a fresh confirmation first"));
+    let r = t.post(INVITE, &invite, Some(&ada)).await;
+    assert_eq!(r.location(), Some("/account/security/verify?next=/settings/team"));
+    assert_eq!(user_id(&t, "ivy@example.org").await, None, "nobody invited yet");
+    // An app code typed by someone without an app is not a factor either.
+    let wrong = t.island(STEP_UP, &[("code", "123456")], Some(&ada)).await;
+    assert_eq!(wrong.body, "invalid code=wrong-code");
+    let back = "/settings/team/invite";
+    assert!(t.post(SEND_EMAIL_CODE, &[("next", back)], Some(&ada)).await.status.is_redirection());
+    let done = t.post(STEP_UP, &[("code", &emailed_code(&t)), ("next", back)], Some(&ada)).await;
+    assert_eq!(done.location(), Some(back));
+    assert_eq!(t.post(INVITE, &invite, Some(&ada)).await.location(), Some("/settings/team?invited"));
+    assert!(user_id(&t, "ivy@example.org").await.is_some());
+    let events = t.tessera.store.recent_audit(None, 20).await.unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    for a in ["mfa.email_code_sent", "mfa.email_code_refused", "mfa.email_code_used", "member.invited"] {
+        assert!(actions.contains(&a), "{a}: {actions:?}");
+    }
+}
+
+#[tokio::test]
+async fn someone_with_an_app_never_gets_an_email_code() {
+    let t = app().await;
+    let (_, _, ada) = enrol_over_http(&t).await;
+    let page = t.get("/account/security/verify", Some(&ada)).await;
+    assert!(!page.body.contains("Email me a code") && page.body.contains("authenticator app"));
+    let r = t.island(SEND_EMAIL_CODE, &[], Some(&ada)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(t.outbox().iter().all(|m| !m.contains("Your code is")));
+}
+
+#[tokio::test]
+async fn without_an_app_the_roles_page_offers_to_confirm_by_email() {
+    let t = app().await;
+    t.create_org().await;
+    let ada = t.session_cookie().await;
+    t.clock.advance(Duration::from_secs(6 * 60));
     let page = t.get("/settings/roles", Some(&ada)).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("Turn on MFA for your account"), "{}", page.body);
-    assert!(!page.body.contains("Confirm it is you"), "no code to confirm with");
+    assert!(page.body.contains("Changes here need a fresh confirmation"), "{}", page.body);
+    assert!(page.body.contains("href=\"/account/security/verify?next=/settings/roles\""));
     assert!(!page.body.contains("Your authentication code"));
 }
 

@@ -164,6 +164,8 @@ pub enum Problem {
     CodeUsed,
     /// A sensitive change needs the actor's code and none came.
     CodeNeeded,
+    /// An emailed code that ran out of time.
+    CodeExpired,
     /// A number or time outside what is allowed, or not a number or time at all.
     OutOfRange,
     /// The business day ends before it starts.
@@ -192,6 +194,7 @@ impl Problem {
             Problem::WrongCode => out.push_str("wrong-code"),
             Problem::CodeUsed => out.push_str("code-used"),
             Problem::CodeNeeded => out.push_str("code-needed"),
+            Problem::CodeExpired => out.push_str("code-expired"),
             Problem::OutOfRange => out.push_str("range"),
             Problem::EndsBeforeStart => out.push_str("ends-first"),
             Problem::NotLinkAddress => out.push_str("not-link-address"),
@@ -215,6 +218,7 @@ impl Problem {
             "wrong-code" => (Problem::WrongCode, 1),
             "code-used" => (Problem::CodeUsed, 1),
             "code-needed" => (Problem::CodeNeeded, 1),
+            "code-expired" => (Problem::CodeExpired, 1),
             "range" => (Problem::OutOfRange, 1),
             "ends-first" => (Problem::EndsBeforeStart, 1),
             "not-link-address" => (Problem::NotLinkAddress, 1),
@@ -257,6 +261,7 @@ impl Problem {
                 "That code has already been used. Wait for your app to show the next code, then enter that one.".into()
             }
             (Problem::CodeNeeded, _) => "Enter the code from your authenticator app to confirm it is you.".into(),
+            (Problem::CodeExpired, _) => "That code has expired: codes work for 10 minutes. Ask for a new code.".into(),
             (Problem::OutOfRange, Field::GraceDays) => {
                 "Enter the grace period as a whole number of days, from 0 to 365.".into()
             }
@@ -294,8 +299,6 @@ pub enum Refusal {
     HealthcareRequiresMfa,
     /// The target holds a permission the actor lacks.
     Outranked,
-    /// The change needs the actor's second factor and they have none.
-    OwnMfaFirst,
 }
 
 codes!(Refusal {
@@ -308,7 +311,6 @@ codes!(Refusal {
     MfaRequired => "mfa-required",
     HealthcareRequiresMfa => "healthcare",
     Outranked => "outranked",
-    OwnMfaFirst => "own-mfa-first",
 });
 
 impl Refusal {
@@ -327,9 +329,6 @@ impl Refusal {
             Refusal::Outranked => {
                 "This person holds permissions your role does not have. Ask an owner or someone with their role."
             }
-            Refusal::OwnMfaFirst => {
-                "Turn on MFA for your own account first: this change needs a code from your authenticator app."
-            }
         }
     }
 }
@@ -343,12 +342,15 @@ pub enum Return {
     Roles,
     /// Settings -> Security policy.
     Policy,
+    /// Settings -> Team (for someone who proves it with an emailed code first).
+    Team,
 }
 
 codes!(Return {
     Security => "security",
     Roles => "roles",
     Policy => "policy",
+    Team => "team",
 });
 
 impl Return {
@@ -358,6 +360,7 @@ impl Return {
             Return::Security => "/account/security/verify",
             Return::Roles => "/account/security/verify?next=/settings/roles",
             Return::Policy => "/account/security/verify?next=/settings/security",
+            Return::Team => "/account/security/verify?next=/settings/team",
         }
     }
 }
@@ -401,6 +404,8 @@ pub enum AppError {
     AccountWaiting(u32),
     /// Too many wrong codes for this account; try again in this many seconds.
     CodesWaiting(u32),
+    /// A new code by mail can be asked for in this many seconds (one a minute, five an hour).
+    ResendWait(u32),
     /// Every password-hashing slot is taken; try again in a second.
     Busy,
     /// The browser could not reach Tessera (only ever made in the browser).
@@ -433,7 +438,10 @@ impl AppError {
                     422
                 }
             }
-            AppError::TooManyAttempts(_) | AppError::AccountWaiting(_) | AppError::CodesWaiting(_) => 429,
+            AppError::TooManyAttempts(_)
+            | AppError::AccountWaiting(_)
+            | AppError::CodesWaiting(_)
+            | AppError::ResendWait(_) => 429,
             AppError::Internal => 500,
             AppError::Busy | AppError::Offline => 503,
         }
@@ -442,7 +450,10 @@ impl AppError {
     /// Seconds to wait before trying again, for `Retry-After`.
     pub fn retry_after(&self) -> Option<u32> {
         match self {
-            AppError::TooManyAttempts(s) | AppError::AccountWaiting(s) | AppError::CodesWaiting(s) => Some((*s).max(1)),
+            AppError::TooManyAttempts(s)
+            | AppError::AccountWaiting(s)
+            | AppError::CodesWaiting(s)
+            | AppError::ResendWait(s) => Some((*s).max(1)),
             AppError::Busy => Some(1),
             _ => None,
         }
@@ -512,6 +523,7 @@ impl AppError {
             AppError::TooManyAttempts(s) => return format!("too-many {s}"),
             AppError::AccountWaiting(s) => return format!("waiting {s}"),
             AppError::CodesWaiting(s) => return format!("codes-waiting {s}"),
+            AppError::ResendWait(s) => return format!("resend-wait {s}"),
         };
         simple.to_string()
     }
@@ -546,6 +558,7 @@ impl AppError {
             "too-many" => AppError::TooManyAttempts(words.next()?.parse().ok()?),
             "waiting" => AppError::AccountWaiting(words.next()?.parse().ok()?),
             "codes-waiting" => AppError::CodesWaiting(words.next()?.parse().ok()?),
+            "resend-wait" => AppError::ResendWait(words.next()?.parse().ok()?),
             "invalid" => {
                 let mut problems = Vec::new();
                 for w in words.by_ref() {
@@ -612,6 +625,13 @@ impl fmt::Display for AppError {
             }
             AppError::CodesWaiting(s) => {
                 return write!(f, "Too many wrong codes for this account. Try again in {}.", wait(*s));
+            }
+            AppError::ResendWait(s) => {
+                return write!(
+                    f,
+                    "A code was sent a moment ago: check your email (and its spam folder). You can ask for a new code in {}.",
+                    wait(*s)
+                );
             }
             AppError::Invalid(problems) => match problems.first() {
                 Some((field, p)) => return f.write_str(&p.message(*field)),
@@ -740,7 +760,6 @@ mod from_domain {
                 R::MfaRequired => Refusal::MfaRequired,
                 R::HealthcareRequiresMfa => Refusal::HealthcareRequiresMfa,
                 R::Outranked => Refusal::Outranked,
-                R::OwnMfaFirst => Refusal::OwnMfaFirst,
             }
         }
     }
@@ -833,6 +852,8 @@ mod from_domain {
                 CodeError::Invalid => AppError::field(Field::Code, Problem::WrongCode),
                 CodeError::Replayed => AppError::field(Field::Code, Problem::CodeUsed),
                 CodeError::Waiting(d) => AppError::CodesWaiting(whole_seconds(d)),
+                CodeError::TooSoon(d) => AppError::ResendWait(whole_seconds(d)),
+                CodeError::Expired => AppError::field(Field::Code, Problem::CodeExpired),
                 // There is no authenticator or enrolment to check against: nothing to act on.
                 CodeError::NotApplicable => AppError::NotFound,
                 CodeError::StepUpRequired => AppError::StepUpFirst(Return::Security),
@@ -877,6 +898,7 @@ mod tests {
             (Field::Hours, Problem::EndsBeforeStart),
             (Field::Email, Problem::NotLinkAddress),
             (Field::PasswordAgain, Problem::Mismatch),
+            (Field::Code, Problem::CodeExpired),
         ];
         vec![
             AppError::BadRequest,
@@ -898,6 +920,7 @@ mod tests {
             AppError::TooManyAttempts(30),
             AppError::AccountWaiting(480),
             AppError::CodesWaiting(2),
+            AppError::ResendWait(42),
             AppError::Busy,
             AppError::Offline,
             AppError::Internal,

@@ -58,6 +58,12 @@ pub enum Action {
     PasswordResetRequested,
     /// A new password was chosen through a reset link.
     PasswordReset,
+    /// A code was mailed as a second factor (or refused by the sending limit, says the detail).
+    EmailCodeSent,
+    /// An emailed code proved the second factor.
+    EmailCodeUsed,
+    /// A typed email code was wrong, used, replaced or expired.
+    EmailCodeRefused,
 }
 
 impl Action {
@@ -75,6 +81,9 @@ impl Action {
         Action::RecoveryCodesRegenerated,
         Action::MfaDisabled,
         Action::StepUp,
+        Action::EmailCodeSent,
+        Action::EmailCodeUsed,
+        Action::EmailCodeRefused,
         Action::MfaResetByAdmin,
         Action::PolicyChanged,
         Action::MemberInvited,
@@ -136,6 +145,9 @@ impl Action {
             Action::AccessRefused => "Request refused",
             Action::PasswordResetRequested => "Password reset link asked for",
             Action::PasswordReset => "Password reset",
+            Action::EmailCodeSent => "Email code sent",
+            Action::EmailCodeUsed => "Email code used",
+            Action::EmailCodeRefused => "Email code refused",
         }
     }
 
@@ -170,6 +182,9 @@ impl Action {
             Action::AccessRefused => "access.refused",
             Action::PasswordResetRequested => "password.reset_requested",
             Action::PasswordReset => "password.reset",
+            Action::EmailCodeSent => "mfa.email_code_sent",
+            Action::EmailCodeUsed => "mfa.email_code_used",
+            Action::EmailCodeRefused => "mfa.email_code_refused",
         }
     }
 }
@@ -261,7 +276,7 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), Action::ALL.len());
-        assert_eq!(Action::ALL.len(), 29, "a new action must be added to ALL");
+        assert_eq!(Action::ALL.len(), 32, "a new action must be added to ALL");
     }
 
     #[test]

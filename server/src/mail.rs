@@ -353,6 +353,33 @@ pub fn reset_link_mail(to: &str, name: &str, org_name: &str, link: &str, at: Tim
     .build()
 }
 
+/// A code to prove it is the account's owner. Says how long it works, where, and what it means
+/// if nobody asked for it.
+pub fn code_mail(to: &str, name: &str, code: &str, at: Timestamp, meta: &RequestMeta) -> Mail {
+    let ip = meta.ip.map(|i| i.to_string()).unwrap_or_else(|| "unknown".into());
+    let browser = browser_of(meta.user_agent.as_deref());
+    let text = format!(
+        "Hello {name},\n\nYour Tessera code is: {code}\n\nIt works once, for 10 minutes, and only in the browser \
+         where you asked for it.\n\nAsked for at {} from IP address {ip} ({browser}).\n\nIf you did not ask for a \
+         code, someone who knows your password is signed in to your account: change your password now and tell your \
+         administrator. Never give this code to anyone; Tessera will never ask you for it.\n\n- Tessera\n",
+        when(at)
+    );
+    let html = format!(
+        "<p>Hello {},</p><p>Your Tessera code is:</p><p style=\"font-size:1.5em;font-family:monospace\"><strong>{}</strong></p>\
+         <p>It works once, for 10 minutes, and only in the browser where you asked for it.</p><p>Asked for at {} from IP \
+         address {} ({}).</p><p><strong>If you did not ask for a code, someone who knows your password is signed in to your \
+         account: change your password now and tell your administrator.</strong> Never give this code to anyone; Tessera \
+         will never ask you for it.</p><p>- Tessera</p>",
+        escape_html(name),
+        escape_html(code),
+        escape_html(&when(at)),
+        escape_html(&ip),
+        escape_html(&browser)
+    );
+    Mail { to: to.to_string(), subject: format!("Tessera: Your code is {code}"), text, html }
+}
+
 /// Invites a new member to choose a password through a one-time link.
 pub fn invitation_mail(to: &str, name: &str, inviter: &str, org_name: &str, link: &str) -> Mail {
     let text = format!(

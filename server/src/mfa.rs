@@ -41,7 +41,11 @@ pub struct MfaStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Factor {
     Totp,
-    RecoveryCode { left: i64 },
+    RecoveryCode {
+        left: i64,
+    },
+    /// A code mailed to the account's address (only for people without an authenticator app).
+    EmailCode,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +68,12 @@ pub enum CodeError {
     /// The action needs a fresh second factor first.
     #[error("step-up required")]
     StepUpRequired,
+    /// A mailed code that ran out of time: ask for a new one.
+    #[error("that code has expired")]
+    Expired,
+    /// A new code by mail may be asked for after this long (one a minute, five an hour).
+    #[error("a new code can be sent later")]
+    TooSoon(Duration),
     /// The rules do not allow it.
     #[error("{}", .0.message())]
     NotAllowed(Refusal),
@@ -252,11 +262,15 @@ impl Tessera {
         Ok(codes)
     }
 
-    /// Checks a second factor for `user`: a 6-digit authenticator code or a recovery code. The
+    /// Checks a second factor for `user`: a 6-digit authenticator code or a recovery code, or
+    /// for a signed-in person without an authenticator app, the code mailed to this session. The
     /// time step or the code is consumed atomically, so one code lets exactly one request through.
     async fn prove_second_factor(&self, s: &SessionInfo, code: &str, meta: &RequestMeta) -> Result<Factor, CodeError> {
         let now = self.clock.now();
-        let cred = self.store.totp_credential(s.user_id).await?.ok_or(CodeError::NotApplicable)?;
+        let cred = self.store.totp_credential(s.user_id).await?;
+        if cred.is_none() && !self.proves_by_email(s) {
+            return Err(CodeError::NotApplicable);
+        }
         let account_key = self.account_key(&s.email);
         let attempt = match self.store.throttle_take(&account_key, now, throttle::delay_after).await? {
             Budget::Taken(attempt) => attempt,
@@ -271,6 +285,9 @@ impl Tessera {
                 .await?;
                 return Err(CodeError::Waiting(until.since(now)));
             }
+        };
+        let Some(cred) = cred else {
+            return self.prove_email_code(s, code, &account_key, meta).await;
         };
         let mut replayed = false;
         let factor = if totp::normalize_code(code).is_some() {
@@ -313,6 +330,39 @@ impl Tessera {
                     self.notify(s, Notice::SecondFactorFailing, meta).await;
                 }
                 Err(if replayed { CodeError::Replayed } else { CodeError::Invalid })
+            }
+        }
+    }
+
+    /// The email half of [`Tessera::prove_second_factor`], once the attempt is counted.
+    async fn prove_email_code(
+        &self,
+        s: &SessionInfo,
+        code: &str,
+        account_key: &str,
+        meta: &RequestMeta,
+    ) -> Result<Factor, CodeError> {
+        let now = self.clock.now();
+        let used = match crate::email_codes::normalize(code) {
+            Some(code) => {
+                let hash = crate::email_codes::code_hash(&self.key, &s.token_hash, &code);
+                self.store.use_email_code(&s.token_hash, &hash, now).await?
+            }
+            None => crate::store::CodeUse::Refused,
+        };
+        match used {
+            crate::store::CodeUse::Used => {
+                self.store.throttle_clear(account_key, now).await?;
+                self.audit_own(s, Action::EmailCodeUsed, Outcome::Success, meta, None).await?;
+                Ok(Factor::EmailCode)
+            }
+            crate::store::CodeUse::Expired => {
+                self.audit_own(s, Action::EmailCodeRefused, Outcome::Failure, meta, Some("code expired")).await?;
+                Err(CodeError::Expired)
+            }
+            crate::store::CodeUse::Refused => {
+                self.audit_own(s, Action::EmailCodeRefused, Outcome::Failure, meta, Some("wrong code")).await?;
+                Err(CodeError::Invalid)
             }
         }
     }

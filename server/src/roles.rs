@@ -191,8 +191,6 @@ pub enum Refusal {
     HealthcareRequiresMfa,
     /// The target holds a permission the actor lacks.
     Outranked,
-    /// The change needs the actor's own second factor and they have none.
-    OwnMfaFirst,
 }
 
 impl Refusal {
@@ -207,7 +205,6 @@ impl Refusal {
             Refusal::MfaRequired => "Your organisation requires MFA, so it cannot be turned off.",
             Refusal::HealthcareRequiresMfa => "Healthcare organisations must require MFA.",
             Refusal::Outranked => "This person holds permissions your role does not have.",
-            Refusal::OwnMfaFirst => "Turn on MFA for your own account first: this change needs your second factor.",
         }
     }
 }

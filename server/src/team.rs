@@ -123,9 +123,9 @@ impl From<CodeError> for TeamError {
             CodeError::Internal(e) => TeamError::Internal(e),
             CodeError::StepUpRequired => TeamError::StepUpRequired,
             CodeError::NotAllowed(why) => TeamError::Refused(why),
-            CodeError::Invalid | CodeError::NotApplicable => TeamError::WrongCode,
+            CodeError::Invalid | CodeError::Expired | CodeError::NotApplicable => TeamError::WrongCode,
             CodeError::Replayed => TeamError::CodeUsed,
-            CodeError::Waiting(d) => TeamError::Waiting(d),
+            CodeError::Waiting(d) | CodeError::TooSoon(d) => TeamError::Waiting(d),
         }
     }
 }
@@ -246,9 +246,6 @@ impl Tessera {
     async fn ensure_step_up(&self, s: &SessionInfo, code: &str, meta: &RequestMeta) -> Result<(), TeamError> {
         if self.has_fresh_step_up(s) {
             return Ok(());
-        }
-        if !s.has_mfa {
-            return Err(TeamError::Refused(Refusal::OwnMfaFirst));
         }
         match code.trim() {
             "" => Err(TeamError::StepUpRequired),

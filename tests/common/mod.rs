@@ -39,6 +39,7 @@ pub const SET_PASSWORD: &str = "/api/set-password";
 pub const MFA_START: &str = "/api/mfa/start";
 pub const MFA_CONFIRM: &str = "/api/mfa/confirm";
 pub const STEP_UP: &str = "/api/mfa/verify";
+pub const SEND_EMAIL_CODE: &str = "/api/mfa/email-code";
 pub const REGENERATE_CODES: &str = "/api/mfa/recovery-codes";
 pub const DISABLE_MFA: &str = "/api/mfa/disable";
 pub const SET_POLICY: &str = "/api/policy/mfa";

@@ -100,7 +100,7 @@ pub async fn answer_challenge(#[server(default)] code: String) -> Result<(), App
         set_cookie(app.cookies.clear(app.cookies.login_step_name()));
     }
     go(match factor {
-        Factor::Totp => super::own_page(&next).unwrap_or("/"),
+        Factor::Totp | Factor::EmailCode => super::own_page(&next).unwrap_or("/"),
         // Knowing that a recovery code is spent (and how many are left) comes first.
         Factor::RecoveryCode { .. } => "/account/security?recovery-used",
     });

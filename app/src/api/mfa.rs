@@ -55,6 +55,20 @@ pub async fn step_up(#[server(default)] code: String, #[server(default)] next: S
     Ok(())
 }
 
+/// Mails a code to a signed-in person without an authenticator app, to confirm a sensitive
+/// change with; then back to the step-up page, which asks for it. One a minute, five an hour.
+#[server(prefix = "/api", endpoint = "mfa/email-code")]
+pub async fn send_email_code(#[server(default)] next: String) -> Result<(), AppError> {
+    use super::server::{extract, go};
+    use crate::ctx::{App, Meta, SignedIn};
+
+    let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
+    app.tessera.send_email_code(&s, &meta).await?;
+    let query = serde_urlencoded::to_string([("next", safe_next(&next))]).unwrap_or_default();
+    go(&format!("/account/security/verify?{query}"));
+    Ok(())
+}
+
 /// A new set of recovery codes (shown once); the old set stops working at once.
 #[server(prefix = "/api", endpoint = "mfa/recovery-codes")]
 pub async fn regenerate_recovery_codes() -> Result<(), AppError> {

@@ -15,7 +15,7 @@ pub async fn set_mfa_policy(
 ) -> Result<(), AppError> {
     use super::server::{extract, go};
     use crate::ctx::{App, Meta, SignedIn};
-    use crate::error::{Field, Problem, Refusal, Return};
+    use crate::error::{Field, Problem, Return};
     use tessera_server::mfa::CodeError;
 
     let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
@@ -32,9 +32,6 @@ pub async fn set_mfa_policy(
     let already = tessera_server::policy::effective(s.org_kind, s.org_mfa_policy) == policy;
     if policy == tessera_server::model::MfaPolicy::Required && !already && confirm != "yes" {
         // What would refuse the change refuses it now, before anyone is asked to confirm it.
-        if !s.has_mfa {
-            return Err(AppError::Refused(Refusal::OwnMfaFirst));
-        }
         if !app.tessera.has_fresh_step_up(&s) {
             return Err(AppError::StepUpFirst(Return::Policy));
         }
@@ -45,8 +42,6 @@ pub async fn set_mfa_policy(
     }
     match app.tessera.set_mfa_policy(&s, policy, grace_days, &meta).await {
         Ok(()) => {}
-        // Without MFA of their own, an owner has no second factor to prove.
-        Err(CodeError::StepUpRequired) if !s.has_mfa => return Err(AppError::Refused(Refusal::OwnMfaFirst)),
         Err(CodeError::StepUpRequired) => return Err(AppError::StepUpFirst(Return::Policy)),
         Err(e) => return Err(e.into()),
     }

@@ -23,7 +23,7 @@ pub async fn invite_member(
 
     let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
     let form = InviteForm { email, name, role_id: role, code };
-    app.tessera.invite_member(&s, &form, &meta).await?;
+    app.tessera.invite_member(&s, &form, &meta).await.map_err(|e| step_up_error(&s, e))?;
     go("/settings/team?invited");
     Ok(())
 }
@@ -80,7 +80,7 @@ pub async fn change_member_role(
         Ok(()) => go(&format!("/settings/team/{member}?role")),
         Err(TeamError::NothingToChange) => go(&format!("/settings/team/{member}?unchanged")),
         Err(TeamError::Invalid(_)) => return Err(AppError::field(Field::Role, Problem::NotInList)),
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(step_up_error(&s, e)),
     }
     Ok(())
 }
@@ -128,9 +128,21 @@ pub async fn reset_member_mfa(
     match app.tessera.reset_member_mfa(&s, member, &reason, &code, &meta).await {
         Ok(()) => go(&format!("/settings/team/{member}?reset")),
         Err(TeamError::NothingToChange) => go(&format!("/settings/team/{member}?unchanged")),
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(step_up_error(&s, e)),
     }
     Ok(())
+}
+
+/// A person without an authenticator app proves a stale step-up with an emailed code, on the
+/// step-up page; anyone else types their code into the form.
+#[cfg(feature = "ssr")]
+fn step_up_error(s: &tessera_server::session::SessionInfo, e: tessera_server::team::TeamError) -> AppError {
+    match e {
+        tessera_server::team::TeamError::StepUpRequired if !s.has_mfa => {
+            AppError::StepUpFirst(crate::error::Return::Team)
+        }
+        other => other.into(),
+    }
 }
 
 /// A member's id as the forms send it; anything else names nobody.

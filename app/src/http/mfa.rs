@@ -142,12 +142,27 @@ pub async fn recovery_codes_page(State(state): State<AppState>, Enrolling(s): En
 
 pub async fn step_up_page(
     State(state): State<AppState>,
-    SignedIn(_): SignedIn,
+    SignedIn(s): SignedIn,
     failed: Failed,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    use crate::api::mfa::SendEmailCode;
+    use leptos::server_fn::ServerFn;
+
     let typed = failed.value("next");
     let next = q.get("next").cloned().unwrap_or(typed);
     let next = crate::api::mfa::safe_next(&next).to_string();
-    render::page(&state, Page::StepUp { error: failed.error(), next }, StatusCode::OK).await
+    // A failure of "Email me a code" belongs under that button, not the code field.
+    let sending_failed = failed.0.as_ref().is_some_and(|f| f.action == SendEmailCode::PATH);
+    let (error, send_error) = if sending_failed { (None, failed.error()) } else { (failed.error(), None) };
+    let by_email = if state.tessera.proves_by_email(&s) {
+        let code_sent = match state.tessera.email_code_expiry(&s).await {
+            Ok(expiry) => expiry.is_some(),
+            Err(e) => return render::error_page(&state, &e.into()).await,
+        };
+        Some(crate::pages::mfa::EmailStepUp { email: s.email.clone(), code_sent, send_error })
+    } else {
+        None
+    };
+    render::page(&state, Page::StepUp { error, next, by_email }, StatusCode::OK).await
 }

@@ -10,7 +10,7 @@ use tessera_server::roles::Permission;
 use crate::api::auth::{
     AnswerChallenge, CompleteSetup, ForgotPassword, LoginEmail, LoginPassword, Logout, ResetPassword, SetPassword,
 };
-use crate::api::mfa::{ConfirmEnrolment, DisableMfa, RegenerateRecoveryCodes, StartEnrolment, StepUp};
+use crate::api::mfa::{ConfirmEnrolment, DisableMfa, RegenerateRecoveryCodes, SendEmailCode, StartEnrolment, StepUp};
 use crate::api::policy::{SetBusinessHours, SetMfaPolicy};
 use crate::api::roles::{CreateRole, SetRoleMfa};
 use crate::api::team::{
@@ -194,6 +194,10 @@ pub const ROUTES: &[RouteSpec] = &[
     server_fn(StartEnrolment::PATH, Access::Enrolment, Need::Nothing, false, |_| "/account/security".into()),
     server_fn(ConfirmEnrolment::PATH, Access::Enrolment, Need::Nothing, SIGN_IN, |_| "/account/security/mfa".into()),
     server_fn(StepUp::PATH, Access::Full, Need::Nothing, SIGN_IN, |f| {
+        let query = serde_urlencoded::to_string([("next", field(f, "next"))]).unwrap_or_default();
+        format!("/account/security/verify?{query}")
+    }),
+    server_fn(SendEmailCode::PATH, Access::Full, Need::Nothing, SIGN_IN, |f| {
         let query = serde_urlencoded::to_string([("next", field(f, "next"))]).unwrap_or_default();
         format!("/account/security/verify?{query}")
     }),

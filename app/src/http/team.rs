@@ -133,7 +133,8 @@ pub async fn list(
 
 /// The Reset MFA confirmation for this member, when the viewer may reset their MFA now.
 fn reset_view(p: &MemberPage, failed: &Failed) -> Option<ResetView> {
-    (p.can_reset_mfa && p.viewer_has_mfa).then(|| ResetView {
+    // Without an authenticator app the viewer confirms by email first, on the step-up page.
+    (p.can_reset_mfa && (p.viewer_has_mfa || p.fresh)).then(|| ResetView {
         id: p.member.user_id,
         name: p.member.display_name.clone(),
         email: p.member.email.clone(),
@@ -192,7 +193,9 @@ pub async fn member(
         shows_security: p.shows_security,
         mfa_label: p.mfa.label().to_string(),
         has_mfa: p.member.has_mfa,
-        needs_own_mfa: p.can_reset_mfa && !p.viewer_has_mfa,
+        confirm_first: !p.fresh && !p.viewer_has_mfa,
+        confirm_reset: p.can_reset_mfa && !p.fresh && !p.viewer_has_mfa,
+        here: format!("/settings/team/{}", p.member.user_id),
         can_manage: p.can_manage,
         roles: p.grantable_roles.into_iter().map(|r| (r.id.to_string(), r.name, r.id == current)).collect(),
         needs_code: !p.fresh && p.viewer_has_mfa,
@@ -236,6 +239,7 @@ pub async fn invite_page(State(state): State<AppState>, SignedIn(s): SignedIn, f
         role: if typed.is_empty() { member_role } else { typed },
         roles: roles.iter().map(|r| (r.id.to_string(), r.name.clone(), r.is_admin())).collect(),
         needs_code: !state.tessera.has_fresh_step_up(&s) && s.has_mfa,
+        confirm_first: !state.tessera.has_fresh_step_up(&s) && !s.has_mfa,
         error: failed.error(),
     };
     render::page(&state, Page::Invite { invite }, StatusCode::OK).await

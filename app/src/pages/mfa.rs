@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::mfa::{ConfirmEnrolment, DisableMfa, RegenerateRecoveryCodes, StartEnrolment, StepUp};
+use crate::api::mfa::{ConfirmEnrolment, DisableMfa, RegenerateRecoveryCodes, SendEmailCode, StartEnrolment, StepUp};
 use crate::components::{CopyButton, ModalDialog, PrintButton};
 use crate::error::AppError;
 use crate::forms::{form_islands, CodeInput, PageAlert, Problems, Submit};
@@ -21,6 +21,8 @@ form_islands! {
     EnrolVerifyForm => ConfirmEnrolment;
     /// A fresh second factor before a sensitive change.
     StepUpForm => StepUp;
+    /// A code by mail, for step-up by someone without an authenticator app.
+    SendEmailCodeForm => SendEmailCode;
     /// A new set of recovery codes.
     RegenerateCodesForm => RegenerateRecoveryCodes;
     /// Turning MFA off.
@@ -284,26 +286,80 @@ fn percent_encode(s: &str) -> String {
     out
 }
 
+/// Step-up by email, for someone without an authenticator app: where the code goes and whether
+/// one is waiting to be typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailStepUp {
+    pub email: String,
+    pub code_sent: bool,
+    /// What went wrong asking for a code (the verify form has its own error).
+    pub send_error: Option<AppError>,
+}
+
 #[component]
-pub fn StepUpPage(error: Option<AppError>, next: String) -> impl IntoView {
+pub fn StepUpPage(error: Option<AppError>, next: String, by_email: Option<EmailStepUp>) -> impl IntoView {
     let problems = Problems(error);
+    let Some(by_email) = by_email else {
+        return view! {
+            <Card title="Confirm it is you">
+                <p class="mb-4 text-sm text-slate-700 dark:text-slate-200">
+                    "Enter a code from your authenticator app, or one of your recovery codes, to change your sign-in security."
+                </p>
+                <StepUpForm>
+                    <PageAlert message=problems.alert(false) />
+                    <input type="hidden" name="next" value=next />
+                    <CodeInput
+                        label="Code"
+                        hint="The 6-digit code from your authenticator app, or one of your recovery codes."
+                        error=problems.field("code")
+                        autofocus=true
+                    />
+                    <Submit label="Verify" busy="Checking…" />
+                </StepUpForm>
+                <p class="mt-6"><a href="/account/security" class=LINK_CLASS>"Cancel"</a></p>
+            </Card>
+        }
+        .into_any();
+    };
+    let send_problems = Problems(by_email.send_error);
+    let email = by_email.email;
+    let sent = by_email.code_sent;
+    let verify_next = next.clone();
     view! {
         <Card title="Confirm it is you">
-            <p class="mb-4 text-sm text-slate-700 dark:text-slate-200">
-                "Enter a code from your authenticator app, or one of your recovery codes, to change your sign-in security."
+            <p class="mb-3 text-sm text-slate-700 dark:text-slate-200">
+                "This change needs a second proof that it is you. You do not use an authenticator app, so we send a code to "
+                <strong class="break-all">{email.clone()}</strong> "."
             </p>
-            <StepUpForm>
-                <PageAlert message=problems.alert(false) />
+            <p class="mb-5 text-sm text-slate-600 dark:text-slate-300">
+                "Email codes are weaker than an app: anyone who can read your mailbox could pass. "
+                <a href="/account/security" class=LINK_CLASS>"Set up an authenticator app"</a> " for stronger protection."
+            </p>
+            {sent.then(|| view! {
+                <StepUpForm>
+                    <Notice message=format!("We sent a code to {email}. It works once, for 10 minutes, in this browser only.") />
+                    <PageAlert message=problems.alert(false) />
+                    <input type="hidden" name="next" value=verify_next />
+                    <CodeInput
+                        label="Code from the email"
+                        hint="The 6-digit code in the email \"Your code is …\"."
+                        error=problems.field("code")
+                        autofocus=true
+                    />
+                    <Submit label="Verify" busy="Checking…" />
+                </StepUpForm>
+            })}
+            <SendEmailCodeForm>
+                <PageAlert message=send_problems.alert(false) />
                 <input type="hidden" name="next" value=next />
-                <CodeInput
-                    label="Code"
-                    hint="The 6-digit code from your authenticator app, or one of your recovery codes."
-                    error=problems.field("code")
-                    autofocus=true
-                />
-                <Submit label="Verify" busy="Checking…" />
-            </StepUpForm>
+                {if sent {
+                    view! { <Submit label="Send a new code" class=SECONDARY_BUTTON_CLASS busy="Sending…" /> }.into_any()
+                } else {
+                    view! { <Submit label="Email me a code" busy="Sending…" /> }.into_any()
+                }}
+            </SendEmailCodeForm>
             <p class="mt-6"><a href="/account/security" class=LINK_CLASS>"Cancel"</a></p>
         </Card>
     }
+    .into_any()
 }

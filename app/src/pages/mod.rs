@@ -107,6 +107,8 @@ pub enum Page {
     StepUp {
         error: Option<AppError>,
         next: String,
+        /// For someone without an authenticator app: the code comes by email.
+        by_email: Option<mfa::EmailStepUp>,
     },
     /// Settings -> Team.
     Team {
@@ -264,7 +266,7 @@ pub fn PageView(page: Page) -> impl IntoView {
         Page::RequirePolicy { view } => view! { <policy::RequirePolicyPage view /> }.into_any(),
         Page::Enrol { enrol, error } => view! { <mfa::EnrolPage enrol error /> }.into_any(),
         Page::RecoveryCodes { codes, regenerated } => view! { <mfa::RecoveryCodesPage codes regenerated /> }.into_any(),
-        Page::StepUp { error, next } => view! { <mfa::StepUpPage error next /> }.into_any(),
+        Page::StepUp { error, next, by_email } => view! { <mfa::StepUpPage error next by_email /> }.into_any(),
         Page::Team { team } => view! { <team::TeamPage team /> }.into_any(),
         Page::Member { member } => view! { <team::MemberPage member /> }.into_any(),
         Page::ResetMfa { reset } => view! { <team::ResetMfaPage reset /> }.into_any(),

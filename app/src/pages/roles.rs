@@ -74,12 +74,12 @@ pub fn RolesPage(roles: RolesView) -> impl IntoView {
                     <a href="/account/security/verify?next=/settings/roles" class=LINK_CLASS>"Confirm it is you"</a>
                 </p>
             })}
-            // Without MFA of their own there is no code to confirm with: say what to do first.
+            // Without an authenticator app the code comes by email, on the step-up page.
             {(!fresh && !roles.needs_code).then(|| view! {
                 <p class="mb-6 text-sm text-slate-700 dark:text-slate-200">
-                    "Changes here are confirmed with a code from your authenticator app. "
-                    <a href="/account/security" class=LINK_CLASS>"Turn on MFA for your account"</a>
-                    " first."
+                    "Changes here need a fresh confirmation. "
+                    <a href="/account/security/verify?next=/settings/roles" class=LINK_CLASS>"Confirm it is you"</a>
+                    " (we email you a code)."
                 </p>
             })}
             <div class="mb-10 overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-700">

@@ -91,8 +91,13 @@ pub struct MemberView {
     pub has_mfa: bool,
     /// The Reset MFA dialog, when the viewer may reset this member's MFA now.
     pub reset: Option<ResetView>,
-    /// The viewer could reset this member's MFA but has none of their own to confirm it with.
-    pub needs_own_mfa: bool,
+    /// The viewer has no authenticator app and a stale step-up: sensitive changes here wait
+    /// until they confirm it is them with an emailed code (on the step-up page).
+    pub confirm_first: bool,
+    /// The same, where the viewer could reset this member's MFA.
+    pub confirm_reset: bool,
+    /// This page's address, to come back to after confirming.
+    pub here: String,
     /// Why the viewer may not reset this member's MFA (an owner, someone with more permissions,
     /// or the viewer's own account): said where the button would be.
     pub reset_refused: Option<Refusal>,
@@ -120,7 +125,22 @@ pub struct InviteView {
     /// (id, name, administrative) of the roles the viewer may give.
     pub roles: Vec<(String, String, bool)>,
     pub needs_code: bool,
+    /// No authenticator app and a stale step-up: administrative roles wait for an emailed code.
+    pub confirm_first: bool,
     pub error: Option<AppError>,
+}
+
+/// Where someone without an authenticator app confirms it is them (by an emailed code) before a
+/// sensitive change, and comes back to `here`.
+#[component]
+pub fn ConfirmFirst(text: &'static str, here: String) -> impl IntoView {
+    // `here` is one of Tessera's own paths (letters, digits, slashes): nothing to escape.
+    let href = format!("/account/security/verify?next={here}");
+    view! {
+        <p class="mb-4 text-sm text-slate-600 dark:text-slate-300">
+            {text} " " <a href=href class=LINK_CLASS>"Confirm it is you"</a> " (we email you a code)."
+        </p>
+    }
 }
 
 #[component]
@@ -238,6 +258,9 @@ pub fn MemberPage(member: MemberView) -> impl IntoView {
     let role_problems = Problems(member.role_error);
     let account_problems = Problems(member.account_error);
     let needs_code = member.needs_code;
+    let confirm_first = member.confirm_first;
+    let reset_here = member.here.clone();
+    let role_here = member.here.clone();
     view! {
         <SettingsPage title=member.name.clone() parent=("/settings/team", "Team")>
             {member.notice.map(|n| view! { <Notice message=n /> })}
@@ -296,12 +319,8 @@ pub fn MemberPage(member: MemberView) -> impl IntoView {
                             </ModalDialog>
                         }
                     })}
-                    {member.needs_own_mfa.then(|| view! {
-                        <p class="text-sm text-slate-600 dark:text-slate-300">
-                            "To reset someone's MFA you confirm it with your own code: "
-                            <a href="/account/security" class=LINK_CLASS>"turn on MFA for your account"</a>
-                            " first."
-                        </p>
+                    {member.confirm_reset.then(|| view! {
+                        <ConfirmFirst text="Resetting someone's MFA needs a fresh confirmation first." here=reset_here.clone() />
                     })}
                     {member.reset_refused.map(|why| view! {
                         <p id="reset-refused" class="text-sm text-slate-600 dark:text-slate-300">{why_no_reset(why)}</p>
@@ -325,6 +344,9 @@ pub fn MemberPage(member: MemberView) -> impl IntoView {
                             {(needs_code || role_problems.field("code").is_some()).then(|| view! {
                                 <p class="mb-3 text-sm text-slate-600 dark:text-slate-300">"Giving a role with administrative permissions needs your code."</p>
                                 <ConfirmCode error=role_problems.field("code") id="role-code" />
+                            })}
+                            {confirm_first.then(|| view! {
+                                <ConfirmFirst text="Giving a role with administrative permissions needs a fresh confirmation first." here=role_here.clone() />
                             })}
                             <Submit label="Change role" busy="Saving…" />
                         </ChangeRoleForm>
@@ -454,6 +476,9 @@ pub fn InvitePage(invite: InviteView) -> impl IntoView {
                         <FieldProblem name="role" error=role_error />
                     </div>
                     {(invite.needs_code || problems.field("code").is_some()).then(|| view! { <ConfirmCode error=problems.field("code") /> })}
+                    {invite.confirm_first.then(|| view! {
+                        <ConfirmFirst text="Inviting someone with an administrative role needs a fresh confirmation first." here="/settings/team/invite".to_string() />
+                    })}
                     <Submit label="Send invitation" busy="Sending…" />
                 </InviteMemberForm>
             </div>

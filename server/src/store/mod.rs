@@ -8,6 +8,7 @@
 
 mod accounts;
 mod audit;
+mod email_codes;
 mod mfa;
 mod orgs;
 mod sessions;
@@ -20,6 +21,7 @@ use crate::error::{Error, Result};
 
 pub use accounts::AccountStore;
 pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditStore};
+pub use email_codes::{CodeUse, EmailCodeStore};
 pub use mfa::{CodesToShow, MfaStore, TotpCredential};
 pub use orgs::{NewOrganisation, OrgStore};
 pub use sessions::{NewSession, SessionStore};
@@ -31,7 +33,8 @@ pub use tokens::{LinkRecord, TokenPurpose, TokenStore, ValidToken};
 /// The area traits, for calling store methods on anything but a `dyn Store`.
 pub mod prelude {
     pub use super::{
-        AccountStore, AuditStore, MfaStore, OrgStore, SessionStore, Store, TeamStore, ThrottleStore, TokenStore,
+        AccountStore, AuditStore, EmailCodeStore, MfaStore, OrgStore, SessionStore, Store, TeamStore, ThrottleStore,
+        TokenStore,
     };
 }
 
@@ -43,6 +46,7 @@ pub trait Store:
     + TokenStore
     + SessionStore
     + MfaStore
+    + EmailCodeStore
     + ThrottleStore
     + AuditStore
     + Send
@@ -58,6 +62,7 @@ impl<T> Store for T where
         + TokenStore
         + SessionStore
         + MfaStore
+        + EmailCodeStore
         + ThrottleStore
         + AuditStore
         + Send

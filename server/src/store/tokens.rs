@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use crate::clock::Timestamp;
 use crate::error::Result;
 use crate::model::NewUser;
+use crate::send_limit::Sent;
 
 use super::NewOrganisation;
 
@@ -63,10 +64,10 @@ pub trait TokenStore: Send + Sync {
     async fn link_record(&self, token_hash: &str, purpose: TokenPurpose) -> Result<Option<LinkRecord>>;
     /// Kills every unused link of this purpose (a new setup link replaces the old one).
     async fn revoke_tokens(&self, purpose: TokenPurpose, user_id: Option<i64>, now: Timestamp) -> Result<u64>;
-    /// Issues a link to `user_id` unless `may_send` refuses it, given how many links of this
-    /// purpose the account was sent in the hour before `now` and when the newest was. Older unused
-    /// links of the purpose die. One transaction that first locks the account's row, so requests
-    /// at the same moment count each other. Returns whether the link was issued.
+    /// Issues a link to `user_id` unless [`crate::send_limit`] refuses it, given the links of this
+    /// purpose the account was sent in the hour before `now`. Older unused links of the purpose
+    /// die. One transaction that first locks the account's row, so requests at the same moment
+    /// count each other.
     async fn issue_limited_token(
         &self,
         token_hash: &str,
@@ -74,8 +75,7 @@ pub trait TokenStore: Send + Sync {
         user_id: i64,
         now: Timestamp,
         ttl: Duration,
-        may_send: fn(u32, Option<Timestamp>, Timestamp) -> bool,
-    ) -> Result<bool>;
+    ) -> Result<Sent>;
     /// Looks a link up without using it (to decide whether to show its form).
     async fn peek_token(&self, token_hash: &str, purpose: TokenPurpose, now: Timestamp) -> Result<Option<ValidToken>>;
 

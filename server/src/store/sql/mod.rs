@@ -13,6 +13,7 @@
 
 mod accounts;
 mod audit;
+mod email_codes;
 mod mfa;
 mod orgs;
 mod sessions;

@@ -8,6 +8,7 @@ use super::{PgStore, SqliteStore};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::model::NewUser;
+use crate::send_limit::{self, Recent, Sent};
 use crate::store::{LinkRecord, NewOrganisation, TokenPurpose, TokenStore, ValidToken};
 
 fn purpose_from(s: &str) -> Result<TokenPurpose> {
@@ -23,7 +24,39 @@ const USE_TOKEN: &str = "UPDATE one_time_tokens SET used_at = $3 \
      WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3 RETURNING user_id";
 
 macro_rules! impl_token_store {
-    ($store:ty) => {
+    ($store:ty, $db:ty) => {
+        impl $store {
+            /// A write first in a transaction: it locks the account's row (PostgreSQL) or the
+            /// database (SQLite) until commit, so a second request for the same account waits,
+            /// then sees what the first one wrote.
+            pub(super) async fn lock_account(tx: &mut sqlx::Transaction<'_, $db>, user_id: i64) -> Result<()> {
+                sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
+                    .bind(user_id)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(())
+            }
+
+            /// What the account was sent in the window, as `query` selects it: the count, the
+            /// oldest and the newest.
+            pub(super) async fn recent_sends<'q>(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                query: sqlx::query::QueryAs<
+                    'q,
+                    $db,
+                    (i64, Option<i64>, Option<i64>),
+                    <$db as sqlx::Database>::Arguments<'q>,
+                >,
+            ) -> Result<Recent> {
+                let (count, oldest, newest) = query.fetch_one(&mut **tx).await?;
+                Ok(Recent {
+                    count: u32::try_from(count).unwrap_or(u32::MAX),
+                    oldest: oldest.map(Timestamp),
+                    newest: newest.map(Timestamp),
+                })
+            }
+        }
+
         #[async_trait]
         impl TokenStore for $store {
             async fn create_token(
@@ -87,26 +120,22 @@ macro_rules! impl_token_store {
                 user_id: i64,
                 now: Timestamp,
                 ttl: Duration,
-                may_send: fn(u32, Option<Timestamp>, Timestamp) -> bool,
-            ) -> Result<bool> {
+            ) -> Result<Sent> {
                 let mut tx = self.writer.begin().await?;
-                // A write first: it locks the account's row (PostgreSQL) or the database
-                // (SQLite) until commit, so a second request waits and then counts this link.
-                sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
+                Self::lock_account(&mut tx, user_id).await?;
+                let recent = Self::recent_sends(
+                    &mut tx,
+                    sqlx::query_as(
+                        "SELECT COUNT(*), MIN(created_at), MAX(created_at) FROM one_time_tokens \
+                         WHERE user_id = $1 AND created_at > $2 AND purpose = $3",
+                    )
                     .bind(user_id)
-                    .execute(&mut *tx)
-                    .await?;
-                let (count, newest): (i64, Option<i64>) = sqlx::query_as(
-                    "SELECT COUNT(*), MAX(created_at) FROM one_time_tokens \
-                     WHERE user_id = $1 AND purpose = $2 AND created_at > $3",
+                    .bind(send_limit::window_start(now).0)
+                    .bind(purpose.as_str()),
                 )
-                .bind(user_id)
-                .bind(purpose.as_str())
-                .bind(now.0 - 3_600_000)
-                .fetch_one(&mut *tx)
                 .await?;
-                if !may_send(u32::try_from(count).unwrap_or(u32::MAX), newest.map(Timestamp), now) {
-                    return Ok(false);
+                if let Some(at) = send_limit::next_allowed(recent, now) {
+                    return Ok(Sent::NotBefore(at));
                 }
                 sqlx::query(
                     "UPDATE one_time_tokens SET used_at = $1 WHERE purpose = $2 AND used_at IS NULL AND user_id = $3",
@@ -128,7 +157,7 @@ macro_rules! impl_token_store {
                 .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;
-                Ok(true)
+                Ok(Sent::Yes)
             }
 
             async fn peek_token(
@@ -208,5 +237,5 @@ macro_rules! impl_token_store {
     };
 }
 
-impl_token_store!(SqliteStore);
-impl_token_store!(PgStore);
+impl_token_store!(SqliteStore, sqlx::Sqlite);
+impl_token_store!(PgStore, sqlx::Postgres);

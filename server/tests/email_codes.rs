@@ -1,0 +1,188 @@
+//! Codes by email through the real store, on SQLite and PostgreSQL: their lifetime, the sending
+//! limits, one use even when two submissions race, the binding to one session, and the failure
+//! budget they share with passwords and app codes.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{on_both, Env};
+use tessera_server::audit::RequestMeta;
+use tessera_server::clock::Clock;
+use tessera_server::email_codes::{code_hash, EMAIL_CODE_TTL};
+use tessera_server::mfa::{CodeError, Factor};
+use tessera_server::model::OrgKind;
+use tessera_server::secret::SecretKey;
+use tessera_server::send_limit::Sent;
+use tessera_server::services::SignInStep;
+use tessera_server::session::SessionInfo;
+use tessera_server::store::CodeUse;
+
+const EMAIL: &str = "ada@example.org";
+const PASSWORD: &str = "plum tractor sings quietly tonight";
+
+fn meta() -> RequestMeta {
+    RequestMeta::new(Some("192.0.2.10".parse().unwrap()), Some("email-code-test"))
+}
+
+/// A signed-in session of an account without an authenticator app, and its token.
+async fn signed_in_with_token(env: &Env) -> (SessionInfo, String) {
+    let token = match env.app.sign_in(EMAIL, PASSWORD, None, &meta()).await.unwrap() {
+        SignInStep::Done(t) => t,
+        SignInStep::MfaRequired(_) => panic!("no MFA here"),
+    };
+    (env.app.session(token.expose()).await.unwrap().unwrap(), token.expose().to_string())
+}
+
+async fn signed_in(env: &Env) -> SessionInfo {
+    signed_in_with_token(env).await.0
+}
+
+fn last_code(env: &Env) -> String {
+    let mail = env.outbox().into_iter().rev().find(|m| m.contains("Your Tessera code is: ")).expect("a code mail");
+    let at = mail.find("Your Tessera code is: ").unwrap() + "Your Tessera code is: ".len();
+    mail[at..at + 6].to_string()
+}
+
+#[tokio::test]
+async fn a_code_works_once_within_ten_minutes_in_its_own_session() {
+    on_both(|env| async move {
+        env.app.create_organisation("Acme", OrgKind::Standard, EMAIL, None, Some(PASSWORD)).await.unwrap();
+        let (s, token) = signed_in_with_token(&env).await;
+        let other = signed_in(&env).await;
+        assert_eq!(env.app.email_code_expiry(&s).await.unwrap(), None);
+        let expires = env.app.send_email_code(&s, &meta()).await.unwrap();
+        assert_eq!(expires, env.clock.now().plus(EMAIL_CODE_TTL));
+        assert_eq!(env.app.email_code_expiry(&s).await.unwrap(), Some(expires));
+        let code = last_code(&env);
+        let mail = env.outbox().pop().unwrap();
+        assert!(mail.contains("To: ada@example.org") && mail.contains("only in the browser where you asked for it"));
+        assert!(mail.contains("If you did not ask for a code, someone who knows your password"));
+
+        // Another session of the same person cannot use it.
+        assert!(matches!(env.app.step_up(&other, &code, &meta()).await, Err(CodeError::Invalid)), "{}", env.backend);
+        // Valid to the last millisecond of its ten minutes.
+        env.clock.advance(EMAIL_CODE_TTL - Duration::from_millis(1));
+        assert_eq!(env.app.step_up(&s, &code, &meta()).await.unwrap(), Factor::EmailCode);
+        assert!(matches!(env.app.step_up(&s, &code, &meta()).await, Err(CodeError::Invalid)), "single use");
+        assert!(env.app.has_fresh_step_up(&env.app.session(&token).await.unwrap().unwrap()), "a fresh step-up");
+
+        // A code 10 minutes and 1 second old is refused as expired: ask for a new one.
+        env.clock.advance(Duration::from_secs(60));
+        env.app.send_email_code(&s, &meta()).await.unwrap();
+        let late = last_code(&env);
+        env.clock.advance(EMAIL_CODE_TTL + Duration::from_secs(1));
+        assert!(matches!(env.app.step_up(&s, &late, &meta()).await, Err(CodeError::Expired)), "{}", env.backend);
+        assert_eq!(env.app.email_code_expiry(&s).await.unwrap(), None);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn asking_again_kills_the_old_code_within_the_sending_limits() {
+    on_both(|env| async move {
+        env.app.create_organisation("Acme", OrgKind::Standard, EMAIL, None, Some(PASSWORD)).await.unwrap();
+        let s = signed_in(&env).await;
+        env.app.send_email_code(&s, &meta()).await.unwrap();
+        let first = last_code(&env);
+        match env.app.send_email_code(&s, &meta()).await {
+            Err(CodeError::TooSoon(wait)) => assert_eq!(wait, Duration::from_secs(60), "{}", env.backend),
+            other => panic!("{other:?}"),
+        }
+        for _ in 0..4 {
+            env.clock.advance(Duration::from_secs(60));
+            env.app.send_email_code(&s, &meta()).await.unwrap();
+        }
+        let newest = last_code(&env);
+        env.clock.advance(Duration::from_secs(60));
+        match env.app.send_email_code(&s, &meta()).await {
+            // Five within the hour: the next one when the first leaves it.
+            Err(CodeError::TooSoon(wait)) => assert_eq!(wait, Duration::from_secs(3600 - 5 * 60), "{}", env.backend),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(env.outbox().iter().filter(|m| m.contains("Your Tessera code is")).count(), 5);
+        if first != newest {
+            assert!(matches!(env.app.step_up(&s, &first, &meta()).await, Err(CodeError::Invalid)), "the old code died");
+        }
+        assert_eq!(env.app.step_up(&s, &newest, &meta()).await.unwrap(), Factor::EmailCode);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn two_submissions_of_one_code_at_once_have_one_winner() {
+    on_both(|env| async move {
+        let created =
+            env.app.create_organisation("Acme", OrgKind::Standard, EMAIL, None, Some(PASSWORD)).await.unwrap();
+        let key = SecretKey::generate();
+        let now = env.clock.now();
+        let hash = code_hash(&key, "session-a", "123456");
+        assert_eq!(
+            env.store.issue_email_code(created.user_id, "session-a", &hash, now, EMAIL_CODE_TTL).await.unwrap(),
+            Sent::Yes
+        );
+        // Twice: the first round also opens the pool's connections, so the second races on warm ones.
+        for round in 0..2 {
+            let hash = code_hash(&key, "session-a", &format!("65432{round}"));
+            let at = now.plus(Duration::from_secs(61 * (round + 1)));
+            let sent =
+                env.store.issue_email_code(created.user_id, "session-a", &hash, at, EMAIL_CODE_TTL).await.unwrap();
+            assert_eq!(sent, Sent::Yes);
+            let mut tasks = Vec::new();
+            for _ in 0..6 {
+                let (store, hash) = (env.store.clone(), hash.clone());
+                tasks.push(tokio::spawn(async move { store.use_email_code("session-a", &hash, at).await.unwrap() }));
+            }
+            let mut used = 0;
+            for t in tasks {
+                if t.await.unwrap() == CodeUse::Used {
+                    used += 1;
+                }
+            }
+            assert_eq!(used, 1, "{} round {round}: exactly one use wins", env.backend);
+            assert_eq!(env.store.use_email_code("session-b", &hash, at).await.unwrap(), CodeUse::Refused);
+        }
+        // Sending races too: many asking at once get one code.
+        let at = now.plus(Duration::from_secs(600));
+        let mut tasks = Vec::new();
+        for i in 0..6 {
+            let store = env.store.clone();
+            let hash = code_hash(&key, "session-c", &format!("00000{i}"));
+            let user = created.user_id;
+            tasks.push(tokio::spawn(async move {
+                store.issue_email_code(user, "session-c", &hash, at, EMAIL_CODE_TTL).await.unwrap()
+            }));
+        }
+        let mut sent = 0;
+        for t in tasks {
+            if t.await.unwrap() == Sent::Yes {
+                sent += 1;
+            }
+        }
+        assert_eq!(sent, 1, "{}: one code a minute, however many ask at once", env.backend);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn wrong_email_codes_share_the_budget_of_passwords() {
+    on_both(|env| async move {
+        env.app.create_organisation("Acme", OrgKind::Standard, EMAIL, None, Some(PASSWORD)).await.unwrap();
+        let s = signed_in(&env).await;
+        env.app.send_email_code(&s, &meta()).await.unwrap();
+        let code = last_code(&env);
+        let wrong = if code == "000000" { "000001" } else { "000000" };
+        // Three wrong passwords and two wrong codes spend the five free tries.
+        for _ in 0..3 {
+            assert!(env.app.sign_in(EMAIL, "wrong wrong wrong", None, &meta()).await.is_err());
+        }
+        for _ in 0..2 {
+            assert!(matches!(env.app.step_up(&s, wrong, &meta()).await, Err(CodeError::Invalid)));
+        }
+        match env.app.step_up(&s, &code, &meta()).await {
+            Err(CodeError::Waiting(_)) => {}
+            other => panic!("{}: {other:?}", env.backend),
+        }
+    })
+    .await;
+}
