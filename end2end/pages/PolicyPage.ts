@@ -2,8 +2,6 @@ import { expect, type Locator, type Page } from '@playwright/test';
 import { at } from './http';
 
 export const POLICY_SAVED = 'The security policy is saved.';
-export const OWNER_NEEDS_MFA =
-  'Turn on MFA for your own account first: this change needs a code from your authenticator app.';
 
 /** The policy choices, by the label of their radio button. */
 export type MfaPolicyLabel = 'Hidden' | 'Visible' | 'Required (recommended)';

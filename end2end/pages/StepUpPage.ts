@@ -26,3 +26,37 @@ export class StepUpPage {
     return enterCode(this.page, this.code, code, this.verifyButton, settled);
   }
 }
+
+export const EMAIL_CODE_SUBJECT_PREFIX = 'Tessera: Your code is ';
+
+/** The same page for someone without an authenticator app: the code comes by email. */
+export class EmailStepUpPage {
+  readonly heading: Locator;
+  readonly emailMeACode: Locator;
+  readonly sendNewCode: Locator;
+  readonly weakerNote: Locator;
+  readonly code: Locator;
+  readonly verifyButton: Locator;
+
+  constructor(readonly page: Page) {
+    this.heading = page.getByRole('heading', { name: 'Confirm it is you' });
+    this.emailMeACode = page.getByRole('button', { name: 'Email me a code' });
+    this.sendNewCode = page.getByRole('button', { name: 'Send a new code' });
+    this.weakerNote = page.getByText('Email codes are weaker than an app');
+    this.code = page.getByLabel('Code from the email', { exact: true });
+    this.verifyButton = page.getByRole('button', { name: 'Verify', exact: true });
+  }
+
+  async expectLoaded() {
+    await expect(this.page).toHaveURL(at('/account/security/verify', '/api/mfa/email-code'));
+    await expect(this.heading).toBeVisible();
+    await expect(this.weakerNote).toBeVisible();
+  }
+}
+
+/** The six digits of a code mail's subject ("Tessera: Your code is 123456"). */
+export function codeOf(subject: string): string {
+  const m = /(\d{6})$/.exec(subject);
+  if (!m) throw new Error(`no code in ${JSON.stringify(subject)}`);
+  return m[1];
+}

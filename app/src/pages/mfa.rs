@@ -349,6 +349,7 @@ pub fn StepUpPage(error: Option<AppError>, next: String, by_email: Option<EmailS
                     <Submit label="Verify" busy="Checking…" />
                 </StepUpForm>
             })}
+            <div class=if sent { "mt-3" } else { "" }>
             <SendEmailCodeForm>
                 <PageAlert message=send_problems.alert(false) />
                 <input type="hidden" name="next" value=next />
@@ -358,6 +359,7 @@ pub fn StepUpPage(error: Option<AppError>, next: String, by_email: Option<EmailS
                     view! { <Submit label="Email me a code" busy="Sending…" /> }.into_any()
                 }}
             </SendEmailCodeForm>
+            </div>
             <p class="mt-6"><a href="/account/security" class=LINK_CLASS>"Cancel"</a></p>
         </Card>
     }

@@ -472,7 +472,7 @@ pub fn InvitePage(invite: InviteView) -> impl IntoView {
                                 view! { <option value=id selected=sel>{label}</option> }
                             }).collect_view()}
                         </select>
-                        <p id="role-hint" class=HINT_CLASS>"Administrative roles need your code to give."</p>
+                        <p id="role-hint" class=HINT_CLASS>"Giving an administrative role needs a fresh confirmation that it is you."</p>
                         <FieldProblem name="role" error=role_error />
                     </div>
                     {(invite.needs_code || problems.field("code").is_some()).then(|| view! { <ConfirmCode error=problems.field("code") /> })}

@@ -1,0 +1,105 @@
+/**
+ * Step-up by emailed code, in every project (SQLite and PostgreSQL,
+ * JavaScript on and off), in an organisation of its own made with the
+ * operator CLI: its owner has no authenticator app.
+ * - Settings -> Team -> Invite says an administrative role needs a fresh
+ *   confirmation and links to it; the step-up page offers "Email me a code"
+ *   and says email is weaker than an app;
+ * - the code arrives in MailDev; a wrong one is refused with the reason, the
+ *   right one brings her back to the invitation form;
+ * - she invites an administrator, and the invitation goes out.
+ */
+import { createOrganisation } from '../pages/Cli';
+import { expect, test } from '../pages/fixtures';
+import { HomePage } from '../pages/HomePage';
+import { enterCode, expectFitsPhone, javaScriptOn, submitAndSettle, submitExpectingError } from '../pages/http';
+import { signIn } from '../pages/LoginPage';
+import { MailDev } from '../pages/MailDev';
+import { ensureOrganisation, ownerFor } from '../pages/Organisation';
+import { EMAIL_CODE_SUBJECT_PREFIX, EmailStepUpPage, codeOf } from '../pages/StepUpPage';
+
+test.describe.configure({ mode: 'serial', timeout: 120_000 });
+
+const PASSWORD = 'saffron beacon tulip granite ferry';
+const WRONG_CODE = "That code didn't work. Check it and try again.";
+
+test('an owner without an authenticator app invites an administrator after confirming with an emailed code', async ({
+  page,
+  server,
+}, testInfo) => {
+  const project = testInfo.project.name;
+  const org = `Mail Code Co ${project}`;
+  const owner = { name: 'Ella Owner', email: `ella.${project}@codes.example` };
+  const newAdmin = { name: 'Ned Admin', email: `ned.${project}@codes.example` };
+  const mail = new MailDev(server.mailURL);
+  const byEmail = new EmailStepUpPage(page);
+
+  await ensureOrganisation(page, server, ownerFor(project));
+  createOrganisation(server, { name: org, ownerEmail: owner.email, ownerName: owner.name, ownerPassword: PASSWORD });
+
+  await test.step('Ella signs in (password only: she has no app)', async () => {
+    await signIn(page, owner.email, PASSWORD, new HomePage(page).welcomeHeading(owner.name));
+  });
+
+  await test.step('the invitation form says an administrative role needs a fresh confirmation, and links to it', async () => {
+    await page.goto('/settings/team/invite');
+    await expect(page.getByText('Inviting someone with an administrative role needs a fresh confirmation first.')).toBeVisible();
+    await expect(page.getByLabel('Your authentication code')).toHaveCount(0);
+    await page.getByRole('link', { name: 'Confirm it is you' }).click();
+    await byEmail.expectLoaded();
+    await expect(page.getByRole('main').getByText(owner.email)).toBeVisible();
+  });
+
+  let code = '';
+  await test.step('"Email me a code" sends a code to her address', async () => {
+    const asked = Date.now();
+    await submitAndSettle(page, () => byEmail.emailMeACode.click(), byEmail.code);
+    await expect(page.getByRole('status').filter({ hasText: `We sent a code to ${owner.email}` })).toBeVisible();
+    await expect(byEmail.code).toHaveAttribute('autocomplete', 'one-time-code');
+    await expect(byEmail.sendNewCode).toBeVisible();
+    // The subject carries the code, so it is not known in advance: look for its prefix.
+    const codeMails = async () =>
+      (await mail.to(owner.email)).filter(
+        (m) => m.subject.startsWith(EMAIL_CODE_SUBJECT_PREFIX) && Date.parse(m.time) >= asked - 1_000,
+      );
+    await expect.poll(async () => (await codeMails()).length, { message: 'a code mail', timeout: 15_000 }).toBe(1);
+    const [received] = await codeMails();
+    code = codeOf(received.subject);
+    expect(received.text).toContain(`Your Tessera code is: ${code}`);
+    expect(received.text).toContain('only in the browser where you asked for it');
+  });
+
+  await test.step('on a phone (390 px) the page fits without scrolling sideways', async () => {
+    await expectFitsPhone(page, [byEmail.code, byEmail.verifyButton, byEmail.sendNewCode]);
+  });
+
+  await test.step('a wrong code is refused with the reason; the right one brings her back to the form', async () => {
+    const wrong = code === '000000' ? '000001' : '000000';
+    const status = await submitExpectingError(
+      page,
+      async () => {
+        await byEmail.code.fill(wrong);
+        if (!javaScriptOn()) await byEmail.verifyButton.click();
+      },
+      page.locator('#code-error').filter({ hasText: WRONG_CODE }),
+      javaScriptOn(),
+    );
+    expect(status).toBe(401);
+    await enterCode(page, byEmail.code, code, byEmail.verifyButton, page.getByRole('heading', { name: 'Invite a member' }));
+    await expect(page).toHaveURL(/\/settings\/team\/invite$/);
+    await expect(page.getByText('needs a fresh confirmation first')).toHaveCount(0);
+  });
+
+  await test.step('she invites an administrator, and the invitation goes out', async () => {
+    await page.getByLabel('Email', { exact: true }).fill(newAdmin.email);
+    await page.getByLabel('Name (optional)').fill(newAdmin.name);
+    await page.getByLabel('Role', { exact: true }).selectOption({ label: 'Administrator (administrative)' });
+    await submitAndSettle(
+      page,
+      () => page.getByRole('button', { name: 'Send invitation' }).click(),
+      page.getByRole('status').filter({ hasText: 'The invitation is on its way.' }),
+    );
+    const invitation = await mail.waitFor({ to: newAdmin.email, subject: `Tessera: You were invited to ${org}` });
+    expect(invitation.text).toContain(`${owner.name} added you to ${org}`);
+  });
+});
