@@ -32,6 +32,8 @@ pub enum Field {
     Password,
     /// The new password typed a second time.
     PasswordAgain,
+    /// The password in use now, to change it.
+    CurrentPassword,
     Code,
     OrgName,
     OrgKind,
@@ -51,6 +53,7 @@ codes!(Field {
     Email => "email",
     Password => "password",
     PasswordAgain => "password_again",
+    CurrentPassword => "current_password",
     Code => "code",
     OrgName => "org_name",
     OrgKind => "org_kind",
@@ -83,6 +86,7 @@ impl Field {
             Field::Email => "the email address",
             Field::Password => "the password",
             Field::PasswordAgain => "the password again",
+            Field::CurrentPassword => "your current password",
             Field::Code => "the code",
             Field::OrgName => "the organisation name",
             Field::OrgKind => "the type of organisation",
@@ -174,6 +178,10 @@ pub enum Problem {
     NotLinkAddress,
     /// The password typed again differs.
     Mismatch,
+    /// Not the account's current password.
+    NotCurrentPassword,
+    /// The new password is the current one.
+    SameAsCurrent,
 }
 
 impl Problem {
@@ -199,6 +207,8 @@ impl Problem {
             Problem::EndsBeforeStart => out.push_str("ends-first"),
             Problem::NotLinkAddress => out.push_str("not-link-address"),
             Problem::Mismatch => out.push_str("mismatch"),
+            Problem::NotCurrentPassword => out.push_str("not-current"),
+            Problem::SameAsCurrent => out.push_str("same-as-current"),
         }
     }
 
@@ -223,6 +233,8 @@ impl Problem {
             "ends-first" => (Problem::EndsBeforeStart, 1),
             "not-link-address" => (Problem::NotLinkAddress, 1),
             "mismatch" => (Problem::Mismatch, 1),
+            "not-current" => (Problem::NotCurrentPassword, 1),
+            "same-as-current" => (Problem::SameAsCurrent, 1),
             _ => return None,
         };
         (parts.len() == arity).then_some(p)
@@ -275,6 +287,10 @@ impl Problem {
                     .into()
             }
             (Problem::Mismatch, _) => "The two passwords are different. Type the new password again.".into(),
+            (Problem::NotCurrentPassword, _) => {
+                "That is not your current password. Type the password you signed in with.".into()
+            }
+            (Problem::SameAsCurrent, _) => "That is your current password. Choose a new one.".into(),
         }
     }
 }
@@ -344,6 +360,8 @@ pub enum Return {
     Policy,
     /// Settings -> Team (for someone who proves it with an emailed code first).
     Team,
+    /// Account security -> Change password.
+    Password,
 }
 
 codes!(Return {
@@ -351,6 +369,7 @@ codes!(Return {
     Roles => "roles",
     Policy => "policy",
     Team => "team",
+    Password => "password",
 });
 
 impl Return {
@@ -361,6 +380,7 @@ impl Return {
             Return::Roles => "/account/security/verify?next=/settings/roles",
             Return::Policy => "/account/security/verify?next=/settings/security",
             Return::Team => "/account/security/verify?next=/settings/team",
+            Return::Password => "/account/security/verify?next=/account/security/password",
         }
     }
 }
@@ -794,6 +814,8 @@ mod from_domain {
                 P::EndsBeforeStart => Problem::EndsBeforeStart,
                 P::NotLinkAddress => Problem::NotLinkAddress,
                 P::Mismatch => Problem::Mismatch,
+                P::NotCurrentPassword => Problem::NotCurrentPassword,
+                P::SameAsCurrent => Problem::SameAsCurrent,
                 P::Weak(Weakness::TooShort { min, have }) => {
                     Problem::PasswordTooShort { min: narrow(min), have: narrow(have) }
                 }
@@ -863,6 +885,19 @@ mod from_domain {
         }
     }
 
+    impl From<tessera_server::account::AccountError> for AppError {
+        fn from(e: tessera_server::account::AccountError) -> AppError {
+            use tessera_server::account::AccountError as E;
+            match e {
+                E::StepUpRequired => AppError::StepUpFirst(Return::Password),
+                E::Invalid(errors) => errors.into(),
+                E::Waiting(d) => AppError::AccountWaiting(whole_seconds(d)),
+                E::Busy => AppError::Busy,
+                E::Internal(e) => e.into(),
+            }
+        }
+    }
+
     impl From<TeamError> for AppError {
         fn from(e: TeamError) -> AppError {
             match e {
@@ -899,6 +934,8 @@ mod tests {
             (Field::Email, Problem::NotLinkAddress),
             (Field::PasswordAgain, Problem::Mismatch),
             (Field::Code, Problem::CodeExpired),
+            (Field::CurrentPassword, Problem::NotCurrentPassword),
+            (Field::Password, Problem::SameAsCurrent),
         ];
         vec![
             AppError::BadRequest,

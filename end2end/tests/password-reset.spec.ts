@@ -13,7 +13,10 @@
  * - her open session has ended, she is told by mail, the old password no
  *   longer works, and the new one leads to the MFA challenge: a reset never
  *   gets past MFA;
- * - the link cannot be used again.
+ * - the link cannot be used again;
+ * - signed in, she changes her password from Account security (current
+ *   password, the new one twice, a fresh code if asked), stays signed in,
+ *   and the next sign-in takes the changed password.
  */
 import type { BrowserContext, Page } from '@playwright/test';
 import { Authenticator, type StepCode } from '../pages/Authenticator';
@@ -38,12 +41,14 @@ import {
 } from '../pages/PasswordReset';
 import { FIRST_CODES_STATUS, RecoveryCodesPage } from '../pages/RecoveryCodesPage';
 import { MFA_ON, SecurityPage } from '../pages/SecurityPage';
+import { StepUpPage } from '../pages/StepUpPage';
 
 // An enrolment and a sign-in that may wait for the next 30-second TOTP step.
 test.describe.configure({ mode: 'serial', timeout: 180_000 });
 
 const PASSWORD = 'saffron beacon tulip granite ferry';
 const NEW_PASSWORD = 'orchard violin pebble lantern';
+const CHANGED_PASSWORD = 'meadow cobalt whistle ember';
 
 function people(project: string) {
   return {
@@ -158,6 +163,7 @@ test('a forgotten password is reset by an emailed link, which ends every session
       const fresh = await (app as Authenticator).codeAfter((last as StepCode).step);
       const home = new HomePage(page);
       await challenge.submitAuthenticatorCode(fresh.code, home.welcomeHeading(rosa.name));
+      last = fresh;
     });
 
     await test.step('the link does not work again', async () => {
@@ -165,6 +171,37 @@ test('a forgotten password is reset by an emailed link, which ends every session
       expect(answer?.status()).toBe(404);
       await expect(reset.invalidHeading).toBeVisible();
       await expect(page.getByRole('link', { name: 'Ask for a new link' })).toBeVisible();
+    });
+
+    await test.step('signed in, she changes her password from Account security and stays signed in', async () => {
+      await page.goto('/account/security');
+      await page.getByRole('link', { name: 'Change password' }).click();
+      await expect(page.getByRole('heading', { name: 'Change password', level: 1 })).toBeVisible();
+      const current = page.getByLabel('Current password', { exact: true });
+      const confirm = page.getByRole('link', { name: 'Confirm it is you' });
+      await expect(current.or(confirm)).toBeVisible();
+      if (await confirm.isVisible()) {
+        // Her last code is older than the step-up window: a fresh one first.
+        await confirm.click();
+        const stepUp = new StepUpPage(page);
+        await stepUp.expectLoaded();
+        const fresh = await (app as Authenticator).codeAfter((last as StepCode).step);
+        await stepUp.submit(fresh.code, current);
+      }
+      await current.fill(NEW_PASSWORD);
+      await page.getByLabel('New password', { exact: true }).fill(CHANGED_PASSWORD);
+      await page.getByLabel('New password again', { exact: true }).fill(CHANGED_PASSWORD);
+      const changed = page.getByRole('status').filter({ hasText: 'Your password is changed.' });
+      await submitAndSettle(page, () => page.getByRole('button', { name: 'Change password' }).click(), changed);
+      await expect(page).toHaveURL(/\/account\/security\?password-changed$/);
+      await mail.waitFor({ to: rosa.email, subject: PASSWORD_CHANGED_SUBJECT, text: 'from account security' });
+    });
+
+    await test.step('the next sign-in takes the changed password', async () => {
+      // A browser of her own that never signed in.
+      await page.context().clearCookies();
+      const challenge = new ChallengePage(page);
+      await signIn(page, rosa.email, CHANGED_PASSWORD, challenge.heading);
     });
   } finally {
     await oldContext?.close();

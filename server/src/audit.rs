@@ -58,6 +58,8 @@ pub enum Action {
     PasswordResetRequested,
     /// A new password was chosen through a reset link.
     PasswordReset,
+    /// A signed-in person changed their password (or typed a wrong current one).
+    PasswordChanged,
     /// A code was mailed as a second factor (or refused by the sending limit, says the detail).
     EmailCodeSent,
     /// An emailed code proved the second factor.
@@ -98,6 +100,7 @@ impl Action {
         Action::AccessRefused,
         Action::PasswordResetRequested,
         Action::PasswordReset,
+        Action::PasswordChanged,
         Action::PasswordSet,
         Action::OrganisationCreated,
         Action::SetupCompleted,
@@ -145,6 +148,7 @@ impl Action {
             Action::AccessRefused => "Request refused",
             Action::PasswordResetRequested => "Password reset link asked for",
             Action::PasswordReset => "Password reset",
+            Action::PasswordChanged => "Password changed",
             Action::EmailCodeSent => "Email code sent",
             Action::EmailCodeUsed => "Email code used",
             Action::EmailCodeRefused => "Email code refused",
@@ -182,6 +186,7 @@ impl Action {
             Action::AccessRefused => "access.refused",
             Action::PasswordResetRequested => "password.reset_requested",
             Action::PasswordReset => "password.reset",
+            Action::PasswordChanged => "password.changed",
             Action::EmailCodeSent => "mfa.email_code_sent",
             Action::EmailCodeUsed => "mfa.email_code_used",
             Action::EmailCodeRefused => "mfa.email_code_refused",
@@ -276,7 +281,7 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), Action::ALL.len());
-        assert_eq!(Action::ALL.len(), 32, "a new action must be added to ALL");
+        assert_eq!(Action::ALL.len(), 33, "a new action must be added to ALL");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! storage, crypto, sessions and the HTTP guards. `cargo test -p tessera-server` covers it all
 //! without a browser.
 
+pub mod account;
 pub mod activity;
 pub mod audit;
 pub mod clock;

@@ -136,6 +136,8 @@ pub enum Notice {
     },
     /// A new password was chosen through a reset link.
     PasswordReset,
+    /// The signed-in person changed their password.
+    PasswordChanged,
 }
 
 impl Notice {
@@ -172,6 +174,12 @@ impl Notice {
                 "The password of your account was changed with a password reset link, and every session of your \
                  account was signed out. Your MFA is unchanged: signing in still needs your authenticator app or a \
                  recovery code."
+                    .into(),
+            ),
+            Notice::PasswordChanged => (
+                "Your password was changed",
+                "The password of your account was changed from account security, and every other session of your \
+                 account was signed out."
                     .into(),
             ),
             Notice::SecondFactorFailing => (

@@ -313,6 +313,10 @@ pub enum Problem {
     NotLinkAddress,
     /// A value typed twice came out different.
     Mismatch,
+    /// Not the account's current password.
+    NotCurrentPassword,
+    /// A new password that is the current one.
+    SameAsCurrent,
 }
 
 impl fmt::Display for Problem {
@@ -329,6 +333,8 @@ impl fmt::Display for Problem {
             Problem::Weak(w) => write!(f, "is refused: {w}"),
             Problem::NotLinkAddress => f.write_str("is not the address the link was sent to"),
             Problem::Mismatch => f.write_str("does not match"),
+            Problem::NotCurrentPassword => f.write_str("is not the current password"),
+            Problem::SameAsCurrent => f.write_str("is the current password"),
         }
     }
 }

@@ -10,6 +10,7 @@
 //! Who may call what is not decided here: `http::ROUTES` lists every function with its session
 //! class and permission, and the gate enforces that table before any of these run.
 
+pub mod account;
 pub mod auth;
 pub mod mfa;
 pub mod policy;

@@ -19,7 +19,7 @@ use crate::ctx::{AppState, Failure};
 use crate::error::AppError;
 
 /// Fields whose values are never shown back: secrets, and what only routing needs.
-const NOT_SHOWN_BACK: &[&str] = &["password", "password_again", "code", "token"];
+const NOT_SHOWN_BACK: &[&str] = &["password", "password_again", "current_password", "code", "token"];
 
 pub async fn form_posts(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let route = match routes::find(req.method(), req.uri().path()) {

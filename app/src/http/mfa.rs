@@ -47,6 +47,7 @@ pub async fn security_page(
         ("regenerated", "Your new recovery codes are active."),
         ("reset", "Your new authenticator app is set up. The old one no longer works."),
         ("disabled", "MFA is off."),
+        ("password-changed", "Your password is changed. Every other session of your account was signed out."),
         ("recovery-used", "You signed in with a recovery code. That code no longer works."),
         ("expired", "The setup took too long and was cancelled. Please start again."),
     ];
@@ -165,4 +166,10 @@ pub async fn step_up_page(
         None
     };
     render::page(&state, Page::StepUp { error, next, by_email }, StatusCode::OK).await
+}
+
+pub async fn change_password_page(State(state): State<AppState>, SignedIn(s): SignedIn, failed: Failed) -> Response {
+    let min_chars = tessera_server::policy::min_password_chars(s.org_kind, s.org_mfa_policy, s.role.requires_mfa);
+    let fresh = state.tessera.has_fresh_step_up(&s);
+    render::page(&state, Page::ChangePassword { fresh, min_chars, error: failed.error() }, StatusCode::OK).await
 }

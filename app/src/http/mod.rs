@@ -108,6 +108,7 @@ fn handler_for(r: &RouteSpec) -> MethodRouter<AppState> {
         ("GET", "/account/security/recovery-codes") => get(mfa::recovery_codes_page),
         ("GET", "/account/security/verify") => get(mfa::step_up_page),
         ("GET", "/account/security/disable") => get(mfa::disable_page),
+        ("GET", "/account/security/password") => get(mfa::change_password_page),
         ("GET", "/settings/activity") => get(activity::page),
         ("GET", "/settings/activity.csv") => get(activity::csv),
         ("GET", "/settings/security") => get(policy::policy_page),

@@ -4,10 +4,11 @@
 
 use leptos::prelude::*;
 
+use crate::api::account::ChangePassword;
 use crate::api::mfa::{ConfirmEnrolment, DisableMfa, RegenerateRecoveryCodes, SendEmailCode, StartEnrolment, StepUp};
 use crate::components::{CopyButton, ModalDialog, PrintButton};
 use crate::error::AppError;
-use crate::forms::{form_islands, CodeInput, PageAlert, Problems, Submit};
+use crate::forms::{form_islands, CodeInput, PageAlert, PasswordInput, Problems, Submit};
 use crate::layout::{
     Alert, Card, ConfirmationPage, ConfirmationTitle, Notice, Viewer, BUTTON_CLASS, DANGER_BUTTON_CLASS, DIALOG_CLASS,
     INLINE_DANGER_CLASS, INLINE_SECONDARY_CLASS, LINK_CLASS, SECONDARY_BUTTON_CLASS,
@@ -23,6 +24,8 @@ form_islands! {
     StepUpForm => StepUp;
     /// A code by mail, for step-up by someone without an authenticator app.
     SendEmailCodeForm => SendEmailCode;
+    /// A new password, signed in.
+    ChangePasswordForm => ChangePassword;
     /// A new set of recovery codes.
     RegenerateCodesForm => RegenerateRecoveryCodes;
     /// Turning MFA off.
@@ -71,6 +74,10 @@ pub fn SecurityPage(security: SecurityView) -> impl IntoView {
             {error.map(|e| view! { <Alert message=e /> })}
             <p class="mb-6 text-sm text-slate-600 dark:text-slate-300">
                 {format!("Signed in as {} ({})", viewer.display_name, viewer.email)}
+            </p>
+            <h2 class="mb-3 text-lg font-semibold text-slate-900 dark:text-white">"Password"</h2>
+            <p class="mb-8 text-sm">
+                <a href="/account/security/password" class=LINK_CLASS>"Change password"</a>
             </p>
             <h2 class="mb-3 text-lg font-semibold text-slate-900 dark:text-white">"MFA"</h2>
             {policy_note.map(|n| view! { <p id="policy-note" class="mb-4 text-sm text-slate-700 dark:text-slate-200">{n}</p> })}
@@ -364,4 +371,59 @@ pub fn StepUpPage(error: Option<AppError>, next: String, by_email: Option<EmailS
         </Card>
     }
     .into_any()
+}
+
+/// "Change password": after a fresh confirmation, the current password and the new one twice.
+#[component]
+pub fn ChangePasswordPage(fresh: bool, min_chars: usize, error: Option<AppError>) -> impl IntoView {
+    let problems = Problems(error);
+    let first = problems.first_field().unwrap_or("current_password");
+    let hint = format!("At least {min_chars} characters. A few unrelated words make a strong, memorable password.");
+    view! {
+        <Card title="Change password">
+            <p class="mb-6 text-sm text-slate-600 dark:text-slate-300">
+                "Every other session of your account will be signed out, and we will email you that the password changed."
+            </p>
+            {if fresh {
+                view! {
+                    <ChangePasswordForm>
+                        <PageAlert message=problems.alert(true) />
+                        <PasswordInput
+                            name="current_password"
+                            label="Current password"
+                            autocomplete="current-password"
+                            error=problems.field("current_password")
+                            autofocus=first == "current_password"
+                        />
+                        <PasswordInput
+                            name="password"
+                            label="New password"
+                            autocomplete="new-password"
+                            error=problems.field("password")
+                            hint=hint
+                            autofocus=first == "password"
+                        />
+                        <PasswordInput
+                            name="password_again"
+                            label="New password again"
+                            autocomplete="new-password"
+                            error=problems.field("password_again")
+                            autofocus=first == "password_again"
+                        />
+                        <Submit label="Change password" busy="Saving…" />
+                    </ChangePasswordForm>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <p class="mb-4 text-sm text-slate-700 dark:text-slate-200">
+                        "Changing your password needs a fresh confirmation that it is you."
+                    </p>
+                    <a href="/account/security/verify?next=/account/security/password" class=BUTTON_CLASS>"Confirm it is you"</a>
+                }
+                .into_any()
+            }}
+            <p class="mt-6"><a href="/account/security" class=LINK_CLASS>"Cancel"</a></p>
+        </Card>
+    }
 }

@@ -74,6 +74,12 @@ pub enum Page {
     Security {
         security: mfa::SecurityView,
     },
+    /// Account security -> Change password.
+    ChangePassword {
+        fresh: bool,
+        min_chars: usize,
+        error: Option<AppError>,
+    },
     /// "Disable MFA?" without JavaScript.
     DisableMfa {
         codes_left: i64,
@@ -153,6 +159,7 @@ impl Page {
             Page::MfaChallenge { .. } => "MFA: enter your code",
             Page::Security { .. } => "Account security",
             Page::DisableMfa { .. } => "Disable MFA",
+            Page::ChangePassword { .. } => "Change password",
             Page::EnrolRequired => "Set up MFA",
             Page::ActivityLog { .. } => "Activity log",
             Page::Policy { .. } => "Security policy",
@@ -184,6 +191,7 @@ impl Page {
             Page::Policy { .. } | Page::RequirePolicy { .. } => Some("/settings/security"),
             Page::ActivityLog { .. } => Some("/settings/activity"),
             Page::Security { .. }
+            | Page::ChangePassword { .. }
             | Page::DisableMfa { .. }
             | Page::Enrol { .. }
             | Page::RecoveryCodes { .. }
@@ -259,6 +267,9 @@ pub fn PageView(page: Page) -> impl IntoView {
         }
         Page::MfaChallenge { recovery, error } => view! { <auth::ChallengePage recovery error /> }.into_any(),
         Page::Security { security } => view! { <mfa::SecurityPage security /> }.into_any(),
+        Page::ChangePassword { fresh, min_chars, error } => {
+            view! { <mfa::ChangePasswordPage fresh min_chars error /> }.into_any()
+        }
         Page::DisableMfa { codes_left, fresh } => view! { <mfa::DisableMfaPage codes_left fresh /> }.into_any(),
         Page::EnrolRequired => view! { <mfa::EnrolRequiredPage /> }.into_any(),
         Page::ActivityLog { log } => view! { <activity::ActivityLogPage log /> }.into_any(),

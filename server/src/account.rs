@@ -1,0 +1,136 @@
+//! A person's own account: changing the password, signed in. A sensitive change: it needs a
+//! fresh second factor (the app, a recovery code, or an emailed code for someone without an
+//! app) and the current password, ends every other session and tells the owner by mail.
+
+use std::time::Duration;
+
+use crate::audit::{self, Action, Outcome, RequestMeta};
+use crate::error::Error;
+use crate::mail::{notice_mail, Notice};
+use crate::model::Problem;
+use crate::password::{check_new_password, PasswordOwner};
+use crate::policy;
+use crate::secret::Token;
+use crate::services::{FieldErrors, Tessera};
+use crate::session::{SessionInfo, SessionState};
+use crate::store::{Budget, TokenPurpose};
+use crate::throttle;
+
+/// What the change-password form sends.
+#[derive(Debug, Clone, Default)]
+pub struct PasswordChange {
+    pub current: String,
+    pub password: String,
+    pub password_again: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// The change needs a fresh second factor first.
+    #[error("step-up required")]
+    StepUpRequired,
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    /// Too many wrong passwords for this account: try again after this long.
+    #[error("too many attempts")]
+    Waiting(Duration),
+    #[error("busy")]
+    Busy,
+    #[error(transparent)]
+    Internal(Error),
+}
+
+impl From<Error> for AccountError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Busy => AccountError::Busy,
+            other => AccountError::Internal(other),
+        }
+    }
+}
+
+impl Tessera {
+    /// Changes the signed-in person's password. Wrong current passwords draw on the account's
+    /// failure budget like sign-in attempts. Every other session ends and this one gets a new
+    /// token (returned), keeping its fresh second factor; any reset link dies.
+    pub async fn change_password(
+        &self,
+        s: &SessionInfo,
+        form: &PasswordChange,
+        meta: &RequestMeta,
+    ) -> Result<Token, AccountError> {
+        if s.state != SessionState::Full || !self.has_fresh_step_up(s) {
+            return Err(AccountError::StepUpRequired);
+        }
+        let now = self.clock.now();
+        let account_key = self.account_key(&s.email);
+        let attempt = match self.store.throttle_take(&account_key, now, throttle::delay_after).await? {
+            Budget::Taken(attempt) => attempt,
+            Budget::Waiting { until } => return Err(AccountError::Waiting(until.since(now))),
+        };
+        let creds = self.store.credentials_by_email(&crate::model::canonical_email(&s.email)).await?;
+        let stored = creds.as_ref().and_then(|c| c.password_hash.as_deref());
+        let verified = match self.hasher.verify(&form.current, stored).await {
+            Ok(v) => v,
+            Err(e) => {
+                self.store.throttle_refund(&account_key, &attempt).await?;
+                return Err(e.into());
+            }
+        };
+        let mut errors = FieldErrors::default();
+        if !verified.ok {
+            let e = audit::event(
+                now,
+                Action::PasswordChanged,
+                Outcome::Failure,
+                Some(s.org_id),
+                Some(s.user_id),
+                Some(s.user_id),
+                meta,
+                Some("wrong current password"),
+            );
+            self.audit(e).await?;
+            errors.push("current_password", Problem::NotCurrentPassword);
+            return Err(AccountError::Invalid(errors));
+        }
+        self.store.throttle_refund(&account_key, &attempt).await?;
+        let min_chars = policy::min_password_chars(s.org_kind, s.org_mfa_policy, s.role.requires_mfa);
+        let owner = PasswordOwner { org_name: &s.org_name, email: &s.email, display_name: &s.display_name };
+        let normalized = check_new_password(&form.password, min_chars, &owner)
+            .map_err(|w| errors.push("password", Problem::Weak(w)))
+            .ok();
+        if normalized.is_some() && form.password == form.current {
+            errors.push("password", Problem::SameAsCurrent);
+        } else if normalized.is_some() && form.password != form.password_again {
+            errors.push("password_again", Problem::Mismatch);
+        }
+        let Some(normalized) = normalized.filter(|_| errors.is_empty()) else {
+            return Err(AccountError::Invalid(errors));
+        };
+        let hash = self.hasher.hash(normalized).await?;
+        self.store.set_password_hash(s.user_id, &hash, now).await?;
+        self.store.delete_other_sessions(s.user_id, &s.token_hash).await?;
+        self.store.revoke_tokens(TokenPurpose::ResetPassword, Some(s.user_id), now).await?;
+        let token = Token::generate();
+        let mut new = self.new_session(&token, s.user_id, s.org_id, SessionState::Full, meta);
+        new.second_factor_at = s.second_factor_at;
+        if !self.store.rotate_session(&s.token_hash, &new, now).await? {
+            // Signed out meanwhile: the password is changed, the session is gone.
+            return Err(AccountError::StepUpRequired);
+        }
+        let e = audit::event(
+            now,
+            Action::PasswordChanged,
+            Outcome::Success,
+            Some(s.org_id),
+            Some(s.user_id),
+            Some(s.user_id),
+            meta,
+            Some("other sessions ended"),
+        );
+        self.audit(e).await?;
+        let mail = notice_mail(&self.config, &s.email, &s.display_name, Notice::PasswordChanged, now, meta);
+        self.deliver(&mail, s.user_id).await;
+        Ok(token)
+    }
+}
