@@ -10,6 +10,7 @@ use common::*;
 
 const CHANGE_PASSWORD: &str = "/api/account/password";
 const NEW_PASSWORD: &str = "copper lantern hums beside rivers";
+const ANSWER_PROMPT: &str = "/api/account/password-prompt";
 
 fn emailed_code(t: &TestApp) -> String {
     let mail =
@@ -61,9 +62,20 @@ async fn changing_the_password_needs_a_fresh_confirmation_and_the_current_passwo
     let reset_link: String = reset_mail[at..].chars().take_while(|c| !c.is_whitespace()).collect();
 
     let done = t.post(CHANGE_PASSWORD, &form(PASSWORD, NEW_PASSWORD, NEW_PASSWORD), Some(&ada)).await;
-    assert_eq!(done.location(), Some("/account/security?password-changed"), "{}", done.body);
+    assert_eq!(done.location(), Some("/account/security/new-password?changed"), "{}", done.body);
     let renewed = done.cookie("tessera_session").expect("this session continues under a new token");
     assert_ne!(renewed, ada);
+    // What about MFA: without an app, under a Visible policy, "set up an app" or "no thanks".
+    let prompt = t.get("/account/security/new-password?changed", Some(&renewed)).await;
+    assert!(prompt.body.contains("Your password is changed"), "{}", prompt.body);
+    assert!(prompt.body.contains("Set up an authenticator app") && prompt.body.contains("No thanks"));
+    assert!(!prompt.body.contains("Keep my existing codes"), "there are no codes to keep");
+    let keep = t.island(ANSWER_PROMPT, &[("choice", "keep")], Some(&renewed)).await;
+    assert_eq!(keep.status, StatusCode::FORBIDDEN, "not offered, not accepted");
+    let answered = t.post(ANSWER_PROMPT, &[("choice", "no-thanks")], Some(&renewed)).await;
+    assert_eq!(answered.location(), Some("/"));
+    let again = t.get("/account/security/new-password?changed", Some(&renewed)).await;
+    assert_eq!(again.location(), Some("/account/security?password-changed"), "asked once");
     let security = t.get("/account/security?password-changed", Some(&renewed)).await;
     assert!(security.body.contains("Your password is changed"));
     assert_eq!(t.get("/", Some(&ada)).await.location(), Some("/login"), "the old token is dead");
@@ -80,4 +92,45 @@ async fn changing_the_password_needs_a_fresh_confirmation_and_the_current_passwo
         .map(|e| (e.outcome.as_str(), e.detail.as_deref()))
         .collect();
     assert_eq!(changes, [("success", Some("other sessions ended")), ("failure", Some("wrong current password"))]);
+    let answer = events.iter().find(|e| e.action == "password.mfa_prompt_answered").expect("the answer, on record");
+    assert_eq!(answer.detail.as_deref(), Some("no thanks"));
+}
+
+#[tokio::test]
+async fn after_a_reset_the_next_sign_in_asks_about_mfa_once() {
+    let t = app().await;
+    let (secret, _codes, _) = enrol_over_http(&t).await;
+    let before = t.outbox().len();
+    assert!(t.post(FORGOT_PASSWORD, &[("email", "ada@example.org")], None).await.status.is_redirection());
+    let mail = t.outbox_of(before + 1).await.into_iter().rev().find(|m| m.contains("/reset-password?token=")).unwrap();
+    let at = mail.find("/reset-password?token=").unwrap() + "/reset-password?token=".len();
+    let token: String =
+        mail[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+    let form = [
+        ("token", token.as_str()),
+        ("email", "ada@example.org"),
+        ("password", NEW_PASSWORD),
+        ("password_again", NEW_PASSWORD),
+    ];
+    assert_eq!(t.post(RESET_PASSWORD, &form, None).await.location(), Some("/login?password-reset"));
+    // The password step leads to the challenge; the prompt waits for the full sign-in.
+    let step = t.sign_in("ada@example.org", NEW_PASSWORD).await;
+    assert_eq!(step.location(), Some("/login/mfa"));
+    let challenged = step.cookie("tessera_session").unwrap();
+    assert_eq!(t.get("/account/security/new-password", Some(&challenged)).await.location(), Some("/login/mfa"));
+    t.clock.advance(Duration::from_secs(30));
+    let done = t.post(LOGIN_MFA, &[("code", &code_now(&t, &secret))], Some(&challenged)).await;
+    assert_eq!(done.location(), Some("/account/security/new-password"), "{}", done.body);
+    let session = done.cookie("tessera_session").unwrap();
+    let prompt = t.get("/account/security/new-password", Some(&session)).await;
+    for choice in ["Set up new authenticator codes", "Keep my existing codes", "No thanks"] {
+        assert!(prompt.body.contains(choice), "{choice}");
+    }
+    assert_eq!(t.post(ANSWER_PROMPT, &[("choice", "keep")], Some(&session)).await.location(), Some("/"));
+    // Asked once: the next sign-in goes where it was going.
+    t.clock.advance(Duration::from_secs(30));
+    let step = t.sign_in("ada@example.org", NEW_PASSWORD).await;
+    let next =
+        t.post(LOGIN_MFA, &[("code", &code_now(&t, &secret))], Some(&step.cookie("tessera_session").unwrap())).await;
+    assert_eq!(next.location(), Some("/"));
 }

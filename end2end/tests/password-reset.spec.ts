@@ -12,11 +12,12 @@
  *   her address filled in, without signing her in;
  * - her open session has ended, she is told by mail, the old password no
  *   longer works, and the new one leads to the MFA challenge: a reset never
- *   gets past MFA;
+ *   gets past MFA; then to "Your MFA after a new password", where she keeps
+ *   her existing codes;
  * - the link cannot be used again;
  * - signed in, she changes her password from Account security (current
- *   password, the new one twice, a fresh code if asked), stays signed in,
- *   and the next sign-in takes the changed password.
+ *   password, the new one twice, a fresh code if asked), is asked about MFA
+ *   again, stays signed in, and the next sign-in takes the changed password.
  */
 import type { BrowserContext, Page } from '@playwright/test';
 import { Authenticator, type StepCode } from '../pages/Authenticator';
@@ -49,6 +50,7 @@ test.describe.configure({ mode: 'serial', timeout: 180_000 });
 const PASSWORD = 'saffron beacon tulip granite ferry';
 const NEW_PASSWORD = 'orchard violin pebble lantern';
 const CHANGED_PASSWORD = 'meadow cobalt whistle ember';
+const PROMPT_HEADING = (page: Page) => page.getByRole('heading', { name: 'Your MFA after a new password', level: 1 });
 
 function people(project: string) {
   return {
@@ -155,15 +157,20 @@ test('a forgotten password is reset by an emailed link, which ends every session
       expect(notice.text).toContain('Your MFA is unchanged');
     });
 
-    await test.step('the old password no longer works; the new one leads to the MFA challenge, then in', async () => {
+    await test.step('the old password no longer works; the new one leads to the MFA challenge, then to the MFA question', async () => {
       await signIn(page, rosa.email, PASSWORD, page.getByRole('alert').filter({ hasText: INCORRECT_CREDENTIALS }));
       const challenge = new ChallengePage(page);
       await signIn(page, rosa.email, NEW_PASSWORD, challenge.heading);
       await challenge.expectOnCodeStep();
       const fresh = await (app as Authenticator).codeAfter((last as StepCode).step);
-      const home = new HomePage(page);
-      await challenge.submitAuthenticatorCode(fresh.code, home.welcomeHeading(rosa.name));
+      await challenge.submitAuthenticatorCode(fresh.code, PROMPT_HEADING(page));
       last = fresh;
+      await expect(page.getByRole('button', { name: 'Set up new authenticator codes' })).toBeVisible();
+    });
+
+    await test.step('she keeps her existing codes and is home', async () => {
+      const home = new HomePage(page);
+      await submitAndSettle(page, () => page.getByRole('button', { name: 'Keep my existing codes' }).click(), home.welcomeHeading(rosa.name));
     });
 
     await test.step('the link does not work again', async () => {
@@ -193,7 +200,13 @@ test('a forgotten password is reset by an emailed link, which ends every session
       await page.getByLabel('New password again', { exact: true }).fill(CHANGED_PASSWORD);
       const changed = page.getByRole('status').filter({ hasText: 'Your password is changed.' });
       await submitAndSettle(page, () => page.getByRole('button', { name: 'Change password' }).click(), changed);
-      await expect(page).toHaveURL(/\/account\/security\?password-changed$/);
+      // What about MFA, asked at once.
+      await expect(PROMPT_HEADING(page)).toBeVisible();
+      await submitAndSettle(
+        page,
+        () => page.getByRole('button', { name: 'Keep my existing codes' }).click(),
+        new HomePage(page).welcomeHeading(rosa.name),
+      );
       await mail.waitFor({ to: rosa.email, subject: PASSWORD_CHANGED_SUBJECT, text: 'from account security' });
     });
 

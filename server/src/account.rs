@@ -129,8 +129,94 @@ impl Tessera {
             Some("other sessions ended"),
         );
         self.audit(e).await?;
+        // What about MFA: asked right after the change.
+        self.store.set_password_prompt(s.user_id, true).await?;
         let mail = notice_mail(&self.config, &s.email, &s.display_name, Notice::PasswordChanged, now, meta);
         self.deliver(&mail, s.user_id).await;
         Ok(token)
+    }
+}
+
+/// An answer to "You have a new password: what about your MFA?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptChoice {
+    /// Nothing now (only where MFA is not required of the person).
+    NoThanks,
+    /// Keep the authenticator app and recovery codes (only for someone who has them).
+    Keep,
+    /// Set up a new authenticator app: the enrolment wizard comes next.
+    NewAuthenticator,
+}
+
+impl std::str::FromStr for PromptChoice {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "no-thanks" => Ok(PromptChoice::NoThanks),
+            "keep" => Ok(PromptChoice::Keep),
+            "new" => Ok(PromptChoice::NewAuthenticator),
+            _ => Err(()),
+        }
+    }
+}
+
+/// Which answers the prompt offers this person ("set up new authenticator codes" always).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordPrompt {
+    pub no_thanks: bool,
+    pub keep: bool,
+}
+
+impl Tessera {
+    /// The prompt this person is owed after setting a new password, if any. Where MFA is not
+    /// offered and they have none, there is nothing to ask: the prompt is dropped.
+    pub async fn password_prompt(&self, s: &SessionInfo) -> crate::error::Result<Option<PasswordPrompt>> {
+        if s.state != SessionState::Full || !self.store.password_prompt_pending(s.user_id).await? {
+            return Ok(None);
+        }
+        let requirement = s.mfa_requirement(self.clock.now());
+        // Nothing to ask where MFA is not offered and they have none, nor of someone the policy
+        // is about to send through enrolment anyway.
+        if matches!(requirement, policy::Requirement::NotOffered | policy::Requirement::MustEnrol) {
+            self.store.set_password_prompt(s.user_id, false).await?;
+            return Ok(None);
+        }
+        let required = !matches!(requirement, policy::Requirement::Optional);
+        Ok(Some(PasswordPrompt { no_thanks: !required, keep: s.has_mfa }))
+    }
+
+    /// Records the answer, once. `NewAuthenticator` leaves starting the wizard to the caller.
+    pub async fn answer_password_prompt(
+        &self,
+        s: &SessionInfo,
+        choice: PromptChoice,
+        meta: &RequestMeta,
+    ) -> Result<(), crate::mfa::CodeError> {
+        use crate::mfa::CodeError;
+        let prompt = self.password_prompt(s).await?.ok_or(CodeError::NotApplicable)?;
+        let (offered, detail) = match choice {
+            PromptChoice::NoThanks => (prompt.no_thanks, "no thanks"),
+            PromptChoice::Keep => (prompt.keep, "kept the authenticator app"),
+            PromptChoice::NewAuthenticator => (true, "chose to set up a new authenticator app"),
+        };
+        if !offered {
+            return Err(CodeError::NotAllowed(crate::roles::Refusal::MfaRequired));
+        }
+        if !self.store.set_password_prompt(s.user_id, false).await? {
+            return Err(CodeError::NotApplicable);
+        }
+        let e = audit::event(
+            self.clock.now(),
+            Action::PasswordPromptAnswered,
+            Outcome::Success,
+            Some(s.org_id),
+            Some(s.user_id),
+            Some(s.user_id),
+            meta,
+            Some(detail),
+        );
+        self.audit(e).await?;
+        Ok(())
     }
 }

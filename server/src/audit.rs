@@ -60,6 +60,8 @@ pub enum Action {
     PasswordReset,
     /// A signed-in person changed their password (or typed a wrong current one).
     PasswordChanged,
+    /// After a new password, what the person chose to do about MFA.
+    PasswordPromptAnswered,
     /// A code was mailed as a second factor (or refused by the sending limit, says the detail).
     EmailCodeSent,
     /// An emailed code proved the second factor.
@@ -101,6 +103,7 @@ impl Action {
         Action::PasswordResetRequested,
         Action::PasswordReset,
         Action::PasswordChanged,
+        Action::PasswordPromptAnswered,
         Action::PasswordSet,
         Action::OrganisationCreated,
         Action::SetupCompleted,
@@ -149,6 +152,7 @@ impl Action {
             Action::PasswordResetRequested => "Password reset link asked for",
             Action::PasswordReset => "Password reset",
             Action::PasswordChanged => "Password changed",
+            Action::PasswordPromptAnswered => "MFA choice after a new password",
             Action::EmailCodeSent => "Email code sent",
             Action::EmailCodeUsed => "Email code used",
             Action::EmailCodeRefused => "Email code refused",
@@ -187,6 +191,7 @@ impl Action {
             Action::PasswordResetRequested => "password.reset_requested",
             Action::PasswordReset => "password.reset",
             Action::PasswordChanged => "password.changed",
+            Action::PasswordPromptAnswered => "password.mfa_prompt_answered",
             Action::EmailCodeSent => "mfa.email_code_sent",
             Action::EmailCodeUsed => "mfa.email_code_used",
             Action::EmailCodeRefused => "mfa.email_code_refused",
@@ -281,7 +286,7 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), Action::ALL.len());
-        assert_eq!(Action::ALL.len(), 33, "a new action must be added to ALL");
+        assert_eq!(Action::ALL.len(), 34, "a new action must be added to ALL");
     }
 
     #[test]

@@ -175,6 +175,8 @@ impl Tessera {
             // Used a moment ago by another request.
             return Err(FormError::LinkInvalid);
         };
+        // What about MFA: asked at the next full sign-in.
+        self.store.set_password_prompt(user_id, true).await?;
         let e = audit::event(
             now,
             Action::PasswordReset,

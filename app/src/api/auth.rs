@@ -75,7 +75,16 @@ pub async fn login_password(#[server(default)] password: String) -> Result<SignI
             .set_login_step(&app.tessera.seal_login_step(&LoginStep { email: String::new(), next: next.to_string() })),
         _ => app.cookies.clear(app.cookies.login_step_name()),
     });
+    // After a new password (a reset), the first full sign-in asks what to do about MFA.
+    let prompt = match step {
+        SignInStep::Done => match app.tessera.session(token.expose()).await? {
+            Some(s) => app.tessera.password_prompt(&s).await?.is_some(),
+            None => false,
+        },
+        _ => false,
+    };
     go(match step {
+        SignInStep::Done if prompt => "/account/security/new-password",
         SignInStep::Done => next,
         SignInStep::MfaRequired => "/login/mfa",
         SignInStep::EnrolmentRequired => "/account/security/enrol-required",
@@ -99,7 +108,12 @@ pub async fn answer_challenge(#[server(default)] code: String) -> Result<(), App
     if sealed.is_some() {
         set_cookie(app.cookies.clear(app.cookies.login_step_name()));
     }
+    let prompt = match app.tessera.session(token.expose()).await? {
+        Some(s) => app.tessera.password_prompt(&s).await?.is_some(),
+        None => false,
+    };
     go(match factor {
+        Factor::Totp | Factor::EmailCode if prompt => "/account/security/new-password",
         Factor::Totp | Factor::EmailCode => super::own_page(&next).unwrap_or("/"),
         // Knowing that a recovery code is spent (and how many are left) comes first.
         Factor::RecoveryCode { .. } => "/account/security?recovery-used",

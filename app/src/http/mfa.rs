@@ -173,3 +173,27 @@ pub async fn change_password_page(State(state): State<AppState>, SignedIn(s): Si
     let fresh = state.tessera.has_fresh_step_up(&s);
     render::page(&state, Page::ChangePassword { fresh, min_chars, error: failed.error() }, StatusCode::OK).await
 }
+
+/// The question after a new password; once answered (or where there is nothing to ask), home.
+pub async fn password_prompt_page(
+    State(state): State<AppState>,
+    SignedIn(s): SignedIn,
+    failed: Failed,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    match state.tessera.password_prompt(&s).await {
+        Ok(Some(p)) => {
+            let prompt = crate::pages::mfa::PromptView {
+                changed: q.contains_key("changed"),
+                has_app: s.has_mfa,
+                no_thanks: p.no_thanks,
+                keep: p.keep,
+                error: failed.error(),
+            };
+            render::page(&state, Page::PasswordPrompt { prompt }, StatusCode::OK).await
+        }
+        Ok(None) if q.contains_key("changed") => super::see_other("/account/security?password-changed", &[]),
+        Ok(None) => super::see_other("/", &[]),
+        Err(e) => render::error_page(&state, &e.into()).await,
+    }
+}

@@ -109,6 +109,7 @@ fn handler_for(r: &RouteSpec) -> MethodRouter<AppState> {
         ("GET", "/account/security/verify") => get(mfa::step_up_page),
         ("GET", "/account/security/disable") => get(mfa::disable_page),
         ("GET", "/account/security/password") => get(mfa::change_password_page),
+        ("GET", "/account/security/new-password") => get(mfa::password_prompt_page),
         ("GET", "/settings/activity") => get(activity::page),
         ("GET", "/settings/activity.csv") => get(activity::csv),
         ("GET", "/settings/security") => get(policy::policy_page),

@@ -7,7 +7,7 @@ use http::Method;
 use leptos::server_fn::ServerFn;
 use tessera_server::roles::Permission;
 
-use crate::api::account::ChangePassword;
+use crate::api::account::{AnswerPasswordPrompt, ChangePassword};
 use crate::api::auth::{
     AnswerChallenge, CompleteSetup, ForgotPassword, LoginEmail, LoginPassword, Logout, ResetPassword, SetPassword,
 };
@@ -169,6 +169,7 @@ pub const ROUTES: &[RouteSpec] = &[
     page("/account/security/verify", Access::Full),
     page("/account/security/disable", Access::Full),
     page("/account/security/password", Access::Full),
+    page("/account/security/new-password", Access::Full),
     page_needing("/settings/activity", Need::One(Permission::ViewActivityLog)),
     other("GET", "/settings/activity.csv", Access::Full, Need::One(Permission::ViewActivityLog)),
     page_needing("/settings/security", Need::One(Permission::ManagePolicy)),
@@ -207,6 +208,9 @@ pub const ROUTES: &[RouteSpec] = &[
     server_fn(DisableMfa::PATH, Access::Full, Need::Nothing, false, |_| "/account/security".into()),
     // A wrong current password counts like a sign-in attempt, so it is under the same limit.
     server_fn(ChangePassword::PATH, Access::Full, Need::Nothing, SIGN_IN, |_| "/account/security/password".into()),
+    server_fn(AnswerPasswordPrompt::PATH, Access::Full, Need::Nothing, false, |_| {
+        "/account/security/new-password".into()
+    }),
     // --- the organisation's policy
     server_fn(SetMfaPolicy::PATH, Access::Full, Need::One(Permission::ManagePolicy), false, |_| {
         "/settings/security".into()

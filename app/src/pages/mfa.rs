@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::account::ChangePassword;
+use crate::api::account::{AnswerPasswordPrompt, ChangePassword};
 use crate::api::mfa::{ConfirmEnrolment, DisableMfa, RegenerateRecoveryCodes, SendEmailCode, StartEnrolment, StepUp};
 use crate::components::{CopyButton, ModalDialog, PrintButton};
 use crate::error::AppError;
@@ -26,6 +26,8 @@ form_islands! {
     SendEmailCodeForm => SendEmailCode;
     /// A new password, signed in.
     ChangePasswordForm => ChangePassword;
+    /// What to do about MFA after a new password.
+    PasswordPromptForm => AnswerPasswordPrompt;
     /// A new set of recovery codes.
     RegenerateCodesForm => RegenerateRecoveryCodes;
     /// Turning MFA off.
@@ -424,6 +426,61 @@ pub fn ChangePasswordPage(fresh: bool, min_chars: usize, error: Option<AppError>
                 .into_any()
             }}
             <p class="mt-6"><a href="/account/security" class=LINK_CLASS>"Cancel"</a></p>
+        </Card>
+    }
+}
+
+/// "What about your MFA?", once, after a new password (a reset or a change).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromptView {
+    /// The password was changed just now, from this session.
+    pub changed: bool,
+    pub has_app: bool,
+    pub no_thanks: bool,
+    pub keep: bool,
+    pub error: Option<AppError>,
+}
+
+#[component]
+pub fn PasswordPromptPage(prompt: PromptView) -> impl IntoView {
+    let problems = Problems(prompt.error);
+    let (why, new_label) = if prompt.has_app {
+        (
+            "If you set it because someone else may have known your old password, set up new authenticator codes too: \
+             whoever had your password may also have seen your authenticator's setup key or your recovery codes.",
+            "Set up new authenticator codes",
+        )
+    } else {
+        (
+            "A password alone is one step away from a takeover. An authenticator app adds a code only your phone can give.",
+            "Set up an authenticator app",
+        )
+    };
+    view! {
+        <Card title="Your MFA after a new password">
+            {prompt.changed.then(|| view! {
+                <Notice message="Your password is changed. Every other session of your account was signed out.".to_string() />
+            })}
+            <PageAlert message=problems.alert(false) />
+            <p class="mb-6 text-sm text-slate-700 dark:text-slate-200">{why}</p>
+            <div class="grid gap-3">
+                <PasswordPromptForm>
+                    <input type="hidden" name="choice" value="new" />
+                    <Submit label=new_label busy="Starting…" />
+                </PasswordPromptForm>
+                {prompt.keep.then(|| view! {
+                    <PasswordPromptForm>
+                        <input type="hidden" name="choice" value="keep" />
+                        <Submit label="Keep my existing codes" class=SECONDARY_BUTTON_CLASS busy="Saving…" />
+                    </PasswordPromptForm>
+                })}
+                {prompt.no_thanks.then(|| view! {
+                    <PasswordPromptForm>
+                        <input type="hidden" name="choice" value="no-thanks" />
+                        <Submit label="No thanks" class=SECONDARY_BUTTON_CLASS busy="Saving…" />
+                    </PasswordPromptForm>
+                })}
+            </div>
         </Card>
     }
 }

@@ -74,6 +74,10 @@ pub enum Page {
     Security {
         security: mfa::SecurityView,
     },
+    /// After a new password: keep the authenticator, set up a new one, or (where allowed) nothing.
+    PasswordPrompt {
+        prompt: mfa::PromptView,
+    },
     /// Account security -> Change password.
     ChangePassword {
         fresh: bool,
@@ -160,6 +164,7 @@ impl Page {
             Page::Security { .. } => "Account security",
             Page::DisableMfa { .. } => "Disable MFA",
             Page::ChangePassword { .. } => "Change password",
+            Page::PasswordPrompt { .. } => "Your MFA after a new password",
             Page::EnrolRequired => "Set up MFA",
             Page::ActivityLog { .. } => "Activity log",
             Page::Policy { .. } => "Security policy",
@@ -192,6 +197,7 @@ impl Page {
             Page::ActivityLog { .. } => Some("/settings/activity"),
             Page::Security { .. }
             | Page::ChangePassword { .. }
+            | Page::PasswordPrompt { .. }
             | Page::DisableMfa { .. }
             | Page::Enrol { .. }
             | Page::RecoveryCodes { .. }
@@ -267,6 +273,7 @@ pub fn PageView(page: Page) -> impl IntoView {
         }
         Page::MfaChallenge { recovery, error } => view! { <auth::ChallengePage recovery error /> }.into_any(),
         Page::Security { security } => view! { <mfa::SecurityPage security /> }.into_any(),
+        Page::PasswordPrompt { prompt } => view! { <mfa::PasswordPromptPage prompt /> }.into_any(),
         Page::ChangePassword { fresh, min_chars, error } => {
             view! { <mfa::ChangePasswordPage fresh min_chars error /> }.into_any()
         }

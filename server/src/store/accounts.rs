@@ -11,4 +11,8 @@ pub trait AccountStore: Send + Sync {
     async fn credentials_by_email(&self, canonical_email: &str) -> Result<Option<UserCredentials>>;
     async fn set_password_hash(&self, user_id: i64, hash: &str, now: Timestamp) -> Result<()>;
     async fn record_sign_in(&self, user_id: i64, now: Timestamp) -> Result<()>;
+    /// Whether the account has set a new password and not yet said what to do about its MFA.
+    async fn password_prompt_pending(&self, user_id: i64) -> Result<bool>;
+    /// Sets that; clearing returns whether it was set (so one answer is recorded once).
+    async fn set_password_prompt(&self, user_id: i64, pending: bool) -> Result<bool>;
 }

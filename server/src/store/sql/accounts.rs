@@ -62,6 +62,26 @@ macro_rules! impl_account_store {
                     .await?;
                 Ok(())
             }
+
+            async fn password_prompt_pending(&self, user_id: i64) -> Result<bool> {
+                let row: Option<(bool,)> = sqlx::query_as("SELECT password_prompt_pending FROM users WHERE id = $1")
+                    .bind(user_id)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                Ok(row.is_some_and(|(p,)| p))
+            }
+
+            async fn set_password_prompt(&self, user_id: i64, pending: bool) -> Result<bool> {
+                // Conditional, so of two answers at once only one changes anything.
+                let r = sqlx::query(
+                    "UPDATE users SET password_prompt_pending = $2 WHERE id = $1 AND password_prompt_pending <> $2",
+                )
+                .bind(user_id)
+                .bind(pending)
+                .execute(&self.writer)
+                .await?;
+                Ok(r.rows_affected() == 1)
+            }
         }
     };
 }
