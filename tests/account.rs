@@ -12,13 +12,6 @@ const CHANGE_PASSWORD: &str = "/api/account/password";
 const NEW_PASSWORD: &str = "copper lantern hums beside rivers";
 const ANSWER_PROMPT: &str = "/api/account/password-prompt";
 
-fn emailed_code(t: &TestApp) -> String {
-    let mail =
-        t.outbox().into_iter().rev().find(|m| m.contains("Subject: Tessera: Your code is")).expect("a code mail");
-    let at = mail.find("Your Tessera code is: ").expect("the code") + "Your Tessera code is: ".len();
-    mail[at..at + 6].to_string()
-}
-
 #[tokio::test]
 async fn changing_the_password_needs_a_fresh_confirmation_and_the_current_password() {
     let t = app().await;
@@ -40,7 +33,7 @@ async fn changing_the_password_needs_a_fresh_confirmation_and_the_current_passwo
     // Ada has no app: the code comes by email.
     let next = "/account/security/password";
     assert!(t.post(SEND_EMAIL_CODE, &[("next", next)], Some(&ada)).await.status.is_redirection());
-    let verified = t.post(STEP_UP, &[("code", &emailed_code(&t)), ("next", next)], Some(&ada)).await;
+    let verified = t.post(STEP_UP, &[("code", &t.emailed_code()), ("next", next)], Some(&ada)).await;
     assert_eq!(verified.location(), Some(next));
     let page = t.get(next, Some(&ada)).await;
     assert!(page.body.contains("autocomplete=\"current-password\"") && page.body.contains("At least 15 characters"));

@@ -247,14 +247,6 @@ async fn owners_invite_members_and_define_roles_through_the_pages() {
     assert!(page.body.contains("<span>Yes (the organisation's policy requires it too)</span>"), "Auditors");
 }
 
-/// The code of the newest "Your code is" mail in the outbox.
-fn emailed_code(t: &TestApp) -> String {
-    let mail =
-        t.outbox().into_iter().rev().find(|m| m.contains("Subject: Tessera: Your code is")).expect("a code mail");
-    let at = mail.find("Your Tessera code is: ").expect("the code") + "Your Tessera code is: ".len();
-    mail[at..at + 6].to_string()
-}
-
 #[tokio::test]
 async fn without_an_app_a_reset_of_someone_elses_mfa_is_confirmed_with_an_emailed_code() {
     let t = app().await;
@@ -280,7 +272,7 @@ async fn without_an_app_a_reset_of_someone_elses_mfa_is_confirmed_with_an_emaile
     assert!(verify.body.contains("adam@example.org"));
     let sent = t.post(SEND_EMAIL_CODE, &[("next", &back)], Some(&adam)).await;
     assert_eq!(sent.location(), Some(format!("/account/security/verify?next=%2Fsettings%2Fteam%2F{bob}").as_str()));
-    let code = emailed_code(&t);
+    let code = t.emailed_code();
     assert!(t.outbox().last().unwrap().contains("To: adam@example.org"));
     let page = t.get(&format!("/account/security/verify?next={back}"), Some(&adam)).await;
     assert!(page.body.contains("Code from the email") && page.body.contains("autocomplete=\"one-time-code\""));
@@ -324,7 +316,7 @@ async fn an_administrator_without_an_app_invites_an_admin_after_an_emailed_code(
     assert_eq!(wrong.body, "invalid code=wrong-code");
     let back = "/settings/team/invite";
     assert!(t.post(SEND_EMAIL_CODE, &[("next", back)], Some(&ada)).await.status.is_redirection());
-    let done = t.post(STEP_UP, &[("code", &emailed_code(&t)), ("next", back)], Some(&ada)).await;
+    let done = t.post(STEP_UP, &[("code", &t.emailed_code()), ("next", back)], Some(&ada)).await;
     assert_eq!(done.location(), Some(back));
     assert_eq!(t.post(INVITE, &invite, Some(&ada)).await.location(), Some("/settings/team?invited"));
     assert!(user_id(&t, "ivy@example.org").await.is_some());

@@ -243,6 +243,18 @@ impl TestApp {
         panic!("expected {n} mails, the outbox has {}", self.outbox().len());
     }
 
+    /// The code of the newest "Your code is" mail in the outbox.
+    pub fn emailed_code(&self) -> String {
+        let mail = self
+            .outbox()
+            .into_iter()
+            .rev()
+            .find(|m| m.contains("Subject: Tessera: Your code is"))
+            .expect("a code mail");
+        let at = mail.find("Your Tessera code is: ").expect("the code") + "Your Tessera code is: ".len();
+        mail[at..at + 6].to_string()
+    }
+
     pub async fn session_cookie(&self) -> String {
         let r = self.sign_in("ada@example.org", PASSWORD).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);

@@ -53,18 +53,23 @@ pub async fn login_page(
     } else {
         None
     };
-    // What a failed post sent, or else the address of the sign-in step (kept sealed in its cookie).
+    let email = typed_email(&state, &failed, &headers);
+    render::page(&state, Page::Login { email, next, error: failed.error(), notice }, StatusCode::OK).await
+}
+
+/// The address to fill in: what a failed post sent, or else the one of the sign-in step (kept
+/// sealed in its cookie).
+fn typed_email(state: &AppState, failed: &Failed, headers: &http::HeaderMap) -> String {
     let email = match failed.value("email") {
         e if e.is_empty() => state
             .cookies
-            .login_step(&headers)
+            .login_step(headers)
             .and_then(|sealed| state.tessera.open_login_step(&sealed))
             .map(|l| l.email)
             .unwrap_or_default(),
         e => e,
     };
-    let email: String = email.chars().take(254).collect();
-    render::page(&state, Page::Login { email, next, error: failed.error(), notice }, StatusCode::OK).await
+    email.chars().take(254).collect()
 }
 
 pub async fn password_page(State(state): State<AppState>, failed: Failed, headers: http::HeaderMap) -> Response {
@@ -135,16 +140,7 @@ pub async fn set_password_page(
 
 /// "Forgot your password?", with the address of the sign-in step filled in when there is one.
 pub async fn forgot_page(State(state): State<AppState>, failed: Failed, headers: http::HeaderMap) -> Response {
-    let email = match failed.value("email") {
-        e if e.is_empty() => state
-            .cookies
-            .login_step(&headers)
-            .and_then(|sealed| state.tessera.open_login_step(&sealed))
-            .map(|l| l.email)
-            .unwrap_or_default(),
-        e => e,
-    };
-    let email: String = email.chars().take(254).collect();
+    let email = typed_email(&state, &failed, &headers);
     render::page(&state, Page::ForgotPassword { email, error: failed.error() }, StatusCode::OK).await
 }
 

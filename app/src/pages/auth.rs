@@ -249,7 +249,6 @@ pub fn ForgotPasswordSentPage() -> impl IntoView {
 pub fn ResetPasswordPage(token: String, email: String, min_chars: usize, error: Option<AppError>) -> impl IntoView {
     let problems = Problems(error);
     let first = problems.first_field().unwrap_or("email");
-    let hint = format!("At least {min_chars} characters. A few unrelated words make a strong, memorable password.");
     view! {
         <Card title="Choose a new password">
             <p class="mb-6 text-sm text-slate-600 dark:text-slate-300">
@@ -267,23 +266,32 @@ pub fn ResetPasswordPage(token: String, email: String, min_chars: usize, error: 
                     error=problems.field("email")
                     autofocus=first == "email"
                 />
-                <PasswordInput
-                    name="password"
-                    label="New password"
-                    autocomplete="new-password"
-                    error=problems.field("password")
-                    hint=hint
-                    autofocus=first == "password"
-                />
-                <PasswordInput
-                    name="password_again"
-                    label="New password again"
-                    autocomplete="new-password"
-                    error=problems.field("password_again")
-                    autofocus=first == "password_again"
-                />
+                <NewPasswordFields min_chars problems=problems.clone() first />
                 <Submit label="Reset password" busy="Saving…" />
             </ResetPasswordForm>
         </Card>
+    }
+}
+
+/// A new password typed twice, with the person's minimum length; `first` is the field to focus.
+#[component]
+pub fn NewPasswordFields(min_chars: usize, problems: Problems, first: &'static str) -> impl IntoView {
+    let hint = format!("At least {min_chars} characters. A few unrelated words make a strong, memorable password.");
+    view! {
+        <PasswordInput
+            name="password"
+            label="New password"
+            autocomplete="new-password"
+            error=problems.field("password")
+            hint=hint
+            autofocus=first == "password"
+        />
+        <PasswordInput
+            name="password_again"
+            label="New password again"
+            autocomplete="new-password"
+            error=problems.field("password_again")
+            autofocus=first == "password_again"
+        />
     }
 }

@@ -13,7 +13,7 @@ use crate::layout::{
     Alert, Card, ConfirmationPage, ConfirmationTitle, Notice, Viewer, BUTTON_CLASS, DANGER_BUTTON_CLASS, DIALOG_CLASS,
     INLINE_DANGER_CLASS, INLINE_SECONDARY_CLASS, LINK_CLASS, SECONDARY_BUTTON_CLASS,
 };
-use crate::pages::auth::SignOut;
+use crate::pages::auth::{NewPasswordFields, SignOut};
 
 form_islands! {
     /// Turning MFA on, or replacing the authenticator app: the wizard's first step.
@@ -380,7 +380,6 @@ pub fn StepUpPage(error: Option<AppError>, next: String, by_email: Option<EmailS
 pub fn ChangePasswordPage(fresh: bool, min_chars: usize, error: Option<AppError>) -> impl IntoView {
     let problems = Problems(error);
     let first = problems.first_field().unwrap_or("current_password");
-    let hint = format!("At least {min_chars} characters. A few unrelated words make a strong, memorable password.");
     view! {
         <Card title="Change password">
             <p class="mb-6 text-sm text-slate-600 dark:text-slate-300">
@@ -397,21 +396,7 @@ pub fn ChangePasswordPage(fresh: bool, min_chars: usize, error: Option<AppError>
                             error=problems.field("current_password")
                             autofocus=first == "current_password"
                         />
-                        <PasswordInput
-                            name="password"
-                            label="New password"
-                            autocomplete="new-password"
-                            error=problems.field("password")
-                            hint=hint
-                            autofocus=first == "password"
-                        />
-                        <PasswordInput
-                            name="password_again"
-                            label="New password again"
-                            autocomplete="new-password"
-                            error=problems.field("password_again")
-                            autofocus=first == "password_again"
-                        />
+                        <NewPasswordFields min_chars problems=problems.clone() first />
                         <Submit label="Change password" busy="Saving…" />
                     </ChangePasswordForm>
                 }
