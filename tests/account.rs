@@ -127,3 +127,23 @@ async fn after_a_reset_the_next_sign_in_asks_about_mfa_once() {
         t.post(LOGIN_MFA, &[("code", &code_now(&t, &secret))], Some(&step.cookie("tessera_session").unwrap())).await;
     assert_eq!(next.location(), Some("/"));
 }
+
+#[tokio::test]
+async fn choosing_new_authenticator_codes_after_a_change_starts_the_wizard() {
+    let t = app().await;
+    // Just enrolled: the session's second factor is fresh.
+    let (_secret, _codes, ada) = enrol_over_http(&t).await;
+    let form = [("current_password", PASSWORD), ("password", NEW_PASSWORD), ("password_again", NEW_PASSWORD)];
+    let done = t.post(CHANGE_PASSWORD, &form, Some(&ada)).await;
+    assert_eq!(done.location(), Some("/account/security/new-password?changed"), "{}", done.body);
+    let session = done.cookie("tessera_session").unwrap();
+    let prompt = t.get("/account/security/new-password?changed", Some(&session)).await;
+    assert!(prompt.body.contains("Set up new authenticator codes") && prompt.body.contains("Keep my existing codes"));
+    let chose = t.post(ANSWER_PROMPT, &[("choice", "new")], Some(&session)).await;
+    assert_eq!(chose.location(), Some("/account/security/mfa"), "{}", chose.body);
+    let wizard = t.get("/account/security/mfa", Some(&session)).await;
+    assert!(wizard.body.contains("Your current authenticator app keeps working until the new one is confirmed"));
+    let events = t.tessera.store.recent_audit(None, 10).await.unwrap();
+    let answer = events.iter().find(|e| e.action == "password.mfa_prompt_answered").unwrap();
+    assert_eq!(answer.detail.as_deref(), Some("chose to set up a new authenticator app"));
+}
