@@ -51,8 +51,7 @@ async fn changing_the_password_needs_a_fresh_confirmation_and_the_current_passwo
     // A reset link asked for earlier dies with the change.
     assert!(t.post(FORGOT_PASSWORD, &[("email", "ada@example.org")], None).await.status.is_redirection());
     let reset_mail = t.outbox_of(2).await.into_iter().find(|m| m.contains("/reset-password?token=")).unwrap();
-    let at = reset_mail.find("/reset-password?token=").unwrap();
-    let reset_link: String = reset_mail[at..].chars().take_while(|c| !c.is_whitespace()).collect();
+    let reset_link = format!("/reset-password?token={}", token_after(&reset_mail, "/reset-password?token="));
 
     let done = t.post(CHANGE_PASSWORD, &form(PASSWORD, NEW_PASSWORD, NEW_PASSWORD), Some(&ada)).await;
     assert_eq!(done.location(), Some("/account/security/new-password?changed"), "{}", done.body);
@@ -96,9 +95,7 @@ async fn after_a_reset_the_next_sign_in_asks_about_mfa_once() {
     let before = t.outbox().len();
     assert!(t.post(FORGOT_PASSWORD, &[("email", "ada@example.org")], None).await.status.is_redirection());
     let mail = t.outbox_of(before + 1).await.into_iter().rev().find(|m| m.contains("/reset-password?token=")).unwrap();
-    let at = mail.find("/reset-password?token=").unwrap() + "/reset-password?token=".len();
-    let token: String =
-        mail[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+    let token = token_after(&mail, "/reset-password?token=");
     let form = [
         ("token", token.as_str()),
         ("email", "ada@example.org"),

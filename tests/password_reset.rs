@@ -12,8 +12,7 @@ use tessera_server::clock::Clock;
 const NEW_PASSWORD: &str = "copper lantern hums beside rivers";
 
 fn reset_token(mail: &str) -> String {
-    let at = mail.find("/reset-password?token=").expect("a reset link") + "/reset-password?token=".len();
-    mail[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+    token_after(mail, "/reset-password?token=")
 }
 
 /// Everything an answer shows, to compare two byte for byte.

@@ -1,4 +1,8 @@
 import { expect, type Locator, type Page } from '@playwright/test';
+import { Authenticator, type StepCode } from './Authenticator';
+import { EnrolPage } from './EnrolPage';
+import { FIRST_CODES_STATUS, RecoveryCodesPage } from './RecoveryCodesPage';
+import { MFA_ON, SecurityPage } from './SecurityPage';
 
 export const ENROL_REQUIRED_PATH = '/account/security/enrol-required';
 
@@ -30,4 +34,24 @@ export class EnrolRequiredPage {
     await expect(this.setUpNowButton).toBeVisible();
     await expect(this.signOutButton).toBeVisible();
   }
+}
+
+/**
+ * From the confinement page, through the wizard to "MFA is on": returns the
+ * person's authenticator and the step of the code used.
+ */
+export async function enrolFromConfinement(page: Page): Promise<{ app: Authenticator; last: StepCode }> {
+  const confined = new EnrolRequiredPage(page);
+  const enrol = new EnrolPage(page);
+  const codes = new RecoveryCodesPage(page);
+  await confined.expectLoaded();
+  await confined.setUpNowButton.click();
+  await enrol.expectLoaded();
+  const app = new Authenticator(await enrol.readSetupKey());
+  const last = app.current();
+  await enrol.confirm(last.code, codes.heading);
+  await codes.expectLoaded(FIRST_CODES_STATUS);
+  await codes.finish();
+  await expect(new SecurityPage(page).notice(MFA_ON)).toBeVisible();
+  return { app, last };
 }

@@ -23,8 +23,7 @@ import type { BrowserContext, Page } from '@playwright/test';
 import { Authenticator, type StepCode } from '../pages/Authenticator';
 import { ChallengePage } from '../pages/ChallengePage';
 import { addUser, createOrganisation, setPolicy } from '../pages/Cli';
-import { EnrolPage } from '../pages/EnrolPage';
-import { EnrolRequiredPage } from '../pages/EnrolRequiredPage';
+import { EnrolRequiredPage, enrolFromConfinement } from '../pages/EnrolRequiredPage';
 import { expect, test } from '../pages/fixtures';
 import { HomePage } from '../pages/HomePage';
 import { expectFitsPhone, islandsReady, javaScriptOn, submitAndSettle, submitExpectingError } from '../pages/http';
@@ -40,8 +39,6 @@ import {
   ResetPasswordPage,
   resetLinkIn,
 } from '../pages/PasswordReset';
-import { FIRST_CODES_STATUS, RecoveryCodesPage } from '../pages/RecoveryCodesPage';
-import { MFA_ON, SecurityPage } from '../pages/SecurityPage';
 import { StepUpPage } from '../pages/StepUpPage';
 
 // An enrolment and a sign-in that may wait for the next 30-second TOTP step.
@@ -58,22 +55,6 @@ function people(project: string) {
     owner: { name: 'Otto Owner', email: `otto.${project}@reset.example` },
     rosa: { name: 'Rosa', email: `rosa.${project}@reset.example` },
   };
-}
-
-async function enrolAfterSignIn(page: Page): Promise<{ app: Authenticator; last: StepCode }> {
-  const confined = new EnrolRequiredPage(page);
-  const enrol = new EnrolPage(page);
-  const codes = new RecoveryCodesPage(page);
-  await confined.expectLoaded();
-  await confined.setUpNowButton.click();
-  await enrol.expectLoaded();
-  const app = new Authenticator(await enrol.readSetupKey());
-  const last = app.current();
-  await enrol.confirm(last.code, codes.heading);
-  await codes.expectLoaded(FIRST_CODES_STATUS);
-  await codes.finish();
-  await expect(new SecurityPage(page).notice(MFA_ON)).toBeVisible();
-  return { app, last };
 }
 
 test('a forgotten password is reset by an emailed link, which ends every session and never gets past MFA', async ({
@@ -105,7 +86,7 @@ test('a forgotten password is reset by an emailed link, which ends every session
     const oldPage = await oldContext.newPage();
     await test.step('Rosa signs in and enrols; that session stays open', async () => {
       await signIn(oldPage, rosa.email, PASSWORD, new EnrolRequiredPage(oldPage).heading);
-      ({ app, last } = await enrolAfterSignIn(oldPage));
+      ({ app, last } = await enrolFromConfinement(oldPage));
     });
 
     await test.step('from the password step, "Forgot your password?" sends a reset link; the answer promises nothing', async () => {

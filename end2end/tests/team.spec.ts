@@ -25,16 +25,13 @@ import { AppFrame } from '../pages/AppFrame';
 import type { BrowserContext, Locator, Page } from '@playwright/test';
 import { Authenticator, type StepCode } from '../pages/Authenticator';
 import { addUser, createOrganisation, setPolicy } from '../pages/Cli';
-import { EnrolPage } from '../pages/EnrolPage';
-import { EnrolRequiredPage } from '../pages/EnrolRequiredPage';
+import { EnrolRequiredPage, enrolFromConfinement } from '../pages/EnrolRequiredPage';
 import { expect, test } from '../pages/fixtures';
 import { HomePage } from '../pages/HomePage';
 import { expectFitsPhone, islandsReady, javaScriptOn, submitAndSettle } from '../pages/http';
 import { LoginPage, signIn } from '../pages/LoginPage';
 import { MailDev } from '../pages/MailDev';
 import { ensureOrganisation, ownerFor } from '../pages/Organisation';
-import { FIRST_CODES_STATUS, RecoveryCodesPage } from '../pages/RecoveryCodesPage';
-import { MFA_ON, SecurityPage } from '../pages/SecurityPage';
 import { MemberPage, RESET_DONE, ResetMfaDialog, TeamPage } from '../pages/TeamPage';
 
 // Enrolments and a step-up that may wait for the next 30-second TOTP step.
@@ -58,21 +55,8 @@ function people(project: string) {
 
 /** Signs in a person without MFA under Required: confined, then enrolled. Returns their authenticator and last step. */
 async function signInAndEnrol(page: Page, person: Person): Promise<{ app: Authenticator; last: StepCode }> {
-  const confined = new EnrolRequiredPage(page);
-  const enrol = new EnrolPage(page);
-  const codes = new RecoveryCodesPage(page);
-  const security = new SecurityPage(page);
-  await signIn(page, person.email, PASSWORD, confined.heading);
-  await confined.expectLoaded();
-  await confined.setUpNowButton.click();
-  await enrol.expectLoaded();
-  const app = new Authenticator(await enrol.readSetupKey());
-  const last = app.current();
-  await enrol.confirm(last.code, codes.heading);
-  await codes.expectLoaded(FIRST_CODES_STATUS);
-  await codes.finish();
-  await expect(security.notice(MFA_ON)).toBeVisible();
-  return { app, last };
+  await signIn(page, person.email, PASSWORD, new EnrolRequiredPage(page).heading);
+  return enrolFromConfinement(page);
 }
 
 test('a help-desk admin resets a member\'s MFA: her session ends, she is told by email, and she enrols again', async ({

@@ -42,10 +42,7 @@ impl Tessera {
     /// Per-IP limit on asking for reset links (no mail flood from one machine); `Err` holds how
     /// long to wait. The same for every address, so it says nothing about accounts.
     pub fn check_reset_rate(&self, meta: &RequestMeta) -> std::result::Result<(), Duration> {
-        match meta.ip {
-            Some(ip) => self.reset_limiter.check(ip, self.clock.now()),
-            None => Ok(()),
-        }
+        self.check_rate(&self.reset_limiter, meta)
     }
 
     /// "Send reset link": checks only the shape of the address, then answers. Whether a link is

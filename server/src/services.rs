@@ -485,8 +485,14 @@ impl Tessera {
 
     /// Per-IP limit on the sign-in endpoints; `Err` holds how long to wait.
     pub fn check_signin_rate(&self, meta: &RequestMeta) -> std::result::Result<(), Duration> {
+        self.check_rate(&self.signin_limiter, meta)
+    }
+
+    /// Takes one request of `meta`'s address from `limiter` (requests without one, such as the
+    /// command line's, are not limited).
+    pub(crate) fn check_rate(&self, limiter: &RateLimiter, meta: &RequestMeta) -> std::result::Result<(), Duration> {
         match meta.ip {
-            Some(ip) => self.signin_limiter.check(ip, self.clock.now()),
+            Some(ip) => limiter.check(ip, self.clock.now()),
             None => Ok(()),
         }
     }

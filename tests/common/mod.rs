@@ -226,9 +226,7 @@ impl TestApp {
 
     /// The set-password token of the newest mail in the outbox.
     pub fn last_link_token(&self) -> String {
-        let mail = self.outbox().pop().expect("a mail");
-        let at = mail.find("set-password?token=").expect("a set-password link") + "set-password?token=".len();
-        mail[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+        token_after(&self.outbox().pop().expect("a mail"), "/set-password?token=")
     }
 
     /// Waits for the outbox to hold `n` messages (some mail is sent after the answer) and returns them.
@@ -260,6 +258,12 @@ impl TestApp {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         r.cookie("tessera_session").expect("session cookie")
     }
+}
+
+/// The token of the first link in `mail` that starts with `link` (`"/reset-password?token="`).
+pub fn token_after(mail: &str, link: &str) -> String {
+    let at = mail.find(link).unwrap_or_else(|| panic!("no {link} link in:\n{mail}")) + link.len();
+    mail[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
 }
 
 /// A route of the table with its `{id}` filled in.

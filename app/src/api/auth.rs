@@ -53,16 +53,20 @@ pub async fn login_password(#[server(default)] password: String) -> Result<SignI
         .ok_or(AppError::EmailFirst)?;
     let previous = app.cookies.session_token(&headers);
     let step = app.tessera.sign_in(&login.email, &password, previous.as_deref(), &meta).await?;
+    let mut prompt = false;
     let (token, step) = match step {
         Step::MfaRequired(token) => (token, SignInStep::MfaRequired),
         Step::Done(token) => {
-            // The policy may confine this person to enrolment: send them straight there.
+            // One look at the new session: the policy may confine this person to enrolment
+            // (straight there), and after a reset the first full sign-in asks about MFA.
             let now = app.tessera.clock.now();
-            let confined = app
-                .tessera
-                .session(token.expose())
-                .await?
+            let session = app.tessera.session(token.expose()).await?;
+            let confined = session
+                .as_ref()
                 .is_some_and(|s| s.mfa_requirement(now) == tessera_server::policy::Requirement::MustEnrol);
+            if let (Some(s), false) = (&session, confined) {
+                prompt = app.tessera.password_prompt(s).await?.is_some();
+            }
             (token, if confined { SignInStep::EnrolmentRequired } else { SignInStep::Done })
         }
     };
@@ -75,14 +79,6 @@ pub async fn login_password(#[server(default)] password: String) -> Result<SignI
             .set_login_step(&app.tessera.seal_login_step(&LoginStep { email: String::new(), next: next.to_string() })),
         _ => app.cookies.clear(app.cookies.login_step_name()),
     });
-    // After a new password (a reset), the first full sign-in asks what to do about MFA.
-    let prompt = match step {
-        SignInStep::Done => match app.tessera.session(token.expose()).await? {
-            Some(s) => app.tessera.password_prompt(&s).await?.is_some(),
-            None => false,
-        },
-        _ => false,
-    };
     go(match step {
         SignInStep::Done if prompt => "/account/security/new-password",
         SignInStep::Done => next,
