@@ -54,6 +54,14 @@ enum OrgCommand {
         #[arg(long)]
         grace_days: Option<u32>,
     },
+    /// Allow (`on`) or stop allowing (`off`) emailed codes as a second factor at sign-in. Email
+    /// is weaker than an authenticator app; healthcare organisations cannot allow it.
+    EmailCodes {
+        #[arg(long)]
+        org: String,
+        #[arg(value_enum)]
+        state: OnOff,
+    },
     /// Create an organisation and its owner. Without a password, prints a one-time link
     /// (valid 24 h) for the owner to choose one.
     Create {
@@ -121,6 +129,12 @@ enum PolicyArg {
     Hidden,
     Visible,
     Required,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OnOff {
+    On,
+    Off,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -227,6 +241,14 @@ async fn main() -> anyhow::Result<()> {
             };
             app.set_mfa_policy_by_operator(&org, policy, grace_days).await?;
             say(&format!("MFA policy of {org:?} is now {}.", policy.as_str()));
+            Ok(())
+        }
+        Command::Org { command: OrgCommand::EmailCodes { org, state } } => {
+            let app = open(config).await?;
+            let allowed = matches!(state, OnOff::On);
+            app.set_email_codes_by_operator(&org, allowed).await?;
+            let now = if allowed { "allowed" } else { "not allowed" };
+            say(&format!("Email codes as a second factor are now {now} in {org:?}."));
             Ok(())
         }
         Command::User { command: UserCommand::Add { org, email, role, name, password_stdin } } => {

@@ -373,3 +373,115 @@ async fn the_return_address_survives_the_mfa_challenge() {
     assert_eq!(r.location(), Some("/settings/team"), "{}", r.body);
     assert!(r.set_cookies().iter().any(|c| c.starts_with("tessera_login=;")), "and then forgotten");
 }
+
+#[tokio::test]
+async fn where_allowed_an_emailed_code_is_the_second_factor_of_someone_without_an_app() {
+    use tessera_server::policy::MfaPolicy;
+    let t = app().await;
+    t.create_org().await;
+    t.tessera.set_mfa_policy_by_operator("Acme", MfaPolicy::Required, None).await.unwrap();
+    t.tessera.set_email_codes_by_operator("Acme", true).await.unwrap();
+    let r = t.sign_in("ada@example.org", PASSWORD).await;
+    assert_eq!(r.location(), Some("/login/mfa"), "the code, not enrolment, comes next");
+    let pending = r.cookie("tessera_session").unwrap();
+    let code = t.emailed_code();
+    assert!(t.outbox().last().unwrap().contains("To: ada@example.org"));
+
+    let page = t.get("/login/mfa", Some(&pending)).await;
+    for said in [
+        "We sent a code to ada@example.org",
+        "Code from the email",
+        "weaker than an authenticator app",
+        "name=\"kind\" value=\"email\"",
+        "autocomplete=\"one-time-code\"",
+        "Send a new code",
+    ] {
+        assert!(page.body.contains(said), "{said}: {}", page.body);
+    }
+    assert!(!page.body.contains("Use a recovery code") && !page.body.contains("Use your authenticator app"));
+    // One a minute: asking again at once says how long to wait and sends nothing.
+    let mails = t.outbox().len();
+    let again = t.island(SEND_SIGN_IN_CODE, &[], Some(&pending)).await;
+    assert_eq!((again.status, again.body.as_str()), (StatusCode::TOO_MANY_REQUESTS, "resend-wait 60"));
+    // Without JavaScript: the challenge again, the reason under the button, the field still there.
+    let again = t.post(SEND_SIGN_IN_CODE, &[], Some(&pending)).await;
+    assert_eq!(again.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        again.body.contains("You can ask for a new code in 1 minute") && again.body.contains("Code from the email"),
+        "{}",
+        again.body
+    );
+    assert_eq!(t.outbox().len(), mails);
+    // A wrong code is refused; the right one signs in, without JavaScript too.
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    let r = t.island(LOGIN_MFA, &[("code", wrong), ("kind", "email")], Some(&pending)).await;
+    assert_eq!(r.body, "invalid code=wrong-code");
+    let done = t.post(LOGIN_MFA, &[("code", &code), ("kind", "email")], Some(&pending)).await;
+    assert_eq!(done.location(), Some("/"), "{}", done.body);
+    let full = done.cookie("tessera_session").unwrap();
+    let home = t.get("/", Some(&full)).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("a code we email you"), "{}", home.body);
+    assert_eq!(t.get("/login/mfa", Some(&pending)).await.location(), Some("/login"), "the half-finished one is gone");
+}
+
+#[tokio::test]
+async fn someone_with_an_app_is_offered_an_emailed_code_only_where_allowed() {
+    let t = app().await;
+    t.create_org().await;
+    let ada = t.session_cookie().await;
+    enrol_with(&t, &ada).await;
+    t.clock.advance(Duration::from_secs(30));
+    let r = t.sign_in("ada@example.org", PASSWORD).await;
+    let pending = r.cookie("tessera_session").unwrap();
+    let page = t.get("/login/mfa", Some(&pending)).await;
+    assert!(page.body.contains("Authentication code") && !page.body.contains("Email me a code"), "{}", page.body);
+    let refused = t.island(SEND_SIGN_IN_CODE, &[], Some(&pending)).await;
+    assert!(refused.status.is_client_error(), "{}", refused.status);
+    assert!(!t.outbox().iter().any(|m| m.contains("Your Tessera code is")));
+
+    t.tessera.set_email_codes_by_operator("Acme", true).await.unwrap();
+    let page = t.get("/login/mfa", Some(&pending)).await;
+    assert!(page.body.contains("Email me a code") && page.body.contains("Use a recovery code"), "{}", page.body);
+    let sent = t.post(SEND_SIGN_IN_CODE, &[], Some(&pending)).await;
+    assert_eq!(sent.location(), Some("/login/mfa?email"));
+    let page = t.get("/login/mfa?email", Some(&pending)).await;
+    assert!(page.body.contains("Code from the email") && page.body.contains("Use your authenticator app"));
+    let done = t.post(LOGIN_MFA, &[("code", &t.emailed_code()), ("kind", "email")], Some(&pending)).await;
+    assert_eq!(done.location(), Some("/"), "{}", done.body);
+}
+
+#[tokio::test]
+async fn the_email_codes_setting_needs_a_fresh_second_factor_and_is_locked_in_healthcare() {
+    let t = app().await;
+    t.create_org().await;
+    let ada = t.session_cookie().await;
+    let page = t.get("/settings/security", Some(&ada)).await;
+    assert!(
+        page.body.contains("Allow email codes as a second factor")
+            && page.body.contains("weaker than an authenticator app")
+    );
+    let r = t.post(SET_EMAIL_CODES, &[("allowed", "yes")], Some(&ada)).await;
+    assert!(r.location().unwrap().starts_with("/account/security/verify"), "{:?}", r.location());
+    assert!(!t.tessera.store.find_organisation_by_name("Acme").await.unwrap().unwrap().email_codes_allowed);
+    t.post(SEND_EMAIL_CODE, &[], Some(&ada)).await;
+    let verified = t.post(STEP_UP, &[("code", &t.emailed_code())], Some(&ada)).await;
+    assert!(verified.status.is_redirection());
+    let r = t.post(SET_EMAIL_CODES, &[("allowed", "yes")], Some(&ada)).await;
+    assert_eq!(r.location(), Some("/settings/security?email-codes"), "{}", r.body);
+    assert!(t.tessera.store.find_organisation_by_name("Acme").await.unwrap().unwrap().email_codes_allowed);
+    let page = t.get("/settings/security?email-codes", Some(&ada)).await;
+    assert!(page.body.contains("Email codes are allowed as a second factor."));
+    // A cleared checkbox sends nothing: off again.
+    let r = t.post(SET_EMAIL_CODES, &[], Some(&ada)).await;
+    assert_eq!(r.location(), Some("/settings/security?email-codes"));
+    assert!(!t.tessera.store.find_organisation_by_name("Acme").await.unwrap().unwrap().email_codes_allowed);
+
+    t.tessera.create_organisation("Clinic", OrgKind::Healthcare, "cy@example.org", None, Some(PASSWORD)).await.unwrap();
+    let cy = t.sign_in("cy@example.org", PASSWORD).await.cookie("tessera_session").unwrap();
+    enrol_with(&t, &cy).await;
+    let page = t.get("/settings/security", Some(&cy)).await;
+    assert!(page.body.contains("Healthcare organisations must use an authenticator app."), "{}", page.body);
+    let r = t.island(SET_EMAIL_CODES, &[("allowed", "yes")], Some(&cy)).await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::FORBIDDEN, "refused healthcare-app"));
+}

@@ -119,6 +119,13 @@ fn operators_create_organisations_and_users() {
     let o = tessera(&data, &["org", "set-policy", "--org", "Plain", "required", "--grace-days", "7"], None);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(stdout(&o).contains("MFA policy of \"Plain\" is now required."));
+    // Email codes as a second factor: on and off for a standard organisation, never for healthcare.
+    let o = tessera(&data, &["org", "email-codes", "--org", "Plain", "on"], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("Email codes as a second factor are now allowed in \"Plain\"."));
+    let o = tessera(&data, &["org", "email-codes", "--org", "Acme Health", "on"], None);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("must use an authenticator app"));
     // ...where MFA is required, 8 characters are enough (the other rules still apply).
     let o = tessera(
         &data,

@@ -313,6 +313,8 @@ pub enum Refusal {
     MfaRequired,
     /// Healthcare organisations must require MFA.
     HealthcareRequiresMfa,
+    /// Healthcare organisations must use an authenticator app (no email codes).
+    HealthcareRequiresApp,
     /// The target holds a permission the actor lacks.
     Outranked,
 }
@@ -326,6 +328,7 @@ codes!(Refusal {
     MfaNotOffered => "mfa-not-offered",
     MfaRequired => "mfa-required",
     HealthcareRequiresMfa => "healthcare",
+    HealthcareRequiresApp => "healthcare-app",
     Outranked => "outranked",
 });
 
@@ -342,6 +345,9 @@ impl Refusal {
             Refusal::MfaNotOffered => "Your organisation does not offer MFA.",
             Refusal::MfaRequired => "Your organisation requires MFA, so it cannot be turned off.",
             Refusal::HealthcareRequiresMfa => "Healthcare organisations must require MFA.",
+            Refusal::HealthcareRequiresApp => {
+                "Healthcare organisations must use an authenticator app, so email codes cannot be allowed."
+            }
             Refusal::Outranked => {
                 "This person holds permissions your role does not have. Ask an owner or someone with their role."
             }
@@ -779,6 +785,7 @@ mod from_domain {
                 R::MfaNotOffered => Refusal::MfaNotOffered,
                 R::MfaRequired => Refusal::MfaRequired,
                 R::HealthcareRequiresMfa => Refusal::HealthcareRequiresMfa,
+                R::HealthcareRequiresApp => Refusal::HealthcareRequiresApp,
                 R::Outranked => Refusal::Outranked,
             }
         }

@@ -182,7 +182,8 @@ impl Tessera {
             self.store.set_password_prompt(s.user_id, false).await?;
             return Ok(None);
         }
-        let required = !matches!(requirement, policy::Requirement::Optional);
+        // Someone who proves sign-ins by email has nothing to keep and may stay as they are.
+        let required = !matches!(requirement, policy::Requirement::Optional | policy::Requirement::ByEmail);
         Ok(Some(PasswordPrompt { no_thanks: !required, keep: s.has_mfa }))
     }
 

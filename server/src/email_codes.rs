@@ -1,8 +1,11 @@
 //! Codes by email: six digits, uniformly random from the OS RNG, valid 10 minutes, single use,
 //! kept only as a keyed hash bound to the session they were sent for (a code sent to one browser
 //! is refused in another). A person without an authenticator app proves a fresh second factor
-//! with one before a sensitive change. Email is weaker than an app: anyone who can read the
-//! mailbox passes, so a person who has an app always uses the app for step-up.
+//! with one before a sensitive change. Where the organisation allows email codes as a second
+//! factor, a half-finished sign-in may be completed with one too: by people without an app
+//! (instead of enrolling), and by people with one who choose it. Email is weaker than an app:
+//! anyone who can read the mailbox passes, so a person who has an app always uses the app for
+//! step-up.
 
 use std::time::Duration;
 
@@ -46,10 +49,14 @@ pub fn code_hash(key: &SecretKey, session_hash: &str, code: &str) -> String {
 }
 
 impl Tessera {
-    /// Whether this session proves its second factor with emailed codes: a signed-in person
-    /// without an authenticator app.
+    /// Whether this session may prove its second factor with an emailed code: for step-up, a
+    /// signed-in person without an authenticator app; at sign-in, anyone whose organisation
+    /// allows email codes as a second factor.
     pub fn proves_by_email(&self, s: &SessionInfo) -> bool {
-        s.state == SessionState::Full && !s.has_mfa
+        match s.state {
+            SessionState::Full => !s.has_mfa,
+            SessionState::PasswordOk => s.email_codes_in_force(),
+        }
     }
 
     /// Mails a new code for this session to the account's address; any older code dies. Limited
@@ -81,7 +88,11 @@ impl Tessera {
                 Err(CodeError::TooSoon(at.since(now).max(Duration::from_secs(1))))
             }
             Sent::Yes => {
-                self.audit(e(Outcome::Success, "to confirm a sensitive change")).await?;
+                let why = match s.state {
+                    SessionState::PasswordOk => "to sign in",
+                    SessionState::Full => "to confirm a sensitive change",
+                };
+                self.audit(e(Outcome::Success, why)).await?;
                 let mail = code_mail(&s.email, &s.display_name, &code, now, meta);
                 self.deliver(&mail, s.user_id).await;
                 Ok(now.plus(EMAIL_CODE_TTL))

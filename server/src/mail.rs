@@ -369,15 +369,14 @@ pub fn code_mail(to: &str, name: &str, code: &str, at: Timestamp, meta: &Request
     let text = format!(
         "Hello {name},\n\nYour Tessera code is: {code}\n\nIt works once, for 10 minutes, and only in the browser \
          where you asked for it.\n\nAsked for at {} from IP address {ip} ({browser}).\n\nIf you did not ask for a \
-         code, someone who knows your password is signed in to your account: change your password now and tell your \
-         administrator. Never give this code to anyone; Tessera will never ask you for it.\n\n- Tessera\n",
+         code, someone who knows your password is using it: change your password now and tell your administrator. Never give this code to anyone; Tessera will never ask you for it.\n\n- Tessera\n",
         when(at)
     );
     let html = format!(
         "<p>Hello {},</p><p>Your Tessera code is:</p><p style=\"font-size:1.5em;font-family:monospace\"><strong>{}</strong></p>\
          <p>It works once, for 10 minutes, and only in the browser where you asked for it.</p><p>Asked for at {} from IP \
-         address {} ({}).</p><p><strong>If you did not ask for a code, someone who knows your password is signed in to your \
-         account: change your password now and tell your administrator.</strong> Never give this code to anyone; Tessera \
+         address {} ({}).</p><p><strong>If you did not ask for a code, someone who knows your password is using \
+         it: change your password now and tell your administrator.</strong> Never give this code to anyone; Tessera \
          will never ask you for it.</p><p>- Tessera</p>",
         escape_html(name),
         escape_html(code),

@@ -136,7 +136,7 @@ impl Tessera {
     }
 
     /// An owner changes the organisation's MFA policy (Settings -> Security). Needs a fresh
-    /// step-up, which needs the owner's own MFA.
+    /// step-up.
     pub async fn set_mfa_policy(
         &self,
         s: &SessionInfo,
@@ -144,6 +144,32 @@ impl Tessera {
         grace_days: Option<u32>,
         meta: &RequestMeta,
     ) -> Result<(), CodeError> {
+        let org = self.may_change_policy(s, meta).await?;
+        if crate::policy::may_set(org.kind, policy).is_err() {
+            return Err(CodeError::NotAllowed(Refusal::HealthcareRequiresMfa));
+        }
+        self.apply_mfa_policy(&org, policy, grace_days, Some(s), meta).await?;
+        Ok(())
+    }
+
+    /// An owner allows emailed codes as a second factor at sign-in, or stops allowing them
+    /// (Settings -> Security). Needs a fresh step-up; never allowed in healthcare.
+    pub async fn set_email_codes(&self, s: &SessionInfo, allowed: bool, meta: &RequestMeta) -> Result<(), CodeError> {
+        let org = self.may_change_policy(s, meta).await?;
+        if allowed && !crate::policy::email_codes_in_force(org.kind, allowed) {
+            return Err(CodeError::NotAllowed(Refusal::HealthcareRequiresApp));
+        }
+        self.apply_email_codes(&org, allowed, Some(s), meta).await?;
+        Ok(())
+    }
+
+    /// The organisation whose security policy `s` may change now: with the permission (a refusal
+    /// is on record) and a fresh second factor.
+    async fn may_change_policy(
+        &self,
+        s: &SessionInfo,
+        meta: &RequestMeta,
+    ) -> Result<crate::model::Organisation, CodeError> {
         if !s.can(crate::roles::Permission::ManagePolicy) {
             let why = Refusal::MissingPermission;
             let e = audit::event(
@@ -162,12 +188,7 @@ impl Tessera {
         if !self.has_fresh_step_up(s) {
             return Err(CodeError::StepUpRequired);
         }
-        let org = self.store.find_organisation_by_name(&s.org_name).await?.ok_or(Error::NotFound("organisation"))?;
-        if crate::policy::may_set(org.kind, policy).is_err() {
-            return Err(CodeError::NotAllowed(Refusal::HealthcareRequiresMfa));
-        }
-        self.apply_mfa_policy(&org, policy, grace_days, Some(s), meta).await?;
-        Ok(())
+        Ok(self.store.find_organisation_by_name(&s.org_name).await?.ok_or(Error::NotFound("organisation"))?)
     }
 
     pub async fn mfa_status(&self, user_id: i64) -> Result<Option<MfaStatus>> {
@@ -263,12 +284,21 @@ impl Tessera {
     }
 
     /// Checks a second factor for `user`: a 6-digit authenticator code or a recovery code, or
-    /// for a signed-in person without an authenticator app, the code mailed to this session. The
-    /// time step or the code is consumed atomically, so one code lets exactly one request through.
-    async fn prove_second_factor(&self, s: &SessionInfo, code: &str, meta: &RequestMeta) -> Result<Factor, CodeError> {
+    /// the code mailed to this session (`by_email`, or for someone without an authenticator app)
+    /// where [`Tessera::proves_by_email`] allows it. The time step or the code is consumed
+    /// atomically, so one code lets exactly one request through.
+    async fn prove_second_factor(
+        &self,
+        s: &SessionInfo,
+        code: &str,
+        by_email: bool,
+        meta: &RequestMeta,
+    ) -> Result<Factor, CodeError> {
         let now = self.clock.now();
         let cred = self.store.totp_credential(s.user_id).await?;
-        if cred.is_none() && !self.proves_by_email(s) {
+        // Both kinds are six digits, so the form says which one was typed.
+        let by_email = by_email || cred.is_none();
+        if by_email && !self.proves_by_email(s) {
             return Err(CodeError::NotApplicable);
         }
         let account_key = self.account_key(&s.email);
@@ -286,8 +316,9 @@ impl Tessera {
                 return Err(CodeError::Waiting(until.since(now)));
             }
         };
-        let Some(cred) = cred else {
-            return self.prove_email_code(s, code, &account_key, meta).await;
+        let cred = match cred {
+            Some(cred) if !by_email => cred,
+            _ => return self.prove_email_code(s, code, &account_key, meta).await,
         };
         let mut replayed = false;
         let factor = if totp::normalize_code(code).is_some() {
@@ -367,18 +398,20 @@ impl Tessera {
         }
     }
 
-    /// The sign-in challenge: a `password_ok` session proves its second factor and becomes a new,
-    /// fully signed-in session (new token; the old one dies).
+    /// The sign-in challenge: a `password_ok` session proves its second factor (`by_email`: the
+    /// code mailed for this sign-in) and becomes a new, fully signed-in session (new token; the
+    /// old one dies).
     pub async fn answer_challenge(
         &self,
         s: &SessionInfo,
         code: &str,
+        by_email: bool,
         meta: &RequestMeta,
     ) -> Result<(Token, Factor), CodeError> {
         if s.state != SessionState::PasswordOk {
             return Err(CodeError::NotApplicable);
         }
-        let factor = self.prove_second_factor(s, code, meta).await?;
+        let factor = self.prove_second_factor(s, code, by_email, meta).await?;
         let now = self.clock.now();
         let token = Token::generate();
         let mut new = self.new_session(&token, s.user_id, s.org_id, SessionState::Full, meta);
@@ -396,7 +429,7 @@ impl Tessera {
         if s.state != SessionState::Full {
             return Err(CodeError::NotApplicable);
         }
-        let factor = self.prove_second_factor(s, code, meta).await?;
+        let factor = self.prove_second_factor(s, code, false, meta).await?;
         let now = self.clock.now();
         self.store.mark_second_factor(&s.token_hash, now).await?;
         self.audit_own(s, Action::StepUp, Outcome::Success, meta, None).await?;

@@ -124,6 +124,8 @@ pub struct Organisation {
     /// As stored; see [`crate::policy::effective`] for what is in force.
     pub mfa_policy: MfaPolicy,
     pub mfa_grace_until: Option<Timestamp>,
+    /// As stored; see [`crate::policy::email_codes_in_force`].
+    pub email_codes_allowed: bool,
 }
 
 /// When an organisation works: minutes after local midnight, Monday to Friday, in its time zone

@@ -40,6 +40,12 @@ pub fn effective_for(kind: OrgKind, stored: MfaPolicy, role_requires_mfa: bool) 
     }
 }
 
+/// Whether emailed codes count as a second factor at sign-in: where the organisation allows them,
+/// never in healthcare (which requires an authenticator app).
+pub fn email_codes_in_force(kind: OrgKind, allowed: bool) -> bool {
+    allowed && kind != OrgKind::Healthcare
+}
+
 /// What the policy means for one user right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Requirement {
@@ -51,6 +57,9 @@ pub enum Requirement {
     Satisfied,
     /// Required, not enrolled, still in the grace period until the deadline.
     Grace { deadline: Timestamp },
+    /// Required, no authenticator app, and the organisation allows email codes: every sign-in
+    /// asks for a code mailed to the person. Setting up an app stays open to them.
+    ByEmail,
     /// Required, not enrolled, no grace left: confined to enrolment.
     MustEnrol,
 }
@@ -61,12 +70,14 @@ pub fn requirement(
     grace_until: Option<Timestamp>,
     role_requires_mfa: bool,
     has_mfa: bool,
+    email_codes: bool,
     now: Timestamp,
 ) -> Requirement {
     match (effective_for(kind, stored, role_requires_mfa), has_mfa) {
         (MfaPolicy::Hidden, false) => Requirement::NotOffered,
         (MfaPolicy::Hidden | MfaPolicy::Visible, _) => Requirement::Optional,
         (MfaPolicy::Required, true) => Requirement::Satisfied,
+        (MfaPolicy::Required, false) if email_codes_in_force(kind, email_codes) => Requirement::ByEmail,
         (MfaPolicy::Required, false) => match grace_until {
             Some(deadline) if now < deadline => Requirement::Grace { deadline },
             _ => Requirement::MustEnrol,
@@ -123,11 +134,37 @@ mod tests {
         ];
         for (kind, policy, grace, role, has, want) in table {
             assert_eq!(
-                requirement(kind, policy, grace, role, has, NOW),
+                requirement(kind, policy, grace, role, has, false, NOW),
                 want,
                 "{kind:?} {policy:?} {grace:?} role {role} has {has}"
             );
         }
+    }
+
+    #[test]
+    fn email_codes_meet_a_required_policy_only_for_people_without_an_app_and_never_in_healthcare() {
+        let later = Some(Timestamp(NOW.0 + 86_400_000));
+        let table = [
+            // kind, stored policy, grace deadline, role requires MFA, has MFA -> requirement
+            (Standard, Required, None, false, false, Requirement::ByEmail),
+            (Standard, Required, later, false, false, Requirement::ByEmail),
+            (Standard, Visible, None, true, false, Requirement::ByEmail),
+            (Standard, Required, None, false, true, Requirement::Satisfied),
+            (Standard, Visible, None, false, false, Requirement::Optional),
+            (Standard, Hidden, None, false, false, Requirement::NotOffered),
+            (Healthcare, Required, None, false, false, Requirement::MustEnrol),
+            (Healthcare, Visible, None, false, true, Requirement::Satisfied),
+        ];
+        for (kind, policy, grace, role, has, want) in table {
+            assert_eq!(
+                requirement(kind, policy, grace, role, has, true, NOW),
+                want,
+                "{kind:?} {policy:?} {grace:?} role {role} has {has}"
+            );
+        }
+        assert!(email_codes_in_force(Standard, true));
+        assert!(!email_codes_in_force(Standard, false));
+        assert!(!email_codes_in_force(Healthcare, true));
     }
 
     #[test]

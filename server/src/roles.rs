@@ -189,6 +189,8 @@ pub enum Refusal {
     /// MFA is required of this person, so it cannot be turned off.
     MfaRequired,
     HealthcareRequiresMfa,
+    /// Healthcare organisations require an authenticator app: email codes cannot be allowed.
+    HealthcareRequiresApp,
     /// The target holds a permission the actor lacks.
     Outranked,
 }
@@ -204,6 +206,7 @@ impl Refusal {
             Refusal::MfaNotOffered => "Your organisation does not offer MFA.",
             Refusal::MfaRequired => "Your organisation requires MFA, so it cannot be turned off.",
             Refusal::HealthcareRequiresMfa => "Healthcare organisations must require MFA.",
+            Refusal::HealthcareRequiresApp => "Healthcare organisations must use an authenticator app.",
             Refusal::Outranked => "This person holds permissions your role does not have.",
         }
     }

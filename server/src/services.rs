@@ -400,6 +400,52 @@ impl Tessera {
         self.apply_mfa_policy(&org, policy, grace_days, None, &RequestMeta::default()).await
     }
 
+    /// `tessera org email-codes`: allows or stops allowing emailed codes as a second factor.
+    pub async fn set_email_codes_by_operator(&self, org_name: &str, allowed: bool) -> Result<()> {
+        let org = self.store.find_organisation_by_name(org_name).await?.ok_or(Error::NotFound("organisation"))?;
+        self.apply_email_codes(&org, allowed, None, &RequestMeta::default()).await
+    }
+
+    /// Stores "Allow email codes as a second factor" (never for healthcare), records who changed
+    /// it and tells the owners. Saving what is already stored changes and tells nothing.
+    pub(crate) async fn apply_email_codes(
+        &self,
+        org: &crate::model::Organisation,
+        allowed: bool,
+        actor: Option<&SessionInfo>,
+        meta: &RequestMeta,
+    ) -> Result<()> {
+        if allowed && !policy::email_codes_in_force(org.kind, allowed) {
+            return Err(Error::Invalid("Healthcare organisations must use an authenticator app.".into()));
+        }
+        if !self.store.set_email_codes_allowed(org.id, allowed).await? {
+            return Ok(());
+        }
+        let (detail, change) = if allowed {
+            (
+                "email codes allowed as a second factor",
+                "Email codes are now allowed as a second factor: people without an authenticator app sign in with a code we email them, and people with an app may choose one. Email is weaker than an app.",
+            )
+        } else {
+            (
+                "email codes no longer allowed as a second factor",
+                "Email codes are no longer allowed as a second factor: where MFA is required, everyone needs an authenticator app.",
+            )
+        };
+        let e = audit::event(
+            self.clock.now(),
+            Action::PolicyChanged,
+            Outcome::Success,
+            Some(org.id),
+            actor.map(|s| s.user_id),
+            None,
+            meta,
+            Some(detail),
+        );
+        self.audit(e).await?;
+        self.tell_owners(org.id, &org.name, change, actor, meta).await
+    }
+
     /// Validates and stores a policy change, records who made it and tells the owners.
     pub(crate) async fn apply_mfa_policy(
         &self,
@@ -534,7 +580,7 @@ impl Tessera {
         let org_of_account = membership.as_ref().map(|(o, _)| o.id);
         let disabled = creds.as_ref().is_some_and(|c| c.disabled);
         let user = creds.filter(|c| verified.ok && !c.disabled && allowed.is_some());
-        let (Some(user), Some((org, _role))) = (user, membership) else {
+        let (Some(user), Some((org, role))) = (user, membership) else {
             let detail = match allowed {
                 None => "account is waiting out its failure budget",
                 Some(_) if disabled && verified.ok => "account is disabled",
@@ -557,9 +603,22 @@ impl Tessera {
             });
         };
         let has_mfa = self.store.totp_credential(user.user_id).await?.is_some();
+        // Without an app, where the organisation requires MFA and allows email codes, the second
+        // factor is a code mailed now.
+        let requirement = policy::requirement(
+            org.kind,
+            org.mfa_policy,
+            org.mfa_grace_until,
+            role.requires_mfa,
+            has_mfa,
+            org.email_codes_allowed,
+            now,
+        );
+        let by_email = requirement == policy::Requirement::ByEmail;
+        let challenged = has_mfa || by_email;
         // With MFA the budget is cleared only once the second factor is proven: a right password
         // alone gives back its own attempt but must not refill the guesses left for codes.
-        match (has_mfa, allowed) {
+        match (challenged, allowed) {
             (false, _) => self.store.throttle_clear(&account_key, now).await?,
             (true, Some(attempt)) => self.store.throttle_refund(&account_key, &attempt).await?,
             (true, None) => {}
@@ -571,10 +630,10 @@ impl Tessera {
         if let Some(old) = previous.and_then(Token::parse) {
             self.store.delete_session(&old.hash()).await?;
         }
-        let (state, detail) = if has_mfa {
-            (SessionState::PasswordOk, Some("password accepted; second factor required"))
-        } else {
-            (SessionState::Full, None)
+        let (state, detail) = match (has_mfa, by_email) {
+            (true, _) => (SessionState::PasswordOk, Some("password accepted; second factor required")),
+            (false, true) => (SessionState::PasswordOk, Some("password accepted; emailed code required")),
+            (false, false) => (SessionState::Full, None),
         };
         self.audit(audit::event(
             now,
@@ -588,11 +647,25 @@ impl Tessera {
         ))
         .await?;
         let token = self.open_session(user.user_id, org.id, state, meta).await?;
-        if has_mfa {
+        if by_email {
+            self.mail_sign_in_code(&token, meta).await?;
+        }
+        if challenged {
             return Ok(SignInStep::MfaRequired(token));
         }
         self.signed_in(user.user_id).await?;
         Ok(SignInStep::Done(token))
+    }
+
+    /// Mails the code a half-finished sign-in proves itself with, for someone without an app. A
+    /// code sent moments ago for another sign-in holds the next one back (one a minute): the
+    /// challenge page then offers to send one once the wait is over.
+    async fn mail_sign_in_code(&self, token: &Token, meta: &RequestMeta) -> Result<()> {
+        let Some(s) = self.store.find_session(&token.hash()).await? else { return Ok(()) };
+        match self.send_email_code(&s, meta).await {
+            Err(crate::mfa::CodeError::Internal(e)) => Err(e),
+            Ok(_) | Err(_) => Ok(()),
+        }
     }
 
     /// A sign-in completed (password and, where the account has one, second factor). It proves

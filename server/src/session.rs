@@ -101,6 +101,9 @@ pub struct SessionInfo {
     /// read with every request so a policy change applies to open sessions at once.
     pub org_mfa_policy: crate::policy::MfaPolicy,
     pub org_mfa_grace_until: Option<Timestamp>,
+    /// As stored: whether the organisation allows emailed codes as a second factor (see
+    /// [`SessionInfo::email_codes_in_force`]).
+    pub org_email_codes_allowed: bool,
     pub has_mfa: bool,
 }
 
@@ -113,8 +116,14 @@ impl SessionInfo {
             self.org_mfa_grace_until,
             self.role.requires_mfa,
             self.has_mfa,
+            self.email_codes_in_force(),
             now,
         )
+    }
+
+    /// Whether emailed codes count as a second factor at sign-in in this organisation.
+    pub fn email_codes_in_force(&self) -> bool {
+        crate::policy::email_codes_in_force(self.org_kind, self.org_email_codes_allowed)
     }
 
     pub fn can(&self, p: Permission) -> bool {

@@ -131,11 +131,22 @@ impl From<CodeError> for TeamError {
 }
 
 fn mfa_state(s: &SessionInfo, m: &Member, now: crate::clock::Timestamp) -> MfaState {
-    let r =
-        policy::requirement(s.org_kind, s.org_mfa_policy, s.org_mfa_grace_until, m.role.requires_mfa, m.has_mfa, now);
+    let r = policy::requirement(
+        s.org_kind,
+        s.org_mfa_policy,
+        s.org_mfa_grace_until,
+        m.role.requires_mfa,
+        m.has_mfa,
+        s.org_email_codes_allowed,
+        now,
+    );
     match (m.has_mfa, r) {
         (true, _) => MfaState::Enabled,
-        (false, Requirement::Grace { .. } | Requirement::MustEnrol) => MfaState::RequiredNotEnrolled,
+        // Proving sign-ins by email meets the policy, but the person still has no authenticator
+        // app: the list says so, as its "required, not enrolled" filter does.
+        (false, Requirement::Grace { .. } | Requirement::MustEnrol | Requirement::ByEmail) => {
+            MfaState::RequiredNotEnrolled
+        }
         (false, _) => MfaState::NotEnabled,
     }
 }

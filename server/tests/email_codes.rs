@@ -186,3 +186,145 @@ async fn wrong_email_codes_share_the_budget_of_passwords() {
     })
     .await;
 }
+
+/// Signs in with the password; the token and whether a second factor is owed.
+async fn password_step(env: &Env, email: &str) -> (String, bool) {
+    match env.app.sign_in(email, PASSWORD, None, &meta()).await.unwrap() {
+        SignInStep::Done(t) => (t.expose().to_string(), false),
+        SignInStep::MfaRequired(t) => (t.expose().to_string(), true),
+    }
+}
+
+async fn session_of(env: &Env, token: &str) -> SessionInfo {
+    env.app.session(token).await.unwrap().expect("a live session")
+}
+
+#[tokio::test]
+async fn where_allowed_a_person_without_an_app_signs_in_with_an_emailed_code() {
+    use tessera_server::policy::{MfaPolicy, Requirement};
+    use tessera_server::session::SessionState;
+    on_both(|env| async move {
+        env.app.create_organisation("Acme", OrgKind::Standard, EMAIL, None, Some(PASSWORD)).await.unwrap();
+        env.app.set_mfa_policy_by_operator("Acme", MfaPolicy::Required, None).await.unwrap();
+        // Not allowed: the password signs in, confined to enrolment; no code is mailed.
+        let (token, challenged) = password_step(&env, EMAIL).await;
+        assert!(!challenged);
+        assert_eq!(session_of(&env, &token).await.mfa_requirement(env.clock.now()), Requirement::MustEnrol);
+        assert!(!env.outbox().iter().any(|m| m.contains("Your Tessera code is")));
+
+        env.app.set_email_codes_by_operator("Acme", true).await.unwrap();
+        let (a, challenged) = password_step(&env, EMAIL).await;
+        assert!(challenged, "{}: the password alone no longer signs in", env.backend);
+        let pending = session_of(&env, &a).await;
+        assert_eq!(pending.state, SessionState::PasswordOk);
+        let code = last_code(&env);
+        let sent = env.store.recent_audit(None, 2).await.unwrap();
+        assert!(
+            sent.iter().any(|e| e.action == "mfa.email_code_sent" && e.detail.as_deref() == Some("to sign in")),
+            "{sent:?}"
+        );
+
+        // A second sign-in at once gets no code of its own yet (one a minute), and the first
+        // sign-in's code is refused in it.
+        let (b, _) = password_step(&env, EMAIL).await;
+        let other = session_of(&env, &b).await;
+        assert!(matches!(env.app.send_email_code(&other, &meta()).await, Err(CodeError::TooSoon(_))));
+        assert!(matches!(env.app.answer_challenge(&other, &code, true, &meta()).await, Err(CodeError::Invalid)));
+
+        let (full, factor) = env.app.answer_challenge(&pending, &code, false, &meta()).await.unwrap();
+        assert_eq!(factor, Factor::EmailCode);
+        let s = session_of(&env, full.expose()).await;
+        assert_eq!(s.state, SessionState::Full);
+        assert_eq!(s.mfa_requirement(env.clock.now()), Requirement::ByEmail, "the policy is met: not confined");
+        assert!(env.app.has_fresh_step_up(&s));
+        assert!(matches!(env.app.answer_challenge(&pending, &code, true, &meta()).await, Err(CodeError::Invalid)));
+
+        // Turned off again, the same person is back to enrolling.
+        env.app.set_email_codes_by_operator("Acme", false).await.unwrap();
+        assert_eq!(session_of(&env, full.expose()).await.mfa_requirement(env.clock.now()), Requirement::MustEnrol);
+        env.clock.advance(Duration::from_secs(61));
+        assert!(!password_step(&env, EMAIL).await.1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_person_with_an_app_may_choose_an_emailed_code_only_where_allowed() {
+    use common::{base32_decode, code_now};
+    on_both(|env| async move {
+        env.app.create_organisation("Acme", OrgKind::Standard, EMAIL, None, Some(PASSWORD)).await.unwrap();
+        let (token, _) = password_step(&env, EMAIL).await;
+        let s = session_of(&env, &token).await;
+        let view = env.app.start_enrolment(&s, &meta()).await.unwrap();
+        let secret = base32_decode(&view.setup_key_grouped);
+        env.app.confirm_enrolment(&s, &code_now(&secret, &env), &meta()).await.unwrap();
+        env.clock.advance(Duration::from_secs(30));
+
+        let (token, challenged) = password_step(&env, EMAIL).await;
+        assert!(challenged);
+        let pending = session_of(&env, &token).await;
+        assert!(!env.app.proves_by_email(&pending));
+        assert!(matches!(env.app.send_email_code(&pending, &meta()).await, Err(CodeError::NotApplicable)));
+        assert!(matches!(
+            env.app.answer_challenge(&pending, "123456", true, &meta()).await,
+            Err(CodeError::NotApplicable)
+        ));
+        assert!(env.outbox().iter().all(|m| !m.contains("Your Tessera code is")), "{}", env.backend);
+
+        env.app.set_email_codes_by_operator("Acme", true).await.unwrap();
+        let pending = session_of(&env, &token).await;
+        assert!(env.outbox().iter().all(|m| !m.contains("Your Tessera code is")), "allowing them mails nobody a code");
+        env.app.send_email_code(&pending, &meta()).await.unwrap();
+        let code = last_code(&env);
+        let (full, factor) = env.app.answer_challenge(&pending, &code, true, &meta()).await.unwrap();
+        assert_eq!(factor, Factor::EmailCode);
+        // Signed in, the app is still the only step-up: email never stands in for it.
+        let s = session_of(&env, full.expose()).await;
+        assert!(!env.app.proves_by_email(&s));
+        env.clock.advance(Duration::from_secs(61));
+        assert!(matches!(env.app.send_email_code(&s, &meta()).await, Err(CodeError::NotApplicable)));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn owners_allow_email_codes_after_a_fresh_second_factor_and_never_in_healthcare() {
+    use tessera_server::model::Role;
+    use tessera_server::policy::MfaPolicy;
+    use tessera_server::roles::Refusal;
+    on_both(|env| async move {
+        env.app.create_organisation("Acme", OrgKind::Standard, EMAIL, None, Some(PASSWORD)).await.unwrap();
+        env.app.add_user("Acme", "bob@example.org", None, Role::Admin, Some(PASSWORD)).await.unwrap();
+        let bob = session_of(&env, &password_step(&env, "bob@example.org").await.0).await;
+        assert!(matches!(
+            env.app.set_email_codes(&bob, true, &meta()).await,
+            Err(CodeError::NotAllowed(Refusal::MissingPermission))
+        ));
+        let (s, token) = signed_in_with_token(&env).await;
+        assert!(matches!(env.app.set_email_codes(&s, true, &meta()).await, Err(CodeError::StepUpRequired)));
+        env.app.send_email_code(&s, &meta()).await.unwrap();
+        env.app.step_up(&s, &last_code(&env), &meta()).await.unwrap();
+        let s = session_of(&env, &token).await;
+        env.app.set_email_codes(&s, true, &meta()).await.unwrap();
+        let last = env.store.recent_audit(None, 1).await.unwrap().remove(0);
+        assert_eq!(
+            (last.action.as_str(), last.detail.as_deref()),
+            ("organisation.mfa_policy_changed", Some("email codes allowed as a second factor"))
+        );
+        assert!(env.outbox().iter().any(|m| m.contains("Email codes are now allowed as a second factor")));
+
+        // Healthcare: refused, and a stored "allowed" is never in force.
+        env.app
+            .create_organisation("Clinic", OrgKind::Healthcare, "cy@example.org", None, Some(PASSWORD))
+            .await
+            .unwrap();
+        assert!(env.app.set_email_codes_by_operator("Clinic", true).await.is_err());
+        common::execute(&env, "UPDATE organisations SET email_codes_allowed = TRUE WHERE name = 'Clinic'").await;
+        env.app.set_mfa_policy_by_operator("Clinic", MfaPolicy::Required, None).await.unwrap();
+        let (token, challenged) = password_step(&env, "cy@example.org").await;
+        assert!(!challenged, "{}: no email code in healthcare", env.backend);
+        let cy = session_of(&env, &token).await;
+        assert_eq!(cy.mfa_requirement(env.clock.now()), tessera_server::policy::Requirement::MustEnrol);
+    })
+    .await;
+}

@@ -83,10 +83,13 @@ async fn enrol_then_sign_in_with_a_code_and_with_a_recovery_code() {
         let pending = session(&env, &pw_token).await;
         assert_eq!(pending.state, SessionState::PasswordOk);
         // The code used to enrol is spent: the person who has it is told to wait for the next one.
-        assert!(matches!(env.app.answer_challenge(&pending, &enrol_code, &meta()).await, Err(CodeError::Replayed)));
+        assert!(matches!(
+            env.app.answer_challenge(&pending, &enrol_code, false, &meta()).await,
+            Err(CodeError::Replayed)
+        ));
         env.clock.advance(Duration::from_secs(30));
         let fresh = code_now(&secret, &env);
-        let (full, factor) = env.app.answer_challenge(&pending, &fresh, &meta()).await.unwrap();
+        let (full, factor) = env.app.answer_challenge(&pending, &fresh, false, &meta()).await.unwrap();
         assert_eq!(factor, Factor::Totp);
         assert!(env.app.session(&pw_token).await.unwrap().is_none(), "the password_ok token died");
         let full_session = session(&env, full.expose()).await;
@@ -96,26 +99,29 @@ async fn enrol_then_sign_in_with_a_code_and_with_a_recovery_code() {
         // the right code can get that answer. A code that was never right gets the usual one.
         let (pw_token, _) = password_step(&env).await;
         let pending = session(&env, &pw_token).await;
-        assert!(matches!(env.app.answer_challenge(&pending, &fresh, &meta()).await, Err(CodeError::Replayed)));
+        assert!(matches!(env.app.answer_challenge(&pending, &fresh, false, &meta()).await, Err(CodeError::Replayed)));
         let totp_secret = tessera_server::totp::TotpSecret::from_bytes(secret.clone());
         let right = |c: &str| tessera_server::totp::verify(&totp_secret, c, env.clock.now(), None).is_some();
         let never_right = (0..1000).map(|n| format!("{n:06}")).find(|c| !right(c)).unwrap();
-        assert!(matches!(env.app.answer_challenge(&pending, &never_right, &meta()).await, Err(CodeError::Invalid)));
+        assert!(matches!(
+            env.app.answer_challenge(&pending, &never_right, false, &meta()).await,
+            Err(CodeError::Invalid)
+        ));
         let audit = env.store.recent_audit(None, 5).await.unwrap();
         assert!(audit.iter().any(|e| e.action == "mfa.replay"), "{audit:?}");
 
         // A recovery code, typed sloppily, works once.
         let typed = codes[3].display().to_lowercase().replace('-', " ");
-        let (_, factor) = env.app.answer_challenge(&pending, &typed, &meta()).await.unwrap();
+        let (_, factor) = env.app.answer_challenge(&pending, &typed, false, &meta()).await.unwrap();
         assert_eq!(factor, Factor::RecoveryCode { left: 9 });
         assert!(env.outbox().iter().any(|m| m.contains("9 recovery codes are left")));
         let (pw_token, _) = password_step(&env).await;
         let pending = session(&env, &pw_token).await;
         assert!(matches!(
-            env.app.answer_challenge(&pending, &codes[3].display(), &meta()).await,
+            env.app.answer_challenge(&pending, &codes[3].display(), false, &meta()).await,
             Err(CodeError::Invalid)
         ));
-        let (_, factor) = env.app.answer_challenge(&pending, &codes[0].display(), &meta()).await.unwrap();
+        let (_, factor) = env.app.answer_challenge(&pending, &codes[0].display(), false, &meta()).await.unwrap();
         assert_eq!(factor, Factor::RecoveryCode { left: 8 });
 
         // A half-finished sign-in does not wait for ever.
@@ -143,7 +149,7 @@ async fn one_code_lets_exactly_one_request_through() {
         for s in sessions {
             let app = env.app.clone();
             let code = code.clone();
-            tasks.push(tokio::spawn(async move { app.answer_challenge(&s, &code, &meta()).await.is_ok() }));
+            tasks.push(tokio::spawn(async move { app.answer_challenge(&s, &code, false, &meta()).await.is_ok() }));
         }
         let mut wins = 0;
         for t in tasks {
@@ -189,34 +195,38 @@ async fn wrong_codes_share_the_password_failure_budget() {
         let (t, _) = password_step(&env).await;
         let pending = session(&env, &t).await;
         for _ in 0..4 {
-            assert!(env.app.answer_challenge(&pending, "000000", &meta()).await.is_err());
+            assert!(env.app.answer_challenge(&pending, "000000", false, &meta()).await.is_err());
         }
         // Signing in with the password again neither refills nor spends the budget: one more
         // wrong code is the fifth failure, and the account must wait.
         let (t, mfa) = password_step(&env).await;
         assert!(mfa);
         let pending = session(&env, &t).await;
-        assert!(env.app.answer_challenge(&pending, "000000", &meta()).await.is_err());
+        assert!(env.app.answer_challenge(&pending, "000000", false, &meta()).await.is_err());
         assert!(
             matches!(
-                env.app.answer_challenge(&pending, &code_now(&secret, &env), &meta()).await,
+                env.app.answer_challenge(&pending, &code_now(&secret, &env), false, &meta()).await,
                 Err(CodeError::Waiting(d)) if d == Duration::from_secs(1)
             ),
             "{}: the account must wait, even with the right code, and is told for how long (not that it is wrong)",
             env.backend
         );
         env.clock.advance(Duration::from_secs(2));
-        assert!(env.app.answer_challenge(&pending, &code_now(&secret, &env), &meta()).await.is_ok());
+        assert!(env.app.answer_challenge(&pending, &code_now(&secret, &env), false, &meta()).await.is_ok());
         let warnings = env.outbox().iter().filter(|m| m.contains("Repeated failed sign-in codes")).count();
         assert_eq!(warnings, 1, "one warning per streak of failed codes after a right password");
         // Success cleared the budget.
         for _ in 0..4 {
             let (t, _) = password_step(&env).await;
-            assert!(env.app.answer_challenge(&session(&env, &t).await, "000000", &meta()).await.is_err());
+            assert!(env.app.answer_challenge(&session(&env, &t).await, "000000", false, &meta()).await.is_err());
         }
         let (t, _) = password_step(&env).await;
         env.clock.advance(Duration::from_secs(30));
-        assert!(env.app.answer_challenge(&session(&env, &t).await, &code_now(&secret, &env), &meta()).await.is_ok());
+        assert!(env
+            .app
+            .answer_challenge(&session(&env, &t).await, &code_now(&secret, &env), false, &meta())
+            .await
+            .is_ok());
     })
     .await;
 }
@@ -227,7 +237,7 @@ async fn sensitive_changes_need_a_fresh_second_factor() {
         let (secret, old_codes, _) = enrolled(&env).await;
         let (t, _) = password_step(&env).await;
         let pending = session(&env, &t).await;
-        let (full, _) = env.app.answer_challenge(&pending, &code_now(&secret, &env), &meta()).await.unwrap();
+        let (full, _) = env.app.answer_challenge(&pending, &code_now(&secret, &env), false, &meta()).await.unwrap();
         let s = session(&env, full.expose()).await;
         assert!(env.app.has_fresh_step_up(&s));
 

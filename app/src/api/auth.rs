@@ -88,16 +88,20 @@ pub async fn login_password(#[server(default)] password: String) -> Result<SignI
     Ok(step)
 }
 
-/// The MFA challenge of a half-finished sign-in: a code from the authenticator app or a
-/// recovery code. On success, on to the page the person was going to.
+/// The MFA challenge of a half-finished sign-in: a code from the authenticator app, a recovery
+/// code, or (`kind=email`, where the organisation allows it) the code mailed for this sign-in.
+/// On success, on to the page the person was going to.
 #[server(prefix = "/api", endpoint = "login/mfa")]
-pub async fn answer_challenge(#[server(default)] code: String) -> Result<(), AppError> {
+pub async fn answer_challenge(
+    #[server(default)] code: String,
+    #[server(default)] kind: String,
+) -> Result<(), AppError> {
     use super::server::{extract, go, headers, set_cookie};
     use crate::ctx::{App, Challenged, Meta};
     use tessera_server::mfa::Factor;
 
     let (App(app), Challenged(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
-    let (token, factor) = app.tessera.answer_challenge(&s, &code, &meta).await?;
+    let (token, factor) = app.tessera.answer_challenge(&s, &code, kind == "email", &meta).await?;
     set_cookie(app.cookies.set_session(token.expose()));
     let sealed = app.cookies.login_step(&headers());
     let next = sealed.as_deref().and_then(|s| app.tessera.open_login_step(s)).map(|l| l.next).unwrap_or_default();
@@ -114,6 +118,19 @@ pub async fn answer_challenge(#[server(default)] code: String) -> Result<(), App
         // Knowing that a recovery code is spent (and how many are left) comes first.
         Factor::RecoveryCode { .. } => "/account/security?recovery-used",
     });
+    Ok(())
+}
+
+/// Mails a code for this half-finished sign-in, where the organisation allows email codes as a
+/// second factor; then the challenge asks for it. One a minute, five an hour.
+#[server(prefix = "/api", endpoint = "login/email-code")]
+pub async fn send_sign_in_code() -> Result<(), AppError> {
+    use super::server::{extract, go};
+    use crate::ctx::{App, Challenged, Meta};
+
+    let (App(app), Challenged(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
+    app.tessera.send_email_code(&s, &meta).await?;
+    go("/login/mfa?email");
     Ok(())
 }
 

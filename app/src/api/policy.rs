@@ -49,6 +49,25 @@ pub async fn set_mfa_policy(
     Ok(())
 }
 
+/// "Allow email codes as a second factor" (`allowed=yes`; a cleared checkbox sends nothing).
+/// Needs a fresh second factor; never for healthcare organisations.
+#[server(prefix = "/api", endpoint = "policy/email-codes")]
+pub async fn set_email_codes(#[server(default)] allowed: String) -> Result<(), AppError> {
+    use super::server::{extract, go};
+    use crate::ctx::{App, Meta, SignedIn};
+    use crate::error::Return;
+    use tessera_server::mfa::CodeError;
+
+    let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
+    match app.tessera.set_email_codes(&s, allowed == "yes", &meta).await {
+        Ok(()) => {}
+        Err(CodeError::StepUpRequired) => return Err(AppError::StepUpFirst(Return::Policy)),
+        Err(e) => return Err(e.into()),
+    }
+    go("/settings/security?email-codes");
+    Ok(())
+}
+
 /// Sets the organisation's business hours (Monday to Friday) and its time zone.
 #[server(prefix = "/api", endpoint = "policy/hours")]
 pub async fn set_business_hours(

@@ -82,12 +82,32 @@ pub async fn password_page(State(state): State<AppState>, failed: Failed, header
 
 pub async fn challenge_page(
     State(state): State<AppState>,
-    Challenged(_): Challenged,
+    Challenged(s): Challenged,
     failed: Failed,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let recovery = q.contains_key("recovery");
-    render::page(&state, Page::MfaChallenge { recovery, error: failed.error() }, StatusCode::OK).await
+    use crate::api::auth::SendSignInCode;
+    use crate::pages::auth::{ChallengeMode, ChallengeView};
+    use leptos::server_fn::ServerFn;
+
+    let email_allowed = state.tessera.proves_by_email(&s);
+    let mode = match (s.has_mfa, q.contains_key("recovery"), q.contains_key("email")) {
+        // Without an app, the sign-in got here only because email codes stand in for it.
+        (false, _, _) => ChallengeMode::Email,
+        (true, true, _) => ChallengeMode::Recovery,
+        (true, false, true) if email_allowed => ChallengeMode::Email,
+        (true, _, _) => ChallengeMode::App,
+    };
+    let code_sent = match state.tessera.email_code_expiry(&s).await {
+        Ok(expiry) => email_allowed && expiry.is_some(),
+        Err(e) => return render::error_page(&state, &e.into()).await,
+    };
+    // A failure of "Email me a code" belongs under that button, not the code field.
+    let sending_failed = failed.0.as_ref().is_some_and(|f| f.action == SendSignInCode::PATH);
+    let (error, send_error) = if sending_failed { (None, failed.error()) } else { (failed.error(), None) };
+    let challenge =
+        ChallengeView { mode, has_app: s.has_mfa, email_allowed, email: s.email.clone(), code_sent, error, send_error };
+    render::page(&state, Page::MfaChallenge { challenge }, StatusCode::OK).await
 }
 
 /// Whether a one-time link can still be used; `Err` is the page saying why not.

@@ -45,6 +45,12 @@ pub(super) fn view(s: &SessionInfo, home: Home, now: Timestamp) -> HomeView {
             set_up,
             Some(super::mfa::grace_banner(deadline, now)),
         ),
+        Requirement::ByEmail => (
+            "Email codes",
+            "Your organisation requires MFA: you sign in with your password and a code we email you. An authenticator app is stronger, since anyone who can read your mailbox could pass.".to_string(),
+            Some(("/account/security", "Set up an authenticator app")),
+            None,
+        ),
         Requirement::NotOffered => ("Not enabled", "Your organisation has not turned on MFA.".to_string(), None, None),
         _ => (
             "Not enabled",

@@ -20,6 +20,9 @@ fn policy_note(requirement: Requirement, now: tessera_server::clock::Timestamp) 
         Requirement::NotOffered => Some("Your organisation has not turned on MFA.".to_string()),
         Requirement::Satisfied => Some("Your organisation requires MFA, so it cannot be turned off.".to_string()),
         Requirement::Grace { deadline } => Some(grace_banner(deadline, now)),
+        Requirement::ByEmail => Some(
+            "Your organisation requires MFA. You confirm each sign-in with a code we email you. An authenticator app is stronger: anyone who can read your mailbox could pass an emailed code.".to_string(),
+        ),
         Requirement::Optional | Requirement::MustEnrol => None,
     }
 }

@@ -9,7 +9,7 @@ use http::StatusCode;
 use leptos::server_fn::ServerFn;
 
 use super::render;
-use crate::api::policy::{SetBusinessHours, SetMfaPolicy};
+use crate::api::policy::{SetBusinessHours, SetEmailCodes, SetMfaPolicy};
 use crate::ctx::{AppState, Failed, SignedIn};
 use crate::error::AppError;
 use crate::pages::policy::{HoursView, PolicyView, RequireView, Which};
@@ -37,14 +37,22 @@ pub async fn policy_page(
     }
     let notice = if q.contains_key("hours") {
         Some("The business hours are saved.".to_string())
+    } else if q.contains_key("email-codes") {
+        Some(if s.org_email_codes_allowed {
+            "Email codes are allowed as a second factor.".to_string()
+        } else {
+            "Email codes are not allowed as a second factor.".to_string()
+        })
     } else {
         q.contains_key("saved").then(|| "The security policy is saved.".to_string())
     };
-    let which = match (failed.error_of(SetMfaPolicy::PATH), failed.error_of(SetBusinessHours::PATH)) {
-        (Some(e), _) => Some((Which::Policy, e)),
-        (_, Some(e)) => Some((Which::Hours, e)),
-        _ => None,
-    };
+    let which = [
+        (SetMfaPolicy::PATH, Which::Policy),
+        (SetEmailCodes::PATH, Which::EmailCodes),
+        (SetBusinessHours::PATH, Which::Hours),
+    ]
+    .into_iter()
+    .find_map(|(path, which)| failed.error_of(path).map(|e| (which, e)));
     let view = PolicyView {
         // Times that failed to save are shown as they were typed.
         hours: HoursView {
@@ -60,6 +68,7 @@ pub async fn policy_page(
         grace_days: failed.value("grace_days"),
         healthcare: s.org_kind == tessera_server::model::OrgKind::Healthcare,
         grace_until: s.org_mfa_grace_until.map(|t| format!("{} UTC", t.to_display())),
+        email_codes: s.org_email_codes_allowed,
         notice,
         failed: which,
     };
@@ -84,6 +93,7 @@ pub async fn require_page(
     let until = grace_days
         .filter(|d| *d > 0)
         .map(|d| format!("{} UTC", now.plus(std::time::Duration::from_secs(u64::from(d) * 86_400)).to_display()));
-    let view = RequireView { affected, grace_days, until, org_name: s.org_name.clone() };
+    let view =
+        RequireView { affected, grace_days, until, org_name: s.org_name.clone(), by_email: s.email_codes_in_force() };
     render::page(&state, Page::RequirePolicy { view }, StatusCode::OK).await
 }

@@ -9,10 +9,11 @@ use tessera_server::roles::Permission;
 
 use crate::api::account::{AnswerPasswordPrompt, ChangePassword};
 use crate::api::auth::{
-    AnswerChallenge, CompleteSetup, ForgotPassword, LoginEmail, LoginPassword, Logout, ResetPassword, SetPassword,
+    AnswerChallenge, CompleteSetup, ForgotPassword, LoginEmail, LoginPassword, Logout, ResetPassword, SendSignInCode,
+    SetPassword,
 };
 use crate::api::mfa::{ConfirmEnrolment, DisableMfa, RegenerateRecoveryCodes, SendEmailCode, StartEnrolment, StepUp};
-use crate::api::policy::{SetBusinessHours, SetMfaPolicy};
+use crate::api::policy::{SetBusinessHours, SetEmailCodes, SetMfaPolicy};
 use crate::api::roles::{CreateRole, SetRoleMfa};
 use crate::api::team::{
     ChangeMemberRole, InviteMember, ResendInvitation, ResetMemberMfa, RevokeInvitation, SetMemberDisabled,
@@ -185,8 +186,14 @@ pub const ROUTES: &[RouteSpec] = &[
     server_fn(LoginEmail::PATH, Access::Public, Need::Nothing, SIGN_IN, |_| "/login".into()),
     server_fn(LoginPassword::PATH, Access::Public, Need::Nothing, SIGN_IN, |_| "/login/password".into()),
     server_fn(AnswerChallenge::PATH, Access::PasswordOk, Need::Nothing, SIGN_IN, |f| {
-        if field(f, "kind") == "recovery" { "/login/mfa?recovery" } else { "/login/mfa" }.into()
+        match field(f, "kind") {
+            "recovery" => "/login/mfa?recovery",
+            "email" => "/login/mfa?email",
+            _ => "/login/mfa",
+        }
+        .into()
     }),
+    server_fn(SendSignInCode::PATH, Access::PasswordOk, Need::Nothing, SIGN_IN, |_| "/login/mfa?email".into()),
     // Signing out must work from any state, including a half-finished sign-in.
     server_fn(Logout::PATH, Access::Public, Need::Nothing, false, |_| "/login".into()),
     server_fn(CompleteSetup::PATH, Access::Public, Need::Nothing, SIGN_IN, |f| with_token("/setup", f)),
@@ -213,6 +220,9 @@ pub const ROUTES: &[RouteSpec] = &[
     }),
     // --- the organisation's policy
     server_fn(SetMfaPolicy::PATH, Access::Full, Need::One(Permission::ManagePolicy), false, |_| {
+        "/settings/security".into()
+    }),
+    server_fn(SetEmailCodes::PATH, Access::Full, Need::One(Permission::ManagePolicy), false, |_| {
         "/settings/security".into()
     }),
     server_fn(SetBusinessHours::PATH, Access::Full, Need::One(Permission::ManagePolicy), false, |_| {

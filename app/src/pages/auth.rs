@@ -4,7 +4,8 @@
 use leptos::prelude::*;
 
 use crate::api::auth::{
-    AnswerChallenge, CompleteSetup, ForgotPassword, LoginEmail, LoginPassword, Logout, ResetPassword, SetPassword,
+    AnswerChallenge, CompleteSetup, ForgotPassword, LoginEmail, LoginPassword, Logout, ResetPassword, SendSignInCode,
+    SetPassword,
 };
 use crate::error::AppError;
 use crate::forms::{form_islands, CodeInput, FieldProblem, Input, PageAlert, PasswordInput, Problems, Submit};
@@ -18,6 +19,8 @@ form_islands! {
     /// Sign-in, step three for accounts with MFA: a code from the authenticator app (sent as soon
     /// as its six digits are in) or a recovery code.
     ChallengeForm => AnswerChallenge;
+    /// "Email me a code" during sign-in, where the organisation allows email codes.
+    SignInCodeForm => SendSignInCode;
     /// Signing out, from any page and any state.
     SignOutForm => Logout;
     /// The first run: the organisation and its owner.
@@ -74,30 +77,110 @@ pub fn LoginPasswordPage(email: String, error: Option<AppError>) -> impl IntoVie
     }
 }
 
+/// Which second factor the challenge asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChallengeMode {
+    App,
+    Recovery,
+    Email,
+}
+
+/// What the MFA challenge shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChallengeView {
+    pub mode: ChallengeMode,
+    pub has_app: bool,
+    /// The organisation allows email codes as a second factor.
+    pub email_allowed: bool,
+    /// Where emailed codes go.
+    pub email: String,
+    /// A code was mailed for this sign-in and can still be typed.
+    pub code_sent: bool,
+    pub error: Option<AppError>,
+    /// What went wrong asking for an emailed code.
+    pub send_error: Option<AppError>,
+}
+
 #[component]
-pub fn ChallengePage(recovery: bool, error: Option<AppError>) -> impl IntoView {
+pub fn ChallengePage(challenge: ChallengeView) -> impl IntoView {
+    let ChallengeView { mode, has_app, email_allowed, email, code_sent, error, send_error } = challenge;
     let failed = error.is_some();
     let problems = Problems(error);
-    view! {
-        <Card title="MFA: enter your code">
+    let send_problems = Problems(send_error);
+    let kind = match mode {
+        ChallengeMode::App => "totp",
+        ChallengeMode::Recovery => "recovery",
+        ChallengeMode::Email => "email",
+    };
+    let code_form = move || {
+        view! {
             <ChallengeForm>
+                {(mode == ChallengeMode::Email).then(|| view! {
+                    <Notice message=format!("We sent a code to {email}. It works once, for 10 minutes, in this browser only.") />
+                })}
                 <PageAlert message=problems.alert(false) />
-                <input type="hidden" name="kind" value=if recovery { "recovery" } else { "totp" } />
-                <CodeInput recovery error=problems.field("code") autofocus=true />
+                <input type="hidden" name="kind" value=kind />
+                {if mode == ChallengeMode::Email {
+                    view! {
+                        <CodeInput
+                            label="Code from the email"
+                            hint="The 6-digit code in the email \"Your code is …\"."
+                            error=problems.field("code")
+                            autofocus=true
+                        />
+                    }
+                    .into_any()
+                } else {
+                    view! { <CodeInput recovery=mode == ChallengeMode::Recovery error=problems.field("code") autofocus=true /> }
+                        .into_any()
+                }}
                 <Submit label="Verify" busy="Checking…" />
                 // Help for a failed code: shown after one, by the page or by the island.
-                {(!recovery).then(|| view! {
+                {(mode == ChallengeMode::App).then(|| view! {
                     <p data-after-failure hidden=!failed class="mt-4 text-sm text-slate-600 dark:text-slate-300">
                         "Codes depend on your phone's clock. If codes keep failing, turn on automatic date and time on your phone."
                     </p>
                 })}
             </ChallengeForm>
-            <p class="mt-6 flex flex-wrap justify-between gap-2 text-sm">
-                {if recovery {
-                    view! { <a href="/login/mfa" class=LINK_CLASS>"Use your authenticator app"</a> }.into_any()
+        }
+    };
+    let show_code_form = mode != ChallengeMode::Email || code_sent;
+    // "Email me a code": the way forward by email, or where allowed an alternative to the app.
+    let send_at = match mode {
+        ChallengeMode::Email if code_sent => Some("mt-3"),
+        ChallengeMode::Email => Some(""),
+        _ if email_allowed => Some("mt-4"),
+        _ => None,
+    };
+    let send_label = if code_sent && mode == ChallengeMode::Email { "Send a new code" } else { "Email me a code" };
+    let send_form = move || {
+        view! {
+            <SignInCodeForm>
+                <PageAlert message=send_problems.alert(false) />
+                {if mode == ChallengeMode::Email && !code_sent {
+                    view! { <Submit label=send_label busy="Sending…" /> }.into_any()
                 } else {
-                    view! { <a href="/login/mfa?recovery" class=LINK_CLASS>"Use a recovery code"</a> }.into_any()
+                    view! { <Submit label=send_label class=SECONDARY_BUTTON_CLASS busy="Sending…" /> }.into_any()
                 }}
+            </SignInCodeForm>
+        }
+    };
+    view! {
+        <Card title="MFA: enter your code">
+            {(mode == ChallengeMode::Email).then(|| view! {
+                <p class="mb-5 text-sm text-slate-600 dark:text-slate-300">
+                    "Your organisation accepts a code sent by email as your second step. Email is weaker than an authenticator app: anyone who can read your mailbox could pass."
+                </p>
+            })}
+            {show_code_form.then(code_form)}
+            {send_at.map(|class| view! { <div class=class>{send_form()}</div> })}
+            <p class="mt-6 flex flex-wrap justify-between gap-2 text-sm">
+                {(has_app && mode != ChallengeMode::App).then(|| view! {
+                    <a href="/login/mfa" class=LINK_CLASS>"Use your authenticator app"</a>
+                })}
+                {(has_app && mode != ChallengeMode::Recovery).then(|| view! {
+                    <a href="/login/mfa?recovery" class=LINK_CLASS>"Use a recovery code"</a>
+                })}
             </p>
             <div class="mt-4"><SignOut label="Cancel and sign out" /></div>
         </Card>

@@ -65,10 +65,9 @@ pub enum Page {
         org_name: String,
         ask: Option<(String, String)>,
     },
-    /// The second step of sign-in for accounts with MFA.
+    /// The second step of sign-in, for accounts with MFA and where email codes stand in for it.
     MfaChallenge {
-        recovery: bool,
-        error: Option<AppError>,
+        challenge: auth::ChallengeView,
     },
     /// Account security: MFA status and what can be done with it.
     Security {
@@ -271,7 +270,7 @@ pub fn PageView(page: Page) -> impl IntoView {
             }
             .into_any()
         }
-        Page::MfaChallenge { recovery, error } => view! { <auth::ChallengePage recovery error /> }.into_any(),
+        Page::MfaChallenge { challenge } => view! { <auth::ChallengePage challenge /> }.into_any(),
         Page::Security { security } => view! { <mfa::SecurityPage security /> }.into_any(),
         Page::PasswordPrompt { prompt } => view! { <mfa::PasswordPromptPage prompt /> }.into_any(),
         Page::ChangePassword { fresh, min_chars, error } => {

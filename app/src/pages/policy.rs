@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::policy::{SetBusinessHours, SetMfaPolicy};
+use crate::api::policy::{SetBusinessHours, SetEmailCodes, SetMfaPolicy};
 use crate::error::AppError;
 use crate::forms::{form_islands, FieldProblem, Input, PageAlert, Problems, Submit};
 use crate::layout::{
@@ -13,6 +13,8 @@ use crate::layout::{
 form_islands! {
     /// The MFA policy.
     MfaPolicyForm => SetMfaPolicy;
+    /// Whether emailed codes count as a second factor.
+    EmailCodesForm => SetEmailCodes;
     /// The business hours the activity log measures resets against.
     BusinessHoursForm => SetBusinessHours;
 }
@@ -36,6 +38,8 @@ pub struct PolicyView {
     /// What was typed as the grace period, when saving failed.
     pub grace_days: String,
     pub grace_until: Option<String>,
+    /// "Allow email codes as a second factor", as stored (never in force in healthcare).
+    pub email_codes: bool,
     pub notice: Option<String>,
     pub hours: HoursView,
     /// Which form failed (without JavaScript), and why.
@@ -46,14 +50,16 @@ pub struct PolicyView {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Which {
     Policy,
+    EmailCodes,
     Hours,
 }
 
 #[component]
 pub fn PolicyPage(view: PolicyView) -> impl IntoView {
-    let PolicyView { policy, healthcare, grace_days, grace_until, notice, hours, failed } = view;
+    let PolicyView { policy, healthcare, grace_days, grace_until, email_codes, notice, hours, failed } = view;
     let problems = |which| Problems(failed.as_ref().filter(|(w, _)| *w == which).map(|(_, e)| e.clone()));
     let (policy_problems, hours_problems) = (problems(Which::Policy), problems(Which::Hours));
+    let email_problems = problems(Which::EmailCodes);
     let HoursView { start, end, zone, zones } = hours;
     let zones = zones.into_iter().map(move |name| {
         let selected = name == zone;
@@ -99,6 +105,26 @@ pub fn PolicyPage(view: PolicyView) -> impl IntoView {
                 })}
                 <Submit label="Save policy" busy="Saving…" />
             </MfaPolicyForm>
+            <h2 class="mb-2 mt-10 text-lg font-semibold text-slate-900 dark:text-white">"Email codes"</h2>
+            <EmailCodesForm>
+                <PageAlert message=email_problems.alert(false) />
+                <div class="mb-5 flex items-start gap-3">
+                    <input type="checkbox" id="email_codes" name="allowed" value="yes" checked=email_codes && !healthcare disabled=healthcare aria-describedby="email_codes-help email_codes-weaker" class="mt-1 h-4 w-4" />
+                    <div>
+                        <label for="email_codes" class="text-sm font-medium text-slate-900 dark:text-white">"Allow email codes as a second factor"</label>
+                        <p id="email_codes-help" class="text-sm text-slate-500 dark:text-slate-400">
+                            "Where MFA is required, people without an authenticator app sign in with a code we email them instead of having to set up an app, and people with an app may choose an emailed code."
+                        </p>
+                        <p id="email_codes-weaker" class="mt-1 text-sm font-medium text-slate-700 dark:text-slate-200">
+                            "Email is weaker than an authenticator app: anyone who can read a person's mailbox passes. People with an app still use it to confirm sensitive changes."
+                        </p>
+                        {healthcare.then(|| view! {
+                            <p class="mt-1 text-sm text-slate-700 dark:text-slate-200">"Healthcare organisations must use an authenticator app."</p>
+                        })}
+                    </div>
+                </div>
+                {(!healthcare).then(|| view! { <Submit label="Save email codes" busy="Saving…" /> })}
+            </EmailCodesForm>
             <h2 class="mb-2 mt-10 text-lg font-semibold text-slate-900 dark:text-white">"Business hours"</h2>
             <p class="mb-4 text-sm text-slate-600 dark:text-slate-300">
                 "Monday to Friday. The activity log shows times at your organisation and flags MFA resets outside these hours."
@@ -132,20 +158,25 @@ pub struct RequireView {
     pub grace_days: Option<u32>,
     /// When a grace period would end.
     pub until: Option<String>,
+    /// Email codes are allowed as a second factor: people without an app use them.
+    pub by_email: bool,
 }
 
 /// "Require MFA for everyone?": the impact, then "Require MFA" or go back. Without JavaScript
 /// the policy form leads here; with it, the same.
 #[component]
 pub fn RequirePolicyPage(view: RequireView) -> impl IntoView {
-    let RequireView { org_name, affected, grace_days, until } = view;
-    let who = match affected {
-        0 => format!("Everyone in {org_name} already has MFA, so nobody has to set it up."),
-        1 => "1 person will have to set up MFA".to_string(),
-        n => format!("{n} people will have to set up MFA"),
+    let RequireView { org_name, affected, grace_days, until, by_email } = view;
+    let who = match (affected, by_email) {
+        (0, _) => format!("Everyone in {org_name} already has MFA, so nobody has to set it up."),
+        (1, true) => "1 person without an authenticator app will sign in with a code we email them.".to_string(),
+        (n, true) => format!("{n} people without an authenticator app will sign in with a code we email them."),
+        (1, false) => "1 person will have to set up MFA".to_string(),
+        (n, false) => format!("{n} people will have to set up MFA"),
     };
     let when = match (affected, until) {
         (0, _) => String::new(),
+        (_, _) if by_email => String::new(),
         (_, Some(until)) => format!(
             " within the grace period of {} days (until {until}). After that they cannot continue until they have.",
             grace_days.unwrap_or_default()
@@ -158,7 +189,11 @@ pub fn RequirePolicyPage(view: RequireView) -> impl IntoView {
             <ConfirmationTitle id="require-title" title="Require MFA for everyone?".into() in_dialog=false />
             <div id="require-effects" class="mb-6 space-y-3 text-slate-700 dark:text-slate-200">
                 <p id="require-impact" class="font-medium">{format!("{who}{when}")}</p>
-                <p>"Every sign-in will then need a code from an authenticator app or a recovery code, and nobody can turn MFA off."</p>
+                <p>{if by_email {
+                    "Every sign-in will then need a second factor: a code from an authenticator app, a recovery code or an emailed code. Nobody can turn MFA off."
+                } else {
+                    "Every sign-in will then need a code from an authenticator app or a recovery code, and nobody can turn MFA off."
+                }}</p>
                 <p>"The owners are told by email."</p>
             </div>
             <MfaPolicyForm>

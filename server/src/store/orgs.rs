@@ -28,6 +28,8 @@ pub trait OrgStore: Send + Sync {
     async fn find_organisation_by_name(&self, name: &str) -> Result<Option<Organisation>>;
 
     async fn set_mfa_policy(&self, org_id: i64, policy: MfaPolicy, grace_until: Option<Timestamp>) -> Result<()>;
+    /// Turns "email codes as a second factor" on or off; `false` when it already was so.
+    async fn set_email_codes_allowed(&self, org_id: i64, allowed: bool) -> Result<bool>;
 
     /// Creates an organisation and its first member in one transaction.
     async fn create_organisation(&self, org: &NewOrganisation, owner: &NewUser, now: Timestamp) -> Result<(i64, i64)>;

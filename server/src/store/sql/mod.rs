@@ -123,9 +123,12 @@ fn parse_col<T: FromStr<Err = String>>(v: &str) -> Result<T> {
 
 // Read and written by more than one area.
 
-type OrgRow = (i64, String, String, i64, String, Option<i64>);
+/// The columns every query about an organisation selects, in this order.
+const ORG_COLUMNS: &str = "o.id, o.name, o.kind, o.created_at, o.mfa_policy, o.mfa_grace_until, o.email_codes_allowed";
 
-fn org_from_row((id, name, kind, created_at, policy, grace): OrgRow) -> Result<Organisation> {
+type OrgRow = (i64, String, String, i64, String, Option<i64>, bool);
+
+fn org_from_row((id, name, kind, created_at, policy, grace, email_codes_allowed): OrgRow) -> Result<Organisation> {
     Ok(Organisation {
         id,
         name,
@@ -133,6 +136,7 @@ fn org_from_row((id, name, kind, created_at, policy, grace): OrgRow) -> Result<O
         created_at: Timestamp(created_at),
         mfa_policy: parse_col(&policy)?,
         mfa_grace_until: grace.map(Timestamp),
+        email_codes_allowed,
     })
 }
 

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::{org_from_row, OrgRow, PgStore, SqliteStore, INSERT_MEMBERSHIP, INSERT_ROLE};
+use super::{org_from_row, OrgRow, PgStore, SqliteStore, INSERT_MEMBERSHIP, INSERT_ROLE, ORG_COLUMNS};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::model::{NewUser, Organisation, Role};
@@ -73,11 +73,20 @@ macro_rules! impl_org_store {
 
             async fn find_organisation_by_name(&self, name: &str) -> Result<Option<Organisation>> {
                 let row: Option<OrgRow> =
-                    sqlx::query_as("SELECT id, name, kind, created_at, mfa_policy, mfa_grace_until FROM organisations WHERE name_canonical = $1")
+                    sqlx::query_as(&format!("SELECT {ORG_COLUMNS} FROM organisations o WHERE o.name_canonical = $1"))
                         .bind(name.trim().to_lowercase())
                         .fetch_optional(&self.reader)
                         .await?;
                 row.map(org_from_row).transpose()
+            }
+
+            async fn set_email_codes_allowed(&self, org_id: i64, allowed: bool) -> Result<bool> {
+                let done = sqlx::query("UPDATE organisations SET email_codes_allowed = $2 WHERE id = $1 AND email_codes_allowed <> $2")
+                    .bind(org_id)
+                    .bind(allowed)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn set_mfa_policy(&self, org_id: i64, policy: MfaPolicy, grace_until: Option<Timestamp>) -> Result<()> {

@@ -28,6 +28,7 @@ struct SessionRow {
     second_factor_at: Option<i64>,
     org_mfa_policy: String,
     org_mfa_grace_until: Option<i64>,
+    org_email_codes_allowed: bool,
     totp_count: i64,
 }
 
@@ -47,6 +48,7 @@ fn session_from_row(r: SessionRow) -> Result<SessionInfo> {
         second_factor_at: r.second_factor_at.map(Timestamp),
         org_mfa_policy: parse_col(&r.org_mfa_policy)?,
         org_mfa_grace_until: r.org_mfa_grace_until.map(Timestamp),
+        org_email_codes_allowed: r.org_email_codes_allowed,
         has_mfa: r.totp_count > 0,
     })
 }
@@ -86,7 +88,7 @@ macro_rules! impl_session_store {
                             o.kind AS org_kind, r.id AS role_id, r.builtin AS role_builtin, r.name AS role_name, \
                             r.permissions AS role_permissions, r.requires_mfa AS role_requires_mfa, \
                             s.created_at, s.last_seen_at, s.second_factor_at, o.mfa_policy AS org_mfa_policy, \
-                            o.mfa_grace_until AS org_mfa_grace_until, \
+                            o.mfa_grace_until AS org_mfa_grace_until, o.email_codes_allowed AS org_email_codes_allowed, \
                             (SELECT COUNT(*) FROM totp_credentials t WHERE t.user_id = s.user_id) AS totp_count \
                      FROM sessions s \
                      JOIN users u ON u.id = s.user_id \

@@ -2,7 +2,10 @@
 
 use async_trait::async_trait;
 
-use super::{org_from_row, role_from_row, PgStore, RoleRow, SqliteStore, INSERT_MEMBERSHIP, INSERT_ROLE, ROLE_COLUMNS};
+use super::{
+    org_from_row, role_from_row, PgStore, RoleRow, SqliteStore, INSERT_MEMBERSHIP, INSERT_ROLE, ORG_COLUMNS,
+    ROLE_COLUMNS,
+};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::model::{NewUser, Organisation, Role};
@@ -298,9 +301,9 @@ macro_rules! impl_team_store {
             }
 
             async fn primary_membership(&self, user_id: i64) -> Result<Option<(Organisation, RoleInfo)>> {
-                let row: Option<(i64, String, String, i64, String, Option<i64>, i64, Option<String>, String, String, bool)> =
+                let row: Option<(i64, String, String, i64, String, Option<i64>, bool, i64, Option<String>, String, String, bool)> =
                     sqlx::query_as(&format!(
-                        "SELECT o.id, o.name, o.kind, o.created_at, o.mfa_policy, o.mfa_grace_until, {ROLE_COLUMNS} \
+                        "SELECT {ORG_COLUMNS}, {ROLE_COLUMNS} \
                          FROM memberships m JOIN organisations o ON o.id = m.org_id JOIN roles r ON r.id = m.role_id \
                          WHERE m.user_id = $1 ORDER BY m.created_at, o.id LIMIT 1"
                     ))
@@ -309,8 +312,8 @@ macro_rules! impl_team_store {
                     .await?;
                 match row {
                     None => Ok(None),
-                    Some((id, name, kind, created_at, policy, grace, rid, builtin, rname, perms, requires)) => Ok(Some((
-                        org_from_row((id, name, kind, created_at, policy, grace))?,
+                    Some((id, name, kind, created_at, policy, grace, email, rid, builtin, rname, perms, requires)) => Ok(Some((
+                        org_from_row((id, name, kind, created_at, policy, grace, email))?,
                         role_from_row((rid, builtin, rname, perms, requires))?,
                     ))),
                 }
