@@ -68,3 +68,8 @@ export function createOrganisation(server: ServerEntry, org: NewOrganisation): s
 export function setPolicy(server: ServerEntry, organisationName: string, policy: 'hidden' | 'visible' | 'required'): string {
   return runCli(server, ['org', 'set-policy', '--org', organisationName, policy]);
 }
+
+/** `tessera org email-codes --org NAME on|off`. Returns stdout. */
+export function setEmailCodes(server: ServerEntry, organisationName: string, state: 'on' | 'off'): string {
+  return runCli(server, ['org', 'email-codes', '--org', organisationName, state]);
+}

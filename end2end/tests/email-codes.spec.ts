@@ -8,8 +8,15 @@
  * - the code arrives in MailDev; a wrong one is refused with the reason, the
  *   right one brings her back to the invitation form;
  * - she invites an administrator, and the invitation goes out.
+ * Then email codes as the sign-in factor, in another organisation:
+ * - its owner (no app) turns on "Allow email codes as a second factor" on the
+ *   security policy page, which needs a fresh confirmation (an emailed code);
+ * - with MFA required, a member without an app signs in: after the password
+ *   comes a code by email (not enrolment), the page says email is weaker; a
+ *   wrong code is refused, the right one from MailDev signs him in, and home
+ *   says he signs in with emailed codes.
  */
-import { createOrganisation } from '../pages/Cli';
+import { addUser, createOrganisation, setPolicy } from '../pages/Cli';
 import { expect, test } from '../pages/fixtures';
 import { HomePage } from '../pages/HomePage';
 import { enterCode, expectFitsPhone, javaScriptOn, submitAndSettle, submitExpectingError } from '../pages/http';
@@ -101,5 +108,87 @@ test('an owner without an authenticator app invites an administrator after confi
     );
     const invitation = await mail.waitFor({ to: newAdmin.email, subject: `Tessera: You were invited to ${org}` });
     expect(invitation.text).toContain(`${owner.name} added you to ${org}`);
+  });
+});
+
+test('where the organisation allows them, a member without an app signs in with an emailed code', async ({
+  page,
+  server,
+}, testInfo) => {
+  const project = testInfo.project.name;
+  const org = `Mail Sign-in Co ${project}`;
+  const owner = { name: 'Olga Owner', email: `olga.${project}@signin-codes.example` };
+  const member = { name: 'Max Member', email: `max.${project}@signin-codes.example` };
+  const mail = new MailDev(server.mailURL);
+  const byEmail = new EmailStepUpPage(page);
+  const allow = page.getByLabel('Allow email codes as a second factor');
+
+  /** The code of the newest code mail to `to` sent since `since`. */
+  const newCode = async (to: string, since: number) => {
+    const codeMails = async () =>
+      (await mail.to(to)).filter(
+        (m) => m.subject.startsWith(EMAIL_CODE_SUBJECT_PREFIX) && Date.parse(m.time) >= since - 1_000,
+      );
+    await expect.poll(async () => (await codeMails()).length, { message: 'a code mail', timeout: 15_000 }).toBe(1);
+    return codeOf((await codeMails())[0].subject);
+  };
+
+  await ensureOrganisation(page, server, ownerFor(project));
+  createOrganisation(server, { name: org, ownerEmail: owner.email, ownerName: owner.name, ownerPassword: PASSWORD });
+  addUser(server, { organisationName: org, email: member.email, role: 'member', displayName: member.name, password: PASSWORD });
+
+  await test.step('Olga turns on email codes after confirming it is her with an emailed code', async () => {
+    await signIn(page, owner.email, PASSWORD, new HomePage(page).welcomeHeading(owner.name));
+    await page.goto('/settings/security');
+    await expect(page.getByText("Email is weaker than an authenticator app: anyone who can read a person's mailbox passes.")).toBeVisible();
+    await expect(allow).not.toBeChecked();
+    await allow.check();
+    await submitAndSettle(page, () => page.getByRole('button', { name: 'Save email codes' }).click(), byEmail.heading);
+    await byEmail.expectLoaded();
+    const asked = Date.now();
+    await submitAndSettle(page, () => byEmail.emailMeACode.click(), byEmail.code);
+    const code = await newCode(owner.email, asked);
+    await enterCode(page, byEmail.code, code, byEmail.verifyButton, page.getByRole('heading', { name: 'Security policy' }));
+    await allow.check();
+    await submitAndSettle(
+      page,
+      () => page.getByRole('button', { name: 'Save email codes' }).click(),
+      page.getByRole('status').filter({ hasText: 'Email codes are allowed as a second factor.' }),
+    );
+    await expect(allow).toBeChecked();
+    setPolicy(server, org, 'required');
+    await page.context().clearCookies();
+  });
+
+  let asked = 0;
+  await test.step('Max signs in: after his password comes a code by email, not enrolment', async () => {
+    asked = Date.now();
+    await signIn(page, member.email, PASSWORD, page.getByRole('heading', { name: 'MFA: enter your code' }));
+    await expect(page).toHaveURL(/\/login\/mfa$/);
+    await expect(page.getByRole('status').filter({ hasText: `We sent a code to ${member.email}` })).toBeVisible();
+    await expect(page.getByText('Email is weaker than an authenticator app')).toBeVisible();
+    await expect(byEmail.code).toHaveAttribute('autocomplete', 'one-time-code');
+    await expect(page.getByRole('link', { name: 'Use a recovery code' })).toHaveCount(0);
+  });
+
+  await test.step('on a phone (390 px) the challenge fits without scrolling sideways', async () => {
+    await expectFitsPhone(page, [byEmail.code, byEmail.verifyButton, byEmail.sendNewCode]);
+  });
+
+  await test.step('a wrong code is refused with the reason; the right one signs him in', async () => {
+    const code = await newCode(member.email, asked);
+    const wrong = code === '000000' ? '000001' : '000000';
+    const status = await submitExpectingError(
+      page,
+      async () => {
+        await byEmail.code.fill(wrong);
+        if (!javaScriptOn()) await byEmail.verifyButton.click();
+      },
+      page.locator('#code-error').filter({ hasText: WRONG_CODE }),
+      javaScriptOn(),
+    );
+    expect(status).toBe(401);
+    await enterCode(page, byEmail.code, code, byEmail.verifyButton, new HomePage(page).welcomeHeading(member.name));
+    await expect(page.getByText('you sign in with your password and a code we email you')).toBeVisible();
   });
 });
