@@ -16,6 +16,7 @@
  *   wrong code is refused, the right one from MailDev signs him in, and home
  *   says he signs in with emailed codes.
  */
+import type { Locator, Page } from '@playwright/test';
 import { addUser, createOrganisation, setPolicy } from '../pages/Cli';
 import { expect, test } from '../pages/fixtures';
 import { HomePage } from '../pages/HomePage';
@@ -29,6 +30,22 @@ test.describe.configure({ mode: 'serial', timeout: 120_000 });
 
 const PASSWORD = 'saffron beacon tulip granite ferry';
 const WRONG_CODE = "That code didn't work. Check it and try again.";
+
+/** Types a wrong emailed code (refused, 401, with the reason under the field), then `code`. */
+async function wrongThenRight(page: Page, byEmail: EmailStepUpPage, code: string, settled: Locator) {
+  const wrong = code === '000000' ? '000001' : '000000';
+  const status = await submitExpectingError(
+    page,
+    async () => {
+      await byEmail.code.fill(wrong);
+      if (!javaScriptOn()) await byEmail.verifyButton.click();
+    },
+    page.locator('#code-error').filter({ hasText: WRONG_CODE }),
+    javaScriptOn(),
+  );
+  expect(status).toBe(401);
+  await enterCode(page, byEmail.code, code, byEmail.verifyButton, settled);
+}
 
 test('an owner without an authenticator app invites an administrator after confirming with an emailed code', async ({
   page,
@@ -81,18 +98,7 @@ test('an owner without an authenticator app invites an administrator after confi
   });
 
   await test.step('a wrong code is refused with the reason; the right one brings her back to the form', async () => {
-    const wrong = code === '000000' ? '000001' : '000000';
-    const status = await submitExpectingError(
-      page,
-      async () => {
-        await byEmail.code.fill(wrong);
-        if (!javaScriptOn()) await byEmail.verifyButton.click();
-      },
-      page.locator('#code-error').filter({ hasText: WRONG_CODE }),
-      javaScriptOn(),
-    );
-    expect(status).toBe(401);
-    await enterCode(page, byEmail.code, code, byEmail.verifyButton, page.getByRole('heading', { name: 'Invite a member' }));
+    await wrongThenRight(page, byEmail, code, page.getByRole('heading', { name: 'Invite a member' }));
     await expect(page).toHaveURL(/\/settings\/team\/invite$/);
     await expect(page.getByText('needs a fresh confirmation first')).toHaveCount(0);
   });
@@ -177,18 +183,7 @@ test('where the organisation allows them, a member without an app signs in with 
 
   await test.step('a wrong code is refused with the reason; the right one signs him in', async () => {
     const code = await newCode(member.email, asked);
-    const wrong = code === '000000' ? '000001' : '000000';
-    const status = await submitExpectingError(
-      page,
-      async () => {
-        await byEmail.code.fill(wrong);
-        if (!javaScriptOn()) await byEmail.verifyButton.click();
-      },
-      page.locator('#code-error').filter({ hasText: WRONG_CODE }),
-      javaScriptOn(),
-    );
-    expect(status).toBe(401);
-    await enterCode(page, byEmail.code, code, byEmail.verifyButton, new HomePage(page).welcomeHeading(member.name));
+    await wrongThenRight(page, byEmail, code, new HomePage(page).welcomeHeading(member.name));
     await expect(page.getByText('you sign in with your password and a code we email you')).toBeVisible();
   });
 });

@@ -432,6 +432,18 @@ impl Tessera {
                 "Email codes are no longer allowed as a second factor: where MFA is required, everyone needs an authenticator app.",
             )
         };
+        self.policy_changed(org, detail, change, actor, meta).await
+    }
+
+    /// Puts a change of the organisation's security policy on record and mails the owners.
+    async fn policy_changed(
+        &self,
+        org: &crate::model::Organisation,
+        detail: &'static str,
+        change: &str,
+        actor: Option<&SessionInfo>,
+        meta: &RequestMeta,
+    ) -> Result<()> {
         let e = audit::event(
             self.clock.now(),
             Action::PolicyChanged,
@@ -469,17 +481,6 @@ impl Tessera {
             MfaPolicy::Required if grace_until.is_some() => "policy set to required, with a grace period",
             MfaPolicy::Required => "policy set to required",
         };
-        let e = audit::event(
-            now,
-            Action::PolicyChanged,
-            Outcome::Success,
-            Some(org.id),
-            actor.map(|s| s.user_id),
-            None,
-            meta,
-            Some(detail),
-        );
-        self.audit(e).await?;
         let change = match (new_policy, days) {
             (MfaPolicy::Hidden, _) => {
                 "The MFA policy is now Hidden: MFA is not offered to anyone who does not already use it.".to_string()
@@ -492,7 +493,7 @@ impl Tessera {
             }
             (MfaPolicy::Required, None) => "The MFA policy is now Required: everyone must use MFA.".to_string(),
         };
-        self.tell_owners(org.id, &org.name, &change, actor, meta).await
+        self.policy_changed(org, detail, &change, actor, meta).await
     }
 
     /// Mails every owner of the organisation that its MFA rules changed, by whom and from where.
