@@ -415,7 +415,9 @@ impl Tessera {
         let now = self.clock.now();
         let token = Token::generate();
         let mut new = self.new_session(&token, s.user_id, s.org_id, SessionState::Full, meta);
-        new.second_factor_at = Some(now);
+        // The sign-in counts as a fresh confirmation for sensitive changes, except where an
+        // emailed code stood in for the app: someone with an app confirms those with the app.
+        new.second_factor_at = (factor != Factor::EmailCode || !s.has_mfa).then_some(now);
         if !self.store.rotate_session(&s.token_hash, &new, now).await? {
             return Err(CodeError::Invalid);
         }

@@ -278,9 +278,12 @@ async fn a_person_with_an_app_may_choose_an_emailed_code_only_where_allowed() {
         let code = last_code(&env);
         let (full, factor) = env.app.answer_challenge(&pending, &code, true, &meta()).await.unwrap();
         assert_eq!(factor, Factor::EmailCode);
-        // Signed in, the app is still the only step-up: email never stands in for it.
+        // Signed in, the app is still the only step-up: email never stands in for it, and an
+        // emailed sign-in is not a fresh confirmation for sensitive changes.
         let s = session_of(&env, full.expose()).await;
         assert!(!env.app.proves_by_email(&s));
+        assert!(!env.app.has_fresh_step_up(&s), "{}", env.backend);
+        assert!(matches!(env.app.regenerate_recovery_codes(&s, &meta()).await, Err(CodeError::StepUpRequired)));
         env.clock.advance(Duration::from_secs(61));
         assert!(matches!(env.app.send_email_code(&s, &meta()).await, Err(CodeError::NotApplicable)));
     })
