@@ -62,6 +62,14 @@ enum OrgCommand {
         #[arg(value_enum)]
         state: OnOff,
     },
+    /// Make passwords expire after DAYS days (30 to 365), or never (`off`). NIST SP 800-63B
+    /// advises against periodic expiry; see the README.
+    PasswordExpiry {
+        #[arg(long)]
+        org: String,
+        /// A number of days from 30 to 365, or `off`.
+        days: String,
+    },
     /// Create an organisation and its owner. Without a password, prints a one-time link
     /// (valid 24 h) for the owner to choose one.
     Create {
@@ -241,6 +249,19 @@ async fn main() -> anyhow::Result<()> {
             };
             app.set_mfa_policy_by_operator(&org, policy, grace_days).await?;
             say(&format!("MFA policy of {org:?} is now {}.", policy.as_str()));
+            Ok(())
+        }
+        Command::Org { command: OrgCommand::PasswordExpiry { org, days } } => {
+            let days = match days.as_str() {
+                "off" => None,
+                d => Some(d.parse::<u32>().context("DAYS must be a number from 30 to 365, or off")?),
+            };
+            let app = open(config).await?;
+            app.set_password_expiry_by_operator(&org, days).await?;
+            match days {
+                Some(d) => say(&format!("Passwords in {org:?} now expire after {d} days.")),
+                None => say(&format!("Passwords in {org:?} no longer expire.")),
+            }
             Ok(())
         }
         Command::Org { command: OrgCommand::EmailCodes { org, state } } => {

@@ -169,6 +169,8 @@ enum Who {
     Challenge,
     /// Signed in, but a role that requires MFA confines them to enrolment.
     Confined,
+    /// Signed in, but their password expired: a new one first.
+    Expired,
     Owner,
     Admin,
     HelpDesk,
@@ -177,10 +179,11 @@ enum Who {
     OtherOwner,
 }
 
-const EVERYONE: [Who; 8] = [
+const EVERYONE: [Who; 9] = [
     Who::Anonymous,
     Who::Challenge,
     Who::Confined,
+    Who::Expired,
     Who::Owner,
     Who::Admin,
     Who::HelpDesk,
@@ -189,7 +192,7 @@ const EVERYONE: [Who; 8] = [
 ];
 
 /// The gate's own refusals, as an island reads them.
-const GATE_REFUSALS: [&str; 4] = ["sign-in", "challenge", "enrol", "refused permission"];
+const GATE_REFUSALS: [&str; 5] = ["sign-in", "challenge", "enrol", "password-expired", "refused permission"];
 
 /// Acme as `two_organisations` makes it, plus pat (a member with MFA, for the challenge) and cy
 /// (a member whose role requires MFA and who has none: confined). Returns the session of `who`.
@@ -223,6 +226,13 @@ impl World {
             .await
             .unwrap();
         assert!(t.tessera.store.set_member_role(org, cy.user_id, strict).await.unwrap());
+        // exp: the owner of an organisation whose passwords expire after 30 days, 30 days on.
+        t.tessera
+            .create_organisation("Expiring", OrgKind::Standard, "exp@example.org", None, Some(OTHER_PASSWORD))
+            .await
+            .unwrap();
+        t.tessera.set_password_expiry_by_operator("Expiring", Some(30)).await.unwrap();
+        t.clock.advance(Duration::from_secs(30 * 86_400));
         World { t, bob, pat_secret }
     }
 
@@ -236,6 +246,7 @@ impl World {
                 return r.cookie("tessera_session");
             }
             Who::Confined => "cy@example.org",
+            Who::Expired => "exp@example.org",
             Who::Owner => "ada@example.org",
             Who::Admin => "adam@example.org",
             Who::HelpDesk => "hal@example.org",
@@ -251,6 +262,8 @@ impl World {
             (Access::Public, _) => true,
             (Access::PasswordOk, w) => w == Who::Challenge,
             (_, Who::Anonymous | Who::Challenge) => false,
+            (Access::NewPassword, _) => true,
+            (_, Who::Expired) => false,
             (Access::Enrolment, _) => true,
             (Access::Full, Who::Confined) => false,
             (Access::Full, _) => {
@@ -296,8 +309,13 @@ async fn every_route_and_every_server_function_answers_every_session_state() {
             }
             // Where a refused page sends the person, without the return address.
             let to = reply.location().map(|l| l.split_once('?').map_or(l, |(page, _)| page));
-            let sent_back =
-                matches!(to, Some("/login") | Some("/login/mfa") | Some("/account/security/enrol-required"));
+            let sent_back = matches!(
+                to,
+                Some("/login")
+                    | Some("/login/mfa")
+                    | Some("/account/security/enrol-required")
+                    | Some("/account/security/password-expired")
+            );
             let forbidden =
                 reply.status == StatusCode::FORBIDDEN && reply.body.contains("Your role does not allow this");
             let unauthorised = reply.status == StatusCode::UNAUTHORIZED;
@@ -311,6 +329,7 @@ async fn every_route_and_every_server_function_answers_every_session_state() {
                     Who::Anonymous => Some("/login"),
                     Who::Challenge => Some("/login/mfa"),
                     Who::Confined => Some("/account/security/enrol-required"),
+                    Who::Expired => Some("/account/security/password-expired"),
                     _ => None,
                 };
                 match step {

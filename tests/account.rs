@@ -1,6 +1,7 @@
-//! Account security -> Change password over HTTP: it waits for a fresh confirmation (an emailed
+//! Account security over HTTP. Change password: it waits for a fresh confirmation (an emailed
 //! code for someone without an app), checks the current password, ends the other sessions,
-//! keeps this one under a new token, and mails a notice.
+//! keeps this one under a new token, and mails a notice. Change email address: only with an
+//! app, through a link to the new address whose page changes nothing until its button is pressed.
 
 #![cfg(feature = "ssr")]
 
@@ -143,4 +144,128 @@ async fn choosing_new_authenticator_codes_after_a_change_starts_the_wizard() {
     let events = t.tessera.store.recent_audit(None, 10).await.unwrap();
     let answer = events.iter().find(|e| e.action == "password.mfa_prompt_answered").unwrap();
     assert_eq!(answer.detail.as_deref(), Some("chose to set up a new authenticator app"));
+}
+
+#[tokio::test]
+async fn the_email_address_changes_through_a_link_to_the_new_one_opened_anywhere() {
+    let t = app().await;
+    t.create_org().await;
+    let ada = t.session_cookie().await;
+    let security = t.get("/account/security", Some(&ada)).await;
+    assert!(security.body.contains("href=\"/account/security/email\""));
+    // Without an app: an emailed code cannot confirm it, and the page says what to do instead.
+    let page = t.get("/account/security/email", Some(&ada)).await;
+    assert!(
+        page.body.contains("needs an authenticator app") && !page.body.contains("name=\"new_email\""),
+        "{}",
+        page.body
+    );
+    let refused = t.island(CHANGE_EMAIL, &[("new_email", "ada@example.net")], Some(&ada)).await;
+    assert_eq!((refused.status, refused.body.as_str()), (StatusCode::FORBIDDEN, "refused needs-app"));
+
+    // With an app, confirmed moments ago by setting it up.
+    enrol_with(&t, &ada).await;
+    let page = t.get("/account/security/email", Some(&ada)).await;
+    assert!(page.body.contains("name=\"new_email\"") && page.body.contains("autocomplete=\"email\""));
+    let same = t.island(CHANGE_EMAIL, &[("new_email", "ADA@example.org")], Some(&ada)).await;
+    assert_eq!(same.body, "invalid new_email=same-as-current");
+    let bad = t.post(CHANGE_EMAIL, &[("new_email", "ada at example")], Some(&ada)).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("Enter an email address like name@example.com") && bad.body.contains("ada at example"));
+    let mails = t.outbox().len();
+    let sent = t.post(CHANGE_EMAIL, &[("new_email", "ada@example.net")], Some(&ada)).await;
+    assert_eq!(sent.location(), Some("/account/security/email?sent"), "{}", sent.body);
+    let mail = t.outbox_of(mails + 2).await;
+    let link = mail.iter().find(|m| m.contains("To: ada@example.net")).expect("a link to the new address");
+    let token = token_after(link, "/account/email/confirm?token=");
+    assert!(link.contains(&format!("{ORIGIN}/account/email/confirm?token=")), "built from the base URL");
+    assert!(mail.iter().any(|m| m.contains("To: ada@example.org") && m.contains("asked to change its email address")));
+    let again = t.island(CHANGE_EMAIL, &[("new_email", "ada@example.net")], Some(&ada)).await;
+    assert_eq!((again.status, again.body.as_str()), (StatusCode::TOO_MANY_REQUESTS, "link-wait 60"));
+
+    // Opening the link (in another browser, signed out) changes nothing; its button does.
+    let confirm = format!("/account/email/confirm?token={token}");
+    let page = t.get(&confirm, None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("ada@example.net") && page.body.contains("Use this address"), "{}", page.body);
+    assert_eq!(page.headers[header::REFERRER_POLICY], "no-referrer");
+    let me = t.get("/account/security", Some(&ada)).await;
+    assert!(me.body.contains("ada@example.org") && !me.body.contains("ada@example.net"));
+    let done = t.post(CONFIRM_EMAIL, &[("token", &token)], None).await;
+    assert_eq!(done.location(), Some("/login?email-changed"), "{}", done.body);
+    let login = t.get("/login?email-changed", Some(&done.cookie("tessera_login").unwrap())).await;
+    assert!(login.body.contains("Your email address is changed") && login.body.contains("value=\"ada@example.net\""));
+    let me = t.get("/account/security", Some(&ada)).await;
+    assert!(me.body.contains("ada@example.net"), "the session carries on with the new address");
+    assert!(t
+        .outbox()
+        .iter()
+        .any(|m| m.contains("To: ada@example.org") && m.contains("Your email address was changed")));
+    // The link works once.
+    let gone = t.get(&confirm, None).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    assert!(gone.body.contains("Confirmation link no longer valid") && gone.body.contains("has not changed"));
+    let twice = t.island(CONFIRM_EMAIL, &[("token", &token)], None).await;
+    assert_eq!((twice.status, twice.body.as_str()), (StatusCode::NOT_FOUND, "email-link"));
+}
+
+#[tokio::test]
+async fn an_expired_password_is_replaced_right_after_signing_in_before_anything_else() {
+    const REPLACE: &str = "/api/account/password-expired";
+    const SET_EXPIRY: &str = "/api/policy/password-expiry";
+    let t = app().await;
+    t.create_org().await;
+    let ada = t.session_cookie().await;
+    // The owner sets it on the security policy page, after a fresh confirmation; NIST's advice is there.
+    let page = t.get("/settings/security", Some(&ada)).await;
+    assert!(
+        page.body.contains("Passwords expire after (days)") && page.body.contains("NIST (SP 800-63B) advises against")
+    );
+    t.post(SEND_EMAIL_CODE, &[], Some(&ada)).await;
+    assert!(t.post(STEP_UP, &[("code", &t.emailed_code())], Some(&ada)).await.status.is_redirection());
+    for wrong in ["29", "366", "soon", "-1"] {
+        let r = t.island(SET_EXPIRY, &[("days", wrong)], Some(&ada)).await;
+        assert_eq!(r.body, "invalid days=range", "{wrong}");
+    }
+    let saved = t.post(SET_EXPIRY, &[("days", "30")], Some(&ada)).await;
+    assert_eq!(saved.location(), Some("/settings/security?password-expiry"), "{}", saved.body);
+    let page = t.get("/settings/security?password-expiry", Some(&ada)).await;
+    assert!(page.body.contains("Passwords now expire after 30 days.") && page.body.contains("value=\"30\""));
+
+    // 30 days on, the open session is held to a new password first, pages and functions alike.
+    t.clock.advance(Duration::from_secs(30 * 86_400 - 1));
+    let ada = t.session_cookie().await;
+    assert_eq!(t.get("/", Some(&ada)).await.status, StatusCode::OK, "not a second early");
+    t.clock.advance(Duration::from_secs(1));
+    let home = t.get("/", Some(&ada)).await;
+    assert_eq!(home.location(), Some("/account/security/password-expired"));
+    let enrol = t.island(MFA_START, &[], Some(&ada)).await;
+    assert_eq!((enrol.status, enrol.body.as_str()), (StatusCode::FORBIDDEN, "password-expired"));
+    // Signing in again leads straight there too.
+    let r = t.sign_in("ada@example.org", PASSWORD).await;
+    assert_eq!(r.location(), Some("/account/security/password-expired"));
+    let fresh = r.cookie("tessera_session").unwrap();
+    let page = t.get("/account/security/password-expired", Some(&fresh)).await;
+    assert!(page.body.contains("Your password has expired") && page.body.contains("every 30 days"), "{}", page.body);
+    assert!(page.body.contains("autocomplete=\"new-password\"") && !page.body.contains("/settings/team\""));
+    let same = t.island(REPLACE, &[("password", PASSWORD), ("password_again", PASSWORD)], Some(&fresh)).await;
+    assert_eq!(same.body, "invalid password=same-as-current");
+    let differ =
+        t.island(REPLACE, &[("password", NEW_PASSWORD), ("password_again", "other words")], Some(&fresh)).await;
+    assert_eq!(differ.body, "invalid password_again=mismatch");
+    let done = t.post(REPLACE, &[("password", NEW_PASSWORD), ("password_again", NEW_PASSWORD)], Some(&fresh)).await;
+    assert_eq!(done.location(), Some("/account/security/new-password?changed"), "{}", done.body);
+    let renewed = done.cookie("tessera_session").unwrap();
+    // Then the MFA question, the product again, and the other session is gone.
+    let prompt = t.get("/account/security/new-password?changed", Some(&renewed)).await;
+    assert!(prompt.body.contains("Set up an authenticator app"), "{}", prompt.body);
+    assert_eq!(t.get("/", Some(&renewed)).await.status, StatusCode::OK);
+    assert_eq!(t.get("/", Some(&ada)).await.location(), Some("/login"));
+    assert_eq!(
+        t.get("/account/security/password-expired", Some(&renewed)).await.location(),
+        Some("/account/security/password")
+    );
+    let again = t.island(REPLACE, &[("password", "x"), ("password_again", "x")], Some(&renewed)).await;
+    assert_eq!(again.body, "not-found", "nothing to replace");
+    assert!(t.outbox().iter().any(|m| m.contains("Your password was changed")));
 }

@@ -123,6 +123,15 @@ fn operators_create_organisations_and_users() {
     let o = tessera(&data, &["org", "email-codes", "--org", "Plain", "on"], None);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(stdout(&o).contains("Email codes as a second factor are now allowed in \"Plain\"."));
+    // Password expiry: 30 to 365 days, or off.
+    let o = tessera(&data, &["org", "password-expiry", "--org", "Plain", "90"], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("Passwords in \"Plain\" now expire after 90 days."));
+    let o = tessera(&data, &["org", "password-expiry", "--org", "Plain", "7"], None);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("30 to 365 days"));
+    let o = tessera(&data, &["org", "password-expiry", "--org", "Plain", "off"], None);
+    assert!(stdout(&o).contains("Passwords in \"Plain\" no longer expire."));
     let o = tessera(&data, &["org", "email-codes", "--org", "Acme Health", "on"], None);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("must use an authenticator app"));

@@ -30,16 +30,24 @@ pub struct AppState {
 #[derive(Debug, Clone, Default)]
 pub struct CurrentSession {
     pub session: Option<SessionInfo>,
+    /// The MFA policy confines this session to enrolment.
     pub confined: bool,
+    /// The password expired: choosing a new one comes before anything else, enrolment too.
+    pub expired: bool,
 }
 
 impl CurrentSession {
     /// A signed-in session free to use the product.
     pub fn full(&self) -> Option<&SessionInfo> {
-        self.signed_in().filter(|_| !self.confined)
+        self.signed_in().filter(|_| !self.confined && !self.expired)
     }
 
-    /// A signed-in session, confined or not.
+    /// A signed-in session that may enrol: confined to enrolment or not, its password not expired.
+    pub fn enrolling(&self) -> Option<&SessionInfo> {
+        self.signed_in().filter(|_| !self.expired)
+    }
+
+    /// A signed-in session, confined or not, expired or not.
     pub fn signed_in(&self) -> Option<&SessionInfo> {
         self.in_state(SessionState::Full)
     }
@@ -61,6 +69,8 @@ impl CurrentSession {
     pub fn refusal(&self) -> AppError {
         if self.challenge().is_some() {
             AppError::ChallengeFirst
+        } else if self.expired && self.signed_in().is_some() {
+            AppError::PasswordExpired
         } else if self.must_enrol() {
             AppError::EnrolFirst
         } else {
@@ -79,6 +89,19 @@ pub struct SignedIn(pub SessionInfo);
 
 /// A signed-in session, even one the MFA policy confines to enrolment (the `enrolment` class).
 pub struct Enrolling(pub SessionInfo);
+
+/// A signed-in session whatever confines it, for choosing a new password once it expired (the
+/// `new_password` class).
+pub struct Expired(pub SessionInfo);
+
+impl<S: Send + Sync> FromRequestParts<S> for Expired {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let c = current(parts)?;
+        c.signed_in().cloned().map(Expired).ok_or_else(|| c.refusal())
+    }
+}
 
 /// A half-finished sign-in that owes its second factor (the `password_ok` class).
 pub struct Challenged(pub SessionInfo);
@@ -100,7 +123,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Enrolling {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
         let c = current(parts)?;
-        c.signed_in().cloned().map(Enrolling).ok_or_else(|| c.refusal())
+        c.enrolling().cloned().map(Enrolling).ok_or_else(|| c.refusal())
     }
 }
 

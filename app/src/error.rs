@@ -34,6 +34,8 @@ pub enum Field {
     PasswordAgain,
     /// The password in use now, to change it.
     CurrentPassword,
+    /// The address an account is moving to.
+    NewEmail,
     Code,
     OrgName,
     OrgKind,
@@ -45,6 +47,8 @@ pub enum Field {
     Permissions,
     Policy,
     GraceDays,
+    /// Days after which passwords expire.
+    MaxAgeDays,
     Hours,
     TimeZone,
 }
@@ -54,6 +58,7 @@ codes!(Field {
     Password => "password",
     PasswordAgain => "password_again",
     CurrentPassword => "current_password",
+    NewEmail => "new_email",
     Code => "code",
     OrgName => "org_name",
     OrgKind => "org_kind",
@@ -64,6 +69,7 @@ codes!(Field {
     Permissions => "permissions",
     Policy => "policy",
     GraceDays => "grace_days",
+    MaxAgeDays => "days",
     Hours => "hours",
     TimeZone => "time_zone",
 });
@@ -87,6 +93,7 @@ impl Field {
             Field::Password => "the password",
             Field::PasswordAgain => "the password again",
             Field::CurrentPassword => "your current password",
+            Field::NewEmail => "the new email address",
             Field::Code => "the code",
             Field::OrgName => "the organisation name",
             Field::OrgKind => "the type of organisation",
@@ -97,6 +104,7 @@ impl Field {
             Field::Permissions => "permissions",
             Field::Policy => "a policy",
             Field::GraceDays => "the grace period",
+            Field::MaxAgeDays => "the number of days",
             Field::Hours => "the business hours",
             Field::TimeZone => "a time zone",
         }
@@ -257,6 +265,9 @@ impl Problem {
             (Problem::NotAnEmail, _) => "Enter an email address like name@example.com.".into(),
             (Problem::Taken, Field::OrgName) => "There is already an organisation with that name.".into(),
             (Problem::Taken, Field::Email) => "An account with that email address already exists.".into(),
+            (Problem::Taken, Field::NewEmail) => {
+                "Another account uses that address now, so nothing changed. Ask for a change to another address.".into()
+            }
             (Problem::Taken, Field::RoleName) => "A role with that name already exists.".into(),
             (Problem::Taken, f) => format!("{} is already taken.", capital(f.noun())),
             (Problem::NotInList, Field::Role) => "Choose a role from the list.".into(),
@@ -277,6 +288,9 @@ impl Problem {
             (Problem::OutOfRange, Field::GraceDays) => {
                 "Enter the grace period as a whole number of days, from 0 to 365.".into()
             }
+            (Problem::OutOfRange, Field::MaxAgeDays) => {
+                "Enter a whole number of days from 30 to 365, or leave it empty so that passwords never expire.".into()
+            }
             (Problem::OutOfRange, Field::Hours) => {
                 "Enter opening and closing times between 00:00 and 24:00, and choose an offset from the list.".into()
             }
@@ -290,6 +304,7 @@ impl Problem {
             (Problem::NotCurrentPassword, _) => {
                 "That is not your current password. Type the password you signed in with.".into()
             }
+            (Problem::SameAsCurrent, Field::NewEmail) => "That is already your email address. Enter the new one.".into(),
             (Problem::SameAsCurrent, _) => "That is your current password. Choose a new one.".into(),
         }
     }
@@ -315,6 +330,8 @@ pub enum Refusal {
     HealthcareRequiresMfa,
     /// Healthcare organisations must use an authenticator app (no email codes).
     HealthcareRequiresApp,
+    /// Only with an authenticator app (an emailed code cannot confirm it).
+    NeedsApp,
     /// The target holds a permission the actor lacks.
     Outranked,
 }
@@ -329,6 +346,7 @@ codes!(Refusal {
     MfaRequired => "mfa-required",
     HealthcareRequiresMfa => "healthcare",
     HealthcareRequiresApp => "healthcare-app",
+    NeedsApp => "needs-app",
     Outranked => "outranked",
 });
 
@@ -345,6 +363,9 @@ impl Refusal {
             Refusal::MfaNotOffered => "Your organisation does not offer MFA.",
             Refusal::MfaRequired => "Your organisation requires MFA, so it cannot be turned off.",
             Refusal::HealthcareRequiresMfa => "Healthcare organisations must require MFA.",
+            Refusal::NeedsApp => {
+                "Changing your email address needs an authenticator app: an emailed code cannot confirm it. Set up an authenticator app first, or ask an administrator."
+            }
             Refusal::HealthcareRequiresApp => {
                 "Healthcare organisations must use an authenticator app, so email codes cannot be allowed."
             }
@@ -368,6 +389,8 @@ pub enum Return {
     Team,
     /// Account security -> Change password.
     Password,
+    /// Account security -> Change email address.
+    Email,
 }
 
 codes!(Return {
@@ -376,6 +399,7 @@ codes!(Return {
     Policy => "policy",
     Team => "team",
     Password => "password",
+    Email => "email",
 });
 
 impl Return {
@@ -387,6 +411,7 @@ impl Return {
             Return::Policy => "/account/security/verify?next=/settings/security",
             Return::Team => "/account/security/verify?next=/settings/team",
             Return::Password => "/account/security/verify?next=/account/security/password",
+            Return::Email => "/account/security/verify?next=/account/security/email",
         }
     }
 }
@@ -407,6 +432,8 @@ pub enum AppError {
     ChallengeFirst,
     /// The MFA policy confines this session to enrolment.
     EnrolFirst,
+    /// The password expired: a new one first.
+    PasswordExpired,
     /// Wrong email or password (also for unknown accounts and accounts that must wait).
     WrongCredentials,
     /// A change to the user's own MFA needs a code first (the step-up page).
@@ -417,6 +444,8 @@ pub enum AppError {
     LinkInvalid,
     /// A password reset link that is unknown, used, replaced or expired.
     ResetLinkInvalid,
+    /// A link confirming a new email address that is unknown, used, replaced or expired.
+    EmailLinkInvalid,
     /// An enrolment that took too long and was cancelled.
     EnrolmentExpired,
     /// Fields with problems.
@@ -432,6 +461,8 @@ pub enum AppError {
     CodesWaiting(u32),
     /// A new code by mail can be asked for in this many seconds (one a minute, five an hour).
     ResendWait(u32),
+    /// A new confirmation link for an email change can be asked for in this many seconds.
+    LinkWait(u32),
     /// Every password-hashing slot is taken; try again in a second.
     Busy,
     /// The browser could not reach Tessera (only ever made in the browser).
@@ -451,8 +482,8 @@ impl AppError {
         match self {
             AppError::BadRequest => 400,
             AppError::SignInFirst | AppError::ChallengeFirst | AppError::WrongCredentials | AppError::EmailFirst => 401,
-            AppError::EnrolFirst | AppError::StepUpFirst(_) | AppError::Refused(_) => 403,
-            AppError::NotFound | AppError::LinkInvalid | AppError::ResetLinkInvalid => 404,
+            AppError::EnrolFirst | AppError::PasswordExpired | AppError::StepUpFirst(_) | AppError::Refused(_) => 403,
+            AppError::NotFound | AppError::LinkInvalid | AppError::ResetLinkInvalid | AppError::EmailLinkInvalid => 404,
             AppError::MethodNotAllowed => 405,
             AppError::EnrolmentExpired => 409,
             AppError::PayloadTooLarge => 413,
@@ -467,7 +498,8 @@ impl AppError {
             AppError::TooManyAttempts(_)
             | AppError::AccountWaiting(_)
             | AppError::CodesWaiting(_)
-            | AppError::ResendWait(_) => 429,
+            | AppError::ResendWait(_)
+            | AppError::LinkWait(_) => 429,
             AppError::Internal => 500,
             AppError::Busy | AppError::Offline => 503,
         }
@@ -479,7 +511,8 @@ impl AppError {
             AppError::TooManyAttempts(s)
             | AppError::AccountWaiting(s)
             | AppError::CodesWaiting(s)
-            | AppError::ResendWait(s) => Some((*s).max(1)),
+            | AppError::ResendWait(s)
+            | AppError::LinkWait(s) => Some((*s).max(1)),
             AppError::Busy => Some(1),
             _ => None,
         }
@@ -492,6 +525,7 @@ impl AppError {
             AppError::SignInFirst | AppError::EmailFirst => Some("/login"),
             AppError::ChallengeFirst => Some("/login/mfa"),
             AppError::EnrolFirst => Some("/account/security/enrol-required"),
+            AppError::PasswordExpired => Some("/account/security/password-expired"),
             AppError::StepUpFirst(back) => Some(back.step_up_page()),
             AppError::EnrolmentExpired => Some("/account/security?expired"),
             _ => None,
@@ -525,10 +559,12 @@ impl AppError {
             AppError::SignInFirst => "sign-in",
             AppError::ChallengeFirst => "challenge",
             AppError::EnrolFirst => "enrol",
+            AppError::PasswordExpired => "password-expired",
             AppError::WrongCredentials => "credentials",
             AppError::EmailFirst => "email-first",
             AppError::LinkInvalid => "link",
             AppError::ResetLinkInvalid => "reset-link",
+            AppError::EmailLinkInvalid => "email-link",
             AppError::EnrolmentExpired => "enrolment-expired",
             AppError::NotFound => "not-found",
             AppError::Busy => "busy",
@@ -550,6 +586,7 @@ impl AppError {
             AppError::AccountWaiting(s) => return format!("waiting {s}"),
             AppError::CodesWaiting(s) => return format!("codes-waiting {s}"),
             AppError::ResendWait(s) => return format!("resend-wait {s}"),
+            AppError::LinkWait(s) => return format!("link-wait {s}"),
         };
         simple.to_string()
     }
@@ -570,11 +607,13 @@ impl AppError {
             "sign-in" => AppError::SignInFirst,
             "challenge" => AppError::ChallengeFirst,
             "enrol" => AppError::EnrolFirst,
+            "password-expired" => AppError::PasswordExpired,
             "credentials" => AppError::WrongCredentials,
             "step-up" => AppError::StepUpFirst(Return::from_code(words.next()?)?),
             "email-first" => AppError::EmailFirst,
             "link" => AppError::LinkInvalid,
             "reset-link" => AppError::ResetLinkInvalid,
+            "email-link" => AppError::EmailLinkInvalid,
             "enrolment-expired" => AppError::EnrolmentExpired,
             "not-found" => AppError::NotFound,
             "busy" => AppError::Busy,
@@ -585,6 +624,7 @@ impl AppError {
             "waiting" => AppError::AccountWaiting(words.next()?.parse().ok()?),
             "codes-waiting" => AppError::CodesWaiting(words.next()?.parse().ok()?),
             "resend-wait" => AppError::ResendWait(words.next()?.parse().ok()?),
+            "link-wait" => AppError::LinkWait(words.next()?.parse().ok()?),
             "invalid" => {
                 let mut problems = Vec::new();
                 for w in words.by_ref() {
@@ -624,6 +664,7 @@ impl fmt::Display for AppError {
             AppError::SignInFirst => "Your session has ended. Sign in again to continue.",
             AppError::ChallengeFirst => "Finish signing in first: enter the code from your authenticator app.",
             AppError::EnrolFirst => "Set up MFA first: your organisation requires it.",
+            AppError::PasswordExpired => "Your password has expired. Choose a new one to continue.",
             AppError::WrongCredentials => "Incorrect email or password.",
             AppError::StepUpFirst(_) => "Confirm it is you first: enter a code from your authenticator app.",
             AppError::EmailFirst => "Enter your email address first.",
@@ -632,6 +673,9 @@ impl fmt::Display for AppError {
             }
             AppError::ResetLinkInvalid => {
                 "This reset link has expired, was already used, or was replaced by a newer one. Ask for a new link from the sign-in page."
+            }
+            AppError::EmailLinkInvalid => {
+                "This confirmation link has expired, was already used, or was replaced by a newer one. Your email address has not changed; ask for a new link on your account security page."
             }
             AppError::EnrolmentExpired => "The setup took too long and was cancelled. Please start again.",
             AppError::NotFound => "There is nothing here, or it is not part of your organisation.",
@@ -651,6 +695,13 @@ impl fmt::Display for AppError {
             }
             AppError::CodesWaiting(s) => {
                 return write!(f, "Too many wrong codes for this account. Try again in {}.", wait(*s));
+            }
+            AppError::LinkWait(s) => {
+                return write!(
+                    f,
+                    "A confirmation link was sent a moment ago: check that mailbox (and its spam folder). You can ask for a new link in {}.",
+                    wait(*s)
+                );
             }
             AppError::ResendWait(s) => {
                 return write!(
@@ -786,6 +837,7 @@ mod from_domain {
                 R::MfaRequired => Refusal::MfaRequired,
                 R::HealthcareRequiresMfa => Refusal::HealthcareRequiresMfa,
                 R::HealthcareRequiresApp => Refusal::HealthcareRequiresApp,
+                R::NeedsApp => Refusal::NeedsApp,
                 R::Outranked => Refusal::Outranked,
             }
         }
@@ -899,7 +951,23 @@ mod from_domain {
                 E::StepUpRequired => AppError::StepUpFirst(Return::Password),
                 E::Invalid(errors) => errors.into(),
                 E::Waiting(d) => AppError::AccountWaiting(whole_seconds(d)),
+                E::NotExpired => AppError::NotFound,
                 E::Busy => AppError::Busy,
+                E::Internal(e) => e.into(),
+            }
+        }
+    }
+
+    impl From<tessera_server::email_change::EmailChangeError> for AppError {
+        fn from(e: tessera_server::email_change::EmailChangeError) -> AppError {
+            use tessera_server::email_change::EmailChangeError as E;
+            match e {
+                E::StepUpRequired => AppError::StepUpFirst(Return::Email),
+                E::Refused(r) => AppError::Refused(r.into()),
+                E::Invalid(errors) => errors.into(),
+                E::TooSoon(d) => AppError::LinkWait(whole_seconds(d)),
+                E::LinkInvalid => AppError::EmailLinkInvalid,
+                E::Taken => AppError::field(Field::NewEmail, Problem::Taken),
                 E::Internal(e) => e.into(),
             }
         }
@@ -943,6 +1011,8 @@ mod tests {
             (Field::Code, Problem::CodeExpired),
             (Field::CurrentPassword, Problem::NotCurrentPassword),
             (Field::Password, Problem::SameAsCurrent),
+            (Field::NewEmail, Problem::SameAsCurrent),
+            (Field::NewEmail, Problem::Taken),
         ];
         vec![
             AppError::BadRequest,
@@ -952,19 +1022,24 @@ mod tests {
             AppError::SignInFirst,
             AppError::ChallengeFirst,
             AppError::EnrolFirst,
+            AppError::PasswordExpired,
             AppError::WrongCredentials,
             AppError::StepUpFirst(Return::Roles),
             AppError::EmailFirst,
             AppError::LinkInvalid,
             AppError::ResetLinkInvalid,
+            AppError::EmailLinkInvalid,
+            AppError::StepUpFirst(Return::Email),
             AppError::EnrolmentExpired,
             AppError::Invalid(problems),
             AppError::Refused(Refusal::ProtectedOwner),
+            AppError::Refused(Refusal::NeedsApp),
             AppError::NotFound,
             AppError::TooManyAttempts(30),
             AppError::AccountWaiting(480),
             AppError::CodesWaiting(2),
             AppError::ResendWait(42),
+            AppError::LinkWait(61),
             AppError::Busy,
             AppError::Offline,
             AppError::Internal,

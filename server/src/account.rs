@@ -34,6 +34,9 @@ pub enum AccountError {
     /// Too many wrong passwords for this account: try again after this long.
     #[error("too many attempts")]
     Waiting(Duration),
+    /// Only a password that expired is replaced this way.
+    #[error("the password has not expired")]
+    NotExpired,
     #[error("busy")]
     Busy,
     #[error(transparent)]
@@ -107,8 +110,55 @@ impl Tessera {
         let Some(normalized) = normalized.filter(|_| errors.is_empty()) else {
             return Err(AccountError::Invalid(errors));
         };
+        self.store_new_password(s, normalized, "other sessions ended", meta).await
+    }
+
+    /// A person whose password expired chooses a new one, straight after signing in (with their
+    /// second factor, where they have one): the same rules and effects as a change, without the
+    /// current password they just typed. It must differ from the expired one.
+    pub async fn replace_expired_password(
+        &self,
+        s: &SessionInfo,
+        form: &PasswordChange,
+        meta: &RequestMeta,
+    ) -> Result<Token, AccountError> {
+        if s.state != SessionState::Full || !s.password_expired(self.clock.now()) {
+            return Err(AccountError::NotExpired);
+        }
+        let mut errors = FieldErrors::default();
+        let min_chars = policy::min_password_chars(s.org_kind, s.org_mfa_policy, s.role.requires_mfa);
+        let owner = PasswordOwner { org_name: &s.org_name, email: &s.email, display_name: &s.display_name };
+        let normalized = check_new_password(&form.password, min_chars, &owner)
+            .map_err(|w| errors.push("password", Problem::Weak(w)))
+            .ok();
+        if normalized.is_some() && form.password != form.password_again {
+            errors.push("password_again", Problem::Mismatch);
+        }
+        let Some(normalized) = normalized.filter(|_| errors.is_empty()) else {
+            return Err(AccountError::Invalid(errors));
+        };
+        let creds = self.store.credentials_by_email(&crate::model::canonical_email(&s.email)).await?;
+        let stored = creds.as_ref().and_then(|c| c.password_hash.as_deref());
+        if self.hasher.verify(&form.password, stored).await?.ok {
+            errors.push("password", Problem::SameAsCurrent);
+            return Err(AccountError::Invalid(errors));
+        }
+        self.store_new_password(s, normalized, "expired password replaced; other sessions ended", meta).await
+    }
+
+    /// Stores a new password chosen while signed in: every other session ends, this one goes on
+    /// under a new token (returned) with its fresh second factor, any reset link dies, the change
+    /// is on record and mailed, and the MFA question comes next.
+    async fn store_new_password(
+        &self,
+        s: &SessionInfo,
+        normalized: String,
+        detail: &'static str,
+        meta: &RequestMeta,
+    ) -> Result<Token, AccountError> {
+        let now = self.clock.now();
         let hash = self.hasher.hash(normalized).await?;
-        self.store.set_password_hash(s.user_id, &hash, now).await?;
+        self.store.set_new_password(s.user_id, &hash, now).await?;
         self.store.delete_other_sessions(s.user_id, &s.token_hash).await?;
         self.store.revoke_tokens(TokenPurpose::ResetPassword, Some(s.user_id), now).await?;
         let token = Token::generate();
@@ -126,7 +176,7 @@ impl Tessera {
             Some(s.user_id),
             Some(s.user_id),
             meta,
-            Some("other sessions ended"),
+            Some(detail),
         );
         self.audit(e).await?;
         // What about MFA: asked right after the change.

@@ -60,6 +60,10 @@ pub enum Action {
     PasswordReset,
     /// A signed-in person changed their password (or typed a wrong current one).
     PasswordChanged,
+    /// A signed-in person asked to move their account to another email address.
+    EmailChangeRequested,
+    /// The link to the new address was confirmed and the account moved (or the address was taken).
+    EmailChanged,
     /// After a new password, what the person chose to do about MFA.
     PasswordPromptAnswered,
     /// A code was mailed as a second factor (or refused by the sending limit, says the detail).
@@ -103,6 +107,8 @@ impl Action {
         Action::PasswordResetRequested,
         Action::PasswordReset,
         Action::PasswordChanged,
+        Action::EmailChangeRequested,
+        Action::EmailChanged,
         Action::PasswordPromptAnswered,
         Action::PasswordSet,
         Action::OrganisationCreated,
@@ -152,6 +158,8 @@ impl Action {
             Action::PasswordResetRequested => "Password reset link asked for",
             Action::PasswordReset => "Password reset",
             Action::PasswordChanged => "Password changed",
+            Action::EmailChangeRequested => "Email address change asked for",
+            Action::EmailChanged => "Email address changed",
             Action::PasswordPromptAnswered => "MFA choice after a new password",
             Action::EmailCodeSent => "Email code sent",
             Action::EmailCodeUsed => "Email code used",
@@ -191,6 +199,8 @@ impl Action {
             Action::PasswordResetRequested => "password.reset_requested",
             Action::PasswordReset => "password.reset",
             Action::PasswordChanged => "password.changed",
+            Action::EmailChangeRequested => "email.change_requested",
+            Action::EmailChanged => "email.changed",
             Action::PasswordPromptAnswered => "password.mfa_prompt_answered",
             Action::EmailCodeSent => "mfa.email_code_sent",
             Action::EmailCodeUsed => "mfa.email_code_used",
@@ -286,7 +296,7 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), Action::ALL.len());
-        assert_eq!(Action::ALL.len(), 34, "a new action must be added to ALL");
+        assert_eq!(Action::ALL.len(), 36, "a new action must be added to ALL");
     }
 
     #[test]

@@ -361,6 +361,92 @@ pub fn reset_link_mail(to: &str, name: &str, org_name: &str, link: &str, at: Tim
     .build()
 }
 
+/// The facts every mail about a change gives: when, from which IP address and browser.
+fn facts_of(at: Timestamp, meta: &RequestMeta) -> [(&'static str, String); 3] {
+    let ip = meta.ip.map(|i| i.to_string()).unwrap_or_else(|| "unknown".into());
+    [("When", when(at)), ("From IP address", ip), ("Browser", browser_of(meta.user_agent.as_deref()))]
+}
+
+/// To the new address of a change: the link that makes the change.
+pub fn email_change_link_mail(
+    to: &str,
+    name: &str,
+    org_name: &str,
+    link: &str,
+    at: Timestamp,
+    meta: &RequestMeta,
+) -> Mail {
+    SecurityMail {
+        to,
+        name,
+        subject: "Tessera: Confirm your new email address",
+        event: &format!(
+            "You asked to use this address for your account in {org_name} from now on. Confirm it with the link \
+             below; it works once, within 60 minutes. Until then your account keeps its old address."
+        ),
+        facts: &facts_of(at, meta),
+        advice: "If this was not you, ignore this mail: nothing changes without the link.",
+        link: ("Confirm this address", "Confirm this address", link),
+    }
+    .build()
+}
+
+/// To the new address of a change, where another account already has it: nothing will change.
+/// The person asking sees the same answer either way, so it tells them nothing about this account.
+pub fn email_in_use_mail(config: &Config, to: &str, name: &str, at: Timestamp, meta: &RequestMeta) -> Mail {
+    SecurityMail {
+        to,
+        name,
+        subject: "Tessera: Someone tried to use your email address",
+        event: "Someone asked to use this address for another Tessera account. It already belongs to your \
+                account, so nothing changed.",
+        facts: &facts_of(at, meta),
+        advice: "If you expected this, use a different address for the other account. Otherwise nothing needs doing.",
+        link: ("Account security", "Review your account security", &config.link("/account/security")),
+    }
+    .build()
+}
+
+/// To the old address: a change to `new_email` was asked for (`done` false), or made.
+pub fn email_change_notice(
+    config: &Config,
+    to: &str,
+    name: &str,
+    new_email: &str,
+    done: bool,
+    at: Timestamp,
+    meta: &RequestMeta,
+) -> Mail {
+    let (subject, event) = if done {
+        (
+            "Tessera: Your email address was changed",
+            format!(
+                "The email address of your account was changed to {new_email}. Sign in with that address from now \
+                 on; mail about your account goes there."
+            ),
+        )
+    } else {
+        (
+            "Tessera: A change of your email address was asked for",
+            format!(
+                "Someone signed in to your account asked to change its email address to {new_email}. It changes \
+                 only once the link sent to that address is opened."
+            ),
+        )
+    };
+    SecurityMail {
+        to,
+        name,
+        subject,
+        event: &event,
+        facts: &facts_of(at, meta),
+        advice:
+            "If this was not you, change your password and review your MFA settings now, and tell your administrator.",
+        link: ("Account security", "Review your account security", &config.link("/account/security")),
+    }
+    .build()
+}
+
 /// A code to prove it is the account's owner. Says how long it works, where, and what it means
 /// if nobody asked for it.
 pub fn code_mail(to: &str, name: &str, code: &str, at: Timestamp, meta: &RequestMeta) -> Mail {

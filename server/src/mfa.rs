@@ -163,6 +163,19 @@ impl Tessera {
         Ok(())
     }
 
+    /// An owner sets "Passwords expire after N days" (30 to 365) or turns it off. Needs a fresh
+    /// step-up.
+    pub async fn set_password_expiry(
+        &self,
+        s: &SessionInfo,
+        days: Option<u32>,
+        meta: &RequestMeta,
+    ) -> Result<(), CodeError> {
+        let org = self.may_change_policy(s, meta).await?;
+        self.apply_password_expiry(&org, days, Some(s), meta).await?;
+        Ok(())
+    }
+
     /// The organisation whose security policy `s` may change now: with the permission (a refusal
     /// is on record) and a fresh second factor.
     async fn may_change_policy(

@@ -126,6 +126,8 @@ pub struct Organisation {
     pub mfa_grace_until: Option<Timestamp>,
     /// As stored; see [`crate::policy::email_codes_in_force`].
     pub email_codes_allowed: bool,
+    /// "Passwords expire after N days", if set.
+    pub password_max_age_days: Option<u32>,
 }
 
 /// When an organisation works: minutes after local midnight, Monday to Friday, in its time zone

@@ -93,6 +93,14 @@ pub fn min_password_chars(kind: OrgKind, stored: MfaPolicy, role_requires_mfa: b
     }
 }
 
+/// The days "Passwords expire after N days" may be set to.
+pub const PASSWORD_MAX_AGE_DAYS: std::ops::RangeInclusive<u32> = 30..=365;
+
+/// Whether a password chosen at `changed_at` has expired under a maximum age of `days`.
+pub fn password_expired(days: Option<u32>, changed_at: Timestamp, now: Timestamp) -> bool {
+    days.is_some_and(|d| now >= changed_at.plus(Duration::from_secs(u64::from(d) * 86_400)))
+}
+
 /// Whole days left until `deadline`, rounded up (for the banner).
 pub fn days_left(deadline: Timestamp, now: Timestamp) -> u64 {
     let left = deadline.since(now).as_millis() as u64;
@@ -184,6 +192,17 @@ mod tests {
         assert_eq!(min_password_chars(Standard, Required, false), 8);
         assert_eq!(min_password_chars(Healthcare, Visible, false), 8);
         assert_eq!(min_password_chars(Standard, Visible, true), 8);
+    }
+
+    #[test]
+    fn passwords_expire_at_their_age_to_the_millisecond_and_never_when_off() {
+        let day = 86_400_000;
+        let chosen = Timestamp(NOW.0 - 30 * day);
+        assert!(password_expired(Some(30), chosen, NOW));
+        assert!(!password_expired(Some(30), Timestamp(chosen.0 + 1), NOW));
+        assert!(!password_expired(Some(31), chosen, NOW));
+        assert!(!password_expired(None, Timestamp(0), NOW));
+        assert_eq!((*PASSWORD_MAX_AGE_DAYS.start(), *PASSWORD_MAX_AGE_DAYS.end()), (30, 365));
     }
 
     #[test]

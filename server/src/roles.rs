@@ -191,6 +191,8 @@ pub enum Refusal {
     HealthcareRequiresMfa,
     /// Healthcare organisations require an authenticator app: email codes cannot be allowed.
     HealthcareRequiresApp,
+    /// Only someone with an authenticator app can do this themselves (an emailed code is not enough).
+    NeedsApp,
     /// The target holds a permission the actor lacks.
     Outranked,
 }
@@ -207,6 +209,7 @@ impl Refusal {
             Refusal::MfaRequired => "Your organisation requires MFA, so it cannot be turned off.",
             Refusal::HealthcareRequiresMfa => "Healthcare organisations must require MFA.",
             Refusal::HealthcareRequiresApp => "Healthcare organisations must use an authenticator app.",
+            Refusal::NeedsApp => "This needs an authenticator app; an emailed code cannot confirm it.",
             Refusal::Outranked => "This person holds permissions your role does not have.",
         }
     }

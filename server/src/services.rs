@@ -400,6 +400,36 @@ impl Tessera {
         self.apply_mfa_policy(&org, policy, grace_days, None, &RequestMeta::default()).await
     }
 
+    /// `tessera org password-expiry`: passwords expire after `days` (30 to 365), or never.
+    pub async fn set_password_expiry_by_operator(&self, org_name: &str, days: Option<u32>) -> Result<()> {
+        let org = self.store.find_organisation_by_name(org_name).await?.ok_or(Error::NotFound("organisation"))?;
+        self.apply_password_expiry(&org, days, None, &RequestMeta::default()).await
+    }
+
+    /// Stores "Passwords expire after N days" (checked against [`policy::PASSWORD_MAX_AGE_DAYS`]),
+    /// records who changed it and tells the owners. People whose passwords are older must choose
+    /// a new one at their next request.
+    pub(crate) async fn apply_password_expiry(
+        &self,
+        org: &crate::model::Organisation,
+        days: Option<u32>,
+        actor: Option<&SessionInfo>,
+        meta: &RequestMeta,
+    ) -> Result<()> {
+        if days.is_some_and(|d| !policy::PASSWORD_MAX_AGE_DAYS.contains(&d)) {
+            return Err(Error::Invalid("passwords may expire after 30 to 365 days".into()));
+        }
+        if days == org.password_max_age_days {
+            return Ok(());
+        }
+        self.store.set_password_max_age(org.id, days).await?;
+        let (detail, change) = match days {
+            Some(d) => ("passwords now expire", format!("Passwords now expire after {d} days.")),
+            None => ("passwords no longer expire", "Passwords no longer expire.".to_string()),
+        };
+        self.policy_changed(org, detail, &change, actor, meta).await
+    }
+
     /// `tessera org email-codes`: allows or stops allowing emailed codes as a second factor.
     pub async fn set_email_codes_by_operator(&self, org_name: &str, allowed: bool) -> Result<()> {
         let org = self.store.find_organisation_by_name(org_name).await?.ok_or(Error::NotFound("organisation"))?;

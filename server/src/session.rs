@@ -104,6 +104,9 @@ pub struct SessionInfo {
     /// As stored: whether the organisation allows emailed codes as a second factor (see
     /// [`SessionInfo::email_codes_in_force`]).
     pub org_email_codes_allowed: bool,
+    /// "Passwords expire after N days", and when this person's password was chosen.
+    pub org_password_max_age_days: Option<u32>,
+    pub password_changed_at: Timestamp,
     pub has_mfa: bool,
 }
 
@@ -119,6 +122,12 @@ impl SessionInfo {
             self.email_codes_in_force(),
             now,
         )
+    }
+
+    /// Whether the organisation's password expiry has caught up with this person's password: they
+    /// must choose a new one before anything else.
+    pub fn password_expired(&self, now: Timestamp) -> bool {
+        crate::policy::password_expired(self.org_password_max_age_days, self.password_changed_at, now)
     }
 
     /// Whether emailed codes count as a second factor at sign-in in this organisation.

@@ -56,6 +56,8 @@ pub const RESEND_INVITATION: &str = "/api/team/invitation/resend";
 pub const REVOKE_INVITATION: &str = "/api/team/invitation/revoke";
 pub const FORGOT_PASSWORD: &str = "/api/password/forgot";
 pub const RESET_PASSWORD: &str = "/api/password/reset";
+pub const CHANGE_EMAIL: &str = "/api/account/email";
+pub const CONFIRM_EMAIL: &str = "/api/account/email/confirm";
 
 pub const PASSWORD: &str = "plum tractor sings quietly tonight";
 

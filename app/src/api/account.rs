@@ -1,4 +1,4 @@
-//! A person's own account: changing the password while signed in.
+//! A person's own account: changing the password and the email address while signed in.
 
 use leptos::prelude::*;
 
@@ -45,5 +45,61 @@ pub async fn answer_password_prompt(#[server(default)] choice: String) -> Result
         PromptChoice::NewAuthenticator => "/account/security/mfa",
         PromptChoice::Keep | PromptChoice::NoThanks => "/",
     });
+    Ok(())
+}
+
+/// Asks to move the account to `new_email`: after a fresh code from the authenticator app (or a
+/// recovery code), a confirmation link goes to the new address and the current one is told.
+#[server(prefix = "/api", endpoint = "account/email")]
+pub async fn request_email_change(#[server(default)] new_email: String) -> Result<(), AppError> {
+    use super::server::{extract, go};
+    use crate::ctx::{App, Meta, SignedIn};
+
+    let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
+    app.tessera.request_email_change(&s, &new_email, &meta).await?;
+    go("/account/security/email?sent");
+    Ok(())
+}
+
+/// Confirms a new email address through the link mailed to it (the link is the authority: it
+/// works signed in or not). Signed in, back to account security; otherwise to sign-in, with the
+/// new address filled in.
+#[server(prefix = "/api", endpoint = "account/email/confirm")]
+pub async fn confirm_email_change(#[server(default)] token: String) -> Result<(), AppError> {
+    use super::server::{extract, go, headers, set_cookie};
+    use crate::ctx::{App, Meta};
+    use tessera_server::services::LoginStep;
+
+    let (App(app), Meta(meta)) = (extract().await?, extract().await?);
+    let email = app.tessera.confirm_email_change(&token, &meta).await?;
+    let signed_in = match app.cookies.session_token(&headers()) {
+        Some(t) => app.tessera.session(&t).await?.is_some(),
+        None => false,
+    };
+    if signed_in {
+        go("/account/security?email-changed");
+    } else {
+        set_cookie(app.cookies.set_login_step(&app.tessera.seal_login_step(&LoginStep { email, next: String::new() })));
+        go("/login?email-changed");
+    }
+    Ok(())
+}
+
+/// A new password once the old one expired (the organisation's password expiry): the new one
+/// twice. Like a change, every other session ends and the MFA question follows.
+#[server(prefix = "/api", endpoint = "account/password-expired")]
+pub async fn replace_expired_password(
+    #[server(default)] password: String,
+    #[server(default)] password_again: String,
+) -> Result<(), AppError> {
+    use super::server::{extract, go, set_cookie};
+    use crate::ctx::{App, Expired, Meta};
+    use tessera_server::account::PasswordChange;
+
+    let (App(app), Expired(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
+    let form = PasswordChange { current: String::new(), password, password_again };
+    let token = app.tessera.replace_expired_password(&s, &form, &meta).await?;
+    set_cookie(app.cookies.set_session(token.expose()));
+    go("/account/security/new-password?changed");
     Ok(())
 }

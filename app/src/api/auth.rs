@@ -15,6 +15,8 @@ pub enum SignInStep {
     MfaRequired,
     /// Signed in, but the organisation requires MFA first: the enrolment wizard comes next.
     EnrolmentRequired,
+    /// Signed in, but the password expired: a new one comes next.
+    PasswordExpired,
 }
 
 /// Step one of sign-in: remember the email (and the page the person was going to) and ask for
@@ -61,13 +63,21 @@ pub async fn login_password(#[server(default)] password: String) -> Result<SignI
             // (straight there), and after a reset the first full sign-in asks about MFA.
             let now = app.tessera.clock.now();
             let session = app.tessera.session(token.expose()).await?;
+            let expired = session.as_ref().is_some_and(|s| s.password_expired(now));
             let confined = session
                 .as_ref()
                 .is_some_and(|s| s.mfa_requirement(now) == tessera_server::policy::Requirement::MustEnrol);
-            if let (Some(s), false) = (&session, confined) {
+            if let (Some(s), false) = (&session, confined || expired) {
                 prompt = app.tessera.password_prompt(s).await?.is_some();
             }
-            (token, if confined { SignInStep::EnrolmentRequired } else { SignInStep::Done })
+            let step = if expired {
+                SignInStep::PasswordExpired
+            } else if confined {
+                SignInStep::EnrolmentRequired
+            } else {
+                SignInStep::Done
+            };
+            (token, step)
         }
     };
     set_cookie(app.cookies.set_session(token.expose()));
@@ -84,6 +94,7 @@ pub async fn login_password(#[server(default)] password: String) -> Result<SignI
         SignInStep::Done => next,
         SignInStep::MfaRequired => "/login/mfa",
         SignInStep::EnrolmentRequired => "/account/security/enrol-required",
+        SignInStep::PasswordExpired => "/account/security/password-expired",
     });
     Ok(step)
 }
@@ -108,7 +119,12 @@ pub async fn answer_challenge(
     if sealed.is_some() {
         set_cookie(app.cookies.clear(app.cookies.login_step_name()));
     }
-    let prompt = match app.tessera.session(token.expose()).await? {
+    let session = app.tessera.session(token.expose()).await?;
+    if session.as_ref().is_some_and(|s| s.password_expired(app.tessera.clock.now())) {
+        go("/account/security/password-expired");
+        return Ok(());
+    }
+    let prompt = match session {
         Some(s) => app.tessera.password_prompt(&s).await?.is_some(),
         None => false,
     };

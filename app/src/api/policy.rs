@@ -68,6 +68,31 @@ pub async fn set_email_codes(#[server(default)] allowed: String) -> Result<(), A
     Ok(())
 }
 
+/// "Passwords expire after N days": 30 to 365, or empty for never. Needs a fresh second factor.
+#[server(prefix = "/api", endpoint = "policy/password-expiry")]
+pub async fn set_password_expiry(#[server(default)] days: String) -> Result<(), AppError> {
+    use super::server::{extract, go};
+    use crate::ctx::{App, Meta, SignedIn};
+    use crate::error::{Field, Problem, Return};
+    use tessera_server::mfa::CodeError;
+
+    let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
+    let days = match days.trim() {
+        "" => None,
+        d => match d.parse::<u32>() {
+            Ok(n) if tessera_server::policy::PASSWORD_MAX_AGE_DAYS.contains(&n) => Some(n),
+            _ => return Err(AppError::field(Field::MaxAgeDays, Problem::OutOfRange)),
+        },
+    };
+    match app.tessera.set_password_expiry(&s, days, &meta).await {
+        Ok(()) => {}
+        Err(CodeError::StepUpRequired) => return Err(AppError::StepUpFirst(Return::Policy)),
+        Err(e) => return Err(e.into()),
+    }
+    go("/settings/security?password-expiry");
+    Ok(())
+}
+
 /// Sets the organisation's business hours (Monday to Friday) and its time zone.
 #[server(prefix = "/api", endpoint = "policy/hours")]
 pub async fn set_business_hours(

@@ -45,6 +45,8 @@ pub async fn login_page(
         Some("You have signed out.".to_string())
     } else if q.contains_key("password-set") {
         Some("Your password is set. Sign in with it.".to_string())
+    } else if q.contains_key("email-changed") {
+        Some("Your email address is changed. Sign in with the new one.".to_string())
     } else if q.contains_key("password-reset") {
         Some(
             "Your password is changed and every session of your account was signed out. Sign in with the new password."

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use http::header::{ALLOW, CONTENT_TYPE};
 use http::Method;
 use tessera_server::policy::Requirement;
+use tessera_server::session::SessionState;
 
 use super::routes::{self, Access, RouteSpec};
 use super::{render, server_fn_error};
@@ -34,7 +35,7 @@ pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Re
         Ok(c) => c,
         Err(e) => return refuse(&state, route, &e, req.uri()).await,
     };
-    let frame = current.signed_in().map(|s| render::viewer_of(s, current.confined));
+    let frame = current.signed_in().map(|s| render::viewer_of(s, current.confined || current.expired));
     if let Err(e) = admits(&state, route, &current, &meta).await {
         return render::with_frame(frame, refuse(&state, route, &e, req.uri())).await;
     }
@@ -57,7 +58,8 @@ async fn look_up(state: &AppState, token: Option<String>) -> Result<CurrentSessi
     let session = state.tessera.session(&token).await?;
     let now = state.tessera.clock.now();
     let confined = session.as_ref().is_some_and(|s| s.mfa_requirement(now) == Requirement::MustEnrol);
-    Ok(CurrentSession { session, confined })
+    let expired = session.as_ref().is_some_and(|s| s.state == SessionState::Full && s.password_expired(now));
+    Ok(CurrentSession { session, confined, expired })
 }
 
 /// Whether the route's session class and permission admit this session.
@@ -70,7 +72,8 @@ async fn admits(
     let signed_in = match route.access {
         Access::Public => return Ok(()),
         Access::PasswordOk => c.challenge().ok_or(AppError::SignInFirst)?,
-        Access::Enrolment => c.signed_in().ok_or_else(|| c.refusal())?,
+        Access::NewPassword => c.signed_in().ok_or_else(|| c.refusal())?,
+        Access::Enrolment => c.enrolling().ok_or_else(|| c.refusal())?,
         Access::Full => c.full().ok_or_else(|| c.refusal())?,
     };
     if route.need.met_by(|p| signed_in.can(p)) {

@@ -51,6 +51,7 @@ pub async fn security_page(
         ("reset", "Your new authenticator app is set up. The old one no longer works."),
         ("disabled", "MFA is off."),
         ("password-changed", "Your password is changed. Every other session of your account was signed out."),
+        ("email-changed", "Your email address is changed. Sign in with it from now on."),
         ("recovery-used", "You signed in with a recovery code. That code no longer works."),
         ("expired", "The setup took too long and was cancelled. Please start again."),
     ];
@@ -198,5 +199,57 @@ pub async fn password_prompt_page(
         Ok(None) if q.contains_key("changed") => super::see_other("/account/security?password-changed", &[]),
         Ok(None) => super::see_other("/", &[]),
         Err(e) => render::error_page(&state, &e.into()).await,
+    }
+}
+
+/// "Change email address": who may, and after a fresh code from the app, the form.
+pub async fn change_email_page(
+    State(state): State<AppState>,
+    SignedIn(s): SignedIn,
+    failed: Failed,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let view = crate::pages::account::ChangeEmailView {
+        current: s.email.clone(),
+        has_app: state.tessera.may_change_email(&s),
+        fresh: state.tessera.has_fresh_step_up(&s),
+        sent: q.contains_key("sent"),
+        typed: failed.value("new_email").chars().take(254).collect(),
+        error: failed.error(),
+    };
+    render::page(&state, Page::ChangeEmail { view }, StatusCode::OK).await
+}
+
+/// What a link to confirm a new email address opens. Opening it changes nothing (mail scanners
+/// open links): the page's button does.
+pub async fn confirm_email_page(
+    State(state): State<AppState>,
+    failed: Failed,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let token = q.get("token").cloned().unwrap_or_default();
+    match state.tessera.email_change_link(&token).await {
+        Ok(Some(new_email)) => {
+            render::page(&state, Page::ConfirmEmail { token, new_email, error: failed.error() }, StatusCode::OK).await
+        }
+        Ok(None) => render::error_page(&state, &AppError::EmailLinkInvalid).await,
+        Err(e) => render::error_page(&state, &e.into()).await,
+    }
+}
+
+/// "Your password has expired", for a session whose password did; anyone else changes theirs
+/// the usual way.
+pub async fn expired_password_page(
+    State(state): State<AppState>,
+    crate::ctx::Expired(s): crate::ctx::Expired,
+    failed: Failed,
+) -> Response {
+    match s.org_password_max_age_days {
+        Some(days) if s.password_expired(state.tessera.clock.now()) => {
+            let min_chars =
+                tessera_server::policy::min_password_chars(s.org_kind, s.org_mfa_policy, s.role.requires_mfa);
+            render::page(&state, Page::ExpiredPassword { min_chars, days, error: failed.error() }, StatusCode::OK).await
+        }
+        _ => super::see_other("/account/security/password", &[]),
     }
 }

@@ -9,7 +9,7 @@ use http::StatusCode;
 use leptos::server_fn::ServerFn;
 
 use super::render;
-use crate::api::policy::{SetBusinessHours, SetEmailCodes, SetMfaPolicy};
+use crate::api::policy::{SetBusinessHours, SetEmailCodes, SetMfaPolicy, SetPasswordExpiry};
 use crate::ctx::{AppState, Failed, SignedIn};
 use crate::error::AppError;
 use crate::pages::policy::{HoursView, PolicyView, RequireView, Which};
@@ -37,6 +37,11 @@ pub async fn policy_page(
     }
     let notice = if q.contains_key("hours") {
         Some("The business hours are saved.".to_string())
+    } else if q.contains_key("password-expiry") {
+        Some(match s.org_password_max_age_days {
+            Some(d) => format!("Passwords now expire after {d} days."),
+            None => "Passwords do not expire.".to_string(),
+        })
     } else if q.contains_key("email-codes") {
         Some(if s.org_email_codes_allowed {
             "Email codes are allowed as a second factor.".to_string()
@@ -49,6 +54,7 @@ pub async fn policy_page(
     let which = [
         (SetMfaPolicy::PATH, Which::Policy),
         (SetEmailCodes::PATH, Which::EmailCodes),
+        (SetPasswordExpiry::PATH, Which::PasswordExpiry),
         (SetBusinessHours::PATH, Which::Hours),
     ]
     .into_iter()
@@ -69,6 +75,11 @@ pub async fn policy_page(
         healthcare: s.org_kind == tessera_server::model::OrgKind::Healthcare,
         grace_until: s.org_mfa_grace_until.map(|t| format!("{} UTC", t.to_display())),
         email_codes: s.org_email_codes_allowed,
+        password_days: typed_or(
+            &failed,
+            "days",
+            s.org_password_max_age_days.map(|d| d.to_string()).unwrap_or_default(),
+        ),
         notice,
         failed: which,
     };

@@ -83,6 +83,7 @@ pub async fn error_page(state: &AppState, e: &AppError) -> Response {
         AppError::NotFound => "Not found",
         AppError::LinkInvalid => return page(state, Page::LinkInvalid, StatusCode::NOT_FOUND).await,
         AppError::ResetLinkInvalid => return page(state, Page::ResetLinkInvalid, StatusCode::NOT_FOUND).await,
+        AppError::EmailLinkInvalid => return page(state, Page::EmailLinkInvalid, StatusCode::NOT_FOUND).await,
         AppError::Refused(_) => "Not allowed",
         AppError::Busy => "Busy",
         AppError::TooManyAttempts(_) | AppError::AccountWaiting(_) | AppError::CodesWaiting(_) => "Too many attempts",

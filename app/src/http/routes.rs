@@ -7,13 +7,15 @@ use http::Method;
 use leptos::server_fn::ServerFn;
 use tessera_server::roles::Permission;
 
-use crate::api::account::{AnswerPasswordPrompt, ChangePassword};
+use crate::api::account::{
+    AnswerPasswordPrompt, ChangePassword, ConfirmEmailChange, ReplaceExpiredPassword, RequestEmailChange,
+};
 use crate::api::auth::{
     AnswerChallenge, CompleteSetup, ForgotPassword, LoginEmail, LoginPassword, Logout, ResetPassword, SendSignInCode,
     SetPassword,
 };
 use crate::api::mfa::{ConfirmEnrolment, DisableMfa, RegenerateRecoveryCodes, SendEmailCode, StartEnrolment, StepUp};
-use crate::api::policy::{SetBusinessHours, SetEmailCodes, SetMfaPolicy};
+use crate::api::policy::{SetBusinessHours, SetEmailCodes, SetMfaPolicy, SetPasswordExpiry};
 use crate::api::roles::{CreateRole, SetRoleMfa};
 use crate::api::team::{
     ChangeMemberRole, InviteMember, ResendInvitation, ResetMemberMfa, RevokeInvitation, SetMemberDisabled,
@@ -28,8 +30,11 @@ pub enum Access {
     /// A session whose password was right and whose second factor is still owed: the MFA
     /// challenge and nothing else.
     PasswordOk,
-    /// A fully signed-in session, even one confined to enrolment by the MFA policy: the
-    /// enrolment wizard.
+    /// A fully signed-in session, even one whose password expired or that the MFA policy
+    /// confines to enrolment: choosing a new password once it expired.
+    NewPassword,
+    /// A fully signed-in session, even one confined to enrolment by the MFA policy (but not one
+    /// whose password expired): the enrolment wizard.
     Enrolment,
     /// A fully signed-in session that the MFA policy does not confine.
     Full,
@@ -171,6 +176,11 @@ pub const ROUTES: &[RouteSpec] = &[
     page("/account/security/disable", Access::Full),
     page("/account/security/password", Access::Full),
     page("/account/security/new-password", Access::Full),
+    page("/account/security/email", Access::Full),
+    // Choosing a new password once it expired comes before anything else.
+    page("/account/security/password-expired", Access::NewPassword),
+    // The link mailed to a new address: it works signed in or not, in any browser.
+    page("/account/email/confirm", Access::Public),
     page_needing("/settings/activity", Need::One(Permission::ViewActivityLog)),
     other("GET", "/settings/activity.csv", Access::Full, Need::One(Permission::ViewActivityLog)),
     page_needing("/settings/security", Need::One(Permission::ManagePolicy)),
@@ -215,6 +225,14 @@ pub const ROUTES: &[RouteSpec] = &[
     server_fn(DisableMfa::PATH, Access::Full, Need::Nothing, false, |_| "/account/security".into()),
     // A wrong current password counts like a sign-in attempt, so it is under the same limit.
     server_fn(ChangePassword::PATH, Access::Full, Need::Nothing, SIGN_IN, |_| "/account/security/password".into()),
+    // Sends mail to an address the person types: limited like sign-in on top of its own limits.
+    server_fn(RequestEmailChange::PATH, Access::Full, Need::Nothing, SIGN_IN, |_| "/account/security/email".into()),
+    server_fn(ConfirmEmailChange::PATH, Access::Public, Need::Nothing, SIGN_IN, |f| {
+        with_token("/account/email/confirm", f)
+    }),
+    server_fn(ReplaceExpiredPassword::PATH, Access::NewPassword, Need::Nothing, SIGN_IN, |_| {
+        "/account/security/password-expired".into()
+    }),
     server_fn(AnswerPasswordPrompt::PATH, Access::Full, Need::Nothing, false, |_| {
         "/account/security/new-password".into()
     }),
@@ -223,6 +241,9 @@ pub const ROUTES: &[RouteSpec] = &[
         "/settings/security".into()
     }),
     server_fn(SetEmailCodes::PATH, Access::Full, Need::One(Permission::ManagePolicy), false, |_| {
+        "/settings/security".into()
+    }),
+    server_fn(SetPasswordExpiry::PATH, Access::Full, Need::One(Permission::ManagePolicy), false, |_| {
         "/settings/security".into()
     }),
     server_fn(SetBusinessHours::PATH, Access::Full, Need::One(Permission::ManagePolicy), false, |_| {

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::account::{AnswerPasswordPrompt, ChangePassword};
+use crate::api::account::{AnswerPasswordPrompt, ChangePassword, ReplaceExpiredPassword};
 use crate::api::mfa::{ConfirmEnrolment, DisableMfa, RegenerateRecoveryCodes, SendEmailCode, StartEnrolment, StepUp};
 use crate::components::{CopyButton, ModalDialog, PrintButton};
 use crate::error::AppError;
@@ -26,6 +26,8 @@ form_islands! {
     SendEmailCodeForm => SendEmailCode;
     /// A new password, signed in.
     ChangePasswordForm => ChangePassword;
+    /// A new password once the old one expired.
+    ExpiredPasswordForm => ReplaceExpiredPassword;
     /// What to do about MFA after a new password.
     PasswordPromptForm => AnswerPasswordPrompt;
     /// A new set of recovery codes.
@@ -77,9 +79,10 @@ pub fn SecurityPage(security: SecurityView) -> impl IntoView {
             <p class="mb-6 text-sm text-slate-600 dark:text-slate-300">
                 {format!("Signed in as {} ({})", viewer.display_name, viewer.email)}
             </p>
-            <h2 class="mb-3 text-lg font-semibold text-slate-900 dark:text-white">"Password"</h2>
-            <p class="mb-8 text-sm">
+            <h2 class="mb-3 text-lg font-semibold text-slate-900 dark:text-white">"Sign-in details"</h2>
+            <p class="mb-8 flex flex-wrap gap-x-6 gap-y-2 text-sm">
                 <a href="/account/security/password" class=LINK_CLASS>"Change password"</a>
+                <a href="/account/security/email" class=LINK_CLASS>"Change email address"</a>
             </p>
             <h2 class="mb-3 text-lg font-semibold text-slate-900 dark:text-white">"MFA"</h2>
             {policy_note.map(|n| view! { <p id="policy-note" class="mb-4 text-sm text-slate-700 dark:text-slate-200">{n}</p> })}
@@ -411,6 +414,26 @@ pub fn ChangePasswordPage(fresh: bool, min_chars: usize, error: Option<AppError>
                 .into_any()
             }}
             <p class="mt-6"><a href="/account/security" class=LINK_CLASS>"Cancel"</a></p>
+        </Card>
+    }
+}
+
+/// "Your password has expired": the new one twice, before anything else.
+#[component]
+pub fn ExpiredPasswordPage(min_chars: usize, days: u32, error: Option<AppError>) -> impl IntoView {
+    let problems = Problems(error);
+    let first = problems.first_field().unwrap_or("password");
+    view! {
+        <Card title="Your password has expired">
+            <p class="mb-6 text-sm text-slate-600 dark:text-slate-300">
+                {format!("Your organisation asks for a new password every {days} days. Choose one to continue; every other session of your account will be signed out.")}
+            </p>
+            <ExpiredPasswordForm>
+                <PageAlert message=problems.alert(true) />
+                <NewPasswordFields min_chars problems=problems.clone() first />
+                <Submit label="Set new password" busy="Saving…" />
+            </ExpiredPasswordForm>
+            <div class="mt-6"><SignOut label="Sign out" /></div>
         </Card>
     }
 }

@@ -1,6 +1,7 @@
 //! One value per page: the HTTP layer decides which page to show and with what, the components
 //! here lay it out. Nothing secret is ever part of a page value that becomes an island prop.
 
+pub mod account;
 pub mod activity;
 pub mod auth;
 pub mod home;
@@ -78,6 +79,24 @@ pub enum Page {
         prompt: mfa::PromptView,
     },
     /// Account security -> Change password.
+    /// The password expired: a new one before anything else.
+    ExpiredPassword {
+        min_chars: usize,
+        days: u32,
+        error: Option<AppError>,
+    },
+    /// Account security -> Change email address.
+    ChangeEmail {
+        view: account::ChangeEmailView,
+    },
+    /// What a link to confirm a new email address opens.
+    ConfirmEmail {
+        token: String,
+        new_email: String,
+        error: Option<AppError>,
+    },
+    /// A link to confirm a new email address that no longer works.
+    EmailLinkInvalid,
     ChangePassword {
         fresh: bool,
         min_chars: usize,
@@ -163,6 +182,10 @@ impl Page {
             Page::Security { .. } => "Account security",
             Page::DisableMfa { .. } => "Disable MFA",
             Page::ChangePassword { .. } => "Change password",
+            Page::ChangeEmail { .. } => "Change email address",
+            Page::ExpiredPassword { .. } => "Your password has expired",
+            Page::ConfirmEmail { .. } => "Confirm your new email address",
+            Page::EmailLinkInvalid => "Confirmation link no longer valid",
             Page::PasswordPrompt { .. } => "Your MFA after a new password",
             Page::EnrolRequired => "Set up MFA",
             Page::ActivityLog { .. } => "Activity log",
@@ -196,6 +219,7 @@ impl Page {
             Page::ActivityLog { .. } => Some("/settings/activity"),
             Page::Security { .. }
             | Page::ChangePassword { .. }
+            | Page::ChangeEmail { .. }
             | Page::PasswordPrompt { .. }
             | Page::DisableMfa { .. }
             | Page::Enrol { .. }
@@ -219,6 +243,8 @@ impl Page {
                 | Page::ForgotPasswordSent
                 | Page::ResetPassword { .. }
                 | Page::ResetLinkInvalid
+                | Page::ConfirmEmail { .. }
+                | Page::EmailLinkInvalid
                 | Page::MfaChallenge { .. }
                 | Page::LinkInvalid
                 | Page::InvitationExpired { .. }
@@ -241,6 +267,26 @@ pub fn PageView(page: Page) -> impl IntoView {
         Page::ResetPassword { token, email, min_chars, error } => {
             view! { <auth::ResetPasswordPage token email min_chars error /> }.into_any()
         }
+        Page::ChangeEmail { view } => view! { <account::ChangeEmailPage view /> }.into_any(),
+        Page::ExpiredPassword { min_chars, days, error } => {
+            view! { <mfa::ExpiredPasswordPage min_chars days error /> }.into_any()
+        }
+        Page::ConfirmEmail { token, new_email, error } => {
+            view! { <account::ConfirmEmailPage token new_email error /> }.into_any()
+        }
+        Page::EmailLinkInvalid => view! {
+            <Card title="Confirmation link no longer valid">
+                <div role="alert" class="text-slate-700 dark:text-slate-200">
+                    <p class="mb-4">"This link has expired, was already used, or was replaced by a newer one. Links work once, within 60 minutes."</p>
+                    <p class="mb-6">"Your email address has not changed. To change it, ask for a new link on your account security page."</p>
+                </div>
+                <p class="flex flex-wrap gap-x-6 gap-y-2">
+                    <a href="/account/security/email" class=LINK_CLASS>"Change email address"</a>
+                    <a href="/login" class=LINK_CLASS>"Go to sign-in"</a>
+                </p>
+            </Card>
+        }
+        .into_any(),
         Page::ResetLinkInvalid => view! {
             <Card title="Reset link no longer valid">
                 <div role="alert" class="text-slate-700 dark:text-slate-200">

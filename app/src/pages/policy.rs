@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::policy::{SetBusinessHours, SetEmailCodes, SetMfaPolicy};
+use crate::api::policy::{SetBusinessHours, SetEmailCodes, SetMfaPolicy, SetPasswordExpiry};
 use crate::error::AppError;
 use crate::forms::{form_islands, FieldProblem, Input, PageAlert, Problems, Submit};
 use crate::layout::{
@@ -15,6 +15,8 @@ form_islands! {
     MfaPolicyForm => SetMfaPolicy;
     /// Whether emailed codes count as a second factor.
     EmailCodesForm => SetEmailCodes;
+    /// After how many days passwords expire.
+    PasswordExpiryForm => SetPasswordExpiry;
     /// The business hours the activity log measures resets against.
     BusinessHoursForm => SetBusinessHours;
 }
@@ -40,6 +42,8 @@ pub struct PolicyView {
     pub grace_until: Option<String>,
     /// "Allow email codes as a second factor", as stored (never in force in healthcare).
     pub email_codes: bool,
+    /// "Passwords expire after N days", as stored or as typed when saving failed; empty: never.
+    pub password_days: String,
     pub notice: Option<String>,
     pub hours: HoursView,
     /// Which form failed (without JavaScript), and why.
@@ -51,15 +55,18 @@ pub struct PolicyView {
 pub enum Which {
     Policy,
     EmailCodes,
+    PasswordExpiry,
     Hours,
 }
 
 #[component]
 pub fn PolicyPage(view: PolicyView) -> impl IntoView {
-    let PolicyView { policy, healthcare, grace_days, grace_until, email_codes, notice, hours, failed } = view;
+    let PolicyView { policy, healthcare, grace_days, grace_until, email_codes, password_days, notice, hours, failed } =
+        view;
     let problems = |which| Problems(failed.as_ref().filter(|(w, _)| *w == which).map(|(_, e)| e.clone()));
     let (policy_problems, hours_problems) = (problems(Which::Policy), problems(Which::Hours));
     let email_problems = problems(Which::EmailCodes);
+    let expiry_problems = problems(Which::PasswordExpiry);
     let HoursView { start, end, zone, zones } = hours;
     let zones = zones.into_iter().map(move |name| {
         let selected = name == zone;
@@ -125,6 +132,15 @@ pub fn PolicyPage(view: PolicyView) -> impl IntoView {
                 </div>
                 {(!healthcare).then(|| view! { <Submit label="Save email codes" busy="Saving…" /> })}
             </EmailCodesForm>
+            <h2 class="mb-2 mt-10 text-lg font-semibold text-slate-900 dark:text-white">"Password expiry"</h2>
+            <p class="mb-4 text-sm text-slate-600 dark:text-slate-300">
+                "NIST (SP 800-63B) advises against making people change passwords on a schedule: it leads to weaker, predictable passwords. Choose it only if a rule you must follow asks for it. A person whose password expired chooses a new one right after signing in, before anything else."
+            </p>
+            <PasswordExpiryForm>
+                <PageAlert message=expiry_problems.alert(false) />
+                <Input name="days" label="Passwords expire after (days)" kind="number" value=password_days optional=true hint="From 30 to 365. Leave empty so that passwords never expire (recommended)." error=expiry_problems.field("days") />
+                <Submit label="Save password expiry" busy="Saving…" />
+            </PasswordExpiryForm>
             <h2 class="mb-2 mt-10 text-lg font-semibold text-slate-900 dark:text-white">"Business hours"</h2>
             <p class="mb-4 text-sm text-slate-600 dark:text-slate-300">
                 "Monday to Friday. The activity log shows times at your organisation and flags MFA resets outside these hours."

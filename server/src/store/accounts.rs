@@ -9,7 +9,10 @@ use crate::model::UserCredentials;
 #[async_trait]
 pub trait AccountStore: Send + Sync {
     async fn credentials_by_email(&self, canonical_email: &str) -> Result<Option<UserCredentials>>;
+    /// The same password hashed anew (stronger parameters): its age stays.
     async fn set_password_hash(&self, user_id: i64, hash: &str, now: Timestamp) -> Result<()>;
+    /// A new password: its age (for password expiry) starts now.
+    async fn set_new_password(&self, user_id: i64, hash: &str, now: Timestamp) -> Result<()>;
     async fn record_sign_in(&self, user_id: i64, now: Timestamp) -> Result<()>;
     /// Whether the account has set a new password and not yet said what to do about its MFA.
     async fn password_prompt_pending(&self, user_id: i64) -> Result<bool>;

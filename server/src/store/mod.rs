@@ -8,6 +8,7 @@
 
 mod accounts;
 mod audit;
+mod email_changes;
 mod email_codes;
 mod mfa;
 mod orgs;
@@ -21,6 +22,7 @@ use crate::error::{Error, Result};
 
 pub use accounts::AccountStore;
 pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditStore};
+pub use email_changes::{EmailChangeStore, EmailChanged};
 pub use email_codes::{CodeUse, EmailCodeStore};
 pub use mfa::{CodesToShow, MfaStore, TotpCredential};
 pub use orgs::{NewOrganisation, OrgStore};
@@ -33,8 +35,8 @@ pub use tokens::{LinkRecord, TokenPurpose, TokenStore, ValidToken};
 /// The area traits, for calling store methods on anything but a `dyn Store`.
 pub mod prelude {
     pub use super::{
-        AccountStore, AuditStore, EmailCodeStore, MfaStore, OrgStore, SessionStore, Store, TeamStore, ThrottleStore,
-        TokenStore,
+        AccountStore, AuditStore, EmailChangeStore, EmailCodeStore, MfaStore, OrgStore, SessionStore, Store, TeamStore,
+        ThrottleStore, TokenStore,
     };
 }
 
@@ -47,6 +49,7 @@ pub trait Store:
     + SessionStore
     + MfaStore
     + EmailCodeStore
+    + EmailChangeStore
     + ThrottleStore
     + AuditStore
     + Send
@@ -63,6 +66,7 @@ impl<T> Store for T where
         + SessionStore
         + MfaStore
         + EmailCodeStore
+        + EmailChangeStore
         + ThrottleStore
         + AuditStore
         + Send

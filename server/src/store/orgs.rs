@@ -28,6 +28,8 @@ pub trait OrgStore: Send + Sync {
     async fn find_organisation_by_name(&self, name: &str) -> Result<Option<Organisation>>;
 
     async fn set_mfa_policy(&self, org_id: i64, policy: MfaPolicy, grace_until: Option<Timestamp>) -> Result<()>;
+    /// "Passwords expire after N days" (`None`: never).
+    async fn set_password_max_age(&self, org_id: i64, days: Option<u32>) -> Result<()>;
     /// Turns "email codes as a second factor" on or off; `false` when it already was so.
     async fn set_email_codes_allowed(&self, org_id: i64, allowed: bool) -> Result<bool>;
 

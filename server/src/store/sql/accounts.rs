@@ -54,6 +54,18 @@ macro_rules! impl_account_store {
                 Ok(())
             }
 
+            async fn set_new_password(&self, user_id: i64, hash: &str, now: Timestamp) -> Result<()> {
+                sqlx::query(
+                    "UPDATE users SET password_hash = $1, updated_at = $2, password_changed_at = $2 WHERE id = $3",
+                )
+                .bind(hash)
+                .bind(now.0)
+                .bind(user_id)
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
             async fn record_sign_in(&self, user_id: i64, now: Timestamp) -> Result<()> {
                 sqlx::query("UPDATE users SET last_sign_in_at = $2 WHERE id = $1")
                     .bind(user_id)

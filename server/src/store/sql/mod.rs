@@ -13,6 +13,7 @@
 
 mod accounts;
 mod audit;
+mod email_changes;
 mod email_codes;
 mod mfa;
 mod orgs;
@@ -124,11 +125,14 @@ fn parse_col<T: FromStr<Err = String>>(v: &str) -> Result<T> {
 // Read and written by more than one area.
 
 /// The columns every query about an organisation selects, in this order.
-const ORG_COLUMNS: &str = "o.id, o.name, o.kind, o.created_at, o.mfa_policy, o.mfa_grace_until, o.email_codes_allowed";
+const ORG_COLUMNS: &str =
+    "o.id, o.name, o.kind, o.created_at, o.mfa_policy, o.mfa_grace_until, o.email_codes_allowed, o.password_max_age_days";
 
-type OrgRow = (i64, String, String, i64, String, Option<i64>, bool);
+type OrgRow = (i64, String, String, i64, String, Option<i64>, bool, Option<i32>);
 
-fn org_from_row((id, name, kind, created_at, policy, grace, email_codes_allowed): OrgRow) -> Result<Organisation> {
+fn org_from_row(
+    (id, name, kind, created_at, policy, grace, email_codes_allowed, max_age): OrgRow,
+) -> Result<Organisation> {
     Ok(Organisation {
         id,
         name,
@@ -137,6 +141,7 @@ fn org_from_row((id, name, kind, created_at, policy, grace, email_codes_allowed)
         mfa_policy: parse_col(&policy)?,
         mfa_grace_until: grace.map(Timestamp),
         email_codes_allowed,
+        password_max_age_days: max_age.and_then(|d| u32::try_from(d).ok()),
     })
 }
 

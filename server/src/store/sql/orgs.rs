@@ -80,6 +80,15 @@ macro_rules! impl_org_store {
                 row.map(org_from_row).transpose()
             }
 
+            async fn set_password_max_age(&self, org_id: i64, days: Option<u32>) -> Result<()> {
+                sqlx::query("UPDATE organisations SET password_max_age_days = $2 WHERE id = $1")
+                    .bind(org_id)
+                    .bind(days.map(|d| i32::try_from(d).unwrap_or(i32::MAX)))
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
+            }
+
             async fn set_email_codes_allowed(&self, org_id: i64, allowed: bool) -> Result<bool> {
                 let done = sqlx::query("UPDATE organisations SET email_codes_allowed = $2 WHERE id = $1 AND email_codes_allowed <> $2")
                     .bind(org_id)

@@ -301,7 +301,7 @@ macro_rules! impl_team_store {
             }
 
             async fn primary_membership(&self, user_id: i64) -> Result<Option<(Organisation, RoleInfo)>> {
-                let row: Option<(i64, String, String, i64, String, Option<i64>, bool, i64, Option<String>, String, String, bool)> =
+                let row: Option<(i64, String, String, i64, String, Option<i64>, bool, Option<i32>, i64, Option<String>, String, String, bool)> =
                     sqlx::query_as(&format!(
                         "SELECT {ORG_COLUMNS}, {ROLE_COLUMNS} \
                          FROM memberships m JOIN organisations o ON o.id = m.org_id JOIN roles r ON r.id = m.role_id \
@@ -312,8 +312,8 @@ macro_rules! impl_team_store {
                     .await?;
                 match row {
                     None => Ok(None),
-                    Some((id, name, kind, created_at, policy, grace, email, rid, builtin, rname, perms, requires)) => Ok(Some((
-                        org_from_row((id, name, kind, created_at, policy, grace, email))?,
+                    Some((id, name, kind, created_at, policy, grace, email, max_age, rid, builtin, rname, perms, requires)) => Ok(Some((
+                        org_from_row((id, name, kind, created_at, policy, grace, email, max_age))?,
                         role_from_row((rid, builtin, rname, perms, requires))?,
                     ))),
                 }

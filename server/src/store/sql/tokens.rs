@@ -222,12 +222,14 @@ macro_rules! impl_token_store {
                     .fetch_optional(&mut *tx)
                     .await?;
                 let Some((Some(user_id),)) = used else { return Ok(None) };
-                sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
-                    .bind(password_hash)
-                    .bind(now.0)
-                    .bind(user_id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "UPDATE users SET password_hash = $1, updated_at = $2, password_changed_at = $2 WHERE id = $3",
+                )
+                .bind(password_hash)
+                .bind(now.0)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
                 // A new password ends every session opened with the old one.
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
                 tx.commit().await?;
