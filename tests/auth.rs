@@ -442,7 +442,11 @@ async fn someone_with_an_app_is_offered_an_emailed_code_only_where_allowed() {
 
     t.tessera.set_email_codes_by_operator("Acme", true).await.unwrap();
     let page = t.get("/login/mfa", Some(&pending)).await;
-    assert!(page.body.contains("Email me a code") && page.body.contains("Use a recovery code"), "{}", page.body);
+    assert!(
+        page.body.contains("Email me a code instead") && page.body.contains("Use a recovery code"),
+        "{}",
+        page.body
+    );
     let sent = t.post(SEND_SIGN_IN_CODE, &[], Some(&pending)).await;
     assert_eq!(sent.location(), Some("/login/mfa?email"));
     let page = t.get("/login/mfa?email", Some(&pending)).await;

@@ -675,7 +675,7 @@ impl fmt::Display for AppError {
                 "This reset link has expired, was already used, or was replaced by a newer one. Ask for a new link from the sign-in page."
             }
             AppError::EmailLinkInvalid => {
-                "This confirmation link has expired, was already used, or was replaced by a newer one. Your email address has not changed; ask for a new link on your account security page."
+                "This confirmation link has expired, was already used, or was replaced by a newer one. Unless you confirmed with it already, your email address has not changed: ask for a new link on your account security page."
             }
             AppError::EnrolmentExpired => "The setup took too long and was cancelled. Please start again.",
             AppError::NotFound => "There is nothing here, or it is not part of your organisation.",

@@ -152,13 +152,23 @@ pub fn ChallengePage(challenge: ChallengeView) -> impl IntoView {
         _ if email_allowed => Some("mt-4"),
         _ => None,
     };
-    let send_label = if code_sent && mode == ChallengeMode::Email { "Send a new code" } else { "Email me a code" };
+    let send_label = match mode {
+        ChallengeMode::Email if code_sent => "Send a new code",
+        ChallengeMode::Email => "Email me a code",
+        _ => "Email me a code instead",
+    };
     let send_form = move || {
         view! {
             <SignInCodeForm>
                 <PageAlert message=send_problems.alert(false) />
                 {if mode == ChallengeMode::Email && !code_sent {
-                    view! { <Submit label=send_label busy="Sending…" /> }.into_any()
+                    view! {
+                        <p class="mb-4 text-sm text-slate-700 dark:text-slate-200">
+                            "A code works only in the browser that asked for it, for 10 minutes. We send one a minute at most."
+                        </p>
+                        <Submit label=send_label busy="Sending…" />
+                    }
+                    .into_any()
                 } else {
                     view! { <Submit label=send_label class=SECONDARY_BUTTON_CLASS busy="Sending…" /> }.into_any()
                 }}

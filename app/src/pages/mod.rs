@@ -278,7 +278,7 @@ pub fn PageView(page: Page) -> impl IntoView {
             <Card title="Confirmation link no longer valid">
                 <div role="alert" class="text-slate-700 dark:text-slate-200">
                     <p class="mb-4">"This link has expired, was already used, or was replaced by a newer one. Links work once, within 60 minutes."</p>
-                    <p class="mb-6">"Your email address has not changed. To change it, ask for a new link on your account security page."</p>
+                    <p class="mb-6">"If you confirmed with it already, your new address is in use. Otherwise your email address has not changed: ask for a new link on your account security page."</p>
                 </div>
                 <p class="flex flex-wrap gap-x-6 gap-y-2">
                     <a href="/account/security/email" class=LINK_CLASS>"Change email address"</a>
