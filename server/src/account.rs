@@ -52,6 +52,22 @@ impl From<Error> for AccountError {
     }
 }
 
+/// A new password typed twice, checked against its owner's rules: normalised when it and every
+/// problem already in `errors` pass, otherwise each problem is in `errors`.
+pub(crate) fn new_password_twice(
+    (password, again): (&str, &str),
+    min_chars: usize,
+    owner: &PasswordOwner,
+    errors: &mut FieldErrors,
+) -> Option<String> {
+    let normalized =
+        check_new_password(password, min_chars, owner).map_err(|w| errors.push("password", Problem::Weak(w))).ok();
+    if normalized.is_some() && password != again {
+        errors.push("password_again", Problem::Mismatch);
+    }
+    normalized.filter(|_| errors.is_empty())
+}
+
 impl Tessera {
     /// Changes the signed-in person's password. Wrong current passwords draw on the account's
     /// failure budget like sign-in attempts. Every other session ends and this one gets a new
@@ -128,13 +144,8 @@ impl Tessera {
         let mut errors = FieldErrors::default();
         let min_chars = policy::min_password_chars(s.org_kind, s.org_mfa_policy, s.role.requires_mfa);
         let owner = PasswordOwner { org_name: &s.org_name, email: &s.email, display_name: &s.display_name };
-        let normalized = check_new_password(&form.password, min_chars, &owner)
-            .map_err(|w| errors.push("password", Problem::Weak(w)))
-            .ok();
-        if normalized.is_some() && form.password != form.password_again {
-            errors.push("password_again", Problem::Mismatch);
-        }
-        let Some(normalized) = normalized.filter(|_| errors.is_empty()) else {
+        let typed = (form.password.as_str(), form.password_again.as_str());
+        let Some(normalized) = new_password_twice(typed, min_chars, &owner, &mut errors) else {
             return Err(AccountError::Invalid(errors));
         };
         let creds = self.store.credentials_by_email(&crate::model::canonical_email(&s.email)).await?;

@@ -80,23 +80,13 @@ impl Tessera {
         let token = Token::generate();
         let sent =
             self.store.request_email_change(s.user_id, &token.hash(), &email.display, now, EMAIL_CHANGE_TTL).await?;
-        let e = |outcome, detail| {
-            audit::event(
-                now,
-                Action::EmailChangeRequested,
-                outcome,
-                Some(s.org_id),
-                Some(s.user_id),
-                Some(s.user_id),
-                meta,
-                Some(detail),
-            )
-        };
         if let Sent::NotBefore(at) = sent {
-            self.audit(e(Outcome::Failure, "too many changes asked for; no link sent")).await?;
+            let why = Some("too many changes asked for; no link sent");
+            self.audit_own(s, Action::EmailChangeRequested, Outcome::Failure, meta, why).await?;
             return Err(EmailChangeError::TooSoon(at.since(now).max(Duration::from_secs(1))));
         }
-        self.audit(e(Outcome::Success, "confirmation link sent to the new address")).await?;
+        let what = Some("confirmation link sent to the new address");
+        self.audit_own(s, Action::EmailChangeRequested, Outcome::Success, meta, what).await?;
         let owner = self.store.credentials_by_email(&email.canonical).await?;
         let other = match &owner {
             Some(c) => self.member_of(c.user_id).await?,

@@ -12,7 +12,7 @@ use std::time::Duration;
 use rand::rngs::OsRng;
 use rand::RngCore;
 
-use crate::audit::{self, Action, Outcome, RequestMeta};
+use crate::audit::{Action, Outcome, RequestMeta};
 use crate::clock::Timestamp;
 use crate::mail::code_mail;
 use crate::mfa::CodeError;
@@ -70,21 +70,10 @@ impl Tessera {
         let code = generate();
         let hash = code_hash(&self.key, &s.token_hash, &code);
         let sent = self.store.issue_email_code(s.user_id, &s.token_hash, &hash, now, EMAIL_CODE_TTL).await?;
-        let e = |outcome, detail| {
-            audit::event(
-                now,
-                Action::EmailCodeSent,
-                outcome,
-                Some(s.org_id),
-                Some(s.user_id),
-                Some(s.user_id),
-                meta,
-                Some(detail),
-            )
-        };
         match sent {
             Sent::NotBefore(at) => {
-                self.audit(e(Outcome::Failure, "too many codes asked for; none sent")).await?;
+                let why = Some("too many codes asked for; none sent");
+                self.audit_own(s, Action::EmailCodeSent, Outcome::Failure, meta, why).await?;
                 Err(CodeError::TooSoon(at.since(now).max(Duration::from_secs(1))))
             }
             Sent::Yes => {
@@ -92,7 +81,7 @@ impl Tessera {
                     SessionState::PasswordOk => "to sign in",
                     SessionState::Full => "to confirm a sensitive change",
                 };
-                self.audit(e(Outcome::Success, why)).await?;
+                self.audit_own(s, Action::EmailCodeSent, Outcome::Success, meta, Some(why)).await?;
                 let mail = code_mail(&s.email, &s.display_name, &code, now, meta);
                 self.deliver(&mail, s.user_id).await;
                 Ok(now.plus(EMAIL_CODE_TTL))

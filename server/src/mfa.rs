@@ -114,7 +114,7 @@ impl Tessera {
     }
 
     /// Records an event the session's user did to their own account.
-    async fn audit_own(
+    pub(crate) async fn audit_own(
         &self,
         s: &SessionInfo,
         action: Action,

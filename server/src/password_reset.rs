@@ -13,7 +13,7 @@ use crate::audit::{self, Action, Outcome, RequestMeta};
 use crate::error::{Error, Result};
 use crate::mail::{self, Notice};
 use crate::model::{canonical_email, Email, Problem};
-use crate::password::{check_new_password, PasswordOwner};
+use crate::password::PasswordOwner;
 use crate::policy::{self, MfaPolicy};
 use crate::secret::Token;
 use crate::send_limit::Sent;
@@ -154,13 +154,8 @@ impl Tessera {
             errors.push("email", Problem::NotLinkAddress);
         }
         let owner = PasswordOwner { org_name: &org.name, email: &member.email, display_name: &member.display_name };
-        let normalized = check_new_password(&form.password, min_chars, &owner)
-            .map_err(|w| errors.push("password", Problem::Weak(w)))
-            .ok();
-        if normalized.is_some() && form.password != form.password_again {
-            errors.push("password_again", Problem::Mismatch);
-        }
-        let Some(normalized) = normalized.filter(|_| errors.is_empty()) else {
+        let typed = (form.password.as_str(), form.password_again.as_str());
+        let Some(normalized) = crate::account::new_password_twice(typed, min_chars, &owner, &mut errors) else {
             return Err(FormError::Invalid(errors));
         };
         let hash = self.hasher.hash(normalized).await?;

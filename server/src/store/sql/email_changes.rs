@@ -8,7 +8,7 @@ use super::{PgStore, SqliteStore};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::model::canonical_email;
-use crate::send_limit::{self, Sent};
+use crate::send_limit::Sent;
 use crate::store::{EmailChangeStore, EmailChanged};
 
 macro_rules! impl_email_change_store {
@@ -24,25 +24,9 @@ macro_rules! impl_email_change_store {
                 ttl: Duration,
             ) -> Result<Sent> {
                 let mut tx = self.writer.begin().await?;
-                Self::lock_account(&mut tx, user_id).await?;
-                let recent = Self::recent_sends(
-                    &mut tx,
-                    sqlx::query_as(
-                        "SELECT COUNT(*), MIN(created_at), MAX(created_at) FROM email_changes \
-                         WHERE user_id = $1 AND created_at > $2",
-                    )
-                    .bind(user_id)
-                    .bind(send_limit::window_start(now).0),
-                )
-                .await?;
-                if let Some(at) = send_limit::next_allowed(recent, now) {
+                if let Some(at) = Self::begin_limited_send(&mut tx, "email_changes", user_id, now).await? {
                     return Ok(Sent::NotBefore(at));
                 }
-                sqlx::query("UPDATE email_changes SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
-                    .bind(now.0)
-                    .bind(user_id)
-                    .execute(&mut *tx)
-                    .await?;
                 sqlx::query(
                     "INSERT INTO email_changes (user_id, token_hash, new_email, created_at, expires_at) \
                      VALUES ($1, $2, $3, $4, $5)",

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use super::{PgStore, SqliteStore};
 use crate::clock::Timestamp;
 use crate::error::Result;
-use crate::send_limit::{self, Sent};
+use crate::send_limit::Sent;
 use crate::store::{CodeUse, EmailCodeStore};
 
 macro_rules! impl_email_code_store {
@@ -23,25 +23,9 @@ macro_rules! impl_email_code_store {
                 ttl: Duration,
             ) -> Result<Sent> {
                 let mut tx = self.writer.begin().await?;
-                Self::lock_account(&mut tx, user_id).await?;
-                let recent = Self::recent_sends(
-                    &mut tx,
-                    sqlx::query_as(
-                        "SELECT COUNT(*), MIN(created_at), MAX(created_at) FROM email_codes \
-                         WHERE user_id = $1 AND created_at > $2",
-                    )
-                    .bind(user_id)
-                    .bind(send_limit::window_start(now).0),
-                )
-                .await?;
-                if let Some(at) = send_limit::next_allowed(recent, now) {
+                if let Some(at) = Self::begin_limited_send(&mut tx, "email_codes", user_id, now).await? {
                     return Ok(Sent::NotBefore(at));
                 }
-                sqlx::query("UPDATE email_codes SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
-                    .bind(now.0)
-                    .bind(user_id)
-                    .execute(&mut *tx)
-                    .await?;
                 sqlx::query(
                     "INSERT INTO email_codes (user_id, session_hash, code_hash, created_at, expires_at) \
                      VALUES ($1, $2, $3, $4, $5)",

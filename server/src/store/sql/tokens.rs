@@ -37,6 +37,36 @@ macro_rules! impl_token_store {
                 Ok(())
             }
 
+            /// The start of sending one more row of `table` (`email_codes` or `email_changes`, whose
+            /// rows die by `used_at`) to `user_id`: locks the account, and unless
+            /// [`send_limit`] refuses, given the rows the account got in the hour, kills its unused
+            /// ones. `Some(at)`: not before then, and nothing changed.
+            pub(super) async fn begin_limited_send(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                table: &'static str,
+                user_id: i64,
+                now: Timestamp,
+            ) -> Result<Option<Timestamp>> {
+                Self::lock_account(tx, user_id).await?;
+                let count = format!(
+                    "SELECT COUNT(*), MIN(created_at), MAX(created_at) FROM {table} WHERE user_id = $1 AND created_at > $2"
+                );
+                let recent = Self::recent_sends(
+                    tx,
+                    sqlx::query_as(&count).bind(user_id).bind(send_limit::window_start(now).0),
+                )
+                .await?;
+                if let Some(at) = send_limit::next_allowed(recent, now) {
+                    return Ok(Some(at));
+                }
+                sqlx::query(&format!("UPDATE {table} SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL"))
+                    .bind(now.0)
+                    .bind(user_id)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(None)
+            }
+
             /// What the account was sent in the window, as `query` selects it: the count, the
             /// oldest and the newest.
             pub(super) async fn recent_sends<'q>(
