@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::audit::{self, Action, Outcome, RequestMeta};
+use crate::audit::{Action, Outcome, RequestMeta};
 use crate::error::Error;
 use crate::mail::{notice_mail, Notice};
 use crate::model::Problem;
@@ -98,17 +98,7 @@ impl Tessera {
         };
         let mut errors = FieldErrors::default();
         if !verified.ok {
-            let e = audit::event(
-                now,
-                Action::PasswordChanged,
-                Outcome::Failure,
-                Some(s.org_id),
-                Some(s.user_id),
-                Some(s.user_id),
-                meta,
-                Some("wrong current password"),
-            );
-            self.audit(e).await?;
+            self.audit_own(s, Action::PasswordChanged, Outcome::Failure, meta, Some("wrong current password")).await?;
             errors.push("current_password", Problem::NotCurrentPassword);
             return Err(AccountError::Invalid(errors));
         }
@@ -179,17 +169,7 @@ impl Tessera {
             // Signed out meanwhile: the password is changed, the session is gone.
             return Err(AccountError::StepUpRequired);
         }
-        let e = audit::event(
-            now,
-            Action::PasswordChanged,
-            Outcome::Success,
-            Some(s.org_id),
-            Some(s.user_id),
-            Some(s.user_id),
-            meta,
-            Some(detail),
-        );
-        self.audit(e).await?;
+        self.audit_own(s, Action::PasswordChanged, Outcome::Success, meta, Some(detail)).await?;
         // What about MFA: asked right after the change.
         self.store.set_password_prompt(s.user_id, true).await?;
         let mail = notice_mail(&self.config, &s.email, &s.display_name, Notice::PasswordChanged, now, meta);
@@ -268,17 +248,7 @@ impl Tessera {
         if !self.store.set_password_prompt(s.user_id, false).await? {
             return Err(CodeError::NotApplicable);
         }
-        let e = audit::event(
-            self.clock.now(),
-            Action::PasswordPromptAnswered,
-            Outcome::Success,
-            Some(s.org_id),
-            Some(s.user_id),
-            Some(s.user_id),
-            meta,
-            Some(detail),
-        );
-        self.audit(e).await?;
+        self.audit_own(s, Action::PasswordPromptAnswered, Outcome::Success, meta, Some(detail)).await?;
         Ok(())
     }
 }

@@ -89,7 +89,7 @@ impl Tessera {
         self.audit_own(s, Action::EmailChangeRequested, Outcome::Success, meta, what).await?;
         let owner = self.store.credentials_by_email(&email.canonical).await?;
         let other = match &owner {
-            Some(c) => self.member_of(c.user_id).await?,
+            Some(c) => self.member_of(c.user_id).await?.map(|(_, m)| m),
             None => None,
         };
         let to_new = match (owner.is_some(), other) {
@@ -107,9 +107,10 @@ impl Tessera {
         Ok(email.display)
     }
 
-    async fn member_of(&self, user_id: i64) -> crate::error::Result<Option<crate::store::Member>> {
+    /// The account as a member of its organisation, and that organisation's id.
+    async fn member_of(&self, user_id: i64) -> crate::error::Result<Option<(i64, crate::store::Member)>> {
         let Some((org, _)) = self.store.primary_membership(user_id).await? else { return Ok(None) };
-        self.store.member(org.id, user_id).await
+        Ok(self.store.member(org.id, user_id).await?.map(|m| (org.id, m)))
     }
 
     /// The new address a confirmation link would move its account to, if it still can.
@@ -132,13 +133,14 @@ impl Tessera {
             }
             EmailChanged::Changed { user_id, .. } => (*user_id, Outcome::Success, "confirmed through the new address"),
         };
-        let org_id = self.store.primary_membership(user_id).await?.map(|(o, _)| o.id);
+        let member = self.member_of(user_id).await?;
+        let org_id = member.as_ref().map(|(org_id, _)| *org_id);
         let e =
             audit::event(now, Action::EmailChanged, outcome, org_id, Some(user_id), Some(user_id), meta, Some(detail));
         self.audit(e).await?;
         match changed {
             EmailChanged::Changed { old_email, new_email, .. } => {
-                let name = self.member_of(user_id).await?.map(|m| m.display_name).unwrap_or_else(|| new_email.clone());
+                let name = member.map(|(_, m)| m.display_name).unwrap_or_else(|| new_email.clone());
                 let mail = email_change_notice(&self.config, &old_email, &name, &new_email, true, now, meta);
                 self.deliver(&mail, user_id).await;
                 Ok(new_email)

@@ -810,17 +810,7 @@ impl Tessera {
         let session = self.store.find_session(&hash).await?;
         if self.store.delete_session(&hash).await? {
             if let Some(s) = session {
-                self.audit(audit::event(
-                    self.clock.now(),
-                    Action::SignOut,
-                    Outcome::Success,
-                    Some(s.org_id),
-                    Some(s.user_id),
-                    Some(s.user_id),
-                    meta,
-                    None,
-                ))
-                .await?;
+                self.audit_own(&s, Action::SignOut, Outcome::Success, meta, None).await?;
             }
         }
         Ok(())

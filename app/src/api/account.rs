@@ -66,17 +66,13 @@ pub async fn request_email_change(#[server(default)] new_email: String) -> Resul
 /// new address filled in.
 #[server(prefix = "/api", endpoint = "account/email/confirm")]
 pub async fn confirm_email_change(#[server(default)] token: String) -> Result<(), AppError> {
-    use super::server::{extract, go, headers, set_cookie};
-    use crate::ctx::{App, Meta};
+    use super::server::{extract, go, set_cookie};
+    use crate::ctx::{Anyone, App, Meta};
     use tessera_server::services::LoginStep;
 
-    let (App(app), Meta(meta)) = (extract().await?, extract().await?);
+    let (App(app), Anyone(current), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
     let email = app.tessera.confirm_email_change(&token, &meta).await?;
-    let signed_in = match app.cookies.session_token(&headers()) {
-        Some(t) => app.tessera.session(&t).await?.is_some(),
-        None => false,
-    };
-    if signed_in {
+    if current.signed_in().is_some() {
         go("/account/security?email-changed");
     } else {
         set_cookie(app.cookies.set_login_step(&app.tessera.seal_login_step(&LoginStep { email, next: String::new() })));

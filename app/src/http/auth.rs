@@ -100,9 +100,13 @@ pub async fn challenge_page(
         (true, false, true) if email_allowed => ChallengeMode::Email,
         (true, _, _) => ChallengeMode::App,
     };
-    let code_sent = match state.tessera.email_code_expiry(&s).await {
-        Ok(expiry) => email_allowed && expiry.is_some(),
-        Err(e) => return render::error_page(&state, &e.into()).await,
+    // Only where email codes are allowed is there a code to look for.
+    let code_sent = match email_allowed {
+        true => match state.tessera.email_code_expiry(&s).await {
+            Ok(expiry) => expiry.is_some(),
+            Err(e) => return render::error_page(&state, &e.into()).await,
+        },
+        false => false,
     };
     // A failure of "Email me a code" belongs under that button, not the code field.
     let sending_failed = failed.0.as_ref().is_some_and(|f| f.action == SendSignInCode::PATH);
