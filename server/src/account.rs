@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::audit::{Action, Outcome, RequestMeta};
 use crate::error::Error;
-use crate::mail::{notice_mail, Notice};
+use crate::mail::messages::{notice_mail, Notice};
 use crate::model::Problem;
 use crate::password::{check_new_password, PasswordOwner};
 use crate::policy;
@@ -173,7 +173,7 @@ impl Tessera {
         // What about MFA: asked right after the change.
         self.store.set_password_prompt(s.user_id, true).await?;
         let mail = notice_mail(&self.config, &s.email, &s.display_name, Notice::PasswordChanged, now, meta);
-        self.deliver(&mail, s.user_id).await;
+        self.deliver(s.org_id, &mail, s.user_id).await;
         Ok(token)
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::audit::{self, Action, Outcome, RequestMeta};
 use crate::error::Error;
-use crate::mail::{email_change_link_mail, email_change_notice, email_in_use_mail};
+use crate::mail::messages::{email_change_link_mail, email_change_notice, email_in_use_mail};
 use crate::model::{Email, Problem};
 use crate::roles::Refusal;
 use crate::secret::Token;
@@ -89,21 +89,23 @@ impl Tessera {
         self.audit_own(s, Action::EmailChangeRequested, Outcome::Success, meta, what).await?;
         let owner = self.store.credentials_by_email(&email.canonical).await?;
         let other = match &owner {
-            Some(c) => self.member_of(c.user_id).await?.map(|(_, m)| m),
+            Some(c) => self.member_of(c.user_id).await?,
             None => None,
         };
-        let to_new = match (owner.is_some(), other) {
-            // To the address that account has, as it has it.
-            (true, Some(other)) => email_in_use_mail(&self.config, &other.email, &other.display_name, now, meta),
-            (true, None) => email_in_use_mail(&self.config, &email.display, &email.display, now, meta),
+        let (org_id, to_new) = match (owner.is_some(), other) {
+            // To the address that account has, as it has it, in its organisation's words.
+            (true, Some((org_id, other))) => {
+                (org_id, email_in_use_mail(&self.config, &other.email, &other.display_name, now, meta))
+            }
+            (true, None) => (s.org_id, email_in_use_mail(&self.config, &email.display, &email.display, now, meta)),
             (false, _) => {
                 let link = self.config.link(&format!("/account/email/confirm?token={}", token.expose()));
-                email_change_link_mail(&email.display, &s.display_name, &s.org_name, &link, now, meta)
+                (s.org_id, email_change_link_mail(&email.display, &s.display_name, &s.org_name, &link, now, meta))
             }
         };
-        self.deliver(&to_new, s.user_id).await;
+        self.deliver(org_id, &to_new, s.user_id).await;
         let to_old = email_change_notice(&self.config, &s.email, &s.display_name, &email.display, false, now, meta);
-        self.deliver(&to_old, s.user_id).await;
+        self.deliver(s.org_id, &to_old, s.user_id).await;
         Ok(email.display)
     }
 
@@ -142,7 +144,9 @@ impl Tessera {
             EmailChanged::Changed { old_email, new_email, .. } => {
                 let name = member.map(|(_, m)| m.display_name).unwrap_or_else(|| new_email.clone());
                 let mail = email_change_notice(&self.config, &old_email, &name, &new_email, true, now, meta);
-                self.deliver(&mail, user_id).await;
+                if let Some(org_id) = org_id {
+                    self.deliver(org_id, &mail, user_id).await;
+                }
                 Ok(new_email)
             }
             _ => Err(EmailChangeError::Taken),

@@ -14,7 +14,7 @@ use rand::RngCore;
 
 use crate::audit::{Action, Outcome, RequestMeta};
 use crate::clock::Timestamp;
-use crate::mail::code_mail;
+use crate::mail::messages::code_mail;
 use crate::mfa::CodeError;
 use crate::secret::SecretKey;
 use crate::send_limit::Sent;
@@ -83,7 +83,7 @@ impl Tessera {
                 };
                 self.audit_own(s, Action::EmailCodeSent, Outcome::Success, meta, Some(why)).await?;
                 let mail = code_mail(&s.email, &s.display_name, &code, now, meta);
-                self.deliver(&mail, s.user_id).await;
+                self.deliver(s.org_id, &mail, s.user_id).await;
                 Ok(now.plus(EMAIL_CODE_TTL))
             }
         }

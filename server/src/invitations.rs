@@ -3,7 +3,7 @@
 
 use crate::audit::{self, Action, Outcome, RequestMeta};
 use crate::error::Result;
-use crate::mail::invitation_mail;
+use crate::mail::messages::invitation_mail;
 use crate::policy;
 use crate::roles::{self, Permission};
 use crate::secret::Token;
@@ -99,8 +99,9 @@ impl Tessera {
         debug_assert!(s.can(Permission::ManageMembers));
         let link = self.set_password_link(user_id, Some(s.user_id)).await?;
         self.audit_done(s, Action::InvitationResent, Some(user_id), None, None, meta).await?;
-        let mail = invitation_mail(email, name, &s.display_name, &s.org_name, &link);
-        self.deliver(&mail, user_id).await;
+        let now = self.clock.now();
+        let mail = invitation_mail(email, name, &s.display_name, &s.org_name, &link, now, meta);
+        self.deliver(s.org_id, &mail, user_id).await;
         Ok(())
     }
 }

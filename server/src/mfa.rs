@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::audit::{self, Action, Outcome, RequestMeta};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
-use crate::mail::{notice_mail, Notice};
+use crate::mail::messages::{notice_mail, Notice};
 use crate::policy::{MfaPolicy, Requirement};
 use crate::recovery::{self, RecoveryCode};
 use crate::roles::Refusal;
@@ -101,12 +101,22 @@ impl Tessera {
     /// down is logged but does not undo the change the user made.
     async fn notify(&self, s: &SessionInfo, notice: Notice, meta: &RequestMeta) {
         let mail = notice_mail(&self.config, &s.email, &s.display_name, notice, self.clock.now(), meta);
-        self.deliver(&mail, s.user_id).await;
+        self.deliver(s.org_id, &mail, s.user_id).await;
     }
 
-    /// Sends a mail about `user_id`'s account, waiting at most 15 seconds; failures are logged.
-    pub(crate) async fn deliver(&self, mail: &crate::mail::Mail, user_id: i64) {
-        match tokio::time::timeout(Duration::from_secs(15), self.mailer.send(mail)).await {
+    /// Sends a mail about `user_id`'s account in organisation `org_id`, through the
+    /// organisation's template for it where there is one, waiting at most 15 seconds; failures
+    /// are logged.
+    pub(crate) async fn deliver(&self, org_id: i64, message: &crate::mail::Message, user_id: i64) {
+        let custom = match self.store.mail_template(org_id, message.kind.id()).await {
+            Ok(custom) => custom,
+            Err(e) => {
+                tracing::error!(error = %e, org_id, "mail template not read; the default is used");
+                None
+            }
+        };
+        let mail = crate::mail::compose(message, custom.as_ref());
+        match tokio::time::timeout(Duration::from_secs(15), self.mailer.send(&mail)).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::error!(error = %e, user_id, "mail not sent"),
             Err(_) => tracing::error!(user_id, "mail timed out"),

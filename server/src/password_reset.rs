@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crate::audit::{self, Action, Outcome, RequestMeta};
 use crate::error::{Error, Result};
-use crate::mail::{self, Notice};
+use crate::mail::messages::{self, Notice};
 use crate::model::{canonical_email, Email, Problem};
 use crate::password::PasswordOwner;
 use crate::policy::{self, MfaPolicy};
@@ -101,8 +101,8 @@ impl Tessera {
             return Ok(());
         }
         let link = self.config.link(&format!("/reset-password?token={}", token.expose()));
-        let mail = mail::reset_link_mail(&member.email, &member.display_name, &org.name, &link, now, meta);
-        self.deliver(&mail, member.user_id).await;
+        let mail = messages::reset_link_mail(&member.email, &member.display_name, &org.name, &link, now, meta);
+        self.deliver(org.id, &mail, member.user_id).await;
         Ok(())
     }
 
@@ -181,8 +181,8 @@ impl Tessera {
         );
         self.audit(e).await?;
         let notice =
-            mail::notice_mail(&self.config, &member.email, &member.display_name, Notice::PasswordReset, now, meta);
-        self.deliver(&notice, user_id).await;
+            messages::notice_mail(&self.config, &member.email, &member.display_name, Notice::PasswordReset, now, meta);
+        self.deliver(org.id, &notice, user_id).await;
         Ok(member.email)
     }
 
@@ -237,7 +237,7 @@ impl Tessera {
         }
         let must_reenrol =
             policy::effective_for(org.kind, org.mfa_policy, member.role.requires_mfa) == MfaPolicy::Required;
-        let mail = mail::AdminResetMail {
+        let mail = messages::AdminReset {
             to: &member.email,
             name: &member.display_name,
             actor_name: "an operator",
@@ -247,8 +247,8 @@ impl Tessera {
             reason: Some(&reason),
             must_reenrol,
         }
-        .build(&self.config);
-        self.deliver(&mail, member.user_id).await;
+        .message(&self.config, &RequestMeta::default());
+        self.deliver(org.id, &mail, member.user_id).await;
         Ok(())
     }
 

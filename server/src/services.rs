@@ -545,17 +545,17 @@ impl Tessera {
         };
         let at = self.clock.now();
         for owner in owners.iter().filter(|o| !o.disabled) {
-            let mail = crate::mail::RuleChangeMail {
-                to: &owner.email,
-                name: &owner.display_name,
+            let mail = crate::mail::messages::rules_changed_mail(
+                &self.config,
+                &owner.email,
+                &owner.display_name,
                 org_name,
                 change,
-                by: &by,
+                &by,
                 at,
-                ip: meta.ip,
-            }
-            .build(&self.config);
-            self.deliver(&mail, owner.user_id).await;
+                meta,
+            );
+            self.deliver(org_id, &mail, owner.user_id).await;
         }
         Ok(())
     }
@@ -720,7 +720,10 @@ impl Tessera {
                 Err(e) => return tracing::error!(error = %e, user_id, "lock-out mail not sent"),
             };
             let notice = crate::mail::Notice::SignInPaused { failures };
-            let mail = crate::mail::notice_mail(&config, &member.email, &member.display_name, notice, at, &meta);
+            let message =
+                crate::mail::messages::notice_mail(&config, &member.email, &member.display_name, notice, at, &meta);
+            let custom = store.mail_template(org_id, message.kind.id()).await.ok().flatten();
+            let mail = crate::mail::compose(&message, custom.as_ref());
             match tokio::time::timeout(Duration::from_secs(15), mailer.send(&mail)).await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => tracing::error!(error = %e, user_id, "lock-out mail not sent"),

@@ -4,7 +4,7 @@
 
 use crate::audit::{self, Action, Outcome, RequestMeta};
 use crate::error::{Error, Result};
-use crate::mail::{invitation_mail, AdminResetMail};
+use crate::mail::messages::{invitation_mail, AdminReset};
 use crate::mfa::CodeError;
 use crate::model::{parse_name, Email, NewUser, Problem};
 use crate::policy::{self, MfaPolicy, Requirement};
@@ -395,7 +395,7 @@ impl Tessera {
         }
         let must_reenrol =
             policy::effective_for(s.org_kind, s.org_mfa_policy, member.role.requires_mfa) == MfaPolicy::Required;
-        let mail = AdminResetMail {
+        let mail = AdminReset {
             to: &member.email,
             name: &member.display_name,
             actor_name: &s.display_name,
@@ -405,8 +405,8 @@ impl Tessera {
             reason: reason.as_deref(),
             must_reenrol,
         }
-        .build(&self.config);
-        self.deliver(&mail, member.user_id).await;
+        .message(&self.config, meta);
+        self.deliver(s.org_id, &mail, member.user_id).await;
         Ok(())
     }
 
@@ -457,8 +457,8 @@ impl Tessera {
         let detail = if role.is_admin() { "invited with an administrative role" } else { "invited" };
         self.audit_done(s, Action::MemberInvited, Some(user_id), Some(detail), Some(&role.name), meta).await?;
         let link = self.set_password_link(user_id, Some(s.user_id)).await?;
-        let mail = invitation_mail(&email.display, &name, &s.display_name, &s.org_name, &link);
-        self.deliver(&mail, user_id).await;
+        let mail = invitation_mail(&email.display, &name, &s.display_name, &s.org_name, &link, now, meta);
+        self.deliver(s.org_id, &mail, user_id).await;
         Ok(user_id)
     }
 
