@@ -72,6 +72,8 @@ pub enum Action {
     EmailCodeUsed,
     /// A typed email code was wrong, used, replaced or expired.
     EmailCodeRefused,
+    /// A mail template was saved or set back to the default; the detail names which.
+    MailTemplateChanged,
 }
 
 impl Action {
@@ -103,6 +105,7 @@ impl Action {
         Action::MemberEnabled,
         Action::RoleCreated,
         Action::RoleChanged,
+        Action::MailTemplateChanged,
         Action::AccessRefused,
         Action::PasswordResetRequested,
         Action::PasswordReset,
@@ -164,6 +167,7 @@ impl Action {
             Action::EmailCodeSent => "Email code sent",
             Action::EmailCodeUsed => "Email code used",
             Action::EmailCodeRefused => "Email code refused",
+            Action::MailTemplateChanged => "Email template changed",
         }
     }
 
@@ -205,6 +209,7 @@ impl Action {
             Action::EmailCodeSent => "mfa.email_code_sent",
             Action::EmailCodeUsed => "mfa.email_code_used",
             Action::EmailCodeRefused => "mfa.email_code_refused",
+            Action::MailTemplateChanged => "mail_template.changed",
         }
     }
 }
@@ -296,7 +301,7 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), Action::ALL.len());
-        assert_eq!(Action::ALL.len(), 36, "a new action must be added to ALL");
+        assert_eq!(Action::ALL.len(), 37, "a new action must be added to ALL");
     }
 
     #[test]

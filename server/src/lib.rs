@@ -13,6 +13,7 @@ pub mod error;
 pub mod home;
 pub mod invitations;
 pub mod mail;
+pub mod mail_templates;
 pub mod mfa;
 pub mod model;
 pub mod password;

@@ -17,15 +17,18 @@ pub enum Permission {
     ManagePolicy,
     /// Read the activity log.
     ViewActivityLog,
+    /// Edit the mails Tessera sends to the organisation's people.
+    ManageEmail,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 5] = [
+    pub const ALL: [Permission; 6] = [
         Permission::ManageMfa,
         Permission::ManageMembers,
         Permission::ManageRoles,
         Permission::ManagePolicy,
         Permission::ViewActivityLog,
+        Permission::ManageEmail,
     ];
 
     pub fn id(self) -> &'static str {
@@ -35,6 +38,7 @@ impl Permission {
             Permission::ManageRoles => "manage-roles",
             Permission::ManagePolicy => "manage-policy",
             Permission::ViewActivityLog => "view-activity-log",
+            Permission::ManageEmail => "manage-email",
         }
     }
 
@@ -45,6 +49,7 @@ impl Permission {
             Permission::ManageRoles => "Manage roles",
             Permission::ManagePolicy => "Manage security policy",
             Permission::ViewActivityLog => "View activity log",
+            Permission::ManageEmail => "Manage email templates",
         }
     }
 
@@ -55,6 +60,7 @@ impl Permission {
             Permission::ManageRoles => "Create custom roles and choose which roles require MFA.",
             Permission::ManagePolicy => "Change the organisation's MFA policy.",
             Permission::ViewActivityLog => "Read and export the organisation's activity log.",
+            Permission::ManageEmail => "Change the mails Tessera sends to the organisation's people.",
         }
     }
 
@@ -291,7 +297,10 @@ mod tests {
     #[test]
     fn permission_ids_are_stable_and_round_trip() {
         let ids: Vec<&str> = Permission::ALL.iter().map(|p| p.id()).collect();
-        assert_eq!(ids, ["manage-mfa", "manage-members", "manage-roles", "manage-policy", "view-activity-log"]);
+        assert_eq!(
+            ids,
+            ["manage-mfa", "manage-members", "manage-roles", "manage-policy", "view-activity-log", "manage-email"]
+        );
         assert_eq!(Permission::ManageMfa.label(), "Manage Multi-Factor Authentication");
         let all = Permissions::all();
         assert_eq!(Permissions::from_ids(&all.to_ids()).unwrap(), all);
@@ -307,7 +316,7 @@ mod tests {
     fn built_in_roles_table() {
         use Permission::*;
         let table: [(Role, &[Permission]); 4] = [
-            (Role::Owner, &[ManageMfa, ManageMembers, ManageRoles, ManagePolicy, ViewActivityLog]),
+            (Role::Owner, &[ManageMfa, ManageMembers, ManageRoles, ManagePolicy, ViewActivityLog, ManageEmail]),
             (Role::Admin, &[ManageMfa, ManageMembers, ViewActivityLog]),
             (Role::HelpDesk, &[ManageMfa]),
             (Role::Member, &[]),

@@ -78,7 +78,8 @@ pub struct Spec {
     extra: &'static [&'static str],
     /// Variables both bodies must use.
     pub required: &'static [&'static str],
-    /// What to do if it was not expected: Tessera adds it below every template.
+    /// What to do if it was not expected: Tessera adds it below every template (rendered with
+    /// the same variables, so it may name who to contact).
     pub if_not_you: &'static str,
     subject: &'static str,
     text: &'static str,
@@ -368,8 +369,8 @@ static MFA_RESET_BY_ADMIN: Spec = Spec {
     category: Category::Security,
     extra: &["org_name", "actor_name", "actor_email", "reason", "must_reenrol", "link"],
     required: &[],
-    if_not_you: "If you did not ask for this, contact your administrator right away: someone may be trying to take \
-                 over your account.",
+    if_not_you: "If you did not ask for this, contact {{ actor_name }} or another administrator of {{ org_name }} \
+                 right away: someone may be trying to take over your account.",
     subject: "Tessera: Your MFA was reset",
     text:
         "Hello {{ name }},\n\nYour multi-factor authentication (MFA) in {{ org_name }} was reset by {{ actor_name }} \
@@ -482,6 +483,8 @@ mod tests {
             let known = kind.variable_names();
             check(&kind.default_parts(), &known, spec.required, &kind.sample())
                 .unwrap_or_else(|p| panic!("{}: {p}", kind.id()));
+            let ending = Parts { subject: "x".into(), text: spec.if_not_you.into(), html: spec.if_not_you.into() };
+            check(&ending, &known, &[], &kind.sample()).unwrap_or_else(|p| panic!("{} ending: {p}", kind.id()));
             assert_eq!(MailKind::from_id(kind.id()), Some(kind));
             for r in spec.required {
                 assert!(known.contains(r), "{}: {r} is required but not given", kind.id());

@@ -9,7 +9,7 @@ pub mod template;
 
 pub use catalogue::{Category, MailKind};
 pub use messages::{browser_of, Message, Notice};
-pub use template::Parts;
+pub use template::{Part, Parts};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -151,20 +151,22 @@ pub fn compose(message: &Message, custom: Option<&Parts>) -> Mail {
             Parts { subject: format!("Tessera: {}", kind.label()), text: String::new(), html: String::new() }
         }),
     };
-    finish(kind, &message.to, rendered)
-}
-
-/// A rendered template with Tessera's own ending.
-fn finish(kind: MailKind, to: &str, rendered: Parts) -> Mail {
+    // Tessera's own words, through the same engine so they may name who and where.
     let advice = kind.spec().if_not_you;
-    let text = format!("{}\n\n{advice}\n\n-- \n{SECURITY_FOOTER}\n", rendered.text.trim_end());
+    let advice_in = |part| {
+        template::render_part(part, advice, &message.vars, &known).unwrap_or_else(|problem| {
+            tracing::error!(kind = kind.id(), %problem, "a mail's if-not-you line did not render");
+            "If this was not you, tell your administrator now.".into()
+        })
+    };
+    let text = format!("{}\n\n{}\n\n-- \n{SECURITY_FOOTER}\n", rendered.text.trim_end(), advice_in(Part::Text));
     let html = format!(
         "{}\n<hr>\n<p><strong>{}</strong></p>\n<p style=\"color:#555;font-size:0.875em\">{}</p>\n",
         rendered.html.trim_end(),
-        escape_html(advice),
+        advice_in(Part::Html),
         escape_html(SECURITY_FOOTER)
     );
-    Mail { to: to.to_string(), subject: rendered.subject, text, html }
+    Mail { to: message.to.clone(), subject: rendered.subject, text, html }
 }
 #[cfg(test)]
 mod tests {
