@@ -88,6 +88,9 @@ async fn every_route_answers_each_role_and_keeps_organisations_apart() {
                 "/settings/security/require",
                 "/settings/activity",
                 "/settings/activity.csv",
+                "/settings/email",
+                "/settings/email/{kind}",
+                "/settings/email/{kind}/versions",
             ],
         ),
         (
@@ -113,6 +116,9 @@ async fn every_route_answers_each_role_and_keeps_organisations_apart() {
                 "/settings/security/require",
                 "/settings/activity",
                 "/settings/activity.csv",
+                "/settings/email",
+                "/settings/email/{kind}",
+                "/settings/email/{kind}/versions",
             ],
         ),
     ];
@@ -368,7 +374,7 @@ async fn the_access_table_lists_exactly_the_registered_server_functions() {
 async fn malformed_input_to_any_server_function_gets_a_clear_4xx() {
     let w = World::new().await;
     let t = &w.t;
-    let big = "x".repeat(100 * 1024);
+    let big = "x".repeat(300 * 1024);
     for r in ROUTES.iter().filter(|r| r.is_server_fn()) {
         let who = match r.access {
             Access::PasswordOk => Who::Challenge,

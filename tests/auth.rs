@@ -249,7 +249,7 @@ async fn bad_input_gets_a_clear_4xx() {
     let r = t.post(LOGIN_EMAIL, &[], None).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     // A body over the limit.
-    let big = "x".repeat(100 * 1024);
+    let big = "x".repeat(300 * 1024);
     let r = t.post(LOGIN_EMAIL, &[("email", big.as_str())], None).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     // The password step without the first step goes back to it.

@@ -51,6 +51,10 @@ pub enum Field {
     MaxAgeDays,
     Hours,
     TimeZone,
+    /// The parts of a mail template.
+    Subject,
+    TextBody,
+    HtmlBody,
 }
 
 codes!(Field {
@@ -72,6 +76,9 @@ codes!(Field {
     MaxAgeDays => "days",
     Hours => "hours",
     TimeZone => "time_zone",
+    Subject => "subject",
+    TextBody => "text",
+    HtmlBody => "html",
 });
 
 impl Field {
@@ -107,6 +114,9 @@ impl Field {
             Field::MaxAgeDays => "the number of days",
             Field::Hours => "the business hours",
             Field::TimeZone => "a time zone",
+            Field::Subject => "the subject",
+            Field::TextBody => "the plain-text body",
+            Field::HtmlBody => "the HTML body",
         }
     }
 }
@@ -152,6 +162,64 @@ impl Hint {
     }
 }
 
+/// What is wrong with a mail template, as the engine's rules found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateIssue {
+    Empty,
+    TooLong,
+    /// A variable the mail does not have (its name is not sent: the line points at it).
+    UnknownVariable,
+    MissingLink,
+    MissingCode,
+    Syntax,
+    UnknownFilter,
+    UnknownTest,
+    /// An operation the engine cannot do with these values.
+    Operation,
+    OutputTooLarge,
+    TooMuchWork,
+}
+
+codes!(TemplateIssue {
+    Empty => "empty",
+    TooLong => "too-long",
+    UnknownVariable => "unknown-variable",
+    MissingLink => "missing-link",
+    MissingCode => "missing-code",
+    Syntax => "syntax",
+    UnknownFilter => "unknown-filter",
+    UnknownTest => "unknown-test",
+    Operation => "operation",
+    OutputTooLarge => "output-too-large",
+    TooMuchWork => "too-much-work",
+});
+
+impl TemplateIssue {
+    fn message(self) -> &'static str {
+        match self {
+            TemplateIssue::Empty => "It is empty. Write it, or go back to the default.",
+            TemplateIssue::TooLong => "It is too long: at most 300 characters for the subject, 20,000 for a body.",
+            TemplateIssue::UnknownVariable => {
+                "It uses a variable this mail does not have. Use only the variables listed on this page."
+            }
+            TemplateIssue::MissingLink => "It must use {{ link }}: without the link the mail is of no use.",
+            TemplateIssue::MissingCode => "It must use {{ code }}: without the code the mail is of no use.",
+            TemplateIssue::Syntax => {
+                "It is not a valid template: check that every {{ has its }}, and every {% if %} or {% for %} its {% endif %} or {% endfor %}."
+            }
+            TemplateIssue::UnknownFilter => {
+                "It uses a filter that mail templates do not have. Use upper, lower, title, capitalize, trim, default, length, first, last or join."
+            }
+            TemplateIssue::UnknownTest => "It uses a test that mail templates do not have. Use defined, undefined or none.",
+            TemplateIssue::Operation => "It does something the template engine cannot do with these values. Simplify it.",
+            TemplateIssue::OutputTooLarge => {
+                "With the sample data it comes out too long (over 100 KB for a body, 500 bytes for the subject). Shorten it."
+            }
+            TemplateIssue::TooMuchWork => "It takes too much work to render. Simplify its loops.",
+        }
+    }
+}
+
 /// What is wrong with a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Problem {
@@ -190,6 +258,11 @@ pub enum Problem {
     NotCurrentPassword,
     /// The new password is the current one.
     SameAsCurrent,
+    /// A mail template breaks a rule, on this line (0: the part as a whole).
+    Template {
+        issue: TemplateIssue,
+        line: u16,
+    },
 }
 
 impl Problem {
@@ -217,6 +290,7 @@ impl Problem {
             Problem::Mismatch => out.push_str("mismatch"),
             Problem::NotCurrentPassword => out.push_str("not-current"),
             Problem::SameAsCurrent => out.push_str("same-as-current"),
+            Problem::Template { issue, line } => out.push_str(&format!("template:{}:{line}", issue.code())),
         }
     }
 
@@ -243,6 +317,7 @@ impl Problem {
             "mismatch" => (Problem::Mismatch, 1),
             "not-current" => (Problem::NotCurrentPassword, 1),
             "same-as-current" => (Problem::SameAsCurrent, 1),
+            "template" => (Problem::Template { issue: TemplateIssue::from_code(parts.get(1)?)?, line: num(2)? }, 3),
             _ => return None,
         };
         (parts.len() == arity).then_some(p)
@@ -306,6 +381,8 @@ impl Problem {
             }
             (Problem::SameAsCurrent, Field::NewEmail) => "That is already your email address. Enter the new one.".into(),
             (Problem::SameAsCurrent, _) => "That is your current password. Choose a new one.".into(),
+            (Problem::Template { issue, line: 0 }, _) => issue.message().into(),
+            (Problem::Template { issue, line }, _) => format!("Line {line}: {}", issue.message()),
         }
     }
 }
@@ -391,6 +468,8 @@ pub enum Return {
     Password,
     /// Account security -> Change email address.
     Email,
+    /// Settings -> Email templates.
+    EmailTemplates,
 }
 
 codes!(Return {
@@ -400,6 +479,7 @@ codes!(Return {
     Team => "team",
     Password => "password",
     Email => "email",
+    EmailTemplates => "email-templates",
 });
 
 impl Return {
@@ -412,6 +492,7 @@ impl Return {
             Return::Team => "/account/security/verify?next=/settings/team",
             Return::Password => "/account/security/verify?next=/account/security/password",
             Return::Email => "/account/security/verify?next=/account/security/email",
+            Return::EmailTemplates => "/account/security/verify?next=/settings/email",
         }
     }
 }
@@ -973,6 +1054,43 @@ mod from_domain {
         }
     }
 
+    impl From<tessera_server::mail_templates::TemplateError> for AppError {
+        fn from(e: tessera_server::mail_templates::TemplateError) -> AppError {
+            use tessera_server::mail::template::{Part, Reason, Unreadable};
+            use tessera_server::mail_templates::TemplateError as E;
+            match e {
+                E::Invalid(p) => {
+                    let field = match p.part {
+                        Part::Subject => Field::Subject,
+                        Part::Text => Field::TextBody,
+                        Part::Html => Field::HtmlBody,
+                    };
+                    let issue = match p.reason {
+                        Reason::Empty => TemplateIssue::Empty,
+                        Reason::TooLong => TemplateIssue::TooLong,
+                        Reason::UnknownVariable { .. } => TemplateIssue::UnknownVariable,
+                        Reason::MissingRequired("code") => TemplateIssue::MissingCode,
+                        Reason::MissingRequired(_) => TemplateIssue::MissingLink,
+                        Reason::Syntax(Unreadable::Syntax, _) => TemplateIssue::Syntax,
+                        Reason::Syntax(Unreadable::UnknownFilter, _) => TemplateIssue::UnknownFilter,
+                        Reason::Syntax(Unreadable::UnknownTest, _) => TemplateIssue::UnknownTest,
+                        Reason::Syntax(Unreadable::Operation, _) => TemplateIssue::Operation,
+                        Reason::OutputTooLarge => TemplateIssue::OutputTooLarge,
+                        Reason::TooMuchWork => TemplateIssue::TooMuchWork,
+                    };
+                    let line = p.line.and_then(|l| u16::try_from(l).ok()).unwrap_or(0);
+                    AppError::field(field, Problem::Template { issue, line })
+                }
+                // The server function sends the editor to the step-up page itself, to come back
+                // to the draft; anything else that meets this goes to the list.
+                E::StepUpRequired => AppError::StepUpFirst(Return::EmailTemplates),
+                E::Forbidden => AppError::Refused(Refusal::MissingPermission),
+                E::UnknownKind => AppError::NotFound,
+                E::Internal(e) => e.into(),
+            }
+        }
+    }
+
     impl From<TeamError> for AppError {
         fn from(e: TeamError) -> AppError {
             match e {
@@ -1013,6 +1131,8 @@ mod tests {
             (Field::Password, Problem::SameAsCurrent),
             (Field::NewEmail, Problem::SameAsCurrent),
             (Field::NewEmail, Problem::Taken),
+            (Field::TextBody, Problem::Template { issue: TemplateIssue::UnknownVariable, line: 3 }),
+            (Field::HtmlBody, Problem::Template { issue: TemplateIssue::MissingLink, line: 0 }),
         ];
         vec![
             AppError::BadRequest,
@@ -1030,6 +1150,7 @@ mod tests {
             AppError::ResetLinkInvalid,
             AppError::EmailLinkInvalid,
             AppError::StepUpFirst(Return::Email),
+            AppError::StepUpFirst(Return::EmailTemplates),
             AppError::EnrolmentExpired,
             AppError::Invalid(problems),
             AppError::Refused(Refusal::ProtectedOwner),

@@ -124,13 +124,15 @@ mod submit {
             return;
         }
         let Some(form) = ev.target().and_then(|t| t.dyn_into::<HtmlFormElement>().ok()) else { return };
+        // A button with its own `formaction` sends the form there, as it does without the WASM.
+        let action = ev.submitter().and_then(|b| b.get_attribute("formaction")).unwrap_or_else(|| form.action());
         busy.set(true);
         set_busy(&form, true);
         // A new try: the last one's errors go, so they cannot be taken for this one's answer.
         alert.set(None);
         clear_problems(&form);
         leptos::task::spawn_local(async move {
-            match post(&form).await {
+            match post(&form, &action).await {
                 // Stay busy while the next page loads.
                 Ok(next) => navigate(next.as_deref()),
                 Err(e) => match e.location() {
@@ -161,7 +163,7 @@ mod submit {
 
     /// Sends the form's own body to its action, as the browser would without JavaScript, but
     /// asking for the function's answer rather than a page. `Ok` is where to go next.
-    async fn post(form: &HtmlFormElement) -> Result<Option<String>, AppError> {
+    async fn post(form: &HtmlFormElement, action: &str) -> Result<Option<String>, AppError> {
         let body = FormData::new_with_form(form)
             .and_then(|data| UrlSearchParams::new_with_str_sequence_sequence(&data))
             .map_err(|_| AppError::BadRequest)?;
@@ -171,7 +173,7 @@ mod submit {
         init.set_method("POST");
         init.set_headers(&headers);
         init.set_body(&body);
-        let sent = window().fetch_with_str_and_init(&form.action(), &init);
+        let sent = window().fetch_with_str_and_init(action, &init);
         let res: Response =
             JsFuture::from(sent).await.map_err(|_| AppError::Offline)?.dyn_into().map_err(|_| AppError::Offline)?;
         if res.ok() {

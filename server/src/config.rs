@@ -111,7 +111,8 @@ impl Config {
             step_up_max_age,
             signin_rate,
             reset_rate,
-            max_body_bytes: 64 * 1024,
+            // Room for a mail template (two bodies of 20,000 characters, percent-encoded).
+            max_body_bytes: 256 * 1024,
         })
     }
 

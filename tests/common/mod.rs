@@ -272,7 +272,7 @@ pub fn token_after(mail: &str, link: &str) -> String {
 
 /// A route of the table with its `{id}` filled in.
 pub fn concrete(path: &str, id: i64) -> String {
-    path.replace("{id}", &id.to_string())
+    path.replace("{id}", &id.to_string()).replace("{kind}", "password-reset")
 }
 
 /// Pages differ per response only by their CSP nonce; take it out to compare two pages.

@@ -12,6 +12,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod email;
 pub mod mfa;
 pub mod policy;
 pub mod roles;

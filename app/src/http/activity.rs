@@ -97,6 +97,7 @@ pub async fn page(
             outcome: e.event.outcome.clone(),
             ip: e.event.ip.clone().unwrap_or_default(),
             detail: e.event.detail.clone().unwrap_or_default(),
+            detail_link: template_versions(&e.event),
             reason: e.event.reason.clone().unwrap_or_default(),
             flags: flags.get(&e.id).into_iter().flatten().map(|f| f.label().to_string()).collect(),
         })
@@ -153,4 +154,15 @@ async fn hours_and_flags(
 /// Name and address of someone in the log, when the entry names a person.
 fn person(name: &Option<String>, email: &Option<String>) -> Option<(String, String)> {
     email.as_ref().map(|e| (name.clone().unwrap_or_else(|| e.clone()), e.clone()))
+}
+
+/// A change of a mail template leads to its versions, marking the one it replaced. The detail
+/// starts with the mail's id (checked against the catalogue, so a stored text cannot make a link).
+fn template_versions(e: &tessera_server::store::AuditEvent) -> Option<(String, &'static str)> {
+    if e.action != Action::MailTemplateChanged.as_str() {
+        return None;
+    }
+    let id = e.detail.as_deref()?.split(':').next()?;
+    let kind = tessera_server::mail::MailKind::from_id(id)?;
+    Some((format!("/settings/email/{}/versions?at={}", kind.id(), e.occurred_at.0), "Show the version it replaced"))
 }

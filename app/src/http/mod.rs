@@ -9,6 +9,7 @@
 mod activity;
 mod assets;
 mod auth;
+mod email;
 mod form_posts;
 mod gate;
 mod home;
@@ -122,6 +123,9 @@ fn handler_for(r: &RouteSpec) -> MethodRouter<AppState> {
         ("GET", "/settings/team/{id}") => get(team::member),
         ("GET", "/settings/team/{id}/reset-mfa") => get(team::reset_page),
         ("GET", "/settings/roles") => get(team::roles_page),
+        ("GET", "/settings/email") => get(email::list_page),
+        ("GET", "/settings/email/{kind}") => get(email::editor_page),
+        ("GET", "/settings/email/{kind}/versions") => get(email::versions_page),
         ("GET", "/healthz") => get(auth::healthz),
         ("GET", "/readyz") => get(auth::readyz),
         (m, p) => unreachable!("route {m} {p} is in ROUTES but has no handler"),

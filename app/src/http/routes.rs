@@ -14,6 +14,7 @@ use crate::api::auth::{
     AnswerChallenge, CompleteSetup, ForgotPassword, LoginEmail, LoginPassword, Logout, ResetPassword, SendSignInCode,
     SetPassword,
 };
+use crate::api::email::{PreviewMailTemplate, RestoreMailTemplate, SaveMailTemplate};
 use crate::api::mfa::{ConfirmEnrolment, DisableMfa, RegenerateRecoveryCodes, SendEmailCode, StartEnrolment, StepUp};
 use crate::api::policy::{SetBusinessHours, SetEmailCodes, SetMfaPolicy, SetPasswordExpiry};
 use crate::api::roles::{CreateRole, SetRoleMfa};
@@ -155,6 +156,16 @@ fn member_page(fields: &Fields) -> String {
     }
 }
 
+/// A mail template's editor, for a form about that mail (`kind` is its id).
+fn template_page(fields: &Fields) -> String {
+    match tessera_server::mail::MailKind::from_id(field(fields, "kind")) {
+        Some(kind) => format!("/settings/email/{}", kind.id()),
+        None => "/settings/email".into(),
+    }
+}
+
+const EMAIL: Need = Need::One(Permission::ManageEmail);
+
 /// Every route besides static files.
 pub const ROUTES: &[RouteSpec] = &[
     page("/", Access::Full),
@@ -190,6 +201,9 @@ pub const ROUTES: &[RouteSpec] = &[
     page_needing("/settings/team/{id}", TEAM),
     page_needing("/settings/team/{id}/reset-mfa", Need::One(Permission::ManageMfa)),
     page_needing("/settings/roles", Need::One(Permission::ManageRoles)),
+    page_needing("/settings/email", EMAIL),
+    page_needing("/settings/email/{kind}", EMAIL),
+    page_needing("/settings/email/{kind}/versions", EMAIL),
     other("GET", "/healthz", Access::Public, Need::Nothing),
     other("GET", "/readyz", Access::Public, Need::Nothing),
     // --- server functions: signing in and out, first run, one-time links
@@ -262,6 +276,10 @@ pub const ROUTES: &[RouteSpec] = &[
     }),
     server_fn(CreateRole::PATH, Access::Full, Need::One(Permission::ManageRoles), false, |_| "/settings/roles".into()),
     server_fn(SetRoleMfa::PATH, Access::Full, Need::One(Permission::ManageRoles), false, |_| "/settings/roles".into()),
+    // --- the organisation's mail
+    server_fn(PreviewMailTemplate::PATH, Access::Full, EMAIL, false, template_page),
+    server_fn(SaveMailTemplate::PATH, Access::Full, EMAIL, false, template_page),
+    server_fn(RestoreMailTemplate::PATH, Access::Full, EMAIL, false, template_page),
 ];
 
 /// The route serving `method` and `path`, if any.

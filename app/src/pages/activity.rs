@@ -18,6 +18,8 @@ pub struct LogRow {
     pub outcome: String,
     pub ip: String,
     pub detail: String,
+    /// Where to see more of what the entry is about (a mail template's versions).
+    pub detail_link: Option<(String, &'static str)>,
     pub reason: String,
     /// Suspicious patterns this entry is part of.
     pub flags: Vec<String>,
@@ -132,7 +134,10 @@ pub fn ActivityLogPage(log: LogView) -> impl IntoView {
                                         <td data-label="Action" class=CELL>{r.action}</td>
                                         <td data-label="Outcome" class=CELL>{r.outcome}</td>
                                         <td data-label="IP" class=CELL>{r.ip}</td>
-                                        <td data-label="Detail" class=CELL>{r.detail}</td>
+                                        <td data-label="Detail" class=CELL>
+                                            {r.detail}
+                                            {r.detail_link.map(|(href, words)| view! { " " <a href=href class=LINK_CLASS>{words}</a> })}
+                                        </td>
                                         <td data-label="Reason" class=CELL>{r.reason}</td>
                                         <td data-label="Flags" class=CELL>
                                             {(!r.flags.is_empty()).then(|| view! {

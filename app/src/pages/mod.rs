@@ -4,6 +4,7 @@
 pub mod account;
 pub mod activity;
 pub mod auth;
+pub mod email;
 pub mod home;
 pub mod mfa;
 pub mod policy;
@@ -157,6 +158,18 @@ pub enum Page {
     Roles {
         roles: roles::RolesView,
     },
+    /// Settings -> Email templates.
+    EmailTemplates {
+        view: email::TemplatesView,
+    },
+    /// One mail's template.
+    EmailTemplate {
+        view: email::EditorView,
+    },
+    /// The versions saved of one mail's template.
+    EmailTemplateVersions {
+        view: email::VersionsView,
+    },
     /// A setup or set-password link that is unknown, used or expired.
     LinkInvalid,
     /// Anything that is not a page, or a request Tessera cannot serve right now.
@@ -199,6 +212,9 @@ impl Page {
             Page::ResetMfa { .. } => "Reset MFA",
             Page::Invite { .. } => "Invite a member",
             Page::Roles { .. } => "Roles & permissions",
+            Page::EmailTemplates { .. } => "Email templates",
+            Page::EmailTemplate { .. } => "Email template",
+            Page::EmailTemplateVersions { .. } => "Email template versions",
             Page::LinkInvalid => "Link no longer valid",
             Page::InvitationExpired { .. } => "Invitation expired",
             Page::Message { title, .. } => title,
@@ -215,6 +231,9 @@ impl Page {
                 Some("/settings/team")
             }
             Page::Roles { .. } => Some("/settings/roles"),
+            Page::EmailTemplates { .. } | Page::EmailTemplate { .. } | Page::EmailTemplateVersions { .. } => {
+                Some("/settings/email")
+            }
             Page::Policy { .. } | Page::RequirePolicy { .. } => Some("/settings/security"),
             Page::ActivityLog { .. } => Some("/settings/activity"),
             Page::Security { .. }
@@ -335,6 +354,9 @@ pub fn PageView(page: Page) -> impl IntoView {
         Page::ResetMfa { reset } => view! { <team::ResetMfaPage reset /> }.into_any(),
         Page::Invite { invite } => view! { <team::InvitePage invite /> }.into_any(),
         Page::Roles { roles } => view! { <roles::RolesPage roles /> }.into_any(),
+        Page::EmailTemplates { view } => view! { <email::TemplatesPage view /> }.into_any(),
+        Page::EmailTemplate { view } => view! { <email::EditorPage view /> }.into_any(),
+        Page::EmailTemplateVersions { view } => view! { <email::VersionsPage view /> }.into_any(),
         Page::LinkInvalid => view! {
             <Card title="Link no longer valid">
                 <div role="alert" class="text-slate-700 dark:text-slate-200">

@@ -80,6 +80,15 @@ impl Part {
     }
 }
 
+/// The kinds of template the engine cannot read or run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unreadable {
+    Syntax,
+    UnknownFilter,
+    UnknownTest,
+    Operation,
+}
+
 /// Why a template cannot be saved or rendered: which part, on which line, and what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -98,8 +107,8 @@ pub enum Reason {
         known: Vec<&'static str>,
     },
     MissingRequired(&'static str),
-    /// The engine's own words for what is wrong (a syntax error, an unknown filter).
-    Syntax(String),
+    /// What the engine could not read or do, and its own words for it.
+    Syntax(Unreadable, String),
     OutputTooLarge,
     TooMuchWork,
 }
@@ -120,7 +129,7 @@ impl fmt::Display for Problem {
             Reason::MissingRequired(name) => {
                 write!(f, "it must use {{{{ {name} }}}}, or the mail is of no use to the person who gets it.")
             }
-            Reason::Syntax(detail) => write!(f, "{detail}. Check the {{{{ }}}} and {{% %}} tags around it."),
+            Reason::Syntax(_, detail) => write!(f, "{detail}. Check the {{{{ }}}} and {{% %}} tags around it."),
             Reason::OutputTooLarge => write!(
                 f,
                 "with the sample data it comes out longer than {} bytes. Shorten it or loop over less.",
@@ -192,10 +201,18 @@ fn problem_of(part: Part, e: &minijinja::Error, known: &[&'static str]) -> Probl
             name: e.detail().map(|d| d.trim_matches('`').to_string()).unwrap_or_else(|| "?".into()),
             known: known.to_vec(),
         },
-        _ => Reason::Syntax(match e.detail() {
-            Some(d) => format!("{}: {d}", e.kind()),
-            None => e.kind().to_string(),
-        }),
+        kind => Reason::Syntax(
+            match kind {
+                ErrorKind::UnknownFilter => Unreadable::UnknownFilter,
+                ErrorKind::UnknownTest => Unreadable::UnknownTest,
+                ErrorKind::SyntaxError | ErrorKind::BadEscape | ErrorKind::TemplateNotFound => Unreadable::Syntax,
+                _ => Unreadable::Operation,
+            },
+            match e.detail() {
+                Some(d) => format!("{kind}: {d}"),
+                None => kind.to_string(),
+            },
+        ),
     };
     Problem { part, line: e.line(), reason }
 }
@@ -209,7 +226,7 @@ pub fn render_part(part: Part, source: &str, vars: &Vars, known: &[&'static str]
     let text = String::from_utf8(out.out).map_err(|_| Problem {
         part,
         line: None,
-        reason: Reason::Syntax("it does not come out as text".into()),
+        reason: Reason::Syntax(Unreadable::Operation, "it does not come out as text".into()),
     })?;
     // A subject is one line, whatever the template does.
     Ok(match part {
