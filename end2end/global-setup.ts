@@ -66,6 +66,8 @@ export interface ServerEntry {
   dataDir: string;
   /** The server's TESSERA_DATABASE_URL, for the operator CLI. */
   databaseUrl: string;
+  /** The server's TESSERA_SMTP_URL (the run's MailDev), so the operator CLI's mail goes there too. */
+  smtpUrl: string;
 }
 
 /** What teardown needs, per project. */
@@ -335,6 +337,8 @@ function startServer(s: ServerState, databaseUrl: string, smtpUrl: string): Runn
         // minutes, as an office behind one NAT address would. (The default is tested over HTTP.)
         TESSERA_SIGNIN_BURST: '1000',
         TESSERA_SMTP_URL: smtpUrl,
+        // Scheduled mail (reminders) looked for every 2 seconds rather than every minute.
+        TESSERA_SCHEDULE_SECONDS: '2',
         RUST_LOG: 'info',
       },
     });
@@ -594,6 +598,7 @@ export default async function globalSetup(config: FullConfig): Promise<void> {
         mailURL: maildev.webURL,
         dataDir: r.state.dataDir,
         databaseUrl: r.databaseUrl,
+        smtpUrl,
       };
     });
     writeJson(SERVERS_FILE, servers);

@@ -329,6 +329,9 @@ async fn serve(options: leptos::config::LeptosOptions, config: Config) -> anyhow
             }
         }
     });
+    // Reminders and other mail Tessera sends on its own; the database keeps instances from
+    // sending the same mail twice.
+    tessera_server::scheduled_mail::spawn(app.clone(), app.config.schedule_every);
     let router = app::http::router(app::http::AppState::new(app, options));
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
     tracing::info!(%addr, "Tessera is listening");

@@ -1,7 +1,8 @@
 /**
  * The operator CLI (`tessera user add …`), run against a project's server:
  * the same binary as the server (global-setup.ts `resolveBinary`), with the
- * server's own TESSERA_DATA_DIR and TESSERA_DATABASE_URL from servers.json.
+ * server's own TESSERA_DATA_DIR, TESSERA_DATABASE_URL and TESSERA_SMTP_URL
+ * from servers.json (so what an operator's command mails reaches MailDev).
  */
 import { execFileSync } from 'node:child_process';
 import { REPO_ROOT, resolveBinary } from '../global-setup';
@@ -30,6 +31,7 @@ export function runCli(server: ServerEntry, args: string[], input = ''): string 
         ...process.env,
         TESSERA_DATA_DIR: server.dataDir,
         TESSERA_DATABASE_URL: server.databaseUrl,
+        TESSERA_SMTP_URL: server.smtpUrl,
         RUST_LOG: 'warn',
       },
     });
@@ -72,4 +74,14 @@ export function setPolicy(server: ServerEntry, organisationName: string, policy:
 /** `tessera org email-codes --org NAME on|off`. Returns stdout. */
 export function setEmailCodes(server: ServerEntry, organisationName: string, state: 'on' | 'off'): string {
   return runCli(server, ['org', 'email-codes', '--org', organisationName, state]);
+}
+
+/** `tessera org set-policy --org NAME required --grace-days N`. Returns stdout. */
+export function requireWithGrace(server: ServerEntry, organisationName: string, graceDays: number): string {
+  return runCli(server, ['org', 'set-policy', '--org', organisationName, 'required', '--grace-days', String(graceDays)]);
+}
+
+/** `tessera user reset-mfa --org NAME --email EMAIL --reason TEXT`: an operator resets someone's MFA. */
+export function resetMfa(server: ServerEntry, organisationName: string, email: string, reason: string): string {
+  return runCli(server, ['user', 'reset-mfa', '--org', organisationName, '--email', email, '--reason', reason]);
 }

@@ -74,6 +74,8 @@ pub enum Action {
     EmailCodeRefused,
     /// A mail template was saved or set back to the default; the detail names which.
     MailTemplateChanged,
+    /// Someone turned optional mail off or on again (on the preferences page or by its link).
+    MailPreferenceChanged,
 }
 
 impl Action {
@@ -113,6 +115,7 @@ impl Action {
         Action::EmailChangeRequested,
         Action::EmailChanged,
         Action::PasswordPromptAnswered,
+        Action::MailPreferenceChanged,
         Action::PasswordSet,
         Action::OrganisationCreated,
         Action::SetupCompleted,
@@ -168,6 +171,7 @@ impl Action {
             Action::EmailCodeUsed => "Email code used",
             Action::EmailCodeRefused => "Email code refused",
             Action::MailTemplateChanged => "Email template changed",
+            Action::MailPreferenceChanged => "Email preference changed",
         }
     }
 
@@ -210,6 +214,7 @@ impl Action {
             Action::EmailCodeUsed => "mfa.email_code_used",
             Action::EmailCodeRefused => "mfa.email_code_refused",
             Action::MailTemplateChanged => "mail_template.changed",
+            Action::MailPreferenceChanged => "mail.preference_changed",
         }
     }
 }
@@ -301,7 +306,7 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), Action::ALL.len());
-        assert_eq!(Action::ALL.len(), 37, "a new action must be added to ALL");
+        assert_eq!(Action::ALL.len(), 38, "a new action must be added to ALL");
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub struct Config {
     pub reset_rate: RateLimit,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// How often `tessera serve` looks for scheduled mail that is due.
+    pub schedule_every: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -46,6 +48,7 @@ impl std::fmt::Debug for Config {
             .field("signin_rate", &self.signin_rate)
             .field("reset_rate", &self.reset_rate)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("schedule_every", &self.schedule_every)
             .finish()
     }
 }
@@ -100,6 +103,7 @@ impl Config {
         // Reset links are mail: an address may ask for a few an hour, in a burst at most that many.
         let resets = count("TESSERA_RESET_PER_HOUR", 10)?;
         let reset_rate = RateLimit { burst: resets, refill: Duration::from_micros(3_600_000_000 / u64::from(resets)) };
+        let schedule_every = Duration::from_secs(u64::from(count("TESSERA_SCHEDULE_SECONDS", 60)?));
         Ok(Config {
             data_dir,
             database_url,
@@ -113,6 +117,7 @@ impl Config {
             reset_rate,
             // Room for a mail template (two bodies of 20,000 characters, percent-encoded).
             max_body_bytes: 256 * 1024,
+            schedule_every,
         })
     }
 

@@ -154,5 +154,7 @@ pub fn check(kind: MailKind, parts: &Parts) -> Result<(), TemplateError> {
 
 /// The mail `parts` make with the sample data, ending and all.
 pub fn sample_mail(kind: MailKind, parts: &Parts) -> Mail {
-    compose(&Message { kind, to: "ada@example.org".into(), vars: kind.sample() }, Some(parts))
+    let unsubscribe = matches!(kind.spec().category, crate::mail::Category::Optional(_))
+        .then(|| "https://id.example.org/unsubscribe?token=sample".to_string());
+    compose(&Message { kind, to: "ada@example.org".into(), vars: kind.sample(), unsubscribe }, Some(parts))
 }

@@ -15,6 +15,7 @@ pub mod auth;
 pub mod email;
 pub mod mfa;
 pub mod policy;
+pub mod preferences;
 pub mod roles;
 pub mod team;
 

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use http::StatusCode;
 use leptos::server_fn::ServerFn;
-use tessera_server::mail::{MailKind, Parts, SECURITY_FOOTER};
+use tessera_server::mail::{Category, MailKind, Parts, SECURITY_FOOTER};
 use tessera_server::mail_templates::sample_mail;
 
 use super::render;
@@ -80,7 +80,12 @@ pub async fn editor_page(
         label: kind.label().into(),
         about: spec.about.into(),
         if_not_you: spec.if_not_you.into(),
-        footer: SECURITY_FOOTER.into(),
+        footer: match spec.category {
+            Category::Security => SECURITY_FOOTER.into(),
+            Category::Optional(_) => {
+                "Turn these mails off: a link that turns them off in one click, without signing in.".into()
+            }
+        },
         variables: vars
             .into_iter()
             .map(|v| VariableView {

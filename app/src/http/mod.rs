@@ -15,6 +15,7 @@ mod gate;
 mod home;
 mod mfa;
 mod policy;
+mod preferences;
 mod render;
 pub mod routes;
 mod team;
@@ -114,6 +115,9 @@ fn handler_for(r: &RouteSpec) -> MethodRouter<AppState> {
         ("GET", "/account/security/email") => get(mfa::change_email_page),
         ("GET", "/account/security/password-expired") => get(mfa::expired_password_page),
         ("GET", "/account/email/confirm") => get(mfa::confirm_email_page),
+        ("GET", "/account/email-preferences") => get(preferences::preferences_page),
+        ("GET", "/unsubscribe") => get(preferences::unsubscribe_page),
+        ("POST", "/unsubscribe") => axum::routing::post(preferences::one_click),
         ("GET", "/settings/activity") => get(activity::page),
         ("GET", "/settings/activity.csv") => get(activity::csv),
         ("GET", "/settings/security") => get(policy::policy_page),

@@ -17,6 +17,7 @@ use crate::api::auth::{
 use crate::api::email::{PreviewMailTemplate, RestoreMailTemplate, SaveMailTemplate};
 use crate::api::mfa::{ConfirmEnrolment, DisableMfa, RegenerateRecoveryCodes, SendEmailCode, StartEnrolment, StepUp};
 use crate::api::policy::{SetBusinessHours, SetEmailCodes, SetMfaPolicy, SetPasswordExpiry};
+use crate::api::preferences::{SetMailPreferences, Unsubscribe};
 use crate::api::roles::{CreateRole, SetRoleMfa};
 use crate::api::team::{
     ChangeMemberRole, InviteMember, ResendInvitation, ResetMemberMfa, RevokeInvitation, SetMemberDisabled,
@@ -192,6 +193,12 @@ pub const ROUTES: &[RouteSpec] = &[
     page("/account/security/password-expired", Access::NewPassword),
     // The link mailed to a new address: it works signed in or not, in any browser.
     page("/account/email/confirm", Access::Public),
+    page("/account/email-preferences", Access::Full),
+    // An optional mail's unsubscribe link: no sign-in needed, and opening it changes nothing.
+    page("/unsubscribe", Access::Public),
+    // The same link posted to by a mail program (RFC 8058 one-click): the one route exempt from
+    // the same-origin check (`tessera_server::web::CROSS_SITE_POST`), as it must be.
+    other("POST", "/unsubscribe", Access::Public, Need::Nothing),
     page_needing("/settings/activity", Need::One(Permission::ViewActivityLog)),
     other("GET", "/settings/activity.csv", Access::Full, Need::One(Permission::ViewActivityLog)),
     page_needing("/settings/security", Need::One(Permission::ManagePolicy)),
@@ -250,6 +257,8 @@ pub const ROUTES: &[RouteSpec] = &[
     server_fn(AnswerPasswordPrompt::PATH, Access::Full, Need::Nothing, false, |_| {
         "/account/security/new-password".into()
     }),
+    server_fn(SetMailPreferences::PATH, Access::Full, Need::Nothing, false, |_| "/account/email-preferences".into()),
+    server_fn(Unsubscribe::PATH, Access::Public, Need::Nothing, SIGN_IN, |f| with_token("/unsubscribe", f)),
     // --- the organisation's policy
     server_fn(SetMfaPolicy::PATH, Access::Full, Need::One(Permission::ManagePolicy), false, |_| {
         "/settings/security".into()

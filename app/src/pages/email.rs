@@ -42,7 +42,7 @@ pub fn TemplatesPage(view: TemplatesView) -> impl IntoView {
     view! {
         <SettingsPage title="Email templates".into()>
             <p class="mb-6 max-w-3xl text-slate-700 dark:text-slate-200">
-                "The mails Tessera sends to your organisation's people. Change their words to match your organisation; every mail keeps the link or code it exists for, what to do if it was not expected, and a footer saying it is security mail that cannot be turned off."
+                "The mails Tessera sends to your organisation's people. Change their words to match your organisation. Every mail keeps the link or code it exists for. Security mail also ends with what to do if it was not expected and a footer saying it cannot be turned off; reminders end with why they are sent and a link that turns them off."
             </p>
             <div class="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-700">
                 <table class="min-w-full text-left text-sm">

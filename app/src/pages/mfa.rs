@@ -83,6 +83,7 @@ pub fn SecurityPage(security: SecurityView) -> impl IntoView {
             <p class="mb-8 flex flex-wrap gap-x-6 gap-y-2 text-sm">
                 <a href="/account/security/password" class=LINK_CLASS>"Change password"</a>
                 <a href="/account/security/email" class=LINK_CLASS>"Change email address"</a>
+                <a href="/account/email-preferences" class=LINK_CLASS>"Email preferences"</a>
             </p>
             <h2 class="mb-3 text-lg font-semibold text-slate-900 dark:text-white">"MFA"</h2>
             {policy_note.map(|n| view! { <p id="policy-note" class="mb-4 text-sm text-slate-700 dark:text-slate-200">{n}</p> })}

@@ -8,6 +8,7 @@ pub mod email;
 pub mod home;
 pub mod mfa;
 pub mod policy;
+pub mod preferences;
 pub mod roles;
 pub mod team;
 
@@ -158,6 +159,14 @@ pub enum Page {
     Roles {
         roles: roles::RolesView,
     },
+    /// Account -> Email preferences.
+    EmailPreferences {
+        view: preferences::PreferencesView,
+    },
+    /// What an unsubscribe link opens.
+    Unsubscribe {
+        view: preferences::UnsubscribeView,
+    },
     /// Settings -> Email templates.
     EmailTemplates {
         view: email::TemplatesView,
@@ -213,6 +222,8 @@ impl Page {
             Page::Invite { .. } => "Invite a member",
             Page::Roles { .. } => "Roles & permissions",
             Page::EmailTemplates { .. } => "Email templates",
+            Page::EmailPreferences { .. } => "Email preferences",
+            Page::Unsubscribe { .. } => "Unsubscribe",
             Page::EmailTemplate { .. } => "Email template",
             Page::EmailTemplateVersions { .. } => "Email template versions",
             Page::LinkInvalid => "Link no longer valid",
@@ -237,6 +248,7 @@ impl Page {
             Page::Policy { .. } | Page::RequirePolicy { .. } => Some("/settings/security"),
             Page::ActivityLog { .. } => Some("/settings/activity"),
             Page::Security { .. }
+            | Page::EmailPreferences { .. }
             | Page::ChangePassword { .. }
             | Page::ChangeEmail { .. }
             | Page::PasswordPrompt { .. }
@@ -264,6 +276,7 @@ impl Page {
                 | Page::ResetLinkInvalid
                 | Page::ConfirmEmail { .. }
                 | Page::EmailLinkInvalid
+                | Page::Unsubscribe { .. }
                 | Page::MfaChallenge { .. }
                 | Page::LinkInvalid
                 | Page::InvitationExpired { .. }
@@ -354,6 +367,8 @@ pub fn PageView(page: Page) -> impl IntoView {
         Page::ResetMfa { reset } => view! { <team::ResetMfaPage reset /> }.into_any(),
         Page::Invite { invite } => view! { <team::InvitePage invite /> }.into_any(),
         Page::Roles { roles } => view! { <roles::RolesPage roles /> }.into_any(),
+        Page::EmailPreferences { view } => view! { <preferences::PreferencesPage view /> }.into_any(),
+        Page::Unsubscribe { view } => view! { <preferences::UnsubscribePage view /> }.into_any(),
         Page::EmailTemplates { view } => view! { <email::TemplatesPage view /> }.into_any(),
         Page::EmailTemplate { view } => view! { <email::EditorPage view /> }.into_any(),
         Page::EmailTemplateVersions { view } => view! { <email::VersionsPage view /> }.into_any(),

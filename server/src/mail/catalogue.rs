@@ -8,6 +8,50 @@ use super::template::{Parts, Vars};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Category {
     Security,
+    /// Optional mail about this topic: it carries a one-click unsubscribe link.
+    Optional(Topic),
+}
+
+/// What optional mail is about; a person may turn each off (Account -> Email preferences).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Topic {
+    GraceReminders,
+}
+
+impl Topic {
+    pub const ALL: [Topic; 1] = [Topic::GraceReminders];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Topic::GraceReminders => "grace-reminders",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Topic> {
+        Topic::ALL.into_iter().find(|t| t.id() == id)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Topic::GraceReminders => "Reminders to set up MFA",
+        }
+    }
+
+    pub fn about(self) -> &'static str {
+        match self {
+            Topic::GraceReminders => {
+                "While your organisation gives you time to set up MFA: 7 days, 1 day and a few hours before the deadline."
+            }
+        }
+    }
+
+    /// The activity log's words for turning it off or on.
+    pub fn change(self, off: bool) -> &'static str {
+        match (self, off) {
+            (Topic::GraceReminders, true) => "reminders to set up MFA turned off",
+            (Topic::GraceReminders, false) => "reminders to set up MFA turned on",
+        }
+    }
 }
 
 /// A mail Tessera sends.
@@ -31,6 +75,7 @@ pub enum MailKind {
     EmailChanged,
     EmailInUse,
     RulesChanged,
+    GraceReminder,
 }
 
 /// A variable a template may use: its name, what it holds, and the value previews use.
@@ -63,6 +108,8 @@ pub const VARIABLES: &[Variable] = &[
     var("new_email", "The new email address.", "ada@new.example.org"),
     var("change", "What changed, in a sentence.", "The MFA policy is now: Required."),
     var("by", "Who changed it.", "Grace Hopper (grace@example.org)"),
+    var("deadline", "When the grace period to set up MFA ends, in UTC.", "2026-12-03 09:30:00 UTC"),
+    var("days_left", "How long is left, such as \"7 days\" or \"less than a day\".", "7 days"),
 ];
 
 const FACTS: &[&str] = &["when", "ip", "browser"];
@@ -78,8 +125,9 @@ pub struct Spec {
     extra: &'static [&'static str],
     /// Variables both bodies must use.
     pub required: &'static [&'static str],
-    /// What to do if it was not expected: Tessera adds it below every template (rendered with
-    /// the same variables, so it may name who to contact).
+    /// What to do if it was not expected (security mail) or why the person gets it (optional
+    /// mail): Tessera adds it below every template, rendered with the same variables, so it may
+    /// name who to contact.
     pub if_not_you: &'static str,
     subject: &'static str,
     text: &'static str,
@@ -90,7 +138,7 @@ const CHANGE_ADVICE: &str =
     "If this was not you, change your password and review your MFA settings now, and tell your administrator.";
 
 impl MailKind {
-    pub const ALL: [MailKind; 18] = [
+    pub const ALL: [MailKind; 19] = [
         MailKind::Invitation,
         MailKind::PasswordResetLink,
         MailKind::EmailCode,
@@ -109,6 +157,7 @@ impl MailKind {
         MailKind::EmailChanged,
         MailKind::EmailInUse,
         MailKind::RulesChanged,
+        MailKind::GraceReminder,
     ];
 
     pub fn id(self) -> &'static str {
@@ -177,6 +226,7 @@ impl MailKind {
             EmailChanged => &EMAIL_CHANGED,
             EmailInUse => &EMAIL_IN_USE,
             RulesChanged => &RULES_CHANGED,
+            GraceReminder => &GRACE_REMINDER,
         }
     }
 }
@@ -469,6 +519,24 @@ static RULES_CHANGED: Spec = Spec {
     html: "<p>Hello {{ name }},</p>\n<p>The MFA rules of {{ org_name }} changed. {{ change }}</p>\n<ul>\n<li>By: \
            {{ by }}</li>\n<li>When: {{ when }}</li>\n<li>From IP address: {{ ip }}</li>\n</ul>\n<p><a \
            href=\"{{ link }}\">Review the security policy</a></p>\n",
+};
+
+static GRACE_REMINDER: Spec = Spec {
+    id: "grace-reminder",
+    label: "Reminder to set up MFA",
+    about: "During a grace period, to people who still must set up MFA: 7 days, 1 day and a few hours before it ends.",
+    category: Category::Optional(Topic::GraceReminders),
+    extra: &["org_name", "deadline", "days_left", "link"],
+    required: &["link"],
+    if_not_you: "You get this reminder because {{ org_name }} requires MFA and your account does not have it yet.",
+    subject: "Tessera: {{ days_left }} left to set up MFA for {{ org_name }}",
+    text: "Hello {{ name }},\n\n{{ org_name }} requires multi-factor authentication (MFA). You have {{ days_left }} \
+           left to set it up: after {{ deadline }} you can only sign in to set it up.\n\nIt takes two minutes \
+           with an authenticator app on your phone. Set it up now: {{ link }}\n",
+    html: "<p>Hello {{ name }},</p>\n<p>{{ org_name }} requires multi-factor authentication (MFA). You have \
+           {{ days_left }} left to set it up: after {{ deadline }} you can only sign in to set it up.</p>\n<p>It \
+           takes two minutes with an authenticator app on your phone.</p>\n<p><a href=\"{{ link }}\">Set up MFA \
+           now</a></p>\n",
 };
 
 #[cfg(test)]

@@ -15,6 +15,8 @@ pub struct Message {
     pub kind: MailKind,
     pub to: String,
     pub vars: Vars,
+    /// Optional mail: the link that turns it off without signing in.
+    pub unsubscribe: Option<String>,
 }
 
 impl Message {
@@ -22,7 +24,7 @@ impl Message {
     /// has no address: it says so.
     pub fn new(kind: MailKind, to: &str, name: &str, at: Timestamp, meta: &RequestMeta) -> Message {
         let ip = meta.ip.map(|i| i.to_string()).unwrap_or_else(|| "none (command line)".into());
-        Message { kind, to: to.to_string(), vars: Vars::new() }
+        Message { kind, to: to.to_string(), vars: Vars::new(), unsubscribe: None }
             .with("name", name)
             .with("when", when(at))
             .with("ip", ip)
@@ -31,6 +33,11 @@ impl Message {
 
     pub fn with(mut self, name: &str, value: impl Into<Value>) -> Message {
         self.vars.insert(name.to_string(), value.into());
+        self
+    }
+
+    pub fn unsubscribable(mut self, link: String) -> Message {
+        self.unsubscribe = Some(link);
         self
     }
 }

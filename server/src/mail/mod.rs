@@ -7,7 +7,7 @@ pub mod catalogue;
 pub mod messages;
 pub mod template;
 
-pub use catalogue::{Category, MailKind};
+pub use catalogue::{Category, MailKind, Topic};
 pub use messages::{browser_of, Message, Notice};
 pub use template::{Part, Parts};
 
@@ -29,6 +29,44 @@ pub struct Mail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// Optional mail: where one click turns it off (RFC 8058 `List-Unsubscribe`).
+    pub unsubscribe: Option<String>,
+}
+
+/// `List-Unsubscribe: <https://…>` (RFC 2369).
+#[derive(Debug, Clone)]
+struct ListUnsubscribe(String);
+
+impl lettre::message::header::Header for ListUnsubscribe {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> std::result::Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(s.trim().trim_start_matches('<').trim_end_matches('>').to_string()))
+    }
+
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), format!("<{}>", self.0))
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058): a POST to the link unsubscribes.
+#[derive(Debug, Clone)]
+struct ListUnsubscribePost;
+
+impl lettre::message::header::Header for ListUnsubscribePost {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> std::result::Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribePost)
+    }
+
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".into())
+    }
 }
 
 #[async_trait]
@@ -38,10 +76,11 @@ pub trait Mailer: Send + Sync + 'static {
 
 fn build(from: &Mailbox, mail: &Mail) -> Result<lettre::Message> {
     let to: Mailbox = mail.to.parse().map_err(|e| Error::Invalid(format!("recipient address: {e}")))?;
-    lettre::Message::builder()
-        .from(from.clone())
-        .to(to)
-        .subject(mail.subject.clone())
+    let mut builder = lettre::Message::builder().from(from.clone()).to(to).subject(mail.subject.clone());
+    if let Some(link) = &mail.unsubscribe {
+        builder = builder.header(ListUnsubscribe(link.clone())).header(ListUnsubscribePost);
+    }
+    builder
         .multipart(MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone()))
         .map_err(|e| Error::Invalid(format!("building mail: {e}")))
 }
@@ -151,6 +190,9 @@ pub fn compose(message: &Message, custom: Option<&Parts>) -> Mail {
             Parts { subject: format!("Tessera: {}", kind.label()), text: String::new(), html: String::new() }
         }),
     };
+    if let Category::Optional(_) = kind.spec().category {
+        return finish_optional(message, rendered, &known);
+    }
     // Tessera's own words, through the same engine so they may name who and where.
     let advice = kind.spec().if_not_you;
     let advice_in = |part| {
@@ -166,7 +208,25 @@ pub fn compose(message: &Message, custom: Option<&Parts>) -> Mail {
         advice_in(Part::Html),
         escape_html(SECURITY_FOOTER)
     );
-    Mail { to: message.to.clone(), subject: rendered.subject, text, html }
+    Mail { to: message.to.clone(), subject: rendered.subject, text, html, unsubscribe: None }
+}
+
+/// The ending of optional mail: why the person gets it and the link that turns it off.
+fn finish_optional(message: &Message, rendered: Parts, known: &[&'static str]) -> Mail {
+    let kind = message.kind;
+    let why_in = |part| {
+        template::render_part(part, kind.spec().if_not_you, &message.vars, known)
+            .unwrap_or_else(|_| "You get this mail because of your organisation's settings.".into())
+    };
+    let link = message.unsubscribe.clone().unwrap_or_default();
+    let text = format!("{}\n\n-- \n{}\nTurn these mails off: {link}\n", rendered.text.trim_end(), why_in(Part::Text));
+    let html = format!(
+        "{}\n<hr>\n<p style=\"color:#555;font-size:0.875em\">{} <a href=\"{}\">Turn these mails off</a>.</p>\n",
+        rendered.html.trim_end(),
+        why_in(Part::Html),
+        escape_html(&link)
+    );
+    Mail { to: message.to.clone(), subject: rendered.subject, text, html, unsubscribe: message.unsubscribe.clone() }
 }
 #[cfg(test)]
 mod tests {
@@ -275,6 +335,7 @@ mod tests {
             subject: "Hi".into(),
             text: "plain".into(),
             html: "<p>html</p>".into(),
+            unsubscribe: None,
         };
         outbox.send(&mail).await.unwrap();
         outbox.send(&mail).await.unwrap();
@@ -282,6 +343,17 @@ mod tests {
         assert_eq!(files.len(), 2);
         let body = std::fs::read_to_string(files[0].as_ref().unwrap().path()).unwrap();
         assert!(body.contains("To: ada@example.org") && body.contains("Subject: Hi") && body.contains("plain"));
+        assert!(!body.contains("List-Unsubscribe"), "security mail has no unsubscribe link");
+        let optional =
+            Mail { unsubscribe: Some("https://id.example.org/api/unsubscribe?token=t".into()), ..mail.clone() };
+        outbox.send(&optional).await.unwrap();
+        let newest = std::fs::read_dir(dir.path().join("outbox"))
+            .unwrap()
+            .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap());
+        assert!(newest
+            .into_iter()
+            .any(|m| m.contains("List-Unsubscribe: <https://id.example.org/api/unsubscribe?token=t>")
+                && m.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click")));
         assert!(outbox.send(&Mail { to: "not an address".into(), ..mail }).await.is_err());
     }
 }

@@ -10,6 +10,7 @@ mod accounts;
 mod audit;
 mod email_changes;
 mod email_codes;
+mod mail_schedule;
 mod mail_templates;
 mod mfa;
 mod orgs;
@@ -25,6 +26,7 @@ pub use accounts::AccountStore;
 pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditStore};
 pub use email_changes::{EmailChangeStore, EmailChanged};
 pub use email_codes::{CodeUse, EmailCodeStore};
+pub use mail_schedule::{MailOutcome, MailScheduleStore, ScheduledMail};
 pub use mail_templates::{MailTemplateStore, TemplateVersion};
 pub use mfa::{CodesToShow, MfaStore, TotpCredential};
 pub use orgs::{NewOrganisation, OrgStore};
@@ -37,8 +39,8 @@ pub use tokens::{LinkRecord, TokenPurpose, TokenStore, ValidToken};
 /// The area traits, for calling store methods on anything but a `dyn Store`.
 pub mod prelude {
     pub use super::{
-        AccountStore, AuditStore, EmailChangeStore, EmailCodeStore, MailTemplateStore, MfaStore, OrgStore,
-        SessionStore, Store, TeamStore, ThrottleStore, TokenStore,
+        AccountStore, AuditStore, EmailChangeStore, EmailCodeStore, MailScheduleStore, MailTemplateStore, MfaStore,
+        OrgStore, SessionStore, Store, TeamStore, ThrottleStore, TokenStore,
     };
 }
 
@@ -52,6 +54,7 @@ pub trait Store:
     + MfaStore
     + EmailCodeStore
     + EmailChangeStore
+    + MailScheduleStore
     + MailTemplateStore
     + ThrottleStore
     + AuditStore
@@ -70,6 +73,7 @@ impl<T> Store for T where
         + MfaStore
         + EmailCodeStore
         + EmailChangeStore
+        + MailScheduleStore
         + MailTemplateStore
         + ThrottleStore
         + AuditStore

@@ -15,6 +15,7 @@ mod accounts;
 mod audit;
 mod email_changes;
 mod email_codes;
+mod mail_schedule;
 mod mail_templates;
 mod mfa;
 mod orgs;

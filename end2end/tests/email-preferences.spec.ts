@@ -1,0 +1,107 @@
+/**
+ * Email preferences and reminders end to end, in every project (SQLite and
+ * PostgreSQL, JavaScript on and off), in an organisation of its own made with
+ * the operator CLI (the servers look for scheduled mail every 2 seconds):
+ * - Mo, a member without MFA, turns off reminders to set up MFA in Account
+ *   -> Email preferences, which says security mail is always sent;
+ * - the operator requires MFA with a 3-day grace period: Nia gets a reminder
+ *   with the enrolment link and an unsubscribe link; Mo gets none;
+ * - Nia's unsubscribe link works without signing in: its page changes
+ *   nothing until its button is pressed;
+ * - Mo sets up MFA; the operator resets it; that security mail reaches him
+ *   although he turned reminders off.
+ */
+import { Authenticator } from '../pages/Authenticator';
+import { addUser, createOrganisation, requireWithGrace, resetMfa } from '../pages/Cli';
+import { EnrolPage } from '../pages/EnrolPage';
+import { expect, test } from '../pages/fixtures';
+import { HomePage } from '../pages/HomePage';
+import { expectFitsPhone, submitAndSettle } from '../pages/http';
+import { signIn } from '../pages/LoginPage';
+import { MailDev } from '../pages/MailDev';
+import { ensureOrganisation, ownerFor } from '../pages/Organisation';
+import { FIRST_CODES_STATUS, RecoveryCodesPage } from '../pages/RecoveryCodesPage';
+import { MFA_ON, SecurityPage } from '../pages/SecurityPage';
+
+test.describe.configure({ mode: 'serial', timeout: 150_000 });
+
+const PASSWORD = 'saffron beacon tulip granite ferry';
+const FOOTER = "Tessera sends this mail for your account's security; it cannot be turned off.";
+
+test('a member turns reminders off and gets none, but security mail still reaches him; an unsubscribe link needs no sign-in', async ({
+  page,
+  server,
+  browser,
+}, testInfo) => {
+  const project = testInfo.project.name;
+  const org = `Prefs Co ${project}`;
+  const owner = { name: 'Pia Owner', email: `pia.${project}@prefs.example` };
+  const mo = { name: 'Mo Member', email: `mo.${project}@prefs.example` };
+  const nia = { name: 'Nia Member', email: `nia.${project}@prefs.example` };
+  const mail = new MailDev(server.mailURL);
+  const reminderSubject = `Tessera: 3 days left to set up MFA for ${org}`;
+  const reminders = page.getByLabel('Reminders to set up MFA');
+
+  await ensureOrganisation(page, server, ownerFor(project));
+  createOrganisation(server, { name: org, ownerEmail: owner.email, ownerName: owner.name, ownerPassword: PASSWORD });
+  for (const who of [mo, nia]) {
+    addUser(server, { organisationName: org, email: who.email, role: 'member', displayName: who.name, password: PASSWORD });
+  }
+
+  await test.step('Mo turns off reminders in Account security -> Email preferences', async () => {
+    await signIn(page, mo.email, PASSWORD, new HomePage(page).welcomeHeading(mo.name));
+    await page.goto('/account/security');
+    await page.getByRole('link', { name: 'Email preferences' }).click();
+    await expect(page.getByRole('heading', { name: 'Email preferences', level: 1 })).toBeVisible();
+    await expect(page.getByText('Security mail cannot be turned off')).toBeVisible();
+    await expect(reminders).toBeChecked();
+    await reminders.uncheck();
+    await submitAndSettle(page, () => page.getByRole('button', { name: 'Save preferences' }).click(), page.getByText('Your email preferences are saved.'));
+    await expect(reminders).not.toBeChecked();
+    await expectFitsPhone(page, [reminders, page.getByRole('button', { name: 'Save preferences' })]);
+  });
+
+  let unsubscribe = '';
+  await test.step('MFA becomes required within 3 days: Nia is reminded, Mo is not', async () => {
+    const since = Date.now();
+    requireWithGrace(server, org, 3);
+    const reminder = await mail.waitFor({ to: nia.email, subject: reminderSubject, since: since - 1_000 }, 20_000);
+    expect(reminder.text).toContain('/account/security');
+    expect(reminder.text).toContain('Turn these mails off:');
+    expect(reminder.text).not.toContain(FOOTER);
+    unsubscribe = /https?:\/\/\S+\/unsubscribe\?token=[\w.-]+/.exec(reminder.text)?.[0] ?? '';
+    expect(unsubscribe).not.toBe('');
+    // Two more rounds of the scheduler: Mo's reminder would have gone by now.
+    await page.waitForTimeout(5_000);
+    expect(await mail.find({ to: mo.email, subject: reminderSubject })).toHaveLength(0);
+  });
+
+  await test.step("Nia's unsubscribe link works without signing in", async () => {
+    const anonymous = await browser.newContext({ javaScriptEnabled: testInfo.project.use.javaScriptEnabled });
+    const other = await anonymous.newPage();
+    await other.goto(unsubscribe);
+    await expect(other.getByRole('heading', { name: 'Turn off these mails?' })).toBeVisible();
+    await expect(other.getByText(`Reminders to set up MFA will no longer be sent to ${nia.email}`)).toBeVisible();
+    await submitAndSettle(other, () => other.getByRole('button', { name: 'Turn them off' }).click(), other.getByRole('heading', { name: 'Turned off' }));
+    await expect(other.getByText('Security mail still reaches you.')).toBeVisible();
+    await anonymous.close();
+  });
+
+  await test.step('Mo sets up MFA, the operator resets it, and that security mail reaches him', async () => {
+    const security = new SecurityPage(page);
+    const enrol = new EnrolPage(page);
+    const codes = new RecoveryCodesPage(page);
+    await page.goto('/account/security');
+    await submitAndSettle(page, () => security.enableButton.click(), enrol.heading);
+    const app = new Authenticator(await enrol.readSetupKey());
+    await enrol.confirm(app.current().code, codes.heading);
+    await codes.expectLoaded(FIRST_CODES_STATUS);
+    await codes.finish();
+    await expect(security.notice(MFA_ON)).toBeVisible();
+    const since = Date.now();
+    resetMfa(server, org, mo.email, 'Lost phone');
+    const reset = await mail.waitFor({ to: mo.email, subject: 'Tessera: Your MFA was reset', since: since - 1_000 });
+    expect(reset.text).toContain('Reason: Lost phone');
+    expect(reset.text).toContain(FOOTER);
+  });
+});
