@@ -39,6 +39,21 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The weekly security digest.
+    Digest {
+        #[command(subcommand)]
+        command: DigestCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DigestCommand {
+    /// Send the digest of the last seven days now, to everyone in the organisation who may read
+    /// the activity log and did not turn it off.
+    Send {
+        #[arg(long)]
+        org: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -298,6 +313,13 @@ async fn main() -> anyhow::Result<()> {
             let app = open(config).await?;
             app.reset_mfa_by_operator(&org, &email, &reason).await?;
             say(&format!("MFA of {email} in {org:?} is reset; they were signed out everywhere and told by mail."));
+            Ok(())
+        }
+        Command::Digest { command: DigestCommand::Send { org } } => {
+            let app = open(config).await?;
+            let sent = app.send_digest_now(&org).await?;
+            let whom = if sent == 1 { "1 person".to_string() } else { format!("{sent} people") };
+            say(&format!("The security digest of {org:?} is on its way to {whom}."));
             Ok(())
         }
     }

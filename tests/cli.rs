@@ -180,3 +180,34 @@ fn operators_hand_out_reset_links_and_reset_mfa() {
     assert!(!o.status.success(), "a reason is required");
     assert!(String::from_utf8_lossy(&o.stderr).contains("--reason"));
 }
+
+#[test]
+fn operators_send_the_security_digest_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let o = tessera(
+        &data,
+        &["org", "create", "--name", "Acme", "--owner-email", "ada@example.org", "--owner-password-stdin"],
+        Some("plum tractor sings quietly tonight\n"),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = tessera(&data, &["digest", "send", "--org", "Acme"], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("The security digest of \"Acme\" is on its way to 1 person."), "{}", stdout(&o));
+    // Without a mail server, mail lands in the outbox: the digest is there, with its one-click link.
+    let outbox: Vec<String> = std::fs::read_dir(data.join("outbox"))
+        .unwrap()
+        .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap())
+        .collect();
+    let digest = outbox.iter().find(|m| m.contains("Subject: Tessera: the week in Acme")).expect("the digest");
+    assert!(
+        digest.contains("To: ada@example.org") && digest.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+    );
+    let o = tessera(&data, &["digest", "send", "--org", "Nowhere"], None);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("organisation not found"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

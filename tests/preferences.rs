@@ -30,6 +30,7 @@ async fn optional_mail_is_turned_off_on_the_preferences_page_or_by_its_link() {
     let page = t.get("/account/email-preferences", Some(&ada)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains(CHECKBOX) && page.body.contains("checked"), "{}", page.body);
+    assert!(page.body.contains("name=\"topics[1]\" value=\"weekly-digest\""), "owners read the activity log");
     assert!(page.body.contains("Security mail cannot be turned off"));
     assert!(t.get("/account/security", Some(&ada)).await.body.contains("href=\"/account/email-preferences\""));
 
@@ -45,7 +46,14 @@ async fn optional_mail_is_turned_off_on_the_preferences_page_or_by_its_link() {
     let events = t.tessera.store.recent_audit(None, 10).await.unwrap();
     let changes: Vec<_> =
         events.iter().filter(|e| e.action == "mail.preference_changed").map(|e| e.detail.clone().unwrap()).collect();
-    assert_eq!(changes, ["reminders to set up MFA turned on", "reminders to set up MFA turned off"]);
+    assert_eq!(
+        changes,
+        [
+            "reminders to set up MFA turned on",
+            "weekly security digest turned off",
+            "reminders to set up MFA turned off"
+        ]
+    );
 
     // The link's page asks, and changes nothing by being opened.
     let link = t.tessera.unsubscribe_link(ada_id, Topic::GraceReminders);

@@ -85,3 +85,8 @@ export function requireWithGrace(server: ServerEntry, organisationName: string, 
 export function resetMfa(server: ServerEntry, organisationName: string, email: string, reason: string): string {
   return runCli(server, ['user', 'reset-mfa', '--org', organisationName, '--email', email, '--reason', reason]);
 }
+
+/** `tessera digest send --org NAME`: the weekly security digest, now. Returns stdout. */
+export function sendDigest(server: ServerEntry, organisationName: string): string {
+  return runCli(server, ['digest', 'send', '--org', organisationName]);
+}

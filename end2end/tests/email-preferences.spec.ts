@@ -10,9 +10,11 @@
  *   nothing until its button is pressed;
  * - Mo sets up MFA; the operator resets it; that security mail reaches him
  *   although he turned reminders off.
+ * And the weekly security digest (sent now with `tessera digest send`) is
+ * turned off with one click by the mail program, without signing in.
  */
 import { Authenticator } from '../pages/Authenticator';
-import { addUser, createOrganisation, requireWithGrace, resetMfa } from '../pages/Cli';
+import { addUser, createOrganisation, requireWithGrace, resetMfa, sendDigest } from '../pages/Cli';
 import { EnrolPage } from '../pages/EnrolPage';
 import { expect, test } from '../pages/fixtures';
 import { HomePage } from '../pages/HomePage';
@@ -104,4 +106,34 @@ test('a member turns reminders off and gets none, but security mail still reache
     expect(reset.text).toContain('Reason: Lost phone');
     expect(reset.text).toContain(FOOTER);
   });
+});
+
+test('one click in the mail program turns the weekly digest off, without signing in', async ({ server, playwright }, testInfo) => {
+  const project = testInfo.project.name;
+  const org = `Digest Co ${project}`;
+  const dora = { name: 'Dora Owner', email: `dora.${project}@digest.example` };
+  const mail = new MailDev(server.mailURL);
+  const subject = `Tessera: the week in ${org}`;
+  createOrganisation(server, { name: org, ownerEmail: dora.email, ownerName: dora.name, ownerPassword: PASSWORD });
+
+  const since = Date.now();
+  expect(sendDigest(server, org)).toContain('is on its way to 1 person');
+  const digest = await mail.waitFor({ to: dora.email, subject, since: since - 1_000 });
+  expect(digest.text).toContain('MFA: 0 of 1 members have it.');
+  expect(digest.text).toContain('/settings/activity');
+  const link = /https?:\/\/\S+\/unsubscribe\?token=[\w.-]+/.exec(digest.text)?.[0] ?? '';
+  expect(link).not.toBe('');
+
+  // What a mail program does (RFC 8058): a POST to the link, no cookies, no Origin of ours.
+  const mailProgram = await playwright.request.newContext();
+  const answer = await mailProgram.post(link, { form: { 'List-Unsubscribe': 'One-Click' } });
+  expect(answer.status()).toBe(200);
+  expect(await answer.text()).toContain('Weekly security digest: turned off.');
+  await mailProgram.dispose();
+  const turnedOff = Date.now();
+
+  // Neither the command nor the server's own weekly run (every 2 seconds here) sends her one now.
+  expect(sendDigest(server, org)).toContain('is on its way to 0 people');
+  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  expect(await mail.find({ to: dora.email, subject, since: turnedOff })).toHaveLength(0);
 });

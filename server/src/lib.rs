@@ -7,6 +7,7 @@ pub mod activity;
 pub mod audit;
 pub mod clock;
 pub mod config;
+pub mod digest;
 pub mod email_change;
 pub mod email_codes;
 pub mod error;

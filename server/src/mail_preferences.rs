@@ -20,15 +20,20 @@ pub struct Preference {
 }
 
 impl Tessera {
-    /// The topics this person may turn off, and which are on.
+    /// The topics this person may turn off (the digest only for those who get it), and which
+    /// are on.
     pub async fn mail_preferences(&self, s: &SessionInfo) -> Result<Vec<Preference>> {
         let off = self.store.opted_out_topics(s.user_id).await?;
-        Ok(Topic::ALL.into_iter().map(|topic| Preference { topic, on: !off.iter().any(|t| t == topic.id()) }).collect())
+        Ok(Topic::ALL
+            .into_iter()
+            .filter(|t| *t != Topic::Digest || s.can(crate::roles::Permission::ViewActivityLog))
+            .map(|topic| Preference { topic, on: !off.iter().any(|t| t == topic.id()) })
+            .collect())
     }
 
     /// Keeps the topics in `on` and turns the others off; each change is in the activity log.
     pub async fn set_mail_preferences(&self, s: &SessionInfo, on: &[Topic], meta: &RequestMeta) -> Result<()> {
-        for topic in Topic::ALL {
+        for topic in self.mail_preferences(s).await?.into_iter().map(|p| p.topic) {
             let off = !on.contains(&topic);
             if self.store.set_opt_out(s.user_id, topic.id(), off, self.clock.now()).await? {
                 self.audit_own(s, Action::MailPreferenceChanged, Outcome::Success, meta, Some(topic.change(off)))

@@ -91,7 +91,13 @@ pub struct RunReport {
 impl Tessera {
     /// Plans what is due and sends what is due, once; `tessera serve` calls it every minute.
     pub async fn run_scheduled_mail(&self) -> Result<RunReport> {
-        let mut report = RunReport { planned: self.plan_grace_reminders().await?, ..Default::default() };
+        let planned = self.plan_grace_reminders().await? + self.plan_digests().await?;
+        Ok(RunReport { planned, ..self.deliver_scheduled().await? })
+    }
+
+    /// Sends the planned mail that is due.
+    pub(crate) async fn deliver_scheduled(&self) -> Result<RunReport> {
+        let mut report = RunReport::default();
         // A bounded number per run, so one run never goes on for long.
         for _ in 0..500 {
             let now = self.clock.now();
@@ -154,18 +160,38 @@ impl Tessera {
 
     /// Sends a taken mail if it is still due: `Ok(false)` when it no longer is.
     async fn send_scheduled(&self, job: &ScheduledMail) -> Result<bool> {
-        if job.kind != MailKind::GraceReminder.id() {
-            return Ok(false);
-        }
         let Some(org) = self.store.organisation_by_id(job.org_id).await? else { return Ok(false) };
         let Some(member) = self.store.member(org.id, job.user_id).await? else { return Ok(false) };
         let now = self.clock.now();
+        let message = match MailKind::from_id(&job.kind) {
+            Some(MailKind::GraceReminder) => self.reminder_message(&org, &member, &job.period, now).await?,
+            Some(MailKind::Digest) => self.digest_message(&org, &member, now).await?,
+            _ => None,
+        };
+        let Some(message) = message else { return Ok(false) };
+        let custom = self.store.mail_template(org.id, message.kind.id()).await?;
+        let mail = compose(&message, custom.as_ref());
+        match tokio::time::timeout(Duration::from_secs(15), self.mailer.send(&mail)).await {
+            Ok(r) => r.map(|()| true),
+            Err(_) => Err(crate::error::Error::Invalid("the mail server did not answer in time".into())),
+        }
+    }
+
+    /// The reminder of `period` for `member`, unless it is no longer due.
+    async fn reminder_message(
+        &self,
+        org: &crate::model::Organisation,
+        member: &crate::store::Member,
+        period: &str,
+        now: crate::clock::Timestamp,
+    ) -> Result<Option<Message>> {
+        let job_period = period;
         let still_in_grace = org.mfa_policy == crate::model::MfaPolicy::Required
-            && org.mfa_grace_until.is_some_and(|d| d > now && job.period.ends_with(&format!("@{}", d.0)));
+            && org.mfa_grace_until.is_some_and(|d| d > now && job_period.ends_with(&format!("@{}", d.0)));
         let opted_out =
             self.store.opted_out_topics(member.user_id).await?.iter().any(|t| t == Topic::GraceReminders.id());
         if !still_in_grace || member.has_mfa || member.disabled || opted_out {
-            return Ok(false);
+            return Ok(None);
         }
         let deadline = org.mfa_grace_until.unwrap_or(now);
         let left = deadline.since(now);
@@ -177,12 +203,7 @@ impl Tessera {
                 .with("days_left", days_left)
                 .with("link", self.config.link("/account/security"))
                 .unsubscribable(self.unsubscribe_link(member.user_id, Topic::GraceReminders));
-        let custom = self.store.mail_template(org.id, MailKind::GraceReminder.id()).await?;
-        let mail = compose(&message, custom.as_ref());
-        match tokio::time::timeout(Duration::from_secs(15), self.mailer.send(&mail)).await {
-            Ok(r) => r.map(|()| true),
-            Err(_) => Err(crate::error::Error::Invalid("the mail server did not answer in time".into())),
-        }
+        Ok(Some(message))
     }
 }
 

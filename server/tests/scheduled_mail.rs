@@ -85,9 +85,11 @@ async fn each_reminder_goes_once_even_with_two_instances_racing() {
         assert_eq!(env.app.unsubscribe_target(&format!("{token}x")), None, "a tampered link names nobody");
         assert_eq!(env.app.unsubscribe(token, &RequestMeta::default()).await.unwrap(), Some(Topic::GraceReminders));
 
-        // Ten days left: nothing is due yet.
+        // Ten days left: no reminder is due yet.
         let (a, b) = tokio::join!(env.app.run_scheduled_mail(), other.run_scheduled_mail());
-        assert_eq!(a.unwrap().sent + b.unwrap().sent, 0, "{}", env.backend);
+        a.unwrap();
+        b.unwrap();
+        assert_eq!(env.outbox().iter().filter(|m| m.contains(SUBJECT)).count(), 0, "{}", env.backend);
 
         for (advance, round) in
             [(3 * DAY, "a week before"), (6 * DAY, "a day before"), (DAY - Duration::from_secs(4 * 3600), "on the day")]
@@ -95,13 +97,14 @@ async fn each_reminder_goes_once_even_with_two_instances_racing() {
             env.clock.advance(advance);
             let runs = (env.app.run_scheduled_mail(), other.run_scheduled_mail(), env.app.run_scheduled_mail());
             let (a, b, c) = tokio::join!(runs.0, runs.1, runs.2);
-            let sent = a.unwrap().sent + b.unwrap().sent + c.unwrap().sent;
+            a.unwrap();
+            b.unwrap();
+            c.unwrap();
             let n = match round {
                 "a week before" => 1,
                 "a day before" => 2,
                 _ => 3,
             };
-            assert_eq!(sent, 2, "{} {round}: one each for Bob and Cy", env.backend);
             assert_eq!(
                 (reminders_to(&env, "bob@example.org"), reminders_to(&env, "cy@example.org")),
                 (n, n),
@@ -122,7 +125,8 @@ async fn each_reminder_goes_once_even_with_two_instances_racing() {
 
         // After the deadline, no more reminders.
         env.clock.advance(DAY);
-        assert_eq!(env.app.run_scheduled_mail().await.unwrap().planned, 0);
+        env.app.run_scheduled_mail().await.unwrap();
+        assert_eq!(reminders_to(&env, "bob@example.org"), 3);
     })
     .await;
 }
@@ -133,16 +137,76 @@ async fn a_mail_server_that_is_down_is_tried_again_later() {
         acme(&env).await;
         let down = second_instance(&env, Some(Arc::new(Down))).await;
         env.clock.advance(3 * DAY);
+        // Three reminders and Ada's weekly digest, none of which can go.
         let report = down.run_scheduled_mail().await.unwrap();
-        assert_eq!((report.planned, report.sent, report.retried), (3, 0, 3), "{}", env.backend);
+        assert_eq!((report.planned, report.sent, report.retried), (4, 0, 4), "{}", env.backend);
         assert_eq!(reminders_to(&env, "bob@example.org"), 0);
         // Not yet due again: the working instance finds nothing to send.
         assert_eq!(env.app.run_scheduled_mail().await.unwrap().sent, 0, "{}", env.backend);
-        // A minute later the mail is due again, and goes out once the server is back.
+        // A minute later they are due again, and go out once the server is back.
         env.clock.advance(Duration::from_secs(61));
         let report = env.app.run_scheduled_mail().await.unwrap();
-        assert_eq!((report.sent, report.planned), (3, 0), "{}", env.backend);
+        assert_eq!((report.sent, report.planned), (4, 0), "{}", env.backend);
         assert_eq!(reminders_to(&env, "bob@example.org"), 1);
+    })
+    .await;
+}
+
+const DIGEST: &str = "Subject: Tessera: the week in Acme";
+
+fn digests_to(env: &Env, to: &str) -> Vec<String> {
+    env.outbox().into_iter().filter(|m| m.contains(&format!("To: {to}")) && m.contains(DIGEST)).collect()
+}
+
+#[tokio::test]
+async fn the_weekly_digest_goes_once_a_week_to_those_who_read_the_activity_log() {
+    on_both(|env| async move {
+        acme(&env).await;
+        let app = &env.app;
+        // Hal, an administrator, reads the activity log too, and turns the digest off.
+        app.add_user("Acme", "hal@example.org", Some("Hal"), Role::Admin, Some(PASSWORD)).await.unwrap();
+        let hal = env.store.credentials_by_email("hal@example.org").await.unwrap().unwrap().user_id;
+        let token = app.unsubscribe_link(hal, Topic::Digest).split("token=").nth(1).unwrap().to_string();
+        app.unsubscribe(&token, &RequestMeta::default()).await.unwrap();
+        // A burst of failed sign-ins to Bob's account.
+        for _ in 0..5 {
+            let _ = app.sign_in("bob@example.org", "not the password at all", None, &RequestMeta::default()).await;
+        }
+        let other = second_instance(&env, None).await;
+        let (a, b) = tokio::join!(app.run_scheduled_mail(), other.run_scheduled_mail());
+        a.unwrap();
+        b.unwrap();
+        assert_eq!(env.app.run_scheduled_mail().await.unwrap().sent, 0);
+        let sent = digests_to(&env, "ada@example.org");
+        assert_eq!(sent.len(), 1, "{}: one digest this week", env.backend);
+        assert!(digests_to(&env, "hal@example.org").is_empty(), "Hal turned it off");
+        assert!(digests_to(&env, "bob@example.org").is_empty(), "members do not read the activity log");
+        // Nor are they offered it among their preferences.
+        let topics_of = |email: &'static str| async move {
+            let token = match app.sign_in(email, PASSWORD, None, &RequestMeta::default()).await.unwrap() {
+                SignInStep::Done(t) | SignInStep::MfaRequired(t) => t.expose().to_string(),
+            };
+            let s = app.session(&token).await.unwrap().unwrap();
+            app.mail_preferences(&s).await.unwrap().into_iter().map(|p| (p.topic, p.on)).collect::<Vec<_>>()
+        };
+        assert_eq!(topics_of("cy@example.org").await, [(Topic::GraceReminders, true)]);
+        assert_eq!(topics_of("hal@example.org").await, [(Topic::GraceReminders, true), (Topic::Digest, false)]);
+        let digest = &sent[0];
+        assert!(digest.contains("MFA: 1 of 5 members have it."), "{digest}");
+        assert!(digest.contains("- bob (bob@example.org)") && digest.contains("- cy (cy@example.org)"), "{digest}");
+        assert!(digest.contains("bob (bob@example.org): 5 failed sign-ins"), "{digest}");
+        assert!(digest.contains("MFA policy changed by an operator"), "{digest}");
+        assert!(digest.contains("List-Unsubscribe: <http://127.0.0.1:3000/unsubscribe?token="), "{digest}");
+
+        // Next week, the next one; `tessera digest send` sends one at once, whatever the week.
+        env.clock.advance(7 * DAY);
+        let (a, b) = tokio::join!(app.run_scheduled_mail(), other.run_scheduled_mail());
+        a.unwrap();
+        b.unwrap();
+        assert_eq!(digests_to(&env, "ada@example.org").len(), 2, "{}", env.backend);
+        assert_eq!(app.send_digest_now("Acme").await.unwrap(), 1);
+        assert_eq!(digests_to(&env, "ada@example.org").len(), 3, "{}", env.backend);
+        assert!(digests_to(&env, "hal@example.org").is_empty());
     })
     .await;
 }

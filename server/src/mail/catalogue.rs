@@ -16,14 +16,16 @@ pub enum Category {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Topic {
     GraceReminders,
+    Digest,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 1] = [Topic::GraceReminders];
+    pub const ALL: [Topic; 2] = [Topic::GraceReminders, Topic::Digest];
 
     pub fn id(self) -> &'static str {
         match self {
             Topic::GraceReminders => "grace-reminders",
+            Topic::Digest => "weekly-digest",
         }
     }
 
@@ -34,6 +36,7 @@ impl Topic {
     pub fn label(self) -> &'static str {
         match self {
             Topic::GraceReminders => "Reminders to set up MFA",
+            Topic::Digest => "Weekly security digest",
         }
     }
 
@@ -41,6 +44,9 @@ impl Topic {
         match self {
             Topic::GraceReminders => {
                 "While your organisation gives you time to set up MFA: 7 days, 1 day and a few hours before the deadline."
+            }
+            Topic::Digest => {
+                "For people who read the activity log, once a week: MFA adoption, MFA resets, bursts of failed sign-ins and changes to the policy and roles."
             }
         }
     }
@@ -50,6 +56,8 @@ impl Topic {
         match (self, off) {
             (Topic::GraceReminders, true) => "reminders to set up MFA turned off",
             (Topic::GraceReminders, false) => "reminders to set up MFA turned on",
+            (Topic::Digest, true) => "weekly security digest turned off",
+            (Topic::Digest, false) => "weekly security digest turned on",
         }
     }
 }
@@ -76,17 +84,25 @@ pub enum MailKind {
     EmailInUse,
     RulesChanged,
     GraceReminder,
+    Digest,
 }
 
 /// A variable a template may use: its name, what it holds, and the value previews use.
 pub struct Variable {
     pub name: &'static str,
     pub about: &'static str,
+    /// For a list, its items separated by `;`.
     pub sample: &'static str,
+    /// A list of lines, for `{% for %}`.
+    pub list: bool,
 }
 
 const fn var(name: &'static str, about: &'static str, sample: &'static str) -> Variable {
-    Variable { name, about, sample }
+    Variable { name, about, sample, list: false }
+}
+
+const fn list_var(name: &'static str, about: &'static str, sample: &'static str) -> Variable {
+    Variable { name, about, sample, list: true }
 }
 
 /// Every variable any mail has; each mail lists the names it gives.
@@ -109,7 +125,26 @@ pub const VARIABLES: &[Variable] = &[
     var("change", "What changed, in a sentence.", "The MFA policy is now: Required."),
     var("by", "Who changed it.", "Grace Hopper (grace@example.org)"),
     var("deadline", "When the grace period to set up MFA ends, in UTC.", "2026-12-03 09:30:00 UTC"),
-    var("days_left", "How long is left, such as \"7 days\" or \"less than a day\".", "7 days"),
+    var("days_left", "How long is left, such as \"7 days\" or \"6 hours\".", "7 days"),
+    var("week", "The seven days the digest covers.", "2026-11-19 09:00 to 2026-11-26 09:00 UTC"),
+    var("members", "How many members' accounts are in use.", "12"),
+    var("with_mfa", "How many of them have MFA.", "9"),
+    list_var(
+        "required_not_enrolled",
+        "A list: who must set up MFA and has not (use it with {% for p in required_not_enrolled %}).",
+        "Ben Brown (ben@example.org);Cy Chan (cy@example.org)",
+    ),
+    list_var(
+        "resets",
+        "A list: administrators' MFA resets, with their flags.",
+        "2026-11-24 22:10 UTC: Grace Hopper (grace@example.org) reset the MFA of Ben Brown (ben@example.org) (flagged: Outside business hours)",
+    ),
+    list_var("failed_sign_ins", "A list: accounts with a burst of failed sign-ins.", "Cy Chan (cy@example.org): 12 failed sign-ins"),
+    list_var(
+        "rule_changes",
+        "A list: changes to the MFA policy and the roles.",
+        "2026-11-23 10:02 UTC: MFA policy changed by Ada Lovelace (ada@example.org): policy set to required",
+    ),
 ];
 
 const FACTS: &[&str] = &["when", "ip", "browser"];
@@ -138,7 +173,7 @@ const CHANGE_ADVICE: &str =
     "If this was not you, change your password and review your MFA settings now, and tell your administrator.";
 
 impl MailKind {
-    pub const ALL: [MailKind; 19] = [
+    pub const ALL: [MailKind; 20] = [
         MailKind::Invitation,
         MailKind::PasswordResetLink,
         MailKind::EmailCode,
@@ -158,6 +193,7 @@ impl MailKind {
         MailKind::EmailInUse,
         MailKind::RulesChanged,
         MailKind::GraceReminder,
+        MailKind::Digest,
     ];
 
     pub fn id(self) -> &'static str {
@@ -191,6 +227,7 @@ impl MailKind {
             .into_iter()
             .map(|v| {
                 let value = match v.sample {
+                    _ if v.list => minijinja::Value::from(v.sample.split(';').collect::<Vec<_>>()),
                     "true" => minijinja::Value::from(true),
                     s => s.parse::<i64>().map(minijinja::Value::from).unwrap_or_else(|_| minijinja::Value::from(s)),
                 };
@@ -227,6 +264,7 @@ impl MailKind {
             EmailInUse => &EMAIL_IN_USE,
             RulesChanged => &RULES_CHANGED,
             GraceReminder => &GRACE_REMINDER,
+            Digest => &DIGEST,
         }
     }
 }
@@ -537,6 +575,42 @@ static GRACE_REMINDER: Spec = Spec {
            {{ days_left }} left to set it up: after {{ deadline }} you can only sign in to set it up.</p>\n<p>It \
            takes two minutes with an authenticator app on your phone.</p>\n<p><a href=\"{{ link }}\">Set up MFA \
            now</a></p>\n",
+};
+
+static DIGEST: Spec = Spec {
+    id: "weekly-digest",
+    label: "Weekly security digest",
+    about: "Once a week, to the people who may read the activity log: MFA adoption, resets, failed sign-ins, changes to the rules.",
+    category: Category::Optional(Topic::Digest),
+    extra: &[
+        "org_name",
+        "week",
+        "members",
+        "with_mfa",
+        "required_not_enrolled",
+        "resets",
+        "failed_sign_ins",
+        "rule_changes",
+        "link",
+    ],
+    required: &["link"],
+    if_not_you: "You get this digest because you may read the activity log of {{ org_name }}.",
+    subject: "Tessera: the week in {{ org_name }}",
+    text: "Hello {{ name }},\n\nThe week in {{ org_name }} ({{ week }}).\n\nMFA: {{ with_mfa }} of {{ members }} members \
+           have it.\n{% if required_not_enrolled %}Required but not set up yet:\n{% for p in required_not_enrolled %}- \
+           {{ p }}\n{% endfor %}{% endif %}\nMFA resets by administrators:{% if resets %}\n{% for r in resets %}- {{ r \
+           }}\n{% endfor %}{% else %} none.\n{% endif %}\nBursts of failed sign-ins:{% if failed_sign_ins %}\n{% for f \
+           in failed_sign_ins %}- {{ f }}\n{% endfor %}{% else %} none.\n{% endif %}\nChanges to the MFA policy and \
+           roles:{% if rule_changes %}\n{% for c in rule_changes %}- {{ c }}\n{% endfor %}{% else %} none.\n{% endif \
+           %}\nThe activity log: {{ link }}\n",
+    html: "<p>Hello {{ name }},</p>\n<p>The week in {{ org_name }} ({{ week }}).</p>\n<h2>MFA</h2>\n<p>{{ with_mfa }} of \
+           {{ members }} members have it.</p>\n{% if required_not_enrolled %}<p>Required but not set up yet:</p>\n<ul>{% \
+           for p in required_not_enrolled %}<li>{{ p }}</li>{% endfor %}</ul>\n{% endif %}<h2>MFA resets by \
+           administrators</h2>\n{% if resets %}<ul>{% for r in resets %}<li>{{ r }}</li>{% endfor %}</ul>{% else \
+           %}<p>None.</p>{% endif %}\n<h2>Bursts of failed sign-ins</h2>\n{% if failed_sign_ins %}<ul>{% for f in \
+           failed_sign_ins %}<li>{{ f }}</li>{% endfor %}</ul>{% else %}<p>None.</p>{% endif %}\n<h2>Changes to the MFA \
+           policy and roles</h2>\n{% if rule_changes %}<ul>{% for c in rule_changes %}<li>{{ c }}</li>{% endfor \
+           %}</ul>{% else %}<p>None.</p>{% endif %}\n<p><a href=\"{{ link }}\">Open the activity log</a></p>\n",
 };
 
 #[cfg(test)]

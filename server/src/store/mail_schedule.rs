@@ -47,9 +47,15 @@ pub trait MailScheduleStore: Send + Sync {
 
     async fn organisation_by_id(&self, org_id: i64) -> Result<Option<Organisation>>;
 
+    /// Every organisation.
+    async fn organisations(&self) -> Result<Vec<Organisation>>;
+
     /// Plans mail `kind` for `user_id` in `period`, due now; `false` if it was planned already
     /// (by this instance or another: the row's key decides).
     async fn plan_mail(&self, org_id: i64, user_id: i64, kind: &str, period: &str, now: Timestamp) -> Result<bool>;
+
+    /// Whether mail `kind` was planned for anyone in `org_id` in `period`.
+    async fn planned_in(&self, org_id: i64, kind: &str, period: &str) -> Result<bool>;
 
     /// Takes one due mail for `lease` (no other instance takes it meanwhile), counting the try.
     async fn claim_due_mail(&self, now: Timestamp, lease: Duration) -> Result<Option<ScheduledMail>>;

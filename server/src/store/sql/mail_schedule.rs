@@ -36,6 +36,14 @@ macro_rules! impl_mail_schedule_store {
                 row.map(org_from_row).transpose()
             }
 
+            async fn organisations(&self) -> Result<Vec<Organisation>> {
+                let rows: Vec<OrgRow> =
+                    sqlx::query_as(&format!("SELECT {ORG_COLUMNS} FROM organisations o ORDER BY o.id"))
+                        .fetch_all(&self.reader)
+                        .await?;
+                rows.into_iter().map(org_from_row).collect()
+            }
+
             async fn plan_mail(
                 &self,
                 org_id: i64,
@@ -56,6 +64,18 @@ macro_rules! impl_mail_schedule_store {
                 .execute(&self.writer)
                 .await?;
                 Ok(r.rows_affected() == 1)
+            }
+
+            async fn planned_in(&self, org_id: i64, kind: &str, period: &str) -> Result<bool> {
+                let row: Option<(i64,)> = sqlx::query_as(
+                    "SELECT id FROM scheduled_mails WHERE org_id = $1 AND kind = $2 AND period = $3 LIMIT 1",
+                )
+                .bind(org_id)
+                .bind(kind)
+                .bind(period)
+                .fetch_optional(&self.reader)
+                .await?;
+                Ok(row.is_some())
             }
 
             async fn claim_due_mail(&self, now: Timestamp, lease: Duration) -> Result<Option<ScheduledMail>> {
