@@ -32,6 +32,8 @@ export function runCli(server: ServerEntry, args: string[], input = ''): string 
         TESSERA_DATA_DIR: server.dataDir,
         TESSERA_DATABASE_URL: server.databaseUrl,
         TESSERA_SMTP_URL: server.smtpUrl,
+        // Links in what the command mails point at the server, as an operator's would.
+        TESSERA_BASE_URL: server.baseURL,
         RUST_LOG: 'warn',
       },
     });

@@ -13,6 +13,7 @@
  * And the weekly security digest (sent now with `tessera digest send`) is
  * turned off with one click by the mail program, without signing in.
  */
+import { expectAccessible } from '../pages/a11y';
 import { Authenticator } from '../pages/Authenticator';
 import { addUser, createOrganisation, requireWithGrace, resetMfa, sendDigest } from '../pages/Cli';
 import { EnrolPage } from '../pages/EnrolPage';
@@ -60,6 +61,7 @@ test('a member turns reminders off and gets none, but security mail still reache
     await reminders.uncheck();
     await submitAndSettle(page, () => page.getByRole('button', { name: 'Save preferences' }).click(), page.getByText('Your email preferences are saved.'));
     await expect(reminders).not.toBeChecked();
+    await expectAccessible(page, 'email preferences');
     await expectFitsPhone(page, [reminders, page.getByRole('button', { name: 'Save preferences' })]);
   });
 
@@ -84,6 +86,7 @@ test('a member turns reminders off and gets none, but security mail still reache
     await other.goto(unsubscribe);
     await expect(other.getByRole('heading', { name: 'Turn off these mails?' })).toBeVisible();
     await expect(other.getByText(`Reminders to set up MFA will no longer be sent to ${nia.email}`)).toBeVisible();
+    await expectAccessible(other, 'the unsubscribe page');
     await submitAndSettle(other, () => other.getByRole('button', { name: 'Turn them off' }).click(), other.getByRole('heading', { name: 'Turned off' }));
     await expect(other.getByText('Security mail still reaches you.')).toBeVisible();
     await anonymous.close();

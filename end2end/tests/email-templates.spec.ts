@@ -14,6 +14,7 @@
  *   footer; the link works.
  */
 import type { Locator, Page } from '@playwright/test';
+import { expectAccessible } from '../pages/a11y';
 import { addUser, createOrganisation } from '../pages/Cli';
 import { expect, test } from '../pages/fixtures';
 import { HomePage } from '../pages/HomePage';
@@ -82,6 +83,8 @@ test('an owner edits the password reset mail, and the next reset mail uses it wi
     await expect(editor.subject).toHaveValue('Tessera: Reset your password');
     await expect(page.getByText('{{ link }}', { exact: true })).toBeVisible();
     await expect(page.getByText(FOOTER)).toBeVisible();
+    // (Before any preview: axe cannot look into the preview's sandboxed frame, which runs nothing.)
+    await expectAccessible(page, 'the template editor');
   });
 
   await test.step('a variable the mail does not have is refused with its line', async () => {

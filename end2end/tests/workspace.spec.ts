@@ -210,6 +210,7 @@ test("the frame, the owner's home and invitations", async ({ page, server, brows
       ['Team', 'Team'],
       ['Roles & permissions', 'Roles & permissions'],
       ['Security policy', 'Security policy'],
+      ['Email templates', 'Email templates'],
       ['Activity log', 'Activity log'],
     ] as const) {
       await frame.goTo(label);
