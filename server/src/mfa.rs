@@ -93,6 +93,25 @@ fn codes_context(session_hash: &str) -> String {
 /// How long new recovery codes wait for the page that shows them.
 const CODES_TO_SHOW_FOR: Duration = Duration::from_secs(600);
 
+/// Sends `message` through the organisation's template for its kind (Tessera's where it has
+/// none, or where that cannot be read), waiting at most 15 seconds for the mail server.
+pub(crate) async fn send_message(
+    store: &dyn crate::store::Store,
+    mailer: &dyn crate::mail::Mailer,
+    org_id: i64,
+    message: &crate::mail::Message,
+) -> Result<()> {
+    let custom = store.mail_template(org_id, message.kind.id()).await.unwrap_or_else(|e| {
+        tracing::error!(error = %e, org_id, "mail template not read; the default is used");
+        None
+    });
+    let mail = crate::mail::compose(message, custom.as_ref());
+    match tokio::time::timeout(Duration::from_secs(15), mailer.send(&mail)).await {
+        Ok(sent) => sent,
+        Err(_) => Err(Error::Invalid("the mail server did not answer in time".into())),
+    }
+}
+
 /// Consecutive failed codes after a right password that trigger a warning mail (once per streak).
 pub const FAILING_CODES_ALERT: i64 = 3;
 
@@ -108,18 +127,8 @@ impl Tessera {
     /// organisation's template for it where there is one, waiting at most 15 seconds; failures
     /// are logged.
     pub(crate) async fn deliver(&self, org_id: i64, message: &crate::mail::Message, user_id: i64) {
-        let custom = match self.store.mail_template(org_id, message.kind.id()).await {
-            Ok(custom) => custom,
-            Err(e) => {
-                tracing::error!(error = %e, org_id, "mail template not read; the default is used");
-                None
-            }
-        };
-        let mail = crate::mail::compose(message, custom.as_ref());
-        match tokio::time::timeout(Duration::from_secs(15), self.mailer.send(&mail)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::error!(error = %e, user_id, "mail not sent"),
-            Err(_) => tracing::error!(user_id, "mail timed out"),
+        if let Err(e) = send_message(&*self.store, &*self.mailer, org_id, message).await {
+            tracing::error!(error = %e, user_id, kind = message.kind.id(), "mail not sent");
         }
     }
 

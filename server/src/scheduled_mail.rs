@@ -12,7 +12,7 @@ use crate::audit::RequestMeta;
 use crate::clock::Timestamp;
 use crate::error::Result;
 use crate::mail::messages::{when, Message};
-use crate::mail::{compose, MailKind, Topic};
+use crate::mail::{MailKind, Topic};
 use crate::services::Tessera;
 use crate::store::{MailOutcome, MemberFilter, MfaFilter, ScheduledMail};
 
@@ -169,12 +169,7 @@ impl Tessera {
             _ => None,
         };
         let Some(message) = message else { return Ok(false) };
-        let custom = self.store.mail_template(org.id, message.kind.id()).await?;
-        let mail = compose(&message, custom.as_ref());
-        match tokio::time::timeout(Duration::from_secs(15), self.mailer.send(&mail)).await {
-            Ok(r) => r.map(|()| true),
-            Err(_) => Err(crate::error::Error::Invalid("the mail server did not answer in time".into())),
-        }
+        crate::mfa::send_message(&*self.store, &*self.mailer, org.id, &message).await.map(|()| true)
     }
 
     /// The reminder of `period` for `member`, unless it is no longer due.
@@ -185,9 +180,8 @@ impl Tessera {
         period: &str,
         now: crate::clock::Timestamp,
     ) -> Result<Option<Message>> {
-        let job_period = period;
         let still_in_grace = org.mfa_policy == crate::model::MfaPolicy::Required
-            && org.mfa_grace_until.is_some_and(|d| d > now && job_period.ends_with(&format!("@{}", d.0)));
+            && org.mfa_grace_until.is_some_and(|d| d > now && period.ends_with(&format!("@{}", d.0)));
         let opted_out =
             self.store.opted_out_topics(member.user_id).await?.iter().any(|t| t == Topic::GraceReminders.id());
         if !still_in_grace || member.has_mfa || member.disabled || opted_out {

@@ -722,12 +722,8 @@ impl Tessera {
             let notice = crate::mail::Notice::SignInPaused { failures };
             let message =
                 crate::mail::messages::notice_mail(&config, &member.email, &member.display_name, notice, at, &meta);
-            let custom = store.mail_template(org_id, message.kind.id()).await.ok().flatten();
-            let mail = crate::mail::compose(&message, custom.as_ref());
-            match tokio::time::timeout(Duration::from_secs(15), mailer.send(&mail)).await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::error!(error = %e, user_id, "lock-out mail not sent"),
-                Err(_) => tracing::error!(user_id, "lock-out mail timed out"),
+            if let Err(e) = crate::mfa::send_message(&*store, &*mailer, org_id, &message).await {
+                tracing::error!(error = %e, user_id, "lock-out mail not sent");
             }
         });
     }
