@@ -77,6 +77,14 @@ enum OrgCommand {
         #[arg(value_enum)]
         state: OnOff,
     },
+    /// Let an MFA reset go ahead when the person asking was verified by email only (`on`; each
+    /// is flagged in the activity log), or refuse it (`off`, the default).
+    EmailOnlyResets {
+        #[arg(long)]
+        org: String,
+        #[arg(value_enum)]
+        state: OnOff,
+    },
     /// Make passwords expire after DAYS days (30 to 365), or never (`off`). NIST SP 800-63B
     /// advises against periodic expiry; see the README.
     PasswordExpiry {
@@ -129,7 +137,9 @@ enum UserCommand {
         email: String,
     },
     /// Reset a person's MFA (authenticator and recovery codes), for an owner who lost both. They
-    /// are told by mail, and the reason is kept in the activity log.
+    /// are told by mail, and the reason is kept in the activity log. Where MFA stays required of
+    /// them (and email codes cannot stand in), prints the temporary access code they need after
+    /// their password: hand it over yourself, never by email.
     ResetMfa {
         #[arg(long)]
         org: String,
@@ -279,6 +289,14 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Org { command: OrgCommand::EmailOnlyResets { org, state } } => {
+            let app = open(config).await?;
+            let allowed = matches!(state, OnOff::On);
+            app.set_email_only_resets_by_operator(&org, allowed).await?;
+            let now = if allowed { "allowed (and flagged)" } else { "refused" };
+            say(&format!("MFA resets verified by email only are now {now} in {org:?}."));
+            Ok(())
+        }
         Command::Org { command: OrgCommand::EmailCodes { org, state } } => {
             let app = open(config).await?;
             let allowed = matches!(state, OnOff::On);
@@ -311,8 +329,14 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::User { command: UserCommand::ResetMfa { org, email, reason } } => {
             let app = open(config).await?;
-            app.reset_mfa_by_operator(&org, &email, &reason).await?;
+            let code = app.reset_mfa_by_operator(&org, &email, &reason).await?;
             say(&format!("MFA of {email} in {org:?} is reset; they were signed out everywhere and told by mail."));
+            if let Some(code) = code {
+                let minutes = app.access_code_ttl().as_secs() / 60;
+                say(&format!(
+                    "Temporary access code (works once, for {minutes} minutes; give it to them yourself, never by email): {code}"
+                ));
+            }
             Ok(())
         }
         Command::Digest { command: DigestCommand::Send { org } } => {

@@ -83,6 +83,7 @@ async fn every_route_answers_each_role_and_keeps_organisations_apart() {
                 "/settings/team",
                 "/settings/team/invite",
                 "/settings/team/{id}",
+                "/settings/team/{id}/access-code",
                 "/settings/roles",
                 "/settings/security",
                 "/settings/security/require",
@@ -99,11 +100,12 @@ async fn every_route_answers_each_role_and_keeps_organisations_apart() {
                 "/settings/team",
                 "/settings/team/invite",
                 "/settings/team/{id}",
+                "/settings/team/{id}/access-code",
                 "/settings/activity",
                 "/settings/activity.csv",
             ],
         ),
-        ("hal@example.org", &["/settings/team", "/settings/team/{id}"]),
+        ("hal@example.org", &["/settings/team", "/settings/team/{id}", "/settings/team/{id}/access-code"]),
         ("bob@example.org", &[]),
         // Another organisation's owner: their own team, but never Acme's member.
         (

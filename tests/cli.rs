@@ -179,6 +179,13 @@ fn operators_hand_out_reset_links_and_reset_mfa() {
     let o = tessera(&data, &args[..args.len() - 2], None);
     assert!(!o.status.success(), "a reason is required");
     assert!(String::from_utf8_lossy(&o.stderr).contains("--reason"));
+
+    // Whether a reset may go ahead on a request verified by email only.
+    let o = tessera(&data, &["org", "email-only-resets", "--org", "Acme", "on"], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("verified by email only are now allowed (and flagged) in \"Acme\""), "{}", stdout(&o));
+    let o = tessera(&data, &["org", "email-only-resets", "--org", "Acme", "off"], None);
+    assert!(stdout(&o).contains("verified by email only are now refused"), "{}", stdout(&o));
 }
 
 #[test]

@@ -115,15 +115,39 @@ async fn a_help_desk_admin_resets_mfa_through_the_pages() {
             && page.body.contains("Reset MFA for bob?")
             && page.body.contains("data-open-dialog")
     );
+    // It asks how the person asking was verified, and says what follows under this policy.
+    assert!(
+        confirm.body.contains("How did you verify who is asking?") && confirm.body.contains("In person, with photo ID")
+    );
+    assert!(
+        confirm.body.contains("they sign in with their password alone until they set up MFA again"),
+        "{}",
+        confirm.body
+    );
     let bob_id = bob.to_string();
     let r = t.post(RESET_MFA, &[("member", &bob_id), ("reason", "Ticket 7: lost phone")], Some(&hal_cookie)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Choose how you verified who is asking."), "{}", r.body);
+    let r = t
+        .post(
+            RESET_MFA,
+            &[("member", &bob_id), ("reason", "Ticket 7: lost phone"), ("verified_by", "known-number")],
+            Some(&hal_cookie),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("value=\"known-number\" checked"), "the choice is kept: {}", r.body);
     assert!(r.body.contains("value=\"Ticket 7: lost phone\"") && r.body.contains("confirm it is you"));
     assert!(r.body.contains("Reset MFA for bob?"), "the confirmation page again");
     let r = t
         .post(
             RESET_MFA,
-            &[("member", &bob_id), ("reason", "Ticket 7: lost phone"), ("code", "000000")],
+            &[
+                ("member", &bob_id),
+                ("reason", "Ticket 7: lost phone"),
+                ("verified_by", "known-number"),
+                ("code", "000000"),
+            ],
             Some(&hal_cookie),
         )
         .await;
@@ -131,14 +155,28 @@ async fn a_help_desk_admin_resets_mfa_through_the_pages() {
     let r = t
         .island(
             RESET_MFA,
-            &[("member", &bob_id), ("reason", "Ticket 7: lost phone"), ("code", "000000")],
+            &[
+                ("member", &bob_id),
+                ("reason", "Ticket 7: lost phone"),
+                ("verified_by", "known-number"),
+                ("code", "000000"),
+            ],
             Some(&hal_cookie),
         )
         .await;
     assert_eq!((r.status, r.body.as_str()), (StatusCode::UNAUTHORIZED, "invalid code=wrong-code"));
     let code = code_now(&t, &hal_secret);
     let r = t
-        .post(RESET_MFA, &[("member", &bob_id), ("reason", "Ticket 7: lost phone"), ("code", &code)], Some(&hal_cookie))
+        .post(
+            RESET_MFA,
+            &[
+                ("member", &bob_id),
+                ("reason", "Ticket 7: lost phone"),
+                ("verified_by", "known-number"),
+                ("code", &code),
+            ],
+            Some(&hal_cookie),
+        )
         .await;
     assert_eq!(r.location(), Some(format!("/settings/team/{bob}?reset").as_str()), "{}", r.body);
     let after = t.get(&format!("/settings/team/{bob}?reset"), Some(&hal_cookie)).await;
@@ -159,6 +197,94 @@ async fn a_help_desk_admin_resets_mfa_through_the_pages() {
     assert_eq!(t.get("/", Some(&bob_cookie)).await.location(), Some("/login"));
     let log = t.get("/settings/activity?action=mfa.reset_by_admin", Some(&ada_cookie)).await;
     assert!(log.body.contains("Ticket 7: lost phone") && log.body.contains("hal@example.org"), "{}", log.body);
+    assert!(log.body.contains("verified by a call to a number on record"), "{}", log.body);
+}
+
+/// The code on the page that shows a temporary access code once.
+fn shown_access_code(html: &str) -> Option<String> {
+    let at = html.find("id=\"access-code\"")?;
+    let start = at + html[at..].find('>')? + 1;
+    let code: String = html[start..].chars().take_while(|c| *c != '<').collect();
+    (code.len() == 14).then_some(code)
+}
+
+#[tokio::test]
+async fn a_reset_under_required_hands_over_an_access_code_and_holds_the_account_until_it_is_used() {
+    let t = app().await;
+    let [_ada, _adam, _hal, bob, _zed] = two_organisations(&t).await;
+    let bob_cookie = cookie_of(&t, "bob@example.org").await;
+    enrol_with(&t, &bob_cookie).await;
+    t.tessera.set_mfa_policy_by_operator("Acme", tessera_server::policy::MfaPolicy::Required, None).await.unwrap();
+    let hal_cookie = cookie_of(&t, "hal@example.org").await;
+    let hal = enrol_with(&t, &hal_cookie).await;
+    let _ = hal;
+
+    // The confirmation says what the reset leads to under Required: the access code.
+    let confirm = t.get(&format!("/settings/team/{bob}/reset-mfa"), Some(&hal_cookie)).await;
+    assert!(confirm.body.contains("they cannot sign in until they enter a temporary access code"), "{}", confirm.body);
+    // An email alone is not enough: refused, with what to do instead, and nothing changes.
+    let bob_id = bob.to_string();
+    let r = t.post(RESET_MFA, &[("member", &bob_id), ("verified_by", "email-only")], Some(&hal_cookie)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("An email alone does not prove who is asking"), "{}", r.body);
+    let r = t.island(RESET_MFA, &[("member", &bob_id), ("verified_by", "email-only")], Some(&hal_cookie)).await;
+    assert_eq!(r.body, "invalid verified_by=not-enough-proof");
+    assert!(t.tessera.store.totp_credential(bob).await.unwrap().is_some());
+
+    // Verified on a video call: the reset goes through to the page that shows the code, once.
+    let r = t.post(RESET_MFA, &[("member", &bob_id), ("verified_by", "video-call")], Some(&hal_cookie)).await;
+    assert_eq!(r.location(), Some(format!("/settings/team/{bob}/access-code?reset").as_str()), "{}", r.body);
+    let page = t.get(&format!("/settings/team/{bob}/access-code?reset"), Some(&hal_cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let code = shown_access_code(&page.body).unwrap_or_else(|| panic!("no code on: {}", page.body));
+    assert!(page.body.contains("It works once, for 60 minutes") && page.body.contains("MFA was reset"));
+    let again = t.get(&format!("/settings/team/{bob}/access-code"), Some(&hal_cookie)).await;
+    assert!(shown_access_code(&again.body).is_none() && !again.body.contains(&code));
+    assert!(again.body.contains("is never shown twice"));
+    // The member page says the account waits for it, and offers a new code.
+    let member = t.get(&format!("/settings/team/{bob}"), Some(&hal_cookie)).await;
+    assert!(member.body.contains("cannot sign in until they enter the temporary access code"), "{}", member.body);
+    assert!(member.body.contains("Issue a new access code"));
+    // The code never went by mail; the mail says who hands it over.
+    let mail = t.outbox().into_iter().rev().find(|m| m.contains("To: bob@example.org")).unwrap();
+    assert!(!mail.contains(&code) && mail.contains("you need a temporary access code from hal"), "{mail}");
+
+    // Bob's password alone: only the page that asks for the code, and nothing else.
+    let r = t.sign_in("bob@example.org", OTHER_PASSWORD).await;
+    assert_eq!(r.location(), Some("/login/mfa"));
+    let held = r.cookie("tessera_session").unwrap();
+    let challenge = t.get("/login/mfa", Some(&held)).await;
+    assert!(challenge.body.contains("Your MFA was reset") && challenge.body.contains("Temporary access code"));
+    assert!(!challenge.body.contains("Email me a code"));
+    let r = t.post(MFA_START, &[], Some(&held)).await;
+    assert_eq!(r.location(), Some("/login/mfa"), "enrolment without the code: {}", r.body);
+    let r = t.island(MFA_START, &[], Some(&held)).await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::UNAUTHORIZED, "challenge"));
+    assert!(
+        t.tessera.store.pending_totp(bob, tessera_server::clock::Clock::now(&*t.clock)).await.unwrap().is_none(),
+        "no secret was made"
+    );
+    assert_eq!(t.get("/account/security/enrol-required", Some(&held)).await.location(), Some("/login/mfa"));
+    let r = t.post(LOGIN_MFA, &[("code", "ABCD-EFGH-JKMN")], Some(&held)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        r.body.contains("That access code didn&#x27;t work") || r.body.contains("That access code didn't work"),
+        "{}",
+        r.body
+    );
+    let r = t.island(LOGIN_MFA, &[("code", "123456")], Some(&held)).await;
+    assert_eq!(r.body, "invalid code=access-code-wrong");
+
+    // The code, typed loosely: through to enrolment, confined there.
+    let r = t.post(LOGIN_MFA, &[("code", &code.to_lowercase().replace('-', " "))], Some(&held)).await;
+    assert_eq!(r.location(), Some("/account/security/enrol-required"), "{}", r.body);
+    let through = r.cookie("tessera_session").unwrap();
+    assert_eq!(t.get("/", Some(&through)).await.location(), Some("/account/security/enrol-required"));
+    let member = t.get(&format!("/settings/team/{bob}"), Some(&hal_cookie)).await;
+    assert!(member.body.contains("entered their temporary access code"), "{}", member.body);
+    enrol_with(&t, &through).await;
+    let member = t.get(&format!("/settings/team/{bob}"), Some(&hal_cookie)).await;
+    assert!(!member.body.contains("Temporary access code") && member.body.contains(">Enabled</strong>"));
 }
 
 #[tokio::test]
@@ -261,7 +387,9 @@ async fn without_an_app_a_reset_of_someone_elses_mfa_is_confirmed_with_an_emaile
     assert!(page.body.contains(&format!("/account/security/verify?next=/settings/team/{bob}")));
     assert!(!page.body.contains("Your authentication code"), "no app code is asked of him");
     // A forged reset without the confirmation goes to it, and changes nothing.
-    let r = t.post(RESET_MFA, &[("member", &bob.to_string()), ("reason", "x")], Some(&adam)).await;
+    let r = t
+        .post(RESET_MFA, &[("member", &bob.to_string()), ("reason", "x"), ("verified_by", "in-person")], Some(&adam))
+        .await;
     assert_eq!(r.location(), Some("/account/security/verify?next=/settings/team"));
     assert!(t.tessera.store.totp_credential(bob).await.unwrap().is_some());
 
@@ -292,7 +420,13 @@ async fn without_an_app_a_reset_of_someone_elses_mfa_is_confirmed_with_an_emaile
     // Now the reset goes through, without an app code.
     let page = t.get(&back, Some(&adam)).await;
     assert!(page.body.contains("/reset-mfa\""), "{}", page.body);
-    let r = t.post(RESET_MFA, &[("member", &bob.to_string()), ("reason", "lost phone")], Some(&adam)).await;
+    let r = t
+        .post(
+            RESET_MFA,
+            &[("member", &bob.to_string()), ("reason", "lost phone"), ("verified_by", "ticket")],
+            Some(&adam),
+        )
+        .await;
     assert_eq!(r.location(), Some(format!("/settings/team/{bob}?reset").as_str()), "{}", r.body);
     assert!(t.tessera.store.totp_credential(bob).await.unwrap().is_none());
 }
@@ -335,7 +469,7 @@ async fn someone_with_an_app_never_gets_an_email_code() {
     assert!(!page.body.contains("Email me a code") && page.body.contains("authenticator app"));
     let r = t.island(SEND_EMAIL_CODE, &[], Some(&ada)).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert!(t.outbox().iter().all(|m| !m.contains("Your code is")));
+    assert!(t.outbox().iter().all(|m| !m.contains("Your one-time code")));
 }
 
 #[tokio::test]

@@ -55,6 +55,8 @@ pub enum Field {
     Subject,
     TextBody,
     HtmlBody,
+    /// How an administrator verified who asked for an MFA reset.
+    VerifiedBy,
 }
 
 codes!(Field {
@@ -79,6 +81,7 @@ codes!(Field {
     Subject => "subject",
     TextBody => "text",
     HtmlBody => "html",
+    VerifiedBy => "verified_by",
 });
 
 impl Field {
@@ -117,6 +120,7 @@ impl Field {
             Field::Subject => "the subject",
             Field::TextBody => "the plain-text body",
             Field::HtmlBody => "the HTML body",
+            Field::VerifiedBy => "how you verified who is asking",
         }
     }
 }
@@ -178,6 +182,8 @@ pub enum TemplateIssue {
     Operation,
     OutputTooLarge,
     TooMuchWork,
+    /// The subject uses the one-time code.
+    CodeInSubject,
 }
 
 codes!(TemplateIssue {
@@ -192,6 +198,7 @@ codes!(TemplateIssue {
     Operation => "operation",
     OutputTooLarge => "output-too-large",
     TooMuchWork => "too-much-work",
+    CodeInSubject => "code-in-subject",
 });
 
 impl TemplateIssue {
@@ -216,6 +223,9 @@ impl TemplateIssue {
                 "With the sample data it comes out too long (over 100 KB for a body, 500 bytes for the subject). Shorten it."
             }
             TemplateIssue::TooMuchWork => "It takes too much work to render. Simplify its loops.",
+            TemplateIssue::CodeInSubject => {
+                "It must not use {{ code }}: phones show a mail's subject on the lock screen. Keep the code in the body."
+            }
         }
     }
 }
@@ -263,6 +273,12 @@ pub enum Problem {
         issue: TemplateIssue,
         line: u16,
     },
+    /// A way of verifying someone that does not prove who they are (an email alone).
+    NotEnoughProof,
+    /// A temporary access code that is wrong or was used already.
+    AccessCodeWrong,
+    /// A temporary access code that ran out of time.
+    AccessCodeExpired,
 }
 
 impl Problem {
@@ -291,6 +307,9 @@ impl Problem {
             Problem::NotCurrentPassword => out.push_str("not-current"),
             Problem::SameAsCurrent => out.push_str("same-as-current"),
             Problem::Template { issue, line } => out.push_str(&format!("template:{}:{line}", issue.code())),
+            Problem::NotEnoughProof => out.push_str("not-enough-proof"),
+            Problem::AccessCodeWrong => out.push_str("access-code-wrong"),
+            Problem::AccessCodeExpired => out.push_str("access-code-expired"),
         }
     }
 
@@ -317,6 +336,9 @@ impl Problem {
             "mismatch" => (Problem::Mismatch, 1),
             "not-current" => (Problem::NotCurrentPassword, 1),
             "same-as-current" => (Problem::SameAsCurrent, 1),
+            "not-enough-proof" => (Problem::NotEnoughProof, 1),
+            "access-code-wrong" => (Problem::AccessCodeWrong, 1),
+            "access-code-expired" => (Problem::AccessCodeExpired, 1),
             "template" => (Problem::Template { issue: TemplateIssue::from_code(parts.get(1)?)?, line: num(2)? }, 3),
             _ => return None,
         };
@@ -333,6 +355,9 @@ impl Problem {
             (Problem::Missing, Field::Email) => "Enter an email address.".into(),
             (Problem::Missing, Field::Password) => "Enter a password.".into(),
             (Problem::Missing, Field::Code) => "Enter the code from your authenticator app.".into(),
+            (Problem::Missing, Field::VerifiedBy) => {
+                "Choose how you verified who is asking. If you have not, do that first: an MFA reset hands over the account.".into()
+            }
             (Problem::Missing, f) => format!("Enter {}.", f.noun()),
             (Problem::TooLong, Field::Email) => "That email address is too long.".into(),
             (Problem::TooLong, f) => format!("{} must be at most 100 characters.", capital(f.noun())),
@@ -383,6 +408,13 @@ impl Problem {
             (Problem::SameAsCurrent, _) => "That is your current password. Choose a new one.".into(),
             (Problem::Template { issue, line: 0 }, _) => issue.message().into(),
             (Problem::Template { issue, line }, _) => format!("Line {line}: {}", issue.message()),
+            (Problem::NotEnoughProof, _) => "An email alone does not prove who is asking: a taken-over or look-alike mailbox sends them too. Verify them in person, on a video call, by calling a number on record or through an authenticated ticket, then choose that.".into(),
+            (Problem::AccessCodeWrong, _) => {
+                "That access code didn't work. Check it with the person who gave it to you: each code works once.".into()
+            }
+            (Problem::AccessCodeExpired, _) => {
+                "That access code has expired. Ask the person who reset your MFA for a new one.".into()
+            }
         }
     }
 }
@@ -570,7 +602,10 @@ impl AppError {
             AppError::PayloadTooLarge => 413,
             AppError::UnsupportedMediaType => 415,
             AppError::Invalid(problems) => {
-                if problems.iter().any(|(_, p)| matches!(p, Problem::WrongCode | Problem::CodeUsed)) {
+                if problems
+                    .iter()
+                    .any(|(_, p)| matches!(p, Problem::WrongCode | Problem::CodeUsed | Problem::AccessCodeWrong))
+                {
                     401
                 } else {
                     422
@@ -956,6 +991,7 @@ mod from_domain {
                 P::Mismatch => Problem::Mismatch,
                 P::NotCurrentPassword => Problem::NotCurrentPassword,
                 P::SameAsCurrent => Problem::SameAsCurrent,
+                P::NotEnoughProof => Problem::NotEnoughProof,
                 P::Weak(Weakness::TooShort { min, have }) => {
                     Problem::PasswordTooShort { min: narrow(min), have: narrow(have) }
                 }
@@ -1077,6 +1113,7 @@ mod from_domain {
                         Reason::Syntax(Unreadable::Operation, _) => TemplateIssue::Operation,
                         Reason::OutputTooLarge => TemplateIssue::OutputTooLarge,
                         Reason::TooMuchWork => TemplateIssue::TooMuchWork,
+                        Reason::CodeInSubject => TemplateIssue::CodeInSubject,
                     };
                     let line = p.line.and_then(|l| u16::try_from(l).ok()).unwrap_or(0);
                     AppError::field(field, Problem::Template { issue, line })
@@ -1133,6 +1170,10 @@ mod tests {
             (Field::NewEmail, Problem::Taken),
             (Field::TextBody, Problem::Template { issue: TemplateIssue::UnknownVariable, line: 3 }),
             (Field::HtmlBody, Problem::Template { issue: TemplateIssue::MissingLink, line: 0 }),
+            (Field::VerifiedBy, Problem::Missing),
+            (Field::VerifiedBy, Problem::NotEnoughProof),
+            (Field::Code, Problem::AccessCodeWrong),
+            (Field::Code, Problem::AccessCodeExpired),
         ];
         vec![
             AppError::BadRequest,
@@ -1207,6 +1248,7 @@ mod tests {
             }
         }
         assert_eq!(AppError::field(Field::Code, Problem::WrongCode).status(), 401);
+        assert_eq!(AppError::field(Field::Code, Problem::AccessCodeWrong).status(), 401);
         assert_eq!(AppError::field(Field::Email, Problem::Missing).status(), 422);
     }
 

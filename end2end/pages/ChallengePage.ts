@@ -5,6 +5,7 @@ import { at, enterCode } from './http';
 export const CHALLENGE_FN = '/api/login/mfa';
 
 export const WRONG_CODE = "That code didn't work. Check it and try again.";
+export const WRONG_ACCESS_CODE = "That access code didn't work. Check it with the person who gave it to you: each code works once.";
 /** A right code that was already used (only someone who had it sees this). */
 export const USED_CODE = 'That code has already been used. Wait for your app to show the next code, then enter that one.';
 
@@ -20,8 +21,15 @@ export class ChallengePage {
   readonly wrongCodeAlert: Locator;
   readonly usedCodeAlert: Locator;
   readonly clockHint: Locator;
+  /** After an administrator's MFA reset: the temporary access code they hand over. */
+  readonly accessCodeHeading: Locator;
+  readonly accessCode: Locator;
+  readonly wrongAccessCodeAlert: Locator;
 
   constructor(readonly page: Page) {
+    this.accessCodeHeading = page.getByRole('heading', { name: 'Your MFA was reset', level: 1 });
+    this.accessCode = page.getByLabel('Temporary access code', { exact: true });
+    this.wrongAccessCodeAlert = page.locator('#code-error').filter({ hasText: WRONG_ACCESS_CODE });
     this.heading = page.getByRole('heading', { name: 'MFA: enter your code', level: 1 });
     this.authenticationCode = page.getByLabel('Authentication code', { exact: true });
     this.recoveryCode = page.getByLabel('Recovery code', { exact: true });

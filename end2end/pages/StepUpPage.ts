@@ -27,7 +27,7 @@ export class StepUpPage {
   }
 }
 
-export const EMAIL_CODE_SUBJECT_PREFIX = 'Tessera: Your code is ';
+export const EMAIL_CODE_SUBJECT_PREFIX = 'Tessera: Your one-time code';
 
 /** The same page for someone without an authenticator app: the code comes by email. */
 export class EmailStepUpPage {
@@ -54,9 +54,13 @@ export class EmailStepUpPage {
   }
 }
 
-/** The six digits of a code mail's subject ("Tessera: Your code is 123456"). */
-export function codeOf(subject: string): string {
-  const m = /(\d{6})$/.exec(subject);
-  if (!m) throw new Error(`no code in ${JSON.stringify(subject)}`);
+/**
+ * The six digits of a code mail, from its body ("Your Tessera code is: 123456"). The subject
+ * never carries the code: phones show subjects on the lock screen.
+ */
+export function codeOf(mail: { subject: string; text: string }): string {
+  expect(mail.subject, 'no code in the subject').not.toMatch(/\d{6}/);
+  const m = /Your Tessera code is: (\d{6})/.exec(mail.text);
+  if (!m) throw new Error(`no code in ${JSON.stringify(mail.text)}`);
   return m[1];
 }

@@ -2,6 +2,10 @@ import { expect, type Locator, type Page } from '@playwright/test';
 import { javaScriptOn, submitAndSettle } from './http';
 
 export const RESET_DONE = 'MFA was reset. They were signed out everywhere and told by email.';
+/** The Reset MFA confirmation's choices for "How did you verify who is asking?". */
+export const VERIFIED_BY_CALL_BACK = 'I called them back on a number already on record';
+export const VERIFIED_BY_EMAIL_ONLY = 'Only by email (not enough on its own)';
+export const EMAIL_ONLY_REFUSED = 'An email alone does not prove who is asking';
 export const OWNER_PROTECTED = "Only an owner can reset an owner's MFA.";
 export type MfaStatusLabel = 'Enabled' | 'Not enabled' | 'Required but not enrolled';
 
@@ -71,11 +75,16 @@ export class MemberPage {
   readonly mfaStatus: Locator;
   readonly resetButton: Locator;
   readonly ownerProtected: Locator;
+  /** Where a reset's hold for a temporary access code stands. */
+  readonly accessHold: Locator;
+  readonly issueAccessCode: Locator;
 
   constructor(readonly page: Page) {
     this.securitySettings = page.getByRole('region', { name: 'Security Settings' });
     this.mfaStatus = page.locator('#member-mfa');
     this.resetButton = page.getByRole('link', { name: 'Reset MFA' });
+    this.accessHold = page.locator('#access-hold');
+    this.issueAccessCode = page.getByRole('button', { name: 'Issue a new access code' });
     this.ownerProtected = page.getByText(OWNER_PROTECTED);
   }
 
@@ -99,6 +108,7 @@ export class MemberPage {
 export class ResetMfaDialog {
   readonly dialog: Locator;
   readonly reason: Locator;
+  readonly question: Locator;
   readonly code: Locator;
   readonly confirmButton: Locator;
   readonly cancelLink: Locator;
@@ -106,6 +116,7 @@ export class ResetMfaDialog {
   constructor(readonly page: Page) {
     this.dialog = page.getByRole('dialog').or(page.getByRole('alertdialog'));
     this.reason = this.dialog.getByLabel('Reason or ticket number (optional)');
+    this.question = this.dialog.getByRole('group', { name: 'How did you verify who is asking?' });
     this.code = this.dialog.getByLabel('Your authentication code');
     this.confirmButton = this.dialog.getByRole('button', { name: 'Yes, reset MFA' });
     this.cancelLink = this.dialog.getByRole('link', { name: 'Cancel' }).or(this.dialog.getByRole('button', { name: 'Cancel' }));
@@ -116,5 +127,33 @@ export class ResetMfaDialog {
     await expect(this.dialog.getByRole('heading', { name: `Reset MFA for ${name}?` })).toBeVisible();
     await expect(this.dialog).toContainText(`${name} (${email}) will lose MFA at once`);
     await expect(this.dialog).toContainText('they are signed out everywhere');
+    await expect(this.question).toBeVisible();
+  }
+
+  /** One answer to "How did you verify who is asking?". */
+  verifiedBy(label: string): Locator {
+    return this.question.getByRole('radio', { name: label });
+  }
+}
+
+/** `/settings/team/{id}/access-code`: a temporary access code, shown once to whoever issued it. */
+export class AccessCodePage {
+  readonly code: Locator;
+  readonly shownAlready: Locator;
+
+  constructor(readonly page: Page) {
+    this.code = page.locator('#access-code');
+    this.shownAlready = page.getByText('This code was shown already, and is never shown twice.');
+  }
+
+  heading(name: string): Locator {
+    return this.page.getByRole('heading', { name: `Temporary access code for ${name}`, level: 1 });
+  }
+
+  /** The code as shown, checked for its form (three groups of four). */
+  async read(): Promise<string> {
+    const code = ((await this.code.textContent()) ?? '').trim();
+    expect(code, 'a temporary access code').toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+    return code;
   }
 }

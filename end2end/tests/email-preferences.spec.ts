@@ -104,9 +104,14 @@ test('a member turns reminders off and gets none, but security mail still reache
     await codes.finish();
     await expect(security.notice(MFA_ON)).toBeVisible();
     const since = Date.now();
-    resetMfa(server, org, mo.email, 'Lost phone');
+    // MFA is required of him, so the operator gets the temporary access code to hand over.
+    const printed = resetMfa(server, org, mo.email, 'Lost phone');
+    const code = /Temporary access code \(works once, for 60 minutes; give it to them yourself, never by email\): ([A-Z2-9-]{14})/.exec(printed);
+    expect(code, printed).not.toBeNull();
     const reset = await mail.waitFor({ to: mo.email, subject: 'Tessera: Your MFA was reset', since: since - 1_000 });
     expect(reset.text).toContain('Reason: Lost phone');
+    expect(reset.text).toContain('you need a temporary access code from an operator');
+    expect(reset.text).not.toContain((code as RegExpExecArray)[1]);
     expect(reset.text).toContain(FOOTER);
   });
 });

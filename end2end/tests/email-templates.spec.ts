@@ -123,7 +123,7 @@ test('an owner edits the password reset mail, and the next reset mail uses it wi
         (m) => m.subject.startsWith(EMAIL_CODE_SUBJECT_PREFIX) && Date.parse(m.time) >= asked - 1_000,
       );
     await expect.poll(async () => (await codeMails()).length, { message: 'a code mail', timeout: 15_000 }).toBe(1);
-    const code = codeOf((await codeMails())[0].subject);
+    const code = codeOf((await codeMails())[0]);
     await enterCode(page, byEmail.code, code, byEmail.verifyButton, page.getByText('Your draft, not saved yet'));
     await expect(page).toHaveURL(/\/settings\/email\/password-reset\?draft$/);
     await expect(editor.text).toHaveValue(text);

@@ -11,10 +11,15 @@
  *   that session open in a browser context of her own;
  * - Hal (help desk) signs in and enrols, finds Grace in Settings -> Team with
  *   MFA Enabled, cannot reset the owner (no button; a forged POST gets 403),
- *   and resets Grace's MFA with a reason through "Reset MFA for Grace?",
- *   giving his own code when his last one is older than the step-up window;
+ *   and resets Grace's MFA with a reason through "Reset MFA for Grace?": the
+ *   confirmation says what her next sign-in will ask, refuses a request
+ *   verified by email only, and takes "I called her back on a number on
+ *   record", giving his own code when his last one is older than the step-up
+ *   window; he then sees her temporary access code once;
  * - Grace's open session has ended, MailDev holds the mail telling her who
- *   reset it and why, and her next sign-in lands in forced enrolment again;
+ *   reset it, why and that she needs the code from Hal (never the code);
+ *   her password alone reaches only the page asking for it (enrolment is out
+ *   of reach), a wrong code is refused, and with Hal's code she enrols again;
  * - the organisation's owner finds the reset in the activity log by filtering
  *   on "MFA reset";
  * - the owner of the project's main organisation (another organisation)
@@ -28,11 +33,21 @@ import { addUser, createOrganisation, setPolicy } from '../pages/Cli';
 import { EnrolRequiredPage, enrolFromConfinement } from '../pages/EnrolRequiredPage';
 import { expect, test } from '../pages/fixtures';
 import { HomePage } from '../pages/HomePage';
-import { expectFitsPhone, islandsReady, javaScriptOn, submitAndSettle } from '../pages/http';
+import { enterCode, expectFitsPhone, islandsReady, javaScriptOn, submitAndSettle } from '../pages/http';
 import { LoginPage, signIn } from '../pages/LoginPage';
 import { MailDev } from '../pages/MailDev';
 import { ensureOrganisation, ownerFor } from '../pages/Organisation';
-import { MemberPage, RESET_DONE, ResetMfaDialog, TeamPage } from '../pages/TeamPage';
+import { ChallengePage } from '../pages/ChallengePage';
+import {
+  AccessCodePage,
+  EMAIL_ONLY_REFUSED,
+  MemberPage,
+  RESET_DONE,
+  ResetMfaDialog,
+  TeamPage,
+  VERIFIED_BY_CALL_BACK,
+  VERIFIED_BY_EMAIL_ONLY,
+} from '../pages/TeamPage';
 
 // Enrolments and a step-up that may wait for the next 30-second TOTP step.
 test.describe.configure({ mode: 'serial', timeout: 240_000 });
@@ -139,32 +154,50 @@ test('a help-desk admin resets a member\'s MFA: her session ends, she is told by
       expect(await forged.text(), 'the refusal, as a code').toBe('refused owner');
     });
 
-    await test.step('Hal resets Grace\'s MFA through the confirmation, with a reason and his own code when asked', async () => {
+    let accessCode = '';
+    await test.step('Hal resets Grace\'s MFA: he says how he verified her (email alone is refused), gives his own code when asked, and sees her access code once', async () => {
+      const shown = new AccessCodePage(page);
       await member.goto(graceId);
       await expect(member.securitySettings).toBeVisible();
       await expect(member.mfaStatus).toHaveText('Enabled');
       await member.resetButton.click();
       await dialog.expectFor(grace.name, grace.email);
+      // What her next sign-in will ask, under this organisation's policy.
+      await expect(dialog.dialog).toContainText('they cannot sign in until they enter a temporary access code');
       await dialog.reason.fill(REASON);
-      const done = member.notice(RESET_DONE);
+      const refused = page.getByText(EMAIL_ONLY_REFUSED);
+      await dialog.verifiedBy(VERIFIED_BY_EMAIL_ONLY).check();
+      await submitAndSettle(page, () => dialog.confirmButton.click(), refused);
+      await expect(dialog.reason).toHaveValue(REASON);
+      await dialog.verifiedBy(VERIFIED_BY_CALL_BACK).check();
       const asked = page.getByText('Enter the code from your authenticator app to confirm it is you.');
       if (await dialog.code.isVisible()) {
         const fresh = await (halApp as Authenticator).codeAfter((halLast as StepCode).step);
         await dialog.code.fill(fresh.code);
         halLast = fresh;
       }
-      await submitAndSettle(page, () => dialog.confirmButton.click(), done.or(asked));
+      await submitAndSettle(page, () => dialog.confirmButton.click(), shown.code.or(asked));
       if (await asked.isVisible()) {
-        // The step-up window closed between showing the dialog and confirming: the reason is kept.
+        // The step-up window closed between showing the dialog and confirming: what was typed is kept.
         await expect(dialog.reason).toHaveValue(REASON);
+        await expect(dialog.verifiedBy(VERIFIED_BY_CALL_BACK)).toBeChecked();
         const fresh = await (halApp as Authenticator).codeAfter((halLast as StepCode).step);
         await dialog.code.fill(fresh.code);
-        await submitAndSettle(page, () => dialog.confirmButton.click(), done);
+        await submitAndSettle(page, () => dialog.confirmButton.click(), shown.code);
       }
-      await expect(done).toBeVisible();
-      // The organisation requires MFA, so she is now required but not enrolled.
+      await expect(shown.heading(grace.name)).toBeVisible();
+      await expect(member.notice(RESET_DONE)).toBeVisible();
+      accessCode = await shown.read();
+      // Shown once: the same page again has no code.
+      await page.reload();
+      await expect(shown.shownAlready).toBeVisible();
+      await expect(shown.code).toHaveCount(0);
+      // The organisation requires MFA, so she is now required but not enrolled, and held.
+      await member.goto(graceId);
       await expect(member.mfaStatus).toHaveText('Required but not enrolled');
       await expect(member.resetButton).toHaveCount(0);
+      await expect(member.accessHold).toContainText('cannot sign in until they enter the temporary access code');
+      await expect(member.issueAccessCode).toBeVisible();
     });
 
     await test.step("Grace's open session has ended", async () => {
@@ -178,10 +211,29 @@ test('a help-desk admin resets a member\'s MFA: her session ends, she is told by
       expect(received.text).toContain(`was reset by ${hal.name} (${hal.email})`);
       expect(received.text).toContain(`Reason: ${REASON}`);
       expect(received.text).toContain('If you did not ask for this, contact');
+      expect(received.text).toContain(`you need a temporary access code from ${hal.name} or another administrator of ${org}`);
+      expect(received.text).not.toContain(accessCode);
     });
 
-    await test.step('Grace signs in again: forced enrolment, then she is back in', async () => {
-      await signInAndEnrol(gracePage, grace);
+    await test.step('Grace\'s password alone reaches only the access code; with Hal\'s code she enrols again', async () => {
+      const challenge = new ChallengePage(gracePage);
+      await signIn(gracePage, grace.email, PASSWORD, challenge.accessCodeHeading);
+      await expect(challenge.accessCode).toHaveAttribute('autocomplete', 'one-time-code');
+      await expect(gracePage.getByRole('button', { name: /Email me a code/ })).toHaveCount(0);
+      // Enrolment is out of reach without the code.
+      await gracePage.goto('/account/security/enrol-required');
+      await expect(challenge.accessCodeHeading).toBeVisible();
+      await enterCode(gracePage, challenge.accessCode, 'ABCD-EFGH-JKMN', challenge.verifyButton, challenge.wrongAccessCodeAlert);
+      // Typed as people type what they are read out: small letters, spaces.
+      const typed = accessCode.toLowerCase().replace(/-/g, ' ');
+      await enterCode(gracePage, challenge.accessCode, typed, challenge.verifyButton, new EnrolRequiredPage(gracePage).heading);
+      await enrolFromConfinement(gracePage);
+    });
+
+    await test.step('her page no longer shows a hold once she enrolled', async () => {
+      await member.goto(graceId);
+      await expect(member.mfaStatus).toHaveText('Enabled');
+      await expect(member.accessHold).toHaveCount(0);
     });
 
     await test.step('with the policy Hidden, Grace still has MFA, so Hal can still reset it', async () => {
@@ -218,6 +270,7 @@ test('a help-desk admin resets a member\'s MFA: her session ends, she is told by
       await expect(rows).toContainText(hal.email);
       await expect(rows).toContainText(grace.email);
       await expect(rows).toContainText('success');
+      await expect(rows).toContainText('verified by a call to a number on record; temporary access code issued');
       // Only resets are listed.
       await expect(page.getByRole('table').getByRole('cell', { name: 'Sign-in', exact: true })).toHaveCount(0);
     });

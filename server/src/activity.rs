@@ -80,6 +80,8 @@ pub enum Flag {
     RepeatedReset,
     /// One actor reset many members' MFA within a day.
     ManyResets,
+    /// The person asking was verified by email only (where the organisation allows it).
+    EmailOnlyVerification,
 }
 
 impl Flag {
@@ -88,6 +90,7 @@ impl Flag {
             Flag::OutsideBusinessHours => "Outside business hours",
             Flag::RepeatedReset => "Same member reset again within 30 days",
             Flag::ManyResets => "Many resets by one person in a day",
+            Flag::EmailOnlyVerification => "Verified by email only",
         }
     }
 }
@@ -123,6 +126,9 @@ pub fn flags(entry: &AuditEntry, history: &[AuditEntry], hours: &BusinessHours) 
     targets.insert(entry.event.target_user_id);
     if targets.len() >= MANY_RESETS {
         out.push(Flag::ManyResets);
+    }
+    if entry.event.detail.as_deref().is_some_and(|d| d.starts_with(crate::identity_check::EMAIL_ONLY_DETAIL)) {
+        out.push(Flag::EmailOnlyVerification);
     }
     out
 }

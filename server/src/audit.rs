@@ -76,6 +76,13 @@ pub enum Action {
     MailTemplateChanged,
     /// Someone turned optional mail off or on again (on the preferences page or by its link).
     MailPreferenceChanged,
+    /// A new temporary access code for someone an MFA reset holds (the reset's own code is part
+    /// of the reset's event).
+    AccessCodeIssued,
+    /// A temporary access code let a sign-in through to enrolment.
+    AccessCodeUsed,
+    /// A typed temporary access code was wrong, used or expired.
+    AccessCodeRefused,
 }
 
 impl Action {
@@ -97,6 +104,9 @@ impl Action {
         Action::EmailCodeUsed,
         Action::EmailCodeRefused,
         Action::MfaResetByAdmin,
+        Action::AccessCodeIssued,
+        Action::AccessCodeUsed,
+        Action::AccessCodeRefused,
         Action::PolicyChanged,
         Action::MemberInvited,
         Action::InvitationResent,
@@ -172,6 +182,9 @@ impl Action {
             Action::EmailCodeRefused => "Email code refused",
             Action::MailTemplateChanged => "Email template changed",
             Action::MailPreferenceChanged => "Email preference changed",
+            Action::AccessCodeIssued => "Temporary access code issued",
+            Action::AccessCodeUsed => "Temporary access code used",
+            Action::AccessCodeRefused => "Temporary access code refused",
         }
     }
 
@@ -215,6 +228,9 @@ impl Action {
             Action::EmailCodeRefused => "mfa.email_code_refused",
             Action::MailTemplateChanged => "mail_template.changed",
             Action::MailPreferenceChanged => "mail.preference_changed",
+            Action::AccessCodeIssued => "mfa.access_code_issued",
+            Action::AccessCodeUsed => "mfa.access_code_used",
+            Action::AccessCodeRefused => "mfa.access_code_refused",
         }
     }
 }
@@ -306,7 +322,7 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), Action::ALL.len());
-        assert_eq!(Action::ALL.len(), 38, "a new action must be added to ALL");
+        assert_eq!(Action::ALL.len(), 41, "a new action must be added to ALL");
     }
 
     #[test]

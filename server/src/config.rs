@@ -33,6 +33,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// How often `tessera serve` looks for scheduled mail that is due.
     pub schedule_every: Duration,
+    /// How long a temporary access code (after an administrator's MFA reset) works.
+    pub access_code_ttl: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -49,6 +51,7 @@ impl std::fmt::Debug for Config {
             .field("reset_rate", &self.reset_rate)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("schedule_every", &self.schedule_every)
+            .field("access_code_ttl", &self.access_code_ttl)
             .finish()
     }
 }
@@ -83,6 +86,7 @@ impl Config {
             absolute: minutes("TESSERA_SESSION_ABSOLUTE_MINUTES", 12 * 60)?,
         };
         let step_up_max_age = minutes("TESSERA_STEP_UP_MINUTES", 5)?;
+        let access_code_ttl = minutes("TESSERA_ACCESS_CODE_MINUTES", 60)?;
         // Offices behind one address (NAT) may need more: the per-account budget still holds.
         let count = |name: &str, default: u32| -> Result<u32> {
             match get(name) {
@@ -118,6 +122,7 @@ impl Config {
             // Room for a mail template (two bodies of 20,000 characters, percent-encoded).
             max_body_bytes: 256 * 1024,
             schedule_every,
+            access_code_ttl,
         })
     }
 
@@ -196,6 +201,9 @@ mod tests {
         assert_eq!(c.session.absolute, Duration::from_secs(1800));
         assert_eq!(cfg(&[]).unwrap().step_up_max_age, Duration::from_secs(300));
         assert_eq!(cfg(&[("TESSERA_STEP_UP_MINUTES", "2")]).unwrap().step_up_max_age, Duration::from_secs(120));
+        assert_eq!(cfg(&[]).unwrap().access_code_ttl, Duration::from_secs(3600));
+        assert_eq!(cfg(&[("TESSERA_ACCESS_CODE_MINUTES", "15")]).unwrap().access_code_ttl, Duration::from_secs(900));
+        assert!(cfg(&[("TESSERA_ACCESS_CODE_MINUTES", "0")]).is_err());
         assert_eq!(cfg(&[]).unwrap().issuer, None);
         let rate = cfg(&[]).unwrap().signin_rate;
         assert_eq!((rate.burst, rate.refill), (30, Duration::from_secs(2)));

@@ -2,6 +2,7 @@
 //! storage, crypto, sessions and the HTTP guards. `cargo test -p tessera-server` covers it all
 //! without a browser.
 
+pub mod access_codes;
 pub mod account;
 pub mod activity;
 pub mod audit;
@@ -12,6 +13,7 @@ pub mod email_change;
 pub mod email_codes;
 pub mod error;
 pub mod home;
+pub mod identity_check;
 pub mod invitations;
 pub mod mail;
 pub mod mail_preferences;

@@ -46,6 +46,9 @@ pub enum Factor {
     },
     /// A code mailed to the account's address (only for people without an authenticator app).
     EmailCode,
+    /// A temporary access code from an administrator: not a second factor, only the way through
+    /// to enrolment for an account an MFA reset holds.
+    AccessCode,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -179,6 +182,19 @@ impl Tessera {
             return Err(CodeError::NotAllowed(Refusal::HealthcareRequiresApp));
         }
         self.apply_email_codes(&org, allowed, Some(s), meta).await?;
+        Ok(())
+    }
+
+    /// An owner lets MFA resets go ahead on requests verified by email only (each flagged in the
+    /// activity log), or refuses them (the default). Needs a fresh step-up.
+    pub async fn set_email_only_resets(
+        &self,
+        s: &SessionInfo,
+        allowed: bool,
+        meta: &RequestMeta,
+    ) -> Result<(), CodeError> {
+        let org = self.may_change_policy(s, meta).await?;
+        self.apply_email_only_resets(&org, allowed, Some(s), meta).await?;
         Ok(())
     }
 
@@ -443,19 +459,34 @@ impl Tessera {
         if s.state != SessionState::PasswordOk {
             return Err(CodeError::NotApplicable);
         }
-        let factor = self.prove_second_factor(s, code, by_email, meta).await?;
+        let factor = if self.needs_access_code(s) {
+            self.prove_access_code(s, code, meta).await?
+        } else {
+            self.prove_second_factor(s, code, by_email, meta).await?
+        };
         let now = self.clock.now();
         let token = Token::generate();
         let mut new = self.new_session(&token, s.user_id, s.org_id, SessionState::Full, meta);
         // The sign-in counts as a fresh confirmation for sensitive changes, except where an
-        // emailed code stood in for the app: someone with an app confirms those with the app.
-        new.second_factor_at = (factor != Factor::EmailCode || !s.has_mfa).then_some(now);
+        // emailed code stood in for the app (someone with an app confirms those with the app)
+        // and where an access code let the person through to enrolment (it proves no factor).
+        new.second_factor_at = match factor {
+            Factor::AccessCode => None,
+            Factor::EmailCode if s.has_mfa => None,
+            _ => Some(now),
+        };
         if !self.store.rotate_session(&s.token_hash, &new, now).await? {
             return Err(CodeError::Invalid);
         }
         self.audit_own(s, Action::MfaChallenge, Outcome::Success, meta, None).await?;
         self.signed_in(s.user_id).await?;
         Ok((token, factor))
+    }
+
+    /// Whether this half-finished sign-in owes a temporary access code rather than a second
+    /// factor: an MFA reset holds the account and nothing else can prove a factor.
+    pub fn needs_access_code(&self, s: &SessionInfo) -> bool {
+        s.mfa_hold && !s.has_mfa && s.mfa_requirement(self.clock.now()) == Requirement::MustEnrol
     }
 
     /// Step-up: a signed-in session proves its second factor again before a sensitive change.

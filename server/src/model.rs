@@ -321,6 +321,8 @@ pub enum Problem {
     NotCurrentPassword,
     /// A new password that is the current one.
     SameAsCurrent,
+    /// A way of verifying someone that does not prove who they are (an email alone).
+    NotEnoughProof,
 }
 
 impl fmt::Display for Problem {
@@ -339,6 +341,7 @@ impl fmt::Display for Problem {
             Problem::Mismatch => f.write_str("does not match"),
             Problem::NotCurrentPassword => f.write_str("is not the current password"),
             Problem::SameAsCurrent => f.write_str("is the current password"),
+            Problem::NotEnoughProof => f.write_str("does not prove who is asking"),
         }
     }
 }

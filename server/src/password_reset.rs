@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::mail::messages::{self, Notice};
 use crate::model::{canonical_email, Email, Problem};
 use crate::password::PasswordOwner;
-use crate::policy::{self, MfaPolicy};
+use crate::policy::{self, AfterReset};
 use crate::secret::Token;
 use crate::send_limit::Sent;
 use crate::services::{FieldErrors, FormError, Tessera};
@@ -212,8 +212,10 @@ impl Tessera {
     }
 
     /// `tessera user reset-mfa`: the way back for an owner who lost both their authenticator and
-    /// their recovery codes. Recorded with the reason, and the person is told by mail.
-    pub async fn reset_mfa_by_operator(&self, org_name: &str, email: &str, reason: &str) -> Result<()> {
+    /// their recovery codes. Recorded with the reason, and the person is told by mail. Where MFA
+    /// stays required of them and email cannot prove it, the account is held and the temporary
+    /// access code comes back for the operator to hand over.
+    pub async fn reset_mfa_by_operator(&self, org_name: &str, email: &str, reason: &str) -> Result<Option<String>> {
         let reason = audit::clean_reason(reason)
             .ok_or_else(|| Error::Invalid("give a reason (--reason), such as the ticket number".into()))?;
         let (org, member) = self.operator_target(org_name, email).await?;
@@ -221,6 +223,15 @@ impl Tessera {
             return Err(Error::Invalid("this account has no MFA to reset".into()));
         }
         let now = self.clock.now();
+        let after = AfterReset::for_member(
+            org.kind,
+            org.mfa_policy,
+            org.mfa_grace_until,
+            member.role.requires_mfa,
+            org.email_codes_allowed,
+            now,
+        );
+        let hold = after.holds().then(|| self.new_access_code(member.user_id, None));
         let mut event = audit::event(
             now,
             Action::MfaResetByAdmin,
@@ -229,14 +240,13 @@ impl Tessera {
             None,
             Some(member.user_id),
             &RequestMeta::default(),
-            Some("by an operator"),
+            Some(if hold.is_some() { "by an operator; temporary access code issued" } else { "by an operator" }),
         );
         event.reason = Some(reason.clone());
-        if !self.store.reset_member_mfa(org.id, member.user_id, member.role.id, &event).await? {
+        let kept = hold.as_ref().map(|(_, kept)| kept);
+        if !self.store.reset_member_mfa(org.id, member.user_id, member.role.id, kept, &event).await? {
             return Err(Error::Invalid("the account changed meanwhile; run the command again".into()));
         }
-        let must_reenrol =
-            policy::effective_for(org.kind, org.mfa_policy, member.role.requires_mfa) == MfaPolicy::Required;
         let mail = messages::AdminReset {
             to: &member.email,
             name: &member.display_name,
@@ -245,11 +255,11 @@ impl Tessera {
             org_name: &org.name,
             at: now,
             reason: Some(&reason),
-            must_reenrol,
+            after,
         }
         .message(&self.config, &RequestMeta::default());
         self.deliver(org.id, &mail, member.user_id).await;
-        Ok(())
+        Ok(hold.map(|(code, _)| code.display()))
     }
 
     /// The member an operator named by organisation and address.

@@ -85,6 +85,76 @@ pub fn requirement(
     }
 }
 
+/// What the policy means for someone an administrator's MFA reset holds for a temporary access
+/// code: no grace period (the reset may have been asked for because the password leaked), so
+/// they are confined to enrolment once they get through. Held or not, a person who can prove a
+/// second factor by email, or need not have one, is unaffected.
+pub fn with_hold(r: Requirement, held: bool) -> Requirement {
+    match (r, held) {
+        (Requirement::Grace { .. }, true) => Requirement::MustEnrol,
+        (r, _) => r,
+    }
+}
+
+/// What an administrator's reset of someone's MFA leads to at their next sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterReset {
+    /// MFA is not offered to them: the password alone signs them in.
+    PasswordOnly,
+    /// MFA is optional for them: the password alone signs them in until they set it up again.
+    Optional,
+    /// MFA is required and email codes are allowed: each sign-in asks for a code by email.
+    EmailCodes,
+    /// MFA is required and nothing else proves a second factor: the account is held until they
+    /// enter a temporary access code from an administrator, and then they must enrol again.
+    AccessCode,
+}
+
+impl AfterReset {
+    /// `after`: the person's requirement once their authenticator is gone (no hold yet).
+    pub fn from_requirement(after: Requirement) -> AfterReset {
+        match after {
+            Requirement::NotOffered => AfterReset::PasswordOnly,
+            Requirement::Optional | Requirement::Satisfied => AfterReset::Optional,
+            Requirement::ByEmail => AfterReset::EmailCodes,
+            Requirement::Grace { .. } | Requirement::MustEnrol => AfterReset::AccessCode,
+        }
+    }
+
+    /// What a reset would lead to for a member with this role, now (their authenticator gone).
+    pub fn for_member(
+        kind: OrgKind,
+        stored: MfaPolicy,
+        grace_until: Option<Timestamp>,
+        role_requires_mfa: bool,
+        email_codes: bool,
+        now: Timestamp,
+    ) -> AfterReset {
+        AfterReset::from_requirement(requirement(kind, stored, grace_until, role_requires_mfa, false, email_codes, now))
+    }
+
+    /// Whether the reset holds the account for a temporary access code.
+    pub fn holds(self) -> bool {
+        self == AfterReset::AccessCode
+    }
+
+    /// What the Reset MFA confirmation tells the administrator will happen next.
+    pub fn for_admin(self) -> &'static str {
+        match self {
+            AfterReset::PasswordOnly => "they sign in with their password alone: your organisation does not offer MFA.",
+            AfterReset::Optional => {
+                "they sign in with their password alone until they set up MFA again: your organisation does not require it of them."
+            }
+            AfterReset::EmailCodes => {
+                "their next sign-in asks for a code sent to their email address (your organisation allows email codes); they can set up an authenticator app again later."
+            }
+            AfterReset::AccessCode => {
+                "they cannot sign in until they enter a temporary access code, which you get on the next page and give them yourself (in person, by phone or on a video call, never by email); then they set up MFA again."
+            }
+        }
+    }
+}
+
 /// The shortest password allowed for a member under this policy and role.
 pub fn min_password_chars(kind: OrgKind, stored: MfaPolicy, role_requires_mfa: bool) -> usize {
     match effective_for(kind, stored, role_requires_mfa) {
@@ -173,6 +243,46 @@ mod tests {
         assert!(email_codes_in_force(Standard, true));
         assert!(!email_codes_in_force(Standard, false));
         assert!(!email_codes_in_force(Healthcare, true));
+    }
+
+    #[test]
+    fn a_hold_for_an_access_code_ends_the_grace_period_and_nothing_else() {
+        let deadline = Timestamp(NOW.0 + 86_400_000);
+        let table = [
+            (Requirement::Grace { deadline }, Requirement::MustEnrol),
+            (Requirement::MustEnrol, Requirement::MustEnrol),
+            (Requirement::ByEmail, Requirement::ByEmail),
+            (Requirement::Optional, Requirement::Optional),
+            (Requirement::NotOffered, Requirement::NotOffered),
+            (Requirement::Satisfied, Requirement::Satisfied),
+        ];
+        for (r, held) in table {
+            assert_eq!(with_hold(r, true), held, "{r:?}");
+            assert_eq!(with_hold(r, false), r, "{r:?} without a hold");
+        }
+    }
+
+    #[test]
+    fn a_reset_holds_the_account_only_where_mfa_stays_required_and_email_cannot_prove_it() {
+        let deadline = Timestamp(NOW.0 + 86_400_000);
+        let table = [
+            (Requirement::Grace { deadline }, AfterReset::AccessCode),
+            (Requirement::MustEnrol, AfterReset::AccessCode),
+            (Requirement::ByEmail, AfterReset::EmailCodes),
+            (Requirement::Optional, AfterReset::Optional),
+            (Requirement::NotOffered, AfterReset::PasswordOnly),
+        ];
+        for (r, want) in table {
+            assert_eq!(AfterReset::from_requirement(r), want, "{r:?}");
+            assert_eq!(want.holds(), want == AfterReset::AccessCode);
+        }
+        // Through the policy: a member whose role requires MFA in a Visible organisation is held;
+        // with email codes allowed they are not; in healthcare email never stands in.
+        let after = |kind, policy, role, email| AfterReset::for_member(kind, policy, None, role, email, NOW);
+        assert_eq!(after(Standard, Visible, true, false), AfterReset::AccessCode);
+        assert_eq!(after(Standard, Visible, true, true), AfterReset::EmailCodes);
+        assert_eq!(after(Standard, Visible, false, false), AfterReset::Optional);
+        assert_eq!(after(Healthcare, Visible, false, true), AfterReset::AccessCode);
     }
 
     #[test]

@@ -465,6 +465,39 @@ impl Tessera {
         self.policy_changed(org, detail, change, actor, meta).await
     }
 
+    /// `tessera org email-only-resets`: lets MFA resets go ahead on requests verified by email
+    /// only (flagged in the activity log), or refuses them again.
+    pub async fn set_email_only_resets_by_operator(&self, org_name: &str, allowed: bool) -> Result<()> {
+        let org = self.store.find_organisation_by_name(org_name).await?.ok_or(Error::NotFound("organisation"))?;
+        self.apply_email_only_resets(&org, allowed, None, &RequestMeta::default()).await
+    }
+
+    /// Stores whether MFA resets verified by email only may go ahead, records who changed it and
+    /// tells the owners. Saving what is already stored changes and tells nothing.
+    pub(crate) async fn apply_email_only_resets(
+        &self,
+        org: &crate::model::Organisation,
+        allowed: bool,
+        actor: Option<&SessionInfo>,
+        meta: &RequestMeta,
+    ) -> Result<()> {
+        if !self.store.set_email_only_resets(org.id, allowed).await? {
+            return Ok(());
+        }
+        let (detail, change) = if allowed {
+            (
+                "MFA resets verified by email only allowed",
+                "MFA resets may now go ahead when the person asking was verified by email only; each is flagged in the activity log. An email alone does not prove who is asking.",
+            )
+        } else {
+            (
+                "MFA resets verified by email only refused",
+                "MFA resets are refused again when the person asking was verified by email only.",
+            )
+        };
+        self.policy_changed(org, detail, change, actor, meta).await
+    }
+
     /// Puts a change of the organisation's security policy on record and mails the owners.
     async fn policy_changed(
         &self,
@@ -634,19 +667,25 @@ impl Tessera {
             });
         };
         let has_mfa = self.store.totp_credential(user.user_id).await?.is_some();
+        let held = !has_mfa && self.store.access_hold(user.user_id).await?.is_some();
         // Without an app, where the organisation requires MFA and allows email codes, the second
-        // factor is a code mailed now.
-        let requirement = policy::requirement(
-            org.kind,
-            org.mfa_policy,
-            org.mfa_grace_until,
-            role.requires_mfa,
-            has_mfa,
-            org.email_codes_allowed,
-            now,
+        // factor is a code mailed now; where an administrator's reset holds the account, it is
+        // the temporary access code they hand over.
+        let requirement = policy::with_hold(
+            policy::requirement(
+                org.kind,
+                org.mfa_policy,
+                org.mfa_grace_until,
+                role.requires_mfa,
+                has_mfa,
+                org.email_codes_allowed,
+                now,
+            ),
+            held,
         );
         let by_email = requirement == policy::Requirement::ByEmail;
-        let challenged = has_mfa || by_email;
+        let access_code = held && requirement == policy::Requirement::MustEnrol;
+        let challenged = has_mfa || by_email || access_code;
         // With MFA the budget is cleared only once the second factor is proven: a right password
         // alone gives back its own attempt but must not refill the guesses left for codes.
         match (challenged, allowed) {
@@ -661,10 +700,13 @@ impl Tessera {
         if let Some(old) = previous.and_then(Token::parse) {
             self.store.delete_session(&old.hash()).await?;
         }
-        let (state, detail) = match (has_mfa, by_email) {
-            (true, _) => (SessionState::PasswordOk, Some("password accepted; second factor required")),
-            (false, true) => (SessionState::PasswordOk, Some("password accepted; emailed code required")),
-            (false, false) => (SessionState::Full, None),
+        let (state, detail) = match (has_mfa, by_email, access_code) {
+            (true, _, _) => (SessionState::PasswordOk, Some("password accepted; second factor required")),
+            (false, true, _) => (SessionState::PasswordOk, Some("password accepted; emailed code required")),
+            (false, false, true) => {
+                (SessionState::PasswordOk, Some("password accepted; temporary access code required"))
+            }
+            (false, false, false) => (SessionState::Full, None),
         };
         self.audit(audit::event(
             now,

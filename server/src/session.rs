@@ -104,16 +104,21 @@ pub struct SessionInfo {
     /// As stored: whether the organisation allows emailed codes as a second factor (see
     /// [`SessionInfo::email_codes_in_force`]).
     pub org_email_codes_allowed: bool,
+    /// Whether an MFA reset may go ahead on a request verified by email only (flagged).
+    pub org_email_only_resets: bool,
     /// "Passwords expire after N days", and when this person's password was chosen.
     pub org_password_max_age_days: Option<u32>,
     pub password_changed_at: Timestamp,
     pub has_mfa: bool,
+    /// An administrator reset this person's MFA and holds the account for a temporary access
+    /// code until they enrol again (see [`crate::policy::with_hold`]).
+    pub mfa_hold: bool,
 }
 
 impl SessionInfo {
     /// What the organisation's MFA policy means for this user now.
     pub fn mfa_requirement(&self, now: Timestamp) -> crate::policy::Requirement {
-        crate::policy::requirement(
+        let r = crate::policy::requirement(
             self.org_kind,
             self.org_mfa_policy,
             self.org_mfa_grace_until,
@@ -121,7 +126,8 @@ impl SessionInfo {
             self.has_mfa,
             self.email_codes_in_force(),
             now,
-        )
+        );
+        crate::policy::with_hold(r, self.mfa_hold)
     }
 
     /// Whether the organisation's password expiry has caught up with this person's password: they

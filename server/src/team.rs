@@ -4,14 +4,15 @@
 
 use crate::audit::{self, Action, Outcome, RequestMeta};
 use crate::error::{Error, Result};
+use crate::identity_check::IdentityCheck;
 use crate::mail::messages::{invitation_mail, AdminReset};
 use crate::mfa::CodeError;
 use crate::model::{parse_name, Email, NewUser, Problem};
-use crate::policy::{self, MfaPolicy, Requirement};
+use crate::policy::{self, AfterReset, MfaPolicy, Requirement};
 use crate::roles::{self, Party, Permission, Permissions, Refusal, RoleInfo};
 use crate::services::{FieldErrors, Tessera};
 use crate::session::SessionInfo;
-use crate::store::{Cursor, Member, MemberFilter};
+use crate::store::{AccessHold, Cursor, Member, MemberFilter};
 
 /// Members per page of the team list.
 pub const TEAM_PAGE_SIZE: i64 = 50;
@@ -97,6 +98,25 @@ pub struct MemberPage {
     /// Whether the viewer's step-up is fresh (no code needed for a sensitive change).
     pub fresh: bool,
     pub viewer_has_mfa: bool,
+    /// What a reset of this member's MFA would lead to at their next sign-in.
+    pub after_reset: AfterReset,
+    /// An earlier reset holds the account for a temporary access code: when its code was issued
+    /// and stops working, and whether it was used already.
+    pub access_hold: Option<AccessHold>,
+    /// "Issue a new access code": the account is held and the rules let the viewer reset it.
+    pub can_issue_access_code: bool,
+    /// Whether the organisation lets a reset go ahead on a request verified by email only.
+    pub email_only_resets: bool,
+}
+
+/// What an administrator typed to reset a teammate's MFA.
+#[derive(Debug, Clone, Default)]
+pub struct ResetForm {
+    pub reason: String,
+    /// How they verified who was asking (an [`IdentityCheck`] id).
+    pub verified_by: String,
+    /// Their own code, when their last second factor is not fresh.
+    pub code: String,
 }
 
 /// What an administrator typed to invite someone.
@@ -149,6 +169,18 @@ fn mfa_state(s: &SessionInfo, m: &Member, now: crate::clock::Timestamp) -> MfaSt
         }
         (false, _) => MfaState::NotEnabled,
     }
+}
+
+/// What a reset of `m`'s MFA leads to at their next sign-in, under the policy in force now.
+fn after_reset(s: &SessionInfo, m: &Member, now: crate::clock::Timestamp) -> AfterReset {
+    AfterReset::for_member(
+        s.org_kind,
+        s.org_mfa_policy,
+        s.org_mfa_grace_until,
+        m.role.requires_mfa,
+        s.email_codes_in_force(),
+        now,
+    )
 }
 
 fn may_see_team(s: &SessionInfo) -> bool {
@@ -254,7 +286,12 @@ impl Tessera {
 
     /// A sensitive change on someone else needs the actor's fresh second factor: either proven
     /// recently, or by the `code` that came with the request.
-    async fn ensure_step_up(&self, s: &SessionInfo, code: &str, meta: &RequestMeta) -> Result<(), TeamError> {
+    pub(crate) async fn ensure_step_up(
+        &self,
+        s: &SessionInfo,
+        code: &str,
+        meta: &RequestMeta,
+    ) -> Result<(), TeamError> {
         if self.has_fresh_step_up(s) {
             return Ok(());
         }
@@ -342,7 +379,11 @@ impl Tessera {
         } else {
             Vec::new()
         };
-        let mfa = mfa_state(s, &member, self.clock.now());
+        let now = self.clock.now();
+        let mfa = mfa_state(s, &member, now);
+        let after_reset = after_reset(s, &member, now);
+        let access_hold = if member.has_mfa { None } else { self.store.access_hold(member.user_id).await? };
+        let can_issue_access_code = access_hold.is_some() && s.can(Permission::ManageMfa) && reset_rule.is_ok();
         Ok(MemberPage {
             member,
             mfa,
@@ -354,30 +395,49 @@ impl Tessera {
             grantable_roles,
             fresh: self.has_fresh_step_up(s),
             viewer_has_mfa: s.has_mfa,
+            after_reset,
+            access_hold,
+            can_issue_access_code,
+            email_only_resets: s.org_email_only_resets,
         })
     }
 
     /// Resets a teammate's MFA: refused unless the actor has `manage-mfa`, is in the same
     /// organisation, is not the target, and holds every permission the target holds (so only an
     /// owner resets an owner). Allowed whatever the policy: under Hidden, people who still have
-    /// MFA are still asked for codes and must have a way back. Needs the actor's fresh second factor (`code` when not fresh). In one transaction the
-    /// member's authenticator, pending enrolment and recovery codes go and all their sessions
-    /// end, with the audit event; then the member is told by mail.
+    /// MFA are still asked for codes and must have a way back. The actor says how they verified
+    /// who is asking; an email alone is refused unless the organisation allows it (then the log
+    /// flags it). Needs the actor's fresh second factor (`code` when not fresh). In one
+    /// transaction the member's authenticator, pending enrolment and recovery codes go, all their
+    /// sessions end, the event is recorded and, where MFA stays required of them and email
+    /// cannot prove it, the account is held for a temporary access code, kept for the page that
+    /// shows it to the actor once. Then the member is told by mail what their next sign-in asks.
     pub async fn reset_member_mfa(
         &self,
         s: &SessionInfo,
         user_id: i64,
-        reason: &str,
-        code: &str,
+        form: &ResetForm,
         meta: &RequestMeta,
-    ) -> Result<(), TeamError> {
+    ) -> Result<AfterReset, TeamError> {
         let member = self.member_to_act_on(s, user_id, roles::may_reset_mfa, Action::MfaResetByAdmin, meta).await?;
         if !member.has_mfa {
             return Err(TeamError::NothingToChange);
         }
-        self.ensure_step_up(s, code, meta).await?;
+        let check = match form.verified_by.trim() {
+            "" => return Err(TeamError::Invalid(FieldErrors::one("verified_by", Problem::Missing))),
+            id => IdentityCheck::from_id(id)
+                .ok_or_else(|| TeamError::Invalid(FieldErrors::one("verified_by", Problem::NotInList)))?,
+        };
+        if !check.is_enough() && !s.org_email_only_resets {
+            let why = "refused: the request was verified by email only";
+            self.audit_refused(s, Action::MfaResetByAdmin, Some(member.user_id), why, meta).await?;
+            return Err(TeamError::Invalid(FieldErrors::one("verified_by", Problem::NotEnoughProof)));
+        }
+        self.ensure_step_up(s, &form.code, meta).await?;
         let now = self.clock.now();
-        let reason = audit::clean_reason(reason);
+        let reason = audit::clean_reason(&form.reason);
+        let after = after_reset(s, &member, now);
+        let hold = after.holds().then(|| self.new_access_code(member.user_id, Some(s.user_id)));
         let mut event = audit::event(
             now,
             Action::MfaResetByAdmin,
@@ -386,15 +446,17 @@ impl Tessera {
             Some(s.user_id),
             Some(member.user_id),
             meta,
-            None,
+            Some(check.reset_detail(hold.is_some())),
         );
         event.reason = reason.clone();
-        if !self.store.reset_member_mfa(s.org_id, member.user_id, member.role.id, &event).await? {
+        let kept = hold.as_ref().map(|(_, kept)| kept);
+        if !self.store.reset_member_mfa(s.org_id, member.user_id, member.role.id, kept, &event).await? {
             // Reset by someone else a moment ago, or the member's role changed meanwhile.
             return Err(TeamError::NothingToChange);
         }
-        let must_reenrol =
-            policy::effective_for(s.org_kind, s.org_mfa_policy, member.role.requires_mfa) == MfaPolicy::Required;
+        if let Some((code, _)) = &hold {
+            self.keep_access_code_to_show(s, member.user_id, code).await?;
+        }
         let mail = AdminReset {
             to: &member.email,
             name: &member.display_name,
@@ -403,11 +465,11 @@ impl Tessera {
             org_name: &s.org_name,
             at: now,
             reason: reason.as_deref(),
-            must_reenrol,
+            after,
         }
         .message(&self.config, meta);
         self.deliver(s.org_id, &mail, member.user_id).await;
-        Ok(())
+        Ok(after)
     }
 
     /// Invites someone: a new account in the actor's organisation with the chosen role, and an

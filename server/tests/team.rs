@@ -15,9 +15,14 @@ use tessera_server::roles::Refusal;
 use tessera_server::services::{SignInError, SignInStep};
 use tessera_server::session::SessionInfo;
 use tessera_server::store::{AuditEntry, AuditFilter, Cursor, MemberFilter, MfaFilter};
-use tessera_server::team::{InviteForm, MfaState, TeamError};
+use tessera_server::team::{InviteForm, MfaState, ResetForm, TeamError};
 
 const PASSWORD: &str = "plum tractor sings quietly tonight";
+
+/// A reset verified by calling the member back on a number on record.
+fn form(reason: &str, code: &str) -> ResetForm {
+    ResetForm { reason: reason.into(), verified_by: "known-number".into(), code: code.into() }
+}
 
 fn meta() -> RequestMeta {
     RequestMeta::new(Some("192.0.2.20".parse().unwrap()), Some("team-test"))
@@ -87,14 +92,14 @@ async fn a_help_desk_admin_resets_a_members_mfa_in_one_go() {
         assert_eq!(page.mfa, MfaState::Enabled);
 
         // Stale step-up: a code is needed, and a wrong one changes nothing.
-        let r = env.app.reset_member_mfa(&hal, bob_id, "Ticket 42", "", &meta()).await;
+        let r = env.app.reset_member_mfa(&hal, bob_id, &form("Ticket 42", ""), &meta()).await;
         assert!(matches!(r, Err(TeamError::StepUpRequired)), "{r:?}");
-        let r = env.app.reset_member_mfa(&hal, bob_id, "Ticket 42", "000000", &meta()).await;
+        let r = env.app.reset_member_mfa(&hal, bob_id, &form("Ticket 42", "000000"), &meta()).await;
         assert!(matches!(r, Err(TeamError::WrongCode)), "{r:?}");
         assert!(env.store.totp_credential(bob_id).await.unwrap().is_some());
 
         let code = code_now(&hal_secret, &env);
-        env.app.reset_member_mfa(&hal, bob_id, " Ticket 42\n", &code, &meta()).await.unwrap();
+        env.app.reset_member_mfa(&hal, bob_id, &form(" Ticket 42\n", &code), &meta()).await.unwrap();
 
         // Everything went together: authenticator, pending enrolment, recovery codes, sessions.
         assert!(env.store.totp_credential(bob_id).await.unwrap().is_none());
@@ -114,7 +119,7 @@ async fn a_help_desk_admin_resets_a_members_mfa_in_one_go() {
         assert!(mail.contains("If you did not ask for this, contact Hal"));
 
         // Nothing left to reset; bob signs in with the password alone again.
-        let r = env.app.reset_member_mfa(&hal, bob_id, "", "", &meta()).await;
+        let r = env.app.reset_member_mfa(&hal, bob_id, &form("", ""), &meta()).await;
         assert!(matches!(r, Err(TeamError::NothingToChange)), "{r:?}");
         assert!(matches!(
             env.app.sign_in("bob@example.org", PASSWORD, None, &meta()).await.unwrap(),
@@ -151,13 +156,19 @@ async fn reset_rules_hold_on_the_server() {
         let ada = session(&env, &ada_token).await;
 
         // The help desk cannot reset the owner, even with a fresh second factor.
-        let r = env.app.reset_member_mfa(&hal, ada_id, "", "", &meta()).await;
+        let r = env.app.reset_member_mfa(&hal, ada_id, &form("", ""), &meta()).await;
         assert!(matches!(r, Err(TeamError::Refused(Refusal::ProtectedOwner))), "{r:?}");
         assert!(!env.app.team_member(&hal, ada_id).await.unwrap().can_reset_mfa);
         // Nor their own account.
-        assert!(matches!(env.app.reset_member_mfa(&hal, hal_id, "", "", &meta()).await, Err(TeamError::Refused(_))));
+        assert!(matches!(
+            env.app.reset_member_mfa(&hal, hal_id, &form("", ""), &meta()).await,
+            Err(TeamError::Refused(_))
+        ));
         // A member has no such permission and cannot even see the team.
-        assert!(matches!(env.app.reset_member_mfa(&bob, hal_id, "", "", &meta()).await, Err(TeamError::Refused(_))));
+        assert!(matches!(
+            env.app.reset_member_mfa(&bob, hal_id, &form("", ""), &meta()).await,
+            Err(TeamError::Refused(_))
+        ));
         assert!(matches!(
             env.app.team(&bob, &MemberFilter::default(), &Cursor::First).await,
             Err(TeamError::Refused(_))
@@ -165,7 +176,10 @@ async fn reset_rules_hold_on_the_server() {
         assert!(matches!(env.app.team_member(&bob, hal_id).await, Err(TeamError::Refused(_))));
         // Another organisation's owner cannot see or touch Acme's members: they do not exist there.
         assert!(matches!(env.app.team_member(&zed, hal_id).await, Err(TeamError::NotFound)));
-        assert!(matches!(env.app.reset_member_mfa(&zed, hal_id, "", "", &meta()).await, Err(TeamError::NotFound)));
+        assert!(matches!(
+            env.app.reset_member_mfa(&zed, hal_id, &form("", ""), &meta()).await,
+            Err(TeamError::NotFound)
+        ));
         let zed_team = env.app.team(&zed, &MemberFilter::default(), &Cursor::First).await.unwrap();
         assert_eq!(zed_team.members.iter().map(|(m, _)| m.email.as_str()).collect::<Vec<_>>(), ["zed@example.org"]);
         assert!(matches!(env.app.team_member(&hal, zed_id).await, Err(TeamError::NotFound)));
@@ -186,7 +200,7 @@ async fn reset_rules_hold_on_the_server() {
         let ann_id = user_id(&env, "ann@example.org").await;
         let page = env.app.team_member(&hal, ann_id).await.unwrap();
         assert_eq!((page.can_reset_mfa, page.reset_refused), (false, Some(Refusal::Outranked)));
-        let r = env.app.reset_member_mfa(&hal, ann_id, "", "", &meta()).await;
+        let r = env.app.reset_member_mfa(&hal, ann_id, &form("", ""), &meta()).await;
         assert!(matches!(r, Err(TeamError::Refused(Refusal::Outranked))), "{r:?}");
         assert!(env.store.totp_credential(ann_id).await.unwrap().is_some(), "ann keeps her MFA");
         let abe = session(&env, &abe_token).await;
@@ -199,7 +213,7 @@ async fn reset_rules_hold_on_the_server() {
             env.app.set_member_disabled(&abe, ada_id, true, &meta()).await,
             Err(TeamError::Refused(Refusal::ProtectedOwner))
         ));
-        env.app.reset_member_mfa(&abe, ann_id, "", "", &meta()).await.unwrap();
+        env.app.reset_member_mfa(&abe, ann_id, &form("", ""), &meta()).await.unwrap();
         assert!(env.store.totp_credential(ann_id).await.unwrap().is_none());
 
         // The store repeats the check: a reset decided against a role the member no longer has
@@ -217,7 +231,7 @@ async fn reset_rules_hold_on_the_server() {
             &meta(),
             None,
         );
-        assert!(!env.store.reset_member_mfa(hal.org_id, hal_id, hal_role, &event).await.unwrap());
+        assert!(!env.store.reset_member_mfa(hal.org_id, hal_id, hal_role, None, &event).await.unwrap());
         assert!(env.store.totp_credential(hal_id).await.unwrap().is_some(), "nothing was reset");
         env.store.set_member_role(hal.org_id, hal_id, hal_role).await.unwrap();
 
@@ -247,7 +261,7 @@ async fn an_owner_resets_with_a_fresh_factor_and_a_hidden_policy_still_allows_a_
         // Fresh from enrolment: no code needed.
         let ada = session(&env, &ada_token).await;
         assert!(env.app.team_member(&ada, hal_id).await.unwrap().fresh);
-        env.app.reset_member_mfa(&ada, hal_id, "", "", &meta()).await.unwrap();
+        env.app.reset_member_mfa(&ada, hal_id, &form("", ""), &meta()).await.unwrap();
         assert!(env.store.totp_credential(hal_id).await.unwrap().is_none());
         let entries = log(&env, ada.org_id, "mfa.reset_by_admin").await;
         assert_eq!(entries[0].event.reason, None, "no reason given");
@@ -276,7 +290,7 @@ async fn an_owner_resets_with_a_fresh_factor_and_a_hidden_policy_still_allows_a_
         let team = env.app.team(&ada, &MemberFilter::default(), &Cursor::First).await.unwrap();
         let listed = team.members.iter().find(|(m, _)| m.user_id == bob_id).map(|(_, st)| *st);
         assert_eq!(listed, Some(MfaState::Enabled), "the list agrees with the page");
-        env.app.reset_member_mfa(&ada, bob_id, "", "", &meta()).await.unwrap();
+        env.app.reset_member_mfa(&ada, bob_id, &form("", ""), &meta()).await.unwrap();
         assert!(env.store.totp_credential(bob_id).await.unwrap().is_none());
         // Without MFA there is nothing to rescue, and a Hidden policy shows nothing.
         let page = env.app.team_member(&ada, bob_id).await.unwrap();

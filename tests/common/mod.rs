@@ -245,13 +245,14 @@ impl TestApp {
         panic!("expected {n} mails, the outbox has {}", self.outbox().len());
     }
 
-    /// The code of the newest "Your code is" mail in the outbox.
+    /// The code of the newest "Your one-time code" mail in the outbox (from its body: the subject
+    /// never carries it).
     pub fn emailed_code(&self) -> String {
         let mail = self
             .outbox()
             .into_iter()
             .rev()
-            .find(|m| m.contains("Subject: Tessera: Your code is"))
+            .find(|m| m.contains("Subject: Tessera: Your one-time code"))
             .expect("a code mail");
         let at = mail.find("Your Tessera code is: ").expect("the code") + "Your Tessera code is: ".len();
         mail[at..at + 6].to_string()

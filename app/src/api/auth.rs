@@ -112,7 +112,17 @@ pub async fn answer_challenge(
     use tessera_server::mfa::Factor;
 
     let (App(app), Challenged(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
-    let (token, factor) = app.tessera.answer_challenge(&s, &code, kind == "email", &meta).await?;
+    // An account an MFA reset holds answers with the temporary access code instead.
+    let held = app.tessera.needs_access_code(&s);
+    let (token, factor) = app.tessera.answer_challenge(&s, &code, kind == "email", &meta).await.map_err(|e| {
+        use crate::error::{Field, Problem};
+        use tessera_server::mfa::CodeError;
+        match e {
+            CodeError::Invalid if held => AppError::field(Field::Code, Problem::AccessCodeWrong),
+            CodeError::Expired if held => AppError::field(Field::Code, Problem::AccessCodeExpired),
+            other => other.into(),
+        }
+    })?;
     set_cookie(app.cookies.set_session(token.expose()));
     let sealed = app.cookies.login_step(&headers());
     let next = sealed.as_deref().and_then(|s| app.tessera.open_login_step(s)).map(|l| l.next).unwrap_or_default();
@@ -129,6 +139,8 @@ pub async fn answer_challenge(
         None => false,
     };
     go(match factor {
+        // Through to enrolment, which the hold confines the person to until they are done.
+        Factor::AccessCode => "/account/security/enrol-required",
         Factor::Totp | Factor::EmailCode if prompt => "/account/security/new-password",
         Factor::Totp | Factor::EmailCode => super::own_page(&next).unwrap_or("/"),
         // Knowing that a recovery code is spent (and how many are left) comes first.

@@ -68,6 +68,25 @@ pub async fn set_email_codes(#[server(default)] allowed: String) -> Result<(), A
     Ok(())
 }
 
+/// Whether an MFA reset may go ahead when the person asking was verified by email only
+/// (`allowed=yes`; flagged in the activity log) or is refused. Needs a fresh second factor.
+#[server(prefix = "/api", endpoint = "policy/email-only-resets")]
+pub async fn set_email_only_resets(#[server(default)] allowed: String) -> Result<(), AppError> {
+    use super::server::{extract, go};
+    use crate::ctx::{App, Meta, SignedIn};
+    use crate::error::Return;
+    use tessera_server::mfa::CodeError;
+
+    let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
+    match app.tessera.set_email_only_resets(&s, allowed == "yes", &meta).await {
+        Ok(()) => {}
+        Err(CodeError::StepUpRequired) => return Err(AppError::StepUpFirst(Return::Policy)),
+        Err(e) => return Err(e.into()),
+    }
+    go("/settings/security?email-only-resets");
+    Ok(())
+}
+
 /// "Passwords expire after N days": 30 to 365, or empty for never. Needs a fresh second factor.
 #[server(prefix = "/api", endpoint = "policy/password-expiry")]
 pub async fn set_password_expiry(#[server(default)] days: String) -> Result<(), AppError> {

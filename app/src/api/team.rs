@@ -110,13 +110,40 @@ pub async fn set_member_disabled(
     Ok(())
 }
 
-/// Resets a teammate's MFA after the actor's confirmation (and, when their last second factor
-/// is not fresh, their code): authenticator, pending enrolment and recovery codes go, every
-/// session of the member ends, and they are told by email.
+/// Resets a teammate's MFA after the actor's confirmation, their answer to "How did you verify
+/// who is asking?" and (when their last second factor is not fresh) their code: authenticator,
+/// pending enrolment and recovery codes go, every session of the member ends, and they are told
+/// by email what their next sign-in asks. Where that is a temporary access code, the actor is
+/// sent to the page that shows it once.
 #[server(prefix = "/api", endpoint = "team/reset-mfa")]
 pub async fn reset_member_mfa(
     #[server(default)] member: String,
     #[server(default)] reason: String,
+    #[server(default)] verified_by: String,
+    #[server(default)] code: String,
+) -> Result<(), AppError> {
+    use super::server::{extract, go};
+    use crate::ctx::{App, Meta, SignedIn};
+    use tessera_server::team::{ResetForm, TeamError};
+
+    let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
+    let member = member_id(&member)?;
+    let form = ResetForm { reason, verified_by, code };
+    match app.tessera.reset_member_mfa(&s, member, &form, &meta).await {
+        Ok(after) if after.holds() => go(&format!("/settings/team/{member}/access-code?reset")),
+        Ok(_) => go(&format!("/settings/team/{member}?reset")),
+        Err(TeamError::NothingToChange) => go(&format!("/settings/team/{member}?unchanged")),
+        Err(e) => return Err(step_up_error(&s, e)),
+    }
+    Ok(())
+}
+
+/// A new temporary access code for a member an MFA reset holds (the last one expired or was
+/// lost); the old one stops working. Needs the actor's fresh second factor; the code is shown
+/// once on the page this leads to.
+#[server(prefix = "/api", endpoint = "team/access-code")]
+pub async fn issue_access_code(
+    #[server(default)] member: String,
     #[server(default)] code: String,
 ) -> Result<(), AppError> {
     use super::server::{extract, go};
@@ -125,8 +152,8 @@ pub async fn reset_member_mfa(
 
     let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
     let member = member_id(&member)?;
-    match app.tessera.reset_member_mfa(&s, member, &reason, &code, &meta).await {
-        Ok(()) => go(&format!("/settings/team/{member}?reset")),
+    match app.tessera.issue_access_code(&s, member, &code, &meta).await {
+        Ok(()) => go(&format!("/settings/team/{member}/access-code")),
         Err(TeamError::NothingToChange) => go(&format!("/settings/team/{member}?unchanged")),
         Err(e) => return Err(step_up_error(&s, e)),
     }

@@ -92,8 +92,11 @@ pub async fn challenge_page(
     use crate::pages::auth::{ChallengeMode, ChallengeView};
     use leptos::server_fn::ServerFn;
 
-    let email_allowed = state.tessera.proves_by_email(&s);
+    let held = state.tessera.needs_access_code(&s);
+    let email_allowed = state.tessera.proves_by_email(&s) && !held;
     let mode = match (s.has_mfa, q.contains_key("recovery"), q.contains_key("email")) {
+        // An administrator's reset holds the account: their access code, and nothing else.
+        _ if held => ChallengeMode::AccessCode,
         // Without an app, the sign-in got here only because email codes stand in for it.
         (false, _, _) => ChallengeMode::Email,
         (true, true, _) => ChallengeMode::Recovery,

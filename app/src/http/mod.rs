@@ -126,6 +126,7 @@ fn handler_for(r: &RouteSpec) -> MethodRouter<AppState> {
         ("GET", "/settings/team/invite") => get(team::invite_page),
         ("GET", "/settings/team/{id}") => get(team::member),
         ("GET", "/settings/team/{id}/reset-mfa") => get(team::reset_page),
+        ("GET", "/settings/team/{id}/access-code") => get(team::access_code_page),
         ("GET", "/settings/roles") => get(team::roles_page),
         ("GET", "/settings/email") => get(email::list_page),
         ("GET", "/settings/email/{kind}") => get(email::editor_page),

@@ -9,7 +9,7 @@ use http::StatusCode;
 use leptos::server_fn::ServerFn;
 
 use super::render;
-use crate::api::policy::{SetBusinessHours, SetEmailCodes, SetMfaPolicy, SetPasswordExpiry};
+use crate::api::policy::{SetBusinessHours, SetEmailCodes, SetEmailOnlyResets, SetMfaPolicy, SetPasswordExpiry};
 use crate::ctx::{AppState, Failed, SignedIn};
 use crate::error::AppError;
 use crate::pages::policy::{HoursView, PolicyView, RequireView, Which};
@@ -48,12 +48,19 @@ pub async fn policy_page(
         } else {
             "Email codes are not allowed as a second factor.".to_string()
         })
+    } else if q.contains_key("email-only-resets") {
+        Some(if s.org_email_only_resets {
+            "MFA resets verified by email only are allowed, and flagged in the activity log.".to_string()
+        } else {
+            "MFA resets verified by email only are refused.".to_string()
+        })
     } else {
         q.contains_key("saved").then(|| "The security policy is saved.".to_string())
     };
     let which = [
         (SetMfaPolicy::PATH, Which::Policy),
         (SetEmailCodes::PATH, Which::EmailCodes),
+        (SetEmailOnlyResets::PATH, Which::EmailOnlyResets),
         (SetPasswordExpiry::PATH, Which::PasswordExpiry),
         (SetBusinessHours::PATH, Which::Hours),
     ]
@@ -75,6 +82,7 @@ pub async fn policy_page(
         healthcare: s.org_kind == tessera_server::model::OrgKind::Healthcare,
         grace_until: s.org_mfa_grace_until.map(|t| format!("{} UTC", t.to_display())),
         email_codes: s.org_email_codes_allowed,
+        email_only_resets: s.org_email_only_resets,
         password_days: typed_or(
             &failed,
             "days",

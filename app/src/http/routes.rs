@@ -16,11 +16,12 @@ use crate::api::auth::{
 };
 use crate::api::email::{PreviewMailTemplate, RestoreMailTemplate, SaveMailTemplate};
 use crate::api::mfa::{ConfirmEnrolment, DisableMfa, RegenerateRecoveryCodes, SendEmailCode, StartEnrolment, StepUp};
-use crate::api::policy::{SetBusinessHours, SetEmailCodes, SetMfaPolicy, SetPasswordExpiry};
+use crate::api::policy::{SetBusinessHours, SetEmailCodes, SetEmailOnlyResets, SetMfaPolicy, SetPasswordExpiry};
 use crate::api::preferences::{SetMailPreferences, Unsubscribe};
 use crate::api::roles::{CreateRole, SetRoleMfa};
 use crate::api::team::{
-    ChangeMemberRole, InviteMember, ResendInvitation, ResetMemberMfa, RevokeInvitation, SetMemberDisabled,
+    ChangeMemberRole, InviteMember, IssueAccessCode, ResendInvitation, ResetMemberMfa, RevokeInvitation,
+    SetMemberDisabled,
 };
 
 /// What a route needs from the session. Step-up (a fresh second factor) is checked by the use
@@ -207,6 +208,8 @@ pub const ROUTES: &[RouteSpec] = &[
     page_needing("/settings/team/invite", Need::One(Permission::ManageMembers)),
     page_needing("/settings/team/{id}", TEAM),
     page_needing("/settings/team/{id}/reset-mfa", Need::One(Permission::ManageMfa)),
+    // A new temporary access code, shown once to the administrator who issued it.
+    page_needing("/settings/team/{id}/access-code", Need::One(Permission::ManageMfa)),
     page_needing("/settings/roles", Need::One(Permission::ManageRoles)),
     page_needing("/settings/email", EMAIL),
     page_needing("/settings/email/{kind}", EMAIL),
@@ -266,6 +269,9 @@ pub const ROUTES: &[RouteSpec] = &[
     server_fn(SetEmailCodes::PATH, Access::Full, Need::One(Permission::ManagePolicy), false, |_| {
         "/settings/security".into()
     }),
+    server_fn(SetEmailOnlyResets::PATH, Access::Full, Need::One(Permission::ManagePolicy), false, |_| {
+        "/settings/security".into()
+    }),
     server_fn(SetPasswordExpiry::PATH, Access::Full, Need::One(Permission::ManagePolicy), false, |_| {
         "/settings/security".into()
     }),
@@ -283,6 +289,7 @@ pub const ROUTES: &[RouteSpec] = &[
     server_fn(ResetMemberMfa::PATH, Access::Full, Need::One(Permission::ManageMfa), false, |f| {
         format!("{}/reset-mfa", member_page(f))
     }),
+    server_fn(IssueAccessCode::PATH, Access::Full, Need::One(Permission::ManageMfa), false, member_page),
     server_fn(CreateRole::PATH, Access::Full, Need::One(Permission::ManageRoles), false, |_| "/settings/roles".into()),
     server_fn(SetRoleMfa::PATH, Access::Full, Need::One(Permission::ManageRoles), false, |_| "/settings/roles".into()),
     // --- the organisation's mail

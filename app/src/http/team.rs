@@ -8,7 +8,9 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use http::StatusCode;
 use leptos::server_fn::ServerFn;
+use tessera_server::access_codes::code_live;
 use tessera_server::clock::Timestamp;
+use tessera_server::identity_check::IdentityCheck;
 use tessera_server::roles::Permission;
 use tessera_server::session::SessionInfo;
 use tessera_server::store::{Cursor, Member, MemberFilter, MfaFilter};
@@ -16,11 +18,13 @@ use tessera_server::team::MemberPage;
 
 use super::{render, see_other};
 use crate::api::roles::{CreateRole, SetRoleMfa};
-use crate::api::team::{ChangeMemberRole, ResendInvitation, ResetMemberMfa, RevokeInvitation, SetMemberDisabled};
+use crate::api::team::{
+    ChangeMemberRole, IssueAccessCode, ResendInvitation, ResetMemberMfa, RevokeInvitation, SetMemberDisabled,
+};
 use crate::ctx::{AppState, Failed, SignedIn};
 use crate::error::AppError;
 use crate::pages::roles::{RoleRow, RolesView};
-use crate::pages::team::{InviteView, MemberView, ResetView, TeamRow, TeamView};
+use crate::pages::team::{AccessCodeView, HoldView, InviteView, MemberView, ResetView, TeamRow, TeamView};
 use crate::pages::Page;
 
 fn utc(t: Option<Timestamp>) -> String {
@@ -139,8 +143,38 @@ fn reset_view(p: &MemberPage, failed: &Failed) -> Option<ResetView> {
         name: p.member.display_name.clone(),
         email: p.member.email.clone(),
         reason: failed.value("reason"),
+        checks: IdentityCheck::ALL.iter().map(|c| (c.id(), c.label())).collect(),
+        verified_by: failed.value("verified_by"),
+        email_only_allowed: p.email_only_resets,
+        after: p.after_reset.for_admin(),
         needs_code: !p.fresh,
         error: failed.error_of(ResetMemberMfa::PATH),
+    })
+}
+
+/// Where an earlier reset's hold stands, for the member page.
+fn hold_view(p: &MemberPage, failed: &Failed, now: Timestamp) -> Option<HoldView> {
+    let hold = p.access_hold?;
+    let status = match hold.used_at {
+        Some(used) => format!(
+            "They entered their temporary access code {} but have not set up MFA yet. Their next sign-in needs a new code.",
+            used.ago(now)
+        ),
+        None if code_live(&hold, now) => format!(
+            "Their MFA was reset {}. They cannot sign in until they enter the temporary access code, which expires {}.",
+            hold.issued_at.ago(now),
+            hold.expires_at.from_now(now)
+        ),
+        None => format!(
+            "Their MFA was reset. The temporary access code expired {}: they cannot sign in until you issue a new one.",
+            hold.expires_at.ago(now)
+        ),
+    };
+    Some(HoldView {
+        status,
+        can_issue: p.can_issue_access_code && (p.viewer_has_mfa || p.fresh),
+        needs_code: !p.fresh,
+        error: failed.error_of(IssueAccessCode::PATH),
     })
 }
 
@@ -181,6 +215,7 @@ pub async fn member(
         invitation: invitation(&p.member, now).map(|(_, text)| text),
         invitation_error: failed.error_of(ResendInvitation::PATH).or_else(|| failed.error_of(RevokeInvitation::PATH)),
         reset: reset_view(&p, &failed),
+        hold: hold_view(&p, &failed, now),
         id: p.member.user_id,
         reset_refused: p.reset_refused.map(Into::into),
         manage_refused: p.manage_refused.map(Into::into),
@@ -222,6 +257,32 @@ pub async fn reset_page(
         // Nothing to reset, or not allowed: the member page says which.
         None => see_other(&format!("/settings/team/{}", p.member.user_id), &[]),
     }
+}
+
+/// A temporary access code, shown once to the administrator whose reset (or new code) made it.
+pub async fn access_code_page(
+    State(state): State<AppState>,
+    SignedIn(s): SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let p = match member_page(&state, &s, &id).await {
+        Ok(p) => p,
+        Err(res) => return res,
+    };
+    let code = match state.tessera.take_access_code_to_show(&s, p.member.user_id).await {
+        Ok(code) => code,
+        Err(e) => return render::error_page(&state, &e.into()).await,
+    };
+    let view = AccessCodeView {
+        id: p.member.user_id,
+        name: p.member.display_name,
+        email: p.member.email,
+        code,
+        minutes: state.tessera.access_code_ttl().as_secs() / 60,
+        after_reset: q.contains_key("reset"),
+    };
+    render::page(&state, Page::AccessCode { view }, StatusCode::OK).await
 }
 
 // --- invitations -----------------------------------------------------------------------------------

@@ -83,6 +83,8 @@ pub enum ChallengeMode {
     App,
     Recovery,
     Email,
+    /// An administrator's MFA reset holds the account: the temporary access code they gave.
+    AccessCode,
 }
 
 /// What the MFA challenge shows.
@@ -111,6 +113,7 @@ pub fn ChallengePage(challenge: ChallengeView) -> impl IntoView {
         ChallengeMode::App => "totp",
         ChallengeMode::Recovery => "recovery",
         ChallengeMode::Email => "email",
+        ChallengeMode::AccessCode => "access-code",
     };
     let code_form = move || {
         view! {
@@ -124,7 +127,18 @@ pub fn ChallengePage(challenge: ChallengeView) -> impl IntoView {
                     view! {
                         <CodeInput
                             label="Code from the email"
-                            hint="The 6-digit code in the email \"Your code is …\"."
+                            hint="The 6-digit code in the email \"Your one-time code\"."
+                            error=problems.field("code")
+                            autofocus=true
+                        />
+                    }
+                    .into_any()
+                } else if mode == ChallengeMode::AccessCode {
+                    view! {
+                        <CodeInput
+                            recovery=true
+                            label="Temporary access code"
+                            hint="12 letters and digits, like ABCD-EFGH-JKMN. Dashes, spaces and small letters are fine."
                             error=problems.field("code")
                             autofocus=true
                         />
@@ -175,8 +189,17 @@ pub fn ChallengePage(challenge: ChallengeView) -> impl IntoView {
             </SignInCodeForm>
         }
     };
+    let title = if mode == ChallengeMode::AccessCode { "Your MFA was reset" } else { "MFA: enter your code" };
     view! {
-        <Card title="MFA: enter your code">
+        <Card title=title>
+            {(mode == ChallengeMode::AccessCode).then(|| view! {
+                <p class="mb-3 text-sm text-slate-700 dark:text-slate-200">
+                    "An administrator of your organisation reset your MFA. To sign in, enter the temporary access code they gave you in person, by phone or on a video call. Then you set up your authenticator app again."
+                </p>
+                <p class="mb-5 text-sm text-slate-600 dark:text-slate-300">
+                    "No code, or it has expired? Ask the person who reset your MFA, or another administrator, for a new one. A code never comes by email."
+                </p>
+            })}
             {(mode == ChallengeMode::Email).then(|| view! {
                 <p class="mb-5 text-sm text-slate-600 dark:text-slate-300">
                     "Your organisation accepts a code sent by email as your second step. Email is weaker than an authenticator app: anyone who can read your mailbox could pass."

@@ -355,7 +355,7 @@ pub fn StepUpPage(error: Option<AppError>, next: String, by_email: Option<EmailS
                     <input type="hidden" name="next" value=verify_next />
                     <CodeInput
                         label="Code from the email"
-                        hint="The 6-digit code in the email \"Your code is …\"."
+                        hint="The 6-digit code in the email \"Your one-time code\"."
                         error=problems.field("code")
                         autofocus=true
                     />

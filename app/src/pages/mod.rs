@@ -152,6 +152,10 @@ pub enum Page {
     ResetMfa {
         reset: team::ResetView,
     },
+    /// A temporary access code, shown once to the administrator who issued it.
+    AccessCode {
+        view: team::AccessCodeView,
+    },
     Invite {
         invite: team::InviteView,
     },
@@ -219,6 +223,7 @@ impl Page {
             Page::Team { .. } => "Team",
             Page::Member { .. } => "Team member",
             Page::ResetMfa { .. } => "Reset MFA",
+            Page::AccessCode { .. } => "Temporary access code",
             Page::Invite { .. } => "Invite a member",
             Page::Roles { .. } => "Roles & permissions",
             Page::EmailTemplates { .. } => "Email templates",
@@ -238,9 +243,11 @@ impl Page {
     pub fn section(&self) -> Option<&'static str> {
         match self {
             Page::Home { .. } => Some("/"),
-            Page::Team { .. } | Page::Member { .. } | Page::ResetMfa { .. } | Page::Invite { .. } => {
-                Some("/settings/team")
-            }
+            Page::Team { .. }
+            | Page::Member { .. }
+            | Page::ResetMfa { .. }
+            | Page::AccessCode { .. }
+            | Page::Invite { .. } => Some("/settings/team"),
             Page::Roles { .. } => Some("/settings/roles"),
             Page::EmailTemplates { .. } | Page::EmailTemplate { .. } | Page::EmailTemplateVersions { .. } => {
                 Some("/settings/email")
@@ -365,6 +372,7 @@ pub fn PageView(page: Page) -> impl IntoView {
         Page::Team { team } => view! { <team::TeamPage team /> }.into_any(),
         Page::Member { member } => view! { <team::MemberPage member /> }.into_any(),
         Page::ResetMfa { reset } => view! { <team::ResetMfaPage reset /> }.into_any(),
+        Page::AccessCode { view } => view! { <team::AccessCodePage view /> }.into_any(),
         Page::Invite { invite } => view! { <team::InvitePage invite /> }.into_any(),
         Page::Roles { roles } => view! { <roles::RolesPage roles /> }.into_any(),
         Page::EmailPreferences { view } => view! { <preferences::PreferencesPage view /> }.into_any(),

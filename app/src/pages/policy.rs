@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::policy::{SetBusinessHours, SetEmailCodes, SetMfaPolicy, SetPasswordExpiry};
+use crate::api::policy::{SetBusinessHours, SetEmailCodes, SetEmailOnlyResets, SetMfaPolicy, SetPasswordExpiry};
 use crate::error::AppError;
 use crate::forms::{form_islands, FieldProblem, Input, PageAlert, Problems, Submit};
 use crate::layout::{
@@ -15,6 +15,8 @@ form_islands! {
     MfaPolicyForm => SetMfaPolicy;
     /// Whether emailed codes count as a second factor.
     EmailCodesForm => SetEmailCodes;
+    /// Whether an MFA reset may go ahead on a request verified by email only.
+    EmailOnlyResetsForm => SetEmailOnlyResets;
     /// After how many days passwords expire.
     PasswordExpiryForm => SetPasswordExpiry;
     /// The business hours the activity log measures resets against.
@@ -42,6 +44,8 @@ pub struct PolicyView {
     pub grace_until: Option<String>,
     /// "Allow email codes as a second factor", as stored (never in force in healthcare).
     pub email_codes: bool,
+    /// "Allow MFA resets verified by email only", as stored.
+    pub email_only_resets: bool,
     /// "Passwords expire after N days", as stored or as typed when saving failed; empty: never.
     pub password_days: String,
     pub notice: Option<String>,
@@ -55,17 +59,29 @@ pub struct PolicyView {
 pub enum Which {
     Policy,
     EmailCodes,
+    EmailOnlyResets,
     PasswordExpiry,
     Hours,
 }
 
 #[component]
 pub fn PolicyPage(view: PolicyView) -> impl IntoView {
-    let PolicyView { policy, healthcare, grace_days, grace_until, email_codes, password_days, notice, hours, failed } =
-        view;
+    let PolicyView {
+        policy,
+        healthcare,
+        grace_days,
+        grace_until,
+        email_codes,
+        email_only_resets,
+        password_days,
+        notice,
+        hours,
+        failed,
+    } = view;
     let problems = |which| Problems(failed.as_ref().filter(|(w, _)| *w == which).map(|(_, e)| e.clone()));
     let (policy_problems, hours_problems) = (problems(Which::Policy), problems(Which::Hours));
     let email_problems = problems(Which::EmailCodes);
+    let resets_problems = problems(Which::EmailOnlyResets);
     let expiry_problems = problems(Which::PasswordExpiry);
     let HoursView { start, end, zone, zones } = hours;
     let zones = zones.into_iter().map(move |name| {
@@ -132,6 +148,23 @@ pub fn PolicyPage(view: PolicyView) -> impl IntoView {
                 </div>
                 {(!healthcare).then(|| view! { <Submit label="Save email codes" busy="Saving…" /> })}
             </EmailCodesForm>
+            <h2 class="mb-2 mt-10 text-lg font-semibold text-slate-900 dark:text-white">"MFA resets"</h2>
+            <p class="mb-4 text-sm text-slate-600 dark:text-slate-300">
+                "Before resetting someone's MFA, an administrator says how they verified who is asking: in person with photo ID, a video call, a call back to a number on record, or an authenticated ticket. A request by email alone proves nothing, since a taken-over or look-alike mailbox sends them too."
+            </p>
+            <EmailOnlyResetsForm>
+                <PageAlert message=resets_problems.alert(false) />
+                <div class="mb-5 flex items-start gap-3">
+                    <input type="checkbox" id="email_only_resets" name="allowed" value="yes" checked=email_only_resets aria-describedby="email_only_resets-help" class="mt-1 h-4 w-4" />
+                    <div>
+                        <label for="email_only_resets" class="text-sm font-medium text-slate-900 dark:text-white">"Allow resets verified by email only"</label>
+                        <p id="email_only_resets-help" class="text-sm text-slate-500 dark:text-slate-400">
+                            "Off (recommended): such a reset is refused. On: it goes ahead and is flagged in the activity log."
+                        </p>
+                    </div>
+                </div>
+                <Submit label="Save MFA resets" busy="Saving…" />
+            </EmailOnlyResetsForm>
             <h2 class="mb-2 mt-10 text-lg font-semibold text-slate-900 dark:text-white">"Password expiry"</h2>
             <p class="mb-4 text-sm text-slate-600 dark:text-slate-300">
                 "NIST (SP 800-63B) advises against making people change passwords on a schedule: it leads to weaker, predictable passwords. Choose it only if a rule you must follow asks for it. A person whose password expired chooses a new one right after signing in, before anything else."

@@ -5,7 +5,8 @@
 use leptos::prelude::*;
 
 use crate::api::team::{
-    ChangeMemberRole, InviteMember, ResendInvitation, ResetMemberMfa, RevokeInvitation, SetMemberDisabled,
+    ChangeMemberRole, InviteMember, IssueAccessCode, ResendInvitation, ResetMemberMfa, RevokeInvitation,
+    SetMemberDisabled,
 };
 use crate::components::ModalDialog;
 use crate::error::{AppError, Refusal};
@@ -28,6 +29,8 @@ form_islands! {
     ResendInvitationForm => ResendInvitation;
     /// Withdrawing an invitation nobody accepted.
     RevokeInvitationForm => RevokeInvitation;
+    /// A new temporary access code for a member an MFA reset holds.
+    IssueAccessCodeForm => IssueAccessCode;
 }
 
 filter_islands! {
@@ -73,8 +76,39 @@ pub struct ResetView {
     pub name: String,
     pub email: String,
     pub reason: String,
+    /// (id, label) of the ways of verifying who is asking, and the one chosen before a failure.
+    pub checks: Vec<(&'static str, &'static str)>,
+    pub verified_by: String,
+    /// The organisation lets a reset go ahead on a request verified by email only (flagged).
+    pub email_only_allowed: bool,
+    /// What their next sign-in asks of them, as a clause ending the list of effects.
+    pub after: &'static str,
     pub needs_code: bool,
     pub error: Option<AppError>,
+}
+
+/// An account an earlier reset holds for a temporary access code, on the member's page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HoldView {
+    /// Where the hold stands: the code waits, was used, or expired.
+    pub status: String,
+    /// The viewer may issue a new code.
+    pub can_issue: bool,
+    pub needs_code: bool,
+    pub error: Option<AppError>,
+}
+
+/// A temporary access code, shown once to the administrator who issued it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccessCodeView {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    /// `None` once shown: the page says how to get a new one.
+    pub code: Option<String>,
+    pub minutes: u64,
+    /// Right after the reset, rather than a new code for a held account.
+    pub after_reset: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -101,6 +135,8 @@ pub struct MemberView {
     /// Why the viewer may not reset this member's MFA (an owner, someone with more permissions,
     /// or the viewer's own account): said where the button would be.
     pub reset_refused: Option<Refusal>,
+    /// An earlier reset holds the account for a temporary access code.
+    pub hold: Option<HoldView>,
     pub can_manage: bool,
     /// Why a viewer who manages members may not change this one.
     pub manage_refused: Option<Refusal>,
@@ -261,6 +297,7 @@ pub fn MemberPage(member: MemberView) -> impl IntoView {
     let confirm_first = member.confirm_first;
     let reset_here = member.here.clone();
     let role_here = member.here.clone();
+    let hold_member = member.id.to_string();
     view! {
         <SettingsPage title=member.name.clone() parent=("/settings/team", "Team")>
             {member.notice.map(|n| view! { <Notice message=n /> })}
@@ -325,6 +362,7 @@ pub fn MemberPage(member: MemberView) -> impl IntoView {
                     {member.reset_refused.map(|why| view! {
                         <p id="reset-refused" class="text-sm text-slate-600 dark:text-slate-300">{why_no_reset(why)}</p>
                     })}
+                    {member.hold.map(|hold| view! { <AccessHold hold member=hold_member.clone() /> })}
                 </section>
             })}
             {member.can_manage.then(|| view! {
@@ -409,13 +447,31 @@ fn ResetMfaConfirmation(reset: ResetView, in_dialog: bool) -> impl IntoView {
             <ul class="list-disc pl-5">
                 <li>"their authenticator app and all their recovery codes stop working;"</li>
                 <li>"they are signed out everywhere;"</li>
-                <li>"they get an email saying you reset it, with your reason;"</li>
-                <li>"if your organisation requires MFA, they set it up again at their next sign-in."</li>
+                <li>"they get an email saying you reset it, with your reason and what to do next;"</li>
+                <li id="reset-next">{reset.after}</li>
             </ul>
         </div>
         <ResetMfaForm>
             <PageAlert message=problems.alert(false) />
             <input type="hidden" name="member" value=reset.id.to_string() />
+            <fieldset class="mb-5" aria-describedby="verified_by-hint verified_by-error">
+                <legend class=LABEL_CLASS>"How did you verify who is asking?"</legend>
+                <p id="verified_by-hint" class=format!("{HINT_CLASS} mb-2")>
+                    "Someone who took over their account can ask for a reset too. Verify them by a channel the account does not control."
+                    {reset.email_only_allowed.then_some(" Your organisation allows email-only requests: such a reset is flagged in the activity log.")}
+                </p>
+                {reset.checks.into_iter().enumerate().map(|(i, (id, label))| {
+                    let input_id = if i == 0 { "verified_by".to_string() } else { format!("verified_by-{id}") };
+                    let checked = reset.verified_by == id;
+                    view! {
+                        <div class="mb-1 flex items-start gap-2">
+                            <input type="radio" id=input_id.clone() name="verified_by" value=id checked=checked required=true class="mt-1" />
+                            <label for=input_id class="text-sm">{label}</label>
+                        </div>
+                    }
+                }).collect_view()}
+                <FieldProblem name="verified_by" error=problems.field("verified_by") />
+            </fieldset>
             <div class="mb-5">
                 <label for="reason" class=LABEL_CLASS>"Reason or ticket number (optional)"</label>
                 <input id="reason" name="reason" type="text" maxlength="200" value=reset.reason aria-describedby="reason-hint reason-error" class=INPUT_CLASS />
@@ -434,6 +490,61 @@ fn ResetMfaConfirmation(reset: ResetView, in_dialog: bool) -> impl IntoView {
                 }}
             </div>
         </ResetMfaForm>
+    }
+}
+
+/// Where a reset's hold stands, and "Issue a new access code" for someone who may.
+#[component]
+fn AccessHold(hold: HoldView, member: String) -> impl IntoView {
+    let problems = Problems(hold.error);
+    view! {
+        <div class="mt-4 border-t border-slate-200 pt-4 dark:border-slate-700">
+            <h3 class="mb-2 font-semibold">"Temporary access code"</h3>
+            <p id="access-hold" class="mb-3 text-sm">{hold.status}</p>
+            {hold.can_issue.then(|| view! {
+                <IssueAccessCodeForm>
+                    <PageAlert message=problems.alert(false) />
+                    <input type="hidden" name="member" value=member />
+                    {(hold.needs_code || problems.field("code").is_some()).then(|| view! {
+                        <ConfirmCode error=problems.field("code") required=true id="access-code-confirm" />
+                    })}
+                    <Submit label="Issue a new access code" class=INLINE_SECONDARY_CLASS busy="Issuing…" />
+                    <p class=HINT_CLASS>"The code they have now stops working. Verify who is asking again before you hand over the new one."</p>
+                </IssueAccessCodeForm>
+            })}
+        </div>
+    }
+}
+
+/// A temporary access code, shown once: what to do with it, and for how long it works.
+#[component]
+pub fn AccessCodePage(view: AccessCodeView) -> impl IntoView {
+    let back = format!("/settings/team/{}", view.id);
+    let title = format!("Temporary access code for {}", view.name);
+    view! {
+        <SettingsPage title parent=("/settings/team", "Team")>
+            {view.after_reset.then(|| view! {
+                <Notice message="MFA was reset. They were signed out everywhere and told by email.".to_string() />
+            })}
+            {match view.code {
+                Some(code) => view! {
+                    <p class="mb-4 max-w-prose text-sm">
+                        {format!("{} ({}) cannot sign in without this code. Give it to them yourself: in person, by phone or on a video call with the person you verified. Never send it by email or chat.", view.name, view.email)}
+                    </p>
+                    <p class="mb-2 text-sm font-medium" id="access-code-label">"Their temporary access code"</p>
+                    <p aria-labelledby="access-code-label" id="access-code" class="mb-4 inline-block select-all rounded-lg border border-slate-300 bg-slate-50 px-4 py-3 font-mono text-2xl tracking-widest dark:border-slate-600 dark:bg-slate-800">{code}</p>
+                    <p class="mb-6 max-w-prose text-sm text-slate-700 dark:text-slate-200">
+                        {format!("It works once, for {} minutes. After their password they enter it, then set up their authenticator app again. This page shows it only now: if it is lost or runs out, issue a new one from their page.", view.minutes)}
+                    </p>
+                }.into_any(),
+                None => view! {
+                    <p class="mb-6 max-w-prose text-sm">
+                        "This code was shown already, and is never shown twice. If it was lost, issue a new one from their page: the old one then stops working."
+                    </p>
+                }.into_any(),
+            }}
+            <p><a href=back class=LINK_CLASS>{format!("Back to {}", view.name)}</a></p>
+        </SettingsPage>
     }
 }
 

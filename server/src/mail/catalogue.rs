@@ -119,6 +119,11 @@ pub const VARIABLES: &[Variable] = &[
     var("actor_email", "The administrator's email address.", "grace@example.org"),
     var("reason", "The reason the administrator gave, or \"none given\".", "Lost phone, ticket 4711"),
     var("must_reenrol", "Whether the organisation requires MFA (true or false).", "true"),
+    var(
+        "next_step",
+        "What their next sign-in asks of them, in a few sentences (a temporary access code from the administrator, a code by email, or the password alone).",
+        "Your organisation requires MFA, so to sign in again you need a temporary access code from Grace Hopper or another administrator of Example Practice.",
+    ),
     var("left", "How many recovery codes are left.", "4"),
     var("failures", "How many sign-ins in a row failed.", "10"),
     var("new_email", "The new email address.", "ada@new.example.org"),
@@ -359,7 +364,8 @@ static EMAIL_CODE: Spec = Spec {
     required: &["code"],
     if_not_you: "If you did not ask for a code, someone who knows your password is using it: change your password \
                  now and tell your administrator. Never give this code to anyone; Tessera will never ask you for it.",
-    subject: "Tessera: Your code is {{ code }}",
+    // Never the code: phones show subjects on the lock screen.
+    subject: "Tessera: Your one-time code",
     text: "Hello {{ name }},\n\nYour Tessera code is: {{ code }}\n\nIt works once, for 10 minutes, and only in the \
            browser where you asked for it.\n\nAsked for at {{ when }} from IP address {{ ip }} ({{ browser }}).\n",
     html: "<p>Hello {{ name }},</p>\n<p>Your Tessera code is:</p>\n<p style=\"font-size:1.5em;font-family:monospace\"><strong>{{ code }}</strong></p>\n<p>It works once, for 10 minutes, and only in the browser where you asked for it.</p>\n<p>Asked for at {{ when }} from IP address {{ ip }} ({{ browser }}).</p>\n",
@@ -455,7 +461,7 @@ static MFA_RESET_BY_ADMIN: Spec = Spec {
     label: "MFA reset by an administrator",
     about: "When an administrator resets a teammate's MFA.",
     category: Category::Security,
-    extra: &["org_name", "actor_name", "actor_email", "reason", "must_reenrol", "link"],
+    extra: &["org_name", "actor_name", "actor_email", "reason", "must_reenrol", "next_step", "link"],
     required: &[],
     if_not_you: "If you did not ask for this, contact {{ actor_name }} or another administrator of {{ org_name }} \
                  right away: someone may be trying to take over your account.",
@@ -463,14 +469,10 @@ static MFA_RESET_BY_ADMIN: Spec = Spec {
     text:
         "Hello {{ name }},\n\nYour multi-factor authentication (MFA) in {{ org_name }} was reset by {{ actor_name }} \
            ({{ actor_email }}) at {{ when }}. Your authenticator app and recovery codes no longer work, and you were \
-           signed out everywhere.\n\nReason: {{ reason }}\n\n{% if must_reenrol %}Your organisation requires MFA, so \
-           you will set up your authenticator app again the next time you sign in.{% else %}You can set up MFA again \
-           from your account security page after signing in.{% endif %}\n\nSign in: {{ link }}\n",
+           signed out everywhere.\n\nReason: {{ reason }}\n\n{{ next_step }}\n\nSign in: {{ link }}\n",
     html: "<p>Hello {{ name }},</p>\n<p>Your multi-factor authentication (MFA) in {{ org_name }} was reset by \
            {{ actor_name }} ({{ actor_email }}) at {{ when }}. Your authenticator app and recovery codes no longer \
-           work, and you were signed out everywhere.</p>\n<p>Reason: {{ reason }}</p>\n<p>{% if must_reenrol %}Your \
-           organisation requires MFA, so you will set up your authenticator app again the next time you sign in.{% \
-           else %}You can set up MFA again from your account security page after signing in.{% endif %}</p>\n<p><a \
+           work, and you were signed out everywhere.</p>\n<p>Reason: {{ reason }}</p>\n<p>{{ next_step }}</p>\n<p><a \
            href=\"{{ link }}\">Sign in</a></p>\n",
 };
 

@@ -8,6 +8,7 @@ use super::template::Vars;
 use crate::audit::RequestMeta;
 use crate::clock::Timestamp;
 use crate::config::Config;
+use crate::policy::AfterReset;
 
 /// A mail to send: to whom, which one, with what.
 #[derive(Debug, Clone)]
@@ -115,8 +116,8 @@ pub struct AdminReset<'a> {
     pub org_name: &'a str,
     pub at: Timestamp,
     pub reason: Option<&'a str>,
-    /// Whether their organisation or role requires MFA, so the next sign-in enrols again.
-    pub must_reenrol: bool,
+    /// What their next sign-in asks of them.
+    pub after: AfterReset,
 }
 
 impl AdminReset<'_> {
@@ -126,8 +127,35 @@ impl AdminReset<'_> {
             .with("actor_name", self.actor_name)
             .with("actor_email", self.actor_email)
             .with("reason", self.reason.unwrap_or("none given"))
-            .with("must_reenrol", self.must_reenrol)
+            .with("must_reenrol", matches!(self.after, AfterReset::EmailCodes | AfterReset::AccessCode))
+            .with("next_step", self.next_step(config))
             .with("link", config.link("/login"))
+    }
+
+    /// What the member must do next, as the Reset MFA confirmation told the administrator.
+    fn next_step(&self, config: &Config) -> String {
+        match self.after {
+            AfterReset::PasswordOnly => {
+                "Your organisation does not offer MFA, so you sign in with your password alone.".to_string()
+            }
+            AfterReset::Optional => "You sign in with your password alone for now. You can set up MFA again from \
+                                     your account security page after signing in."
+                .to_string(),
+            AfterReset::EmailCodes => "Your organisation requires MFA and allows codes by email: when you next sign \
+                                       in, Tessera emails you a code to enter after your password. You can set up \
+                                       an authenticator app again from your account security page."
+                .to_string(),
+            AfterReset::AccessCode => format!(
+                "Your organisation requires MFA, so to sign in again you need a temporary access code from {actor} \
+                 or another administrator of {org}. They give it to you in person, by phone or on a video call, \
+                 never by email. Sign in with your email address and password, enter the code when asked, then \
+                 set up your authenticator app again. A code works once, for {minutes} minutes; if yours has run \
+                 out, ask {actor} for a new one.",
+                actor = self.actor_name,
+                org = self.org_name,
+                minutes = config.access_code_ttl.as_secs() / 60,
+            ),
+        }
     }
 }
 

@@ -270,6 +270,27 @@ mod tests {
     }
 
     #[test]
+    fn a_code_is_in_the_body_only_never_in_the_subject() {
+        let m = compose(
+            &super::messages::code_mail("a@example.org", "Ada", "493817", Timestamp(0), &RequestMeta::default()),
+            None,
+        );
+        assert_eq!(m.subject, "Tessera: Your one-time code");
+        assert!(m.text.contains("Your Tessera code is: 493817") && m.html.contains("493817"));
+        // An organisation's template saved before the rule, with the code in its subject, is not used.
+        let custom = template::Parts {
+            subject: "Code {{ code }}".into(),
+            text: "Yours: {{ code }}".into(),
+            html: "<p>{{ code }}</p>".into(),
+        };
+        let m = compose(
+            &super::messages::code_mail("a@example.org", "Ada", "493817", Timestamp(0), &RequestMeta::default()),
+            Some(&custom),
+        );
+        assert!(!m.subject.contains("493817") && !m.text.contains("Yours:"), "{}", m.subject);
+    }
+
+    #[test]
     fn an_admin_reset_says_who_when_why_and_what_next() {
         let m = compose(
             &AdminReset {
@@ -280,7 +301,7 @@ mod tests {
                 org_name: "Acme",
                 at: Timestamp(0),
                 reason: Some("Ticket 42"),
-                must_reenrol: true,
+                after: crate::policy::AfterReset::AccessCode,
             }
             .message(&config(), &RequestMeta::default()),
             None,
@@ -288,7 +309,26 @@ mod tests {
         assert_eq!(m.to, "bob@example.org");
         assert!(m.text.contains("reset by Hal <desk> (hal@example.org) at 1970-01-01 00:00:00 UTC"), "{}", m.text);
         assert!(m.text.contains("Reason: Ticket 42") && m.text.contains("If you did not ask for this, contact"));
+        assert!(m.text.contains("you need a temporary access code from Hal <desk> or another administrator of Acme"));
+        assert!(m.text.contains("never by email") && m.text.contains("for 60 minutes"), "{}", m.text);
         assert!(m.text.contains("set up your authenticator app again"));
+        let by_email = |after| {
+            let mail = AdminReset {
+                to: "bob@example.org",
+                name: "Bob",
+                actor_name: "Hal",
+                actor_email: "hal@example.org",
+                org_name: "Acme",
+                at: Timestamp(0),
+                reason: None,
+                after,
+            };
+            compose(&mail.message(&config(), &RequestMeta::default()), None).text
+        };
+        let text = by_email(crate::policy::AfterReset::EmailCodes);
+        assert!(text.contains("Tessera emails you a code") && !text.contains("access code"), "{text}");
+        let text = by_email(crate::policy::AfterReset::Optional);
+        assert!(text.contains("password alone") && !text.contains("access code"), "{text}");
         assert!(m.html.contains("Hal &lt;desk&gt;") && !m.html.contains("<desk>"));
         let invite = compose(
             &invitation_mail(

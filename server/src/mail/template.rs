@@ -107,6 +107,8 @@ pub enum Reason {
         known: Vec<&'static str>,
     },
     MissingRequired(&'static str),
+    /// The subject uses the one-time code: phones show subjects on the lock screen.
+    CodeInSubject,
     /// What the engine could not read or do, and its own words for it.
     Syntax(Unreadable, String),
     OutputTooLarge,
@@ -129,6 +131,10 @@ impl fmt::Display for Problem {
             Reason::MissingRequired(name) => {
                 write!(f, "it must use {{{{ {name} }}}}, or the mail is of no use to the person who gets it.")
             }
+            Reason::CodeInSubject => write!(
+                f,
+                "it must not use {{{{ code }}}}: phones show a mail's subject on the lock screen. Keep the code in the body."
+            ),
             Reason::Syntax(_, detail) => write!(f, "{detail}. Check the {{{{ }}}} and {{% %}} tags around it."),
             Reason::OutputTooLarge => write!(
                 f,
@@ -235,8 +241,27 @@ pub fn render_part(part: Part, source: &str, vars: &Vars, known: &[&'static str]
     })
 }
 
-/// Renders every part.
+/// The variable no subject may use: a one-time code belongs in the body only.
+const NEVER_IN_SUBJECT: &str = "code";
+
+/// A subject that uses the one-time code, as the problem it is (a subject that does not parse is
+/// left to the render that follows).
+fn code_in_subject(source: &str) -> Option<Problem> {
+    let env = environment();
+    let template = env.template_from_named_str(Part::Subject.name(), source).ok()?;
+    template.undeclared_variables(false).contains(NEVER_IN_SUBJECT).then(|| Problem {
+        part: Part::Subject,
+        line: line_of(source, NEVER_IN_SUBJECT),
+        reason: Reason::CodeInSubject,
+    })
+}
+
+/// Renders every part. A subject with the one-time code is refused here too, so a template saved
+/// before the rule existed falls back to Tessera's.
 pub fn render(parts: &Parts, vars: &Vars, known: &[&'static str]) -> Result<Parts, Problem> {
+    if let Some(problem) = code_in_subject(&parts.subject) {
+        return Err(problem);
+    }
     Ok(Parts {
         subject: render_part(Part::Subject, &parts.subject, vars, known)?,
         text: render_part(Part::Text, &parts.text, vars, known)?,
@@ -270,6 +295,8 @@ pub fn check(parts: &Parts, known: &[&'static str], required: &[&'static str], s
             if let Some(missing) = required.iter().find(|r| !used.contains(**r)) {
                 return Err(Problem { part, line: None, reason: Reason::MissingRequired(missing) });
             }
+        } else if let Some(problem) = code_in_subject(source) {
+            return Err(problem);
         }
         render_part(part, source, sample, known)?;
     }
@@ -353,6 +380,11 @@ mod tests {
                 Err((Part::Text, Some(1), "too much work")),
             ),
             ("empty", parts(" ", "{{ link }}", "{{ link }}"), Err((Part::Subject, None, "it is empty"))),
+            (
+                "the code in the subject",
+                parts("Hi {{ name }}\n{% if true %}{{ code }}{% endif %}", "{{ link }}", "{{ link }}"),
+                Err((Part::Subject, Some(2), "must not use {{ code }}")),
+            ),
             ("too long", parts("Hi", &"x".repeat(20_001), "{{ link }}"), Err((Part::Text, None, "longer than 20000 characters"))),
         ];
         for (what, p, want) in table {
@@ -382,6 +414,15 @@ mod tests {
         assert!(out.html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt; &amp; &quot;Ada&quot;"), "{}", out.html);
         assert!(out.html.contains("href=\"https:&#x2f;&#x2f;x.example&#x2f;?a=1&amp;b=2\""), "{}", out.html);
         assert!(!out.html.contains("<script>"));
+    }
+
+    #[test]
+    fn a_subject_with_the_code_never_renders() {
+        let sample = vars(&[("name", "Ada"), ("link", "x"), ("code", "123456")]);
+        let e = render(&parts("Your code {{ code }}", "{{ code }}", "{{ code }}"), &sample, KNOWN).unwrap_err();
+        assert_eq!((e.part, matches!(e.reason, Reason::CodeInSubject)), (Part::Subject, true), "{e}");
+        let ok = render(&parts("Your code", "{{ code }}", "{{ code }}"), &sample, KNOWN).unwrap();
+        assert_eq!((ok.subject.as_str(), ok.text.as_str()), ("Your code", "123456"));
     }
 
     #[test]

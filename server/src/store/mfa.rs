@@ -32,7 +32,8 @@ pub trait MfaStore: Send + Sync {
     async fn put_pending_totp(&self, user_id: i64, sealed: &str, now: Timestamp, ttl: Duration) -> Result<()>;
     async fn pending_totp(&self, user_id: i64, now: Timestamp) -> Result<Option<String>>;
     /// Makes the pending secret `sealed` the user's authenticator with `step` already used, and
-    /// when `recovery_hashes` is not empty replaces the recovery codes; all or nothing. `false`
+    /// when `recovery_hashes` is not empty replaces the recovery codes, and lifts any hold for a
+    /// temporary access code; all or nothing. `false`
     /// when that pending secret is gone, replaced or expired.
     async fn confirm_totp(
         &self,

@@ -6,6 +6,7 @@
 //! holds a concrete [`SqliteStore`] or [`PgStore`] brings the methods in with
 //! `use tessera_server::store::prelude::*`.
 
+mod access_codes;
 mod accounts;
 mod audit;
 mod email_changes;
@@ -22,6 +23,7 @@ mod tokens;
 
 use crate::error::{Error, Result};
 
+pub use access_codes::{AccessCodeStore, AccessHold, NewAccessCode};
 pub use accounts::AccountStore;
 pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditStore};
 pub use email_changes::{EmailChangeStore, EmailChanged};
@@ -39,14 +41,15 @@ pub use tokens::{LinkRecord, TokenPurpose, TokenStore, ValidToken};
 /// The area traits, for calling store methods on anything but a `dyn Store`.
 pub mod prelude {
     pub use super::{
-        AccountStore, AuditStore, EmailChangeStore, EmailCodeStore, MailScheduleStore, MailTemplateStore, MfaStore,
-        OrgStore, SessionStore, Store, TeamStore, ThrottleStore, TokenStore,
+        AccessCodeStore, AccountStore, AuditStore, EmailChangeStore, EmailCodeStore, MailScheduleStore,
+        MailTemplateStore, MfaStore, OrgStore, SessionStore, Store, TeamStore, ThrottleStore, TokenStore,
     };
 }
 
 /// All of storage, as the use cases hold it. Anything that implements every area is a store.
 pub trait Store:
-    OrgStore
+    AccessCodeStore
+    + OrgStore
     + TeamStore
     + AccountStore
     + TokenStore
@@ -65,7 +68,8 @@ pub trait Store:
 }
 
 impl<T> Store for T where
-    T: OrgStore
+    T: AccessCodeStore
+        + OrgStore
         + TeamStore
         + AccountStore
         + TokenStore

@@ -32,6 +32,8 @@ pub trait OrgStore: Send + Sync {
     async fn set_password_max_age(&self, org_id: i64, days: Option<u32>) -> Result<()>;
     /// Turns "email codes as a second factor" on or off; `false` when it already was so.
     async fn set_email_codes_allowed(&self, org_id: i64, allowed: bool) -> Result<bool>;
+    /// Allows or refuses MFA resets verified by email only; `false` when it already was so.
+    async fn set_email_only_resets(&self, org_id: i64, allowed: bool) -> Result<bool>;
 
     /// Creates an organisation and its first member in one transaction.
     async fn create_organisation(&self, org: &NewOrganisation, owner: &NewUser, now: Timestamp) -> Result<(i64, i64)>;

@@ -129,8 +129,16 @@ pub trait TeamStore: Send + Sync {
     /// An administrator's reset of a member's MFA, all or nothing: the authenticator, pending
     /// enrolments and recovery codes go, every session of the member ends, and `event` is
     /// recorded. `false` (and nothing changed) when the member is not in the organisation, has no
-    /// authenticator, or no longer has `role_id`, the role the rules were checked against.
-    async fn reset_member_mfa(&self, org_id: i64, user_id: i64, role_id: i64, event: &AuditEvent) -> Result<bool>;
+    /// authenticator, or no longer has `role_id`, the role the rules were checked against. With
+    /// `hold`, the account is held for that temporary access code in the same transaction.
+    async fn reset_member_mfa(
+        &self,
+        org_id: i64,
+        user_id: i64,
+        role_id: i64,
+        hold: Option<&crate::store::NewAccessCode>,
+        event: &AuditEvent,
+    ) -> Result<bool>;
     /// Withdraws the invitation of a member who has not chosen a password, all or nothing: the
     /// account and its links go and `event` is recorded. `false` (nothing changed) when the
     /// person is not a member here or has already accepted.

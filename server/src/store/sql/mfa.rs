@@ -92,6 +92,8 @@ macro_rules! impl_mfa_store {
                 if !recovery_hashes.is_empty() {
                     Self::put_recovery_codes(&mut tx, user_id, recovery_hashes, now).await?;
                 }
+                // An administrator's hold ends once the person has an authenticator again.
+                sqlx::query("DELETE FROM access_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(true)
             }

@@ -11,6 +11,7 @@
 //! organisation with its owner) is a `pub(super)` associated function of the store types, written
 //! in its own area's file, so each statement still has one text.
 
+mod access_codes;
 mod accounts;
 mod audit;
 mod email_changes;

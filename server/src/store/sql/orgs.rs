@@ -98,6 +98,15 @@ macro_rules! impl_org_store {
                 Ok(done.rows_affected() == 1)
             }
 
+            async fn set_email_only_resets(&self, org_id: i64, allowed: bool) -> Result<bool> {
+                let done = sqlx::query("UPDATE organisations SET email_only_resets = $2 WHERE id = $1 AND email_only_resets <> $2")
+                    .bind(org_id)
+                    .bind(allowed)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn set_mfa_policy(&self, org_id: i64, policy: MfaPolicy, grace_until: Option<Timestamp>) -> Result<()> {
                 sqlx::query("UPDATE organisations SET mfa_policy = $2, mfa_grace_until = $3 WHERE id = $1")
                     .bind(org_id)

@@ -29,9 +29,11 @@ struct SessionRow {
     org_mfa_policy: String,
     org_mfa_grace_until: Option<i64>,
     org_email_codes_allowed: bool,
+    org_email_only_resets: bool,
     org_password_max_age_days: Option<i32>,
     password_changed_at: i64,
     totp_count: i64,
+    hold_count: i64,
 }
 
 fn session_from_row(r: SessionRow) -> Result<SessionInfo> {
@@ -51,9 +53,11 @@ fn session_from_row(r: SessionRow) -> Result<SessionInfo> {
         org_mfa_policy: parse_col(&r.org_mfa_policy)?,
         org_mfa_grace_until: r.org_mfa_grace_until.map(Timestamp),
         org_email_codes_allowed: r.org_email_codes_allowed,
+        org_email_only_resets: r.org_email_only_resets,
         org_password_max_age_days: r.org_password_max_age_days.and_then(|d| u32::try_from(d).ok()),
         password_changed_at: Timestamp(r.password_changed_at),
         has_mfa: r.totp_count > 0,
+        mfa_hold: r.hold_count > 0,
     })
 }
 
@@ -93,9 +97,11 @@ macro_rules! impl_session_store {
                             r.permissions AS role_permissions, r.requires_mfa AS role_requires_mfa, \
                             s.created_at, s.last_seen_at, s.second_factor_at, o.mfa_policy AS org_mfa_policy, \
                             o.mfa_grace_until AS org_mfa_grace_until, o.email_codes_allowed AS org_email_codes_allowed, \
+                            o.email_only_resets AS org_email_only_resets, \
                             o.password_max_age_days AS org_password_max_age_days, \
                             COALESCE(u.password_changed_at, u.created_at) AS password_changed_at, \
-                            (SELECT COUNT(*) FROM totp_credentials t WHERE t.user_id = s.user_id) AS totp_count \
+                            (SELECT COUNT(*) FROM totp_credentials t WHERE t.user_id = s.user_id) AS totp_count, \
+                            (SELECT COUNT(*) FROM access_codes a WHERE a.user_id = s.user_id) AS hold_count \
                      FROM sessions s \
                      JOIN users u ON u.id = s.user_id \
                      JOIN organisations o ON o.id = s.org_id \

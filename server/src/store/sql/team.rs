@@ -10,7 +10,7 @@ use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::model::{NewUser, Organisation, Role};
 use crate::roles::{Permissions, RoleInfo};
-use crate::store::{Adoption, AuditEvent, Cursor, Member, MemberFilter, TeamStore};
+use crate::store::{Adoption, AuditEvent, Cursor, Member, MemberFilter, NewAccessCode, TeamStore};
 
 #[derive(sqlx::FromRow)]
 struct MemberRow {
@@ -224,7 +224,14 @@ macro_rules! impl_team_store {
                 row.map(member_from_row).transpose()
             }
 
-            async fn reset_member_mfa(&self, org_id: i64, user_id: i64, role_id: i64, event: &AuditEvent) -> Result<bool> {
+            async fn reset_member_mfa(
+                &self,
+                org_id: i64,
+                user_id: i64,
+                role_id: i64,
+                hold: Option<&NewAccessCode>,
+                event: &AuditEvent,
+            ) -> Result<bool> {
                 let mut tx = self.writer.begin().await?;
                 // The rules ran against this role: if it changed since, nothing happens and they
                 // must run again. One statement, so the check and the removal cannot be split.
@@ -243,6 +250,9 @@ macro_rules! impl_team_store {
                 sqlx::query("DELETE FROM totp_pending WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                if let Some(code) = hold {
+                    Self::insert_access_code(&mut *tx, user_id, code, event.occurred_at).await?;
+                }
                 Self::insert_audit(&mut *tx, event).await?;
                 tx.commit().await?;
                 Ok(true)
