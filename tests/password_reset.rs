@@ -34,8 +34,8 @@ async fn the_answer_is_the_same_for_every_kind_of_address() {
     // hal: MFA; bob: disabled; zed: locked out by wrong passwords; adam: plain; and nobody.
     let hal_cookie = cookie_of(&t, "hal@example.org").await;
     enrol_with(&t, &hal_cookie).await;
-    let (acme, _) = t.tessera.store.primary_membership(bob).await.unwrap().unwrap();
-    t.tessera.store.set_member_disabled(acme.id, bob, true, t.clock.now()).await.unwrap();
+    let (acme, role) = t.tessera.store.primary_membership(bob).await.unwrap().unwrap();
+    t.tessera.store.set_member_disabled(acme.id, bob, role.id, true, t.clock.now()).await.unwrap();
     for _ in 0..6 {
         t.sign_in("zed@example.org", "wrong wrong wrong").await;
     }

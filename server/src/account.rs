@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::audit::{Action, Outcome, RequestMeta};
+use crate::audit::{self, Action, Outcome, RequestMeta};
 use crate::error::Error;
 use crate::mail::messages::{notice_mail, Notice};
 use crate::model::Problem;
@@ -13,7 +13,7 @@ use crate::policy;
 use crate::secret::Token;
 use crate::services::{FieldErrors, Tessera};
 use crate::session::{SessionInfo, SessionState};
-use crate::store::{Budget, TokenPurpose};
+use crate::store::Budget;
 use crate::throttle;
 
 /// What the change-password form sends.
@@ -157,21 +157,26 @@ impl Tessera {
         detail: &'static str,
         meta: &RequestMeta,
     ) -> Result<Token, AccountError> {
-        let now = self.clock.now();
         let hash = self.hasher.hash(normalized).await?;
-        self.store.set_new_password(s.user_id, &hash, now).await?;
-        self.store.delete_other_sessions(s.user_id, &s.token_hash).await?;
-        self.store.revoke_tokens(TokenPurpose::ResetPassword, Some(s.user_id), now).await?;
+        let now = self.clock.now();
         let token = Token::generate();
         let mut new = self.new_session(&token, s.user_id, s.org_id, SessionState::Full, meta);
         new.second_factor_at = s.second_factor_at;
-        if !self.store.rotate_session(&s.token_hash, &new, now).await? {
-            // Signed out meanwhile: the password is changed, the session is gone.
+        let event = audit::event(
+            now,
+            Action::PasswordChanged,
+            Outcome::Success,
+            Some(s.org_id),
+            Some(s.user_id),
+            Some(s.user_id),
+            meta,
+            Some(detail),
+        );
+        // One transaction: the new password, other sessions and reset links gone, this session's
+        // new token, the MFA question after it, and the record; or, signed out meanwhile, none.
+        if !self.store.change_password(s.user_id, &hash, &s.token_hash, &new, &event, now).await? {
             return Err(AccountError::StepUpRequired);
         }
-        self.audit_own(s, Action::PasswordChanged, Outcome::Success, meta, Some(detail)).await?;
-        // What about MFA: asked right after the change.
-        self.store.set_password_prompt(s.user_id, true).await?;
         let mail = notice_mail(&self.config, &s.email, &s.display_name, Notice::PasswordChanged, now, meta);
         self.deliver(s.org_id, &mail, s.user_id).await;
         Ok(token)

@@ -541,7 +541,10 @@ impl Tessera {
         let member =
             self.member_to_act_on(s, account.user_id, roles::may_manage_member, Action::InvitationResent, meta).await?;
         if member.role.id != role.id {
-            self.store.set_member_role(s.org_id, member.user_id, role.id).await?;
+            if !self.store.set_member_role(s.org_id, member.user_id, member.role.id, role.id).await? {
+                // Their role changed since the rules ran: they run again with the next request.
+                return Err(TeamError::NothingToChange);
+            }
             self.audit_done(s, Action::MemberRoleChanged, Some(member.user_id), None, Some(&role.name), meta).await?;
         }
         self.send_invitation(s, member.user_id, &member.email, &member.display_name, meta).await?;
@@ -576,8 +579,9 @@ impl Tessera {
         if role.is_admin() {
             self.ensure_step_up(s, code, meta).await?;
         }
-        if !self.store.set_member_role(s.org_id, member.user_id, role.id).await? {
-            return Err(TeamError::NotFound);
+        if !self.store.set_member_role(s.org_id, member.user_id, member.role.id, role.id).await? {
+            // Their role changed since the rules ran (or they left): nothing changes.
+            return Err(TeamError::NothingToChange);
         }
         let detail = if role.is_admin() { "given an administrative role" } else { "given a role without permissions" };
         self.audit_done(s, Action::MemberRoleChanged, Some(member.user_id), Some(detail), Some(&role.name), meta)
@@ -599,8 +603,9 @@ impl Tessera {
             return Err(TeamError::NothingToChange);
         }
         let now = self.clock.now();
-        if !self.store.set_member_disabled(s.org_id, member.user_id, disabled, now).await? {
-            return Err(TeamError::NotFound);
+        if !self.store.set_member_disabled(s.org_id, member.user_id, member.role.id, disabled, now).await? {
+            // Their role changed since the rules ran (or they left): nothing changes.
+            return Err(TeamError::NothingToChange);
         }
         self.audit_done(s, action, Some(member.user_id), None, None, meta).await?;
         Ok(())

@@ -113,3 +113,45 @@ async fn only_owners_with_a_fresh_second_factor_set_password_expiry() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn changing_a_password_is_all_or_nothing() {
+    on_both(|env| async move {
+        env.app.create_organisation("Acme", OrgKind::Standard, EMAIL, None, Some(PASSWORD)).await.unwrap();
+        let (_, other_token) = signed_in(&env, PASSWORD).await;
+        let (s, token) = signed_in(&env, PASSWORD).await;
+        // A fresh confirmation, as an emailed code would give.
+        env.store.mark_second_factor(&s.token_hash, env.clock.now()).await.unwrap();
+        let s = env.app.session(&token).await.unwrap().unwrap();
+        let change = PasswordChange {
+            current: PASSWORD.into(),
+            password: NEW_PASSWORD.into(),
+            password_again: NEW_PASSWORD.into(),
+        };
+
+        // Signed out between the check and the write: nothing at all changes.
+        env.store.delete_session(&s.token_hash).await.unwrap();
+        let r = env.app.change_password(&s, &change, &meta()).await;
+        assert!(matches!(r, Err(AccountError::StepUpRequired)), "{r:?}");
+        assert!(env.app.session(&other_token).await.unwrap().is_some(), "{}: the other session stays", env.backend);
+        assert!(!env.store.password_prompt_pending(s.user_id).await.unwrap());
+        signed_in(&env, PASSWORD).await;
+        let changed = env.store.recent_audit(None, 50).await.unwrap();
+        assert!(!changed.iter().any(|e| e.action == "password.changed" && e.outcome == "success"));
+
+        // Otherwise everything at once: the password, the sessions, the question, the record.
+        let (s, token) = signed_in(&env, PASSWORD).await;
+        env.store.mark_second_factor(&s.token_hash, env.clock.now()).await.unwrap();
+        let s = env.app.session(&token).await.unwrap().unwrap();
+        let new = env.app.change_password(&s, &change, &meta()).await.unwrap();
+        assert!(env.app.session(new.expose()).await.unwrap().is_some());
+        assert!(
+            env.app.session(&token).await.unwrap().is_none() && env.app.session(&other_token).await.unwrap().is_none()
+        );
+        assert!(env.store.password_prompt_pending(s.user_id).await.unwrap());
+        signed_in(&env, NEW_PASSWORD).await;
+        let last = env.store.recent_audit(None, 50).await.unwrap();
+        assert!(last.iter().any(|e| e.action == "password.changed" && e.outcome == "success"));
+    })
+    .await;
+}

@@ -171,7 +171,8 @@ async fn links_are_limited_per_account_and_go_only_to_usable_accounts() {
 
         // Unknown, disabled and invited-but-not-accepted accounts get nothing.
         let bob = env.app.add_user("Acme", "bob@example.org", None, Role::Member, Some(PASSWORD)).await.unwrap();
-        env.store.set_member_disabled(bob.org_id, bob.user_id, true, env.clock.now()).await.unwrap();
+        let bob_role = env.store.member(bob.org_id, bob.user_id).await.unwrap().unwrap().role.id;
+        env.store.set_member_disabled(bob.org_id, bob.user_id, bob_role, true, env.clock.now()).await.unwrap();
         env.app.add_user("Acme", "cy@example.org", None, Role::Member, None).await.unwrap();
         let before = env.outbox().len();
         env.clock.advance(Duration::from_secs(120));

@@ -220,7 +220,7 @@ async fn reset_rules_hold_on_the_server() {
         // changes nothing (the member was promoted between the rules and the transaction).
         let hal_role = session(&env, &hal_token).await.role.id;
         let admin_role = env.store.builtin_role(hal.org_id, Role::Admin).await.unwrap().unwrap();
-        env.store.set_member_role(hal.org_id, hal_id, admin_role.id).await.unwrap();
+        assert!(env.store.set_member_role(hal.org_id, hal_id, hal_role, admin_role.id).await.unwrap());
         let event = tessera_server::audit::event(
             env.clock.now(),
             tessera_server::audit::Action::MfaResetByAdmin,
@@ -233,7 +233,13 @@ async fn reset_rules_hold_on_the_server() {
         );
         assert!(!env.store.reset_member_mfa(hal.org_id, hal_id, hal_role, None, &event).await.unwrap());
         assert!(env.store.totp_credential(hal_id).await.unwrap().is_some(), "nothing was reset");
-        env.store.set_member_role(hal.org_id, hal_id, hal_role).await.unwrap();
+        // So do a role change and disabling: decided against the old role, they change nothing.
+        let member_role = env.store.builtin_role(hal.org_id, Role::Member).await.unwrap().unwrap().id;
+        assert!(!env.store.set_member_role(hal.org_id, hal_id, hal_role, member_role).await.unwrap());
+        assert!(!env.store.set_member_disabled(hal.org_id, hal_id, hal_role, true, env.clock.now()).await.unwrap());
+        let promoted = env.store.member(hal.org_id, hal_id).await.unwrap().unwrap();
+        assert_eq!((promoted.role.id, promoted.disabled), (admin_role.id, false), "still an enabled administrator");
+        assert!(env.store.set_member_role(hal.org_id, hal_id, admin_role.id, hal_role).await.unwrap());
 
         // Every refusal is on record in the actor's organisation.
         let (denied, done): (Vec<_>, Vec<_>) =

@@ -35,7 +35,7 @@ pub async fn form_posts(State(state): State<AppState>, req: Request, next: Next)
         };
     }
     let (mut parts, body) = req.into_parts();
-    let Ok(bytes) = to_bytes(body, state.tessera.config.max_body_bytes).await else {
+    let Ok(bytes) = to_bytes(body, route.body_limit(state.tessera.config.max_body_bytes)).await else {
         return render::error_page(&state, &AppError::PayloadTooLarge).await;
     };
     let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();

@@ -108,7 +108,8 @@ async fn read_form(
     if !is_form {
         return Err(AppError::UnsupportedMediaType);
     }
-    let bytes = to_bytes(body, state.tessera.config.max_body_bytes).await.map_err(|_| AppError::PayloadTooLarge)?;
+    let limit = route.body_limit(state.tessera.config.max_body_bytes);
+    let bytes = to_bytes(body, limit).await.map_err(|_| AppError::PayloadTooLarge)?;
     Ok(Body::from(bytes))
 }
 

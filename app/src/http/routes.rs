@@ -99,9 +99,26 @@ pub struct RouteSpec {
     pub kind: Kind,
 }
 
+/// The largest form most server functions take: far more than any of their fields need.
+pub const FORM_BODY_LIMIT: usize = 64 * 1024;
+
+/// The functions of the mail template editor, whose two bodies of up to 20,000 characters each
+/// (percent-encoded, so up to three times that) need more; `max_body_bytes` is their limit.
+const LARGE_FORMS: &[&str] = &[PreviewMailTemplate::PATH, SaveMailTemplate::PATH];
+
 impl RouteSpec {
     pub fn is_server_fn(&self) -> bool {
         matches!(self.kind, Kind::ServerFn { .. })
+    }
+
+    /// The largest request body this route reads, given the largest any route may
+    /// (`max_body_bytes`).
+    pub fn body_limit(&self, max_body_bytes: usize) -> usize {
+        if LARGE_FORMS.contains(&self.path) {
+            max_body_bytes
+        } else {
+            FORM_BODY_LIMIT.min(max_body_bytes)
+        }
     }
 
     /// Whether `path` (a request's) is this route's, `{…}` standing for any one segment.

@@ -11,8 +11,19 @@ pub trait AccountStore: Send + Sync {
     async fn credentials_by_email(&self, canonical_email: &str) -> Result<Option<UserCredentials>>;
     /// The same password hashed anew (stronger parameters): its age stays.
     async fn set_password_hash(&self, user_id: i64, hash: &str, now: Timestamp) -> Result<()>;
-    /// A new password: its age (for password expiry) starts now.
-    async fn set_new_password(&self, user_id: i64, hash: &str, now: Timestamp) -> Result<()>;
+    /// A signed-in person's new password, all or nothing: the hash (its age starts now), every
+    /// other session of the account ends, its reset links die, the session `old_session` is
+    /// replaced by `new`, the MFA question after a new password is set, and `event` is recorded.
+    /// `false` (and nothing changed) when that session ended meanwhile.
+    async fn change_password(
+        &self,
+        user_id: i64,
+        hash: &str,
+        old_session: &str,
+        new: &crate::store::NewSession,
+        event: &crate::store::AuditEvent,
+        now: Timestamp,
+    ) -> Result<bool>;
     async fn record_sign_in(&self, user_id: i64, now: Timestamp) -> Result<()>;
     /// Whether the account has set a new password and not yet said what to do about its MFA.
     async fn password_prompt_pending(&self, user_id: i64) -> Result<bool>;

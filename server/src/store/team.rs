@@ -143,10 +143,19 @@ pub trait TeamStore: Send + Sync {
     /// account and its links go and `event` is recorded. `false` (nothing changed) when the
     /// person is not a member here or has already accepted.
     async fn revoke_invitation(&self, org_id: i64, user_id: i64, event: &AuditEvent) -> Result<bool>;
-    /// Gives a member another role of the same organisation; `false` if not a member.
-    async fn set_member_role(&self, org_id: i64, user_id: i64, role_id: i64) -> Result<bool>;
-    /// Disables (ending every session) or re-enables a member's account; `false` if not a member.
-    async fn set_member_disabled(&self, org_id: i64, user_id: i64, disabled: bool, now: Timestamp) -> Result<bool>;
+    /// Gives a member another role of the same organisation; `false` (nothing changed) if they are
+    /// not a member or no longer have `from_role`, the role the rules were checked against.
+    async fn set_member_role(&self, org_id: i64, user_id: i64, from_role: i64, role_id: i64) -> Result<bool>;
+    /// Disables (ending every session) or re-enables a member's account; `false` (nothing changed)
+    /// if they are not a member or no longer have `role_id`, the role the rules were checked against.
+    async fn set_member_disabled(
+        &self,
+        org_id: i64,
+        user_id: i64,
+        role_id: i64,
+        disabled: bool,
+        now: Timestamp,
+    ) -> Result<bool>;
 
     /// The organisation a user signs in to: their oldest membership.
     async fn primary_membership(&self, user_id: i64) -> Result<Option<(Organisation, RoleInfo)>>;

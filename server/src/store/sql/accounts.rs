@@ -6,7 +6,7 @@ use super::{PgStore, SqliteStore};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::model::{NewUser, UserCredentials};
-use crate::store::AccountStore;
+use crate::store::{AccountStore, AuditEvent, NewSession, TokenPurpose};
 
 const INSERT_USER: &str =
     "INSERT INTO users (email, email_canonical, display_name, password_hash, disabled, created_at, updated_at) \
@@ -54,16 +54,40 @@ macro_rules! impl_account_store {
                 Ok(())
             }
 
-            async fn set_new_password(&self, user_id: i64, hash: &str, now: Timestamp) -> Result<()> {
+            async fn change_password(
+                &self,
+                user_id: i64,
+                hash: &str,
+                old_session: &str,
+                new: &NewSession,
+                event: &AuditEvent,
+                now: Timestamp,
+            ) -> Result<bool> {
+                let mut tx = self.writer.begin().await?;
+                let gone = sqlx::query("DELETE FROM sessions WHERE token_hash = $1 AND user_id = $2")
+                    .bind(old_session)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                if gone.rows_affected() != 1 {
+                    return Ok(false);
+                }
                 sqlx::query(
-                    "UPDATE users SET password_hash = $1, updated_at = $2, password_changed_at = $2 WHERE id = $3",
+                    "UPDATE users SET password_hash = $1, updated_at = $2, password_changed_at = $2, \
+                     password_prompt_pending = TRUE WHERE id = $3",
                 )
                 .bind(hash)
                 .bind(now.0)
                 .bind(user_id)
-                .execute(&self.writer)
+                .execute(&mut *tx)
                 .await?;
-                Ok(())
+                // This session's row is gone already: every row left is another session.
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                Self::revoke_tokens_in(&mut *tx, TokenPurpose::ResetPassword, Some(user_id), now).await?;
+                Self::insert_session(&mut *tx, new, now).await?;
+                Self::insert_audit(&mut *tx, event).await?;
+                tx.commit().await?;
+                Ok(true)
             }
 
             async fn record_sign_in(&self, user_id: i64, now: Timestamp) -> Result<()> {

@@ -68,7 +68,7 @@ const INSERT_SESSION: &str = "INSERT INTO sessions \
 macro_rules! impl_session_store {
     ($store:ty, $db:ty) => {
         impl $store {
-            async fn insert_session<'e, E: sqlx::Executor<'e, Database = $db>>(e: E, s: &NewSession, now: Timestamp) -> Result<()> {
+            pub(super) async fn insert_session<'e, E: sqlx::Executor<'e, Database = $db>>(e: E, s: &NewSession, now: Timestamp) -> Result<()> {
                 sqlx::query(INSERT_SESSION)
                     .bind(&s.token_hash)
                     .bind(s.user_id)

@@ -277,27 +277,31 @@ macro_rules! impl_team_store {
                 Ok(true)
             }
 
-            async fn set_member_role(&self, org_id: i64, user_id: i64, role_id: i64) -> Result<bool> {
-                // The composite foreign key refuses a role of another organisation.
-                let r = sqlx::query("UPDATE memberships SET role_id = $3 WHERE org_id = $1 AND user_id = $2")
+            async fn set_member_role(&self, org_id: i64, user_id: i64, from_role: i64, role_id: i64) -> Result<bool> {
+                // The composite foreign key refuses a role of another organisation; the rules ran
+                // against `from_role`, so a role changed since means nothing happens here.
+                let r = sqlx::query("UPDATE memberships SET role_id = $4 WHERE org_id = $1 AND user_id = $2 AND role_id = $3")
                     .bind(org_id)
                     .bind(user_id)
+                    .bind(from_role)
                     .bind(role_id)
                     .execute(&self.writer)
                     .await?;
                 Ok(r.rows_affected() == 1)
             }
 
-            async fn set_member_disabled(&self, org_id: i64, user_id: i64, disabled: bool, now: Timestamp) -> Result<bool> {
+            async fn set_member_disabled(&self, org_id: i64, user_id: i64, role_id: i64, disabled: bool, now: Timestamp) -> Result<bool> {
                 let mut tx = self.writer.begin().await?;
+                // One statement: the check of the role the rules ran against and the change.
                 let r = sqlx::query(
                     "UPDATE users SET disabled = $3, updated_at = $4 WHERE id = $2 \
-                     AND EXISTS (SELECT 1 FROM memberships m WHERE m.org_id = $1 AND m.user_id = $2)",
+                     AND EXISTS (SELECT 1 FROM memberships m WHERE m.org_id = $1 AND m.user_id = $2 AND m.role_id = $5)",
                 )
                 .bind(org_id)
                 .bind(user_id)
                 .bind(disabled)
                 .bind(now.0)
+                .bind(role_id)
                 .execute(&mut *tx)
                 .await?;
                 if r.rows_affected() != 1 {

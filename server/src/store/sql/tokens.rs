@@ -26,6 +26,26 @@ const USE_TOKEN: &str = "UPDATE one_time_tokens SET used_at = $3 \
 macro_rules! impl_token_store {
     ($store:ty, $db:ty) => {
         impl $store {
+            /// Kills every unused link of `purpose` (of `user_id`, or everyone's), in a
+            /// transaction of another area or on its own.
+            pub(super) async fn revoke_tokens_in<'e, E: sqlx::Executor<'e, Database = $db>>(
+                e: E,
+                purpose: TokenPurpose,
+                user_id: Option<i64>,
+                now: Timestamp,
+            ) -> Result<u64> {
+                let r = sqlx::query(
+                    "UPDATE one_time_tokens SET used_at = $1 WHERE purpose = $2 AND used_at IS NULL \
+                     AND ($3 IS NULL OR user_id = $3)",
+                )
+                .bind(now.0)
+                .bind(purpose.as_str())
+                .bind(user_id)
+                .execute(e)
+                .await?;
+                Ok(r.rows_affected())
+            }
+
             /// A write first in a transaction: it locks the account's row (PostgreSQL) or the
             /// database (SQLite) until commit, so a second request for the same account waits,
             /// then sees what the first one wrote.
@@ -114,16 +134,7 @@ macro_rules! impl_token_store {
             }
 
             async fn revoke_tokens(&self, purpose: TokenPurpose, user_id: Option<i64>, now: Timestamp) -> Result<u64> {
-                let r = sqlx::query(
-                    "UPDATE one_time_tokens SET used_at = $1 WHERE purpose = $2 AND used_at IS NULL \
-                     AND ($3 IS NULL OR user_id = $3)",
-                )
-                .bind(now.0)
-                .bind(purpose.as_str())
-                .bind(user_id)
-                .execute(&self.writer)
-                .await?;
-                Ok(r.rows_affected())
+                Self::revoke_tokens_in(&self.writer, purpose, user_id, now).await
             }
 
             async fn link_record(&self, token_hash: &str, purpose: TokenPurpose) -> Result<Option<LinkRecord>> {
