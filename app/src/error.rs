@@ -421,6 +421,11 @@ impl Problem {
 
 const WRONG_CODE: &str = "That code didn't work. Check it and try again.";
 
+/// How the failure budget's wait grows (`tessera_server::throttle::RULE`, which a test holds
+/// this to: the browser build has no server crate to take it from).
+const WAIT_RULE: &str =
+    "After 5 wrong tries in a row, each further try waits longer: 1 second, then 2, 4, 8 and so on, up to 15 minutes.";
+
 /// Why the rules refused an action, for the person who tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
@@ -805,12 +810,12 @@ impl fmt::Display for AppError {
             AppError::AccountWaiting(s) => {
                 return write!(
                     f,
-                    "Too many attempts to sign in to this account. Try again in {}; your password has not changed.",
+                    "Too many attempts to sign in to this account. Try again in {}; your password has not changed. {WAIT_RULE}",
                     wait(*s)
                 );
             }
             AppError::CodesWaiting(s) => {
-                return write!(f, "Too many wrong codes for this account. Try again in {}.", wait(*s));
+                return write!(f, "Too many wrong codes for this account. Try again in {}. {WAIT_RULE}", wait(*s));
             }
             AppError::LinkWait(s) => {
                 return write!(
@@ -1208,6 +1213,17 @@ mod tests {
         ]
     }
 
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn waits_state_the_rule_in_force_as_the_mail_does() {
+        assert_eq!(WAIT_RULE, tessera_server::throttle::RULE);
+        assert!(AppError::AccountWaiting(1)
+            .to_string()
+            .contains("Try again in 1 second; your password has not changed."));
+        assert!(AppError::AccountWaiting(1).to_string().ends_with(tessera_server::throttle::RULE));
+        assert!(AppError::CodesWaiting(8).to_string().ends_with(tessera_server::throttle::RULE));
+    }
+
     #[test]
     fn every_error_survives_the_wire() {
         for e in every_error() {
@@ -1268,7 +1284,7 @@ mod tests {
         let said = |s| AppError::AccountWaiting(s).to_string();
         assert_eq!(
             said(1),
-            "Too many attempts to sign in to this account. Try again in 1 second; your password has not changed."
+            format!("Too many attempts to sign in to this account. Try again in 1 second; your password has not changed. {WAIT_RULE}")
         );
         assert!(said(32).contains("in 32 seconds;") && said(60).contains("in 1 minute;"));
         assert!(said(61).contains("in 2 minutes;") && said(900).contains("in 15 minutes;"));

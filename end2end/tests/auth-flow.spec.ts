@@ -205,6 +205,8 @@ test('a spent failure budget says how long to wait, even to the right password, 
   await test.step('Lou gets one mail about the failed sign-ins', async () => {
     const received = await mail.waitFor({ to: lou.email, subject: 'Tessera: Failed sign-ins to your account', since });
     expect(received.text).toContain('tried to sign in to your account 5 times in a row');
+    // The rule the sign-in page states too, not "a few minutes".
+    expect(received.text).toContain('each further try waits longer: 1 second, then 2, 4, 8 and so on, up to 15 minutes');
     expect(received.text).toContain('IP address: 127.0.0.1');
   });
 });

@@ -115,8 +115,12 @@ pub(crate) async fn send_message(
     }
 }
 
-/// Consecutive failed codes after a right password that trigger a warning mail (once per streak).
-pub const FAILING_CODES_ALERT: i64 = 3;
+/// Wrong codes in one sign-in (after a right password) that trigger a warning mail, once.
+/// Replayed codes (right, already used: a double submit, or a second tab) are not wrong codes.
+pub const FAILING_CODES_ALERT: usize = 3;
+
+/// The audit detail of a code that was never right.
+const WRONG_CODE: &str = "wrong code";
 
 impl Tessera {
     /// Sends a security notice to the session's user. Always attempted; a mail server that is
@@ -349,6 +353,17 @@ impl Tessera {
         if by_email && !self.proves_by_email(s) {
             return Err(CodeError::NotApplicable);
         }
+        // A right code already used (a double click, a retry on a slow network, a second tab) is
+        // answered as such before the budget is touched: only its holder can send it, so it is
+        // no guess, and it must neither count as a failure nor be told to wait.
+        if let Some(cred) = cred.as_ref().filter(|_| !by_email) {
+            let used = totp::verify(&self.open_secret(s.user_id, cred)?, code, now, None)
+                .is_some_and(|step| step <= cred.last_used_step);
+            if used {
+                self.audit_own(s, Action::MfaReplay, Outcome::Failure, meta, None).await?;
+                return Err(CodeError::Replayed);
+            }
+        }
         let account_key = self.account_key(&s.email);
         let attempt = match self.store.throttle_take(&account_key, now, throttle::delay_after).await? {
             Budget::Taken(attempt) => attempt,
@@ -370,10 +385,7 @@ impl Tessera {
         };
         let mut replayed = false;
         let factor = if totp::normalize_code(code).is_some() {
-            let secret =
-                self.key.open(&sealed_context(s.user_id), &cred.secret_sealed).map(TotpSecret::from_bytes).ok_or_else(
-                    || Error::Invalid("a stored authenticator secret does not open with this instance key".into()),
-                )?;
+            let secret = self.open_secret(s.user_id, &cred)?;
             match totp::verify(&secret, code, now, Some(cred.last_used_step)) {
                 Some(step) if self.store.consume_totp_step(s.user_id, step).await? => Some(Factor::Totp),
                 matched => {
@@ -402,15 +414,46 @@ impl Tessera {
                 self.store.throttle_clear(&account_key, now).await?;
                 Ok(f)
             }
+            // Only someone who had the right code can replay it: that is no guess, so it spends
+            // none of the budget (a double click must not lock the person out).
+            None if replayed => {
+                self.store.throttle_refund(&account_key, &attempt).await?;
+                Err(CodeError::Replayed)
+            }
             None => {
-                self.audit_own(s, Action::MfaChallenge, Outcome::Failure, meta, Some("wrong code")).await?;
-                // The password was right (or the session is signed in) yet codes keep failing.
-                if attempt.failures == FAILING_CODES_ALERT {
+                self.audit_own(s, Action::MfaChallenge, Outcome::Failure, meta, Some(WRONG_CODE)).await?;
+                // The password was right yet codes keep failing: worth a mail, once a sign-in.
+                if s.state == SessionState::PasswordOk && self.wrong_codes_this_sign_in(s).await? == FAILING_CODES_ALERT
+                {
                     self.notify(s, Notice::SecondFactorFailing, meta).await;
                 }
-                Err(if replayed { CodeError::Replayed } else { CodeError::Invalid })
+                Err(CodeError::Invalid)
             }
         }
+    }
+
+    /// The authenticator secret of `user_id`, opened with the instance key.
+    fn open_secret(&self, user_id: i64, cred: &crate::store::TotpCredential) -> Result<TotpSecret> {
+        self.key
+            .open(&sealed_context(user_id), &cred.secret_sealed)
+            .map(TotpSecret::from_bytes)
+            .ok_or_else(|| Error::Invalid("a stored authenticator secret does not open with this instance key".into()))
+    }
+
+    /// How many codes that were never right this half-finished sign-in has been sent.
+    async fn wrong_codes_this_sign_in(&self, s: &SessionInfo) -> Result<usize> {
+        let filter = crate::store::AuditFilter {
+            action: Some(Action::MfaChallenge.as_str().to_string()),
+            target_email: Some(crate::model::canonical_email(&s.email)),
+            from: Some(s.created_at),
+            ..Default::default()
+        };
+        // A sign-in lasts ten minutes and the budget stops guessing after a few: a short read.
+        let events = self.store.audit_log(s.org_id, &filter, None, 50).await?;
+        Ok(events
+            .iter()
+            .filter(|e| e.event.outcome == "failure" && e.event.detail.as_deref() == Some(WRONG_CODE))
+            .count())
     }
 
     /// The email half of [`Tessera::prove_second_factor`], once the attempt is counted.

@@ -395,3 +395,46 @@ async fn the_authenticator_entry_is_named_for_the_organisation_or_the_instance()
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_code_sent_again_is_no_failure_and_only_wrong_codes_warn() {
+    on_both(|env| async move {
+        let (secret, _, _) = enrolled(&env).await;
+        let (t, _) = password_step(&env).await;
+        let right = code_now(&secret, &env);
+        env.app.answer_challenge(&session(&env, &t).await, &right, false, &meta()).await.unwrap();
+        // The same code again and again (a double click, a retry on a slow network): each time
+        // "already used", never a failure, never a wait.
+        let (t, _) = password_step(&env).await;
+        let pending = session(&env, &t).await;
+        for i in 0..8 {
+            let r = env.app.answer_challenge(&pending, &right, false, &meta()).await;
+            assert!(matches!(r, Err(CodeError::Replayed)), "{}: sent again, {i}: {r:?}", env.backend);
+        }
+        // Many at once: all "already used", none told to wait.
+        let mut tasks = Vec::new();
+        for _ in 0..6 {
+            let (app, pending, right) = (env.app.clone(), pending.clone(), right.clone());
+            tasks.push(tokio::spawn(async move { app.answer_challenge(&pending, &right, false, &meta()).await }));
+        }
+        for task in tasks {
+            let r = task.await.unwrap();
+            assert!(matches!(r, Err(CodeError::Replayed)), "{}: {r:?}", env.backend);
+        }
+        let warnings = || env.outbox().iter().filter(|m| m.contains("Repeated failed sign-in codes")).count();
+        // Two wrong codes are no reason for a mail; the third in the same sign-in is.
+        for _ in 0..2 {
+            assert!(matches!(
+                env.app.answer_challenge(&pending, "000000", false, &meta()).await,
+                Err(CodeError::Invalid)
+            ));
+        }
+        assert_eq!(warnings(), 0, "{}: replays are not wrong codes", env.backend);
+        assert!(matches!(env.app.answer_challenge(&pending, "000000", false, &meta()).await, Err(CodeError::Invalid)));
+        assert_eq!(warnings(), 1);
+        // The budget saw three failures, not seventeen: the next step's code signs in.
+        env.clock.advance(Duration::from_secs(30));
+        env.app.answer_challenge(&pending, &code_now(&secret, &env), false, &meta()).await.unwrap();
+    })
+    .await;
+}

@@ -430,9 +430,9 @@ static SIGN_IN_PAUSED: Spec = notice!(
     "Failed sign-ins",
     "When an account's free sign-in tries are spent with wrong passwords.",
     "Tessera: Failed sign-ins to your account",
-    "Someone tried to sign in to your account {{ failures }} times in a row with a wrong password. Sign-in to your \
-     account now waits a few minutes between tries; it is never locked for good, and you can sign in as usual once \
-     the wait is over.",
+    "Someone tried to sign in to your account {{ failures }} times in a row with a wrong password. After 5 wrong \
+     tries in a row, each further try waits longer: 1 second, then 2, 4, 8 and so on, up to 15 minutes. Your account \
+     is never locked for good: once the wait is over, your password signs you in as usual.",
     &["link", "failures"]
 );
 

@@ -270,6 +270,17 @@ mod tests {
     }
 
     #[test]
+    fn the_lock_out_mail_states_the_rule_in_force() {
+        let notice = super::messages::Notice::SignInPaused { failures: 5 };
+        let m = compose(
+            &notice_mail(&config(), "a@example.org", "Ada", notice, Timestamp(0), &RequestMeta::default()),
+            None,
+        );
+        assert!(m.text.contains("5 times in a row") && m.text.contains(crate::throttle::RULE), "{}", m.text);
+        assert!(!m.text.contains("a few minutes"));
+    }
+
+    #[test]
     fn a_code_is_in_the_body_only_never_in_the_subject() {
         let m = compose(
             &super::messages::code_mail("a@example.org", "Ada", "493817", Timestamp(0), &RequestMeta::default()),
