@@ -169,6 +169,31 @@ fn operators_hand_out_reset_links_and_reset_mfa() {
     let o = tessera(&data, &["user", "reset-password", "--org", "Acme", "--email", "bob@example.org"], None);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("no password yet"));
+    // A password of nothing but the person's own words is refused here as on every other path.
+    let o = tessera(
+        &data,
+        &[
+            "user",
+            "add",
+            "--org",
+            "Acme",
+            "--email",
+            "max@frame.test",
+            "--name",
+            "Max Member",
+            "--role",
+            "member",
+            "--password-stdin",
+        ],
+        Some("Max-Member-Frame-Test-2026\n"),
+    );
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("made only of the person's own name, email address or organisation's name"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let o = tessera(&data, &["user", "reset-password", "--org", "Acme", "--email", "nobody@example.org"], None);
     assert!(String::from_utf8_lossy(&o.stderr).contains("member of that organisation not found"));
 

@@ -553,6 +553,15 @@ async fn invitations_are_resent_reinvited_expire_and_are_accepted_with_the_addre
     // A new link works; the sign-in page after it has the address filled in.
     t.post(RESEND_INVITATION, &[("member", ivy_field.as_str())], Some(&ada)).await;
     let fourth = t.last_link_token();
+    // Nothing but her own address and her organisation's name is refused, and says why.
+    let own = t.post(SET_PASSWORD, &[("token", fourth.as_str()), ("password", "Ivy.Example.Acme-2026!")], None).await;
+    assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        own.body.contains("made only of your own name, email address or organisation&#x27;s name")
+            || own.body.contains("made only of your own name, email address or organisation's name"),
+        "{}",
+        own.body
+    );
     let set = t.post(SET_PASSWORD, &[("token", fourth.as_str()), ("password", OTHER_PASSWORD)], None).await;
     assert_eq!(set.location(), Some("/login?password-set"), "{}", set.body);
     let step = set.cookie("tessera_login").expect("the address, sealed");

@@ -135,6 +135,8 @@ pub enum Hint {
     Dates,
     SingleWord,
     Names,
+    /// Nothing but the person's own names, address and organisation.
+    OwnWords,
     General,
 }
 
@@ -146,6 +148,7 @@ codes!(Hint {
     Dates => "dates",
     SingleWord => "word",
     Names => "names",
+    OwnWords => "own-words",
     General => "general",
 });
 
@@ -161,6 +164,9 @@ impl Hint {
             Hint::Dates => "This password is too easy to guess: dates and years are tried early.",
             Hint::SingleWord => "This password is too easy to guess: a word by itself is tried early.",
             Hint::Names => "This password is too easy to guess: names are tried early.",
+            Hint::OwnWords => {
+                "This password is made only of your own name, email address or organisation's name (with digits or punctuation between), which anyone who knows you would try first."
+            }
             Hint::General => "This password is too easy to guess.",
         }
     }
@@ -973,6 +979,7 @@ mod from_domain {
             H::Dates => Hint::Dates,
             H::SingleWord => Hint::SingleWord,
             H::Names => Hint::Names,
+            H::OwnWords => Hint::OwnWords,
             H::General => Hint::General,
         }
     }
@@ -1162,6 +1169,7 @@ mod tests {
             (Field::Password, Problem::PasswordTooShort { min: 15, have: 7 }),
             (Field::Password, Problem::PasswordTooLong { max: 128 }),
             (Field::Password, Problem::PasswordGuessable(Hint::Common)),
+            (Field::Password, Problem::PasswordGuessable(Hint::OwnWords)),
             (Field::OrgName, Problem::Taken),
             (Field::Code, Problem::WrongCode),
             (Field::Code, Problem::CodeUsed),

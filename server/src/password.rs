@@ -61,8 +61,14 @@ pub enum Hint {
     Dates,
     SingleWord,
     Names,
+    /// Nothing but the person's own words (name, address, organisation, the service's name),
+    /// with digits and punctuation between.
+    OwnWords,
     General,
 }
+
+/// The service's own name, which people reach for when asked for a password here.
+const SERVICE_NAME: &str = "tessera";
 
 impl Hint {
     fn of(warning: Option<zxcvbn::feedback::Warning>) -> Hint {
@@ -88,6 +94,9 @@ impl std::fmt::Display for Weakness {
         match self {
             Weakness::TooShort { min, have } => write!(f, "use at least {min} characters (it has {have})"),
             Weakness::TooLong { max } => write!(f, "use at most {max} characters"),
+            Weakness::Guessable(Hint::OwnWords) => {
+                write!(f, "made only of the person's own name, email address or organisation's name")
+            }
             Weakness::Guessable(h) => write!(f, "too easy to guess ({h:?})"),
         }
     }
@@ -125,8 +134,58 @@ impl PasswordOwner<'_> {
     }
 }
 
-/// Checks a new password: length after normalisation, then zxcvbn against guessable passwords and
-/// the words of its owner. No composition rules.
+impl PasswordOwner<'_> {
+    /// The pieces of letters in the owner's names and address (at least two letters each), and
+    /// the service's name: what a password must not be made of alone.
+    fn pieces(&self) -> Vec<String> {
+        let mut pieces: Vec<String> = [self.org_name, self.email, self.display_name, SERVICE_NAME]
+            .iter()
+            .flat_map(|phrase| letter_runs(&normalize(phrase).to_lowercase()))
+            .filter(|p| p.chars().count() >= 2)
+            .collect();
+        pieces.sort();
+        pieces.dedup();
+        pieces
+    }
+}
+
+/// The runs of letters in `text`: everything else (digits, punctuation, spaces) separates.
+fn letter_runs(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphabetic()).filter(|r| !r.is_empty()).map(str::to_string).collect()
+}
+
+/// Whether `run` is nothing but `pieces` and their reverses, one after another.
+fn made_of(run: &str, pieces: &[String]) -> bool {
+    let chars: Vec<char> = run.chars().collect();
+    let words: Vec<Vec<char>> =
+        pieces.iter().flat_map(|p| [p.chars().collect::<Vec<char>>(), p.chars().rev().collect()]).collect();
+    // covered[i]: the first i characters are made of pieces.
+    let mut covered = vec![false; chars.len() + 1];
+    covered[0] = true;
+    for i in 0..chars.len() {
+        if !covered[i] {
+            continue;
+        }
+        for w in &words {
+            if chars[i..].starts_with(w) {
+                covered[i + w.len()] = true;
+            }
+        }
+    }
+    covered[chars.len()]
+}
+
+/// Whether a password is made only of its owner's words, whatever the case and whatever digits,
+/// years, punctuation or spaces stand between them: `Max Member!2026` for Max Member,
+/// `acmedental2026!` for Acme Dental, `xyz-xyz` or `xyzzyx` for xyz@example.org.
+pub fn only_own_words(normalized: &str, owner: &PasswordOwner) -> bool {
+    let runs = letter_runs(&normalized.to_lowercase());
+    let pieces = owner.pieces();
+    !runs.is_empty() && runs.iter().all(|r| made_of(r, &pieces))
+}
+
+/// Checks a new password: length after normalisation, then that it is more than its owner's own
+/// words, then zxcvbn against guessable passwords and those words. No composition rules.
 pub fn check_new_password(password: &str, min_chars: usize, owner: &PasswordOwner) -> Result<String, Weakness> {
     let normalized = normalize(password);
     let len = normalized.chars().count();
@@ -136,7 +195,11 @@ pub fn check_new_password(password: &str, min_chars: usize, owner: &PasswordOwne
     if len > MAX_PASSWORD_CHARS {
         return Err(Weakness::TooLong { max: MAX_PASSWORD_CHARS });
     }
-    let words = owner.words();
+    if only_own_words(&normalized, owner) {
+        return Err(Weakness::Guessable(Hint::OwnWords));
+    }
+    let mut words = owner.words();
+    words.push(SERVICE_NAME.to_string());
     let inputs: Vec<&str> = words.iter().map(String::as_str).collect();
     // zxcvbn scores words split by spaces as if they were random characters ("password
     // password" rates 3 of 4), so the password is also scored without its spaces and the weaker
@@ -393,6 +456,37 @@ mod tests {
         let max: String = max.chars().take(128).collect();
         assert!(check_new_password(&max, 15, ctx).is_ok());
         assert_eq!(check_new_password(&format!("{max}x"), 15, ctx), Err(Weakness::TooLong { max: 128 }));
+    }
+
+    #[test]
+    fn nothing_but_the_owners_own_words_is_refused_whatever_stands_between_them() {
+        let max = PasswordOwner { org_name: "Frame Works", email: "max@frame.test", display_name: "Max Member" };
+        let acme = PasswordOwner { org_name: "Acme Dental", email: "olive@acmedental.example", display_name: "Olive" };
+        let xyz = PasswordOwner { org_name: "Northwind", email: "xyz@northwind.example", display_name: "Q" };
+        let refused = [
+            ("max member frame test", &max),
+            ("MAX-MEMBER-FRAME-TEST-2026", &max),
+            ("acmedental2026!", &acme),
+            ("Acme Dental Acme Dental", &acme),
+            ("olive.acmedental.example", &acme),
+            ("xyz-xyz-xyz-xyz", &xyz),
+            ("xyzzyx xyzzyx 1999", &xyz),
+            ("northwind tessera 2026!!", &xyz),
+        ];
+        for (pw, owner) in refused {
+            assert!(only_own_words(&normalize(pw), owner), "{pw:?}");
+            let refusal = check_new_password(pw, 8, owner);
+            assert_eq!(refusal, Err(Weakness::Guessable(Hint::OwnWords)), "{pw:?}");
+        }
+        // One word of one's own does not spoil an otherwise good passphrase.
+        for (pw, owner) in [
+            ("max plum tractor sings quietly", &max),
+            ("acme orchid lantern beside rivers", &acme),
+            ("123456789012345", &xyz),
+        ] {
+            assert!(!only_own_words(&normalize(pw), owner), "{pw:?}");
+        }
+        assert!(check_new_password("max plum tractor sings quietly", 8, &max).is_ok());
     }
 
     #[test]
