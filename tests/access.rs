@@ -92,6 +92,7 @@ async fn every_route_answers_each_role_and_keeps_organisations_apart() {
                 "/settings/email",
                 "/settings/email/{kind}",
                 "/settings/email/{kind}/versions",
+                "/settings/email/{kind}/preview",
             ],
         ),
         (
@@ -121,6 +122,7 @@ async fn every_route_answers_each_role_and_keeps_organisations_apart() {
                 "/settings/email",
                 "/settings/email/{kind}",
                 "/settings/email/{kind}/versions",
+                "/settings/email/{kind}/preview",
             ],
         ),
     ];
@@ -399,6 +401,15 @@ async fn malformed_input_to_any_server_function_gets_a_clear_4xx() {
         let get = send(Request::get(r.path), String::new()).await;
         assert_eq!((get.status, get.body.as_str()), (StatusCode::METHOD_NOT_ALLOWED, "method"), "{what}");
         assert_eq!(get.headers[header::ALLOW], "POST");
+        // A browser reloading it (after a form failed without JavaScript) gets a page that
+        // leads back to the form.
+        let Kind::ServerFn { page, .. } = r.kind else { unreachable!() };
+        let reload =
+            t.send(Request::get(r.path).header(header::ACCEPT, BROWSER_ACCEPT).body(Body::empty()).unwrap()).await;
+        assert_eq!(reload.status, StatusCode::METHOD_NOT_ALLOWED, "{what}");
+        assert!(reload.body.contains("Nothing to show here") && reload.body.contains("Back to the form"), "{what}");
+        let back = page(&[]).replace('&', "&amp;");
+        assert!(reload.body.contains(&format!("href=\"{back}\"")), "{what}: back to {back}: {}", reload.body);
         // The answers of server functions carry the same security headers as pages.
         assert_eq!(get.headers[header::X_FRAME_OPTIONS], "DENY", "{what}");
         assert_eq!(get.headers[header::CACHE_CONTROL], "no-store", "{what}");

@@ -378,6 +378,48 @@ async fn the_return_address_survives_the_mfa_challenge() {
 }
 
 #[tokio::test]
+async fn the_return_address_survives_encoded_queries_a_recovery_code_and_a_different_email() {
+    let t = app().await;
+    let (_, codes, _) = enrol_over_http(&t).await;
+    t.clock.advance(Duration::from_secs(60));
+    // An encoded character in the page's query no longer sends the person home.
+    let r = t.get("/settings/team?q=Ada%20Smith", None).await;
+    assert_eq!(r.location(), Some("/login?next=%2Fsettings%2Fteam%3Fq%3DAda%2520Smith"));
+    let page = t.get(r.location().unwrap(), None).await;
+    assert!(page.body.contains("Sign in to continue to Team."), "{}", page.body);
+    assert!(page.body.contains(r#"<input type="hidden" name="next" value="/settings/team?q=Ada%20Smith""#));
+    // "Use a different email" keeps it.
+    let step1 =
+        t.post(LOGIN_EMAIL, &[("email", "ada@example.org"), ("next", "/settings/team?q=Ada%20Smith")], None).await;
+    let login = step1.cookie("tessera_login").unwrap();
+    let password = t.get("/login/password", Some(&login)).await;
+    assert!(
+        password.body.contains(r#"href="/login?next=%2Fsettings%2Fteam%3Fq%3DAda%2520Smith""#),
+        "{}",
+        password.body
+    );
+    // A recovery code: the account security page first (a code is spent), then on to the page.
+    let r = t.post(LOGIN_PASSWORD, &[("password", PASSWORD)], Some(&login)).await;
+    assert_eq!(r.location(), Some("/login/mfa"));
+    let pending = r.cookie("tessera_session").unwrap();
+    let login = r.cookie("tessera_login").unwrap();
+    let r = t.post(LOGIN_MFA, &[("kind", "recovery"), ("code", &codes[4])], Some(&format!("{pending}; {login}"))).await;
+    let to = "/account/security?recovery-used&next=%2Fsettings%2Fteam%3Fq%3DAda%2520Smith";
+    assert_eq!(r.location(), Some(to), "{}", r.body);
+    let full = r.cookie("tessera_session").unwrap();
+    let security = t.get(to, Some(&full)).await;
+    assert!(security.body.contains("You signed in with a recovery code"));
+    assert!(
+        security.body.contains(r#"href="/settings/team?q=Ada%20Smith""#) && security.body.contains("Continue to Team"),
+        "{}",
+        security.body
+    );
+    // Only ever one of Tessera's own pages.
+    let forged = t.get("/account/security?recovery-used&next=%2F%2Fevil.example", Some(&full)).await;
+    assert!(!forged.body.contains("evil.example") && !forged.body.contains("Continue to"));
+}
+
+#[tokio::test]
 async fn where_allowed_an_emailed_code_is_the_second_factor_of_someone_without_an_app() {
     use tessera_server::policy::MfaPolicy;
     let t = app().await;

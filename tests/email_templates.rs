@@ -42,7 +42,19 @@ async fn an_owner_previews_saves_and_the_next_reset_mail_uses_the_template() {
     assert_eq!(preview.location(), Some("/settings/email/password-reset?draft#preview"), "{}", preview.body);
     let shown = t.get("/settings/email/password-reset?draft", Some(&ada)).await;
     assert!(shown.body.contains("Acme: a new password for Ada Lovelace"), "{}", shown.body);
-    assert!(shown.body.contains("sandbox=\"\"") && shown.body.contains("srcdoc="));
+    assert!(shown.body.contains(r#"sandbox="" src="/settings/email/password-reset/preview""#), "{}", shown.body);
+    // The frame's document is the mail as it will look: inline styles (the footer's) apply there
+    // and nowhere else, no script runs, and only Tessera's own pages may frame it.
+    let frame = t.get("/settings/email/password-reset/preview", Some(&ada)).await;
+    assert_eq!(frame.status, StatusCode::OK);
+    let csp = frame.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(
+        csp.contains("style-src 'unsafe-inline'") && csp.contains("frame-ancestors 'self'") && csp.contains("sandbox")
+    );
+    assert!(csp.contains("default-src 'none'") && !csp.contains("script-src"), "{csp}");
+    assert_eq!(frame.headers[header::X_FRAME_OPTIONS], "SAMEORIGIN");
+    assert!(frame.body.contains("Acme: a new password") || frame.body.contains("Ada Lovelace"), "{}", frame.body);
+    assert!(frame.body.contains("style=\"color:#555"), "the footer's style, as in the mail: {}", frame.body);
     assert!(shown.body.contains("Your draft, not saved yet"));
 
     // A template that breaks a rule comes back with the line and the reason, as typed.

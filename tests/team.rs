@@ -33,7 +33,7 @@ async fn the_activity_log_shows_filters_and_exports_one_organisation_only() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains("Local time"), "an organisation on UTC needs no second time column");
     assert!(
-        page.body.contains(r#"<span class="font-medium">Ada</span><div class="break-all text-slate-600 dark:text-slate-300">ada@example.org</div>"#),
+        page.body.contains(r#"<span class="font-medium">Ada</span><div class="wrap-anywhere text-slate-600 dark:text-slate-300">ada@example.org</div>"#),
         "names beside addresses: {}",
         page.body
     );
@@ -100,7 +100,7 @@ async fn a_help_desk_admin_resets_mfa_through_the_pages() {
 
     // The member page offers the reset; the owner's does not.
     let page = t.get(&format!("/settings/team/{bob}"), Some(&hal_cookie)).await;
-    assert!(page.body.contains("Security Settings") && page.body.contains(&format!("/settings/team/{bob}/reset-mfa")));
+    assert!(page.body.contains("Security settings") && page.body.contains(&format!("/settings/team/{bob}/reset-mfa")));
     let owner = t.get(&format!("/settings/team/{ada}"), Some(&hal_cookie)).await;
     assert!(!owner.body.contains("/reset-mfa") && owner.body.contains("Only an owner can reset an owner's MFA."));
     assert!(!owner.body.contains("Change role"), "the help desk does not manage members");
@@ -255,6 +255,13 @@ async fn a_reset_under_required_hands_over_an_access_code_and_holds_the_account_
     let held = r.cookie("tessera_session").unwrap();
     let challenge = t.get("/login/mfa", Some(&held)).await;
     assert!(challenge.body.contains("Your MFA was reset") && challenge.body.contains("Temporary access code"));
+    assert!(
+        challenge.body.contains(
+            "Signing in as <strong class=\"wrap-anywhere text-slate-900 dark:text-white\">bob@example.org</strong>"
+        ),
+        "{}",
+        challenge.body
+    );
     assert!(!challenge.body.contains("Email me a code"));
     let r = t.post(MFA_START, &[], Some(&held)).await;
     assert_eq!(r.location(), Some("/login/mfa"), "enrolment without the code: {}", r.body);
@@ -371,6 +378,17 @@ async fn owners_invite_members_and_define_roles_through_the_pages() {
     assert!(!page.body.contains("<span>No</span>"), "{}", page.body);
     assert!(page.body.contains("<span>Required by the organisation's policy</span>"), "{}", page.body);
     assert!(page.body.contains("<span>Yes (the organisation's policy requires it too)</span>"), "Auditors");
+    // Under Required the switches change nothing today: the page and the buttons say what they do.
+    assert!(
+        page.body.contains("so a role&#x27;s setting changes nothing today")
+            || page.body.contains("so a role's setting changes nothing today"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(">Also require if the policy is relaxed</button>")
+            && !page.body.contains(">Require MFA</button>")
+    );
 }
 
 #[tokio::test]

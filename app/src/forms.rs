@@ -188,8 +188,15 @@ mod submit {
 
     fn navigate(to: Option<&str>) {
         let location = window().location();
-        let _ = match to {
-            Some(to) => location.assign(to),
+        let here = format!("{}{}", location.pathname().unwrap_or_default(), location.search().unwrap_or_default());
+        let _ = match to.map(|to| (to, to.split_once('#'))) {
+            // Only the fragment would change (a second preview): the browser would scroll, not
+            // load the answer, and the buttons would stay busy. Load it.
+            Some((_, Some((page, fragment)))) if page == here => {
+                let _ = location.set_hash(fragment);
+                location.reload()
+            }
+            Some((to, _)) => location.assign(to),
             None => location.reload(),
         };
     }

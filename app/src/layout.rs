@@ -158,7 +158,7 @@ pub fn AppFrame(viewer: Viewer, current: Option<&'static str>, children: Childre
                         <div class=MENU_PANEL_CLASS>
                             <div class="border-b border-slate-200 px-3 pb-2 pt-1 text-sm dark:border-slate-700">
                                 <p class="font-medium text-slate-900 dark:text-white">{display_name}</p>
-                                <p class="break-all text-slate-600 dark:text-slate-300">{email}</p>
+                                <p class="wrap-anywhere text-slate-600 dark:text-slate-300">{email}</p>
                                 <p class="text-slate-600 dark:text-slate-300">{format!("{role_label} · {org_name}")}</p>
                             </div>
                             <ul class="space-y-1 py-2">

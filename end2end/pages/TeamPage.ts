@@ -69,7 +69,7 @@ export class TeamPage {
   }
 }
 
-/** `/settings/team/{id}`: a member's page, with Security Settings for `manage-mfa`. */
+/** `/settings/team/{id}`: a member's page, with Security settings for `manage-mfa`. */
 export class MemberPage {
   readonly securitySettings: Locator;
   readonly mfaStatus: Locator;
@@ -80,7 +80,7 @@ export class MemberPage {
   readonly issueAccessCode: Locator;
 
   constructor(readonly page: Page) {
-    this.securitySettings = page.getByRole('region', { name: 'Security Settings' });
+    this.securitySettings = page.getByRole('region', { name: 'Security settings' });
     this.mfaStatus = page.locator('#member-mfa');
     this.resetButton = page.getByRole('link', { name: 'Reset MFA' });
     this.accessHold = page.locator('#access-hold');

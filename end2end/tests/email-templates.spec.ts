@@ -109,6 +109,20 @@ test('an owner edits the password reset mail, and the next reset mail uses it wi
     await expect(editor.text).toHaveValue(text);
   });
 
+  await test.step('a second preview shows the change, and the buttons are ready again', async () => {
+    // Each preview answers with the same page and "#preview": it must load that, not only scroll.
+    await editor.subject.fill('{{ org_name }}: choose a password, {{ name }}');
+    await submitAndSettle(page, () => editor.preview.click(), editor.previewSection.getByText('Example Practice: choose a password, Ada Lovelace'));
+    await editor.subject.fill(subject);
+    await submitAndSettle(page, () => editor.preview.click(), editor.previewSection.getByText('Example Practice: a new password for Ada Lovelace'));
+    await expect(editor.preview).toBeEnabled();
+    await expect(editor.save).toBeEnabled();
+    await expect(editor.subject).toHaveValue(subject);
+    // The HTML preview is the mail as it will look: Tessera's footer keeps its inline style.
+    const footer = page.frameLocator('iframe[title="HTML preview"]').getByText(FOOTER);
+    await expect(footer).toHaveCSS('color', 'rgb(85, 85, 85)');
+  });
+
   await test.step('on a phone (390 px) the editor fits without scrolling sideways', async () => {
     await expectFitsPhone(page, [editor.subject, editor.text, editor.save]);
   });

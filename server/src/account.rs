@@ -212,6 +212,8 @@ impl std::str::FromStr for PromptChoice {
 pub struct PasswordPrompt {
     pub no_thanks: bool,
     pub keep: bool,
+    /// Their sign-ins are proven by emailed codes: "no thanks" keeps those.
+    pub by_email: bool,
 }
 
 impl Tessera {
@@ -230,7 +232,8 @@ impl Tessera {
         }
         // Someone who proves sign-ins by email has nothing to keep and may stay as they are.
         let required = !matches!(requirement, policy::Requirement::Optional | policy::Requirement::ByEmail);
-        Ok(Some(PasswordPrompt { no_thanks: !required, keep: s.has_mfa }))
+        let by_email = requirement == policy::Requirement::ByEmail;
+        Ok(Some(PasswordPrompt { no_thanks: !required, keep: s.has_mfa, by_email }))
     }
 
     /// Records the answer, once. `NewAuthenticator` leaves starting the wizard to the caller.

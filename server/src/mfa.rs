@@ -28,6 +28,8 @@ pub struct EnrolmentView {
     pub issuer: String,
     pub setup_key_grouped: String,
     pub qr_svg: String,
+    /// The key URI the QR code holds, for a link that opens the app on the phone itself.
+    pub otpauth_uri: String,
     pub expires_at: Timestamp,
 }
 
@@ -262,6 +264,7 @@ impl Tessera {
             issuer: issuer.to_string(),
             setup_key_grouped: secret.to_grouped_base32(),
             qr_svg: totp::qr_svg(&uri).unwrap_or_default(),
+            otpauth_uri: uri,
             expires_at,
         }
     }

@@ -82,7 +82,7 @@ pub struct TeamPage {
 pub struct MemberPage {
     pub member: Member,
     pub mfa: MfaState,
-    /// The Security Settings section: the viewer has `manage-mfa`, and the policy offers MFA or
+    /// The Security settings section: the viewer has `manage-mfa`, and the policy offers MFA or
     /// the member has it anyway (a Hidden policy must never strand someone who still needs a code).
     pub shows_security: bool,
     /// "Reset MFA": shown when the member has MFA and the rules allow the viewer to reset it.

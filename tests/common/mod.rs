@@ -300,8 +300,10 @@ pub fn code_now(t: &TestApp, secret: &tessera_server::totp::TotpSecret) -> Strin
 pub fn setup_key(html: &str) -> tessera_server::totp::TotpSecret {
     let start = html.find("id=\"setup-key\"").expect("setup key on the page");
     let text_start = html[start..].find('>').unwrap() + start + 1;
-    let text_end = html[text_start..].find('<').unwrap() + text_start;
-    tessera_server::totp::TotpSecret::from_base32(&html[text_start..text_end]).expect("base32 key")
+    let text_end = html[text_start..].find("</code>").unwrap() + text_start;
+    // Its groups are spans of their own (they never break in the middle): the text between tags.
+    let text: String = html[text_start..text_end].split('<').map(|p| p.split_once('>').map_or(p, |(_, t)| t)).collect();
+    tessera_server::totp::TotpSecret::from_base32(&text).expect("base32 key")
 }
 
 /// The recovery codes a page shows, in order.
@@ -328,7 +330,9 @@ pub async fn confirm_and_read_codes(
     let codes = recovery_codes(&page.body);
     assert_eq!(codes.len(), 10);
     assert!(
-        page.body.contains("download=\"tessera-recovery-codes.txt\"") && page.body.contains("I have saved these codes")
+        page.body.contains("download=\"tessera-recovery-codes-")
+            && page.body.contains("Tessera%20recovery%20codes%20for%20")
+            && page.body.contains("I have saved these codes")
     );
     // Shown once: a reload finds them gone.
     let again = t.get("/account/security/recovery-codes", Some(cookie)).await;
@@ -367,7 +371,10 @@ pub const OTHER_PASSWORD: &str = "quiet amber lamps over rivers";
 pub async fn enrol_with(t: &TestApp, cookie: &str) -> tessera_server::totp::TotpSecret {
     let r = t.post(MFA_START, &[], Some(cookie)).await;
     assert_eq!(r.location(), Some("/account/security/mfa"), "{}", r.body);
-    let secret = setup_key(&t.get("/account/security/mfa", Some(cookie)).await.body);
+    let page = t.get("/account/security/mfa", Some(cookie)).await.body;
+    let secret = setup_key(&page);
+    // On a phone, the same key as a link that opens the authenticator app.
+    assert!(page.contains("id=\"open-in-app\" href=\"otpauth://totp/"), "{page}");
     confirm_and_read_codes(t, cookie, &secret).await;
     t.clock.advance(Duration::from_secs(30));
     secret

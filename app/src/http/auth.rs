@@ -76,8 +76,15 @@ fn typed_email(state: &AppState, failed: &Failed, headers: &http::HeaderMap) -> 
 
 pub async fn password_page(State(state): State<AppState>, failed: Failed, headers: http::HeaderMap) -> Response {
     let login = state.cookies.login_step(&headers).and_then(|sealed| state.tessera.open_login_step(&sealed));
-    match login.map(|l| l.email).filter(|e| !e.is_empty()) {
-        Some(email) => render::page(&state, Page::LoginPassword { email, error: failed.error() }, StatusCode::OK).await,
+    match login.filter(|l| !l.email.is_empty()) {
+        Some(l) => {
+            let different_email = match crate::api::own_page(&l.next).filter(|p| *p != "/") {
+                Some(next) => format!("/login?{}", serde_urlencoded::to_string([("next", next)]).unwrap_or_default()),
+                None => "/login".to_string(),
+            };
+            let page = Page::LoginPassword { email: l.email, different_email, error: failed.error() };
+            render::page(&state, page, StatusCode::OK).await
+        }
         None => see_other("/login", &[]),
     }
 }

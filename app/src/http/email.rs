@@ -107,6 +107,35 @@ pub async fn editor_page(
     render::page(&state, Page::EmailTemplate { view }, StatusCode::OK).await
 }
 
+/// What the editor's preview frame loads: the HTML body of the draft (or of the template in use)
+/// with sample data, exactly as the mail will look. Its own CSP lets the mail's inline styles
+/// (Tessera's footer among them) apply and nothing else: no script, no request, no form; it may
+/// be framed only by Tessera's own pages.
+pub async fn preview_frame(State(state): State<AppState>, SignedIn(s): SignedIn, Path(kind): Path<String>) -> Response {
+    use axum::response::IntoResponse;
+    use http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, X_FRAME_OPTIONS};
+    let editor = match state.tessera.mail_template_editor(&s, &kind).await {
+        Ok(e) => e,
+        Err(e) => return render::error_page(&state, &e.into()).await,
+    };
+    let parts = editor.draft.unwrap_or(editor.saved);
+    let mail = sample_mail(editor.kind, &parts);
+    let html = format!("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Preview</title></head><body>{}</body></html>", mail.html);
+    (
+        [
+            (CONTENT_TYPE, "text/html; charset=utf-8"),
+            (
+                CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; \
+                 frame-ancestors 'self'; sandbox",
+            ),
+            (X_FRAME_OPTIONS, "SAMEORIGIN"),
+        ],
+        html,
+    )
+        .into_response()
+}
+
 /// The versions saved; `?at=` (a time in milliseconds, from the activity log) marks the change
 /// saved then and the version it replaced.
 pub async fn versions_page(

@@ -21,7 +21,24 @@ pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Re
     let Some(route) = routes::find(req.method(), req.uri().path()) else {
         return match routes::other_method(req.uri().path()) {
             Some(r) if r.is_server_fn() => {
-                let mut res = server_fn_error(&AppError::MethodNotAllowed);
+                // A browser reloading a form's address after it failed without JavaScript gets a
+                // page that leads back to the form; anything else, the bare code.
+                let mut res = match (r.kind, wants_html(req.headers())) {
+                    (routes::Kind::ServerFn { page, .. }, true) => {
+                        let back = page(&[]);
+                        let frame = look_up(&state, state.cookies.session_token(req.headers())).await.ok();
+                        let frame = frame
+                            .as_ref()
+                            .and_then(|c| c.signed_in().map(|s| render::viewer_of(s, c.confined || c.expired)));
+                        let status = http::StatusCode::METHOD_NOT_ALLOWED;
+                        render::with_frame(
+                            frame,
+                            render::page(&state, crate::pages::Page::FormAddress { back }, status),
+                        )
+                        .await
+                    }
+                    _ => server_fn_error(&AppError::MethodNotAllowed),
+                };
                 res.headers_mut().insert(ALLOW, http::HeaderValue::from_static("POST"));
                 res
             }
@@ -51,6 +68,11 @@ pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Re
         body
     };
     render::with_frame(frame, next.run(Request::from_parts(parts, body))).await
+}
+
+/// Whether the request comes from a browser opening a page (it asks for HTML).
+fn wants_html(headers: &http::HeaderMap) -> bool {
+    headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
 }
 
 async fn look_up(state: &AppState, token: Option<String>) -> Result<CurrentSession, AppError> {

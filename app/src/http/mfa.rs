@@ -75,6 +75,11 @@ pub async fn security_page(
             recovery_codes_left: m.recovery_codes_left,
         }),
         notice,
+        continue_to: q
+            .get("next")
+            .and_then(|n| crate::api::own_page(n))
+            .filter(|n| *n != "/" && q.contains_key("recovery-used"))
+            .map(|n| (n.to_string(), crate::api::page_name(n))),
         error: failed.error().map(|e| e.to_string()),
         fresh: state.tessera.has_fresh_step_up(&s),
         policy_note: policy_note(requirement, now),
@@ -116,6 +121,7 @@ pub async fn enrol_page(State(state): State<AppState>, Enrolling(s): Enrolling, 
         Some(v) => {
             let enrol = EnrolView {
                 qr_svg: v.qr_svg,
+                otpauth_uri: v.otpauth_uri,
                 setup_key_grouped: v.setup_key_grouped,
                 issuer: v.issuer,
                 account: s.email.clone(),
@@ -132,7 +138,9 @@ pub async fn enrol_page(State(state): State<AppState>, Enrolling(s): Enrolling, 
 pub async fn recovery_codes_page(State(state): State<AppState>, Enrolling(s): Enrolling) -> Response {
     match state.tessera.take_codes_to_show(&s).await {
         Ok(Some((codes, regenerated))) => {
-            render::page(&state, Page::RecoveryCodes { codes, regenerated }, StatusCode::OK).await
+            let page =
+                Page::RecoveryCodes { codes, regenerated, account: s.email.clone(), org_name: s.org_name.clone() };
+            render::page(&state, page, StatusCode::OK).await
         }
         Ok(None) => {
             let page = Page::Message {
@@ -192,6 +200,7 @@ pub async fn password_prompt_page(
                 has_app: s.has_mfa,
                 no_thanks: p.no_thanks,
                 keep: p.keep,
+                by_email: p.by_email,
                 error: failed.error(),
             };
             render::page(&state, Page::PasswordPrompt { prompt }, StatusCode::OK).await

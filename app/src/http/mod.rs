@@ -131,6 +131,7 @@ fn handler_for(r: &RouteSpec) -> MethodRouter<AppState> {
         ("GET", "/settings/email") => get(email::list_page),
         ("GET", "/settings/email/{kind}") => get(email::editor_page),
         ("GET", "/settings/email/{kind}/versions") => get(email::versions_page),
+        ("GET", "/settings/email/{kind}/preview") => get(email::preview_frame),
         ("GET", "/healthz") => get(auth::healthz),
         ("GET", "/readyz") => get(auth::readyz),
         (m, p) => unreachable!("route {m} {p} is in ROUTES but has no handler"),

@@ -231,6 +231,9 @@ pub const ROUTES: &[RouteSpec] = &[
     page_needing("/settings/email", EMAIL),
     page_needing("/settings/email/{kind}", EMAIL),
     page_needing("/settings/email/{kind}/versions", EMAIL),
+    // The HTML body of the editor's draft with sample data, as the mail looks: a document of its
+    // own for the editor's sandboxed frame, whose CSP lets a mail's inline styles apply.
+    other("GET", "/settings/email/{kind}/preview", Access::Full, EMAIL),
     other("GET", "/healthz", Access::Public, Need::Nothing),
     other("GET", "/readyz", Access::Public, Need::Nothing),
     // --- server functions: signing in and out, first run, one-time links

@@ -63,7 +63,7 @@ pub fn ChangeEmailPage(view: ChangeEmailView) -> impl IntoView {
                     value=typed
                     error=problems.field("new_email")
                     autofocus=!sent
-                    hint="We send a link to it. Your address changes only when you open the link, within 60 minutes."
+                    hint="We send a link to it. Your address changes only when you open the link and press \"Use this address\" on its page, within 60 minutes."
                 />
                 <Submit label="Send confirmation link" busy="Sending…" />
             </ChangeEmailForm>
@@ -73,10 +73,10 @@ pub fn ChangeEmailPage(view: ChangeEmailView) -> impl IntoView {
     view! {
         <Card title="Change email address">
             {sent.then(|| view! {
-                <Notice message="We sent a confirmation link to the new address. Your email address changes when you open it, within 60 minutes; until then you sign in with the current one.".to_string() />
+                <Notice message="We sent a confirmation link to the new address. Your email address changes when you open it and press \"Use this address\", within 60 minutes; until then you sign in with the current one.".to_string() />
             })}
             <p class="mb-5 text-sm text-slate-600 dark:text-slate-300">
-                "Your email address is " <strong class="break-all text-slate-900 dark:text-white">{current}</strong>
+                "Your email address is " <strong class="wrap-anywhere text-slate-900 dark:text-white">{current}</strong>
                 ". You sign in with it, and mail about your account's security goes to it. We tell it about any change."
             </p>
             {body}
@@ -92,7 +92,7 @@ pub fn ConfirmEmailPage(token: String, new_email: String, error: Option<AppError
     view! {
         <Card title="Confirm your new email address">
             <p class="mb-5 text-sm text-slate-700 dark:text-slate-200">
-                "Your account's email address will be " <strong class="break-all">{new_email}</strong>
+                "Your account's email address will be " <strong class="wrap-anywhere">{new_email}</strong>
                 ". You will sign in with it, and mail about your account will go to it."
             </p>
             <ConfirmEmailForm>

@@ -59,7 +59,7 @@ fn Person(who: Option<(String, String)>) -> impl IntoView {
     match who {
         Some((name, email)) => view! {
             <span class="font-medium">{name}</span>
-            <div class="break-all text-slate-600 dark:text-slate-300">{email}</div>
+            <div class="wrap-anywhere text-slate-600 dark:text-slate-300">{email}</div>
         }
         .into_any(),
         None => "—".into_any(),

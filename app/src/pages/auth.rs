@@ -41,9 +41,11 @@ pub fn LoginPage(
     notice: Option<String>,
 ) -> impl IntoView {
     let problems = Problems(error);
+    let going_to = next.as_deref().map(|n| format!("Sign in to continue to {}.", crate::api::page_name(n)));
     view! {
         <Card title="Sign in">
             {notice.map(|n| view! { <Notice message=n /> })}
+            {going_to.map(|text| view! { <p id="continue-to" class="-mt-3 mb-5 text-sm text-slate-600 dark:text-slate-300">{text}</p> })}
             <LoginEmailForm>
                 <PageAlert message=problems.alert(false) />
                 <Input name="email" label="Email" kind="email" autocomplete="username" value=email error=problems.field("email") autofocus=true />
@@ -57,13 +59,18 @@ pub fn LoginPage(
 }
 
 #[component]
-pub fn LoginPasswordPage(email: String, error: Option<AppError>) -> impl IntoView {
+pub fn LoginPasswordPage(
+    email: String,
+    /// "Use a different email": back to the first step, still going where the person was going.
+    different_email: String,
+    error: Option<AppError>,
+) -> impl IntoView {
     let problems = Problems(error);
     view! {
         <Card title="Enter your password">
             <p class="mb-5 flex flex-wrap items-baseline justify-between gap-2 text-sm text-slate-600 dark:text-slate-300">
-                <span class="break-all">"Signing in as " <strong class="font-medium text-slate-900 dark:text-white">{email.clone()}</strong></span>
-                <a href="/login" class=LINK_CLASS>"Use a different email"</a>
+                <span class="wrap-anywhere">"Signing in as " <strong class="font-medium text-slate-900 dark:text-white">{email.clone()}</strong></span>
+                <a href=different_email class=LINK_CLASS>"Use a different email"</a>
             </p>
             <PasswordForm>
                 <PageAlert message=problems.alert(false) />
@@ -106,6 +113,7 @@ pub struct ChallengeView {
 #[component]
 pub fn ChallengePage(challenge: ChallengeView) -> impl IntoView {
     let ChallengeView { mode, has_app, email_allowed, email, code_sent, error, send_error } = challenge;
+    let account = email.clone();
     let failed = error.is_some();
     let problems = Problems(error);
     let send_problems = Problems(send_error);
@@ -192,6 +200,9 @@ pub fn ChallengePage(challenge: ChallengeView) -> impl IntoView {
     let title = if mode == ChallengeMode::AccessCode { "Your MFA was reset" } else { "MFA: enter your code" };
     view! {
         <Card title=title>
+            <p id="signing-in-as" class="-mt-3 mb-5 text-sm text-slate-600 dark:text-slate-300">
+                "Signing in as " <strong class="wrap-anywhere text-slate-900 dark:text-white">{account}</strong>
+            </p>
             {(mode == ChallengeMode::AccessCode).then(|| view! {
                 <p class="mb-3 text-sm text-slate-700 dark:text-slate-200">
                     "An administrator of your organisation reset your MFA. To sign in, enter the temporary access code they gave you in person, by phone or on a video call. Then you set up your authenticator app again."
@@ -301,7 +312,7 @@ pub fn SetPasswordPage(
     view! {
         <Card title="Choose your password">
             <p class="mb-6 text-sm text-slate-600 dark:text-slate-300">
-                "For " <strong class="break-all text-slate-900 dark:text-white">{email}</strong>
+                "For " <strong class="wrap-anywhere text-slate-900 dark:text-white">{email}</strong>
                 " in " <strong class="text-slate-900 dark:text-white">{org_name}</strong> "."
             </p>
             <SetPasswordForm>

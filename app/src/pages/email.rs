@@ -158,6 +158,7 @@ pub fn EditorPage(view: EditorView) -> impl IntoView {
     let problems = Problems(error);
     let restore_problems = Problems(restore_error);
     let (restore_id, versions_href) = (id.clone(), format!("/settings/email/{id}/versions"));
+    let frame_src = format!("/settings/email/{id}/preview");
     let state = match (showing_draft, customised) {
         (true, _) => "Your draft, not saved yet: save it to use it.",
         (false, true) => "Your organisation's template is in use.",
@@ -223,8 +224,9 @@ pub fn EditorPage(view: EditorView) -> impl IntoView {
                     <h3 class="mb-1 mt-4 text-sm font-medium">"Plain text"</h3>
                     <pre data-preview="text" class="mb-4 overflow-x-auto whitespace-pre-wrap rounded-lg border border-slate-200 bg-slate-50 p-3 text-sm dark:border-slate-700 dark:bg-slate-900">{p.text}</pre>
                     <h3 class="mb-1 text-sm font-medium">"HTML"</h3>
-                    // Sandboxed: the preview can run nothing and reach nothing of this page.
-                    <iframe title="HTML preview" sandbox="" srcdoc=p.html class="h-96 w-full rounded-lg border border-slate-200 bg-white dark:border-slate-700"></iframe>
+                    // Sandboxed, and a document of its own: it can run nothing and reach nothing
+                    // of this page, while its own CSP lets the mail's inline styles apply.
+                    <iframe title="HTML preview" sandbox="" src=frame_src class="h-96 w-full rounded-lg border border-slate-200 bg-white dark:border-slate-700"></iframe>
                 </section>
             })}
         </SettingsPage>

@@ -47,6 +47,8 @@ pub struct MfaView {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnrolView {
     pub qr_svg: String,
+    /// `otpauth://…`: on a phone, the app opens with the account filled in.
+    pub otpauth_uri: String,
     pub setup_key_grouped: String,
     /// How the entry is named in the app: "issuer (account)".
     pub issuer: String,
@@ -60,6 +62,8 @@ pub struct SecurityView {
     pub viewer: Viewer,
     pub mfa: Option<MfaView>,
     pub notice: Option<String>,
+    /// Where the person was going before a recovery code sent them here: (href, name).
+    pub continue_to: Option<(String, &'static str)>,
     /// A change failed without JavaScript: why.
     pub error: Option<String>,
     pub fresh: bool,
@@ -71,10 +75,14 @@ pub struct SecurityView {
 
 #[component]
 pub fn SecurityPage(security: SecurityView) -> impl IntoView {
-    let SecurityView { viewer, mfa, notice, error, fresh, policy_note, can_enable, can_disable } = security;
+    let SecurityView { viewer, mfa, notice, continue_to, error, fresh, policy_note, can_enable, can_disable } =
+        security;
     view! {
         <Card title="Account security">
             {notice.map(|n| view! { <Notice message=n /> })}
+            {continue_to.map(|(href, name)| view! {
+                <p class="-mt-2 mb-5 text-sm"><a id="continue-to" href=href class=LINK_CLASS>{format!("Continue to {name}")}</a></p>
+            })}
             {error.map(|e| view! { <Alert message=e /> })}
             <p class="mb-6 text-sm text-slate-600 dark:text-slate-300">
                 {format!("Signed in as {} ({})", viewer.display_name, viewer.email)}
@@ -224,14 +232,19 @@ pub fn EnrolPage(enrol: EnrolView, error: Option<AppError>) -> impl IntoView {
                 "In Google Authenticator, Microsoft Authenticator or Authy, choose “Add account” (or “+”) and scan this code."
             </p>
             <div class="mx-auto mb-4 w-52 rounded-lg bg-white p-2" role="img" aria-label="QR code for your authenticator app" inner_html=enrol.qr_svg></div>
+            // A phone cannot scan its own screen: the same key as a link that opens the app.
+            <p class="mb-4 text-center text-sm sm:hidden">
+                <a id="open-in-app" href=enrol.otpauth_uri.clone() class=LINK_CLASS>"On this phone? Open your authenticator app"</a>
+            </p>
             <p id="app-entry" class="mb-4 text-center text-sm text-slate-600 dark:text-slate-300">
                 "Your app will list it as " <strong class="font-medium text-slate-900 dark:text-white">{enrol.issuer.clone()}</strong>
-                " (" <span class="break-all">{enrol.account.clone()}</span> ")."
+                " (" <span class="wrap-anywhere">{enrol.account.clone()}</span> ")."
             </p>
             <p class="mb-1 text-sm text-slate-600 dark:text-slate-300">"Can't scan? Enter this setup key instead (time-based):"</p>
             <div class="mb-6 flex items-center gap-2">
-                <code id="setup-key" aria-label=key_label class="block flex-1 break-all rounded-lg bg-slate-100 px-3 py-2 text-center font-mono text-base tracking-wider text-slate-900 select-all dark:bg-slate-900 dark:text-white">
-                    {enrol.setup_key_grouped.clone()}
+                <code id="setup-key" aria-label=key_label class="block flex-1 wrap-anywhere rounded-lg bg-slate-100 px-3 py-2 text-center font-mono text-base tracking-wider text-slate-900 select-all dark:bg-slate-900 dark:text-white">
+                    // Groups never break in the middle, whatever the width.
+                    {enrol.setup_key_grouped.split(' ').map(|g| view! { <span class="whitespace-nowrap">{g.to_string()}</span>" " }).collect_view()}
                 </code>
                 <CopyButton />
             </div>
@@ -253,10 +266,23 @@ pub fn EnrolPage(enrol: EnrolView, error: Option<AppError>) -> impl IntoView {
 /// Enrolment step 3 (and regeneration): the recovery codes, shown once. "Done" is a plain link
 /// back: it changes nothing.
 #[component]
-pub fn RecoveryCodesPage(codes: Vec<String>, regenerated: bool) -> impl IntoView {
-    let text =
-        format!("Tessera recovery codes\nEach code works once. Keep them somewhere safe.\n\n{}\n", codes.join("\n"));
+pub fn RecoveryCodesPage(codes: Vec<String>, regenerated: bool, account: String, org_name: String) -> impl IntoView {
+    let text = format!(
+        "Tessera recovery codes for {account} in {org_name}\nEach code works once. Keep them somewhere safe.\n\n{}\n",
+        codes.join("\n")
+    );
     let href = format!("data:text/plain;charset=utf-8,{}", percent_encode(&text));
+    // Several accounts' files side by side stay apart: the organisation and the account in the name.
+    let slug: String = format!("{org_name}-{account}")
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    let file = format!("tessera-recovery-codes-{slug}.txt");
     view! {
         <Card title="Save your recovery codes">
             <Notice message=if regenerated {
@@ -273,7 +299,7 @@ pub fn RecoveryCodesPage(codes: Vec<String>, regenerated: bool) -> impl IntoView
             <div class="mb-6 flex flex-wrap items-center gap-3">
                 <CopyButton />
                 <PrintButton />
-                <a href=href download="tessera-recovery-codes.txt" class=LINK_CLASS>"Download as a text file"</a>
+                <a href=href download=file class=LINK_CLASS>"Download as a text file"</a>
             </div>
             <form method="get" action="/account/security">
                 <input type="hidden" name=if regenerated { "regenerated" } else { "enabled" } value="" />
@@ -309,6 +335,20 @@ pub struct EmailStepUp {
     pub send_error: Option<AppError>,
 }
 
+/// What a step-up confirms, from the page it returns to.
+fn step_up_purpose(next: &str) -> &'static str {
+    let path = next.split('?').next().unwrap_or_default();
+    match path {
+        p if p.starts_with("/settings/email") => "to change your organisation's email templates",
+        p if p.starts_with("/settings/security") => "to change your organisation's security policy",
+        p if p.starts_with("/settings/roles") => "to change roles and their permissions",
+        p if p.starts_with("/settings/team") => "to change a teammate's account",
+        "/account/security/password" => "to change your password",
+        "/account/security/email" => "to change your email address",
+        _ => "to change your sign-in security",
+    }
+}
+
 #[component]
 pub fn StepUpPage(error: Option<AppError>, next: String, by_email: Option<EmailStepUp>) -> impl IntoView {
     let problems = Problems(error);
@@ -316,7 +356,7 @@ pub fn StepUpPage(error: Option<AppError>, next: String, by_email: Option<EmailS
         return view! {
             <Card title="Confirm it is you">
                 <p class="mb-4 text-sm text-slate-700 dark:text-slate-200">
-                    "Enter a code from your authenticator app, or one of your recovery codes, to change your sign-in security."
+                    {format!("Enter a code from your authenticator app, or one of your recovery codes, {}.", step_up_purpose(&next))}
                 </p>
                 <StepUpForm>
                     <PageAlert message=problems.alert(false) />
@@ -342,7 +382,7 @@ pub fn StepUpPage(error: Option<AppError>, next: String, by_email: Option<EmailS
         <Card title="Confirm it is you">
             <p class="mb-3 text-sm text-slate-700 dark:text-slate-200">
                 "This change needs a second proof that it is you. You do not use an authenticator app, so we send a code to "
-                <strong class="break-all">{email.clone()}</strong> "."
+                <strong class="wrap-anywhere">{email.clone()}</strong> "."
             </p>
             <p class="mb-5 text-sm text-slate-600 dark:text-slate-300">
                 "Email codes are weaker than an app: anyone who can read your mailbox could pass. "
@@ -447,6 +487,8 @@ pub struct PromptView {
     pub has_app: bool,
     pub no_thanks: bool,
     pub keep: bool,
+    /// Their sign-ins are proven by emailed codes.
+    pub by_email: bool,
     pub error: Option<AppError>,
 }
 
@@ -459,12 +501,18 @@ pub fn PasswordPromptPage(prompt: PromptView) -> impl IntoView {
              whoever had your password may also have seen your authenticator's setup key or your recovery codes.",
             "Set up new authenticator codes",
         )
+    } else if prompt.by_email {
+        (
+            "Your sign-ins ask for a code sent to your email address. An authenticator app is stronger: anyone who can read your mailbox can pass an email code, but only your phone gives an app's code.",
+            "Set up an authenticator app",
+        )
     } else {
         (
             "A password alone is one step away from a takeover. An authenticator app adds a code only your phone can give.",
             "Set up an authenticator app",
         )
     };
+    let no_thanks_label = if prompt.by_email { "Keep using email codes" } else { "No thanks" };
     view! {
         <Card title="Your MFA after a new password">
             {prompt.changed.then(|| view! {
@@ -486,7 +534,7 @@ pub fn PasswordPromptPage(prompt: PromptView) -> impl IntoView {
                 {prompt.no_thanks.then(|| view! {
                     <PasswordPromptForm>
                         <input type="hidden" name="choice" value="no-thanks" />
-                        <Submit label="No thanks" class=SECONDARY_BUTTON_CLASS busy="Saving…" />
+                        <Submit label=no_thanks_label class=SECONDARY_BUTTON_CLASS busy="Saving…" />
                     </PasswordPromptForm>
                 })}
             </div>

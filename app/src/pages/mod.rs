@@ -29,6 +29,8 @@ pub enum Page {
     },
     LoginPassword {
         email: String,
+        /// The first step again, with where the person was going.
+        different_email: String,
         error: Option<AppError>,
     },
     Home {
@@ -132,6 +134,9 @@ pub enum Page {
     RecoveryCodes {
         codes: Vec<String>,
         regenerated: bool,
+        /// Whose codes, and in which organisation: named in the download.
+        account: String,
+        org_name: String,
     },
     /// A fresh second factor before a sensitive change; `next` is where to go after.
     StepUp {
@@ -185,6 +190,11 @@ pub enum Page {
     },
     /// A setup or set-password link that is unknown, used or expired.
     LinkInvalid,
+    /// A form's address opened as a page (a reload after a form failed without JavaScript):
+    /// nothing to show, and the way back to the form.
+    FormAddress {
+        back: String,
+    },
     /// Anything that is not a page, or a request Tessera cannot serve right now.
     Message {
         title: &'static str,
@@ -232,6 +242,7 @@ impl Page {
             Page::EmailTemplate { .. } => "Email template",
             Page::EmailTemplateVersions { .. } => "Email template versions",
             Page::LinkInvalid => "Link no longer valid",
+            Page::FormAddress { .. } => "Nothing to show here",
             Page::InvitationExpired { .. } => "Invitation expired",
             Page::Message { title, .. } => title,
         }
@@ -295,7 +306,9 @@ impl Page {
 pub fn PageView(page: Page) -> impl IntoView {
     match page {
         Page::Login { email, next, error, notice } => view! { <auth::LoginPage email next error notice /> }.into_any(),
-        Page::LoginPassword { email, error } => view! { <auth::LoginPasswordPage email error /> }.into_any(),
+        Page::LoginPassword { email, different_email, error } => {
+            view! { <auth::LoginPasswordPage email different_email error /> }.into_any()
+        }
         Page::Home { home } => view! { <home::HomePage home /> }.into_any(),
         Page::Setup { token, values, error } => view! { <auth::SetupPage token values error /> }.into_any(),
         Page::SetPassword { token, email, org_name, min_chars, error } => {
@@ -367,7 +380,9 @@ pub fn PageView(page: Page) -> impl IntoView {
         Page::Policy { view } => view! { <policy::PolicyPage view /> }.into_any(),
         Page::RequirePolicy { view } => view! { <policy::RequirePolicyPage view /> }.into_any(),
         Page::Enrol { enrol, error } => view! { <mfa::EnrolPage enrol error /> }.into_any(),
-        Page::RecoveryCodes { codes, regenerated } => view! { <mfa::RecoveryCodesPage codes regenerated /> }.into_any(),
+        Page::RecoveryCodes { codes, regenerated, account, org_name } => {
+            view! { <mfa::RecoveryCodesPage codes regenerated account org_name /> }.into_any()
+        }
         Page::StepUp { error, next, by_email } => view! { <mfa::StepUpPage error next by_email /> }.into_any(),
         Page::Team { team } => view! { <team::TeamPage team /> }.into_any(),
         Page::Member { member } => view! { <team::MemberPage member /> }.into_any(),
@@ -387,6 +402,15 @@ pub fn PageView(page: Page) -> impl IntoView {
                     <p class="mb-6">"Ask whoever sent it for a new one, or sign in if you already have an account."</p>
                 </div>
                 <a href="/login" class=LINK_CLASS>"Go to sign-in"</a>
+            </Card>
+        }
+        .into_any(),
+        Page::FormAddress { back } => view! {
+            <Card title="Nothing to show here">
+                <p class="mb-6 text-slate-700 dark:text-slate-200">
+                    "This address is where a form sends what you typed, so there is no page to show (this happens when a page is reloaded after sending a form). Nothing was sent again."
+                </p>
+                <a href=back class=LINK_CLASS>"Back to the form"</a>
             </Card>
         }
         .into_any(),

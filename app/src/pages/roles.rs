@@ -82,6 +82,11 @@ pub fn RolesPage(roles: RolesView) -> impl IntoView {
                     " (we email you a code)."
                 </p>
             })}
+            {policy_requires.then(|| view! {
+                <p id="roles-policy-note" class="mb-4 text-sm text-slate-700 dark:text-slate-200">
+                    "Your organisation's policy requires MFA of everyone, so a role's setting changes nothing today. It decides who still needs MFA if the policy is later set to Visible or Hidden."
+                </p>
+            })}
             <div class="mb-10 overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-700">
                 <table class="min-w-full text-left text-sm">
                     <caption class="sr-only">"Roles of your organisation"</caption>
@@ -95,7 +100,14 @@ pub fn RolesPage(roles: RolesView) -> impl IntoView {
                     <tbody class="divide-y divide-slate-200 dark:divide-slate-700">
                         {roles.roles.into_iter().map(|r| {
                             let perms = if r.permissions.is_empty() { "None".to_string() } else { r.permissions.join(", ") };
-                            let label = if r.requires_mfa { "Stop requiring MFA" } else { "Require MFA" };
+                            // Under a Required policy a role's switch changes nothing today: the
+                            // button says what it does change.
+                            let label = match (policy_requires, r.requires_mfa) {
+                                (false, false) => "Require MFA",
+                                (false, true) => "Stop requiring MFA",
+                                (true, false) => "Also require if the policy is relaxed",
+                                (true, true) => "Stop requiring if the policy is relaxed",
+                            };
                             view! {
                                 <tr>
                                     <th scope="row" class="px-3 py-2 font-medium">

@@ -245,7 +245,7 @@ pub fn TeamPage(team: TeamView) -> impl IntoView {
                                         <a href=href class=LINK_CLASS>{r.name}</a>
                                         {r.disabled.then(|| view! { " " <span class="text-xs text-red-700 dark:text-red-300">"(disabled)"</span> })}
                                         {r.invitation.map(|label| view! { " " <StatusBadge label /> })}
-                                        <div class="break-all text-slate-600 dark:text-slate-300">{r.email}</div>
+                                        <div class="wrap-anywhere text-slate-600 dark:text-slate-300">{r.email}</div>
                                         <div class="text-slate-600 sm:hidden dark:text-slate-300">{r.role.clone()}</div>
                                     </td>
                                     <td class="hidden px-3 py-2 align-top sm:table-cell">{r.role}</td>
@@ -303,7 +303,7 @@ pub fn MemberPage(member: MemberView) -> impl IntoView {
             {member.notice.map(|n| view! { <Notice message=n /> })}
             <dl class="mb-8 grid grid-cols-[auto_1fr] gap-x-6 gap-y-2 text-sm">
                 <dt class="text-slate-500 dark:text-slate-400">"Email"</dt>
-                <dd class="break-all">{member.email}</dd>
+                <dd class="wrap-anywhere">{member.email}</dd>
                 <dt class="text-slate-500 dark:text-slate-400">"Role"</dt>
                 <dd>{member.role}</dd>
                 <dt class="text-slate-500 dark:text-slate-400">"Status"</dt>
@@ -339,7 +339,7 @@ pub fn MemberPage(member: MemberView) -> impl IntoView {
             })}
             {member.shows_security.then(|| view! {
                 <section aria-labelledby="security-settings" class="mb-8 rounded-lg border border-slate-200 p-5 dark:border-slate-700">
-                    <h2 id="security-settings" class="mb-3 text-lg font-semibold">"Security Settings"</h2>
+                    <h2 id="security-settings" class="mb-3 text-lg font-semibold">"Security settings"</h2>
                     <p class="mb-4 text-sm">"MFA: " <strong id="member-mfa">{member.mfa_label.clone()}</strong></p>
                     {member.reset.map(|reset| {
                         let page = format!("/settings/team/{}/reset-mfa", reset.id);

@@ -523,7 +523,7 @@ static EMAIL_CHANGED: Spec = notice!(
 static EMAIL_IN_USE: Spec = Spec {
     id: "email-in-use",
     label: "Email address already in use",
-    about: "When someone asks to use an address that already belongs to this account for another one.",
+    about: "To this address, when someone asks to move another account to it: it belongs to this account, so nothing changes.",
     category: Category::Security,
     extra: &["link"],
     required: &[],

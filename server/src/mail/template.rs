@@ -303,19 +303,31 @@ pub fn check(parts: &Parts, known: &[&'static str], required: &[&'static str], s
     Ok(())
 }
 
-/// The first line of `source` that names `variable` as a word.
+/// The line of `source` where `variable` is first used as a word inside a `{{ }}` or `{% %}`
+/// tag (the same word in the mail's prose is not a use); failing that, where it first appears.
 fn line_of(source: &str, variable: &str) -> Option<usize> {
-    source
-        .lines()
-        .position(|line| {
-            line.match_indices(variable).any(|(i, _)| {
-                let before = line[..i].chars().next_back();
-                let after = line[i + variable.len()..].chars().next();
-                let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-                !word(before) && !word(after)
-            })
-        })
-        .map(|i| i + 1)
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let as_word =
+        |text: &str, i: usize| !word(text[..i].chars().next_back()) && !word(text[i + variable.len()..].chars().next());
+    let line_at = |offset: usize| source[..offset].matches('\n').count() + 1;
+    let mut from = 0;
+    while let Some(open) = source[from..].find(['{']).map(|i| from + i) {
+        let close = match source.get(open..open + 2) {
+            Some("{{") => "}}",
+            Some("{%") => "%}",
+            _ => {
+                from = open + 1;
+                continue;
+            }
+        };
+        let end = source[open..].find(close).map_or(source.len(), |i| open + i);
+        let tag = &source[open..end];
+        if let Some((i, _)) = tag.match_indices(variable).find(|(i, _)| as_word(tag, *i)) {
+            return Some(line_at(open + i));
+        }
+        from = end;
+    }
+    source.lines().position(|line| line.match_indices(variable).any(|(i, _)| as_word(line, i))).map(|i| i + 1)
 }
 
 #[cfg(test)]
@@ -346,6 +358,11 @@ mod tests {
             (
                 "unknown variable",
                 parts("Hi", "Hello {{ name }}\n{{ link }}\n{{ passwrd }}", "<p>{{ link }}</p>"),
+                Err((Part::Text, Some(3), "there is no variable \"passwrd\"")),
+            ),
+            (
+                "unknown variable on the last line, its word in the prose before",
+                parts("Hi", "Your passwrd is safe.\n{{ link }}\n{{ passwrd }}", "{{ link }}"),
                 Err((Part::Text, Some(3), "there is no variable \"passwrd\"")),
             ),
             (
