@@ -709,3 +709,33 @@ async fn the_owners_home_checklist_moves_as_steps_are_done() {
     assert!(!home.body.contains("Next steps") && !home.body.contains("MFA in your organisation"));
     assert!(!home.body.contains("Latest security events"));
 }
+
+#[tokio::test]
+async fn an_administrator_corrects_an_email_address_through_the_member_page() {
+    const CORRECT_EMAIL: &str = "/api/team/email";
+    let t = app().await;
+    let [_ada, _adam, _hal, bob, _zed] = two_organisations(&t).await;
+    let ada = t.session_cookie().await;
+    enrol_with(&t, &ada).await;
+    let bob_id = bob.to_string();
+    let page = t.get(&format!("/settings/team/{bob}"), Some(&ada)).await;
+    assert!(page.body.contains("Correct email address") && page.body.contains(r#"value="bob@example.org""#));
+    // The help desk cannot, not even by a forged post.
+    let hal = cookie_of(&t, "hal@example.org").await;
+    assert!(!t.get(&format!("/settings/team/{bob}"), Some(&hal)).await.body.contains("Correct email address"));
+    let r = t.post(CORRECT_EMAIL, &[("member", &bob_id), ("member_email", "robert@example.org")], Some(&hal)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Another account's address: refused at the field, what was typed kept.
+    let r = t.post(CORRECT_EMAIL, &[("member", &bob_id), ("member_email", "zed@example.org")], Some(&ada)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Another account uses that address") && r.body.contains(r#"value="zed@example.org""#));
+    let r = t.island(CORRECT_EMAIL, &[("member", &bob_id), ("member_email", "bob@example.org")], Some(&ada)).await;
+    assert_eq!(r.body, "invalid member_email=same-as-current");
+    let bob_cookie = cookie_of(&t, "bob@example.org").await;
+    let r = t.post(CORRECT_EMAIL, &[("member", &bob_id), ("member_email", "robert@example.org")], Some(&ada)).await;
+    assert_eq!(r.location(), Some(format!("/settings/team/{bob}?email").as_str()), "{}", r.body);
+    let page = t.get(&format!("/settings/team/{bob}?email"), Some(&ada)).await;
+    assert!(page.body.contains("The email address is corrected") && page.body.contains("robert@example.org"));
+    assert_eq!(t.get("/", Some(&bob_cookie)).await.location(), Some("/login"), "their session ended");
+    assert_eq!(t.sign_in("robert@example.org", OTHER_PASSWORD).await.status, StatusCode::SEE_OTHER);
+}

@@ -57,6 +57,8 @@ pub enum Field {
     HtmlBody,
     /// How an administrator verified who asked for an MFA reset.
     VerifiedBy,
+    /// A member's corrected email address, typed by an administrator.
+    MemberEmail,
 }
 
 codes!(Field {
@@ -82,6 +84,7 @@ codes!(Field {
     TextBody => "text",
     HtmlBody => "html",
     VerifiedBy => "verified_by",
+    MemberEmail => "member_email",
 });
 
 impl Field {
@@ -121,6 +124,7 @@ impl Field {
             Field::TextBody => "the plain-text body",
             Field::HtmlBody => "the HTML body",
             Field::VerifiedBy => "how you verified who is asking",
+            Field::MemberEmail => "their email address",
         }
     }
 }
@@ -375,6 +379,9 @@ impl Problem {
                 "Another account uses that address now, so nothing changed. Ask for a change to another address.".into()
             }
             (Problem::Taken, Field::RoleName) => "A role with that name already exists.".into(),
+            (Problem::Taken, Field::MemberEmail) => {
+                "Another account uses that address, so nothing changed. Check the address with them.".into()
+            }
             (Problem::Taken, f) => format!("{} is already taken.", capital(f.noun())),
             (Problem::NotInList, Field::Role) => "Choose a role from the list.".into(),
             (Problem::NotInList, f) => format!("Choose {} from the list.", f.noun()),
@@ -411,6 +418,9 @@ impl Problem {
                 "That is not your current password. Type the password you signed in with.".into()
             }
             (Problem::SameAsCurrent, Field::NewEmail) => "That is already your email address. Enter the new one.".into(),
+            (Problem::SameAsCurrent, Field::MemberEmail) => {
+                "That is already their email address. Enter the corrected one.".into()
+            }
             (Problem::SameAsCurrent, _) => "That is your current password. Choose a new one.".into(),
             (Problem::Template { issue, line: 0 }, _) => issue.message().into(),
             (Problem::Template { issue, line }, _) => format!("Line {line}: {}", issue.message()),
@@ -1184,6 +1194,7 @@ mod tests {
             (Field::TextBody, Problem::Template { issue: TemplateIssue::UnknownVariable, line: 3 }),
             (Field::HtmlBody, Problem::Template { issue: TemplateIssue::MissingLink, line: 0 }),
             (Field::VerifiedBy, Problem::Missing),
+            (Field::MemberEmail, Problem::Taken),
             (Field::VerifiedBy, Problem::NotEnoughProof),
             (Field::Code, Problem::AccessCodeWrong),
             (Field::Code, Problem::AccessCodeExpired),

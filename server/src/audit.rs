@@ -83,6 +83,8 @@ pub enum Action {
     AccessCodeUsed,
     /// A typed temporary access code was wrong, used or expired.
     AccessCodeRefused,
+    /// An administrator corrected a member's email address.
+    MemberEmailCorrected,
 }
 
 impl Action {
@@ -115,6 +117,7 @@ impl Action {
         Action::MemberRoleChanged,
         Action::MemberDisabled,
         Action::MemberEnabled,
+        Action::MemberEmailCorrected,
         Action::RoleCreated,
         Action::RoleChanged,
         Action::MailTemplateChanged,
@@ -185,6 +188,7 @@ impl Action {
             Action::AccessCodeIssued => "Temporary access code issued",
             Action::AccessCodeUsed => "Temporary access code used",
             Action::AccessCodeRefused => "Temporary access code refused",
+            Action::MemberEmailCorrected => "Email address corrected by an administrator",
         }
     }
 
@@ -231,6 +235,7 @@ impl Action {
             Action::AccessCodeIssued => "mfa.access_code_issued",
             Action::AccessCodeUsed => "mfa.access_code_used",
             Action::AccessCodeRefused => "mfa.access_code_refused",
+            Action::MemberEmailCorrected => "member.email_corrected",
         }
     }
 }
@@ -322,7 +327,7 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), Action::ALL.len());
-        assert_eq!(Action::ALL.len(), 41, "a new action must be added to ALL");
+        assert_eq!(Action::ALL.len(), 42, "a new action must be added to ALL");
     }
 
     #[test]

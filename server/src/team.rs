@@ -589,6 +589,67 @@ impl Tessera {
         Ok(())
     }
 
+    /// Corrects a member's email address (the one on record is missing a letter, or was never
+    /// theirs): `manage-members`, never for someone holding a permission the actor lacks, and a
+    /// fresh second factor. In one transaction the account moves, every session ends and links,
+    /// codes and pending changes sent to the old address die, with the event naming the old
+    /// address; then both addresses are told who did it. An address another account has is
+    /// refused as "taken", as an invitation to it would be.
+    pub async fn correct_member_email(
+        &self,
+        s: &SessionInfo,
+        user_id: i64,
+        new_email: &str,
+        code: &str,
+        meta: &RequestMeta,
+    ) -> Result<(), TeamError> {
+        let member =
+            self.member_to_act_on(s, user_id, roles::may_manage_member, Action::MemberEmailCorrected, meta).await?;
+        let email = Email::parse(new_email).map_err(|p| TeamError::Invalid(FieldErrors::one("member_email", p)))?;
+        if email.canonical == crate::model::canonical_email(&member.email) {
+            return Err(TeamError::Invalid(FieldErrors::one("member_email", Problem::SameAsCurrent)));
+        }
+        self.ensure_step_up(s, code, meta).await?;
+        let now = self.clock.now();
+        let event = audit::naming_address(
+            audit::event(
+                now,
+                Action::MemberEmailCorrected,
+                Outcome::Success,
+                Some(s.org_id),
+                Some(s.user_id),
+                Some(member.user_id),
+                meta,
+                Some("was"),
+            ),
+            &member.email,
+        );
+        match self.store.correct_member_email(s.org_id, member.user_id, member.role.id, &email, &event, now).await {
+            Ok(true) => {}
+            // Their role changed since the rules ran (or they left): nothing changes.
+            Ok(false) => return Err(TeamError::NothingToChange),
+            Err(Error::Conflict(_)) => {
+                return Err(TeamError::Invalid(FieldErrors::one("member_email", Problem::Taken)))
+            }
+            Err(e) => return Err(e.into()),
+        }
+        for to in [member.email.as_str(), email.display.as_str()] {
+            let mail = crate::mail::messages::email_corrected_mail(
+                &self.config,
+                to,
+                &member.display_name,
+                &s.org_name,
+                (&s.display_name, &s.email),
+                &member.email,
+                &email.display,
+                now,
+                meta,
+            );
+            self.deliver(s.org_id, &mail, member.user_id).await;
+        }
+        Ok(())
+    }
+
     /// Disables a member (every session ends at once) or enables them again.
     pub async fn set_member_disabled(
         &self,

@@ -600,3 +600,80 @@ async fn invitations_and_adoption_on_both_databases() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_administrator_corrects_a_members_email_address() {
+    on_both(|env| async move {
+        acme(&env).await;
+        let bob_id = user_id(&env, "bob@example.org").await;
+        let bob_token = sign_in(&env, "bob@example.org").await;
+        // A reset link mailed to the old address, outstanding.
+        let link = env.app.reset_link_by_operator("Acme", "bob@example.org").await.unwrap();
+        let token = link.split("token=").nth(1).unwrap().to_string();
+        let ada_token = sign_in(&env, "ada@example.org").await;
+        let ada_secret = enrol(&env, &ada_token).await;
+        let ada = session(&env, &ada_token).await;
+        let hal = session(&env, &sign_in(&env, "hal@example.org").await).await;
+
+        // The help desk may not; nobody corrects their own address here; the owner is protected.
+        let r = env.app.correct_member_email(&hal, bob_id, "robert@example.org", "", &meta()).await;
+        assert!(matches!(r, Err(TeamError::Refused(Refusal::MissingPermission))), "{r:?}");
+        let r = env.app.correct_member_email(&ada, ada.user_id, "ada2@example.org", "", &meta()).await;
+        assert!(matches!(r, Err(TeamError::Refused(_))), "{r:?}");
+        env.app.add_user("Acme", "ann@example.org", Some("Ann"), Role::Admin, Some(PASSWORD)).await.unwrap();
+        let ann = session(&env, &sign_in(&env, "ann@example.org").await).await;
+        let r = env.app.correct_member_email(&ann, ada.user_id, "ada2@example.org", "", &meta()).await;
+        assert!(matches!(r, Err(TeamError::Refused(Refusal::ProtectedOwner))), "{r:?}");
+        // Someone else's address is taken; the same address is no change; both change nothing.
+        let field = |r: Result<(), TeamError>| match r {
+            Err(TeamError::Invalid(e)) => format!("{:?}", e.get("member_email")),
+            other => format!("{other:?}"),
+        };
+        assert_eq!(
+            field(env.app.correct_member_email(&ada, bob_id, "HAL@example.org", "", &meta()).await),
+            "Some(Taken)"
+        );
+        assert_eq!(
+            field(env.app.correct_member_email(&ada, bob_id, "Bob@Example.org", "", &meta()).await),
+            "Some(SameAsCurrent)"
+        );
+        assert_eq!(
+            field(env.app.correct_member_email(&ada, bob_id, "not an address", "", &meta()).await),
+            "Some(NotAnEmail)"
+        );
+        // A stale confirmation needs the owner's code.
+        env.clock.advance(Duration::from_secs(6 * 60));
+        let ada = session(&env, &ada_token).await;
+        let r = env.app.correct_member_email(&ada, bob_id, "robert@example.org", "", &meta()).await;
+        assert!(matches!(r, Err(TeamError::StepUpRequired)), "{r:?}");
+        assert!(env.app.session(&bob_token).await.unwrap().is_some(), "nothing happened yet");
+
+        env.app
+            .correct_member_email(&ada, bob_id, "Robert@Example.org", &code_now(&ada_secret, &env), &meta())
+            .await
+            .unwrap();
+        // Sessions, the reset link sent to the old address: gone. The new address signs in.
+        assert!(env.app.session(&bob_token).await.unwrap().is_none());
+        assert!(!env.app.link_is_valid(&token, tessera_server::store::TokenPurpose::ResetPassword).await.unwrap());
+        assert!(env.app.sign_in("bob@example.org", PASSWORD, None, &meta()).await.is_err());
+        assert!(env.app.sign_in("robert@example.org", PASSWORD, None, &meta()).await.is_ok());
+        // Both addresses are told who did it.
+        let told = |to: &str| {
+            env.outbox().into_iter().any(|m| {
+                m.contains(&format!("To: {to}"))
+                    && m.contains(
+                        "changed the email address of your account from bob@example.org to Robert@Example.org",
+                    )
+                    && m.contains("If you did not ask for this, contact Ada")
+            })
+        };
+        assert!(told("bob@example.org") && told("Robert@Example.org"), "{}: both addresses told", env.backend);
+        let events = log(&env, ada.org_id, "member.email_corrected").await;
+        let done: Vec<_> = events.iter().filter(|e| e.event.outcome == "success").collect();
+        assert_eq!(done.len(), 1);
+        assert_eq!(done[0].event.detail.as_deref(), Some("was: bob@example.org"));
+        assert_eq!(done[0].target_email.as_deref(), Some("Robert@Example.org"), "the address as typed");
+        assert!(events.len() >= 3, "the refused attempts are on record too: {events:?}");
+    })
+    .await;
+}

@@ -138,6 +138,29 @@ pub async fn reset_member_mfa(
     Ok(())
 }
 
+/// Corrects a member's email address (the one on record is wrong): their sessions and anything
+/// sent to the old address end, and both addresses are told. Needs the actor's fresh second
+/// factor, which may come as `code`.
+#[server(prefix = "/api", endpoint = "team/email")]
+pub async fn correct_member_email(
+    #[server(default)] member: String,
+    #[server(default)] member_email: String,
+    #[server(default)] code: String,
+) -> Result<(), AppError> {
+    use super::server::{extract, go};
+    use crate::ctx::{App, Meta, SignedIn};
+    use tessera_server::team::TeamError;
+
+    let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
+    let member = member_id(&member)?;
+    match app.tessera.correct_member_email(&s, member, &member_email, &code, &meta).await {
+        Ok(()) => go(&format!("/settings/team/{member}?email")),
+        Err(TeamError::NothingToChange) => go(&format!("/settings/team/{member}?unchanged")),
+        Err(e) => return Err(step_up_error(&s, e)),
+    }
+    Ok(())
+}
+
 /// A new temporary access code for a member an MFA reset holds (the last one expired or was
 /// lost); the old one stops working. Needs the actor's fresh second factor; the code is shown
 /// once on the page this leads to.

@@ -20,8 +20,8 @@ use crate::api::policy::{SetBusinessHours, SetEmailCodes, SetEmailOnlyResets, Se
 use crate::api::preferences::{SetMailPreferences, Unsubscribe};
 use crate::api::roles::{CreateRole, SetRoleMfa};
 use crate::api::team::{
-    ChangeMemberRole, InviteMember, IssueAccessCode, ResendInvitation, ResetMemberMfa, RevokeInvitation,
-    SetMemberDisabled,
+    ChangeMemberRole, CorrectMemberEmail, InviteMember, IssueAccessCode, ResendInvitation, ResetMemberMfa,
+    RevokeInvitation, SetMemberDisabled,
 };
 
 /// What a route needs from the session. Step-up (a fresh second factor) is checked by the use
@@ -306,6 +306,7 @@ pub const ROUTES: &[RouteSpec] = &[
     server_fn(RevokeInvitation::PATH, Access::Full, Need::One(Permission::ManageMembers), false, member_page),
     server_fn(ChangeMemberRole::PATH, Access::Full, Need::One(Permission::ManageMembers), false, member_page),
     server_fn(SetMemberDisabled::PATH, Access::Full, Need::One(Permission::ManageMembers), false, member_page),
+    server_fn(CorrectMemberEmail::PATH, Access::Full, Need::One(Permission::ManageMembers), false, member_page),
     server_fn(ResetMemberMfa::PATH, Access::Full, Need::One(Permission::ManageMfa), false, |f| {
         format!("{}/reset-mfa", member_page(f))
     }),

@@ -19,7 +19,8 @@ use tessera_server::team::MemberPage;
 use super::{render, see_other};
 use crate::api::roles::{CreateRole, SetRoleMfa};
 use crate::api::team::{
-    ChangeMemberRole, IssueAccessCode, ResendInvitation, ResetMemberMfa, RevokeInvitation, SetMemberDisabled,
+    ChangeMemberRole, CorrectMemberEmail, IssueAccessCode, ResendInvitation, ResetMemberMfa, RevokeInvitation,
+    SetMemberDisabled,
 };
 use crate::ctx::{AppState, Failed, SignedIn};
 use crate::error::AppError;
@@ -202,6 +203,7 @@ pub async fn member(
     let notices = [
         ("reset", "MFA was reset. They were signed out everywhere and told by email."),
         ("role", "The role is changed."),
+        ("email", "The email address is corrected. They were signed out everywhere, and both addresses were told."),
         ("disabled", "The account is disabled and signed out everywhere."),
         ("enabled", "The account is enabled again."),
         ("unchanged", "Nothing needed changing."),
@@ -219,6 +221,10 @@ pub async fn member(
         id: p.member.user_id,
         reset_refused: p.reset_refused.map(Into::into),
         manage_refused: p.manage_refused.map(Into::into),
+        email_value: match failed.error_of(CorrectMemberEmail::PATH) {
+            Some(_) => failed.value("member_email"),
+            None => p.member.email.clone(),
+        },
         name: p.member.display_name,
         email: p.member.email,
         role: p.member.role.name,
@@ -236,9 +242,10 @@ pub async fn member(
         needs_code: !p.fresh && p.viewer_has_mfa,
         notice,
         role_error: failed.error_of(ChangeMemberRole::PATH),
+        email_error: failed.error_of(CorrectMemberEmail::PATH),
         account_error: failed.error_of(SetMemberDisabled::PATH),
     };
-    render::page(&state, Page::Member { member }, StatusCode::OK).await
+    render::page(&state, Page::Member { member: Box::new(member) }, StatusCode::OK).await
 }
 
 /// What "Reset MFA" opens without JavaScript.

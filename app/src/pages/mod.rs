@@ -151,7 +151,8 @@ pub enum Page {
     },
     /// A member's page in Settings -> Team.
     Member {
-        member: team::MemberView,
+        // Boxed: the largest page value by far.
+        member: Box<team::MemberView>,
     },
     /// "Reset MFA for NAME?"
     ResetMfa {
@@ -385,7 +386,7 @@ pub fn PageView(page: Page) -> impl IntoView {
         }
         Page::StepUp { error, next, by_email } => view! { <mfa::StepUpPage error next by_email /> }.into_any(),
         Page::Team { team } => view! { <team::TeamPage team /> }.into_any(),
-        Page::Member { member } => view! { <team::MemberPage member /> }.into_any(),
+        Page::Member { member } => view! { <team::MemberPage member=*member /> }.into_any(),
         Page::ResetMfa { reset } => view! { <team::ResetMfaPage reset /> }.into_any(),
         Page::AccessCode { view } => view! { <team::AccessCodePage view /> }.into_any(),
         Page::Invite { invite } => view! { <team::InvitePage invite /> }.into_any(),

@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 
 use crate::api::team::{
-    ChangeMemberRole, InviteMember, IssueAccessCode, ResendInvitation, ResetMemberMfa, RevokeInvitation,
-    SetMemberDisabled,
+    ChangeMemberRole, CorrectMemberEmail, InviteMember, IssueAccessCode, ResendInvitation, ResetMemberMfa,
+    RevokeInvitation, SetMemberDisabled,
 };
 use crate::components::ModalDialog;
 use crate::error::{AppError, Refusal};
@@ -31,6 +31,8 @@ form_islands! {
     RevokeInvitationForm => RevokeInvitation;
     /// A new temporary access code for a member an MFA reset holds.
     IssueAccessCodeForm => IssueAccessCode;
+    /// Correcting a member's email address.
+    MemberEmailForm => CorrectMemberEmail;
 }
 
 filter_islands! {
@@ -150,6 +152,9 @@ pub struct MemberView {
     pub invitation_error: Option<AppError>,
     /// A change on this page failed without JavaScript.
     pub role_error: Option<AppError>,
+    /// Correcting their address: what is in the field (as typed after a failure), and why it failed.
+    pub email_value: String,
+    pub email_error: Option<AppError>,
     pub account_error: Option<AppError>,
 }
 
@@ -298,6 +303,9 @@ pub fn MemberPage(member: MemberView) -> impl IntoView {
     let reset_here = member.here.clone();
     let role_here = member.here.clone();
     let hold_member = member.id.to_string();
+    let (email_member, email_here) = (member.id.to_string(), member.here.clone());
+    let email_problems = Problems(member.email_error);
+    let email_value = member.email_value;
     view! {
         <SettingsPage title=member.name.clone() parent=("/settings/team", "Team")>
             {member.notice.map(|n| view! { <Notice message=n /> })}
@@ -388,6 +396,28 @@ pub fn MemberPage(member: MemberView) -> impl IntoView {
                             })}
                             <Submit label="Change role" busy="Saving…" />
                         </ChangeRoleForm>
+                    </div>
+                    <div class="mb-6 max-w-md">
+                        <MemberEmailForm>
+                            <PageAlert message=email_problems.alert(false) />
+                            <input type="hidden" name="member" value=email_member />
+                            <Input
+                                name="member_email"
+                                label="Email address"
+                                kind="email"
+                                autocomplete="off"
+                                value=email_value
+                                error=email_problems.field("member_email")
+                                hint="Correct it only when the address on record is wrong. They are signed out everywhere, links and codes sent to the old address stop working, and both addresses are told."
+                            />
+                            {(needs_code || email_problems.field("code").is_some()).then(|| view! {
+                                <ConfirmCode error=email_problems.field("code") id="email-code" />
+                            })}
+                            {confirm_first.then(|| view! {
+                                <ConfirmFirst text="Correcting an email address needs a fresh confirmation first." here=email_here.clone() />
+                            })}
+                            <Submit label="Correct email address" class=INLINE_SECONDARY_CLASS busy="Saving…" />
+                        </MemberEmailForm>
                     </div>
                     <div class="max-w-md">
                         <MemberAccountForm>

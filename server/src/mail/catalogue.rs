@@ -82,6 +82,7 @@ pub enum MailKind {
     EmailChangeRequested,
     EmailChanged,
     EmailInUse,
+    EmailCorrected,
     RulesChanged,
     GraceReminder,
     Digest,
@@ -127,6 +128,7 @@ pub const VARIABLES: &[Variable] = &[
     var("left", "How many recovery codes are left.", "4"),
     var("failures", "How many sign-ins in a row failed.", "10"),
     var("new_email", "The new email address.", "ada@new.example.org"),
+    var("old_email", "The email address before the change.", "ada@old.example.org"),
     var("change", "What changed, in a sentence.", "The MFA policy is now: Required."),
     var("by", "Who changed it.", "Grace Hopper (grace@example.org)"),
     var("deadline", "When the grace period to set up MFA ends, in UTC.", "2026-12-03 09:30:00 UTC"),
@@ -178,7 +180,7 @@ const CHANGE_ADVICE: &str =
     "If this was not you, change your password and review your MFA settings now, and tell your administrator.";
 
 impl MailKind {
-    pub const ALL: [MailKind; 20] = [
+    pub const ALL: [MailKind; 21] = [
         MailKind::Invitation,
         MailKind::PasswordResetLink,
         MailKind::EmailCode,
@@ -196,6 +198,7 @@ impl MailKind {
         MailKind::EmailChangeRequested,
         MailKind::EmailChanged,
         MailKind::EmailInUse,
+        MailKind::EmailCorrected,
         MailKind::RulesChanged,
         MailKind::GraceReminder,
         MailKind::Digest,
@@ -267,6 +270,7 @@ impl MailKind {
             EmailChangeRequested => &EMAIL_CHANGE_REQUESTED,
             EmailChanged => &EMAIL_CHANGED,
             EmailInUse => &EMAIL_IN_USE,
+            EmailCorrected => &EMAIL_CORRECTED,
             RulesChanged => &RULES_CHANGED,
             GraceReminder => &GRACE_REMINDER,
             Digest => &DIGEST,
@@ -519,6 +523,33 @@ static EMAIL_CHANGED: Spec = notice!(
      about your account goes there.",
     &["link", "new_email"]
 );
+
+static EMAIL_CORRECTED: Spec = Spec {
+    id: "email-corrected",
+    label: "Email address corrected by an administrator",
+    about: "To the old and the new address, when an administrator corrects someone's email address.",
+    category: Category::Security,
+    extra: &["org_name", "actor_name", "actor_email", "old_email", "new_email", "link"],
+    required: &[],
+    if_not_you: "If you did not ask for this, contact {{ actor_name }} or another administrator of {{ org_name }} \
+                 right away: someone may be trying to take over your account.",
+    subject: "Tessera: Your email address was changed by an administrator",
+    text: concat!(
+        "Hello {{ name }},\n\n{{ actor_name }} ({{ actor_email }}), an administrator of {{ org_name }}, changed the \
+         email address of your account from {{ old_email }} to {{ new_email }}. Sign in with {{ new_email }} from now \
+         on. You were signed out everywhere, and links and codes sent to the old address no longer work.\n\n",
+        facts_text!(),
+        "\nSign in: {{ link }}\n"
+    ),
+    html: concat!(
+        "<p>Hello {{ name }},</p>\n<p>{{ actor_name }} ({{ actor_email }}), an administrator of {{ org_name }}, \
+         changed the email address of your account from {{ old_email }} to {{ new_email }}. Sign in with \
+         {{ new_email }} from now on. You were signed out everywhere, and links and codes sent to the old address no \
+         longer work.</p>\n",
+        facts_html!(),
+        "<p><a href=\"{{ link }}\">Sign in</a></p>\n"
+    ),
+};
 
 static EMAIL_IN_USE: Spec = Spec {
     id: "email-in-use",

@@ -196,6 +196,28 @@ pub fn email_change_link_mail(
     Message::new(MailKind::EmailChangeLink, to, name, at, meta).with("org_name", org_name).with("link", link)
 }
 
+/// To both addresses when an administrator corrects someone's email address.
+#[allow(clippy::too_many_arguments)]
+pub fn email_corrected_mail(
+    config: &Config,
+    to: &str,
+    name: &str,
+    org_name: &str,
+    actor: (&str, &str),
+    old_email: &str,
+    new_email: &str,
+    at: Timestamp,
+    meta: &RequestMeta,
+) -> Message {
+    Message::new(MailKind::EmailCorrected, to, name, at, meta)
+        .with("org_name", org_name)
+        .with("actor_name", actor.0)
+        .with("actor_email", actor.1)
+        .with("old_email", old_email)
+        .with("new_email", new_email)
+        .with("link", config.link("/login"))
+}
+
 /// To the new address of a change, where another account already has it: nothing will change.
 pub fn email_in_use_mail(config: &Config, to: &str, name: &str, at: Timestamp, meta: &RequestMeta) -> Message {
     Message::new(MailKind::EmailInUse, to, name, at, meta).with("link", config.link("/account/security"))

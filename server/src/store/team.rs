@@ -143,6 +143,20 @@ pub trait TeamStore: Send + Sync {
     /// account and its links go and `event` is recorded. `false` (nothing changed) when the
     /// person is not a member here or has already accepted.
     async fn revoke_invitation(&self, org_id: i64, user_id: i64, event: &AuditEvent) -> Result<bool>;
+    /// An administrator corrects a member's email address, all or nothing: the account moves to
+    /// `email`, every session of it ends, its reset and set-password links, emailed codes and
+    /// pending address changes (all sent to the old address) die, and `event` is recorded.
+    /// `false` (nothing changed) when they are not a member or no longer have `role_id`;
+    /// [`crate::Error::Conflict`] when another account has that address.
+    async fn correct_member_email(
+        &self,
+        org_id: i64,
+        user_id: i64,
+        role_id: i64,
+        email: &crate::model::Email,
+        event: &AuditEvent,
+        now: Timestamp,
+    ) -> Result<bool>;
     /// Gives a member another role of the same organisation; `false` (nothing changed) if they are
     /// not a member or no longer have `from_role`, the role the rules were checked against.
     async fn set_member_role(&self, org_id: i64, user_id: i64, from_role: i64, role_id: i64) -> Result<bool>;

@@ -277,6 +277,49 @@ macro_rules! impl_team_store {
                 Ok(true)
             }
 
+            async fn correct_member_email(
+                &self,
+                org_id: i64,
+                user_id: i64,
+                role_id: i64,
+                email: &crate::model::Email,
+                event: &AuditEvent,
+                now: Timestamp,
+            ) -> Result<bool> {
+                let mut tx = self.writer.begin().await?;
+                // The rules ran against `role_id`: a member whose role changed since is left alone.
+                let moved = sqlx::query(
+                    "UPDATE users SET email = $3, email_canonical = $4, updated_at = $5 WHERE id = $2 \
+                     AND EXISTS (SELECT 1 FROM memberships m WHERE m.org_id = $1 AND m.user_id = $2 AND m.role_id = $6)",
+                )
+                .bind(org_id)
+                .bind(user_id)
+                .bind(&email.display)
+                .bind(&email.canonical)
+                .bind(now.0)
+                .bind(role_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| Error::from_insert(e, "an account with that email"))?;
+                if moved.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                // Whatever went to the old address, or was opened with it, ends here.
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                for purpose in [crate::store::TokenPurpose::ResetPassword, crate::store::TokenPurpose::SetPassword] {
+                    Self::revoke_tokens_in(&mut *tx, purpose, Some(user_id), now).await?;
+                }
+                sqlx::query("DELETE FROM email_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                sqlx::query("UPDATE email_changes SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL")
+                    .bind(user_id)
+                    .bind(now.0)
+                    .execute(&mut *tx)
+                    .await?;
+                Self::insert_audit(&mut *tx, event).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
             async fn set_member_role(&self, org_id: i64, user_id: i64, from_role: i64, role_id: i64) -> Result<bool> {
                 // The composite foreign key refuses a role of another organisation; the rules ran
                 // against `from_role`, so a role changed since means nothing happens here.
