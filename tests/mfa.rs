@@ -234,6 +234,33 @@ async fn owners_set_the_policy_with_a_fresh_second_factor() {
     let r = t.post(SET_POLICY, &[("policy", "required"), ("grace_days", ""), ("confirm", "yes")], Some(&cookie)).await;
     assert_eq!(r.location(), Some("/settings/security?saved"), "{}", r.body);
     assert_eq!(t.get("/", Some(&bob)).await.location(), Some("/account/security/enrol-required"));
+    // Under Required, giving a grace period moves everyone's deadline: asked first as well.
+    let r = t.post(SET_POLICY, &[("policy", "required"), ("grace_days", "5")], Some(&cookie)).await;
+    assert_eq!(r.location(), Some("/settings/security/require?grace_days=5"), "{}", r.body);
+    let ask = t.get("/settings/security/require?grace_days=5", Some(&cookie)).await;
+    assert!(
+        ask.body.contains("Change the grace period?") && ask.body.contains("1 person without MFA will have until"),
+        "{}",
+        ask.body
+    );
+    assert_eq!(
+        t.get("/", Some(&bob)).await.location(),
+        Some("/account/security/enrol-required"),
+        "nothing changed yet"
+    );
+    let r = t.post(SET_POLICY, &[("policy", "required"), ("grace_days", "5"), ("confirm", "yes")], Some(&cookie)).await;
+    assert_eq!(r.location(), Some("/settings/security?saved"), "{}", r.body);
+    assert_ne!(t.get("/", Some(&bob)).await.location(), Some("/account/security/enrol-required"));
+    // Taking it away again ends it now, for the same person: asked first, saying so.
+    let r = t.post(SET_POLICY, &[("policy", "required"), ("grace_days", "")], Some(&cookie)).await;
+    assert_eq!(r.location(), Some("/settings/security/require?grace_days="), "{}", r.body);
+    let ask = t.get("/settings/security/require?grace_days=", Some(&cookie)).await;
+    assert!(ask.body.contains("The grace period ends now (instead of"), "{}", ask.body);
+    let r = t.post(SET_POLICY, &[("policy", "required"), ("grace_days", ""), ("confirm", "yes")], Some(&cookie)).await;
+    assert_eq!(r.location(), Some("/settings/security?saved"));
+    // Saving Required again with no grace period before or now changes nothing, and asks nothing.
+    let r = t.post(SET_POLICY, &[("policy", "required"), ("grace_days", "")], Some(&cookie)).await;
+    assert_eq!(r.location(), Some("/settings/security?saved"));
     // Bad input is explained.
     let r = t.post(SET_POLICY, &[("policy", "sometimes")], Some(&cookie)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);

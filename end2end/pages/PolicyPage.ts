@@ -21,6 +21,9 @@ export class PolicyPage {
   readonly requireHeading: Locator;
   readonly requireImpact: Locator;
   readonly requireButton: Locator;
+  /** "Change the grace period?": under Required, what moving everyone's deadline asks first. */
+  readonly graceHeading: Locator;
+  readonly graceButton: Locator;
 
   constructor(readonly page: Page) {
     this.heading = page.getByRole('heading', { name: 'Security policy', exact: true });
@@ -33,6 +36,8 @@ export class PolicyPage {
     this.requireHeading = page.getByRole('heading', { name: 'Require MFA for everyone?' });
     this.requireImpact = page.locator('#require-impact');
     this.requireButton = page.getByRole('button', { name: 'Require MFA', exact: true });
+    this.graceHeading = page.getByRole('heading', { name: 'Change the grace period?' });
+    this.graceButton = page.getByRole('button', { name: 'Save grace period', exact: true });
   }
 
   radio(label: MfaPolicyLabel): Locator {

@@ -135,12 +135,16 @@ test('an owner requires MFA: a grace period reminds members, then open and new s
       await submitAndSettle(
         page,
         () => policy.saveButton.click(),
-        policy.savedStatus.or(stepUp.heading).or(policy.requireHeading),
+        policy.savedStatus.or(stepUp.heading).or(policy.requireHeading).or(policy.graceHeading),
       );
-      // Turning Required on first says whom it affects, and saves only once confirmed.
+      // Turning Required on first says whom it affects, and saves only once confirmed; so does
+      // moving everyone's deadline under Required.
       if (await policy.requireHeading.isVisible()) {
         await expect(policy.requireImpact).toContainText('MFA');
         await submitAndSettle(page, () => policy.requireButton.click(), policy.savedStatus.or(stepUp.heading));
+      } else if (await policy.graceHeading.isVisible()) {
+        await expect(policy.requireImpact).toContainText(/MFA|grace period/);
+        await submitAndSettle(page, () => policy.graceButton.click(), policy.savedStatus.or(stepUp.heading));
       }
     };
     const what = `saving ${label}${graceDays === undefined ? '' : ` with ${graceDays} days of grace`}`;

@@ -30,7 +30,12 @@ pub async fn set_mfa_policy(
         },
     };
     let already = tessera_server::policy::effective(s.org_kind, s.org_mfa_policy) == policy;
-    if policy == tessera_server::model::MfaPolicy::Required && !already && confirm != "yes" {
+    // Under Required, a grace period given (a deadline counted from now) or taken away moves
+    // everyone's deadline: that is asked first too.
+    let now = app.tessera.clock.now();
+    let moves_deadline =
+        already && (grace_days.is_some_and(|d| d > 0) || s.org_mfa_grace_until.is_some_and(|until| until > now));
+    if policy == tessera_server::model::MfaPolicy::Required && (!already || moves_deadline) && confirm != "yes" {
         // What would refuse the change refuses it now, before anyone is asked to confirm it.
         if !app.tessera.has_fresh_step_up(&s) {
             return Err(AppError::StepUpFirst(Return::Policy));

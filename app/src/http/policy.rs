@@ -112,7 +112,17 @@ pub async fn require_page(
     let until = grace_days
         .filter(|d| *d > 0)
         .map(|d| format!("{} UTC", now.plus(std::time::Duration::from_secs(u64::from(d) * 86_400)).to_display()));
-    let view =
-        RequireView { affected, grace_days, until, org_name: s.org_name.clone(), by_email: s.email_codes_in_force() };
+    let already =
+        tessera_server::policy::effective(s.org_kind, s.org_mfa_policy) == tessera_server::policy::MfaPolicy::Required;
+    let current_until = s.org_mfa_grace_until.filter(|t| *t > now).map(|t| format!("{} UTC", t.to_display()));
+    let view = RequireView {
+        affected,
+        grace_days,
+        until,
+        org_name: s.org_name.clone(),
+        by_email: s.email_codes_in_force(),
+        already,
+        current_until,
+    };
     render::page(&state, Page::RequirePolicy { view }, StatusCode::OK).await
 }

@@ -209,13 +209,20 @@ pub struct RequireView {
     pub until: Option<String>,
     /// Email codes are allowed as a second factor: people without an app use them.
     pub by_email: bool,
+    /// MFA is required already: this only changes the grace period.
+    pub already: bool,
+    /// The grace period's end now in force, if one is running.
+    pub current_until: Option<String>,
 }
 
 /// "Require MFA for everyone?": the impact, then "Require MFA" or go back. Without JavaScript
 /// the policy form leads here; with it, the same.
 #[component]
 pub fn RequirePolicyPage(view: RequireView) -> impl IntoView {
-    let RequireView { org_name, affected, grace_days, until, by_email } = view;
+    let RequireView { org_name, affected, grace_days, until, by_email, already, current_until } = view;
+    if already {
+        return grace_change(affected, grace_days, until, current_until).into_any();
+    }
     let who = match (affected, by_email) {
         (0, _) => format!("Everyone in {org_name} already has MFA, so nobody has to set it up."),
         (1, true) => "1 person without an authenticator app will sign in with a code we email them.".to_string(),
@@ -251,6 +258,45 @@ pub fn RequirePolicyPage(view: RequireView) -> impl IntoView {
                 <input type="hidden" name="confirm" value="yes" />
                 <div class="flex flex-wrap items-center gap-4">
                     <Submit label="Require MFA" busy="Saving…" class=INLINE_PRIMARY_CLASS />
+                    <a href="/settings/security" class=LINK_CLASS>"Cancel"</a>
+                </div>
+            </MfaPolicyForm>
+        </ConfirmationPage>
+    }
+    .into_any()
+}
+
+/// "Change the grace period?": under Required, whose deadline moves, from when to when.
+fn grace_change(
+    affected: i64,
+    grace_days: Option<u32>,
+    until: Option<String>,
+    current: Option<String>,
+) -> impl IntoView {
+    let people = match affected {
+        1 => "1 person without MFA".to_string(),
+        n => format!("{n} people without MFA"),
+    };
+    let was = current.map(|c| format!(" (instead of {c})")).unwrap_or_default();
+    let impact = match (affected, until) {
+        (0, _) => "Everyone already has MFA, so this changes nobody's deadline.".to_string(),
+        (_, Some(until)) => format!("{people} will have until {until}{was} to set it up. After that they cannot continue until they have."),
+        (_, None) => format!("The grace period ends now{was}: {people} must set it up at their next request, before they can do anything else."),
+    };
+    let days = grace_days.map(|d| d.to_string()).unwrap_or_default();
+    view! {
+        <ConfirmationPage labelled_by="require-title" described_by="require-effects">
+            <ConfirmationTitle id="require-title" title="Change the grace period?".into() in_dialog=false />
+            <div id="require-effects" class="mb-6 space-y-3 text-slate-700 dark:text-slate-200">
+                <p id="require-impact" class="font-medium">{impact}</p>
+                <p>"A grace period counts from the moment it is saved. The owners are told by email."</p>
+            </div>
+            <MfaPolicyForm>
+                <input type="hidden" name="policy" value="required" />
+                <input type="hidden" name="grace_days" value=days />
+                <input type="hidden" name="confirm" value="yes" />
+                <div class="flex flex-wrap items-center gap-4">
+                    <Submit label="Save grace period" busy="Saving…" class=INLINE_PRIMARY_CLASS />
                     <a href="/settings/security" class=LINK_CLASS>"Cancel"</a>
                 </div>
             </MfaPolicyForm>
