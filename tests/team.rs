@@ -93,7 +93,7 @@ async fn a_help_desk_admin_resets_mfa_through_the_pages() {
     let list = t.get("/settings/team?mfa=enabled", Some(&hal_cookie)).await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.body.contains("bob@example.org") && !list.body.contains("adam@example.org"), "{}", list.body);
-    assert!(list.body.contains(">Enabled</span></td>"), "the status is a badge");
+    assert!(list.body.contains(">Authenticator app</span></td>"), "the status is a badge");
     let search = t.get("/settings/team?q=ADAM", Some(&hal_cookie)).await;
     assert!(search.body.contains("adam@example.org") && search.body.contains("1 member<"));
     assert_eq!(t.get("/settings/team?mfa=sometimes", Some(&hal_cookie)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -180,14 +180,14 @@ async fn a_help_desk_admin_resets_mfa_through_the_pages() {
         .await;
     assert_eq!(r.location(), Some(format!("/settings/team/{bob}?reset").as_str()), "{}", r.body);
     let after = t.get(&format!("/settings/team/{bob}?reset"), Some(&hal_cookie)).await;
-    assert!(after.body.contains("MFA was reset") && after.body.contains(">Not enabled</strong>"));
+    assert!(after.body.contains("MFA was reset") && after.body.contains(">Not set up</strong>"));
 
     // An administrator holds permissions the help desk lacks: no button, the reason instead, and
     // a forged reset is refused with the administrator's MFA untouched.
     let adam_cookie = cookie_of(&t, "adam@example.org").await;
     enrol_with(&t, &adam_cookie).await;
     let page = t.get(&format!("/settings/team/{adam}"), Some(&hal_cookie)).await;
-    assert!(page.body.contains(">Enabled</strong>") && !page.body.contains("/reset-mfa"), "{}", page.body);
+    assert!(page.body.contains(">Authenticator app</strong>") && !page.body.contains("/reset-mfa"), "{}", page.body);
     assert!(page.body.contains("only someone with at least their permissions can reset their MFA"), "{}", page.body);
     let r = t.post(RESET_MFA, &[("member", &adam.to_string()), ("reason", "")], Some(&hal_cookie)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
@@ -291,7 +291,7 @@ async fn a_reset_under_required_hands_over_an_access_code_and_holds_the_account_
     assert!(member.body.contains("entered their temporary access code"), "{}", member.body);
     enrol_with(&t, &through).await;
     let member = t.get(&format!("/settings/team/{bob}"), Some(&hal_cookie)).await;
-    assert!(!member.body.contains("Temporary access code") && member.body.contains(">Enabled</strong>"));
+    assert!(!member.body.contains("Temporary access code") && member.body.contains(">Authenticator app</strong>"));
 }
 
 #[tokio::test]
@@ -705,7 +705,7 @@ async fn the_owners_home_checklist_moves_as_steps_are_done() {
     t.tessera.add_user("Acme", "bob@example.org", None, Role::Member, Some(OTHER_PASSWORD)).await.unwrap();
     let bob = cookie_of(&t, "bob@example.org").await;
     let home = t.get("/", Some(&bob)).await;
-    assert!(home.body.contains("Your MFA") && home.body.contains(">Not enabled</span>"), "{}", home.body);
+    assert!(home.body.contains("Your MFA") && home.body.contains(">Not set up</span>"), "{}", home.body);
     assert!(!home.body.contains("Next steps") && !home.body.contains("MFA in your organisation"));
     assert!(!home.body.contains("Latest security events"));
 }

@@ -297,8 +297,8 @@ pub fn Notice(message: String) -> impl IntoView {
 #[component]
 pub fn StatusBadge(#[prop(into)] label: String) -> impl IntoView {
     let colours = match label.as_str() {
-        "Enabled" => "bg-green-100 text-green-900 dark:bg-green-900 dark:text-green-100",
-        "Required but not enrolled" | "Invitation expired" => {
+        "Authenticator app" => "bg-green-100 text-green-900 dark:bg-green-900 dark:text-green-100",
+        l if l.starts_with("Required,") || l == "Invitation expired" => {
             "bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-100"
         }
         "Invited" => "bg-sky-100 text-sky-900 dark:bg-sky-900 dark:text-sky-100",

@@ -12,7 +12,7 @@ export const MFA_REQUIRED_NOTE = 'Your organisation requires MFA, so it cannot b
 /** `/account/security`: MFA status and the changes it allows. */
 export class SecurityPage {
   readonly heading: Locator;
-  /** "Status: Off" (MFA not set up). */
+  /** "Status: Not set up" and the like: any state but the authenticator app. */
   readonly statusOff: Locator;
   /** The "On since …" value of the Status row (MFA on). */
   readonly statusOn: Locator;
@@ -30,7 +30,8 @@ export class SecurityPage {
 
   constructor(readonly page: Page) {
     this.heading = page.getByRole('heading', { name: 'Account security', exact: true });
-    this.statusOff = page.getByText(/Status:\s*Off\b/);
+    // Any state but the app: not set up, required, locked or email codes.
+    this.statusOff = page.locator('#mfa-state').filter({ hasNotText: 'Authenticator app' });
     this.statusOn = this.valueOf('Status');
     this.recoveryCodesLeft = this.valueOf('Recovery codes left');
     this.enableButton = page.getByRole('button', { name: 'Enable MFA' });
@@ -80,7 +81,7 @@ export class SecurityPage {
 
   async expectMfaOn(recoveryCodesLeft: number) {
     await this.expectLoaded();
-    await expect(this.statusOn).toHaveText(/^\s*On\b/);
+    await expect(this.statusOn).toHaveText(/^\s*Authenticator app, since /);
     await expect(this.recoveryCodesLeft).toHaveText(String(recoveryCodesLeft));
     await expect(this.regenerateButton).toBeVisible();
     await expect(this.resetButton).toBeVisible();

@@ -7,7 +7,12 @@ export const VERIFIED_BY_CALL_BACK = 'I called them back on a number already on 
 export const VERIFIED_BY_EMAIL_ONLY = 'Only by email (not enough on its own)';
 export const EMAIL_ONLY_REFUSED = 'An email alone does not prove who is asking';
 export const OWNER_PROTECTED = "Only an owner can reset an owner's MFA.";
-export type MfaStatusLabel = 'Enabled' | 'Not enabled' | 'Required but not enrolled';
+/** The team list's MFA filter. */
+export type MfaStatusLabel = 'Authenticator app' | 'Not set up' | 'Required, no authenticator app';
+/** One person's MFA, as every page names it. */
+export const MFA_APP = 'Authenticator app';
+export const MFA_NOT_SET_UP = 'Not set up';
+export const MFA_LOCKED = 'Required, locked until set up';
 
 /** `/settings/team`: the member list with its search and filters. */
 export class TeamPage {

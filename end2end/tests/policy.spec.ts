@@ -277,7 +277,7 @@ test('an owner requires MFA: a grace period reminds members, then open and new s
       await memberCodes.finish();
       await expect(memberSecurity.notice(MFA_ON)).toBeVisible();
       await memberSecurity.expectLoaded();
-      await expect(memberSecurity.statusOn).toHaveText(/^\s*On\b/);
+      await expect(memberSecurity.statusOn).toHaveText(/^\s*Authenticator app, since /);
       // Required: the member may not turn it off.
       await expect(memberPage.getByText(MFA_REQUIRED_NOTE)).toBeVisible();
       await expect(memberSecurity.disableLink).toHaveCount(0);

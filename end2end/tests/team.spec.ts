@@ -41,6 +41,8 @@ import { ChallengePage } from '../pages/ChallengePage';
 import {
   AccessCodePage,
   EMAIL_ONLY_REFUSED,
+  MFA_APP,
+  MFA_LOCKED,
   MemberPage,
   RESET_DONE,
   ResetMfaDialog,
@@ -119,24 +121,24 @@ test('a help-desk admin resets a member\'s MFA: her session ends, she is told by
 
     let halApp: Authenticator | undefined;
     let halLast: StepCode | undefined;
-    await test.step('Hal (help desk) signs in and enrols; Settings -> Team shows Grace with MFA Enabled', async () => {
+    await test.step('Hal (help desk) signs in and enrols; Settings -> Team shows Grace with an authenticator app', async () => {
       ({ app: halApp, last: halLast } = await signInAndEnrol(page, hal));
       const home = new HomePage(page);
       await home.goto();
       await new AppFrame(page).goTo('Team');
       await team.expectLoaded();
-      await expect(team.row(grace.email)).toContainText('Enabled');
-      await team.filter({ mfa: 'Not enabled' });
+      await expect(team.row(grace.email)).toContainText(MFA_APP);
+      await team.filter({ mfa: 'Not set up' });
       await expect(team.row(grace.email)).toHaveCount(0);
       await expect(team.row(owner.email)).toBeVisible();
-      await team.filter({ mfa: 'Enabled', search: 'grace' });
+      await team.filter({ mfa: 'Authenticator app', search: 'grace' });
       await expect(team.count).toHaveText('1 member');
       graceId = await team.memberId(grace.email);
     });
 
     await test.step('on a phone (390 px) the team list shows name, email, MFA status and the link without scrolling sideways', async () => {
       const row = team.row(grace.email);
-      const parts = [row.getByRole('link', { name: grace.name }), row.getByText(grace.email), row.getByText('Enabled')];
+      const parts = [row.getByRole('link', { name: grace.name }), row.getByText(grace.email), row.getByText(MFA_APP)];
       await expectFitsPhone(page, parts, () => team.goto());
     });
 
@@ -159,7 +161,7 @@ test('a help-desk admin resets a member\'s MFA: her session ends, she is told by
       const shown = new AccessCodePage(page);
       await member.goto(graceId);
       await expect(member.securitySettings).toBeVisible();
-      await expect(member.mfaStatus).toHaveText('Enabled');
+      await expect(member.mfaStatus).toHaveText(MFA_APP);
       await member.resetButton.click();
       await dialog.expectFor(grace.name, grace.email);
       // What her next sign-in will ask, under this organisation's policy.
@@ -192,9 +194,9 @@ test('a help-desk admin resets a member\'s MFA: her session ends, she is told by
       await page.reload();
       await expect(shown.shownAlready).toBeVisible();
       await expect(shown.code).toHaveCount(0);
-      // The organisation requires MFA, so she is now required but not enrolled, and held.
+      // The organisation requires MFA, so she is now locked until she sets it up, and held.
       await member.goto(graceId);
-      await expect(member.mfaStatus).toHaveText('Required but not enrolled');
+      await expect(member.mfaStatus).toHaveText(MFA_LOCKED);
       await expect(member.resetButton).toHaveCount(0);
       await expect(member.accessHold).toContainText('cannot sign in until they enter the temporary access code');
       await expect(member.issueAccessCode).toBeVisible();
@@ -232,7 +234,7 @@ test('a help-desk admin resets a member\'s MFA: her session ends, she is told by
 
     await test.step('her page no longer shows a hold once she enrolled', async () => {
       await member.goto(graceId);
-      await expect(member.mfaStatus).toHaveText('Enabled');
+      await expect(member.mfaStatus).toHaveText(MFA_APP);
       await expect(member.accessHold).toHaveCount(0);
     });
 
@@ -241,7 +243,7 @@ test('a help-desk admin resets a member\'s MFA: her session ends, she is told by
       try {
         await member.goto(graceId);
         await expect(member.securitySettings).toBeVisible();
-        await expect(member.mfaStatus).toHaveText('Enabled');
+        await expect(member.mfaStatus).toHaveText(MFA_APP);
         await member.resetButton.click();
         await dialog.expectFor(grace.name, grace.email);
         await dialog.cancelLink.click();

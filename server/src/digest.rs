@@ -1,5 +1,5 @@
 //! The weekly security digest, for the people who may read the activity log and did not turn it
-//! off: MFA adoption (and who is required but not enrolled), administrators' MFA resets with their
+//! off: MFA adoption (and who is required but has no authenticator app), administrators' MFA resets with their
 //! flags, bursts of failed sign-ins, and changes to the policy and roles. Planned once per ISO week
 //! per recipient (so once per organisation and week, whatever the number of instances), sent by
 //! the scheduled-mail machinery; `tessera digest send --org NAME` sends one now.

@@ -96,6 +96,53 @@ pub fn with_hold(r: Requirement, held: bool) -> Requirement {
     }
 }
 
+/// One person's MFA, as every page, list and mail names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MfaState {
+    /// They sign in with an authenticator app (or its recovery codes).
+    App,
+    /// No app; MFA is required and each sign-in takes a code sent by email.
+    EmailCodes,
+    /// No app, and nothing requires one (or MFA is not offered).
+    NotSetUp,
+    /// Required, no app yet, within the grace period that ends at `deadline`.
+    RequiredBy { deadline: Timestamp },
+    /// Required, no app, no grace left: they can do nothing until they set it up.
+    Locked,
+}
+
+impl MfaState {
+    /// `r`: what the policy means for them now.
+    pub fn of(has_app: bool, r: Requirement) -> MfaState {
+        match (has_app, r) {
+            (true, _) => MfaState::App,
+            (false, Requirement::ByEmail) => MfaState::EmailCodes,
+            (false, Requirement::Grace { deadline }) => MfaState::RequiredBy { deadline },
+            (false, Requirement::MustEnrol) => MfaState::Locked,
+            (false, _) => MfaState::NotSetUp,
+        }
+    }
+
+    /// The words for it, on a badge or in a sentence.
+    pub fn label(self) -> String {
+        match self {
+            MfaState::App => "Authenticator app".into(),
+            MfaState::EmailCodes => "Email codes".into(),
+            MfaState::NotSetUp => "Not set up".into(),
+            MfaState::RequiredBy { deadline } => {
+                let date = deadline.to_display();
+                format!("Required, not set up by {}", date.split(' ').next().unwrap_or(&date))
+            }
+            MfaState::Locked => "Required, locked until set up".into(),
+        }
+    }
+
+    /// Whether something is owed (the badge says so in amber as well as in words).
+    pub fn owed(self) -> bool {
+        matches!(self, MfaState::RequiredBy { .. } | MfaState::Locked)
+    }
+}
+
 /// What an administrator's reset of someone's MFA leads to at their next sign-in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AfterReset {
@@ -283,6 +330,25 @@ mod tests {
         assert_eq!(after(Standard, Visible, true, true), AfterReset::EmailCodes);
         assert_eq!(after(Standard, Visible, false, false), AfterReset::Optional);
         assert_eq!(after(Healthcare, Visible, false, true), AfterReset::AccessCode);
+    }
+
+    #[test]
+    fn one_state_and_one_name_for_each_persons_mfa() {
+        let deadline = Timestamp(1_796_860_800_000); // 2026-12-10 00:00 UTC
+        let table = [
+            (true, Requirement::Satisfied, "Authenticator app"),
+            (true, Requirement::Optional, "Authenticator app"),
+            (false, Requirement::ByEmail, "Email codes"),
+            (false, Requirement::Optional, "Not set up"),
+            (false, Requirement::NotOffered, "Not set up"),
+            (false, Requirement::Grace { deadline }, "Required, not set up by 2026-12-10"),
+            (false, Requirement::MustEnrol, "Required, locked until set up"),
+        ];
+        for (app, r, name) in table {
+            assert_eq!(MfaState::of(app, r).label(), name, "{app} {r:?}");
+        }
+        assert!(MfaState::Locked.owed() && MfaState::RequiredBy { deadline }.owed());
+        assert!(!MfaState::EmailCodes.owed() && !MfaState::App.owed() && !MfaState::NotSetUp.owed());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::identity_check::IdentityCheck;
 use crate::mail::messages::{invitation_mail, AdminReset};
 use crate::mfa::CodeError;
 use crate::model::{parse_name, Email, NewUser, Problem};
-use crate::policy::{self, AfterReset, MfaPolicy, Requirement};
+use crate::policy::{self, AfterReset, MfaPolicy};
 use crate::roles::{self, Party, Permission, Permissions, Refusal, RoleInfo};
 use crate::services::{FieldErrors, Tessera};
 use crate::session::SessionInfo;
@@ -46,23 +46,8 @@ pub enum TeamError {
     Internal(#[from] Error),
 }
 
-/// A member's MFA as the team pages show it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MfaState {
-    Enabled,
-    NotEnabled,
-    RequiredNotEnrolled,
-}
-
-impl MfaState {
-    pub fn label(self) -> &'static str {
-        match self {
-            MfaState::Enabled => "Enabled",
-            MfaState::NotEnabled => "Not enabled",
-            MfaState::RequiredNotEnrolled => "Required but not enrolled",
-        }
-    }
-}
+/// A member's MFA as the team pages show it: the one state every page names alike.
+pub use crate::policy::MfaState;
 
 /// A page of the team list.
 #[derive(Debug, Clone)]
@@ -157,18 +142,10 @@ fn mfa_state(s: &SessionInfo, m: &Member, now: crate::clock::Timestamp) -> MfaSt
         s.org_mfa_grace_until,
         m.role.requires_mfa,
         m.has_mfa,
-        s.org_email_codes_allowed,
+        s.email_codes_in_force(),
         now,
     );
-    match (m.has_mfa, r) {
-        (true, _) => MfaState::Enabled,
-        // Proving sign-ins by email meets the policy, but the person still has no authenticator
-        // app: the list says so, as its "required, not enrolled" filter does.
-        (false, Requirement::Grace { .. } | Requirement::MustEnrol | Requirement::ByEmail) => {
-            MfaState::RequiredNotEnrolled
-        }
-        (false, _) => MfaState::NotEnabled,
-    }
+    MfaState::of(m.has_mfa, r)
 }
 
 /// What a reset of `m`'s MFA leads to at their next sign-in, under the policy in force now.
@@ -383,6 +360,11 @@ impl Tessera {
         let mfa = mfa_state(s, &member, now);
         let after_reset = after_reset(s, &member, now);
         let access_hold = if member.has_mfa { None } else { self.store.access_hold(member.user_id).await? };
+        // A reset's hold takes away the grace period (see `policy::with_hold`).
+        let mfa = match mfa {
+            MfaState::RequiredBy { .. } if access_hold.is_some() => MfaState::Locked,
+            other => other,
+        };
         let can_issue_access_code = access_hold.is_some() && s.can(Permission::ManageMfa) && reset_rule.is_ok();
         Ok(MemberPage {
             member,

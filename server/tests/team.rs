@@ -89,7 +89,7 @@ async fn a_help_desk_admin_resets_a_members_mfa_in_one_go() {
         // The help desk sees bob's MFA and may reset it.
         let page = env.app.team_member(&hal, bob_id).await.unwrap();
         assert!(page.shows_security && page.can_reset_mfa && !page.fresh);
-        assert_eq!(page.mfa, MfaState::Enabled);
+        assert_eq!(page.mfa, MfaState::App);
 
         // Stale step-up: a code is needed, and a wrong one changes nothing.
         let r = env.app.reset_member_mfa(&hal, bob_id, &form("Ticket 42", ""), &meta()).await;
@@ -295,7 +295,7 @@ async fn an_owner_resets_with_a_fresh_factor_and_a_hidden_policy_still_allows_a_
         assert!(page.shows_security && page.can_reset_mfa, "{page:?}");
         let team = env.app.team(&ada, &MemberFilter::default(), &Cursor::First).await.unwrap();
         let listed = team.members.iter().find(|(m, _)| m.user_id == bob_id).map(|(_, st)| *st);
-        assert_eq!(listed, Some(MfaState::Enabled), "the list agrees with the page");
+        assert_eq!(listed, Some(MfaState::App), "the list agrees with the page");
         env.app.reset_member_mfa(&ada, bob_id, &form("", ""), &meta()).await.unwrap();
         assert!(env.store.totp_credential(bob_id).await.unwrap().is_none());
         // Without MFA there is nothing to rescue, and a Hidden policy shows nothing.
@@ -329,7 +329,7 @@ async fn a_role_can_require_mfa_where_the_organisation_does_not() {
             .unwrap();
         assert_eq!(
             team.members.iter().map(|(m, s)| (m.email.as_str(), *s)).collect::<Vec<_>>(),
-            [("hal@example.org", MfaState::RequiredNotEnrolled)]
+            [("hal@example.org", MfaState::Locked)]
         );
 
         // Giving bob the help-desk role is an administrative grant: it needs a fresh factor.
@@ -531,14 +531,15 @@ async fn the_team_list_filters_and_pages_quickly_at_ten_thousand_members() {
         let with_mfa = env.app.team(&ada, &enabled, &Cursor::First).await.unwrap();
         assert!(started.elapsed() < Duration::from_millis(500));
         assert_eq!(with_mfa.total, 1_112);
-        assert!(with_mfa.members.iter().all(|(_, s)| *s == MfaState::Enabled));
+        assert!(with_mfa.members.iter().all(|(_, s)| *s == MfaState::App));
         let required = MemberFilter { mfa: Some(MfaFilter::RequiredNotEnrolled), ..Default::default() };
         assert_eq!(env.app.team(&ada, &required, &Cursor::First).await.unwrap().total, 0, "nothing required yet");
         env.app.set_mfa_policy_by_operator("Acme", tessera_server::policy::MfaPolicy::Required, Some(7)).await.unwrap();
         let ada = session(&env, &sign_in(&env, "ada@example.org").await).await;
         let page = env.app.team(&ada, &required, &Cursor::First).await.unwrap();
         assert_eq!(page.total, 10_003 - 1_112);
-        assert!(page.members.iter().all(|(_, s)| *s == MfaState::RequiredNotEnrolled));
+        assert!(page.members.iter().all(|(_, s)| matches!(s, MfaState::RequiredBy { .. })));
+        assert!(page.members[0].1.label().starts_with("Required, not set up by "), "the grace period's end, by name");
     })
     .await;
 }

@@ -32,28 +32,25 @@ fn step(step: Step, done: bool) -> StepView {
 pub(super) fn view(s: &SessionInfo, home: Home, now: Timestamp) -> HomeView {
     let steps = if home.has_next_steps() { home.checklist.iter().map(|(s, d)| step(*s, *d)).collect() } else { vec![] };
     let set_up = Some(("/account/security", "Set up MFA"));
-    let (own_badge, own_text, own_action, banner) = match home.requirement {
+    let own_badge = tessera_server::policy::MfaState::of(home.has_mfa, home.requirement).label();
+    let (own_text, own_action, banner) = match home.requirement {
         _ if home.has_mfa => (
-            "Enabled",
             "You sign in with your password and a code from your authenticator app.".to_string(),
             Some(("/account/security", "Manage your MFA")),
             None,
         ),
         Requirement::Grace { deadline } => (
-            "Required but not enrolled",
             "Your organisation requires MFA and you have not set it up yet.".to_string(),
             set_up,
             Some(super::mfa::grace_banner(deadline, now)),
         ),
         Requirement::ByEmail => (
-            "Email codes",
             "Your organisation requires MFA: you sign in with your password and a code we email you. An authenticator app is stronger, since anyone who can read your mailbox could pass.".to_string(),
             Some(("/account/security", "Set up an authenticator app")),
             None,
         ),
-        Requirement::NotOffered => ("Not enabled", "Your organisation has not turned on MFA.".to_string(), None, None),
+        Requirement::NotOffered => ("Your organisation has not turned on MFA.".to_string(), None, None),
         _ => (
-            "Not enabled",
             "Multi-factor authentication (MFA) adds a code from an authenticator app to your sign-in, so a stolen password is not enough.".to_string(),
             set_up,
             None,

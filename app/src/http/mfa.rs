@@ -80,6 +80,7 @@ pub async fn security_page(
             .and_then(|n| crate::api::own_page(n))
             .filter(|n| *n != "/" && q.contains_key("recovery-used"))
             .map(|n| (n.to_string(), crate::api::page_name(n))),
+        state: tessera_server::policy::MfaState::of(s.has_mfa, requirement).label(),
         error: failed.error().map(|e| e.to_string()),
         fresh: state.tessera.has_fresh_step_up(&s),
         policy_note: policy_note(requirement, now),

@@ -47,7 +47,8 @@ pub struct HomeView {
     /// The grace-period reminder, when the organisation requires MFA and this person has none.
     pub banner: Option<String>,
     /// The person's own MFA: its badge, a sentence, and what to do (href, label).
-    pub own_badge: &'static str,
+    /// The viewer's MFA, named as every page names it.
+    pub own_badge: String,
     pub own_text: String,
     pub own_action: Option<(&'static str, &'static str)>,
     /// The checklist while something is left to do; empty otherwise.
@@ -143,7 +144,7 @@ fn Adoption(adoption: AdoptionView) -> impl IntoView {
         <section aria-labelledby="adoption-title" class=PANEL>
             <h2 id="adoption-title" class=PANEL_TITLE>"MFA in your organisation"</h2>
             <p class="mb-3 text-sm text-slate-700 dark:text-slate-200">
-                {format!("MFA is enabled for {} of {}.", a.enabled, people(a.members))}
+                {format!("{} of {} use an authenticator app.", a.enabled, people(a.members))}
             </p>
             // An SVG, because the page's CSP allows no inline style to size a bar with.
             <svg aria-hidden="true" class="mb-4 block h-3 w-full overflow-hidden rounded-full" width="100%" height="12">
@@ -152,11 +153,11 @@ fn Adoption(adoption: AdoptionView) -> impl IntoView {
                 <rect x=format!("{enabled}%") width=format!("{missing}%") height="12" class="fill-amber-500" />
             </svg>
             <dl class="grid grid-cols-[1fr_auto] gap-x-4 gap-y-1 text-sm">
-                <dt class="flex items-center gap-2"><span aria-hidden="true" class="h-2.5 w-2.5 rounded-full bg-green-600"></span>"Enabled"</dt>
+                <dt class="flex items-center gap-2"><span aria-hidden="true" class="h-2.5 w-2.5 rounded-full bg-green-600"></span>"Authenticator app"</dt>
                 <dd class="text-right font-medium" data-count="enabled">{a.enabled}</dd>
-                <dt class="flex items-center gap-2"><span aria-hidden="true" class="h-2.5 w-2.5 rounded-full bg-slate-300 dark:bg-slate-500"></span>"Not enabled"</dt>
+                <dt class="flex items-center gap-2"><span aria-hidden="true" class="h-2.5 w-2.5 rounded-full bg-slate-300 dark:bg-slate-500"></span>"Not set up"</dt>
                 <dd class="text-right font-medium" data-count="not-enabled">{a.not_enabled}</dd>
-                <dt class="flex items-center gap-2"><span aria-hidden="true" class="h-2.5 w-2.5 rounded-full bg-amber-500"></span>"Required but not enrolled"</dt>
+                <dt class="flex items-center gap-2"><span aria-hidden="true" class="h-2.5 w-2.5 rounded-full bg-amber-500"></span>"Required, no authenticator app"</dt>
                 <dd class="text-right font-medium" data-count="required">{a.required_not_enrolled}</dd>
             </dl>
             {(a.required_not_enrolled > 0).then(|| view! {

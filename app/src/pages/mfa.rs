@@ -64,6 +64,8 @@ pub struct SecurityView {
     pub notice: Option<String>,
     /// Where the person was going before a recovery code sent them here: (href, name).
     pub continue_to: Option<(String, &'static str)>,
+    /// Their MFA, named as every page names it.
+    pub state: String,
     /// A change failed without JavaScript: why.
     pub error: Option<String>,
     pub fresh: bool,
@@ -75,7 +77,7 @@ pub struct SecurityView {
 
 #[component]
 pub fn SecurityPage(security: SecurityView) -> impl IntoView {
-    let SecurityView { viewer, mfa, notice, continue_to, error, fresh, policy_note, can_enable, can_disable } =
+    let SecurityView { viewer, mfa, notice, continue_to, state, error, fresh, policy_note, can_enable, can_disable } =
         security;
     view! {
         <Card title="Account security">
@@ -99,7 +101,7 @@ pub fn SecurityPage(security: SecurityView) -> impl IntoView {
                 None if !can_enable => ().into_any(),
                 None => view! {
                     <p class="mb-4 text-sm text-slate-700 dark:text-slate-200">
-                        "Status: " <strong>"Off"</strong> ". Protect your account with a code from an authenticator app (Google Authenticator, Microsoft Authenticator, Authy and others)."
+                        "Status: " <strong id="mfa-state">{state.clone()}</strong> ". Protect your account with a code from an authenticator app (Google Authenticator, Microsoft Authenticator, Authy and others)."
                     </p>
                     <StartEnrolmentForm><Submit label="Enable MFA" /></StartEnrolmentForm>
                 }
@@ -109,7 +111,7 @@ pub fn SecurityPage(security: SecurityView) -> impl IntoView {
                     view! {
                         <dl class="mb-4 grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
                             <dt class="text-slate-500 dark:text-slate-400">"Status"</dt>
-                            <dd class="text-slate-900 dark:text-white"><strong>"On"</strong>{format!(" since {}", m.enabled_since)}</dd>
+                            <dd class="text-slate-900 dark:text-white"><strong id="mfa-state">{state.clone()}</strong>{format!(", since {}", m.enabled_since)}</dd>
                             <dt class="text-slate-500 dark:text-slate-400">"Recovery codes left"</dt>
                             <dd class="text-slate-900 dark:text-white">{m.recovery_codes_left}</dd>
                         </dl>

@@ -217,9 +217,9 @@ pub fn TeamPage(team: TeamView) -> impl IntoView {
                         <label for="mfa" class=LABEL_CLASS>"MFA status"</label>
                         <select id="mfa" name="mfa" class=INPUT_CLASS>
                             <option value="" selected=mfa.is_empty()>"Any status"</option>
-                            <option value="enabled" selected=mfa == "enabled">"Enabled"</option>
-                            <option value="not_enabled" selected=mfa == "not_enabled">"Not enabled"</option>
-                            <option value="required" selected=mfa == "required">"Required but not enrolled"</option>
+                            <option value="enabled" selected=mfa == "enabled">"Authenticator app"</option>
+                            <option value="not_enabled" selected=mfa == "not_enabled">"Not set up"</option>
+                            <option value="required" selected=mfa == "required">"Required, no authenticator app"</option>
                         </select>
                     </div>
                 })}
