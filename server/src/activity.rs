@@ -35,16 +35,22 @@ impl Tessera {
         Ok(self.store.audit_log(s.org_id, filter, before_id, limit.clamp(1, EXPORT_LIMIT)).await?)
     }
 
-    /// The flags of the given entries of the viewer's organisation, by entry id.
+    /// The flags of the given entries of the viewer's organisation, by entry id: as recorded
+    /// with each event; for events recorded before flags were kept, worked out now.
     pub async fn activity_flags(
         &self,
         s: &SessionInfo,
         entries: &[AuditEntry],
         hours: &BusinessHours,
     ) -> Result<HashMap<i64, Vec<Flag>>, CodeError> {
-        let resets: Vec<&AuditEntry> = entries.iter().filter(|e| is_reset(e)).collect();
+        if !s.can(Permission::ViewActivityLog) {
+            return Err(CodeError::NotAllowed(crate::roles::Refusal::MissingPermission));
+        }
+        let mut out: HashMap<i64, Vec<Flag>> =
+            entries.iter().filter(|e| e.event.flags.is_some()).map(|e| (e.id, flags_of(e, &[], hours))).collect();
+        let resets: Vec<&AuditEntry> = entries.iter().filter(|e| is_reset(e) && e.event.flags.is_none()).collect();
         let times = || resets.iter().map(|e| e.event.occurred_at.0);
-        let (Some(first), Some(last)) = (times().min(), times().max()) else { return Ok(HashMap::new()) };
+        let (Some(first), Some(last)) = (times().min(), times().max()) else { return Ok(out) };
         let filter = AuditFilter {
             action: Some(Action::MfaResetByAdmin.as_str().to_string()),
             from: Some(Timestamp(first - 30 * DAY_MS)),
@@ -52,7 +58,41 @@ impl Tessera {
             ..AuditFilter::default()
         };
         let history = self.activity_log(s, &filter, None, EXPORT_LIMIT).await?;
-        Ok(resets.iter().map(|e| (e.id, flags(e, &history, hours))).collect())
+        out.extend(resets.iter().map(|e| (e.id, flags(e, &history, hours))));
+        Ok(out)
+    }
+
+    /// The flags to record with `event` (not recorded yet) of organisation `org_id`: judged now,
+    /// under the business hours and time zone in force, so changing them later re-flags nothing.
+    /// `None` for events nobody flags.
+    pub(crate) async fn flags_to_record(
+        &self,
+        org_id: i64,
+        event: &crate::store::AuditEvent,
+    ) -> Result<Option<String>> {
+        if event.action != Action::MfaResetByAdmin.as_str() || event.outcome != "success" {
+            return Ok(None);
+        }
+        let hours = self.store.business_hours(org_id).await?;
+        let at = event.occurred_at.0;
+        let filter = AuditFilter {
+            action: Some(Action::MfaResetByAdmin.as_str().to_string()),
+            from: Some(Timestamp(at - 30 * DAY_MS)),
+            until: Some(Timestamp(at + 1)),
+            ..AuditFilter::default()
+        };
+        let history = self.store.audit_log(org_id, &filter, None, EXPORT_LIMIT).await?;
+        // Not in the log yet: after everything that is.
+        let entry = AuditEntry {
+            id: i64::MAX,
+            event: event.clone(),
+            actor_email: None,
+            target_email: None,
+            actor_name: None,
+            target_name: None,
+        };
+        let ids: Vec<&str> = flags(&entry, &history, &hours).into_iter().map(Flag::id).collect();
+        Ok(Some(ids.join(",")))
     }
 
     /// The business hours of the viewer's organisation.
@@ -85,6 +125,23 @@ pub enum Flag {
 }
 
 impl Flag {
+    pub const ALL: [Flag; 4] =
+        [Flag::OutsideBusinessHours, Flag::RepeatedReset, Flag::ManyResets, Flag::EmailOnlyVerification];
+
+    /// How it is stored with its event.
+    pub fn id(self) -> &'static str {
+        match self {
+            Flag::OutsideBusinessHours => "outside-hours",
+            Flag::RepeatedReset => "repeated",
+            Flag::ManyResets => "many",
+            Flag::EmailOnlyVerification => "email-only",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Flag> {
+        Flag::ALL.into_iter().find(|f| f.id() == id)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Flag::OutsideBusinessHours => "Outside business hours",
@@ -100,6 +157,15 @@ pub const MANY_RESETS: usize = 5;
 
 fn is_reset(e: &AuditEntry) -> bool {
     e.event.action == Action::MfaResetByAdmin.as_str() && e.event.outcome == "success"
+}
+
+/// The flags of one entry: as recorded with it, or for an event recorded before flags were kept,
+/// judged now against `history` (see [`flags`]).
+pub fn flags_of(entry: &AuditEntry, history: &[AuditEntry], hours: &BusinessHours) -> Vec<Flag> {
+    match entry.event.flags.as_deref() {
+        Some(recorded) => recorded.split(',').filter_map(Flag::from_id).collect(),
+        None => flags(entry, history, hours),
+    }
 }
 
 /// The flags of one entry, judged against `history`: the organisation's successful resets from at
@@ -188,6 +254,7 @@ mod tests {
                 user_agent: None,
                 detail: Some(r#"wrong, "really""#.into()),
                 reason: None,
+                flags: None,
             },
             actor_email: Some("=cmd@example.org".into()),
             target_email: None,
@@ -224,6 +291,7 @@ mod tests {
                 user_agent: None,
                 detail: None,
                 reason: None,
+                flags: None,
             },
             actor_email: None,
             target_email: None,

@@ -279,6 +279,7 @@ pub fn event(
         user_agent: meta.user_agent.clone(),
         detail: detail.map(str::to_string),
         reason: None,
+        flags: None,
     }
 }
 

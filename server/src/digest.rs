@@ -152,7 +152,7 @@ impl Tessera {
             .filter(|e| e.event.occurred_at >= from && e.event.outcome == "success")
             .take(LIST_LIMIT)
             .map(|e| {
-                let flags: Vec<&str> = activity::flags(e, &history, &hours).iter().map(|f| f.label()).collect();
+                let flags: Vec<&str> = activity::flags_of(e, &history, &hours).iter().map(|f| f.label()).collect();
                 let mut line = format!(
                     "{} UTC: {} reset the MFA of {}",
                     when(e.event.occurred_at),

@@ -243,6 +243,7 @@ impl Tessera {
             Some(if hold.is_some() { "by an operator; temporary access code issued" } else { "by an operator" }),
         );
         event.reason = Some(reason.clone());
+        event.flags = self.flags_to_record(org.id, &event).await?;
         let kept = hold.as_ref().map(|(_, kept)| kept);
         if !self.store.reset_member_mfa(org.id, member.user_id, member.role.id, kept, &event).await? {
             return Err(Error::Invalid("the account changed meanwhile; run the command again".into()));

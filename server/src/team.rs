@@ -431,6 +431,7 @@ impl Tessera {
             Some(check.reset_detail(hold.is_some())),
         );
         event.reason = reason.clone();
+        event.flags = self.flags_to_record(s.org_id, &event).await?;
         let kept = hold.as_ref().map(|(_, kept)| kept);
         if !self.store.reset_member_mfa(s.org_id, member.user_id, member.role.id, kept, &event).await? {
             // Reset by someone else a moment ago, or the member's role changed meanwhile.

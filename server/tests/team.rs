@@ -678,3 +678,43 @@ async fn an_administrator_corrects_a_members_email_address() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_resets_flags_are_recorded_with_it_and_a_later_change_of_hours_re_flags_nothing() {
+    on_both(|env| async move {
+        acme(&env).await;
+        let bob_token = sign_in(&env, "bob@example.org").await;
+        enrol(&env, &bob_token).await;
+        let ada_token = sign_in(&env, "ada@example.org").await;
+        let ada_secret = enrol(&env, &ada_token).await;
+        let bob_id = user_id(&env, "bob@example.org").await;
+        // Monday 10:00 UTC: inside the default business hours.
+        env.clock.advance(Duration::from_secs(22 * 3600));
+        let pending = match env.app.sign_in("ada@example.org", PASSWORD, None, &meta()).await.unwrap() {
+            SignInStep::MfaRequired(t) => session(&env, t.expose()).await,
+            SignInStep::Done(_) => panic!("ada has MFA"),
+        };
+        let (token, _) =
+            env.app.answer_challenge(&pending, &code_now(&ada_secret, &env), false, &meta()).await.unwrap();
+        let ada = session(&env, token.expose()).await;
+        env.app.reset_member_mfa(&ada, bob_id, &form("Ticket 9", ""), &meta()).await.unwrap();
+        let entries = log(&env, ada.org_id, "mfa.reset_by_admin").await;
+        assert_eq!(entries[0].event.flags.as_deref(), Some(""), "{}: looked at, nothing to flag", env.backend);
+        // The organisation moves its hours to a zone where that moment was the middle of the night.
+        let far = tessera_server::activity::BusinessHours::new(9 * 60, 17 * 60, "Pacific/Kiritimati").unwrap();
+        env.app.set_business_hours(&ada, far.clone()).await.unwrap();
+        let flags = env.app.activity_flags(&ada, &entries, &far).await.unwrap();
+        assert_eq!(flags[&entries[0].id], [], "{}: history is not re-flagged", env.backend);
+        // A reset now is judged under the hours in force now.
+        let bob_token = sign_in(&env, "bob@example.org").await;
+        enrol(&env, &bob_token).await;
+        let ada = session(&env, token.expose()).await;
+        env.store.mark_second_factor(&ada.token_hash, env.clock.now()).await.unwrap();
+        let ada = session(&env, token.expose()).await;
+        env.app.reset_member_mfa(&ada, bob_id, &form("Ticket 10", ""), &meta()).await.unwrap();
+        let entries = log(&env, ada.org_id, "mfa.reset_by_admin").await;
+        let newest = entries.iter().find(|e| e.event.reason.as_deref() == Some("Ticket 10")).unwrap();
+        assert_eq!(newest.event.flags.as_deref(), Some("outside-hours,repeated"));
+    })
+    .await;
+}

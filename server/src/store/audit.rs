@@ -19,6 +19,9 @@ pub struct AuditEvent {
     pub detail: Option<String>,
     /// Why, in the actor's words (e.g. a ticket number); only for actions on someone else.
     pub reason: Option<String>,
+    /// The activity log's flags, as worked out when it was recorded (comma-separated ids);
+    /// `None` for events recorded before flags were kept, and for those nobody flags.
+    pub flags: Option<String>,
 }
 
 /// Which events of an organisation's log to show; every field narrows.

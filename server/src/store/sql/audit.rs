@@ -19,6 +19,7 @@ struct AuditRow {
     user_agent: Option<String>,
     detail: Option<String>,
     reason: Option<String>,
+    flags: Option<String>,
 }
 
 /// An audit row with its id and the people's emails, for the activity log.
@@ -45,12 +46,13 @@ fn audit_from_row(r: AuditRow) -> AuditEvent {
         user_agent: r.user_agent,
         detail: r.detail,
         reason: r.reason,
+        flags: r.flags,
     }
 }
 
 const INSERT_AUDIT: &str = "INSERT INTO audit_events \
-     (occurred_at, org_id, actor_user_id, target_user_id, action, outcome, ip, user_agent, detail, reason) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+     (occurred_at, org_id, actor_user_id, target_user_id, action, outcome, ip, user_agent, detail, reason, flags) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
 macro_rules! impl_audit_store {
     ($store:ty, $db:ty) => {
@@ -67,6 +69,7 @@ macro_rules! impl_audit_store {
                     .bind(ev.user_agent.as_deref())
                     .bind(ev.detail.as_deref())
                     .bind(ev.reason.as_deref())
+                    .bind(ev.flags.as_deref())
                     .execute(e)
                     .await?;
                 Ok(())
@@ -81,7 +84,7 @@ macro_rules! impl_audit_store {
 
             async fn recent_audit(&self, org_id: Option<i64>, limit: i64) -> Result<Vec<AuditEvent>> {
                 let rows: Vec<AuditRow> = sqlx::query_as(
-                    "SELECT occurred_at, org_id, actor_user_id, target_user_id, action, outcome, ip, user_agent, detail, reason \
+                    "SELECT occurred_at, org_id, actor_user_id, target_user_id, action, outcome, ip, user_agent, detail, reason, flags \
                      FROM audit_events WHERE ($1 IS NULL OR org_id = $1) ORDER BY occurred_at DESC, id DESC LIMIT $2",
                 )
                 .bind(org_id)
@@ -95,7 +98,7 @@ macro_rules! impl_audit_store {
                 // Always scoped to one organisation; each filter applies only when given.
                 let rows: Vec<AuditLogRow> = sqlx::query_as(
                     "SELECT a.id, a.occurred_at, a.org_id, a.actor_user_id, a.target_user_id, a.action, a.outcome, a.ip, \
-                            a.user_agent, a.detail, a.reason, actor.email AS actor_email, target.email AS target_email, \
+                            a.user_agent, a.detail, a.reason, a.flags, actor.email AS actor_email, target.email AS target_email, \
                             actor.display_name AS actor_name, target.display_name AS target_name \
                      FROM audit_events a \
                      LEFT JOIN users actor ON actor.id = a.actor_user_id \
