@@ -103,7 +103,7 @@ async fn an_owner_previews_saves_and_the_next_reset_mail_uses_the_template() {
 
     // The activity log leads to the version the change replaced: Tessera's default.
     let log = t.get("/settings/activity", Some(&ada)).await;
-    assert!(log.body.contains("password-reset: saved"), "{}", log.body);
+    assert!(log.body.contains("Password reset link: saved"), "the mail by the name people see: {}", log.body);
     let at = log.body.find("/settings/email/password-reset/versions?at=").expect("a link to the versions");
     let href: String = log.body[at..].chars().take_while(|c| *c != '"').collect();
     let versions = t.get(&href, Some(&ada)).await;

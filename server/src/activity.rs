@@ -159,6 +159,19 @@ fn is_reset(e: &AuditEntry) -> bool {
     e.event.action == Action::MfaResetByAdmin.as_str() && e.event.outcome == "success"
 }
 
+/// An event's detail as people read it: a mail template's change names the mail as the settings
+/// do ("Password reset link: saved"), not by its id.
+pub fn readable_detail(e: &crate::store::AuditEvent) -> String {
+    let detail = e.detail.clone().unwrap_or_default();
+    if e.action != Action::MailTemplateChanged.as_str() {
+        return detail;
+    }
+    match detail.split_once(": ").and_then(|(id, rest)| crate::mail::MailKind::from_id(id).map(|k| (k, rest))) {
+        Some((kind, rest)) => format!("{}: {rest}", kind.label()),
+        None => detail,
+    }
+}
+
 /// The flags of one entry: as recorded with it, or for an event recorded before flags were kept,
 /// judged now against `history` (see [`flags`]).
 pub fn flags_of(entry: &AuditEntry, history: &[AuditEntry], hours: &BusinessHours) -> Vec<Flag> {
@@ -224,7 +237,7 @@ pub fn to_csv(entries: &[AuditEntry], hours: &BusinessHours, flags: &HashMap<i64
             e.event.action.clone(),
             e.event.outcome.clone(),
             e.event.ip.clone().unwrap_or_default(),
-            e.event.detail.clone().unwrap_or_default(),
+            readable_detail(&e.event),
             e.event.reason.clone().unwrap_or_default(),
             flagged.join("; "),
         ];
@@ -271,6 +284,18 @@ mod tests {
                 r#"1970-01-01T00:00:00Z,1970-01-01 01:00:00 +01:00,'=cmd@example.org,,signin,failure,192.0.2.1,"wrong, ""really""",,"#
             )
         );
+    }
+
+    #[test]
+    fn a_template_change_names_the_mail_as_the_settings_do() {
+        let mut e = reset(1, 0, 1, 2).event;
+        e.action = Action::MailTemplateChanged.as_str().into();
+        e.detail = Some("password-reset: saved".into());
+        assert_eq!(readable_detail(&e), "Password reset link: saved");
+        e.detail = Some("no-such-mail: saved".into());
+        assert_eq!(readable_detail(&e), "no-such-mail: saved", "unknown ids are shown as stored");
+        let other = reset(2, 0, 1, 2).event;
+        assert_eq!(readable_detail(&other), "");
     }
 
     /// 2026-11-23 was a Monday.

@@ -502,12 +502,12 @@ impl Tessera {
     async fn policy_changed(
         &self,
         org: &crate::model::Organisation,
-        detail: &'static str,
+        detail: &str,
         change: &str,
         actor: Option<&SessionInfo>,
         meta: &RequestMeta,
     ) -> Result<()> {
-        let e = audit::event(
+        let mut e = audit::event(
             self.clock.now(),
             Action::PolicyChanged,
             Outcome::Success,
@@ -515,8 +515,10 @@ impl Tessera {
             actor.map(|s| s.user_id),
             None,
             meta,
-            Some(detail),
+            None,
         );
+        // Tessera's own phrase, with at most a number in it (the grace period's days).
+        e.detail = Some(detail.to_string());
         self.audit(e).await?;
         self.tell_owners(org.id, &org.name, change, actor, meta).await
     }
@@ -538,11 +540,12 @@ impl Tessera {
             _ => None,
         };
         self.store.set_mfa_policy(org.id, new_policy, grace_until).await?;
-        let detail = match new_policy {
-            MfaPolicy::Hidden => "policy set to hidden",
-            MfaPolicy::Visible => "policy set to visible",
-            MfaPolicy::Required if grace_until.is_some() => "policy set to required, with a grace period",
-            MfaPolicy::Required => "policy set to required",
+        let detail = match (new_policy, days.filter(|_| grace_until.is_some())) {
+            (MfaPolicy::Hidden, _) => "policy set to hidden".to_string(),
+            (MfaPolicy::Visible, _) => "policy set to visible".to_string(),
+            (MfaPolicy::Required, Some(1)) => "policy set to required, with a grace period of 1 day".to_string(),
+            (MfaPolicy::Required, Some(d)) => format!("policy set to required, with a grace period of {d} days"),
+            (MfaPolicy::Required, None) => "policy set to required".to_string(),
         };
         let change = match (new_policy, days) {
             (MfaPolicy::Hidden, _) => {
@@ -556,7 +559,7 @@ impl Tessera {
             }
             (MfaPolicy::Required, None) => "The MFA policy is now Required: everyone must use MFA.".to_string(),
         };
-        self.policy_changed(org, detail, &change, actor, meta).await
+        self.policy_changed(org, &detail, &change, actor, meta).await
     }
 
     /// Mails every owner of the organisation that its MFA rules changed, by whom and from where.

@@ -211,6 +211,9 @@ async fn a_grace_period_is_no_password_only_window_after_a_reset() {
     on_both(|env| async move {
         let (hal_token, _, bob_id) = acme(&env, MfaPolicy::Required, Some(14)).await;
         let hal = session(&env, &hal_token).await;
+        // The policy change on record says how long the grace period is.
+        let changes = log(&env, hal.org_id, "organisation.mfa_policy_changed").await;
+        assert_eq!(changes[0].event.detail.as_deref(), Some("policy set to required, with a grace period of 14 days"));
         let after = env.app.reset_member_mfa(&hal, bob_id, &form("ticket"), &meta()).await.unwrap();
         assert_eq!(after, AfterReset::AccessCode);
         let s = bob_password_step(&env).await;

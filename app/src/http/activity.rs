@@ -96,7 +96,7 @@ pub async fn page(
             action: Action::label_of(&e.event.action),
             outcome: e.event.outcome.clone(),
             ip: e.event.ip.clone().unwrap_or_default(),
-            detail: e.event.detail.clone().unwrap_or_default(),
+            detail: tessera_server::activity::readable_detail(&e.event),
             detail_link: template_versions(&e.event),
             reason: e.event.reason.clone().unwrap_or_default(),
             flags: flags.get(&e.id).into_iter().flatten().map(|f| f.label().to_string()).collect(),
