@@ -239,7 +239,6 @@ pub fn RequirePolicyPage(view: RequireView) -> impl IntoView {
         ),
         (_, None) => " at their next sign-in, before they can do anything else.".to_string(),
     };
-    let days = grace_days.map(|d| d.to_string()).unwrap_or_default();
     view! {
         <ConfirmationPage labelled_by="require-title" described_by="require-effects">
             <ConfirmationTitle id="require-title" title="Require MFA for everyone?".into() in_dialog=false />
@@ -252,18 +251,27 @@ pub fn RequirePolicyPage(view: RequireView) -> impl IntoView {
                 }}</p>
                 <p>"The owners are told by email."</p>
             </div>
-            <MfaPolicyForm>
-                <input type="hidden" name="policy" value="required" />
-                <input type="hidden" name="grace_days" value=days />
-                <input type="hidden" name="confirm" value="yes" />
-                <div class="flex flex-wrap items-center gap-4">
-                    <Submit label="Require MFA" busy="Saving…" class=INLINE_PRIMARY_CLASS />
-                    <a href="/settings/security" class=LINK_CLASS>"Cancel"</a>
-                </div>
-            </MfaPolicyForm>
+            <ConfirmRequired grace_days label="Require MFA" />
         </ConfirmationPage>
     }
     .into_any()
+}
+
+/// The confirmation's form: Required with these days of grace, confirmed; or back.
+#[component]
+fn ConfirmRequired(grace_days: Option<u32>, label: &'static str) -> impl IntoView {
+    let days = grace_days.map(|d| d.to_string()).unwrap_or_default();
+    view! {
+        <MfaPolicyForm>
+            <input type="hidden" name="policy" value="required" />
+            <input type="hidden" name="grace_days" value=days />
+            <input type="hidden" name="confirm" value="yes" />
+            <div class="flex flex-wrap items-center gap-4">
+                <Submit label busy="Saving…" class=INLINE_PRIMARY_CLASS />
+                <a href="/settings/security" class=LINK_CLASS>"Cancel"</a>
+            </div>
+        </MfaPolicyForm>
+    }
 }
 
 /// "Change the grace period?": under Required, whose deadline moves, from when to when.
@@ -283,7 +291,6 @@ fn grace_change(
         (_, Some(until)) => format!("{people} will have until {until}{was} to set it up. After that they cannot continue until they have."),
         (_, None) => format!("The grace period ends now{was}: {people} must set it up at their next request, before they can do anything else."),
     };
-    let days = grace_days.map(|d| d.to_string()).unwrap_or_default();
     view! {
         <ConfirmationPage labelled_by="require-title" described_by="require-effects">
             <ConfirmationTitle id="require-title" title="Change the grace period?".into() in_dialog=false />
@@ -291,15 +298,7 @@ fn grace_change(
                 <p id="require-impact" class="font-medium">{impact}</p>
                 <p>"A grace period counts from the moment it is saved. The owners are told by email."</p>
             </div>
-            <MfaPolicyForm>
-                <input type="hidden" name="policy" value="required" />
-                <input type="hidden" name="grace_days" value=days />
-                <input type="hidden" name="confirm" value="yes" />
-                <div class="flex flex-wrap items-center gap-4">
-                    <Submit label="Save grace period" busy="Saving…" class=INLINE_PRIMARY_CLASS />
-                    <a href="/settings/security" class=LINK_CLASS>"Cancel"</a>
-                </div>
-            </MfaPolicyForm>
+            <ConfirmRequired grace_days label="Save grace period" />
         </ConfirmationPage>
     }
 }
