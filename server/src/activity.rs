@@ -51,13 +51,7 @@ impl Tessera {
         let resets: Vec<&AuditEntry> = entries.iter().filter(|e| is_reset(e) && e.event.flags.is_none()).collect();
         let times = || resets.iter().map(|e| e.event.occurred_at.0);
         let (Some(first), Some(last)) = (times().min(), times().max()) else { return Ok(out) };
-        let filter = AuditFilter {
-            action: Some(Action::MfaResetByAdmin.as_str().to_string()),
-            from: Some(Timestamp(first - 30 * DAY_MS)),
-            until: Some(Timestamp(last + 1)),
-            ..AuditFilter::default()
-        };
-        let history = self.activity_log(s, &filter, None, EXPORT_LIMIT).await?;
+        let history = self.activity_log(s, &reset_history(first, last), None, EXPORT_LIMIT).await?;
         out.extend(resets.iter().map(|e| (e.id, flags(e, &history, hours))));
         Ok(out)
     }
@@ -75,13 +69,7 @@ impl Tessera {
         }
         let hours = self.store.business_hours(org_id).await?;
         let at = event.occurred_at.0;
-        let filter = AuditFilter {
-            action: Some(Action::MfaResetByAdmin.as_str().to_string()),
-            from: Some(Timestamp(at - 30 * DAY_MS)),
-            until: Some(Timestamp(at + 1)),
-            ..AuditFilter::default()
-        };
-        let history = self.store.audit_log(org_id, &filter, None, EXPORT_LIMIT).await?;
+        let history = self.store.audit_log(org_id, &reset_history(at, at), None, EXPORT_LIMIT).await?;
         // Not in the log yet: after everything that is.
         let entry = AuditEntry {
             id: i64::MAX,
@@ -154,6 +142,17 @@ impl Flag {
 
 /// Distinct members one actor may reset within 24 hours before it looks unusual.
 pub const MANY_RESETS: usize = 5;
+
+/// The resets that flags of resets between `first` and `last` (milliseconds) are judged against:
+/// from 30 days before the first up to the last.
+fn reset_history(first: i64, last: i64) -> AuditFilter {
+    AuditFilter {
+        action: Some(Action::MfaResetByAdmin.as_str().to_string()),
+        from: Some(Timestamp(first - 30 * DAY_MS)),
+        until: Some(Timestamp(last + 1)),
+        ..AuditFilter::default()
+    }
+}
 
 fn is_reset(e: &AuditEntry) -> bool {
     e.event.action == Action::MfaResetByAdmin.as_str() && e.event.outcome == "success"

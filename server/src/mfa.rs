@@ -356,13 +356,16 @@ impl Tessera {
         if by_email && !self.proves_by_email(s) {
             return Err(CodeError::NotApplicable);
         }
+        // The app's secret, opened once, for what looks like an app's code.
+        let secret = match cred.as_ref().filter(|_| !by_email) {
+            Some(cred) if totp::normalize_code(code).is_some() => Some(self.open_secret(s.user_id, cred)?),
+            _ => None,
+        };
         // A right code already used (a double click, a retry on a slow network, a second tab) is
         // answered as such before the budget is touched: only its holder can send it, so it is
         // no guess, and it must neither count as a failure nor be told to wait.
-        if let Some(cred) = cred.as_ref().filter(|_| !by_email) {
-            let used = totp::verify(&self.open_secret(s.user_id, cred)?, code, now, None)
-                .is_some_and(|step| step <= cred.last_used_step);
-            if used {
+        if let (Some(secret), Some(cred)) = (&secret, &cred) {
+            if totp::verify(secret, code, now, None).is_some_and(|step| step <= cred.last_used_step) {
                 self.audit_own(s, Action::MfaReplay, Outcome::Failure, meta, None).await?;
                 return Err(CodeError::Replayed);
             }
@@ -387,13 +390,12 @@ impl Tessera {
             _ => return self.prove_email_code(s, code, &account_key, meta).await,
         };
         let mut replayed = false;
-        let factor = if totp::normalize_code(code).is_some() {
-            let secret = self.open_secret(s.user_id, &cred)?;
-            match totp::verify(&secret, code, now, Some(cred.last_used_step)) {
+        let factor = if let Some(secret) = &secret {
+            match totp::verify(secret, code, now, Some(cred.last_used_step)) {
                 Some(step) if self.store.consume_totp_step(s.user_id, step).await? => Some(Factor::Totp),
                 matched => {
                     // Right code, already used (or used by a parallel request just now): a replay.
-                    if matched.is_some() || totp::verify(&secret, code, now, None).is_some() {
+                    if matched.is_some() || totp::verify(secret, code, now, None).is_some() {
                         self.audit_own(s, Action::MfaReplay, Outcome::Failure, meta, None).await?;
                         replayed = true;
                     }

@@ -138,22 +138,22 @@ pub async fn answer_challenge(
         Some(s) => app.tessera.password_prompt(&s).await?.is_some(),
         None => false,
     };
-    let after_recovery = match super::own_page(&next).filter(|p| *p != "/") {
-        Some(page) => format!(
-            "/account/security?recovery-used&{}",
-            serde_urlencoded::to_string([("next", page)]).unwrap_or_default()
-        ),
-        None => "/account/security?recovery-used".to_string(),
-    };
-    go(match factor {
+    let to = match factor {
         // Through to enrolment, which the hold confines the person to until they are done.
-        Factor::AccessCode => "/account/security/enrol-required",
-        Factor::Totp | Factor::EmailCode if prompt => "/account/security/new-password",
-        Factor::Totp | Factor::EmailCode => super::own_page(&next).unwrap_or("/"),
+        Factor::AccessCode => "/account/security/enrol-required".to_string(),
+        Factor::Totp | Factor::EmailCode if prompt => "/account/security/new-password".to_string(),
+        Factor::Totp | Factor::EmailCode => super::own_page(&next).unwrap_or("/").to_string(),
         // Knowing that a recovery code is spent (and how many are left) comes first; that page
         // then leads on to where the person was going.
-        Factor::RecoveryCode { .. } => &after_recovery,
-    });
+        Factor::RecoveryCode { .. } => match super::own_page(&next).filter(|p| *p != "/") {
+            Some(page) => format!(
+                "/account/security?recovery-used&{}",
+                serde_urlencoded::to_string([("next", page)]).unwrap_or_default()
+            ),
+            None => "/account/security?recovery-used".to_string(),
+        },
+    };
+    go(&to);
     Ok(())
 }
 

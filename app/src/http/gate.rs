@@ -26,10 +26,8 @@ pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Re
                 let mut res = match (r.kind, wants_html(req.headers())) {
                     (routes::Kind::ServerFn { page, .. }, true) => {
                         let back = page(&[]);
-                        let frame = look_up(&state, state.cookies.session_token(req.headers())).await.ok();
-                        let frame = frame
-                            .as_ref()
-                            .and_then(|c| c.signed_in().map(|s| render::viewer_of(s, c.confined || c.expired)));
+                        let current = look_up(&state, state.cookies.session_token(req.headers())).await.ok();
+                        let frame = current.as_ref().and_then(frame_of);
                         let status = http::StatusCode::METHOD_NOT_ALLOWED;
                         render::with_frame(
                             frame,
@@ -52,7 +50,7 @@ pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Re
         Ok(c) => c,
         Err(e) => return refuse(&state, route, &e, req.uri()).await,
     };
-    let frame = current.signed_in().map(|s| render::viewer_of(s, current.confined || current.expired));
+    let frame = frame_of(&current);
     if let Err(e) = admits(&state, route, &current, &meta).await {
         return render::with_frame(frame, refuse(&state, route, &e, req.uri())).await;
     }
@@ -68,6 +66,11 @@ pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Re
         body
     };
     render::with_frame(frame, next.run(Request::from_parts(parts, body))).await
+}
+
+/// The signed-in frame around a page of this session, if any.
+fn frame_of(c: &CurrentSession) -> Option<crate::layout::Viewer> {
+    c.signed_in().map(|s| render::viewer_of(s, c.confined || c.expired))
 }
 
 /// Whether the request comes from a browser opening a page (it asks for HTML).
