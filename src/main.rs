@@ -76,6 +76,10 @@ enum OrgCommand {
         org: String,
         #[arg(value_enum)]
         state: OnOff,
+        /// The roles whose people may use them, by name, comma-separated ("Member,Help desk");
+        /// without it, the roles chosen before (new organisations: Member only).
+        #[arg(long, value_delimiter = ',')]
+        roles: Option<Vec<String>>,
     },
     /// Let an MFA reset go ahead when the person asking was verified by email only (`on`; each
     /// is flagged in the activity log), or refuse it (`off`, the default).
@@ -297,10 +301,10 @@ async fn main() -> anyhow::Result<()> {
             say(&format!("MFA resets verified by email only are now {now} in {org:?}."));
             Ok(())
         }
-        Command::Org { command: OrgCommand::EmailCodes { org, state } } => {
+        Command::Org { command: OrgCommand::EmailCodes { org, state, roles } } => {
             let app = open(config).await?;
             let allowed = matches!(state, OnOff::On);
-            app.set_email_codes_by_operator(&org, allowed).await?;
+            app.set_email_codes_by_operator(&org, allowed, roles.as_deref()).await?;
             let now = if allowed { "allowed" } else { "not allowed" };
             say(&format!("Email codes as a second factor are now {now} in {org:?}."));
             Ok(())

@@ -425,7 +425,7 @@ async fn where_allowed_an_emailed_code_is_the_second_factor_of_someone_without_a
     let t = app().await;
     t.create_org().await;
     t.tessera.set_mfa_policy_by_operator("Acme", MfaPolicy::Required, None).await.unwrap();
-    t.tessera.set_email_codes_by_operator("Acme", true).await.unwrap();
+    t.tessera.set_email_codes_by_operator("Acme", true, Some(&["Owner".to_string()])).await.unwrap();
     let r = t.sign_in("ada@example.org", PASSWORD).await;
     assert_eq!(r.location(), Some("/login/mfa"), "the code, not enrolment, comes next");
     let pending = r.cookie("tessera_session").unwrap();
@@ -485,7 +485,7 @@ async fn someone_with_an_app_is_offered_an_emailed_code_only_where_allowed() {
     assert!(refused.status.is_client_error(), "{}", refused.status);
     assert!(!t.outbox().iter().any(|m| m.contains("Your Tessera code is")));
 
-    t.tessera.set_email_codes_by_operator("Acme", true).await.unwrap();
+    t.tessera.set_email_codes_by_operator("Acme", true, Some(&["Owner".to_string()])).await.unwrap();
     let page = t.get("/login/mfa", Some(&pending)).await;
     assert!(
         page.body.contains("Email me a code instead") && page.body.contains("Use a recovery code"),
@@ -510,17 +510,20 @@ async fn the_email_codes_setting_needs_a_fresh_second_factor_and_is_locked_in_he
         page.body.contains("Allow email codes as a second factor")
             && page.body.contains("weaker than an authenticator app")
     );
-    let r = t.post(SET_EMAIL_CODES, &[("allowed", "yes")], Some(&ada)).await;
+    let org = t.tessera.store.find_organisation_by_name("Acme").await.unwrap().unwrap();
+    let roles = t.tessera.store.roles(org.id).await.unwrap();
+    let member = roles.iter().find(|r| r.name == "Member").unwrap().id.to_string();
+    let r = t.post(SET_EMAIL_CODES, &[("allowed", "yes"), ("roles[0]", &member)], Some(&ada)).await;
     assert!(r.location().unwrap().starts_with("/account/security/verify"), "{:?}", r.location());
     assert!(!t.tessera.store.find_organisation_by_name("Acme").await.unwrap().unwrap().email_codes_allowed);
     t.post(SEND_EMAIL_CODE, &[], Some(&ada)).await;
     let verified = t.post(STEP_UP, &[("code", &t.emailed_code())], Some(&ada)).await;
     assert!(verified.status.is_redirection());
-    let r = t.post(SET_EMAIL_CODES, &[("allowed", "yes")], Some(&ada)).await;
+    let r = t.post(SET_EMAIL_CODES, &[("allowed", "yes"), ("roles[0]", &member)], Some(&ada)).await;
     assert_eq!(r.location(), Some("/settings/security?email-codes"), "{}", r.body);
     assert!(t.tessera.store.find_organisation_by_name("Acme").await.unwrap().unwrap().email_codes_allowed);
     let page = t.get("/settings/security?email-codes", Some(&ada)).await;
-    assert!(page.body.contains("Email codes are allowed as a second factor."));
+    assert!(page.body.contains("Email codes are allowed as a second factor for: Member."));
     // A cleared checkbox sends nothing: off again.
     let r = t.post(SET_EMAIL_CODES, &[], Some(&ada)).await;
     assert_eq!(r.location(), Some("/settings/security?email-codes"));
@@ -531,6 +534,6 @@ async fn the_email_codes_setting_needs_a_fresh_second_factor_and_is_locked_in_he
     enrol_with(&t, &cy).await;
     let page = t.get("/settings/security", Some(&cy)).await;
     assert!(page.body.contains("Healthcare organisations must use an authenticator app."), "{}", page.body);
-    let r = t.island(SET_EMAIL_CODES, &[("allowed", "yes")], Some(&cy)).await;
+    let r = t.island(SET_EMAIL_CODES, &[("allowed", "yes"), ("roles[0]", "1")], Some(&cy)).await;
     assert_eq!((r.status, r.body.as_str()), (StatusCode::FORBIDDEN, "refused healthcare-app"));
 }

@@ -291,3 +291,57 @@ async fn too_many_wrong_codes_say_how_long_to_wait() {
     let r = t.island(LOGIN_MFA, &[("code", &code_now(&t, &secret))], Some(&pending)).await;
     assert_eq!((r.status, r.body.as_str()), (StatusCode::TOO_MANY_REQUESTS, "codes-waiting 1"));
 }
+
+#[tokio::test]
+async fn owners_choose_the_roles_that_may_use_email_codes_and_confirm_whom_a_change_moves() {
+    let t = app().await;
+    let (_secret, _codes, cookie) = enrol_over_http(&t).await;
+    let bob_password = "quiet amber lamps over rivers";
+    t.tessera
+        .add_user("Acme", "bob@example.org", Some("Bob"), tessera_server::model::Role::Member, Some(bob_password))
+        .await
+        .unwrap();
+    t.tessera.set_mfa_policy_by_operator("Acme", tessera_server::model::MfaPolicy::Required, None).await.unwrap();
+    let org = t.tessera.store.find_organisation_by_name("Acme").await.unwrap().unwrap();
+    let roles = t.tessera.store.roles(org.id).await.unwrap();
+    let member = roles.iter().find(|r| r.name == "Member").unwrap().id.to_string();
+    let page = t.get("/settings/security", Some(&cookie)).await;
+    assert!(page.body.contains("Roles that may use them"), "{}", page.body);
+    assert!(page.body.contains(&format!(r#"name="roles[3]" value="{member}" checked"#)), "{}", page.body);
+
+    // Allowed for no role at all is explained; a role that is not a number is a bad request.
+    let r = t.post(SET_EMAIL_CODES, &[("allowed", "yes")], Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Choose at least one role whose people may use email codes"), "{}", r.body);
+    let r = t.post(SET_EMAIL_CODES, &[("allowed", "yes"), ("roles[0]", "member")], Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+
+    // Bob (no app) would move from enrolment to emailed codes: asked first, by name.
+    let r = t.post(SET_EMAIL_CODES, &[("allowed", "yes"), ("roles[0]", &member)], Some(&cookie)).await;
+    let ask = format!("/settings/security/email-codes?allowed=yes&roles={member}");
+    assert_eq!(r.location(), Some(ask.as_str()), "{}", r.body);
+    let page = t.get(&ask, Some(&cookie)).await;
+    assert!(page.body.contains("Change who may use email codes?"), "{}", page.body);
+    assert!(page.body.contains("1 person without an authenticator app will sign in with a code we email them"));
+    assert!(page.body.contains("Bob (bob@example.org)"), "{}", page.body);
+    let bob = t.sign_in("bob@example.org", bob_password).await;
+    assert_eq!(bob.location(), Some("/account/security/enrol-required"), "nothing is saved by asking");
+
+    let r =
+        t.post(SET_EMAIL_CODES, &[("allowed", "yes"), ("roles[0]", &member), ("confirm", "yes")], Some(&cookie)).await;
+    assert_eq!(r.location(), Some("/settings/security?email-codes"), "{}", r.body);
+    let page = t.get("/settings/security?email-codes", Some(&cookie)).await;
+    assert!(page.body.contains("Email codes are allowed as a second factor for: Member."), "{}", page.body);
+    t.clock.advance(Duration::from_secs(61));
+    assert_eq!(t.sign_in("bob@example.org", bob_password).await.location(), Some("/login/mfa"));
+
+    // Turning them off moves Bob back: asked first too.
+    let r = t.post(SET_EMAIL_CODES, &[("roles[0]", &member)], Some(&cookie)).await;
+    assert_eq!(r.location(), Some(format!("/settings/security/email-codes?allowed=no&roles={member}").as_str()));
+    let page = t.get(r.location().unwrap(), Some(&cookie)).await;
+    assert!(
+        page.body.contains("1 person signs in with emailed codes now and will have to set up an authenticator app"),
+        "{}",
+        page.body
+    );
+}

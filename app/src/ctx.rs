@@ -204,6 +204,15 @@ impl Failed {
             .map(|f| f.values.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect())
             .unwrap_or_default()
     }
+
+    /// Every value of a list of checkboxes named `name[N]`.
+    pub fn listed(&self, name: &str) -> Vec<String> {
+        let listed = |k: &str| k.strip_prefix(name).is_some_and(|rest| rest.starts_with('[') && rest.ends_with(']'));
+        self.0
+            .as_ref()
+            .map(|f| f.values.iter().filter(|(k, _)| listed(k)).map(|(_, v)| v.clone()).collect())
+            .unwrap_or_default()
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Failed {

@@ -59,6 +59,8 @@ pub enum Field {
     VerifiedBy,
     /// A member's corrected email address, typed by an administrator.
     MemberEmail,
+    /// The roles whose people may use email codes.
+    EmailCodeRoles,
 }
 
 codes!(Field {
@@ -85,6 +87,7 @@ codes!(Field {
     HtmlBody => "html",
     VerifiedBy => "verified_by",
     MemberEmail => "member_email",
+    EmailCodeRoles => "roles",
 });
 
 impl Field {
@@ -125,6 +128,7 @@ impl Field {
             Field::HtmlBody => "the HTML body",
             Field::VerifiedBy => "how you verified who is asking",
             Field::MemberEmail => "their email address",
+            Field::EmailCodeRoles => "the roles that may use email codes",
         }
     }
 }
@@ -367,6 +371,9 @@ impl Problem {
             (Problem::Missing, Field::Code) => "Enter the code from your authenticator app.".into(),
             (Problem::Missing, Field::VerifiedBy) => {
                 "Choose how you verified who is asking. If you have not, do that first: an MFA reset hands over the account.".into()
+            }
+            (Problem::Missing, Field::EmailCodeRoles) => {
+                "Choose at least one role whose people may use email codes, or turn email codes off.".into()
             }
             (Problem::Missing, f) => format!("Enter {}.", f.noun()),
             (Problem::TooLong, Field::Email) => "That email address is too long.".into(),

@@ -14,7 +14,10 @@
  * - with MFA required, a member without an app signs in: after the password
  *   comes a code by email (not enrolment), the page says email is weaker; a
  *   wrong code is refused, the right one from MailDev signs him in, and home
- *   says he signs in with emailed codes.
+ *   says he signs in with emailed codes;
+ * - the owner then lets administrators, and no longer members, use them: a
+ *   confirmation page names who moves each way before anything is saved, and
+ *   after it the member's next sign-in leads to setting up an app.
  */
 import type { Locator, Page } from '@playwright/test';
 import { addUser, createOrganisation, setPolicy } from '../pages/Cli';
@@ -125,9 +128,11 @@ test('where the organisation allows them, a member without an app signs in with 
   const org = `Mail Sign-in Co ${project}`;
   const owner = { name: 'Olga Owner', email: `olga.${project}@signin-codes.example` };
   const member = { name: 'Max Member', email: `max.${project}@signin-codes.example` };
+  const admin = { name: 'Ada Admin', email: `ada.${project}@signin-codes.example` };
   const mail = new MailDev(server.mailURL);
   const byEmail = new EmailStepUpPage(page);
   const allow = page.getByLabel('Allow email codes as a second factor');
+  const roles = page.getByRole('group', { name: 'Roles that may use them' });
 
   /** The code of the newest code mail to `to` sent since `since`. */
   const newCode = async (to: string, since: number) => {
@@ -142,6 +147,7 @@ test('where the organisation allows them, a member without an app signs in with 
   await ensureOrganisation(page, server, ownerFor(project));
   createOrganisation(server, { name: org, ownerEmail: owner.email, ownerName: owner.name, ownerPassword: PASSWORD });
   addUser(server, { organisationName: org, email: member.email, role: 'member', displayName: member.name, password: PASSWORD });
+  addUser(server, { organisationName: org, email: admin.email, role: 'admin', displayName: admin.name, password: PASSWORD });
 
   await test.step('Olga turns on email codes after confirming it is her with an emailed code', async () => {
     await signIn(page, owner.email, PASSWORD, new HomePage(page).welcomeHeading(owner.name));
@@ -156,12 +162,19 @@ test('where the organisation allows them, a member without an app signs in with 
     const code = await newCode(owner.email, asked);
     await enterCode(page, byEmail.code, code, byEmail.verifyButton, page.getByRole('heading', { name: 'Security policy' }));
     await allow.check();
+    // A new organisation offers them to the role without permissions; Olga adds her own.
+    await expect(roles.getByLabel('Member')).toBeChecked();
+    await expect(roles.getByLabel('Administrator')).not.toBeChecked();
+    await expect(roles.getByText("Can change others' accounts or settings")).toHaveCount(3);
+    await roles.getByLabel('Owner').check();
+    // Nobody's sign-in changes while MFA is optional: saved without a question.
     await submitAndSettle(
       page,
       () => page.getByRole('button', { name: 'Save email codes' }).click(),
-      page.getByRole('status').filter({ hasText: 'Email codes are allowed as a second factor.' }),
+      page.getByRole('status').filter({ hasText: 'Email codes are allowed as a second factor for: Owner, Member.' }),
     );
     await expect(allow).toBeChecked();
+    await expect(roles.getByLabel('Owner')).toBeChecked();
     setPolicy(server, org, 'required');
     await page.context().clearCookies();
   });
@@ -185,5 +198,36 @@ test('where the organisation allows them, a member without an app signs in with 
     const code = await newCode(member.email, asked);
     await wrongThenRight(page, byEmail, code, new HomePage(page).welcomeHeading(member.name));
     await expect(page.getByText('you sign in with your password and a code we email you')).toBeVisible();
+  });
+
+  await test.step('Olga lets administrators, no longer members, use them: she is told whom it moves first', async () => {
+    await page.context().clearCookies();
+    const since = Date.now();
+    await signIn(page, owner.email, PASSWORD, page.getByRole('heading', { name: 'MFA: enter your code' }));
+    const code = await newCode(owner.email, since);
+    await enterCode(page, byEmail.code, code, byEmail.verifyButton, new HomePage(page).welcomeHeading(owner.name));
+    await page.goto('/settings/security');
+    await roles.getByLabel('Member').uncheck();
+    await roles.getByLabel('Administrator').check();
+    const confirm = page.getByRole('heading', { name: 'Change who may use email codes?' });
+    await submitAndSettle(page, () => page.getByRole('button', { name: 'Save email codes' }).click(), confirm);
+    await expect(page.locator('#email-codes-to-app')).toHaveText(
+      '1 person signs in with emailed codes now and will have to set up an authenticator app at their next sign-in, or their next request if they are signed in, before they can do anything else:',
+    );
+    await expect(page.getByRole('listitem').filter({ hasText: `${member.name} (${member.email})` })).toBeVisible();
+    await expect(page.locator('#email-codes-to-email')).toContainText('1 person without an authenticator app will sign in with a code we email them');
+    await expect(page.getByRole('listitem').filter({ hasText: `${admin.name} (${admin.email})` })).toBeVisible();
+    await expectFitsPhone(page, [confirm, page.getByRole('button', { name: 'Save email codes' })]);
+    await submitAndSettle(
+      page,
+      () => page.getByRole('button', { name: 'Save email codes' }).click(),
+      page.getByRole('status').filter({ hasText: 'Email codes are allowed as a second factor for: Owner, Administrator.' }),
+    );
+    await expect(roles.getByLabel('Member')).not.toBeChecked();
+  });
+
+  await test.step('Max signs in again: now he must set up an authenticator app', async () => {
+    await page.context().clearCookies();
+    await signIn(page, member.email, PASSWORD, page.getByRole('heading', { name: 'Set up MFA' }));
   });
 });

@@ -57,21 +57,9 @@ impl Tessera {
     /// The people of `org` who get its digest: those allowed to read the activity log whose
     /// accounts are in use.
     async fn digest_recipients(&self, org_id: i64) -> Result<Vec<Member>> {
-        let mut out = Vec::new();
-        let mut cursor = Cursor::First;
-        loop {
-            let (page, _) = self.store.members(org_id, &MemberFilter::default(), false, &cursor, 200).await?;
-            out.extend(
-                page.iter()
-                    .filter(|m| !m.disabled && !m.pending && m.role.permissions().contains(Permission::ViewActivityLog))
-                    .cloned(),
-            );
-            match page.last() {
-                Some(last) if page.len() == 200 => cursor = Cursor::After(last.email_canonical.clone()),
-                _ => break,
-            }
-        }
-        Ok(out)
+        let mut all = self.all_members(org_id).await?;
+        all.retain(|m| !m.disabled && !m.pending && m.role.permissions().contains(Permission::ViewActivityLog));
+        Ok(all)
     }
 
     /// Plans this week's digest for everyone who gets it, in every organisation.

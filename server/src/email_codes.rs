@@ -16,10 +16,13 @@ use crate::audit::{Action, Outcome, RequestMeta};
 use crate::clock::Timestamp;
 use crate::mail::messages::code_mail;
 use crate::mfa::CodeError;
+use crate::policy;
+use crate::roles::{Permission, RoleInfo};
 use crate::secret::SecretKey;
 use crate::send_limit::Sent;
 use crate::services::Tessera;
 use crate::session::{SessionInfo, SessionState};
+use crate::store::Member;
 
 /// How long an emailed code works.
 pub const EMAIL_CODE_TTL: Duration = Duration::from_secs(10 * 60);
@@ -92,6 +95,71 @@ impl Tessera {
     /// When this session's emailed code expires, if one is waiting to be typed.
     pub async fn email_code_expiry(&self, s: &SessionInfo) -> crate::error::Result<Option<Timestamp>> {
         self.store.email_code_expiry(&s.token_hash, self.clock.now()).await
+    }
+}
+
+/// Whom a change of who may use email codes moves: among people whose accounts are in use, who
+/// must have MFA and have no authenticator app (nobody else signs in differently).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EmailCodesImpact {
+    /// They sign in with emailed codes now and will have to set up an authenticator app.
+    pub to_app: Vec<Member>,
+    /// They must set up an app now and will sign in with emailed codes instead.
+    pub to_email: Vec<Member>,
+}
+
+impl EmailCodesImpact {
+    pub fn is_empty(&self) -> bool {
+        self.to_app.is_empty() && self.to_email.is_empty()
+    }
+}
+
+impl Tessera {
+    /// Settings -> Security policy: the organisation's roles with whether each may use email
+    /// codes. For holders of `manage-policy`.
+    pub async fn email_code_roles(&self, s: &SessionInfo) -> crate::error::Result<Option<Vec<RoleInfo>>> {
+        if !s.can(Permission::ManagePolicy) {
+            return Ok(None);
+        }
+        Ok(Some(self.store.roles(s.org_id).await?))
+    }
+
+    /// What allowing email codes (`allowed`) for exactly the roles `roles` would change, before it
+    /// is saved. For holders of `manage-policy`.
+    pub async fn email_codes_impact(
+        &self,
+        s: &SessionInfo,
+        allowed: bool,
+        roles: &[i64],
+    ) -> crate::error::Result<Option<EmailCodesImpact>> {
+        if !s.can(Permission::ManagePolicy) {
+            return Ok(None);
+        }
+        let now = self.clock.now();
+        let by_email = |m: &Member, org_allowed: bool, role_allowed: bool| {
+            let email = policy::email_codes_for(s.org_kind, org_allowed, role_allowed);
+            let r = policy::requirement(
+                s.org_kind,
+                s.org_mfa_policy,
+                s.org_mfa_grace_until,
+                m.role.requires_mfa,
+                false,
+                email,
+                now,
+            );
+            r == policy::Requirement::ByEmail
+        };
+        let mut impact = EmailCodesImpact::default();
+        for m in self.all_members(s.org_id).await?.into_iter().filter(|m| !m.disabled && !m.has_mfa) {
+            let before = by_email(&m, s.org_email_codes_allowed, m.role.email_codes);
+            let after = by_email(&m, allowed, roles.contains(&m.role.id));
+            match (before, after) {
+                (true, false) => impact.to_app.push(m),
+                (false, true) => impact.to_email.push(m),
+                _ => {}
+            }
+        }
+        Ok(Some(impact))
     }
 }
 

@@ -77,13 +77,21 @@ impl Tessera {
         })
     }
 
-    /// How many people would have to set up MFA if the policy required it now: members whose
-    /// accounts are not disabled and who have no MFA. For holders of `manage-policy`.
-    pub async fn required_policy_impact(&self, s: &SessionInfo) -> Result<Option<i64>> {
+    /// Whom requiring MFA now would ask for a second factor, among members whose accounts are not
+    /// disabled and who have no authenticator app: `(set_up, by_email)`, those who would have to
+    /// set one up and those whose role may use email codes instead. For holders of `manage-policy`.
+    pub async fn required_policy_impact(&self, s: &SessionInfo) -> Result<Option<(i64, i64)>> {
         if !s.can(Permission::ManagePolicy) {
             return Ok(None);
         }
-        Ok(Some(self.store.mfa_adoption(s.org_id, true).await?.required_not_enrolled))
+        let (mut set_up, mut by_email) = (0, 0);
+        for m in self.all_members(s.org_id).await?.iter().filter(|m| !m.disabled && !m.has_mfa) {
+            match crate::policy::email_codes_for(s.org_kind, s.org_email_codes_allowed, m.role.email_codes) {
+                true => by_email += 1,
+                false => set_up += 1,
+            }
+        }
+        Ok(Some((set_up, by_email)))
     }
 
     /// Someone chose the organisation's policy at least once, or its kind fixes it.

@@ -180,14 +180,26 @@ impl Tessera {
         Ok(())
     }
 
-    /// An owner allows emailed codes as a second factor at sign-in, or stops allowing them
-    /// (Settings -> Security). Needs a fresh step-up; never allowed in healthcare.
-    pub async fn set_email_codes(&self, s: &SessionInfo, allowed: bool, meta: &RequestMeta) -> Result<(), CodeError> {
+    /// An owner allows emailed codes as a second factor at sign-in for the people of `roles`,
+    /// or stops allowing them (Settings -> Security). Needs a fresh step-up; never allowed in
+    /// healthcare; allowed for no role at all is refused.
+    pub async fn set_email_codes(
+        &self,
+        s: &SessionInfo,
+        allowed: bool,
+        roles: &[i64],
+        meta: &RequestMeta,
+    ) -> Result<(), CodeError> {
         let org = self.may_change_policy(s, meta).await?;
         if allowed && !crate::policy::email_codes_in_force(org.kind, allowed) {
             return Err(CodeError::NotAllowed(Refusal::HealthcareRequiresApp));
         }
-        self.apply_email_codes(&org, allowed, Some(s), meta).await?;
+        // Another organisation's roles look like roles that do not exist.
+        let known = self.store.roles(org.id).await?;
+        if roles.iter().any(|id| !known.iter().any(|r| r.id == *id)) {
+            return Err(CodeError::NotApplicable);
+        }
+        self.apply_email_codes(&org, allowed, Some(roles), Some(s), meta).await?;
         Ok(())
     }
 

@@ -228,7 +228,7 @@ impl Tessera {
             org.mfa_policy,
             org.mfa_grace_until,
             member.role.requires_mfa,
-            org.email_codes_allowed,
+            org.email_codes_allowed && member.role.email_codes,
             now,
         );
         let hold = after.holds().then(|| self.new_access_code(member.user_id, None));

@@ -46,6 +46,12 @@ pub fn email_codes_in_force(kind: OrgKind, allowed: bool) -> bool {
     allowed && kind != OrgKind::Healthcare
 }
 
+/// Whether one person may prove a second factor with an emailed code: where the organisation
+/// allows email codes and their role is one of those the owners let use them.
+pub fn email_codes_for(kind: OrgKind, org_allowed: bool, role_allowed: bool) -> bool {
+    email_codes_in_force(kind, org_allowed) && role_allowed
+}
+
 /// What the policy means for one user right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Requirement {

@@ -150,6 +150,9 @@ pub struct RoleInfo {
     /// A custom role's permissions (ignored for built-in roles: see [`RoleInfo::permissions`]).
     pub custom_permissions: Permissions,
     pub requires_mfa: bool,
+    /// Its people may prove a second factor with an emailed code, where the organisation allows
+    /// email codes at all (see [`crate::policy::email_codes_for`]).
+    pub email_codes: bool,
 }
 
 impl RoleInfo {
@@ -291,6 +294,7 @@ mod tests {
             name: "r".into(),
             custom_permissions: custom.iter().copied().collect(),
             requires_mfa: false,
+            email_codes: false,
         }
     }
 

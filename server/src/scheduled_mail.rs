@@ -133,15 +133,15 @@ impl Tessera {
         for org in self.store.organisations_in_grace(now).await? {
             let Some(deadline) = org.mfa_grace_until else { continue };
             let Some(reminder) = reminder_due(deadline, now) else { continue };
-            // Where email codes stand in for an app, nobody is held at the deadline: no reminders.
-            if crate::policy::email_codes_in_force(org.kind, org.email_codes_allowed) {
-                continue;
-            }
             let filter = MemberFilter { mfa: Some(MfaFilter::RequiredNotEnrolled), ..Default::default() };
             let mut cursor = crate::store::Cursor::First;
             loop {
                 let (page, _) = self.store.members(org.id, &filter, true, &cursor, PAGE).await?;
-                for m in page.iter().filter(|m| !m.disabled && !m.pending) {
+                // Where email codes stand in for an app, nobody is held at the deadline: no reminder.
+                let by_email = |m: &&crate::store::Member| {
+                    crate::policy::email_codes_for(org.kind, org.email_codes_allowed, m.role.email_codes)
+                };
+                for m in page.iter().filter(|m| !m.disabled && !m.pending && !by_email(m)) {
                     let kind = MailKind::GraceReminder.id();
                     if self.store.plan_mail(org.id, m.user_id, kind, &reminder.period(deadline), now).await? {
                         planned += 1;

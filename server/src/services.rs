@@ -430,39 +430,70 @@ impl Tessera {
         self.policy_changed(org, detail, &change, actor, meta).await
     }
 
-    /// `tessera org email-codes`: allows or stops allowing emailed codes as a second factor.
-    pub async fn set_email_codes_by_operator(&self, org_name: &str, allowed: bool) -> Result<()> {
+    /// `tessera org email-codes`: allows or stops allowing emailed codes as a second factor and,
+    /// given role names, for exactly those roles (otherwise the roles chosen before keep them).
+    pub async fn set_email_codes_by_operator(
+        &self,
+        org_name: &str,
+        allowed: bool,
+        roles: Option<&[String]>,
+    ) -> Result<()> {
         let org = self.store.find_organisation_by_name(org_name).await?.ok_or(Error::NotFound("organisation"))?;
-        self.apply_email_codes(&org, allowed, None, &RequestMeta::default()).await
+        let ids = match roles {
+            None => None,
+            Some(names) => {
+                let known = self.store.roles(org.id).await?;
+                let mut ids = Vec::new();
+                for name in names {
+                    let role = known.iter().find(|r| r.name.eq_ignore_ascii_case(name.trim()));
+                    let role = role.ok_or_else(|| Error::Invalid(format!("{org_name} has no role called {name:?}")))?;
+                    ids.push(role.id);
+                }
+                Some(ids)
+            }
+        };
+        self.apply_email_codes(&org, allowed, ids.as_deref(), None, &RequestMeta::default()).await
     }
 
-    /// Stores "Allow email codes as a second factor" (never for healthcare), records who changed
-    /// it and tells the owners. Saving what is already stored changes and tells nothing.
+    /// Stores "Allow email codes as a second factor" (never for healthcare) and, given `roles`,
+    /// which roles may use them; records who changed it and tells the owners. Saving what is
+    /// already stored changes and tells nothing.
     pub(crate) async fn apply_email_codes(
         &self,
         org: &crate::model::Organisation,
         allowed: bool,
+        roles: Option<&[i64]>,
         actor: Option<&SessionInfo>,
         meta: &RequestMeta,
     ) -> Result<()> {
         if allowed && !policy::email_codes_in_force(org.kind, allowed) {
             return Err(Error::Invalid("Healthcare organisations must use an authenticator app.".into()));
         }
-        if !self.store.set_email_codes_allowed(org.id, allowed).await? {
+        let known = self.store.roles(org.id).await?;
+        let chosen: Vec<&str> = known
+            .iter()
+            .filter(|r| roles.map_or(r.email_codes, |ids| ids.contains(&r.id)))
+            .map(|r| r.name.as_str())
+            .collect();
+        if allowed && chosen.is_empty() {
+            return Err(Error::Invalid("choose at least one role that may use email codes, or turn them off".into()));
+        }
+        if !self.store.set_email_codes_allowed(org.id, allowed, roles).await? {
             return Ok(());
         }
         let (detail, change) = if allowed {
+            let who = chosen.join(", ");
             (
-                "email codes allowed as a second factor",
-                "Email codes are now allowed as a second factor: people without an authenticator app sign in with a code we email them, and people with an app may choose one. Email is weaker than an app.",
+                format!("email codes allowed as a second factor for: {who}"),
+                format!("Email codes are now allowed as a second factor for these roles: {who}. Where MFA is required, their people without an authenticator app sign in with a code we email them, and those with an app may choose one; people in other roles need an app. Email is weaker than an app."),
             )
         } else {
             (
-                "email codes no longer allowed as a second factor",
-                "Email codes are no longer allowed as a second factor: where MFA is required, everyone needs an authenticator app.",
+                "email codes no longer allowed as a second factor".to_string(),
+                "Email codes are no longer allowed as a second factor: where MFA is required, everyone needs an authenticator app.".to_string(),
             )
         };
-        self.policy_changed(org, detail, change, actor, meta).await
+        self.policy_changed(org, &detail, &change, actor, meta).await
     }
 
     /// `tessera org email-only-resets`: lets MFA resets go ahead on requests verified by email
@@ -681,7 +712,7 @@ impl Tessera {
                 org.mfa_grace_until,
                 role.requires_mfa,
                 has_mfa,
-                org.email_codes_allowed,
+                org.email_codes_allowed && role.email_codes,
                 now,
             ),
             held,

@@ -136,9 +136,10 @@ impl SessionInfo {
         crate::policy::password_expired(self.org_password_max_age_days, self.password_changed_at, now)
     }
 
-    /// Whether emailed codes count as a second factor at sign-in in this organisation.
+    /// Whether emailed codes count as this person's second factor at sign-in: their
+    /// organisation allows them, for their role.
     pub fn email_codes_in_force(&self) -> bool {
-        crate::policy::email_codes_in_force(self.org_kind, self.org_email_codes_allowed)
+        crate::policy::email_codes_for(self.org_kind, self.org_email_codes_allowed, self.role.email_codes)
     }
 
     pub fn can(&self, p: Permission) -> bool {

@@ -142,7 +142,7 @@ fn mfa_state(s: &SessionInfo, m: &Member, now: crate::clock::Timestamp) -> MfaSt
         s.org_mfa_grace_until,
         m.role.requires_mfa,
         m.has_mfa,
-        s.email_codes_in_force(),
+        policy::email_codes_for(s.org_kind, s.org_email_codes_allowed, m.role.email_codes),
         now,
     );
     MfaState::of(m.has_mfa, r)
@@ -155,7 +155,7 @@ fn after_reset(s: &SessionInfo, m: &Member, now: crate::clock::Timestamp) -> Aft
         s.org_mfa_policy,
         s.org_mfa_grace_until,
         m.role.requires_mfa,
-        s.email_codes_in_force(),
+        policy::email_codes_for(s.org_kind, s.org_email_codes_allowed, m.role.email_codes),
         now,
     )
 }
@@ -165,6 +165,22 @@ fn may_see_team(s: &SessionInfo) -> bool {
 }
 
 impl Tessera {
+    /// Every member of the organisation, disabled and invited ones included, by address.
+    pub(crate) async fn all_members(&self, org_id: i64) -> Result<Vec<Member>> {
+        const PAGE: i64 = 500;
+        let mut out: Vec<Member> = Vec::new();
+        let mut cursor = Cursor::First;
+        loop {
+            let (page, _) = self.store.members(org_id, &MemberFilter::default(), false, &cursor, PAGE).await?;
+            let full = page.len() as i64 == PAGE;
+            out.extend(page);
+            match out.last() {
+                Some(last) if full => cursor = Cursor::After(last.email_canonical.clone()),
+                _ => return Ok(out),
+            }
+        }
+    }
+
     /// Records a refused attempt on someone else (the activity log lists denied attempts).
     pub(crate) async fn audit_refused(
         &self,

@@ -230,7 +230,7 @@ async fn a_grace_period_is_no_password_only_window_after_a_reset() {
 async fn where_email_codes_or_an_optional_policy_apply_nothing_is_held() {
     on_both(|env| async move {
         let (hal_token, _, bob_id) = acme(&env, MfaPolicy::Required, None).await;
-        env.app.set_email_codes_by_operator("Acme", true).await.unwrap();
+        env.app.set_email_codes_by_operator("Acme", true, None).await.unwrap();
         let hal = session(&env, &hal_token).await;
         assert_eq!(env.app.team_member(&hal, bob_id).await.unwrap().after_reset, AfterReset::EmailCodes);
         let after = env.app.reset_member_mfa(&hal, bob_id, &form("in-person"), &meta()).await.unwrap();
@@ -243,7 +243,7 @@ async fn where_email_codes_or_an_optional_policy_apply_nothing_is_held() {
         assert!(!env.app.needs_access_code(&s), "an emailed code proves the factor");
 
         // Visible: the password alone, as before.
-        env.app.set_email_codes_by_operator("Acme", false).await.unwrap();
+        env.app.set_email_codes_by_operator("Acme", false, None).await.unwrap();
         env.app.set_mfa_policy_by_operator("Acme", MfaPolicy::Visible, None).await.unwrap();
         env.app.add_user("Acme", "cy@example.org", Some("Cy"), Role::Member, Some(PASSWORD)).await.unwrap();
         let cy = enrol(&env, &sign_in(&env, "cy@example.org").await).await.0;

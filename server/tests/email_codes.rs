@@ -20,6 +20,10 @@ use tessera_server::store::CodeUse;
 
 const EMAIL: &str = "ada@example.org";
 const PASSWORD: &str = "plum tractor sings quietly tonight";
+/// The organisation's creator is its owner: tests about them let owners use email codes.
+fn owners() -> Vec<String> {
+    vec!["Owner".to_string()]
+}
 
 fn meta() -> RequestMeta {
     RequestMeta::new(Some("192.0.2.10".parse().unwrap()), Some("email-code-test"))
@@ -212,7 +216,7 @@ async fn where_allowed_a_person_without_an_app_signs_in_with_an_emailed_code() {
         assert_eq!(session_of(&env, &token).await.mfa_requirement(env.clock.now()), Requirement::MustEnrol);
         assert!(!env.outbox().iter().any(|m| m.contains("Your Tessera code is")));
 
-        env.app.set_email_codes_by_operator("Acme", true).await.unwrap();
+        env.app.set_email_codes_by_operator("Acme", true, Some(owners().as_slice())).await.unwrap();
         let (a, challenged) = password_step(&env, EMAIL).await;
         assert!(challenged, "{}: the password alone no longer signs in", env.backend);
         let pending = session_of(&env, &a).await;
@@ -240,7 +244,7 @@ async fn where_allowed_a_person_without_an_app_signs_in_with_an_emailed_code() {
         assert!(matches!(env.app.answer_challenge(&pending, &code, true, &meta()).await, Err(CodeError::Invalid)));
 
         // Turned off again, the same person is back to enrolling.
-        env.app.set_email_codes_by_operator("Acme", false).await.unwrap();
+        env.app.set_email_codes_by_operator("Acme", false, None).await.unwrap();
         assert_eq!(session_of(&env, full.expose()).await.mfa_requirement(env.clock.now()), Requirement::MustEnrol);
         env.clock.advance(Duration::from_secs(61));
         assert!(!password_step(&env, EMAIL).await.1);
@@ -271,7 +275,7 @@ async fn a_person_with_an_app_may_choose_an_emailed_code_only_where_allowed() {
         ));
         assert!(env.outbox().iter().all(|m| !m.contains("Your Tessera code is")), "{}", env.backend);
 
-        env.app.set_email_codes_by_operator("Acme", true).await.unwrap();
+        env.app.set_email_codes_by_operator("Acme", true, Some(owners().as_slice())).await.unwrap();
         let pending = session_of(&env, &token).await;
         assert!(env.outbox().iter().all(|m| !m.contains("Your Tessera code is")), "allowing them mails nobody a code");
         env.app.send_email_code(&pending, &meta()).await.unwrap();
@@ -300,19 +304,22 @@ async fn owners_allow_email_codes_after_a_fresh_second_factor_and_never_in_healt
         env.app.add_user("Acme", "bob@example.org", None, Role::Admin, Some(PASSWORD)).await.unwrap();
         let bob = session_of(&env, &password_step(&env, "bob@example.org").await.0).await;
         assert!(matches!(
-            env.app.set_email_codes(&bob, true, &meta()).await,
+            env.app.set_email_codes(&bob, true, &[bob.role.id], &meta()).await,
             Err(CodeError::NotAllowed(Refusal::MissingPermission))
         ));
         let (s, token) = signed_in_with_token(&env).await;
-        assert!(matches!(env.app.set_email_codes(&s, true, &meta()).await, Err(CodeError::StepUpRequired)));
+        assert!(matches!(
+            env.app.set_email_codes(&s, true, &[s.role.id], &meta()).await,
+            Err(CodeError::StepUpRequired)
+        ));
         env.app.send_email_code(&s, &meta()).await.unwrap();
         env.app.step_up(&s, &last_code(&env), &meta()).await.unwrap();
         let s = session_of(&env, &token).await;
-        env.app.set_email_codes(&s, true, &meta()).await.unwrap();
+        env.app.set_email_codes(&s, true, &[s.role.id], &meta()).await.unwrap();
         let last = env.store.recent_audit(None, 1).await.unwrap().remove(0);
         assert_eq!(
             (last.action.as_str(), last.detail.as_deref()),
-            ("organisation.mfa_policy_changed", Some("email codes allowed as a second factor"))
+            ("organisation.mfa_policy_changed", Some("email codes allowed as a second factor for: Owner"))
         );
         assert!(env.outbox().iter().any(|m| m.contains("Email codes are now allowed as a second factor")));
 
@@ -321,13 +328,79 @@ async fn owners_allow_email_codes_after_a_fresh_second_factor_and_never_in_healt
             .create_organisation("Clinic", OrgKind::Healthcare, "cy@example.org", None, Some(PASSWORD))
             .await
             .unwrap();
-        assert!(env.app.set_email_codes_by_operator("Clinic", true).await.is_err());
+        assert!(env.app.set_email_codes_by_operator("Clinic", true, None).await.is_err());
         common::execute(&env, "UPDATE organisations SET email_codes_allowed = TRUE WHERE name = 'Clinic'").await;
         env.app.set_mfa_policy_by_operator("Clinic", MfaPolicy::Required, None).await.unwrap();
         let (token, challenged) = password_step(&env, "cy@example.org").await;
         assert!(!challenged, "{}: no email code in healthcare", env.backend);
         let cy = session_of(&env, &token).await;
         assert_eq!(cy.mfa_requirement(env.clock.now()), tessera_server::policy::Requirement::MustEnrol);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn owners_choose_which_roles_may_use_email_codes_and_see_whom_a_change_moves_first() {
+    use tessera_server::model::Role;
+    use tessera_server::policy::{MfaPolicy, Requirement};
+    on_both(|env| async move {
+        env.app.create_organisation("Acme", OrgKind::Standard, EMAIL, None, Some(PASSWORD)).await.unwrap();
+        env.app.add_user("Acme", "bob@example.org", Some("Bob"), Role::Admin, Some(PASSWORD)).await.unwrap();
+        env.app.add_user("Acme", "cy@example.org", Some("Cy"), Role::Member, Some(PASSWORD)).await.unwrap();
+        env.app.set_mfa_policy_by_operator("Acme", MfaPolicy::Required, None).await.unwrap();
+        // A new organisation lets only the roles without permissions use email codes.
+        env.app.set_email_codes_by_operator("Acme", true, None).await.unwrap();
+        let (cy_token, cy_challenged) = password_step(&env, "cy@example.org").await;
+        assert!(cy_challenged, "{}: a member signs in with an emailed code", env.backend);
+        let (bob_token, bob_challenged) = password_step(&env, "bob@example.org").await;
+        assert!(!bob_challenged, "an administrator has no email codes: the password leads to enrolment");
+        let bob = session_of(&env, &bob_token).await;
+        assert_eq!(bob.mfa_requirement(env.clock.now()), Requirement::MustEnrol);
+        assert!(session_of(&env, &cy_token).await.email_codes_in_force());
+
+        // The owner steps up, then asks what letting administrators (and not members) use
+        // them would change: Bob moves to email codes, Cy to an app; the owner, without an app,
+        // is not among the members' roles either way.
+        let (s, token) = signed_in_with_token(&env).await;
+        env.app.send_email_code(&s, &meta()).await.unwrap();
+        env.app.step_up(&s, &last_code(&env), &meta()).await.unwrap();
+        let s = session_of(&env, &token).await;
+        let roles = env.app.email_code_roles(&s).await.unwrap().unwrap();
+        let id = |name: &str| roles.iter().find(|r| r.name == name).unwrap().id;
+        let allowed: Vec<&str> = roles.iter().filter(|r| r.email_codes).map(|r| r.name.as_str()).collect();
+        assert_eq!(allowed, ["Member"]);
+        let impact = env.app.email_codes_impact(&s, true, &[id("Administrator")]).await.unwrap().unwrap();
+        let emails = |v: &[tessera_server::store::Member]| v.iter().map(|m| m.email.clone()).collect::<Vec<_>>();
+        assert_eq!(emails(&impact.to_email), ["bob@example.org"]);
+        assert_eq!(emails(&impact.to_app), ["cy@example.org"]);
+        // Nothing is saved by asking.
+        assert!(session_of(&env, &cy_token).await.email_codes_in_force());
+
+        env.app.set_email_codes(&s, true, &[id("Administrator")], &meta()).await.unwrap();
+        assert!(session_of(&env, &bob_token).await.email_codes_in_force(), "{}", env.backend);
+        let cy = session_of(&env, &cy_token).await;
+        assert!(!cy.email_codes_in_force());
+        assert_eq!(cy.mfa_requirement(env.clock.now()), Requirement::MustEnrol, "an open session is confined at once");
+        let last = env.store.recent_audit(None, 1).await.unwrap().remove(0);
+        assert_eq!(last.detail.as_deref(), Some("email codes allowed as a second factor for: Administrator"));
+        assert!(env.outbox().iter().any(|m| m.contains("second factor for these roles: Administrator")));
+        env.clock.advance(Duration::from_secs(61));
+        assert!(password_step(&env, "bob@example.org").await.1, "Bob's next sign-in mails him a code");
+
+        // Another organisation's role, or none at all, changes nothing.
+        env.app.create_organisation("Other", OrgKind::Standard, "zed@example.org", None, Some(PASSWORD)).await.unwrap();
+        let other = session_of(&env, &password_step(&env, "zed@example.org").await.0).await;
+        assert!(matches!(
+            env.app.set_email_codes(&s, true, &[other.role.id], &meta()).await,
+            Err(CodeError::NotApplicable)
+        ));
+        assert!(env.app.set_email_codes(&s, true, &[], &meta()).await.is_err());
+        assert!(session_of(&env, &bob_token).await.email_codes_in_force());
+        // The operator names roles; an unknown name is an error.
+        assert!(env.app.set_email_codes_by_operator("Acme", true, Some(&["Nobody".to_string()])).await.is_err());
+        env.app.set_email_codes_by_operator("Acme", true, Some(&["member".to_string()])).await.unwrap();
+        assert!(session_of(&env, &cy_token).await.email_codes_in_force());
+        assert!(!session_of(&env, &bob_token).await.email_codes_in_force());
     })
     .await;
 }

@@ -567,7 +567,7 @@ async fn invitations_and_adoption_on_both_databases() {
         assert_eq!((a.members, a.enabled, a.not_enabled(), a.required_not_enrolled), (4, 1, 3, 0), "{}", env.backend);
         let bob = user_id(&env, "bob@example.org").await;
         env.app.set_member_disabled(&ada, bob, true, &meta()).await.unwrap();
-        assert_eq!(env.app.required_policy_impact(&ada).await.unwrap(), Some(2), "hal and ivy");
+        assert_eq!(env.app.required_policy_impact(&ada).await.unwrap(), Some((2, 0)), "hal and ivy");
 
         // The member shows as pending, with the invitation's age and expiry.
         let m = env.store.member(ada.org_id, ivy).await.unwrap().unwrap();

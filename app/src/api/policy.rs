@@ -54,17 +54,44 @@ pub async fn set_mfa_policy(
     Ok(())
 }
 
-/// "Allow email codes as a second factor" (`allowed=yes`; a cleared checkbox sends nothing).
-/// Needs a fresh second factor; never for healthcare organisations.
+/// "Allow email codes as a second factor" (`allowed=yes`; a cleared checkbox sends nothing), for
+/// the roles ticked (checkboxes named `roles[N]` holding role ids). Needs a fresh second factor;
+/// never for healthcare organisations. A change that moves anyone between email codes and an
+/// authenticator app is asked first, on a page that names them: only a form from that page
+/// carries `confirm=yes`.
 #[server(prefix = "/api", endpoint = "policy/email-codes")]
-pub async fn set_email_codes(#[server(default)] allowed: String) -> Result<(), AppError> {
+pub async fn set_email_codes(
+    #[server(default)] allowed: String,
+    #[server(default)] roles: Vec<String>,
+    #[server(default)] confirm: String,
+) -> Result<(), AppError> {
     use super::server::{extract, go};
     use crate::ctx::{App, Meta, SignedIn};
-    use crate::error::Return;
+    use crate::error::{Field, Problem, Return};
     use tessera_server::mfa::CodeError;
 
     let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
-    match app.tessera.set_email_codes(&s, allowed == "yes", &meta).await {
+    let allowed = allowed == "yes";
+    let roles = roles.iter().map(|r| r.trim().parse::<i64>()).collect::<Result<Vec<_>, _>>();
+    let Ok(roles) = roles else { return Err(AppError::BadRequest) };
+    if allowed && roles.is_empty() {
+        return Err(AppError::field(Field::EmailCodeRoles, Problem::Missing));
+    }
+    if confirm != "yes" {
+        // What would refuse the change refuses it now, before anyone is asked to confirm it.
+        if !app.tessera.has_fresh_step_up(&s) {
+            return Err(AppError::StepUpFirst(Return::Policy));
+        }
+        let impact = app.tessera.email_codes_impact(&s, allowed, &roles).await.map_err(AppError::from)?;
+        if impact.is_some_and(|i| !i.is_empty()) {
+            let ids = roles.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            let query = serde_urlencoded::to_string([("allowed", if allowed { "yes" } else { "no" }), ("roles", &ids)])
+                .unwrap_or_default();
+            go(&format!("/settings/security/email-codes?{query}"));
+            return Ok(());
+        }
+    }
+    match app.tessera.set_email_codes(&s, allowed, &roles, &meta).await {
         Ok(()) => {}
         Err(CodeError::StepUpRequired) => return Err(AppError::StepUpFirst(Return::Policy)),
         Err(e) => return Err(e.into()),

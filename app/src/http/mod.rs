@@ -122,6 +122,7 @@ fn handler_for(r: &RouteSpec) -> MethodRouter<AppState> {
         ("GET", "/settings/activity.csv") => get(activity::csv),
         ("GET", "/settings/security") => get(policy::policy_page),
         ("GET", "/settings/security/require") => get(policy::require_page),
+        ("GET", "/settings/security/email-codes") => get(policy::email_codes_page),
         ("GET", "/settings/team") => get(team::list),
         ("GET", "/settings/team/invite") => get(team::invite_page),
         ("GET", "/settings/team/{id}") => get(team::member),

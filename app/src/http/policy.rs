@@ -12,7 +12,7 @@ use super::render;
 use crate::api::policy::{SetBusinessHours, SetEmailCodes, SetEmailOnlyResets, SetMfaPolicy, SetPasswordExpiry};
 use crate::ctx::{AppState, Failed, SignedIn};
 use crate::error::AppError;
-use crate::pages::policy::{HoursView, PolicyView, RequireView, Which};
+use crate::pages::policy::{EmailCodeRole, EmailCodesChangeView, HoursView, PolicyView, RequireView, Which};
 use crate::pages::Page;
 
 fn typed_or(failed: &Failed, name: &str, stored: String) -> String {
@@ -27,6 +27,10 @@ pub async fn policy_page(
 ) -> Response {
     let hours = match state.tessera.business_hours(&s).await {
         Ok(h) => h,
+        Err(e) => return render::error_page(&state, &e.into()).await,
+    };
+    let roles = match state.tessera.email_code_roles(&s).await {
+        Ok(r) => r.unwrap_or_default(),
         Err(e) => return render::error_page(&state, &e.into()).await,
     };
     let hhmm = |m: i32| format!("{:02}:{:02}", m / 60, m % 60);
@@ -44,7 +48,8 @@ pub async fn policy_page(
         })
     } else if q.contains_key("email-codes") {
         Some(if s.org_email_codes_allowed {
-            "Email codes are allowed as a second factor.".to_string()
+            let who: Vec<&str> = roles.iter().filter(|r| r.email_codes).map(|r| r.name.as_str()).collect();
+            format!("Email codes are allowed as a second factor for: {}.", who.join(", "))
         } else {
             "Email codes are not allowed as a second factor.".to_string()
         })
@@ -82,6 +87,7 @@ pub async fn policy_page(
         healthcare: s.org_kind == tessera_server::model::OrgKind::Healthcare,
         grace_until: s.org_mfa_grace_until.map(|t| format!("{} UTC", t.to_display())),
         email_codes: s.org_email_codes_allowed,
+        email_code_roles: email_code_roles(roles, &failed),
         email_only_resets: s.org_email_only_resets,
         password_days: typed_or(
             &failed,
@@ -94,6 +100,54 @@ pub async fn policy_page(
     render::page(&state, Page::Policy { view }, StatusCode::OK).await
 }
 
+/// The roles as the email-codes form ticks them: as stored, or as chosen when saving failed.
+fn email_code_roles(roles: Vec<tessera_server::roles::RoleInfo>, failed: &Failed) -> Vec<EmailCodeRole> {
+    let chosen = failed.error_of(SetEmailCodes::PATH).map(|_| failed.listed("roles"));
+    roles
+        .into_iter()
+        .map(|r| EmailCodeRole {
+            allowed: match &chosen {
+                Some(ids) => ids.contains(&r.id.to_string()),
+                None => r.email_codes,
+            },
+            admin: r.is_admin(),
+            id: r.id,
+            name: r.name,
+        })
+        .collect()
+}
+
+/// "Change who may use email codes?": whose sign-in the change moves, before it is saved.
+pub async fn email_codes_page(
+    State(state): State<AppState>,
+    SignedIn(s): SignedIn,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let allowed = q.get("allowed").is_some_and(|a| a == "yes");
+    let roles: Option<Vec<i64>> = q
+        .get("roles")
+        .map(|r| r.split(',').filter(|r| !r.is_empty()).map(|r| r.parse().ok()).collect())
+        .unwrap_or(Some(vec![]));
+    let Some(roles) = roles else { return render::error_page(&state, &AppError::BadRequest).await };
+    let impact = match state.tessera.email_codes_impact(&s, allowed, &roles).await {
+        Ok(Some(i)) => i,
+        Ok(None) => {
+            return render::error_page(&state, &AppError::Refused(crate::error::Refusal::MissingPermission)).await
+        }
+        Err(e) => return render::error_page(&state, &e.into()).await,
+    };
+    let named = |m: &tessera_server::store::Member| format!("{} ({})", m.display_name, m.email);
+    let now = state.tessera.clock.now();
+    let view = EmailCodesChangeView {
+        allowed,
+        roles,
+        to_app: impact.to_app.iter().map(named).collect(),
+        to_email: impact.to_email.iter().map(named).collect(),
+        grace_until: s.org_mfa_grace_until.filter(|t| *t > now).map(|t| format!("{} UTC", t.to_display())),
+    };
+    render::page(&state, Page::EmailCodesChange { view }, StatusCode::OK).await
+}
+
 /// "Require MFA for everyone?": whom Required affects, before it is saved.
 pub async fn require_page(
     State(state): State<AppState>,
@@ -101,7 +155,7 @@ pub async fn require_page(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let grace_days = q.get("grace_days").and_then(|d| d.trim().parse::<u32>().ok()).filter(|d| *d <= 365);
-    let affected = match state.tessera.required_policy_impact(&s).await {
+    let (affected, by_email) = match state.tessera.required_policy_impact(&s).await {
         Ok(Some(n)) => n,
         Ok(None) => {
             return render::error_page(&state, &AppError::Refused(crate::error::Refusal::MissingPermission)).await
@@ -115,14 +169,7 @@ pub async fn require_page(
     let already =
         tessera_server::policy::effective(s.org_kind, s.org_mfa_policy) == tessera_server::policy::MfaPolicy::Required;
     let current_until = s.org_mfa_grace_until.filter(|t| *t > now).map(|t| format!("{} UTC", t.to_display()));
-    let view = RequireView {
-        affected,
-        grace_days,
-        until,
-        org_name: s.org_name.clone(),
-        by_email: s.email_codes_in_force(),
-        already,
-        current_until,
-    };
+    let view =
+        RequireView { affected, grace_days, until, org_name: s.org_name.clone(), by_email, already, current_until };
     render::page(&state, Page::RequirePolicy { view }, StatusCode::OK).await
 }

@@ -221,6 +221,7 @@ pub const ROUTES: &[RouteSpec] = &[
     other("GET", "/settings/activity.csv", Access::Full, Need::One(Permission::ViewActivityLog)),
     page_needing("/settings/security", Need::One(Permission::ManagePolicy)),
     page_needing("/settings/security/require", Need::One(Permission::ManagePolicy)),
+    page_needing("/settings/security/email-codes", Need::One(Permission::ManagePolicy)),
     page_needing("/settings/team", TEAM),
     page_needing("/settings/team/invite", Need::One(Permission::ManageMembers)),
     page_needing("/settings/team/{id}", TEAM),

@@ -350,12 +350,7 @@ pub async fn roles_page(
         fresh: state.tessera.has_fresh_step_up(&s),
         needs_code: !state.tessera.has_fresh_step_up(&s) && s.has_mfa,
         name: failed.value("name"),
-        // Ticked boxes arrive as `permissions[N]`.
-        checked: failed
-            .0
-            .as_ref()
-            .map(|f| f.values.iter().filter(|(k, _)| k.starts_with("permissions")).map(|(_, v)| v.clone()).collect())
-            .unwrap_or_default(),
+        checked: failed.listed("permissions"),
         requires_mfa: failed.value("requires_mfa") == "true",
         notice,
         error: failed.error_of(CreateRole::PATH),

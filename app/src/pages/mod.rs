@@ -125,6 +125,10 @@ pub enum Page {
     RequirePolicy {
         view: policy::RequireView,
     },
+    /// "Change who may use email codes?" with whom it moves.
+    EmailCodesChange {
+        view: policy::EmailCodesChangeView,
+    },
     /// Enrolment steps 1 and 2: scan (or type) the key, then prove it with a code.
     Enrol {
         enrol: mfa::EnrolView,
@@ -228,6 +232,7 @@ impl Page {
             Page::ActivityLog { .. } => "Activity log",
             Page::Policy { .. } => "Security policy",
             Page::RequirePolicy { .. } => "Require MFA",
+            Page::EmailCodesChange { .. } => "Change who may use email codes",
             Page::Enrol { .. } => "Set up your authenticator app",
             Page::RecoveryCodes { .. } => "Save your recovery codes",
             Page::StepUp { .. } => "Confirm it is you",
@@ -264,7 +269,9 @@ impl Page {
             Page::EmailTemplates { .. } | Page::EmailTemplate { .. } | Page::EmailTemplateVersions { .. } => {
                 Some("/settings/email")
             }
-            Page::Policy { .. } | Page::RequirePolicy { .. } => Some("/settings/security"),
+            Page::Policy { .. } | Page::RequirePolicy { .. } | Page::EmailCodesChange { .. } => {
+                Some("/settings/security")
+            }
             Page::ActivityLog { .. } => Some("/settings/activity"),
             Page::Security { .. }
             | Page::EmailPreferences { .. }
@@ -380,6 +387,7 @@ pub fn PageView(page: Page) -> impl IntoView {
         Page::ActivityLog { log } => view! { <activity::ActivityLogPage log /> }.into_any(),
         Page::Policy { view } => view! { <policy::PolicyPage view /> }.into_any(),
         Page::RequirePolicy { view } => view! { <policy::RequirePolicyPage view /> }.into_any(),
+        Page::EmailCodesChange { view } => view! { <policy::EmailCodesChangePage view /> }.into_any(),
         Page::Enrol { enrol, error } => view! { <mfa::EnrolPage enrol error /> }.into_any(),
         Page::RecoveryCodes { codes, regenerated, account, org_name } => {
             view! { <mfa::RecoveryCodesPage codes regenerated account org_name /> }.into_any()

@@ -44,6 +44,8 @@ pub struct PolicyView {
     pub grace_until: Option<String>,
     /// "Allow email codes as a second factor", as stored (never in force in healthcare).
     pub email_codes: bool,
+    /// The organisation's roles, each with whether its people may use email codes.
+    pub email_code_roles: Vec<EmailCodeRole>,
     /// "Allow MFA resets verified by email only", as stored.
     pub email_only_resets: bool,
     /// "Passwords expire after N days", as stored or as typed when saving failed; empty: never.
@@ -54,7 +56,18 @@ pub struct PolicyView {
     pub failed: Option<(Which, AppError)>,
 }
 
-/// The two forms of the page.
+/// One role as the email-codes form offers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailCodeRole {
+    pub id: i64,
+    pub name: String,
+    /// Ticked: its people may use email codes (as stored, or as chosen when saving failed).
+    pub allowed: bool,
+    /// It holds permissions over other people's accounts or the organisation's settings.
+    pub admin: bool,
+}
+
+/// The forms of the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Which {
     Policy,
@@ -72,6 +85,7 @@ pub fn PolicyPage(view: PolicyView) -> impl IntoView {
         grace_days,
         grace_until,
         email_codes,
+        email_code_roles,
         email_only_resets,
         password_days,
         notice,
@@ -146,7 +160,38 @@ pub fn PolicyPage(view: PolicyView) -> impl IntoView {
                         })}
                     </div>
                 </div>
-                {(!healthcare).then(|| view! { <Submit label="Save email codes" busy="Saving…" /> })}
+                {(!healthcare).then(|| view! {
+                    <fieldset class="mb-5 ml-7" aria-describedby="roles-help roles-error">
+                        <legend class="mb-1 text-sm font-medium text-slate-900 dark:text-white">"Roles that may use them"</legend>
+                        <p id="roles-help" class="mb-3 text-sm text-slate-500 dark:text-slate-400">
+                            "Only people in the ticked roles may sign in with an emailed code; everyone else who must use MFA needs an authenticator app. Roles that can change other people's accounts or your settings are safer with an app: whoever reads their mailbox could act as them."
+                        </p>
+                        {email_code_roles
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, role)| {
+                                let id = format!("email_codes-role-{}", role.id);
+                                let hint = role.admin.then(|| {
+                                    let hint_id = format!("{id}-hint");
+                                    (hint_id.clone(), view! {
+                                        <span id=hint_id class="text-xs text-slate-500 dark:text-slate-400">"Can change others' accounts or settings"</span>
+                                    })
+                                });
+                                let described = hint.as_ref().map(|(h, _)| h.clone());
+                                view! {
+                                    <div class="mb-2 flex flex-wrap items-center gap-x-3">
+                                        // Indexed names, so the ones ticked arrive as a list.
+                                        <input type="checkbox" id=id.clone() name=format!("roles[{i}]") value=role.id.to_string() checked=role.allowed aria-describedby=described class="h-4 w-4" />
+                                        <label for=id class="text-sm text-slate-900 dark:text-white">{role.name}</label>
+                                        {hint.map(|(_, v)| v)}
+                                    </div>
+                                }
+                            })
+                            .collect_view()}
+                        <FieldProblem name="roles" error=email_problems.field("roles") />
+                    </fieldset>
+                    <Submit label="Save email codes" busy="Saving…" />
+                })}
             </EmailCodesForm>
             <h2 class="mb-2 mt-10 text-lg font-semibold text-slate-900 dark:text-white">"MFA resets"</h2>
             <p class="mb-4 text-sm text-slate-600 dark:text-slate-300">
@@ -202,13 +247,13 @@ pub fn PolicyPage(view: PolicyView) -> impl IntoView {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequireView {
     pub org_name: String,
-    /// People without MFA whose accounts are not disabled.
+    /// People without an authenticator app whose accounts are not disabled: those who will have
+    /// to set one up, and those whose role may use email codes instead.
     pub affected: i64,
+    pub by_email: i64,
     pub grace_days: Option<u32>,
     /// When a grace period would end.
     pub until: Option<String>,
-    /// Email codes are allowed as a second factor: people without an app use them.
-    pub by_email: bool,
     /// MFA is required already: this only changes the grace period.
     pub already: bool,
     /// The grace period's end now in force, if one is running.
@@ -223,28 +268,32 @@ pub fn RequirePolicyPage(view: RequireView) -> impl IntoView {
     if already {
         return grace_change(affected, grace_days, until, current_until).into_any();
     }
-    let who = match (affected, by_email) {
-        (0, _) => format!("Everyone in {org_name} already has MFA, so nobody has to set it up."),
-        (1, true) => "1 person without an authenticator app will sign in with a code we email them.".to_string(),
-        (n, true) => format!("{n} people without an authenticator app will sign in with a code we email them."),
-        (1, false) => "1 person will have to set up MFA".to_string(),
-        (n, false) => format!("{n} people will have to set up MFA"),
+    let set_up = match (affected, by_email) {
+        (0, 0) => Some(format!("Everyone in {org_name} already has MFA, so nobody has to set it up.")),
+        (0, _) => None,
+        (n, _) => {
+            let people = if n == 1 { "1 person".to_string() } else { format!("{n} people") };
+            Some(match until {
+                Some(until) => format!(
+                    "{people} will have to set up MFA within the grace period of {} days (until {until}). After that they cannot continue until they have.",
+                    grace_days.unwrap_or_default()
+                ),
+                None => format!("{people} will have to set up MFA at their next sign-in, before they can do anything else."),
+            })
+        }
     };
-    let when = match (affected, until) {
-        (0, _) => String::new(),
-        (_, _) if by_email => String::new(),
-        (_, Some(until)) => format!(
-            " within the grace period of {} days (until {until}). After that they cannot continue until they have.",
-            grace_days.unwrap_or_default()
-        ),
-        (_, None) => " at their next sign-in, before they can do anything else.".to_string(),
+    let emailed = match by_email {
+        0 => None,
+        1 => Some("1 person without an authenticator app will sign in with a code we email them (their role may use email codes).".to_string()),
+        n => Some(format!("{n} people without an authenticator app will sign in with a code we email them (their role may use email codes).")),
     };
+    let who = [set_up, emailed].into_iter().flatten().collect::<Vec<_>>().join(" ");
     view! {
         <ConfirmationPage labelled_by="require-title" described_by="require-effects">
             <ConfirmationTitle id="require-title" title="Require MFA for everyone?".into() in_dialog=false />
             <div id="require-effects" class="mb-6 space-y-3 text-slate-700 dark:text-slate-200">
-                <p id="require-impact" class="font-medium">{format!("{who}{when}")}</p>
-                <p>{if by_email {
+                <p id="require-impact" class="font-medium">{who}</p>
+                <p>{if by_email > 0 {
                     "Every sign-in will then need a second factor: a code from an authenticator app, a recovery code or an emailed code. Nobody can turn MFA off."
                 } else {
                     "Every sign-in will then need a code from an authenticator app or a recovery code, and nobody can turn MFA off."
@@ -299,6 +348,80 @@ fn grace_change(
                 <p>"A grace period counts from the moment it is saved. The owners are told by email."</p>
             </div>
             <ConfirmRequired grace_days label="Save grace period" />
+        </ConfirmationPage>
+    }
+}
+
+/// Whom a change of who may use email codes moves, before it is saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailCodesChangeView {
+    /// The change asked for: allowed or not, and for which roles (ids).
+    pub allowed: bool,
+    pub roles: Vec<i64>,
+    /// "Name (address)" of those who will need an authenticator app instead of emailed codes,
+    /// and of those who will sign in with emailed codes instead of setting up an app.
+    pub to_app: Vec<String>,
+    pub to_email: Vec<String>,
+    /// When the grace period running now ends: until then, those who need an app have time.
+    pub grace_until: Option<String>,
+}
+
+/// "Change who may use email codes?": the people whose sign-in changes, by name, then "Save
+/// email codes" or go back.
+#[component]
+pub fn EmailCodesChangePage(view: EmailCodesChangeView) -> impl IntoView {
+    let EmailCodesChangeView { allowed, roles, to_app, to_email, grace_until } = view;
+    let people = |n: usize| if n == 1 { "1 person".to_string() } else { format!("{n} people") };
+    let when = match grace_until {
+        Some(until) => {
+            format!("by the end of the grace period ({until}); after that they cannot continue until they have")
+        }
+        None => "at their next sign-in, or their next request if they are signed in, before they can do anything else"
+            .to_string(),
+    };
+    let to_app_text = (!to_app.is_empty()).then(|| {
+        let signs = if to_app.len() == 1 { "signs" } else { "sign" };
+        format!(
+            "{} {signs} in with emailed codes now and will have to set up an authenticator app {when}:",
+            people(to_app.len())
+        )
+    });
+    let to_email_text = (!to_email.is_empty()).then(|| {
+        format!(
+            "{} without an authenticator app will sign in with a code we email them instead of setting up an app:",
+            people(to_email.len())
+        )
+    });
+    let list = |names: Vec<String>| {
+        view! {
+            <ul class="ml-5 list-disc text-sm">
+                {names.into_iter().map(|n| view! { <li class="wrap-anywhere">{n}</li> }).collect_view()}
+            </ul>
+        }
+    };
+    view! {
+        <ConfirmationPage labelled_by="email-codes-title" described_by="email-codes-effects">
+            <ConfirmationTitle id="email-codes-title" title="Change who may use email codes?".into() in_dialog=false />
+            <div id="email-codes-effects" class="mb-6 space-y-3 text-slate-700 dark:text-slate-200">
+                {to_app_text.map(|t| view! { <p id="email-codes-to-app" class="font-medium">{t}</p> })}
+                {(!to_app.is_empty()).then(|| list(to_app))}
+                {to_email_text.map(|t| view! { <p id="email-codes-to-email" class="font-medium">{t}</p> })}
+                {(!to_email.is_empty()).then(|| list(to_email))}
+                <p>"People who already use an authenticator app sign in as before. The owners are told by email."</p>
+            </div>
+            <EmailCodesForm>
+                {allowed.then(|| view! { <input type="hidden" name="allowed" value="yes" /> })}
+                {roles
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, id)| view! { <input type="hidden" name=format!("roles[{i}]") value=id.to_string() /> })
+                    .collect_view()}
+                <input type="hidden" name="confirm" value="yes" />
+                <div class="flex flex-wrap items-center gap-4">
+                    <Submit label="Save email codes" busy="Saving…" class=INLINE_PRIMARY_CLASS />
+                    <a href="/settings/security" class=LINK_CLASS>"Cancel"</a>
+                </div>
+            </EmailCodesForm>
         </ConfirmationPage>
     }
 }

@@ -30,8 +30,10 @@ pub trait OrgStore: Send + Sync {
     async fn set_mfa_policy(&self, org_id: i64, policy: MfaPolicy, grace_until: Option<Timestamp>) -> Result<()>;
     /// "Passwords expire after N days" (`None`: never).
     async fn set_password_max_age(&self, org_id: i64, days: Option<u32>) -> Result<()>;
-    /// Turns "email codes as a second factor" on or off; `false` when it already was so.
-    async fn set_email_codes_allowed(&self, org_id: i64, allowed: bool) -> Result<bool>;
+    /// Turns "email codes as a second factor" on or off and, given `roles`, lets exactly those of
+    /// the organisation's roles use them (ids of other organisations' roles change nothing). One
+    /// transaction; `false` when everything already was so.
+    async fn set_email_codes_allowed(&self, org_id: i64, allowed: bool, roles: Option<&[i64]>) -> Result<bool>;
     /// Allows or refuses MFA resets verified by email only; `false` when it already was so.
     async fn set_email_only_resets(&self, org_id: i64, allowed: bool) -> Result<bool>;
 

@@ -149,24 +149,27 @@ fn org_from_row(
 }
 
 /// The columns every query about a role selects, in this order: id, builtin, name, permissions,
-/// requires_mfa.
-const ROLE_COLUMNS: &str = "r.id, r.builtin, r.name, r.permissions, r.requires_mfa";
+/// requires_mfa, email_codes.
+const ROLE_COLUMNS: &str = "r.id, r.builtin, r.name, r.permissions, r.requires_mfa, r.email_codes";
 
-type RoleRow = (i64, Option<String>, String, String, bool);
+type RoleRow = (i64, Option<String>, String, String, bool, bool);
 
-fn role_from_row((id, builtin, name, permissions, requires_mfa): RoleRow) -> Result<RoleInfo> {
+fn role_from_row((id, builtin, name, permissions, requires_mfa, email_codes): RoleRow) -> Result<RoleInfo> {
     Ok(RoleInfo {
         id,
         builtin: builtin.as_deref().map(parse_col::<Role>).transpose()?,
         name,
         custom_permissions: parse_col::<Permissions>(&permissions)?,
         requires_mfa,
+        email_codes,
     })
 }
 
 const INSERT_MEMBERSHIP: &str =
     "INSERT INTO memberships (org_id, user_id, role_id, created_at) VALUES ($1, $2, $3, $4)";
 
+/// `$8` email_codes: a new role may use email codes (where the organisation allows them) only
+/// if it holds no permissions; owners choose more on the security policy page.
 const INSERT_ROLE: &str =
-    "INSERT INTO roles (org_id, builtin, name, name_canonical, permissions, requires_mfa, created_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+    "INSERT INTO roles (org_id, builtin, name, name_canonical, permissions, requires_mfa, created_at, email_codes) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";

@@ -41,6 +41,7 @@ macro_rules! impl_org_store {
                         .bind("")
                         .bind(false)
                         .bind(now.0)
+                        .bind(crate::roles::builtin_permissions(role).is_empty())
                         .fetch_one(&mut **tx)
                         .await?;
                     if role == Role::Owner {
@@ -89,13 +90,31 @@ macro_rules! impl_org_store {
                 Ok(())
             }
 
-            async fn set_email_codes_allowed(&self, org_id: i64, allowed: bool) -> Result<bool> {
+            async fn set_email_codes_allowed(&self, org_id: i64, allowed: bool, roles: Option<&[i64]>) -> Result<bool> {
+                let mut tx = self.writer.begin().await?;
                 let done = sqlx::query("UPDATE organisations SET email_codes_allowed = $2 WHERE id = $1 AND email_codes_allowed <> $2")
                     .bind(org_id)
                     .bind(allowed)
-                    .execute(&self.writer)
+                    .execute(&mut *tx)
                     .await?;
-                Ok(done.rows_affected() == 1)
+                let mut changed = done.rows_affected();
+                if let Some(chosen) = roles {
+                    let ids: Vec<(i64,)> = sqlx::query_as("SELECT id FROM roles WHERE org_id = $1")
+                        .bind(org_id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    for (id,) in ids {
+                        let done = sqlx::query("UPDATE roles SET email_codes = $3 WHERE org_id = $1 AND id = $2 AND email_codes <> $3")
+                            .bind(org_id)
+                            .bind(id)
+                            .bind(chosen.contains(&id))
+                            .execute(&mut *tx)
+                            .await?;
+                        changed += done.rows_affected();
+                    }
+                }
+                tx.commit().await?;
+                Ok(changed > 0)
             }
 
             async fn set_email_only_resets(&self, org_id: i64, allowed: bool) -> Result<bool> {

@@ -23,6 +23,7 @@ struct SessionRow {
     role_name: String,
     role_permissions: String,
     role_requires_mfa: bool,
+    role_email_codes: bool,
     created_at: i64,
     last_seen_at: i64,
     second_factor_at: Option<i64>,
@@ -46,7 +47,14 @@ fn session_from_row(r: SessionRow) -> Result<SessionInfo> {
         org_id: r.org_id,
         org_name: r.org_name,
         org_kind: parse_col(&r.org_kind)?,
-        role: role_from_row((r.role_id, r.role_builtin, r.role_name, r.role_permissions, r.role_requires_mfa))?,
+        role: role_from_row((
+            r.role_id,
+            r.role_builtin,
+            r.role_name,
+            r.role_permissions,
+            r.role_requires_mfa,
+            r.role_email_codes,
+        ))?,
         created_at: Timestamp(r.created_at),
         last_seen_at: Timestamp(r.last_seen_at),
         second_factor_at: r.second_factor_at.map(Timestamp),
@@ -94,7 +102,7 @@ macro_rules! impl_session_store {
                 let row: Option<SessionRow> = sqlx::query_as(
                     "SELECT s.token_hash, s.state, s.user_id, u.email, u.display_name, s.org_id, o.name AS org_name, \
                             o.kind AS org_kind, r.id AS role_id, r.builtin AS role_builtin, r.name AS role_name, \
-                            r.permissions AS role_permissions, r.requires_mfa AS role_requires_mfa, \
+                            r.permissions AS role_permissions, r.requires_mfa AS role_requires_mfa, r.email_codes AS role_email_codes, \
                             s.created_at, s.last_seen_at, s.second_factor_at, o.mfa_policy AS org_mfa_policy, \
                             o.mfa_grace_until AS org_mfa_grace_until, o.email_codes_allowed AS org_email_codes_allowed, \
                             o.email_only_resets AS org_email_only_resets, \

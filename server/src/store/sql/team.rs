@@ -26,6 +26,7 @@ struct MemberRow {
     role_name: String,
     role_permissions: String,
     role_requires_mfa: bool,
+    role_email_codes: bool,
     totp_count: i64,
     pending: bool,
     invited_at: Option<i64>,
@@ -34,7 +35,7 @@ struct MemberRow {
 
 const MEMBER_COLUMNS: &str = "u.id AS user_id, u.email, u.email_canonical, u.display_name, u.disabled, \
      u.last_sign_in_at, m.created_at AS joined_at, r.id AS role_id, r.builtin AS role_builtin, r.name AS role_name, \
-     r.permissions AS role_permissions, r.requires_mfa AS role_requires_mfa, \
+     r.permissions AS role_permissions, r.requires_mfa AS role_requires_mfa, r.email_codes AS role_email_codes, \
      (SELECT COUNT(*) FROM totp_credentials t WHERE t.user_id = u.id) AS totp_count, \
      u.password_hash IS NULL AS pending, \
      CASE WHEN u.password_hash IS NULL THEN (SELECT MAX(k.created_at) FROM one_time_tokens k \
@@ -60,7 +61,14 @@ fn member_from_row(r: MemberRow) -> Result<Member> {
         email: r.email,
         email_canonical: r.email_canonical,
         display_name: r.display_name,
-        role: role_from_row((r.role_id, r.role_builtin, r.role_name, r.role_permissions, r.role_requires_mfa))?,
+        role: role_from_row((
+            r.role_id,
+            r.role_builtin,
+            r.role_name,
+            r.role_permissions,
+            r.role_requires_mfa,
+            r.role_email_codes,
+        ))?,
         has_mfa: r.totp_count > 0,
         disabled: r.disabled,
         last_sign_in_at: r.last_sign_in_at.map(Timestamp),
@@ -121,6 +129,7 @@ macro_rules! impl_team_store {
                     .bind(permissions.to_ids())
                     .bind(requires_mfa)
                     .bind(now.0)
+                    .bind(permissions.is_empty())
                     .fetch_one(&self.writer)
                     .await
                     .map_err(|e| Error::from_insert(e, "a role with that name"))?;
@@ -358,7 +367,7 @@ macro_rules! impl_team_store {
             }
 
             async fn primary_membership(&self, user_id: i64) -> Result<Option<(Organisation, RoleInfo)>> {
-                let row: Option<(i64, String, String, i64, String, Option<i64>, bool, Option<i32>, i64, Option<String>, String, String, bool)> =
+                let row: Option<(i64, String, String, i64, String, Option<i64>, bool, Option<i32>, i64, Option<String>, String, String, bool, bool)> =
                     sqlx::query_as(&format!(
                         "SELECT {ORG_COLUMNS}, {ROLE_COLUMNS} \
                          FROM memberships m JOIN organisations o ON o.id = m.org_id JOIN roles r ON r.id = m.role_id \
@@ -369,9 +378,9 @@ macro_rules! impl_team_store {
                     .await?;
                 match row {
                     None => Ok(None),
-                    Some((id, name, kind, created_at, policy, grace, email, max_age, rid, builtin, rname, perms, requires)) => Ok(Some((
+                    Some((id, name, kind, created_at, policy, grace, email, max_age, rid, builtin, rname, perms, requires, email_codes)) => Ok(Some((
                         org_from_row((id, name, kind, created_at, policy, grace, email, max_age))?,
-                        role_from_row((rid, builtin, rname, perms, requires))?,
+                        role_from_row((rid, builtin, rname, perms, requires, email_codes))?,
                     ))),
                 }
             }
