@@ -45,9 +45,9 @@ async fn the_activity_log_shows_filters_and_exports_one_organisation_only() {
 
     // Filter by action and actor.
     let only = t.get("/settings/activity?action=member.added", Some(&ada)).await;
-    assert!(only.body.contains(">Member added</td>") && !only.body.contains(">Sign-in</td>"));
+    assert!(only.body.contains("<span>Member added</span>") && !only.body.contains("<span>Sign-in</span>"));
     let failures = t.get("/settings/activity?target=ada%40example.org&action=signin", Some(&ada)).await;
-    assert!(failures.body.contains(">failure</td>") && failures.body.contains("wrong email or password"));
+    assert!(failures.body.contains(">Failed</span>") && failures.body.contains("wrong email or password"));
     let by_actor = t.get("/settings/activity?actor=ADA%40example.org&action=signin", Some(&ada)).await;
     assert!(by_actor.body.contains("ada@example.org"));
     let future = t.get("/settings/activity?from=2099-01-01", Some(&ada)).await;
@@ -65,7 +65,9 @@ async fn the_activity_log_shows_filters_and_exports_one_organisation_only() {
     assert_eq!(csv.status, StatusCode::OK);
     assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
     assert!(csv.headers[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment"));
-    assert!(csv.body.starts_with("time_utc,time_local,actor,target,action,outcome,ip,detail,reason,flags\r\n"));
+    assert!(csv.body.starts_with(
+        "time_utc,time_local,actor_name,actor_email,target_name,target_email,action,outcome,ip,detail,reason,flags\r\n"
+    ));
     assert!(csv.body.contains(",signin,success,192.0.2.7,") && !csv.body.contains("member.added"));
 
     // Members may not read it; the other organisation's owner sees only theirs.
@@ -362,9 +364,13 @@ async fn owners_invite_members_and_define_roles_through_the_pages() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Choose a time zone from the list."), "{}", r.body);
     let log = t.get("/settings/activity", Some(&ada)).await;
-    assert!(log.body.contains("Local time (Europe/London)"));
-    // The clock is in November: London is on GMT, shown with its offset.
-    assert!(log.body.contains(" +00:00</td>"), "{}", log.body);
+    assert!(log.body.contains("Time (Europe/London)"));
+    // The clock is in November: London is on GMT, shown with its offset, and UTC under it.
+    assert!(log.body.contains(" +00:00</div>"), "{}", log.body);
+    assert!(log.body.contains(" UTC</div>"), "{}", log.body);
+    // Home's latest events tell the time at the organisation too.
+    let home = t.get("/", Some(&ada)).await;
+    assert!(home.body.contains("(Europe/London)"), "{}", home.body);
     // Step-up cannot be sent anywhere else.
     let r = t.post(STEP_UP, &[("code", "123456"), ("next", "https://evil.example")], Some(&ada)).await;
     assert!(r.body.contains("value=\"/account/security?verified\""), "{}", r.status);

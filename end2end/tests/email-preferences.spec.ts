@@ -129,7 +129,7 @@ test('one click in the mail program turns the weekly digest off, without signing
   const since = Date.now();
   expect(sendDigest(server, org)).toContain('is on its way to 1 person');
   const digest = await mail.waitFor({ to: dora.email, subject, since: since - 1_000 });
-  expect(digest.text).toContain('MFA: 0 of 1 members have it.');
+  expect(digest.text).toContain('MFA: 0 of 1 with an authenticator app, 0 with email codes.');
   expect(digest.text).toContain('/settings/activity');
   const link = /https?:\/\/\S+\/unsubscribe\?token=[\w.-]+/.exec(digest.text)?.[0] ?? '';
   expect(link).not.toBe('');

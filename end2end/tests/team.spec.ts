@@ -271,15 +271,58 @@ test('a help-desk admin resets a member\'s MFA: her session ends, she is told by
       await expect(rows).toHaveCount(1);
       await expect(rows).toContainText(hal.email);
       await expect(rows).toContainText(grace.email);
-      await expect(rows).toContainText('success');
+      await expect(rows).toContainText('Succeeded');
       await expect(rows).toContainText('verified by a call to a number on record; temporary access code issued');
       // Only resets are listed.
-      await expect(page.getByRole('table').getByRole('cell', { name: 'Sign-in', exact: true })).toHaveCount(0);
+      await expect(page.getByRole('table').getByText('Sign-in', { exact: true })).toHaveCount(0);
+    });
+
+    await test.step('on a laptop (1280x800) the filters are one row and the table starts on the first screen, addresses whole', async () => {
+      const size = page.viewportSize();
+      await page.setViewportSize({ width: 1280, height: 800 });
+      try {
+        const action = page.getByLabel('Action', { exact: true });
+        const filter = page.getByRole('button', { name: 'Filter' });
+        const [a, f] = [await action.boundingBox(), await filter.boundingBox()];
+        expect(Math.abs((a?.y ?? 0) + (a?.height ?? 0) - (f?.y ?? 0) - (f?.height ?? 0)), 'the filters share one row').toBeLessThan(8);
+        expect(f?.width ?? 1280, 'the Filter button is as wide as its word').toBeLessThan(200);
+        const firstRow = page.getByRole('table').getByRole('row').nth(1);
+        await expect(firstRow).toBeInViewport();
+        const row = page.getByRole('table').getByRole('row').filter({ hasText: REASON });
+        for (const email of [hal.email, grace.email]) {
+          const box = await row.getByText(email, { exact: true }).boundingBox();
+          expect(box?.height ?? 100, `${email} on one line`).toBeLessThan(26);
+        }
+      } finally {
+        if (size) await page.setViewportSize(size);
+      }
     });
 
     await test.step('on a phone (390 px) the activity log is a list of cards: who, whom and why, without scrolling sideways', async () => {
       const card = page.locator('tbody tr').filter({ hasText: REASON });
-      await expectFitsPhone(page, [card.getByText(hal.email), card.getByText(grace.email), card.getByText(REASON)]);
+      await expectFitsPhone(page, [card.getByText(hal.email), card.getByText(grace.email), card.getByText(REASON)], async () => {
+        // Each line's label sits beside its value, never over it: the time starts after "Time".
+        const cell = card.locator('td[data-label="Time"]');
+        const [c, value] = [await cell.boundingBox(), await cell.locator('div').first().boundingBox()];
+        expect((value?.x ?? 0) - (c?.x ?? 0), 'the time starts after its label').toBeGreaterThanOrEqual(60);
+        // A card has no empty lines: in the whole log, an event without a target or detail (a
+        // sign-in) shows no such line.
+        await page.goto('/settings/activity');
+        let hidden = 0;
+        for (const label of ['Target', 'Detail']) {
+          const cells = page.locator(`tbody td[data-label="${label}"]`);
+          for (let i = 0; i < (await cells.count()); i++) {
+            const text = (await cells.nth(i).textContent())?.trim() ?? '';
+            if (text === '' || text === '—') {
+              await expect(cells.nth(i)).toBeHidden();
+              hidden++;
+            } else {
+              await expect(cells.nth(i)).toBeVisible();
+            }
+          }
+        }
+        expect(hidden, 'some events have no target or detail').toBeGreaterThan(0);
+      });
     });
   } finally {
     await graceContext?.close();

@@ -225,13 +225,17 @@ fn field(value: &str) -> String {
 /// The entries as CSV (RFC 4180), with a header row: times in UTC and at the organisation, and
 /// the flags of each entry.
 pub fn to_csv(entries: &[AuditEntry], hours: &BusinessHours, flags: &HashMap<i64, Vec<Flag>>) -> String {
-    let mut out = String::from("time_utc,time_local,actor,target,action,outcome,ip,detail,reason,flags\r\n");
+    let mut out = String::from(
+        "time_utc,time_local,actor_name,actor_email,target_name,target_email,action,outcome,ip,detail,reason,flags\r\n",
+    );
     for e in entries {
         let flagged: Vec<&str> = flags.get(&e.id).into_iter().flatten().map(|f| f.label()).collect();
         let row = [
             e.event.occurred_at.to_rfc3339(),
             hours.local_time(e.event.occurred_at),
+            e.actor_name.clone().unwrap_or_default(),
             e.actor_email.clone().unwrap_or_default(),
+            e.target_name.clone().unwrap_or_default(),
             e.target_email.clone().unwrap_or_default(),
             e.event.action.clone(),
             e.event.outcome.clone(),
@@ -270,17 +274,20 @@ mod tests {
             },
             actor_email: Some("=cmd@example.org".into()),
             target_email: None,
-            actor_name: None,
+            actor_name: Some("@Mallory".into()),
             target_name: None,
         };
         let hours = BusinessHours::new(9 * 60, 17 * 60, "Europe/Paris").unwrap();
         let csv = to_csv(&[entry], &hours, &HashMap::new());
         let mut lines = csv.split("\r\n");
-        assert_eq!(lines.next(), Some("time_utc,time_local,actor,target,action,outcome,ip,detail,reason,flags"));
+        assert_eq!(
+            lines.next(),
+            Some("time_utc,time_local,actor_name,actor_email,target_name,target_email,action,outcome,ip,detail,reason,flags")
+        );
         assert_eq!(
             lines.next(),
             Some(
-                r#"1970-01-01T00:00:00Z,1970-01-01 01:00:00 +01:00,'=cmd@example.org,,signin,failure,192.0.2.1,"wrong, ""really""",,"#
+                r#"1970-01-01T00:00:00Z,1970-01-01 01:00:00 +01:00,'@Mallory,'=cmd@example.org,,,signin,failure,192.0.2.1,"wrong, ""really""",,"#
             )
         );
     }

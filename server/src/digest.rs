@@ -16,9 +16,10 @@ use crate::error::{Error, Result};
 use crate::mail::messages::Message;
 use crate::mail::{MailKind, Topic};
 use crate::model::Organisation;
+use crate::policy::MfaState;
 use crate::roles::Permission;
 use crate::services::Tessera;
-use crate::store::{AuditEntry, AuditFilter, Cursor, Member, MemberFilter, MfaFilter};
+use crate::store::{AuditEntry, AuditFilter, Member};
 
 const WEEK: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Failed sign-ins to one account within the week that make a burst worth reporting.
@@ -35,10 +36,6 @@ pub fn iso_week(at: Timestamp) -> String {
         }
         Err(_) => "invalid".into(),
     }
-}
-
-fn when(at: Timestamp) -> String {
-    at.to_display().chars().take(16).collect()
 }
 
 fn person(name: &Option<String>, email: &Option<String>) -> String {
@@ -116,12 +113,28 @@ impl Tessera {
             return Ok(None);
         }
         let from = Timestamp(until.0 - WEEK.as_millis() as i64);
-        let requires = crate::policy::effective(org.kind, org.mfa_policy) == crate::model::MfaPolicy::Required;
-        let adoption = self.store.mfa_adoption(org.id, requires).await?;
-        let filter = MemberFilter { mfa: Some(MfaFilter::RequiredNotEnrolled), ..Default::default() };
-        let (missing, _) = self.store.members(org.id, &filter, requires, &Cursor::First, LIST_LIMIT as i64).await?;
-        let missing: Vec<String> =
-            missing.iter().filter(|m| !m.disabled).map(|m| format!("{} ({})", m.display_name, m.email)).collect();
+        // Each person's MFA as the team page names it, at the end of the week.
+        let people: Vec<(Member, MfaState)> = self
+            .all_members(org.id)
+            .await?
+            .into_iter()
+            .filter(|m| !m.disabled)
+            .map(|m| {
+                let state = crate::team::state_of(org, &m, until);
+                (m, state)
+            })
+            .collect();
+        let count = |wanted: fn(&MfaState) -> bool| people.iter().filter(|(_, s)| wanted(s)).count();
+        let with_app = count(|s| *s == MfaState::App);
+        let with_email_codes = count(|s| *s == MfaState::EmailCodes);
+        let missing: Vec<String> = people
+            .iter()
+            .filter(|(_, s)| s.owed())
+            .take(LIST_LIMIT)
+            .map(|(m, s)| format!("{} ({}): {}", m.display_name, m.email, s.label()))
+            .collect();
+        let hours: BusinessHours = self.store.business_hours(org.id).await?;
+        let when = |at: Timestamp| hours.local_minute(at);
         let log = |action: Action, since: Timestamp| {
             let f = AuditFilter {
                 action: Some(action.as_str().to_string()),
@@ -134,7 +147,6 @@ impl Tessera {
         };
         // Resets, with the flags the activity log gives them (which look back 30 days).
         let history = log(Action::MfaResetByAdmin, Timestamp(from.0 - 30 * 86_400_000)).await?;
-        let hours: BusinessHours = self.store.business_hours(org.id).await?;
         let resets: Vec<String> = history
             .iter()
             .filter(|e| e.event.occurred_at >= from && e.event.outcome == "success")
@@ -142,7 +154,7 @@ impl Tessera {
             .map(|e| {
                 let flags: Vec<&str> = activity::flags_of(e, &history, &hours).iter().map(|f| f.label()).collect();
                 let mut line = format!(
-                    "{} UTC: {} reset the MFA of {}",
+                    "{}: {} reset the MFA of {}",
                     when(e.event.occurred_at),
                     person(&e.actor_name, &e.actor_email),
                     person(&e.target_name, &e.target_email)
@@ -177,7 +189,7 @@ impl Tessera {
                 let detail = e.event.detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default();
                 let whom = e.target_email.as_ref().map(|_| format!(" ({})", person(&e.target_name, &e.target_email)));
                 format!(
-                    "{} UTC: {} by {}{}{}",
+                    "{}: {} by {}{}{}",
                     when(e.event.occurred_at),
                     Action::label_of(&e.event.action),
                     person(&e.actor_name, &e.actor_email),
@@ -186,13 +198,14 @@ impl Tessera {
                 )
             })
             .collect();
-        let week = format!("{} to {} UTC", when(from), when(until));
+        let week = format!("{} to {}", when(from), when(until));
         let message =
             Message::new(MailKind::Digest, &member.email, &member.display_name, until, &RequestMeta::default())
                 .with("org_name", org.name.as_str())
                 .with("week", week)
-                .with("members", adoption.members)
-                .with("with_mfa", adoption.enabled)
+                .with("members", people.len())
+                .with("with_mfa", with_app)
+                .with("with_email_codes", with_email_codes)
                 .with("required_not_enrolled", list(missing))
                 .with("resets", list(resets))
                 .with("failed_sign_ins", list(bursts))

@@ -32,8 +32,9 @@ pub struct Home {
     pub checklist: Vec<(Step, bool)>,
     /// For holders of `manage-mfa`.
     pub adoption: Option<Adoption>,
-    /// The latest events, for holders of `view-activity-log`.
-    pub recent: Option<Vec<AuditEntry>>,
+    /// The latest events, for holders of `view-activity-log`, with the organisation's hours
+    /// (its time zone tells the times, as in the activity log).
+    pub recent: Option<(Vec<AuditEntry>, crate::model::BusinessHours)>,
 }
 
 impl Home {
@@ -64,7 +65,8 @@ impl Tessera {
             }
         }
         let recent = if s.can(Permission::ViewActivityLog) {
-            Some(self.store.audit_log(s.org_id, &AuditFilter::default(), None, RECENT_EVENTS).await?)
+            let events = self.store.audit_log(s.org_id, &AuditFilter::default(), None, RECENT_EVENTS).await?;
+            Some((events, self.store.business_hours(s.org_id).await?))
         } else {
             None
         };

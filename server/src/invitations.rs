@@ -76,7 +76,8 @@ impl Tessera {
             Outcome::Success,
             Some(s.org_id),
             Some(s.user_id),
-            None,
+            // The account goes, but the log keeps naming it (see `former_accounts`).
+            Some(member.user_id),
             meta,
             Some("invitation withdrawn for"),
         );

@@ -232,6 +232,15 @@ impl BusinessHours {
         self.local(t).map(|z| z.strftime("%Y-%m-%d %H:%M:%S %:z").to_string()).unwrap_or_else(|| t.to_display())
     }
 
+    /// The time at the organisation to the minute, with the zone's name when it is not UTC:
+    /// `2026-12-04 17:39 (Europe/London)`, or `2026-12-04 17:39 UTC`.
+    pub fn local_minute(&self, t: Timestamp) -> String {
+        match self.local(t) {
+            Some(z) if !self.is_utc() => format!("{} ({})", z.strftime("%Y-%m-%d %H:%M"), self.zone.name()),
+            _ => format!("{} UTC", t.to_display().chars().take(16).collect::<String>()),
+        }
+    }
+
     /// The zone's name, as the activity log heads its local-time column.
     pub fn zone_label(&self) -> String {
         self.zone.name().to_string()

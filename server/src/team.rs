@@ -135,6 +135,14 @@ impl From<CodeError> for TeamError {
     }
 }
 
+/// One member's MFA state under their organisation's rules at `now`.
+pub(crate) fn state_of(org: &crate::model::Organisation, m: &Member, now: crate::clock::Timestamp) -> MfaState {
+    let email = policy::email_codes_for(org.kind, org.email_codes_allowed, m.role.email_codes);
+    let r =
+        policy::requirement(org.kind, org.mfa_policy, org.mfa_grace_until, m.role.requires_mfa, m.has_mfa, email, now);
+    MfaState::of(m.has_mfa, r)
+}
+
 fn mfa_state(s: &SessionInfo, m: &Member, now: crate::clock::Timestamp) -> MfaState {
     let r = policy::requirement(
         s.org_kind,

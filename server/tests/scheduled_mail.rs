@@ -168,6 +168,10 @@ async fn the_weekly_digest_goes_once_a_week_to_those_who_read_the_activity_log()
         let hal = env.store.credentials_by_email("hal@example.org").await.unwrap().unwrap().user_id;
         let token = app.unsubscribe_link(hal, Topic::Digest).split("token=").nth(1).unwrap().to_string();
         app.unsubscribe(&token, &RequestMeta::default()).await.unwrap();
+        // Acme works in Tokyo: the digest's times are Tokyo's.
+        let org = env.store.find_organisation_by_name("Acme").await.unwrap().unwrap();
+        let tokyo = tessera_server::model::BusinessHours::new(9 * 60, 17 * 60, "Asia/Tokyo").unwrap();
+        env.store.set_business_hours(org.id, tokyo).await.unwrap();
         // A burst of failed sign-ins to Bob's account.
         for _ in 0..5 {
             let _ = app.sign_in("bob@example.org", "not the password at all", None, &RequestMeta::default()).await;
@@ -192,8 +196,12 @@ async fn the_weekly_digest_goes_once_a_week_to_those_who_read_the_activity_log()
         assert_eq!(topics_of("cy@example.org").await, [(Topic::GraceReminders, true)]);
         assert_eq!(topics_of("hal@example.org").await, [(Topic::GraceReminders, true), (Topic::Digest, false)]);
         let digest = &sent[0];
-        assert!(digest.contains("MFA: 1 of 5 members have it."), "{digest}");
-        assert!(digest.contains("- bob (bob@example.org)") && digest.contains("- cy (cy@example.org)"), "{digest}");
+        assert!(digest.contains("MFA: 1 of 5 with an authenticator app, 0 with email codes."), "{digest}");
+        // Where each stands, in the words of the team page.
+        assert!(digest.contains("- bob (bob@example.org): Required, not set up by 20"), "{digest}");
+        assert!(digest.contains("- cy (cy@example.org): Required, not set up by 20"), "{digest}");
+        assert!(digest.contains("(Asia/Tokyo) to 20"), "{digest}");
+        assert!(digest.contains("(Asia/Tokyo): MFA policy changed by an operator"), "{digest}");
         assert!(digest.contains("bob (bob@example.org): 5 failed sign-ins"), "{digest}");
         assert!(digest.contains("MFA policy changed by an operator"), "{digest}");
         assert!(digest.contains("List-Unsubscribe: <http://127.0.0.1:3000/unsubscribe?token="), "{digest}");

@@ -594,6 +594,22 @@ async fn invitations_and_adoption_on_both_databases() {
         let revoked = log(&env, ada.org_id, "member.invitation_revoked").await;
         assert_eq!(revoked[0].event.detail.as_deref(), Some("invitation withdrawn for: ivy@example.org"));
         assert!(matches!(env.app.revoke_invitation(&ada, ivy, &meta()).await, Err(TeamError::NotFound)));
+        // The log still names her on every row about her, and finds them by her address.
+        let about_ivy = AuditFilter { target_email: Some("ivy@example.org".into()), ..AuditFilter::default() };
+        let rows = env.store.audit_log(ada.org_id, &about_ivy, None, 100).await.unwrap();
+        let actions: Vec<&str> = rows.iter().map(|e| e.event.action.as_str()).collect();
+        assert_eq!(actions, ["member.invitation_revoked", "member.invited"], "{}", env.backend);
+        assert!(rows.iter().all(|e| e.target_email.as_deref() == Some("ivy@example.org")));
+        // An account made after her (SQLite may give it her id again) is not named on her rows,
+        // and her rows are not named after it.
+        env.clock.advance(Duration::from_secs(1));
+        env.app.add_user("Acme", "jo@example.org", Some("Jo"), Role::Member, Some(PASSWORD)).await.unwrap();
+        let rows = env.store.audit_log(ada.org_id, &about_ivy, None, 100).await.unwrap();
+        assert_eq!(rows.len(), 2);
+        let about_jo = AuditFilter { target_email: Some("jo@example.org".into()), ..AuditFilter::default() };
+        let jo_rows = env.store.audit_log(ada.org_id, &about_jo, None, 100).await.unwrap();
+        let jo_actions: Vec<&str> = jo_rows.iter().map(|e| e.event.action.as_str()).collect();
+        assert_eq!(jo_actions, ["member.added"], "{}", env.backend);
         // Someone who has a password is never removed this way.
         assert!(matches!(env.app.revoke_invitation(&ada, hal.user_id, &meta()).await, Err(TeamError::NothingToChange)));
         let taken = env.store.revoke_invitation(ada.org_id, hal.user_id, &revoked[0].event).await.unwrap();

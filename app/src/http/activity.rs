@@ -90,7 +90,11 @@ pub async fn page(
         .iter()
         .map(|e| LogRow {
             time_utc: e.event.occurred_at.to_display(),
-            time_local: hours.local_time(e.event.occurred_at),
+            time_local: if hours.is_utc() {
+                e.event.occurred_at.to_display()
+            } else {
+                hours.local_time(e.event.occurred_at)
+            },
             actor: person(&e.actor_name, &e.actor_email),
             target: person(&e.target_name, &e.target_email),
             action: Action::label_of(&e.event.action),

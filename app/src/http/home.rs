@@ -69,11 +69,11 @@ pub(super) fn view(s: &SessionInfo, home: Home, now: Timestamp) -> HomeView {
             not_enabled: a.not_enabled(),
             required_not_enrolled: a.required_not_enrolled,
         }),
-        events: home.recent.map(|entries| {
+        events: home.recent.map(|(entries, hours)| {
             entries
                 .into_iter()
                 .map(|e| EventLine {
-                    when: format!("{} UTC", e.event.occurred_at.to_display()),
+                    when: hours.local_minute(e.event.occurred_at),
                     what: Action::label_of(&e.event.action),
                     who: e.actor_name.or(e.actor_email),
                     failed: e.event.outcome == "failure",

@@ -133,18 +133,23 @@ pub const VARIABLES: &[Variable] = &[
     var("by", "Who changed it.", "Grace Hopper (grace@example.org)"),
     var("deadline", "When the grace period to set up MFA ends, in UTC.", "2026-12-03 09:30:00 UTC"),
     var("days_left", "How long is left, such as \"7 days\" or \"6 hours\".", "7 days"),
-    var("week", "The seven days the digest covers.", "2026-11-19 09:00 to 2026-11-26 09:00 UTC"),
+    var(
+        "week",
+        "The seven days the digest covers, in the organisation's time zone.",
+        "2026-11-19 09:00 (Europe/London) to 2026-11-26 09:00 (Europe/London)",
+    ),
     var("members", "How many members' accounts are in use.", "12"),
-    var("with_mfa", "How many of them have MFA.", "9"),
+    var("with_mfa", "How many of them sign in with an authenticator app.", "9"),
+    var("with_email_codes", "How many of them sign in with email codes (no app).", "1"),
     list_var(
         "required_not_enrolled",
-        "A list: who must set up MFA and has not (use it with {% for p in required_not_enrolled %}).",
-        "Ben Brown (ben@example.org);Cy Chan (cy@example.org)",
+        "A list: who must set up MFA and has not, with where they stand (use it with {% for p in required_not_enrolled %}).",
+        "Ben Brown (ben@example.org): Required, not set up by 2026-12-03;Cy Chan (cy@example.org): Required, locked until set up",
     ),
     list_var(
         "resets",
         "A list: administrators' MFA resets, with their flags.",
-        "2026-11-24 22:10 UTC: Grace Hopper (grace@example.org) reset the MFA of Ben Brown (ben@example.org) (flagged: Outside business hours)",
+        "2026-11-24 22:10 (Europe/London): Grace Hopper (grace@example.org) reset the MFA of Ben Brown (ben@example.org) (flagged: Outside business hours)",
     ),
     list_var("failed_sign_ins", "A list: accounts with a burst of failed sign-ins.", "Cy Chan (cy@example.org): 12 failed sign-ins"),
     list_var(
@@ -620,6 +625,7 @@ static DIGEST: Spec = Spec {
         "week",
         "members",
         "with_mfa",
+        "with_email_codes",
         "required_not_enrolled",
         "resets",
         "failed_sign_ins",
@@ -629,16 +635,17 @@ static DIGEST: Spec = Spec {
     required: &["link"],
     if_not_you: "You get this digest because you may read the activity log of {{ org_name }}.",
     subject: "Tessera: the week in {{ org_name }}",
-    text: "Hello {{ name }},\n\nThe week in {{ org_name }} ({{ week }}).\n\nMFA: {{ with_mfa }} of {{ members }} members \
-           have it.\n{% if required_not_enrolled %}Required but not set up yet:\n{% for p in required_not_enrolled %}- \
-           {{ p }}\n{% endfor %}{% endif %}\nMFA resets by administrators:{% if resets %}\n{% for r in resets %}- {{ r \
+    text: "Hello {{ name }},\n\nThe week in {{ org_name }} ({{ week }}).\n\nMFA: {{ with_mfa }} of {{ members \
+           }} with an authenticator app, {{ with_email_codes }} with email codes.\n{% if \
+           required_not_enrolled %}Still to set up MFA:\n{% for p in required_not_enrolled %}- {{ p }}\n{% endfor \
+           %}{% endif %}\nMFA resets by administrators:{% if resets %}\n{% for r in resets %}- {{ r \
            }}\n{% endfor %}{% else %} none.\n{% endif %}\nBursts of failed sign-ins:{% if failed_sign_ins %}\n{% for f \
            in failed_sign_ins %}- {{ f }}\n{% endfor %}{% else %} none.\n{% endif %}\nChanges to the MFA policy and \
            roles:{% if rule_changes %}\n{% for c in rule_changes %}- {{ c }}\n{% endfor %}{% else %} none.\n{% endif \
            %}\nThe activity log: {{ link }}\n",
-    html: "<p>Hello {{ name }},</p>\n<p>The week in {{ org_name }} ({{ week }}).</p>\n<h2>MFA</h2>\n<p>{{ with_mfa }} of \
-           {{ members }} members have it.</p>\n{% if required_not_enrolled %}<p>Required but not set up yet:</p>\n<ul>{% \
-           for p in required_not_enrolled %}<li>{{ p }}</li>{% endfor %}</ul>\n{% endif %}<h2>MFA resets by \
+    html: "<p>Hello {{ name }},</p>\n<p>The week in {{ org_name }} ({{ week }}).</p>\n<h2>MFA</h2>\n<p>{{ with_mfa }} of {{ \
+           members }} with an authenticator app, {{ with_email_codes }} with email codes.</p>\n{% if required_not_enrolled %}<p>Still to set up MFA:</p>\n<ul>{% for p in \
+           required_not_enrolled %}<li>{{ p }}</li>{% endfor %}</ul>\n{% endif %}<h2>MFA resets by \
            administrators</h2>\n{% if resets %}<ul>{% for r in resets %}<li>{{ r }}</li>{% endfor %}</ul>{% else \
            %}<p>None.</p>{% endif %}\n<h2>Bursts of failed sign-ins</h2>\n{% if failed_sign_ins %}<ul>{% for f in \
            failed_sign_ins %}<li>{{ f }}</li>{% endfor %}</ul>{% else %}<p>None.</p>{% endif %}\n<h2>Changes to the MFA \

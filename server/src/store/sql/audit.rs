@@ -97,16 +97,20 @@ macro_rules! impl_audit_store {
             async fn audit_log(&self, org_id: i64, filter: &AuditFilter, before_id: Option<i64>, limit: i64) -> Result<Vec<AuditEntry>> {
                 // Always scoped to one organisation; each filter applies only when given.
                 let rows: Vec<AuditLogRow> = sqlx::query_as(
+                    // A target whose account was deleted is named as it was, for events until then.
                     "SELECT a.id, a.occurred_at, a.org_id, a.actor_user_id, a.target_user_id, a.action, a.outcome, a.ip, \
-                            a.user_agent, a.detail, a.reason, a.flags, actor.email AS actor_email, target.email AS target_email, \
-                            actor.display_name AS actor_name, target.display_name AS target_name \
+                            a.user_agent, a.detail, a.reason, a.flags, actor.email AS actor_email, \
+                            CASE WHEN gone.user_id IS NULL THEN target.email ELSE gone.email END AS target_email, \
+                            actor.display_name AS actor_name, \
+                            CASE WHEN gone.user_id IS NULL THEN target.display_name ELSE gone.display_name END AS target_name \
                      FROM audit_events a \
                      LEFT JOIN users actor ON actor.id = a.actor_user_id \
                      LEFT JOIN users target ON target.id = a.target_user_id \
+                     LEFT JOIN former_accounts gone ON gone.user_id = a.target_user_id AND a.occurred_at <= gone.deleted_at \
                      WHERE a.org_id = $1 \
                        AND ($2 IS NULL OR a.action = $2) \
                        AND ($3 IS NULL OR actor.email_canonical = $3) \
-                       AND ($4 IS NULL OR target.email_canonical = $4) \
+                       AND ($4 IS NULL OR (CASE WHEN gone.user_id IS NULL THEN target.email_canonical ELSE gone.email_canonical END) = $4) \
                        AND ($5 IS NULL OR a.occurred_at >= $5) \
                        AND ($6 IS NULL OR a.occurred_at < $6) \
                        AND ($7 IS NULL OR a.id < $7) \

@@ -269,6 +269,18 @@ macro_rules! impl_team_store {
 
             async fn revoke_invitation(&self, org_id: i64, user_id: i64, event: &AuditEvent) -> Result<bool> {
                 let mut tx = self.writer.begin().await?;
+                // Kept for the activity log first (undone with the rest if the account stays).
+                sqlx::query(
+                    "INSERT INTO former_accounts (user_id, email, email_canonical, display_name, deleted_at) \
+                     SELECT id, email, email_canonical, display_name, $2 FROM users WHERE id = $1 \
+                     ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, \
+                     email_canonical = excluded.email_canonical, display_name = excluded.display_name, \
+                     deleted_at = excluded.deleted_at",
+                )
+                .bind(user_id)
+                .bind(event.occurred_at.0)
+                .execute(&mut *tx)
+                .await?;
                 // One statement: someone who chose their password a moment ago keeps the account.
                 let r = sqlx::query(
                     "DELETE FROM users WHERE id = $1 AND password_hash IS NULL \
