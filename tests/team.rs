@@ -33,7 +33,7 @@ async fn the_activity_log_shows_filters_and_exports_one_organisation_only() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains("Local time"), "an organisation on UTC needs no second time column");
     assert!(
-        page.body.contains(r#"<span class="font-medium">Ada</span><div class="wrap-anywhere text-slate-600 dark:text-slate-300">ada@example.org</div>"#),
+        page.body.contains(r#"<span class="font-medium">Ada</span><div class="wrap-anywhere text-xs text-slate-600 dark:text-slate-300">ada@example.org</div>"#),
         "names beside addresses: {}",
         page.body
     );
@@ -366,7 +366,7 @@ async fn owners_invite_members_and_define_roles_through_the_pages() {
     let log = t.get("/settings/activity", Some(&ada)).await;
     assert!(log.body.contains("Time (Europe/London)"));
     // The clock is in November: London is on GMT, shown with its offset, and UTC under it.
-    assert!(log.body.contains(" +00:00</div>"), "{}", log.body);
+    assert!(log.body.contains(">+00:00 · "), "{}", log.body);
     assert!(log.body.contains(" UTC</div>"), "{}", log.body);
     // Home's latest events tell the time at the organisation too.
     let home = t.get("/", Some(&ada)).await;

@@ -73,9 +73,11 @@ export function setPolicy(server: ServerEntry, organisationName: string, policy:
   return runCli(server, ['org', 'set-policy', '--org', organisationName, policy]);
 }
 
-/** `tessera org email-codes --org NAME on|off`. Returns stdout. */
-export function setEmailCodes(server: ServerEntry, organisationName: string, state: 'on' | 'off'): string {
-  return runCli(server, ['org', 'email-codes', '--org', organisationName, state]);
+/** `tessera org email-codes --org NAME on|off [--roles A,B]`. Returns stdout. */
+export function setEmailCodes(server: ServerEntry, organisationName: string, state: 'on' | 'off', roles?: string[]): string {
+  const args = ['org', 'email-codes', '--org', organisationName, state];
+  if (roles !== undefined) args.push('--roles', roles.join(','));
+  return runCli(server, args);
 }
 
 /** `tessera org set-policy --org NAME required --grace-days N`. Returns stdout. */

@@ -89,12 +89,8 @@ pub async fn page(
     view.rows = shown
         .iter()
         .map(|e| LogRow {
-            time_utc: e.event.occurred_at.to_display(),
-            time_local: if hours.is_utc() {
-                e.event.occurred_at.to_display()
-            } else {
-                hours.local_time(e.event.occurred_at)
-            },
+            time_local: time_and_note(&hours, e.event.occurred_at).0,
+            time_note: time_and_note(&hours, e.event.occurred_at).1,
             actor: person(&e.actor_name, &e.actor_email),
             target: person(&e.target_name, &e.target_email),
             action: Action::label_of(&e.event.action),
@@ -153,6 +149,21 @@ async fn hours_and_flags(
         Ok(f) => Ok((hours, f)),
         Err(e) => Err(render::error_page(state, &e.into()).await),
     }
+}
+
+/// When an event happened at the organisation, and (where it keeps another zone than UTC) its
+/// offset then with the time in UTC: `("2026-12-04 19:51:57", "+01:00 · 18:51:57 UTC")`, the
+/// UTC date included where it differs.
+fn time_and_note(hours: &activity::BusinessHours, at: Timestamp) -> (String, Option<String>) {
+    let utc = at.to_display();
+    if hours.is_utc() {
+        return (utc, None);
+    }
+    let local = hours.local_time(at);
+    let (local, offset) = local.rsplit_once(' ').unwrap_or((&local, ""));
+    let same_day = local.get(..10) == utc.get(..10);
+    let utc = if same_day { utc.get(11..).unwrap_or(&utc).to_string() } else { utc.clone() };
+    (local.to_string(), Some(format!("{offset} · {utc} UTC")))
 }
 
 /// Name and address of someone in the log, when the entry names a person.

@@ -8,9 +8,10 @@ use crate::layout::{Alert, BUTTON_CLASS, INPUT_CLASS, LINK_CLASS};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogRow {
-    pub time_utc: String,
-    /// At the organisation (in its time zone, with the offset then).
+    /// At the organisation, `YYYY-MM-DD HH:MM:SS` (UTC where it keeps UTC).
     pub time_local: String,
+    /// Where the organisation keeps another zone: its offset then and the time in UTC.
+    pub time_note: Option<String>,
     /// (name, email) of who did it and to whom, when they are people.
     pub actor: Option<(String, String)>,
     pub target: Option<(String, String)>,
@@ -69,10 +70,11 @@ const BADGE: &str = "whitespace-nowrap rounded px-1.5 py-0.5 text-xs font-medium
 #[component]
 fn Person(who: Option<(String, String)>) -> impl IntoView {
     match who {
+        // Small enough that an address fits its column on a laptop; one too long for it wraps.
         Some((name, email)) => view! {
             <div class="min-w-0">
                 <span class="font-medium">{name}</span>
-                <div class="wrap-anywhere text-slate-600 dark:text-slate-300">{email}</div>
+                <div class="wrap-anywhere text-xs text-slate-600 dark:text-slate-300">{email}</div>
             </div>
         }
         .into_any(),
@@ -90,14 +92,13 @@ pub fn ActivityLogPage(log: LogView) -> impl IntoView {
         Some(zone) => format!("Time ({zone})"),
         None => "Time (UTC)".to_string(),
     };
-    let show_utc = log.zone.is_some();
     view! {
         <main class="mx-auto max-w-7xl px-4 py-10">
             <h1 id="page-title" class="mb-6 text-2xl font-semibold text-slate-900 dark:text-white">"Activity log"</h1>
             {log.error.map(|e| view! { <Alert message=e /> })}
             <ActivityFilterForm>
                 // One row on a laptop, so the table starts on the first screen.
-                <div class="grid grid-cols-1 gap-x-3 sm:grid-cols-2 lg:grid-cols-[minmax(0,1.6fr)_minmax(0,1.3fr)_minmax(0,1.3fr)_minmax(0,1fr)_minmax(0,1fr)_auto]">
+                <div class="col-span-full grid grid-cols-1 gap-x-3 sm:grid-cols-2 lg:grid-cols-[minmax(0,1.6fr)_minmax(0,1.3fr)_minmax(0,1.3fr)_minmax(0,1fr)_minmax(0,1fr)_auto]">
                     <div class="mb-5">
                         <label for="action" class="mb-1.5 block text-sm font-medium text-slate-700 dark:text-slate-200">"Action"</label>
                         <select id="action" name="action" class=INPUT_CLASS>
@@ -129,10 +130,10 @@ pub fn ActivityLogPage(log: LogView) -> impl IntoView {
                     <colgroup class="max-lg:hidden">
                         <col class="w-44" />
                         <col />
-                        <col class="w-48" />
+                        <col class="w-40" />
                         <col />
-                        <col class="w-[24%]" />
-                        <col class="w-32" />
+                        <col class="w-[20%]" />
+                        <col class="w-28" />
                     </colgroup>
                     <thead class="bg-slate-100 text-slate-700 max-lg:hidden dark:bg-slate-800 dark:text-slate-200">
                         <tr>
@@ -145,7 +146,7 @@ pub fn ActivityLogPage(log: LogView) -> impl IntoView {
                         </tr>
                     </thead>
                     <tbody class="divide-y divide-slate-200 max-lg:block max-lg:space-y-3 max-lg:divide-y-0 dark:divide-slate-700">
-                        {log.rows.into_iter().map(|r| view! { <LogLine r show_utc /> }).collect_view()}
+                        {log.rows.into_iter().map(|r| view! { <LogLine r /> }).collect_view()}
                     </tbody>
                 </table>
             </div>
@@ -156,7 +157,7 @@ pub fn ActivityLogPage(log: LogView) -> impl IntoView {
 
 /// One event: a row of the table, or a card on a phone.
 #[component]
-fn LogLine(r: LogRow, show_utc: bool) -> impl IntoView {
+fn LogLine(r: LogRow) -> impl IntoView {
     let failed = r.outcome == "failure";
     let no_detail = r.detail.is_empty() && r.reason.is_empty() && r.detail_link.is_none();
     let (no_target, no_ip) = (r.target.is_none(), r.ip.is_empty());
@@ -165,8 +166,8 @@ fn LogLine(r: LogRow, show_utc: bool) -> impl IntoView {
             <td data-label="Time" class=CELL>
                 <div>
                     <div class="whitespace-nowrap">{r.time_local}</div>
-                    {show_utc.then(|| view! {
-                        <div class="whitespace-nowrap text-xs text-slate-500 dark:text-slate-400">{format!("{} UTC", r.time_utc)}</div>
+                    {r.time_note.map(|note| view! {
+                        <div class="text-xs text-slate-500 dark:text-slate-400">{note}</div>
                     })}
                 </div>
             </td>
