@@ -19,7 +19,7 @@
  *   confirmation page names who moves each way before anything is saved, and
  *   after it the member's next sign-in leads to setting up an app.
  */
-import type { Locator, Page } from '@playwright/test';
+import type { Cookie, Locator, Page } from '@playwright/test';
 import { addUser, createOrganisation, setPolicy } from '../pages/Cli';
 import { expect, test } from '../pages/fixtures';
 import { HomePage } from '../pages/HomePage';
@@ -144,7 +144,7 @@ test('where the organisation allows them, a member without an app signs in with 
     return codeOf((await codeMails())[0]);
   };
 
-  let olgaCookies: Awaited<ReturnType<ReturnType<Page['context']>['cookies']>> = [];
+  let olgaCookies: Cookie[] = [];
   await ensureOrganisation(page, server, ownerFor(project));
   createOrganisation(server, { name: org, ownerEmail: owner.email, ownerName: owner.name, ownerPassword: PASSWORD });
   addUser(server, { organisationName: org, email: member.email, role: 'member', displayName: member.name, password: PASSWORD });

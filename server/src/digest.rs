@@ -120,7 +120,7 @@ impl Tessera {
             .into_iter()
             .filter(|m| !m.disabled)
             .map(|m| {
-                let state = crate::team::state_of(org, &m, until);
+                let state = crate::team::member_state(crate::policy::OrgRules::of(org), &m, until);
                 (m, state)
             })
             .collect();

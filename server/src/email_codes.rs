@@ -137,17 +137,8 @@ impl Tessera {
         }
         let now = self.clock.now();
         let by_email = |m: &Member, org_allowed: bool, role_allowed: bool| {
-            let email = policy::email_codes_for(s.org_kind, org_allowed, role_allowed);
-            let r = policy::requirement(
-                s.org_kind,
-                s.org_mfa_policy,
-                s.org_mfa_grace_until,
-                m.role.requires_mfa,
-                false,
-                email,
-                now,
-            );
-            r == policy::Requirement::ByEmail
+            let rules = policy::OrgRules { email_codes: org_allowed, ..s.org_rules() };
+            rules.requirement(m.role.requires_mfa, role_allowed, false, now) == policy::Requirement::ByEmail
         };
         let mut impact = EmailCodesImpact::default();
         for m in self.all_members(s.org_id).await?.into_iter().filter(|m| !m.disabled && !m.has_mfa) {

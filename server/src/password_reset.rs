@@ -223,14 +223,8 @@ impl Tessera {
             return Err(Error::Invalid("this account has no MFA to reset".into()));
         }
         let now = self.clock.now();
-        let after = AfterReset::for_member(
-            org.kind,
-            org.mfa_policy,
-            org.mfa_grace_until,
-            member.role.requires_mfa,
-            org.email_codes_allowed && member.role.email_codes,
-            now,
-        );
+        let rules = crate::policy::OrgRules::of(&org);
+        let after = AfterReset::for_member(rules, member.role.requires_mfa, member.role.email_codes, now);
         let hold = after.holds().then(|| self.new_access_code(member.user_id, None));
         let mut event = audit::event(
             now,

@@ -52,6 +52,41 @@ pub fn email_codes_for(kind: OrgKind, org_allowed: bool, role_allowed: bool) -> 
     email_codes_in_force(kind, org_allowed) && role_allowed
 }
 
+/// An organisation's MFA rules as stored, read from the organisation or from a session. What
+/// they mean for one person follows from their role and whether they have an app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrgRules {
+    pub kind: OrgKind,
+    pub policy: MfaPolicy,
+    pub grace_until: Option<Timestamp>,
+    /// "Allow email codes as a second factor", as stored.
+    pub email_codes: bool,
+}
+
+impl OrgRules {
+    pub fn of(org: &crate::model::Organisation) -> OrgRules {
+        OrgRules {
+            kind: org.kind,
+            policy: org.mfa_policy,
+            grace_until: org.mfa_grace_until,
+            email_codes: org.email_codes_allowed,
+        }
+    }
+
+    /// What they mean now for someone whose role requires MFA (or not) and may use email codes
+    /// (or not), who has an authenticator app (or not).
+    pub fn requirement(
+        self,
+        role_requires_mfa: bool,
+        role_email_codes: bool,
+        has_app: bool,
+        now: Timestamp,
+    ) -> Requirement {
+        let email = email_codes_for(self.kind, self.email_codes, role_email_codes);
+        requirement(self.kind, self.policy, self.grace_until, role_requires_mfa, has_app, email, now)
+    }
+}
+
 /// What the policy means for one user right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Requirement {
@@ -174,16 +209,10 @@ impl AfterReset {
         }
     }
 
-    /// What a reset would lead to for a member with this role, now (their authenticator gone).
-    pub fn for_member(
-        kind: OrgKind,
-        stored: MfaPolicy,
-        grace_until: Option<Timestamp>,
-        role_requires_mfa: bool,
-        email_codes: bool,
-        now: Timestamp,
-    ) -> AfterReset {
-        AfterReset::from_requirement(requirement(kind, stored, grace_until, role_requires_mfa, false, email_codes, now))
+    /// What a reset would lead to for a member whose role requires MFA (or not) and may use
+    /// email codes (or not), now (their authenticator gone).
+    pub fn for_member(rules: OrgRules, role_requires_mfa: bool, role_email_codes: bool, now: Timestamp) -> AfterReset {
+        AfterReset::from_requirement(rules.requirement(role_requires_mfa, role_email_codes, false, now))
     }
 
     /// Whether the reset holds the account for a temporary access code.
@@ -331,7 +360,9 @@ mod tests {
         }
         // Through the policy: a member whose role requires MFA in a Visible organisation is held;
         // with email codes allowed they are not; in healthcare email never stands in.
-        let after = |kind, policy, role, email| AfterReset::for_member(kind, policy, None, role, email, NOW);
+        let after = |kind, policy, role, email| {
+            AfterReset::for_member(OrgRules { kind, policy, grace_until: None, email_codes: email }, role, true, NOW)
+        };
         assert_eq!(after(Standard, Visible, true, false), AfterReset::AccessCode);
         assert_eq!(after(Standard, Visible, true, true), AfterReset::EmailCodes);
         assert_eq!(after(Standard, Visible, false, false), AfterReset::Optional);

@@ -705,18 +705,8 @@ impl Tessera {
         // Without an app, where the organisation requires MFA and allows email codes, the second
         // factor is a code mailed now; where an administrator's reset holds the account, it is
         // the temporary access code they hand over.
-        let requirement = policy::with_hold(
-            policy::requirement(
-                org.kind,
-                org.mfa_policy,
-                org.mfa_grace_until,
-                role.requires_mfa,
-                has_mfa,
-                org.email_codes_allowed && role.email_codes,
-                now,
-            ),
-            held,
-        );
+        let rules = policy::OrgRules::of(&org);
+        let requirement = policy::with_hold(rules.requirement(role.requires_mfa, role.email_codes, has_mfa, now), held);
         let by_email = requirement == policy::Requirement::ByEmail;
         let access_code = held && requirement == policy::Requirement::MustEnrol;
         let challenged = has_mfa || by_email || access_code;

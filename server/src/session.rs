@@ -118,16 +118,18 @@ pub struct SessionInfo {
 impl SessionInfo {
     /// What the organisation's MFA policy means for this user now.
     pub fn mfa_requirement(&self, now: Timestamp) -> crate::policy::Requirement {
-        let r = crate::policy::requirement(
-            self.org_kind,
-            self.org_mfa_policy,
-            self.org_mfa_grace_until,
-            self.role.requires_mfa,
-            self.has_mfa,
-            self.email_codes_in_force(),
-            now,
-        );
+        let r = self.org_rules().requirement(self.role.requires_mfa, self.role.email_codes, self.has_mfa, now);
         crate::policy::with_hold(r, self.mfa_hold)
+    }
+
+    /// The organisation's MFA rules, as read with this request.
+    pub fn org_rules(&self) -> crate::policy::OrgRules {
+        crate::policy::OrgRules {
+            kind: self.org_kind,
+            policy: self.org_mfa_policy,
+            grace_until: self.org_mfa_grace_until,
+            email_codes: self.org_email_codes_allowed,
+        }
     }
 
     /// Whether the organisation's password expiry has caught up with this person's password: they

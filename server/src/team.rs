@@ -8,7 +8,7 @@ use crate::identity_check::IdentityCheck;
 use crate::mail::messages::{invitation_mail, AdminReset};
 use crate::mfa::CodeError;
 use crate::model::{parse_name, Email, NewUser, Problem};
-use crate::policy::{self, AfterReset, MfaPolicy};
+use crate::policy::{self, AfterReset, MfaPolicy, OrgRules};
 use crate::roles::{self, Party, Permission, Permissions, Refusal, RoleInfo};
 use crate::services::{FieldErrors, Tessera};
 use crate::session::SessionInfo;
@@ -136,36 +136,13 @@ impl From<CodeError> for TeamError {
 }
 
 /// One member's MFA state under their organisation's rules at `now`.
-pub(crate) fn state_of(org: &crate::model::Organisation, m: &Member, now: crate::clock::Timestamp) -> MfaState {
-    let email = policy::email_codes_for(org.kind, org.email_codes_allowed, m.role.email_codes);
-    let r =
-        policy::requirement(org.kind, org.mfa_policy, org.mfa_grace_until, m.role.requires_mfa, m.has_mfa, email, now);
-    MfaState::of(m.has_mfa, r)
-}
-
-fn mfa_state(s: &SessionInfo, m: &Member, now: crate::clock::Timestamp) -> MfaState {
-    let r = policy::requirement(
-        s.org_kind,
-        s.org_mfa_policy,
-        s.org_mfa_grace_until,
-        m.role.requires_mfa,
-        m.has_mfa,
-        policy::email_codes_for(s.org_kind, s.org_email_codes_allowed, m.role.email_codes),
-        now,
-    );
-    MfaState::of(m.has_mfa, r)
+pub(crate) fn member_state(rules: OrgRules, m: &Member, now: crate::clock::Timestamp) -> MfaState {
+    MfaState::of(m.has_mfa, rules.requirement(m.role.requires_mfa, m.role.email_codes, m.has_mfa, now))
 }
 
 /// What a reset of `m`'s MFA leads to at their next sign-in, under the policy in force now.
 fn after_reset(s: &SessionInfo, m: &Member, now: crate::clock::Timestamp) -> AfterReset {
-    AfterReset::for_member(
-        s.org_kind,
-        s.org_mfa_policy,
-        s.org_mfa_grace_until,
-        m.role.requires_mfa,
-        policy::email_codes_for(s.org_kind, s.org_email_codes_allowed, m.role.email_codes),
-        now,
-    )
+    AfterReset::for_member(s.org_rules(), m.role.requires_mfa, m.role.email_codes, now)
 }
 
 fn may_see_team(s: &SessionInfo) -> bool {
@@ -341,7 +318,7 @@ impl Tessera {
         let members = rows
             .into_iter()
             .map(|m| {
-                let state = mfa_state(s, &m, now);
+                let state = member_state(s.org_rules(), &m, now);
                 (m, state)
             })
             .collect();
@@ -381,7 +358,7 @@ impl Tessera {
             Vec::new()
         };
         let now = self.clock.now();
-        let mfa = mfa_state(s, &member, now);
+        let mfa = member_state(s.org_rules(), &member, now);
         let after_reset = after_reset(s, &member, now);
         let access_hold = if member.has_mfa { None } else { self.store.access_hold(member.user_id).await? };
         // A reset's hold takes away the grace period (see `policy::with_hold`).

@@ -88,9 +88,10 @@ pub async fn page(
     view.next_before = if more { shown.last().map(|e| e.id) } else { None };
     view.rows = shown
         .iter()
-        .map(|e| LogRow {
-            time_local: time_and_note(&hours, e.event.occurred_at).0,
-            time_note: time_and_note(&hours, e.event.occurred_at).1,
+        .map(|e| (e, time_and_note(&hours, e.event.occurred_at)))
+        .map(|(e, (time_local, time_note))| LogRow {
+            time_local,
+            time_note,
             actor: person(&e.actor_name, &e.actor_email),
             target: person(&e.target_name, &e.target_email),
             action: Action::label_of(&e.event.action),

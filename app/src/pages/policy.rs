@@ -171,19 +171,15 @@ pub fn PolicyPage(view: PolicyView) -> impl IntoView {
                             .enumerate()
                             .map(|(i, role)| {
                                 let id = format!("email_codes-role-{}", role.id);
-                                let hint = role.admin.then(|| {
-                                    let hint_id = format!("{id}-hint");
-                                    (hint_id.clone(), view! {
-                                        <span id=hint_id class="text-xs text-slate-500 dark:text-slate-400">"Can change others' accounts or settings"</span>
-                                    })
-                                });
-                                let described = hint.as_ref().map(|(h, _)| h.clone());
+                                let hint_id = role.admin.then(|| format!("{id}-hint"));
                                 view! {
                                     <div class="mb-2 flex flex-wrap items-center gap-x-3">
                                         // Indexed names, so the ones ticked arrive as a list.
-                                        <input type="checkbox" id=id.clone() name=format!("roles[{i}]") value=role.id.to_string() checked=role.allowed aria-describedby=described class="h-4 w-4" />
+                                        <input type="checkbox" id=id.clone() name=format!("roles[{i}]") value=role.id.to_string() checked=role.allowed aria-describedby=hint_id.clone() class="h-4 w-4" />
                                         <label for=id class="text-sm text-slate-900 dark:text-white">{role.name}</label>
-                                        {hint.map(|(_, v)| v)}
+                                        {hint_id.map(|hint_id| view! {
+                                            <span id=hint_id class="text-xs text-slate-500 dark:text-slate-400">"Can change others' accounts or settings"</span>
+                                        })}
                                     </div>
                                 }
                             })
