@@ -82,6 +82,7 @@ async fn every_route_answers_each_role_and_keeps_organisations_apart() {
             &[
                 "/settings/team",
                 "/settings/team/invite",
+                "/settings/team/invite/list",
                 "/settings/team/{id}",
                 "/settings/team/{id}/access-code",
                 "/settings/roles",
@@ -101,6 +102,7 @@ async fn every_route_answers_each_role_and_keeps_organisations_apart() {
             &[
                 "/settings/team",
                 "/settings/team/invite",
+                "/settings/team/invite/list",
                 "/settings/team/{id}",
                 "/settings/team/{id}/access-code",
                 "/settings/activity",
@@ -115,6 +117,7 @@ async fn every_route_answers_each_role_and_keeps_organisations_apart() {
             &[
                 "/settings/team",
                 "/settings/team/invite",
+                "/settings/team/invite/list",
                 "/settings/roles",
                 "/settings/security",
                 "/settings/security/require",

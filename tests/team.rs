@@ -600,6 +600,100 @@ async fn invitations_are_resent_reinvited_expire_and_are_accepted_with_the_addre
 }
 
 #[tokio::test]
+async fn a_list_is_invited_through_the_pages_and_everyone_waiting_can_get_new_links() {
+    use tessera_server::model::Role;
+    let t = app().await;
+    two_organisations(&t).await;
+    let ada = cookie_of(&t, "ada@example.org").await;
+    let member = role_id(&t, Role::Member).await;
+    let team = t.get("/settings/team", Some(&ada)).await;
+    assert!(team.body.contains(r#"href="/settings/team/invite/list""#), "{}", team.body);
+    assert!(!team.body.contains("Resend all invitations"), "nobody is waiting");
+
+    // The page: a labelled list with its hint and error in reach of screen readers, the roles.
+    let page = t.get("/settings/team/invite/list", Some(&ada)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains(r#"<label for="addresses""#)
+            && page.body.contains(r#"aria-describedby="addresses-hint addresses-error""#)
+    );
+    assert!(page.body.contains("Up to 100 people") && page.body.contains("Administrator (administrative)"));
+
+    // A bad line: nobody invited, the line named, and what was pasted is still there.
+    let bad = "cy@example.org\nnot an address\ndee@example.org";
+    let r = t.post(INVITE_LIST, &[("addresses", bad), ("role", &member)], Some(&ada)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Line 2: there is no email address like name@example.com on it."), "{}", r.body);
+    assert!(r.body.contains("not an address\ndee@example.org</textarea>"), "{}", r.body);
+    let r = t.island(INVITE_LIST, &[("addresses", bad), ("role", &member)], Some(&ada)).await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid addresses=list:not-email:2:0"));
+    let has_account = "cy@example.org\nbob@example.org";
+    let r = t.island(INVITE_LIST, &[("addresses", has_account), ("role", &member)], Some(&ada)).await;
+    assert_eq!(r.body, "invalid addresses=list:has-account:2:0");
+    let many: String = (0..101).map(|i| format!("p{i}@example.org\n")).collect();
+    let r = t.post(INVITE_LIST, &[("addresses", &many), ("role", &member)], Some(&ada)).await;
+    assert!(r.body.contains("The list has 101 addresses; one list invites at most 100."), "{}", r.body);
+    assert_eq!(user_id(&t, "cy@example.org").await, None, "nobody invited yet");
+
+    // A good list: everyone mailed, the Team page counts them and offers to resend.
+    let good = "Name,Email\nCy Young,cy@example.org\nDee <dee@example.org>\neve@example.org";
+    let r = t.post(INVITE_LIST, &[("addresses", good), ("role", &member)], Some(&ada)).await;
+    assert_eq!(r.location(), Some("/settings/team?invited=3&resent=0&left_out=0"), "{}", r.body);
+    for to in ["cy@example.org", "dee@example.org", "eve@example.org"] {
+        assert!(
+            t.outbox().iter().any(|m| m.contains(&format!("To: {to}")) && m.contains("set-password?token")),
+            "{to}"
+        );
+    }
+    let dee_link = t
+        .outbox()
+        .iter()
+        .rev()
+        .find(|m| m.contains("To: dee@example.org"))
+        .map(|m| token_after(m, "set-password?token="))
+        .unwrap();
+    let team = t.get("/settings/team?invited=3&resent=0&left_out=0", Some(&ada)).await;
+    assert!(
+        team.body.contains("3 invitations are on the way.")
+            && team.body.contains("3 invitations are waiting to be accepted."),
+        "{}",
+        team.body
+    );
+    assert!(team.body.contains("Cy Young") && team.body.contains("Resend all invitations"));
+
+    // Resending them all: not twice within a minute, then a new link each, the old ones dead.
+    let r = t.post(RESEND_ALL_INVITATIONS, &[], Some(&ada)).await;
+    assert_eq!(r.location(), Some("/settings/team?resent_all=0&just_sent=3&not_yours=0"));
+    let said = t.get("/settings/team?resent_all=0&just_sent=3&not_yours=0", Some(&ada)).await;
+    assert!(
+        said.body.contains("Nobody was mailed. 3 people got a link less than a minute ago and were not mailed again."),
+        "{}",
+        said.body
+    );
+    t.clock.advance(Duration::from_secs(61));
+    let before = t.outbox().len();
+    let r = t.post(RESEND_ALL_INVITATIONS, &[], Some(&ada)).await;
+    assert_eq!(r.location(), Some("/settings/team?resent_all=3&just_sent=0&not_yours=0"));
+    assert_eq!(t.outbox().len(), before + 3);
+    assert_eq!(t.get(&format!("/set-password?token={dee_link}"), None).await.status, StatusCode::NOT_FOUND);
+
+    // Only people who manage members, and only their own organisation's invitations.
+    let bob = cookie_of(&t, "bob@example.org").await;
+    assert_eq!(
+        t.island(INVITE_LIST, &[("addresses", "gus@example.org"), ("role", &member)], Some(&bob)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(t.island(RESEND_ALL_INVITATIONS, &[], Some(&bob)).await.status, StatusCode::FORBIDDEN);
+    let zed = cookie_of(&t, "zed@example.org").await;
+    let r = t.island(INVITE_LIST, &[("addresses", "gus@example.org"), ("role", &member)], Some(&zed)).await;
+    assert_eq!(r.body, "invalid role=not-in-list", "Acme's role is no role of theirs");
+    t.clock.advance(Duration::from_secs(61));
+    let r = t.post(RESEND_ALL_INVITATIONS, &[], Some(&zed)).await;
+    assert_eq!(r.location(), Some("/settings/team?none_waiting"), "Acme's invitations are not theirs");
+    assert!(t.get("/settings/team?none_waiting", Some(&zed)).await.body.contains("No invitations are waiting"));
+}
+
+#[tokio::test]
 async fn a_revoked_invitation_removes_the_unused_account_and_kills_its_link() {
     use tessera_server::model::Role;
     let t = app().await;

@@ -1,8 +1,14 @@
-//! The small islands that are not forms: copy, print, and the modal dialog.
+//! The small islands that are not forms: copy, print, the modal dialog, and reading a list from a
+//! file.
 
 use leptos::prelude::*;
 
-use crate::layout::SMALL_BUTTON_CLASS;
+use crate::layout::{HINT_CLASS, LABEL_CLASS, SMALL_BUTTON_CLASS};
+
+/// The largest file [`ListFromFile`] reads: a list of 100 people is far smaller, and the form's
+/// body must stay under the server's limit.
+#[cfg(feature = "hydrate")]
+const LIST_FILE_MAX_BYTES: f64 = 60_000.0;
 
 /// Copies the text of the element just before this island, or just before its row of buttons
 /// (the setup key, the recovery codes).
@@ -73,4 +79,65 @@ pub fn ModalDialog(children: Children) -> impl IntoView {
         }
     };
     view! { <div data-dialog-host data-hydrated=crate::forms::hydrated() on:click=on_click>{children()}</div> }
+}
+
+/// Reads a chosen file (a spreadsheet saved as CSV, a text file) into the list of addresses
+/// (`#addresses`) above it, so what will be sent can be checked and corrected first. The file
+/// itself is never sent. Appears once hydrated; without JavaScript the list is pasted.
+#[island]
+pub fn ListFromFile() -> impl IntoView {
+    let ready = RwSignal::new(false);
+    let status = RwSignal::new(None::<String>);
+    Effect::new(move |_| ready.set(true));
+    let on_change = move |_ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use leptos::wasm_bindgen::JsCast;
+            use leptos::web_sys::{HtmlInputElement, HtmlTextAreaElement};
+            let Some(input) = _ev.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) else { return };
+            let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+            if file.size() > LIST_FILE_MAX_BYTES {
+                status
+                    .set(Some("That file is too large for one list of up to 100 people. Choose a smaller one.".into()));
+                return;
+            }
+            let name = file.name();
+            leptos::task::spawn_local(async move {
+                let text = wasm_bindgen_futures::JsFuture::from(file.text()).await.ok().and_then(|t| t.as_string());
+                let area =
+                    document().get_element_by_id("addresses").and_then(|e| e.dyn_into::<HtmlTextAreaElement>().ok());
+                match (text, area) {
+                    (Some(text), Some(area)) => {
+                        area.set_value(&text);
+                        let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
+                        let lines = if lines == 1 { "1 line".to_string() } else { format!("{lines} lines") };
+                        status
+                            .set(Some(format!("Read {lines} from {name} into the list above. Check them, then send.")));
+                    }
+                    _ => status.set(Some("That file could not be read. Paste the addresses instead.".into())),
+                }
+            });
+        }
+    };
+    view! {
+        <div class="mb-5" hidden=move || !ready.get()>
+            <label for="addresses-file" class=LABEL_CLASS>"Or read the list from a file"</label>
+            <input
+                id="addresses-file"
+                type="file"
+                accept=".csv,.txt,text/csv,text/plain"
+                on:change=on_change
+                aria-describedby="addresses-file-hint addresses-file-status"
+                class="block w-full text-sm text-slate-700 file:mr-3 file:rounded-md file:border file:border-slate-300 \
+                    file:bg-white file:px-3 file:py-1.5 file:text-sm file:font-medium file:text-slate-800 \
+                    focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 \
+                    focus-visible:outline-indigo-600 dark:text-slate-200 dark:file:border-slate-600 \
+                    dark:file:bg-slate-800 dark:file:text-slate-100"
+            />
+            <p id="addresses-file-hint" class=HINT_CLASS>
+                "A spreadsheet saved as CSV, or a text file. It fills the list above, where you can check it before sending."
+            </p>
+            <p id="addresses-file-status" role="status" class=HINT_CLASS>{move || status.get()}</p>
+        </div>
+    }
 }

@@ -61,6 +61,8 @@ pub enum Field {
     MemberEmail,
     /// The roles whose people may use email codes.
     EmailCodeRoles,
+    /// A list of people to invite.
+    Addresses,
 }
 
 codes!(Field {
@@ -88,6 +90,7 @@ codes!(Field {
     VerifiedBy => "verified_by",
     MemberEmail => "member_email",
     EmailCodeRoles => "roles",
+    Addresses => "addresses",
 });
 
 impl Field {
@@ -129,6 +132,7 @@ impl Field {
             Field::VerifiedBy => "how you verified who is asking",
             Field::MemberEmail => "their email address",
             Field::EmailCodeRoles => "the roles that may use email codes",
+            Field::Addresses => "the email addresses",
         }
     }
 }
@@ -244,6 +248,37 @@ impl TemplateIssue {
     }
 }
 
+/// What is wrong with a line of a list of people to invite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListIssue {
+    NotAnEmail,
+    Name,
+    /// An account with that address exists.
+    HasAccount,
+    /// Invited before with permissions the actor does not hold.
+    NotYours,
+}
+
+codes!(ListIssue {
+    NotAnEmail => "not-email",
+    Name => "name",
+    HasAccount => "has-account",
+    NotYours => "not-yours",
+});
+
+impl ListIssue {
+    fn message(self) -> &'static str {
+        match self {
+            ListIssue::NotAnEmail => "there is no email address like name@example.com on it.",
+            ListIssue::Name => "the name is longer than 100 characters or contains control characters.",
+            ListIssue::HasAccount => "an account with that email address already exists. Remove the line.",
+            ListIssue::NotYours => {
+                "they were invited with permissions you do not hold, so only someone who holds them can invite them again. Remove the line."
+            }
+        }
+    }
+}
+
 /// What is wrong with a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Problem {
@@ -293,6 +328,17 @@ pub enum Problem {
     AccessCodeWrong,
     /// A temporary access code that ran out of time.
     AccessCodeExpired,
+    /// A line of a list that cannot be used: the first, and how many more lines have a problem.
+    InList {
+        issue: ListIssue,
+        line: u16,
+        more: u16,
+    },
+    /// A list longer than allowed.
+    TooMany {
+        max: u16,
+        have: u16,
+    },
 }
 
 impl Problem {
@@ -324,6 +370,8 @@ impl Problem {
             Problem::NotEnoughProof => out.push_str("not-enough-proof"),
             Problem::AccessCodeWrong => out.push_str("access-code-wrong"),
             Problem::AccessCodeExpired => out.push_str("access-code-expired"),
+            Problem::InList { issue, line, more } => out.push_str(&format!("list:{}:{line}:{more}", issue.code())),
+            Problem::TooMany { max, have } => out.push_str(&format!("too-many:{max}:{have}")),
         }
     }
 
@@ -353,6 +401,10 @@ impl Problem {
             "not-enough-proof" => (Problem::NotEnoughProof, 1),
             "access-code-wrong" => (Problem::AccessCodeWrong, 1),
             "access-code-expired" => (Problem::AccessCodeExpired, 1),
+            "list" => {
+                (Problem::InList { issue: ListIssue::from_code(parts.get(1)?)?, line: num(2)?, more: num(3)? }, 4)
+            }
+            "too-many" => (Problem::TooMany { max: num(1)?, have: num(2)? }, 3),
             "template" => (Problem::Template { issue: TemplateIssue::from_code(parts.get(1)?)?, line: num(2)? }, 3),
             _ => return None,
         };
@@ -375,6 +427,7 @@ impl Problem {
             (Problem::Missing, Field::EmailCodeRoles) => {
                 "Choose at least one role whose people may use email codes, or turn email codes off.".into()
             }
+            (Problem::Missing, Field::Addresses) => "Enter at least one email address, one per line.".into(),
             (Problem::Missing, f) => format!("Enter {}.", f.noun()),
             (Problem::TooLong, Field::Email) => "That email address is too long.".into(),
             (Problem::TooLong, f) => format!("{} must be at most 100 characters.", capital(f.noun())),
@@ -437,6 +490,17 @@ impl Problem {
             }
             (Problem::AccessCodeExpired, _) => {
                 "That access code has expired. Ask the person who reset your MFA for a new one.".into()
+            }
+            (Problem::InList { issue, line, more }, _) => {
+                let others = match more {
+                    0 => String::new(),
+                    1 => " One more line has a problem too.".into(),
+                    n => format!(" {n} more lines have problems too."),
+                };
+                format!("Line {line}: {}{others} Nobody was invited: correct the list and send it again.", issue.message())
+            }
+            (Problem::TooMany { max, have }, _) => {
+                format!("The list has {have} addresses; one list invites at most {max}. Send the rest in a second list.")
             }
         }
     }
@@ -949,7 +1013,7 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 mod from_domain {
     use tessera_server::mfa::CodeError;
-    use tessera_server::model::Problem as P;
+    use tessera_server::model::{ListIssue as L, Problem as P};
     use tessera_server::password::{Hint as H, Weakness};
     use tessera_server::roles::Refusal as R;
     use tessera_server::services::{FieldErrors, FormError, SignInError};
@@ -987,6 +1051,15 @@ mod from_domain {
         }
     }
 
+    fn list_issue(i: L) -> ListIssue {
+        match i {
+            L::NotAnEmail => ListIssue::NotAnEmail,
+            L::Name => ListIssue::Name,
+            L::HasAccount => ListIssue::HasAccount,
+            L::NotYours => ListIssue::NotYours,
+        }
+    }
+
     fn hint(h: H) -> Hint {
         match h {
             H::Common => Hint::Common,
@@ -1021,6 +1094,8 @@ mod from_domain {
                 P::NotCurrentPassword => Problem::NotCurrentPassword,
                 P::SameAsCurrent => Problem::SameAsCurrent,
                 P::NotEnoughProof => Problem::NotEnoughProof,
+                P::InList { issue, line, more } => Problem::InList { issue: list_issue(issue), line, more },
+                P::TooMany { max, have } => Problem::TooMany { max, have },
                 P::Weak(Weakness::TooShort { min, have }) => {
                     Problem::PasswordTooShort { min: narrow(min), have: narrow(have) }
                 }
@@ -1205,6 +1280,10 @@ mod tests {
             (Field::VerifiedBy, Problem::NotEnoughProof),
             (Field::Code, Problem::AccessCodeWrong),
             (Field::Code, Problem::AccessCodeExpired),
+            (Field::Addresses, Problem::InList { issue: ListIssue::HasAccount, line: 12, more: 3 }),
+            (Field::Addresses, Problem::InList { issue: ListIssue::NotAnEmail, line: 1, more: 0 }),
+            (Field::Addresses, Problem::TooMany { max: 100, have: 140 }),
+            (Field::Addresses, Problem::Missing),
         ];
         vec![
             AppError::BadRequest,

@@ -126,7 +126,7 @@ test('every screen with an island hydrates without a console error', async ({ pa
   await test.step('the owner: every settings page, then the challenge at sign-in', async () => {
     await signInAs(owner.email, page.getByRole('heading', { name: `Welcome, ${owner.name}` }));
     ownerApp = await enrol();
-    for (const path of ['/settings/team', '/settings/team/invite', '/settings/roles', '/settings/security', '/settings/activity']) {
+    for (const path of ['/settings/team', '/settings/team/invite', '/settings/team/invite/list', '/settings/roles', '/settings/security', '/settings/activity']) {
       await hydrated(path);
     }
     await signInAs(owner.email, page.getByRole('heading', { name: 'MFA: enter your code' }));

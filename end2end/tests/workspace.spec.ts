@@ -9,6 +9,9 @@
  * - an invitation is resent (the old link dies) and another is revoked (its
  *   link dies); the set-password page names the account and organisation,
  *   and after it the sign-in page has the address filled in;
+ * - a list of people is invited at once (pasted, or read from a CSV file with
+ *   JavaScript): a bad line invites nobody and is named; resending every
+ *   waiting invitation right after mails nobody twice;
  * - every page visited passes axe-core with no serious or critical issue.
  */
 import type { Browser, Page } from '@playwright/test';
@@ -18,7 +21,7 @@ import { expectAccessible } from '../pages/a11y';
 import { AppFrame, NAV_FOR } from '../pages/AppFrame';
 import { addUser, createOrganisation } from '../pages/Cli';
 import { expect, test } from '../pages/fixtures';
-import { expectFitsPhone, submitAndSettle } from '../pages/http';
+import { expectFitsPhone, islandsReady, javaScriptOn, submitAndSettle, submitExpectingError } from '../pages/http';
 import { signIn } from '../pages/LoginPage';
 import { ensureOrganisation, ownerFor } from '../pages/Organisation';
 import { MailDev } from '../pages/MailDev';
@@ -276,5 +279,81 @@ test("the frame, the owner's home and invitations", async ({ page, server, brows
     await frame.signOut();
     await expect(page.getByRole('heading', { name: 'Sign in', exact: true })).toBeVisible();
     await expectAccessible(page, 'the sign-in page after signing out');
+  });
+});
+
+test('an owner invites a list of people at once, and offers everyone waiting a new link', async ({ page, server }, testInfo) => {
+  const project = testInfo.project.name;
+  const org = `List Works ${project}`;
+  const owner = { name: 'Lena Lister', email: `lena.${project}@lists.example` };
+  const cy = { name: 'Cy Young', email: `cy.${project}@lists.example` };
+  const dee = { name: 'Dee Dale', email: `dee.${project}@lists.example` };
+  const eve = `eve.${project}@lists.example`;
+  const mail = new MailDev(server.mailURL);
+  const javaScript = javaScriptOn();
+  await ensureOrganisation(page, server, ownerFor(project));
+  createOrganisation(server, { name: org, ownerEmail: owner.email, ownerName: owner.name, ownerPassword: PASSWORD });
+  await signIn(page, owner.email, PASSWORD, page.getByRole('heading', { name: `Welcome, ${owner.name}` }));
+
+  const list = page.getByLabel('Email addresses');
+  const send = page.getByRole('button', { name: 'Send invitations' });
+  const spreadsheet = `Name,Email\n${cy.name},${cy.email}\nDee Dale\n${eve}\n`;
+  await test.step('a list with a line that is no address invites nobody and names the line', async () => {
+    await page.goto('/settings/team');
+    await page.getByRole('link', { name: 'Invite several people' }).click();
+    await expect(page.getByRole('heading', { name: 'Invite several people', level: 1 })).toBeVisible();
+    const fromFile = page.getByLabel('Or read the list from a file');
+    if (javaScript) {
+      // A spreadsheet saved as CSV fills the list, which is checked before anything is sent.
+      await islandsReady(page);
+      await fromFile.setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(spreadsheet) });
+      await expect(list).toHaveValue(spreadsheet);
+      await expect(page.getByRole('status').filter({ hasText: 'Read 4 lines from people.csv' })).toBeVisible();
+    } else {
+      await expect(fromFile).toBeHidden();
+      await list.fill(spreadsheet);
+    }
+    await expectAccessible(page, 'the list invitation page');
+    await submitExpectingError(
+      page,
+      () => send.click(),
+      page.getByText('Line 3: there is no email address like name@example.com on it.'),
+      javaScript,
+    );
+    await expect(list).toHaveValue(spreadsheet);
+    await expect(list).toHaveAttribute('aria-invalid', 'true');
+    expect(await mail.find({ to: cy.email, subject: `Tessera: You were invited to ${org}` })).toHaveLength(0);
+  });
+
+  await test.step('corrected, it invites everyone with the names it gives', async () => {
+    await list.fill(spreadsheet.replace('Dee Dale\n', `${dee.name} <${dee.email}>\n`));
+    await submitAndSettle(
+      page,
+      () => send.click(),
+      page.getByRole('status').filter({ hasText: '3 invitations are on the way.' }),
+    );
+    for (const to of [cy.email, dee.email, eve]) {
+      await mail.waitFor({ to, subject: `Tessera: You were invited to ${org}` });
+    }
+    const team = new TeamPage(page);
+    await expect(team.row(cy.email).getByRole('link', { name: cy.name })).toBeVisible();
+    await expect(team.row(dee.email).getByText('Invited', { exact: true })).toBeVisible();
+    await expect(page.getByText('3 invitations are waiting to be accepted.')).toBeVisible();
+  });
+
+  await test.step('resending them all right away mails nobody twice, and says so', async () => {
+    const before = (await mail.find({ to: eve, subject: `Tessera: You were invited to ${org}` })).length;
+    await submitAndSettle(
+      page,
+      () => page.getByRole('button', { name: 'Resend all invitations' }).click(),
+      page.getByRole('status').filter({ hasText: '3 people got a link less than a minute ago and were not mailed again.' }),
+    );
+    expect(await mail.find({ to: eve, subject: `Tessera: You were invited to ${org}` })).toHaveLength(before);
+    await expectAccessible(page, 'the team list with invitations waiting');
+  });
+
+  await test.step('on a phone the list page fits', async () => {
+    await page.goto('/settings/team/invite/list');
+    await expectFitsPhone(page, [list, send, page.getByLabel('Role', { exact: true })]);
   });
 });

@@ -15,6 +15,7 @@ pub mod error;
 pub mod home;
 pub mod identity_check;
 pub mod invitations;
+pub mod invite_list;
 pub mod mail;
 pub mod mail_preferences;
 pub mod mail_templates;

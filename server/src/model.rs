@@ -332,6 +332,42 @@ pub enum Problem {
     SameAsCurrent,
     /// A way of verifying someone that does not prove who they are (an email alone).
     NotEnoughProof,
+    /// A line of a list (of people to invite) that cannot be used: the first such line, and how
+    /// many more lines have a problem.
+    InList {
+        issue: ListIssue,
+        line: u16,
+        more: u16,
+    },
+    /// More entries than a list may have.
+    TooMany {
+        max: u16,
+        have: u16,
+    },
+}
+
+/// What is wrong with a line of a list of people to invite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListIssue {
+    /// No email address on it, or something that is not one.
+    NotAnEmail,
+    /// A name that is too long or has control characters.
+    Name,
+    /// The address already has an account (a member here, or someone elsewhere).
+    HasAccount,
+    /// Invited here already, with permissions the actor does not hold.
+    NotYours,
+}
+
+impl fmt::Display for ListIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ListIssue::NotAnEmail => "is not an email address like name@example.com",
+            ListIssue::Name => "has a name that is too long or contains control characters",
+            ListIssue::HasAccount => "is the address of an existing account",
+            ListIssue::NotYours => "is an invitation with permissions you do not hold",
+        })
+    }
 }
 
 impl fmt::Display for Problem {
@@ -351,6 +387,11 @@ impl fmt::Display for Problem {
             Problem::NotCurrentPassword => f.write_str("is not the current password"),
             Problem::SameAsCurrent => f.write_str("is the current password"),
             Problem::NotEnoughProof => f.write_str("does not prove who is asking"),
+            Problem::InList { issue, line, more: 0 } => write!(f, "has a problem: line {line} {issue}"),
+            Problem::InList { issue, line, more } => {
+                write!(f, "has problems: line {line} {issue}, and {more} more lines have a problem")
+            }
+            Problem::TooMany { max, have } => write!(f, "has {have} entries, more than the {max} allowed"),
         }
     }
 }

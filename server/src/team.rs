@@ -60,6 +60,8 @@ pub struct TeamPage {
     /// Whether the viewer may see MFA status (`manage-mfa`).
     pub shows_mfa: bool,
     pub roles: Vec<RoleInfo>,
+    /// Invitations nobody has accepted yet, for a viewer who may resend them (0 otherwise).
+    pub waiting: usize,
 }
 
 /// A member's page.
@@ -111,6 +113,13 @@ pub struct InviteForm {
     pub name: String,
     pub role_id: String,
     pub code: String,
+}
+
+/// What came of one invitation: a new member, or a new link for someone invited before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Invited {
+    New(i64),
+    Again(i64),
 }
 
 /// What an owner typed to create a custom role.
@@ -323,7 +332,11 @@ impl Tessera {
             })
             .collect();
         let roles = self.store.roles(s.org_id).await?;
-        Ok(TeamPage { members, total, next_after, prev_before, shows_mfa, roles })
+        let waiting = match s.can(Permission::ManageMembers) {
+            true => self.store.pending_members(s.org_id).await?.len(),
+            false => 0,
+        };
+        Ok(TeamPage { members, total, next_after, prev_before, shows_mfa, roles, waiting })
     }
 
     /// The roles the viewer may give someone they invite: needs `manage-members`, and never a
@@ -465,47 +478,84 @@ impl Tessera {
         form: &InviteForm,
         meta: &RequestMeta,
     ) -> Result<i64, TeamError> {
-        if !s.can(Permission::ManageMembers) {
-            self.audit_refused(s, Action::MemberInvited, None, roles::Refusal::MissingPermission.message(), meta)
-                .await?;
-            return Err(TeamError::Refused(Refusal::MissingPermission));
-        }
+        self.may_invite(s, meta).await?;
         let mut errors = FieldErrors::default();
         let email = Email::parse(&form.email).map_err(|e| errors.push("email", e)).ok();
         let name = match form.name.trim() {
             "" => email.as_ref().and_then(|e| self.default_name(None, e).ok()),
             n => parse_name(n).map_err(|e| errors.push("name", e)).ok(),
         };
-        let role = match form.role_id.trim().parse::<i64>() {
+        let role = self.role_to_give(s, &form.role_id, &mut errors).await?;
+        let (Some(email), Some(name), Some(role)) = (email, name, role) else {
+            return Err(TeamError::Invalid(errors));
+        };
+        self.may_give(s, &role, meta).await?;
+        if role.is_admin() {
+            self.ensure_step_up(s, &form.code, meta).await?;
+        }
+        match self.invite_one(s, &email, &name, &role, meta).await? {
+            Invited::New(id) | Invited::Again(id) => Ok(id),
+        }
+    }
+
+    /// Inviting needs `manage-members`; a refusal is on record.
+    pub(crate) async fn may_invite(&self, s: &SessionInfo, meta: &RequestMeta) -> Result<(), TeamError> {
+        if s.can(Permission::ManageMembers) {
+            return Ok(());
+        }
+        self.audit_refused(s, Action::MemberInvited, None, Refusal::MissingPermission.message(), meta).await?;
+        Err(TeamError::Refused(Refusal::MissingPermission))
+    }
+
+    /// The role of the organisation chosen on an invitation form; a problem with `role` if none.
+    pub(crate) async fn role_to_give(
+        &self,
+        s: &SessionInfo,
+        role_id: &str,
+        errors: &mut FieldErrors,
+    ) -> Result<Option<RoleInfo>, TeamError> {
+        let role = match role_id.trim().parse::<i64>() {
             Ok(id) => self.store.role(s.org_id, id).await?,
             Err(_) => None,
         };
         if role.is_none() {
             errors.push("role", Problem::NotInList);
         }
-        let (Some(email), Some(name), Some(role)) = (email, name, role) else {
-            return Err(TeamError::Invalid(errors));
-        };
-        if let Err(refusal) = roles::may_grant(&s.role, &role) {
+        Ok(role)
+    }
+
+    /// Nobody gives a role with more than they hold; a refusal is on record.
+    pub(crate) async fn may_give(&self, s: &SessionInfo, role: &RoleInfo, meta: &RequestMeta) -> Result<(), TeamError> {
+        if let Err(refusal) = roles::may_grant(&s.role, role) {
             self.audit_refused(s, Action::MemberInvited, None, refusal.message(), meta).await?;
             return Err(TeamError::Refused(refusal));
         }
-        if role.is_admin() {
-            self.ensure_step_up(s, &form.code, meta).await?;
-        }
+        Ok(())
+    }
+
+    /// One invitation, once the rules for the role have run: a new account and its link, or a
+    /// new link for someone invited here before.
+    pub(crate) async fn invite_one(
+        &self,
+        s: &SessionInfo,
+        email: &Email,
+        name: &str,
+        role: &RoleInfo,
+        meta: &RequestMeta,
+    ) -> Result<Invited, TeamError> {
         let now = self.clock.now();
-        let new = NewUser { email: email.clone(), display_name: name.clone(), password_hash: None };
+        let new = NewUser { email: email.clone(), display_name: name.to_string(), password_hash: None };
         let user_id = match self.store.add_member(s.org_id, &new, role.id, now).await {
             Ok(id) => id,
-            Err(Error::Conflict(_)) => return self.invite_again(s, &email, &role, meta).await,
+            Err(Error::Conflict(_)) => return self.invite_again(s, email, role, meta).await.map(Invited::Again),
             Err(e) => return Err(e.into()),
         };
         let detail = if role.is_admin() { "invited with an administrative role" } else { "invited" };
         self.audit_done(s, Action::MemberInvited, Some(user_id), Some(detail), Some(&role.name), meta).await?;
         let link = self.set_password_link(user_id, Some(s.user_id)).await?;
-        let mail = invitation_mail(&email.display, &name, &s.display_name, &s.org_name, &link, now, meta);
+        let mail = invitation_mail(&email.display, name, &s.display_name, &s.org_name, &link, now, meta);
         self.deliver(s.org_id, &mail, user_id).await;
-        Ok(user_id)
+        Ok(Invited::New(user_id))
     }
 
     /// Inviting someone already invited here who has not accepted sends them a new link (with the

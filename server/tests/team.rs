@@ -734,3 +734,135 @@ async fn a_resets_flags_are_recorded_with_it_and_a_later_change_of_hours_re_flag
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_list_of_people_is_invited_under_the_rules_of_one_invitation() {
+    use tessera_server::invitations::{LinkState, ListForm, ListSent, ResentAll};
+    use tessera_server::model::{ListIssue, Problem};
+    use tessera_server::team::RoleForm;
+    on_both(|env| async move {
+        acme(&env).await;
+        let ada_token = sign_in(&env, "ada@example.org").await;
+        let ada_secret = enrol(&env, &ada_token).await;
+        env.clock.advance(Duration::from_secs(6 * 60));
+        let ada = session(&env, &ada_token).await;
+        let member = env.store.builtin_role(ada.org_id, Role::Member).await.unwrap().unwrap();
+        let admin = env.store.builtin_role(ada.org_id, Role::Admin).await.unwrap().unwrap();
+        let list = |text: &str, role: i64, code: &str| ListForm {
+            addresses: text.into(),
+            role_id: role.to_string(),
+            code: code.into(),
+        };
+        let exists = |email: &'static str| {
+            let store = env.store.clone();
+            async move { store.credentials_by_email(email).await.unwrap().is_some() }
+        };
+        let addresses_problem = |r: Result<ListSent, TeamError>| match r {
+            Err(TeamError::Invalid(e)) => e.get("addresses"),
+            other => panic!("{other:?}"),
+        };
+
+        // An administrative role: the inviter's fresh second factor once for the whole list, and
+        // nobody exists before it.
+        let admins = "ann@example.org\nabe@example.org";
+        let r = env.app.invite_list(&ada, &list(admins, admin.id, ""), &meta()).await;
+        assert!(matches!(r, Err(TeamError::StepUpRequired)), "{r:?}");
+        assert!(!exists("ann@example.org").await);
+        let sent = env.app.invite_list(&ada, &list(admins, admin.id, &code_now(&ada_secret, &env)), &meta()).await;
+        assert_eq!(sent.unwrap(), ListSent { invited: 2, resent: 0, left_out: 0 });
+        let ann = env.store.member(ada.org_id, user_id(&env, "ann@example.org").await).await.unwrap().unwrap();
+        assert!(ann.pending && ann.role.id == admin.id);
+
+        // One bad line and nobody is invited; the problem names its line and counts the others.
+        let r = env
+            .app
+            .invite_list(&ada, &list("fay@example.org\nnot an address\nbob@example.org\n", member.id, ""), &meta())
+            .await;
+        assert_eq!(addresses_problem(r), Some(Problem::InList { issue: ListIssue::NotAnEmail, line: 2, more: 0 }));
+        let r = env
+            .app
+            .invite_list(&ada, &list("fay@example.org\nbob@example.org\nHAL@example.org\n", member.id, ""), &meta())
+            .await;
+        assert_eq!(addresses_problem(r), Some(Problem::InList { issue: ListIssue::HasAccount, line: 2, more: 1 }));
+        assert!(!exists("fay@example.org").await);
+        let r = env.app.invite_list(&ada, &list("fay@example.org", 999_999, ""), &meta()).await;
+        assert!(matches!(&r, Err(TeamError::Invalid(e)) if e.get("role") == Some(Problem::NotInList)), "{r:?}");
+
+        // Headings, names from the other cells, someone invited before (a new link, the role
+        // chosen now), several on a line.
+        env.clock.advance(Duration::from_secs(61));
+        let old_link = env.outbox().into_iter().rev().find(|m| m.contains("To: abe@example.org")).unwrap();
+        let text = "Name,Email\nCy Young,cy@example.org\nabe@example.org\ndee@example.org; eve@example.org\n";
+        let sent = env.app.invite_list(&ada, &list(text, member.id, ""), &meta()).await.unwrap();
+        assert_eq!(sent, ListSent { invited: 3, resent: 1, left_out: 0 });
+        let cy = env.store.member(ada.org_id, user_id(&env, "cy@example.org").await).await.unwrap().unwrap();
+        assert_eq!((cy.display_name.as_str(), cy.pending, cy.role.id), ("Cy Young", true, member.id));
+        let abe = env.store.member(ada.org_id, user_id(&env, "abe@example.org").await).await.unwrap().unwrap();
+        assert_eq!(abe.role.id, member.id, "the role chosen now");
+        let mails = env.outbox();
+        for to in ["cy@example.org", "dee@example.org", "eve@example.org"] {
+            assert!(mails.iter().any(|m| m.contains(&format!("To: {to}")) && m.contains("set-password?token")), "{to}");
+        }
+        let token = |mail: &str| {
+            mail.replace("=3D", "=")
+                .split("set-password?token=")
+                .nth(1)
+                .unwrap()
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect::<String>()
+        };
+        assert_eq!(
+            env.app.set_password_link_state(&token(&old_link)).await.unwrap(),
+            LinkState::Invalid,
+            "a new link replaces it"
+        );
+        assert_eq!(log(&env, ada.org_id, "member.invited").await.len(), 5);
+
+        // Resending every waiting invitation: not twice within a minute, then everyone.
+        let r = env.app.resend_pending_invitations(&ada, &meta()).await.unwrap();
+        assert_eq!(r, ResentAll { sent: 1, just_sent: 4, not_yours: 0 }, "ann's went two minutes ago");
+        env.clock.advance(Duration::from_secs(61));
+        let before = env.outbox().len();
+        let r = env.app.resend_pending_invitations(&ada, &meta()).await.unwrap();
+        assert_eq!(r, ResentAll { sent: 5, just_sent: 0, not_yours: 0 });
+        assert_eq!(env.outbox().len(), before + 5);
+
+        // Someone who may manage members but holds fewer permissions than an administrator
+        // leaves administrators' invitations alone, in a list and when resending.
+        let recruiter = RoleForm {
+            name: "Recruiter".into(),
+            permissions: vec!["manage-members".into()],
+            requires_mfa: false,
+            code: String::new(),
+        };
+        env.clock.advance(Duration::from_secs(30));
+        let ada = session(&env, &ada_token).await;
+        let recruiter = env
+            .app
+            .create_role(&ada, &RoleForm { code: code_now(&ada_secret, &env), ..recruiter }, &meta())
+            .await
+            .unwrap();
+        let bob_id = user_id(&env, "bob@example.org").await;
+        env.app.change_member_role(&ada, bob_id, &recruiter.to_string(), "", &meta()).await.unwrap();
+        let bob = session(&env, &sign_in(&env, "bob@example.org").await).await;
+        let r = env.app.invite_list(&bob, &list("gus@example.org\nann@example.org", member.id, ""), &meta()).await;
+        assert_eq!(addresses_problem(r), Some(Problem::InList { issue: ListIssue::NotYours, line: 2, more: 0 }));
+        env.clock.advance(Duration::from_secs(61));
+        let r = env.app.resend_pending_invitations(&bob, &meta()).await.unwrap();
+        assert_eq!(r, ResentAll { sent: 4, just_sent: 0, not_yours: 1 });
+
+        // The help desk invites nobody; an organisation with nobody waiting is told so.
+        let hal = session(&env, &sign_in(&env, "hal@example.org").await).await;
+        let r = env.app.invite_list(&hal, &list("gus@example.org", member.id, ""), &meta()).await;
+        assert!(matches!(r, Err(TeamError::Refused(Refusal::MissingPermission))), "{r:?}");
+        assert!(matches!(env.app.resend_pending_invitations(&hal, &meta()).await, Err(TeamError::Refused(_))));
+        env.app
+            .create_organisation("Solo", OrgKind::Standard, "sol@example.org", Some("Sol"), Some(PASSWORD))
+            .await
+            .unwrap();
+        let sol = session(&env, &sign_in(&env, "sol@example.org").await).await;
+        assert!(matches!(env.app.resend_pending_invitations(&sol, &meta()).await, Err(TeamError::NothingToChange)));
+    })
+    .await;
+}

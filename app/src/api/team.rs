@@ -28,6 +28,44 @@ pub async fn invite_member(
     Ok(())
 }
 
+/// Invites everyone on a pasted list with one role, under the rules of one invitation; a bad
+/// line invites nobody. The Team page says how many went out.
+#[server(prefix = "/api", endpoint = "team/invite-list")]
+pub async fn invite_list(
+    #[server(default)] addresses: String,
+    #[server(default)] role: String,
+    #[server(default)] code: String,
+) -> Result<(), AppError> {
+    use super::server::{extract, go};
+    use crate::ctx::{App, Meta, SignedIn};
+    use tessera_server::invitations::ListForm;
+
+    let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
+    let form = ListForm { addresses, role_id: role, code };
+    let sent = app.tessera.invite_list(&s, &form, &meta).await.map_err(|e| step_up_error(&s, e))?;
+    // Counts only: the addresses themselves stay out of URLs (and so out of access logs).
+    go(&format!("/settings/team?invited={}&resent={}&left_out={}", sent.invited, sent.resent, sent.left_out));
+    Ok(())
+}
+
+/// Sends everyone invited and not yet joined a new link.
+#[server(prefix = "/api", endpoint = "team/invitations/resend-all")]
+pub async fn resend_all_invitations() -> Result<(), AppError> {
+    use super::server::{extract, go};
+    use crate::ctx::{App, Meta, SignedIn};
+    use tessera_server::team::TeamError;
+
+    let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
+    match app.tessera.resend_pending_invitations(&s, &meta).await {
+        Ok(r) => {
+            go(&format!("/settings/team?resent_all={}&just_sent={}&not_yours={}", r.sent, r.just_sent, r.not_yours))
+        }
+        Err(TeamError::NothingToChange) => go("/settings/team?none_waiting"),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
 /// Sends an invited member a new link; the old one stops working.
 #[server(prefix = "/api", endpoint = "team/invitation/resend")]
 pub async fn resend_invitation(#[server(default)] member: String) -> Result<(), AppError> {

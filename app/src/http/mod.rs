@@ -125,6 +125,7 @@ fn handler_for(r: &RouteSpec) -> MethodRouter<AppState> {
         ("GET", "/settings/security/email-codes") => get(policy::email_codes_page),
         ("GET", "/settings/team") => get(team::list),
         ("GET", "/settings/team/invite") => get(team::invite_page),
+        ("GET", "/settings/team/invite/list") => get(team::invite_list_page),
         ("GET", "/settings/team/{id}") => get(team::member),
         ("GET", "/settings/team/{id}/reset-mfa") => get(team::reset_page),
         ("GET", "/settings/team/{id}/access-code") => get(team::access_code_page),

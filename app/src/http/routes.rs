@@ -20,8 +20,8 @@ use crate::api::policy::{SetBusinessHours, SetEmailCodes, SetEmailOnlyResets, Se
 use crate::api::preferences::{SetMailPreferences, Unsubscribe};
 use crate::api::roles::{CreateRole, SetRoleMfa};
 use crate::api::team::{
-    ChangeMemberRole, CorrectMemberEmail, InviteMember, IssueAccessCode, ResendInvitation, ResetMemberMfa,
-    RevokeInvitation, SetMemberDisabled,
+    ChangeMemberRole, CorrectMemberEmail, InviteList, InviteMember, IssueAccessCode, ResendAllInvitations,
+    ResendInvitation, ResetMemberMfa, RevokeInvitation, SetMemberDisabled,
 };
 
 /// What a route needs from the session. Step-up (a fresh second factor) is checked by the use
@@ -224,6 +224,7 @@ pub const ROUTES: &[RouteSpec] = &[
     page_needing("/settings/security/email-codes", Need::One(Permission::ManagePolicy)),
     page_needing("/settings/team", TEAM),
     page_needing("/settings/team/invite", Need::One(Permission::ManageMembers)),
+    page_needing("/settings/team/invite/list", Need::One(Permission::ManageMembers)),
     page_needing("/settings/team/{id}", TEAM),
     page_needing("/settings/team/{id}/reset-mfa", Need::One(Permission::ManageMfa)),
     // A new temporary access code, shown once to the administrator who issued it.
@@ -302,6 +303,12 @@ pub const ROUTES: &[RouteSpec] = &[
     // --- the team and its roles
     server_fn(InviteMember::PATH, Access::Full, Need::One(Permission::ManageMembers), false, |_| {
         "/settings/team/invite".into()
+    }),
+    server_fn(InviteList::PATH, Access::Full, Need::One(Permission::ManageMembers), false, |_| {
+        "/settings/team/invite/list".into()
+    }),
+    server_fn(ResendAllInvitations::PATH, Access::Full, Need::One(Permission::ManageMembers), false, |_| {
+        "/settings/team".into()
     }),
     server_fn(ResendInvitation::PATH, Access::Full, Need::One(Permission::ManageMembers), false, member_page),
     server_fn(RevokeInvitation::PATH, Access::Full, Need::One(Permission::ManageMembers), false, member_page),

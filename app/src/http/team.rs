@@ -19,13 +19,15 @@ use tessera_server::team::MemberPage;
 use super::{render, see_other};
 use crate::api::roles::{CreateRole, SetRoleMfa};
 use crate::api::team::{
-    ChangeMemberRole, CorrectMemberEmail, IssueAccessCode, ResendInvitation, ResetMemberMfa, RevokeInvitation,
-    SetMemberDisabled,
+    ChangeMemberRole, CorrectMemberEmail, IssueAccessCode, ResendAllInvitations, ResendInvitation, ResetMemberMfa,
+    RevokeInvitation, SetMemberDisabled,
 };
 use crate::ctx::{AppState, Failed, SignedIn};
 use crate::error::AppError;
 use crate::pages::roles::{RoleRow, RolesView};
-use crate::pages::team::{AccessCodeView, HoldView, InviteView, MemberView, ResetView, TeamRow, TeamView};
+use crate::pages::team::{
+    AccessCodeView, HoldView, InviteListView, InviteView, MemberView, ResetView, TeamRow, TeamView,
+};
 use crate::pages::Page;
 
 fn utc(t: Option<Timestamp>) -> String {
@@ -62,9 +64,73 @@ fn page_link(base: &[(&'static str, String)], key: &'static str, cursor: &str) -
     format!("/settings/team?{}", serde_urlencoded::to_string(pairs).unwrap_or_default())
 }
 
+/// "3 invitations", "1 invitation".
+fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// What the Team page says after an invitation, a list, a revocation or resending them all.
+/// The links carry counts only: addresses never go into a URL.
+fn team_notice(q: &HashMap<String, String>) -> Option<String> {
+    let number = |k: &str| q.get(k).and_then(|v| v.parse::<usize>().ok());
+    if let Some(invited) = number("invited") {
+        let mut said = vec![format!("{} on the way.", count(invited, "invitation is", "invitations are"))];
+        if let Some(n @ 1..) = number("resent") {
+            said.push(format!(
+                "{} invited before got a new link; their old links no longer work.",
+                count(n, "person", "people")
+            ));
+        }
+        if let Some(n @ 1..) = number("left_out") {
+            said.push(format!(
+                "{} left out: meanwhile the address got an account or the invitation was changed by someone else. Check the list below.",
+                count(n, "address was", "addresses were")
+            ));
+        }
+        return Some(said.join(" "));
+    }
+    if let Some(sent) = number("resent_all") {
+        let mut said = vec![match sent {
+            0 => "Nobody was mailed.".to_string(),
+            n => format!(
+                "New links went to {}; their old links no longer work.",
+                count(n, "invited person", "invited people")
+            ),
+        }];
+        if let Some(n @ 1..) = number("just_sent") {
+            said.push(format!(
+                "{} got a link less than a minute ago and {} not mailed again.",
+                count(n, "person", "people"),
+                if n == 1 { "was" } else { "were" }
+            ));
+        }
+        if let Some(n @ 1..) = number("not_yours") {
+            said.push(format!(
+                "{} permissions you do not hold; someone who holds them can resend {}.",
+                count(n, "invitation gives", "invitations give"),
+                if n == 1 { "it" } else { "them" }
+            ));
+        }
+        return Some(said.join(" "));
+    }
+    [
+        ("invited", "The invitation is on its way."),
+        ("revoked", "The invitation is revoked: its link no longer works, and the account is removed."),
+        ("none_waiting", "No invitations are waiting: everyone invited has joined."),
+    ]
+    .iter()
+    .find(|(k, _)| q.contains_key(*k))
+    .map(|(_, m)| m.to_string())
+}
+
 pub async fn list(
     State(state): State<AppState>,
     SignedIn(s): SignedIn,
+    failed: Failed,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let text = |k: &str| q.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
@@ -73,13 +139,7 @@ pub async fn list(
         role: text("role"),
         mfa: text("mfa"),
         can_invite: s.can(Permission::ManageMembers),
-        notice: [
-            ("invited", "The invitation is on its way."),
-            ("revoked", "The invitation is revoked: its link no longer works, and the account is removed."),
-        ]
-        .iter()
-        .find(|(k, _)| q.contains_key(*k))
-        .map(|(_, m)| m.to_string()),
+        notice: team_notice(&q),
         ..TeamView::default()
     };
     let mut filter = MemberFilter {
@@ -110,6 +170,7 @@ pub async fn list(
     };
     view.shows_mfa = page.shows_mfa;
     view.total = page.total;
+    view.waiting = page.waiting;
     view.roles = page.roles.iter().map(|r| (r.id.to_string(), r.name.clone())).collect();
     let base = team_query(&q);
     view.next = page.next_after.as_deref().map(|c| page_link(&base, "after", c));
@@ -129,7 +190,8 @@ pub async fn list(
             disabled: m.disabled,
         })
         .collect();
-    view.error = bad.map(str::to_string);
+    view.error =
+        bad.map(str::to_string).or_else(|| failed.error_of(ResendAllInvitations::PATH).and_then(|e| e.form_message()));
     let status = if bad.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     render::page(&state, Page::Team { team: view }, status).await
 }
@@ -311,6 +373,24 @@ pub async fn invite_page(State(state): State<AppState>, SignedIn(s): SignedIn, f
         error: failed.error(),
     };
     render::page(&state, Page::Invite { invite }, StatusCode::OK).await
+}
+
+pub async fn invite_list_page(State(state): State<AppState>, SignedIn(s): SignedIn, failed: Failed) -> Response {
+    let roles = match state.tessera.invitable_roles(&s).await {
+        Ok(r) => r,
+        Err(e) => return render::error_page(&state, &e.into()).await,
+    };
+    let member_role = roles.iter().find(|r| !r.is_admin()).map(|r| r.id.to_string()).unwrap_or_default();
+    let typed = failed.value("role");
+    let invite = InviteListView {
+        addresses: failed.value("addresses"),
+        role: if typed.is_empty() { member_role } else { typed },
+        roles: roles.iter().map(|r| (r.id.to_string(), r.name.clone(), r.is_admin())).collect(),
+        needs_code: !state.tessera.has_fresh_step_up(&s) && s.has_mfa,
+        confirm_first: !state.tessera.has_fresh_step_up(&s) && !s.has_mfa,
+        error: failed.error(),
+    };
+    render::page(&state, Page::InviteList { invite }, StatusCode::OK).await
 }
 
 // --- roles -----------------------------------------------------------------------------------------

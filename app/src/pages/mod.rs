@@ -169,6 +169,9 @@ pub enum Page {
     Invite {
         invite: team::InviteView,
     },
+    InviteList {
+        invite: team::InviteListView,
+    },
     /// Settings -> Roles & permissions.
     Roles {
         roles: roles::RolesView,
@@ -241,6 +244,7 @@ impl Page {
             Page::ResetMfa { .. } => "Reset MFA",
             Page::AccessCode { .. } => "Temporary access code",
             Page::Invite { .. } => "Invite a member",
+            Page::InviteList { .. } => "Invite several people",
             Page::Roles { .. } => "Roles & permissions",
             Page::EmailTemplates { .. } => "Email templates",
             Page::EmailPreferences { .. } => "Email preferences",
@@ -264,7 +268,8 @@ impl Page {
             | Page::Member { .. }
             | Page::ResetMfa { .. }
             | Page::AccessCode { .. }
-            | Page::Invite { .. } => Some("/settings/team"),
+            | Page::Invite { .. }
+            | Page::InviteList { .. } => Some("/settings/team"),
             Page::Roles { .. } => Some("/settings/roles"),
             Page::EmailTemplates { .. } | Page::EmailTemplate { .. } | Page::EmailTemplateVersions { .. } => {
                 Some("/settings/email")
@@ -398,6 +403,7 @@ pub fn PageView(page: Page) -> impl IntoView {
         Page::ResetMfa { reset } => view! { <team::ResetMfaPage reset /> }.into_any(),
         Page::AccessCode { view } => view! { <team::AccessCodePage view /> }.into_any(),
         Page::Invite { invite } => view! { <team::InvitePage invite /> }.into_any(),
+        Page::InviteList { invite } => view! { <team::InviteListPage invite /> }.into_any(),
         Page::Roles { roles } => view! { <roles::RolesPage roles /> }.into_any(),
         Page::EmailPreferences { view } => view! { <preferences::PreferencesPage view /> }.into_any(),
         Page::Unsubscribe { view } => view! { <preferences::UnsubscribePage view /> }.into_any(),

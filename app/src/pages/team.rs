@@ -1,14 +1,14 @@
 //! Settings -> Team: the member list (filtered with a GET form), a member's page (role, account,
 //! Reset MFA in a modal dialog), the Reset MFA confirmation page (what the dialog's link opens
-//! without JavaScript) and the invitation form.
+//! without JavaScript) and the invitation forms (one person, or a list).
 
 use leptos::prelude::*;
 
 use crate::api::team::{
-    ChangeMemberRole, CorrectMemberEmail, InviteMember, IssueAccessCode, ResendInvitation, ResetMemberMfa,
-    RevokeInvitation, SetMemberDisabled,
+    ChangeMemberRole, CorrectMemberEmail, InviteList, InviteMember, IssueAccessCode, ResendAllInvitations,
+    ResendInvitation, ResetMemberMfa, RevokeInvitation, SetMemberDisabled,
 };
-use crate::components::ModalDialog;
+use crate::components::{ListFromFile, ModalDialog};
 use crate::error::{AppError, Refusal};
 use crate::forms::{filter_islands, form_islands, CodeInput, FieldProblem, Input, PageAlert, Problems, Submit};
 use crate::layout::{
@@ -19,6 +19,10 @@ use crate::layout::{
 form_islands! {
     /// Inviting someone with a role.
     InviteMemberForm => InviteMember;
+    /// Inviting a list of people with one role.
+    InviteListForm => InviteList;
+    /// Sending everyone invited a new link.
+    ResendAllInvitationsForm => ResendAllInvitations;
     /// Giving a member another role.
     ChangeRoleForm => ChangeMemberRole;
     /// Disabling or enabling a member's account.
@@ -65,6 +69,8 @@ pub struct TeamView {
     pub roles: Vec<(String, String)>,
     pub shows_mfa: bool,
     pub can_invite: bool,
+    /// Invitations nobody has accepted yet (shown to those who may resend them).
+    pub waiting: usize,
     pub next: Option<String>,
     pub prev: Option<String>,
     pub notice: Option<String>,
@@ -171,6 +177,18 @@ pub struct InviteView {
     pub error: Option<AppError>,
 }
 
+/// The invitation form for a list of people.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InviteListView {
+    pub addresses: String,
+    pub role: String,
+    /// (id, name, administrative) of the roles the viewer may give.
+    pub roles: Vec<(String, String, bool)>,
+    pub needs_code: bool,
+    pub confirm_first: bool,
+    pub error: Option<AppError>,
+}
+
 /// Where someone without an authenticator app confirms it is them (by an emailed code) before a
 /// sensitive change, and comes back to `here`.
 #[component]
@@ -198,7 +216,25 @@ pub fn TeamPage(team: TeamView) -> impl IntoView {
             {team.notice.map(|n| view! { <Notice message=n /> })}
             <PageAlert message=team.error />
             {team.can_invite.then(|| view! {
-                <p class="mb-6"><a href="/settings/team/invite" class=LINK_CLASS>"Invite a member"</a></p>
+                <p class="mb-6 flex flex-wrap gap-x-6 gap-y-2">
+                    <a href="/settings/team/invite" class=LINK_CLASS>"Invite a member"</a>
+                    <a href="/settings/team/invite/list" class=LINK_CLASS>"Invite several people"</a>
+                </p>
+            })}
+            {(team.waiting > 0).then(|| {
+                let waiting = match team.waiting {
+                    1 => "1 invitation is waiting to be accepted.".to_string(),
+                    n => format!("{n} invitations are waiting to be accepted."),
+                };
+                view! {
+                    <div class="mb-6 max-w-2xl rounded-lg border border-slate-200 px-4 py-3 dark:border-slate-700">
+                        <ResendAllInvitationsForm>
+                            <p class="text-sm text-slate-700 dark:text-slate-200">{waiting}</p>
+                            <p class=HINT_CLASS>"Resending mails each of them a new link for 24 hours, expired or not; their old links stop working. Nobody is mailed twice within a minute."</p>
+                            <div class="mt-3"><Submit label="Resend all invitations" class=INLINE_SECONDARY_CLASS busy="Sending…" /></div>
+                        </ResendAllInvitationsForm>
+                    </div>
+                }
             })}
             <TeamFilterForm>
                 <Input name="q" label="Search name or email" kind="search" value=team.search optional=true />
@@ -589,11 +625,71 @@ pub fn ResetMfaPage(reset: ResetView) -> impl IntoView {
     }
 }
 
+/// The role an invitation gives, from those the viewer may give.
+#[component]
+fn RoleChoice(roles: Vec<(String, String, bool)>, selected: String, error: Option<String>) -> impl IntoView {
+    view! {
+        <div class="mb-5">
+            <label for="role" class=LABEL_CLASS>"Role"</label>
+            <select id="role" name="role" class=INPUT_CLASS aria-invalid=error.as_ref().map(|_| "true") aria-describedby="role-hint role-error">
+                {roles.into_iter().map(|(id, name, admin)| {
+                    let sel = id == selected;
+                    let label = if admin { format!("{name} (administrative)") } else { name };
+                    view! { <option value=id selected=sel>{label}</option> }
+                }).collect_view()}
+            </select>
+            <p id="role-hint" class=HINT_CLASS>"Giving an administrative role needs a fresh confirmation that it is you."</p>
+            <FieldProblem name="role" error />
+        </div>
+    }
+}
+
+#[component]
+pub fn InviteListPage(invite: InviteListView) -> impl IntoView {
+    let problems = Problems(invite.error);
+    let error = problems.field("addresses");
+    view! {
+        <SettingsPage title="Invite several people".into() parent=("/settings/team", "Team")>
+            <p class="mb-6 max-w-xl text-sm text-slate-600 dark:text-slate-300">
+                "Everyone on the list gets an email with a link to choose their password, which works once, for 24 hours, and the role you choose. The list is checked first: if a line cannot be used, nobody is invited and the line is named."
+            </p>
+            <div class="max-w-xl">
+                <InviteListForm>
+                    <PageAlert message=problems.alert(true) />
+                    <div class="mb-5">
+                        <label for="addresses" class=LABEL_CLASS>"Email addresses"</label>
+                        <textarea
+                            id="addresses"
+                            name="addresses"
+                            rows="10"
+                            required=true
+                            spellcheck="false"
+                            autocomplete="off"
+                            aria-invalid=error.as_ref().map(|_| "true")
+                            aria-describedby="addresses-hint addresses-error"
+                            class=format!("{INPUT_CLASS} font-mono text-sm")
+                        >{invite.addresses}</textarea>
+                        <p id="addresses-hint" class=HINT_CLASS>
+                            "One person per line: an address, or a name and address such as Ann Smith <ann@example.com>. Rows copied from a spreadsheet work too. Up to 100 people; someone already invited gets a new link."
+                        </p>
+                        <FieldProblem name="addresses" error />
+                    </div>
+                    <ListFromFile />
+                    <RoleChoice roles=invite.roles selected=invite.role error=problems.field("role") />
+                    {(invite.needs_code || problems.field("code").is_some()).then(|| view! { <ConfirmCode error=problems.field("code") /> })}
+                    {invite.confirm_first.then(|| view! {
+                        <ConfirmFirst text="Inviting people with an administrative role needs a fresh confirmation first." here="/settings/team/invite/list".to_string() />
+                    })}
+                    <Submit label="Send invitations" busy="Sending…" />
+                </InviteListForm>
+            </div>
+        </SettingsPage>
+    }
+}
+
 #[component]
 pub fn InvitePage(invite: InviteView) -> impl IntoView {
-    let selected = invite.role.clone();
     let problems = Problems(invite.error);
-    let role_error = problems.field("role");
     view! {
         <SettingsPage title="Invite a member".into() parent=("/settings/team", "Team")>
             <p class="mb-6 max-w-md text-sm text-slate-600 dark:text-slate-300">
@@ -604,24 +700,16 @@ pub fn InvitePage(invite: InviteView) -> impl IntoView {
                     <PageAlert message=problems.alert(true) />
                     <Input name="email" label="Email" kind="email" autocomplete="off" value=invite.email error=problems.field("email") autofocus=true />
                     <Input name="name" label="Name (optional)" autocomplete="off" value=invite.name error=problems.field("name") optional=true />
-                    <div class="mb-5">
-                        <label for="role" class=LABEL_CLASS>"Role"</label>
-                        <select id="role" name="role" class=INPUT_CLASS aria-invalid=role_error.as_ref().map(|_| "true") aria-describedby="role-hint role-error">
-                            {invite.roles.into_iter().map(|(id, name, admin)| {
-                                let sel = id == selected;
-                                let label = if admin { format!("{name} (administrative)") } else { name };
-                                view! { <option value=id selected=sel>{label}</option> }
-                            }).collect_view()}
-                        </select>
-                        <p id="role-hint" class=HINT_CLASS>"Giving an administrative role needs a fresh confirmation that it is you."</p>
-                        <FieldProblem name="role" error=role_error />
-                    </div>
+                    <RoleChoice roles=invite.roles selected=invite.role error=problems.field("role") />
                     {(invite.needs_code || problems.field("code").is_some()).then(|| view! { <ConfirmCode error=problems.field("code") /> })}
                     {invite.confirm_first.then(|| view! {
                         <ConfirmFirst text="Inviting someone with an administrative role needs a fresh confirmation first." here="/settings/team/invite".to_string() />
                     })}
                     <Submit label="Send invitation" busy="Sending…" />
                 </InviteMemberForm>
+                <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">
+                    "Inviting several people? " <a href="/settings/team/invite/list" class=LINK_CLASS>"Paste a list"</a> "."
+                </p>
             </div>
         </SettingsPage>
     }

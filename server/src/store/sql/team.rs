@@ -206,6 +206,16 @@ macro_rules! impl_team_store {
                 Ok((members, total))
             }
 
+            async fn pending_members(&self, org_id: i64) -> Result<Vec<Member>> {
+                let rows: Vec<MemberRow> = sqlx::query_as(&format!(
+                    "SELECT {MEMBER_COLUMNS} WHERE m.org_id = $1 AND u.password_hash IS NULL ORDER BY u.email_canonical"
+                ))
+                .bind(org_id)
+                .fetch_all(&self.reader)
+                .await?;
+                rows.into_iter().map(member_from_row).collect()
+            }
+
             async fn mfa_adoption(&self, org_id: i64, org_requires_mfa: bool) -> Result<Adoption> {
                 let (members, enabled, required_not_enrolled): (i64, i64, i64) = sqlx::query_as(
                     "SELECT COUNT(*), \
