@@ -1,5 +1,5 @@
 # Tessera: `make run` builds and starts it; `make test` runs every test. Both install whatever is
-# missing first (see ../shared/TOOLCHAIN.md for why these exact versions).
+# missing first (README, "Toolchain notes", says why these exact versions).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -8,19 +8,22 @@ CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/"/, "", $$3); print $$3; exit}' Cargo.lock)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-export TESSERA_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: run test tools tools-test build lint unit e2e clean
 
-## Build (release, precompressed assets) and serve on http://127.0.0.1:3000 with SQLite in ./data.
+## Build (release, precompressed assets) and serve on http://127.0.0.1:3000 (or $TESSERA_ADDR) with SQLite in ./data.
 run: tools build
-	LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_ADDR=127.0.0.1:3000 ./target/release/tessera
+	LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_ADDR=$${LEPTOS_SITE_ADDR:-127.0.0.1:3000} ./target/release/tessera
 
 ## Everything: formatting, lints (both feature sets), unit, store (SQLite + PostgreSQL), HTTP and browser tests.
-test: tools tools-test lint unit build e2e
+## PostgreSQL: TESSERA_TEST_POSTGRES_URL if set, else a throw-away server of the tests' own
+## (.ci/with-postgres), checked before anything is compiled.
+test: tools-test
+	.ci/with-postgres $(MAKE) tools lint unit build e2e
 
 tools:
+	@node --version | awk -F'[v.]' '$$2 < 20 { print "Node.js " $$0 " is too old: install Node.js 20 or later (see README)." > "/dev/stderr"; exit 1 }'
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt

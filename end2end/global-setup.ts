@@ -327,6 +327,7 @@ function startServer(s: ServerState, databaseUrl: string, smtpUrl: string): Runn
       env: {
         ...process.env,
         LEPTOS_SITE_ADDR: `127.0.0.1:${s.port}`,
+        TESSERA_ADDR: `127.0.0.1:${s.port}`,
         LEPTOS_SITE_ROOT: 'target/site',
         TESSERA_DATA_DIR: s.dataDir,
         TESSERA_DATABASE_URL: databaseUrl,

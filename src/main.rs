@@ -205,10 +205,52 @@ fn leptos_options() -> anyhow::Result<leptos::config::LeptosOptions> {
     if options.output_name.is_empty() {
         options.output_name = "tessera".into();
     }
+    options.site_addr = site_addr(options.site_addr)?;
     // Release builds from cargo-leptos write the hashes of the asset names beside the binary.
     let hash_file = std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.join(options.hash_file.as_ref())));
     options.hash_files = hash_file.is_some_and(|p| p.exists());
     Ok(options)
+}
+
+/// Logs on stderr: plain text (in colour only for a person at a terminal: a file, a pipe or a
+/// service manager gets none), or with `TESSERA_LOG_FORMAT=json` one JSON object per line, whose
+/// `span` carries the request's id while a request is being served.
+fn init_logs() -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match std::env::var("TESSERA_LOG_FORMAT").unwrap_or_default().trim() {
+        "json" => logs.json().with_current_span(true).with_span_list(false).init(),
+        "" | "text" => {
+            let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            logs.with_ansi(colour).init()
+        }
+        other => anyhow::bail!("TESSERA_LOG_FORMAT={other:?} is not a log format: use text or json"),
+    }
+    Ok(())
+}
+
+/// Where to listen: `TESSERA_ADDR`, else Leptos's own `LEPTOS_SITE_ADDR` (127.0.0.1:3000 unless set).
+fn site_addr(leptos: SocketAddr) -> anyhow::Result<SocketAddr> {
+    match std::env::var("TESSERA_ADDR") {
+        Ok(v) if !v.trim().is_empty() => {
+            v.trim().parse().with_context(|| format!("TESSERA_ADDR={v:?} is not an address like 127.0.0.1:3000"))
+        }
+        _ => Ok(leptos),
+    }
+}
+
+/// Why the listener could not be had, in one line that says which setting to change.
+fn cannot_listen(addr: SocketAddr, e: &std::io::Error) -> String {
+    let why = match e.kind() {
+        std::io::ErrorKind::AddrInUse => "something else already uses that address. Stop it, or set".to_string(),
+        std::io::ErrorKind::PermissionDenied => "ports below 1024 need privileges this process lacks. Set".to_string(),
+        std::io::ErrorKind::AddrNotAvailable => {
+            "no network interface of this machine has that address. Set".to_string()
+        }
+        _ => format!("{e}. Set"),
+    };
+    format!("Tessera cannot listen on {addr}: {why} TESSERA_ADDR to another address, for example TESSERA_ADDR=127.0.0.1:3001.")
 }
 
 fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
@@ -238,12 +280,7 @@ async fn open(config: Config) -> anyhow::Result<Arc<Tessera>> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logs()?;
     let cli = Cli::parse();
     let options = leptos_options()?;
     let config = Config::from_env(&options.site_addr.to_string())?;
@@ -355,6 +392,15 @@ async fn main() -> anyhow::Result<()> {
 
 async fn serve(options: leptos::config::LeptosOptions, config: Config) -> anyhow::Result<()> {
     let addr = options.site_addr;
+    // The address first: if it is taken, nothing is created, printed or revoked (a setup link
+    // printed by a server that then fails would lead nowhere).
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{}", cannot_listen(addr, &e));
+            std::process::exit(1);
+        }
+    };
     if config.insecure_remote_base_url() {
         tracing::warn!(
             base_url = %config.base_url,
@@ -383,7 +429,6 @@ async fn serve(options: leptos::config::LeptosOptions, config: Config) -> anyhow
     // sending the same mail twice.
     tessera_server::scheduled_mail::spawn(app.clone(), app.config.schedule_every);
     let router = app::http::router(app::http::AppState::new(app, options));
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
     tracing::info!(%addr, "Tessera is listening");
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown())

@@ -243,3 +243,157 @@ fn operators_send_the_security_digest_now() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// `tessera serve` on `addr` with a fresh data directory, its output piped as a service
+/// manager would.
+fn serve(data: &std::path::Path, addr: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tessera"));
+    c.arg("serve")
+        // What cargo-leptos builds into the release binary; this test build gets it at run time.
+        .env("LEPTOS_OUTPUT_NAME", "tessera")
+        .env_remove("LEPTOS_SITE_ADDR")
+        .env("TESSERA_DATA_DIR", data)
+        .env("TESSERA_ADDR", addr)
+        .env_remove("TESSERA_DATABASE_URL")
+        .env_remove("TESSERA_SECRET_KEY")
+        .env_remove("TESSERA_BASE_URL")
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("NO_COLOR")
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    c
+}
+
+#[test]
+fn a_taken_address_is_one_plain_line_and_nothing_is_created_or_printed() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let o = serve(&data, &addr).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "one line, no backtrace: {err}");
+    assert!(
+        lines[0].starts_with(&format!("Tessera cannot listen on {addr}: something else already uses that address."))
+            && lines[0].contains("TESSERA_ADDR"),
+        "{err}"
+    );
+    assert_eq!(stdout(&o), "", "no setup link for a server that never ran");
+    assert!(!data.exists(), "no data directory, no database");
+}
+
+#[test]
+fn logs_written_to_a_pipe_carry_no_colour_codes() {
+    use std::io::BufRead;
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = free.local_addr().unwrap().to_string();
+    drop(free);
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = serve(&dir.path().join("data"), &addr).spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            let done = line.contains("Tessera is listening");
+            let _ = tx.send(line);
+            if done {
+                break;
+            }
+        }
+    });
+    let mut log = Vec::new();
+    while let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(120)) {
+        let done = line.contains("Tessera is listening");
+        log.push(line);
+        if done {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(log.iter().any(|l| l.contains("Tessera is listening") && l.contains(&addr)), "{log:?}");
+    assert!(log.iter().all(|l| !l.contains('\u{1b}')), "no escape codes: {log:?}");
+}
+
+/// Sends one HTTP/1.1 request to `addr` and returns the whole answer (head and body).
+fn http(addr: &str, head: &str, body: &str) -> String {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60))).unwrap();
+    let request =
+        format!("{head}\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+    s.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    answer
+}
+
+fn header<'a>(answer: &'a str, name: &str) -> Option<&'a str> {
+    let head = answer.split("\r\n\r\n").next()?;
+    head.lines().find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim()))
+}
+
+#[test]
+fn json_logs_in_a_file_carry_each_answers_request_id_and_no_secret() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = free.local_addr().unwrap().to_string();
+    drop(free);
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("tessera.log");
+    let out_path = dir.path().join("stdout.txt");
+    let mut child = serve(&dir.path().join("data"), &addr)
+        .env("TESSERA_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info,tower_http=debug")
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !std::fs::read_to_string(&log_path).unwrap().contains("Tessera is listening") {
+        assert!(started.elapsed().as_secs() < 120, "{}", std::fs::read_to_string(&log_path).unwrap());
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // The setup link (a secret for the operator, on stdout) and a password sent with it.
+    let printed = std::fs::read_to_string(&out_path).unwrap();
+    let token: String =
+        printed.split("token=").nth(1).expect("a setup link").chars().take_while(|c| !c.is_whitespace()).collect();
+    let password = "juniper kettle orbits softly";
+
+    let kept = http(&addr, "GET /healthz HTTP/1.1\r\nX-Request-Id: probe-1.a", "");
+    assert_eq!(header(&kept, "x-request-id"), Some("probe-1.a"), "{kept}");
+    let replaced = http(&addr, "GET /login HTTP/1.1\r\nX-Request-Id: {\"forged\":1}", "");
+    let made = header(&replaced, "x-request-id").expect("an id").to_string();
+    assert!(made.len() == 24 && made.bytes().all(|b| b.is_ascii_hexdigit()), "{made}");
+    let origin = format!("http://{addr}");
+    let form = format!(
+        "token={token}&org_name=Log+Works&org_kind=standard&display_name=Lou&email=lou%40example.org&password={}",
+        password.replace(' ', "+")
+    );
+    let setup = http(
+        &addr,
+        &format!("POST /api/setup HTTP/1.1\r\nOrigin: {origin}\r\nSec-Fetch-Site: same-origin\r\nAccept: text/plain\r\nContent-Type: application/x-www-form-urlencoded\r\nX-Request-Id: setup-2"),
+        &form,
+    );
+    assert_eq!(header(&setup, "x-request-id"), Some("setup-2"), "{setup}");
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(!log.contains('\u{1b}'), "no escape codes");
+    assert!(!log.contains(&token) && !log.contains(password) && !log.contains("juniper"), "no secret in the log");
+    let mut ids = std::collections::HashMap::<String, usize>::new();
+    for line in log.lines() {
+        let entry: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(entry["timestamp"].is_string() && entry["level"].is_string() && entry["target"].is_string(), "{line}");
+        if let Some(id) = entry["span"]["id"].as_str() {
+            *ids.entry(id.to_string()).or_default() += 1;
+        }
+    }
+    for id in ["probe-1.a", made.as_str(), "setup-2"] {
+        assert!(ids.get(id).copied().unwrap_or(0) >= 2, "the lines of the answer {id} carry its id: {ids:?}\n{log}");
+    }
+}

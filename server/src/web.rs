@@ -30,6 +30,33 @@ pub fn is_same_origin(method: &Method, headers: &HeaderMap, our_origin: &str) ->
     }
 }
 
+/// The header naming a request in its answer and on every log line written while serving it.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// A client's (or a proxy's) own request id, when it is short and plain enough that it cannot
+/// forge or break a log line; otherwise a new random one.
+pub fn request_id(given: Option<&HeaderValue>) -> HeaderValue {
+    let plain = |v: &&HeaderValue| {
+        (1..=64).contains(&v.len()) && v.as_bytes().iter().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
+    };
+    given.filter(plain).cloned().unwrap_or_else(|| {
+        use rand::RngCore;
+        let mut bytes = [0u8; 12];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        HeaderValue::from_str(&hex::encode(bytes)).expect("hex is a valid header value")
+    })
+}
+
+/// Gives every request its id (see [`request_id`]) before anything else sees it, and every
+/// answer the same id.
+pub async fn tag_request(mut req: Request, next: Next) -> Response {
+    let id = request_id(req.headers().get(REQUEST_ID));
+    req.headers_mut().insert(REQUEST_ID, id.clone());
+    let mut res = next.run(req).await;
+    res.headers_mut().insert(REQUEST_ID, id);
+    res
+}
+
 /// The one path another site's request may post to: the one-click unsubscribe link of optional
 /// mail (RFC 8058), which mail programs post to themselves. It needs the link's signed token and
 /// can only turn optional mail off, so a forged request can do nothing the mail's reader could not.
@@ -228,5 +255,23 @@ mod tests {
         assert_eq!(cookie_value(&h, "missing"), None);
         let set = c.set_login_step("v1:c2VhbGVk");
         assert_eq!(set.to_str().unwrap(), "tessera_login=v1:c2VhbGVk; Path=/; HttpOnly; SameSite=Lax; Max-Age=900");
+    }
+}
+
+#[cfg(test)]
+mod request_id_tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_short_id_is_kept_and_anything_else_replaced() {
+        let kept = HeaderValue::from_static("lb-7f3a.2:9");
+        assert_eq!(request_id(Some(&kept)), kept);
+        for forged in ["", "has space", "line\tbreak", "quote\"", &"x".repeat(65)] {
+            let given = HeaderValue::from_str(forged).unwrap();
+            let made = request_id(Some(&given));
+            assert_ne!(made, given, "{forged:?}");
+            assert_eq!(made.len(), 24);
+        }
+        assert_ne!(request_id(None), request_id(None), "random");
     }
 }

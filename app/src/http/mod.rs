@@ -158,10 +158,12 @@ pub fn router(state: AppState) -> Router {
     // These run before routing: a layer added with `Router::layer` would run after it, per route,
     // and could not stand in front of every route (and the gate must).
     let stack = tower::ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(tessera_server::web::tag_request))
         // Paths only: query strings carry one-time tokens and must never reach the logs.
-        .layer(TraceLayer::new_for_http().make_span_with(
-            |req: &http::Request<_>| tracing::info_span!("request", method = %req.method(), path = %req.uri().path()),
-        ))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &http::Request<_>| {
+            let id = req.headers().get(tessera_server::web::REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("request", id, method = %req.method(), path = %req.uri().path())
+        }))
         .layer(axum::middleware::from_fn_with_state(config.secure_cookies(), guard::security_headers))
         .layer(axum::middleware::from_fn_with_state(
             OriginGuard { origin: config.origin() },
