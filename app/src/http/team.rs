@@ -26,7 +26,7 @@ use crate::ctx::{AppState, Failed, SignedIn};
 use crate::error::AppError;
 use crate::pages::roles::{RoleRow, RolesView};
 use crate::pages::team::{
-    AccessCodeView, HoldView, InviteListView, InviteView, MemberView, ResetView, TeamRow, TeamView,
+    AccessCodeView, HoldView, InviteListView, InviteView, MemberView, ResetView, RoleOffer, TeamRow, TeamView,
 };
 use crate::pages::Page;
 
@@ -356,40 +356,38 @@ pub async fn access_code_page(
 
 // --- invitations -----------------------------------------------------------------------------------
 
-pub async fn invite_page(State(state): State<AppState>, SignedIn(s): SignedIn, failed: Failed) -> Response {
-    let roles = match state.tessera.invitable_roles(&s).await {
-        Ok(r) => r,
-        Err(e) => return render::error_page(&state, &e.into()).await,
-    };
-    let member_role = roles.iter().find(|r| !r.is_admin()).map(|r| r.id.to_string()).unwrap_or_default();
+/// The roles the viewer may give, with the one chosen before a failure (or Member).
+async fn role_offer(state: &AppState, s: &SessionInfo, failed: &Failed) -> Result<RoleOffer, AppError> {
+    let roles = state.tessera.invitable_roles(s).await?;
     let typed = failed.value("role");
-    let invite = InviteView {
-        email: failed.value("email"),
-        name: failed.value("name"),
-        role: if typed.is_empty() { member_role } else { typed },
-        roles: roles.iter().map(|r| (r.id.to_string(), r.name.clone(), r.is_admin())).collect(),
-        needs_code: !state.tessera.has_fresh_step_up(&s) && s.has_mfa,
-        confirm_first: !state.tessera.has_fresh_step_up(&s) && !s.has_mfa,
-        error: failed.error(),
+    let role = match typed.is_empty() {
+        true => roles.iter().find(|r| !r.is_admin()).map(|r| r.id.to_string()).unwrap_or_default(),
+        false => typed,
     };
+    let fresh = state.tessera.has_fresh_step_up(s);
+    Ok(RoleOffer {
+        role,
+        roles: roles.iter().map(|r| (r.id.to_string(), r.name.clone(), r.is_admin())).collect(),
+        needs_code: !fresh && s.has_mfa,
+        confirm_first: !fresh && !s.has_mfa,
+    })
+}
+
+pub async fn invite_page(State(state): State<AppState>, SignedIn(s): SignedIn, failed: Failed) -> Response {
+    let offer = match role_offer(&state, &s, &failed).await {
+        Ok(o) => o,
+        Err(e) => return render::error_page(&state, &e).await,
+    };
+    let invite = InviteView { email: failed.value("email"), name: failed.value("name"), offer, error: failed.error() };
     render::page(&state, Page::Invite { invite }, StatusCode::OK).await
 }
 
 pub async fn invite_list_page(State(state): State<AppState>, SignedIn(s): SignedIn, failed: Failed) -> Response {
-    let roles = match state.tessera.invitable_roles(&s).await {
-        Ok(r) => r,
-        Err(e) => return render::error_page(&state, &e.into()).await,
+    let offer = match role_offer(&state, &s, &failed).await {
+        Ok(o) => o,
+        Err(e) => return render::error_page(&state, &e).await,
     };
-    let member_role = roles.iter().find(|r| !r.is_admin()).map(|r| r.id.to_string()).unwrap_or_default();
-    let typed = failed.value("role");
-    let invite = InviteListView {
-        addresses: failed.value("addresses"),
-        role: if typed.is_empty() { member_role } else { typed },
-        roles: roles.iter().map(|r| (r.id.to_string(), r.name.clone(), r.is_admin())).collect(),
-        needs_code: !state.tessera.has_fresh_step_up(&s) && s.has_mfa,
-        confirm_first: !state.tessera.has_fresh_step_up(&s) && !s.has_mfa,
-        error: failed.error(),
-    };
+    let invite = InviteListView { addresses: failed.value("addresses"), offer, error: failed.error() };
     render::page(&state, Page::InviteList { invite }, StatusCode::OK).await
 }
 

@@ -164,16 +164,23 @@ pub struct MemberView {
     pub account_error: Option<AppError>,
 }
 
+/// The roles an invitation may give, and what giving an administrative one asks for first.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct InviteView {
-    pub email: String,
-    pub name: String,
+pub struct RoleOffer {
+    /// The role chosen (as typed before a failure, or Member).
     pub role: String,
     /// (id, name, administrative) of the roles the viewer may give.
     pub roles: Vec<(String, String, bool)>,
     pub needs_code: bool,
     /// No authenticator app and a stale step-up: administrative roles wait for an emailed code.
     pub confirm_first: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InviteView {
+    pub email: String,
+    pub name: String,
+    pub offer: RoleOffer,
     pub error: Option<AppError>,
 }
 
@@ -181,11 +188,7 @@ pub struct InviteView {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InviteListView {
     pub addresses: String,
-    pub role: String,
-    /// (id, name, administrative) of the roles the viewer may give.
-    pub roles: Vec<(String, String, bool)>,
-    pub needs_code: bool,
-    pub confirm_first: bool,
+    pub offer: RoleOffer,
     pub error: Option<AppError>,
 }
 
@@ -625,9 +628,11 @@ pub fn ResetMfaPage(reset: ResetView) -> impl IntoView {
     }
 }
 
-/// The role an invitation gives, from those the viewer may give.
+/// The role an invitation gives, from those the viewer may give, and the confirmation an
+/// administrative one needs (`here` is where an emailed code brings the viewer back to).
 #[component]
-fn RoleChoice(roles: Vec<(String, String, bool)>, selected: String, error: Option<String>) -> impl IntoView {
+fn RoleChoice(offer: RoleOffer, problems: Problems, confirm_text: &'static str, here: &'static str) -> impl IntoView {
+    let (roles, selected, error) = (offer.roles, offer.role, problems.field("role"));
     view! {
         <div class="mb-5">
             <label for="role" class=LABEL_CLASS>"Role"</label>
@@ -641,6 +646,8 @@ fn RoleChoice(roles: Vec<(String, String, bool)>, selected: String, error: Optio
             <p id="role-hint" class=HINT_CLASS>"Giving an administrative role needs a fresh confirmation that it is you."</p>
             <FieldProblem name="role" error />
         </div>
+        {(offer.needs_code || problems.field("code").is_some()).then(|| view! { <ConfirmCode error=problems.field("code") /> })}
+        {offer.confirm_first.then(|| view! { <ConfirmFirst text=confirm_text here=here.to_string() /> })}
     }
 }
 
@@ -675,11 +682,12 @@ pub fn InviteListPage(invite: InviteListView) -> impl IntoView {
                         <FieldProblem name="addresses" error />
                     </div>
                     <ListFromFile />
-                    <RoleChoice roles=invite.roles selected=invite.role error=problems.field("role") />
-                    {(invite.needs_code || problems.field("code").is_some()).then(|| view! { <ConfirmCode error=problems.field("code") /> })}
-                    {invite.confirm_first.then(|| view! {
-                        <ConfirmFirst text="Inviting people with an administrative role needs a fresh confirmation first." here="/settings/team/invite/list".to_string() />
-                    })}
+                    <RoleChoice
+                        offer=invite.offer
+                        problems=problems.clone()
+                        confirm_text="Inviting people with an administrative role needs a fresh confirmation first."
+                        here="/settings/team/invite/list"
+                    />
                     <Submit label="Send invitations" busy="Sending…" />
                 </InviteListForm>
             </div>
@@ -700,11 +708,12 @@ pub fn InvitePage(invite: InviteView) -> impl IntoView {
                     <PageAlert message=problems.alert(true) />
                     <Input name="email" label="Email" kind="email" autocomplete="off" value=invite.email error=problems.field("email") autofocus=true />
                     <Input name="name" label="Name (optional)" autocomplete="off" value=invite.name error=problems.field("name") optional=true />
-                    <RoleChoice roles=invite.roles selected=invite.role error=problems.field("role") />
-                    {(invite.needs_code || problems.field("code").is_some()).then(|| view! { <ConfirmCode error=problems.field("code") /> })}
-                    {invite.confirm_first.then(|| view! {
-                        <ConfirmFirst text="Inviting someone with an administrative role needs a fresh confirmation first." here="/settings/team/invite".to_string() />
-                    })}
+                    <RoleChoice
+                        offer=invite.offer
+                        problems=problems.clone()
+                        confirm_text="Inviting someone with an administrative role needs a fresh confirmation first."
+                        here="/settings/team/invite"
+                    />
                     <Submit label="Send invitation" busy="Sending…" />
                 </InviteMemberForm>
                 <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">
