@@ -241,7 +241,7 @@ fn site_addr(leptos: SocketAddr) -> anyhow::Result<SocketAddr> {
 }
 
 /// Why the listener could not be had, in one line that says which setting to change.
-fn cannot_listen(addr: SocketAddr, e: &std::io::Error) -> String {
+fn cannot_listen(addr: SocketAddr, setting: &str, e: &std::io::Error) -> String {
     let why = match e.kind() {
         std::io::ErrorKind::AddrInUse => "something else already uses that address. Stop it, or set".to_string(),
         std::io::ErrorKind::PermissionDenied => "ports below 1024 need privileges this process lacks. Set".to_string(),
@@ -250,7 +250,9 @@ fn cannot_listen(addr: SocketAddr, e: &std::io::Error) -> String {
         }
         _ => format!("{e}. Set"),
     };
-    format!("Tessera cannot listen on {addr}: {why} TESSERA_ADDR to another address, for example TESSERA_ADDR=127.0.0.1:3001.")
+    format!(
+        "Tessera cannot listen on {addr}: {why} {setting} to another address, for example {setting}=127.0.0.1:3001."
+    )
 }
 
 fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
@@ -394,12 +396,16 @@ async fn serve(options: leptos::config::LeptosOptions, config: Config) -> anyhow
     let addr = options.site_addr;
     // The address first: if it is taken, nothing is created, printed or revoked (a setup link
     // printed by a server that then fails would lead nowhere).
-    let listener = match tokio::net::TcpListener::bind(addr).await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("{}", cannot_listen(addr, &e));
-            std::process::exit(1);
+    let listener = listen(addr, "TESSERA_ADDR").await;
+    let metrics = match std::env::var("TESSERA_METRICS_ADDR").ok().filter(|v| !v.trim().is_empty()) {
+        Some(v) => {
+            let at: SocketAddr = v
+                .trim()
+                .parse()
+                .with_context(|| format!("TESSERA_METRICS_ADDR={v:?} is not an address like 127.0.0.1:9300"))?;
+            Some((listen(at, "TESSERA_METRICS_ADDR").await, install_metrics()?))
         }
+        None => None,
     };
     if config.insecure_remote_base_url() {
         tracing::warn!(
@@ -428,12 +434,68 @@ async fn serve(options: leptos::config::LeptosOptions, config: Config) -> anyhow
     // Reminders and other mail Tessera sends on its own; the database keeps instances from
     // sending the same mail twice.
     tessera_server::scheduled_mail::spawn(app.clone(), app.config.schedule_every);
+    if let Some((listener, handle)) = metrics {
+        serve_metrics(listener, handle, app.clone());
+    }
     let router = app::http::router(app::http::AppState::new(app, options));
     tracing::info!(%addr, "Tessera is listening");
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown())
         .await?;
     Ok(())
+}
+
+/// The listener on `addr`, or one plain line naming `setting` and exit status 1.
+async fn listen(addr: SocketAddr, setting: &str) -> tokio::net::TcpListener {
+    match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{}", cannot_listen(addr, setting, &e));
+            std::process::exit(1);
+        }
+    }
+}
+
+/// Keeps what `tessera_server::telemetry` counts, from now on, for `/metrics`.
+fn install_metrics() -> anyhow::Result<metrics_exporter_prometheus::PrometheusHandle> {
+    use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+    // Histograms as buckets (which Prometheus can aggregate across instances), from 1 ms to 10 s.
+    const SECONDS: &[f64] = &[0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+    let handle = PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), SECONDS)?
+        .install_recorder()?;
+    tessera_server::telemetry::describe();
+    Ok(handle)
+}
+
+/// `/metrics` in Prometheus's text format, on its own address (never the public one).
+fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    handle: metrics_exporter_prometheus::PrometheusHandle,
+    app: Arc<Tessera>,
+) {
+    let upkeep = handle.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            upkeep.run_upkeep();
+        }
+    });
+    let render = move || {
+        let handle = handle.clone();
+        let store = app.store.clone();
+        async move {
+            tessera_server::telemetry::db_connections(store.connections_in_use());
+            ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle.render())
+        }
+    };
+    let router = axum::Router::new().route("/metrics", axum::routing::get(render));
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!(error = %e, "the metrics listener stopped");
+        }
+    });
 }
 
 async fn shutdown() {

@@ -337,28 +337,53 @@ fn header<'a>(answer: &'a str, name: &str) -> Option<&'a str> {
     head.lines().find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim()))
 }
 
-#[test]
-fn json_logs_in_a_file_carry_each_answers_request_id_and_no_secret() {
-    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = free.local_addr().unwrap().to_string();
-    drop(free);
-    let dir = tempfile::tempdir().unwrap();
-    let log_path = dir.path().join("tessera.log");
-    let out_path = dir.path().join("stdout.txt");
-    let mut child = serve(&dir.path().join("data"), &addr)
-        .env("TESSERA_LOG_FORMAT", "json")
-        .env("RUST_LOG", "info,tower_http=debug")
-        .stderr(std::fs::File::create(&log_path).unwrap())
-        .stdout(std::fs::File::create(&out_path).unwrap())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    while !std::fs::read_to_string(&log_path).unwrap().contains("Tessera is listening") {
-        assert!(started.elapsed().as_secs() < 120, "{}", std::fs::read_to_string(&log_path).unwrap());
-        std::thread::sleep(std::time::Duration::from_millis(100));
+/// A server started with its log written to a file, `extra` settings on top, and its address.
+struct Served {
+    child: std::process::Child,
+    addr: String,
+    log_path: std::path::PathBuf,
+    out_path: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Served {
+    fn start(extra: &[(&str, &str)]) -> Served {
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = free.local_addr().unwrap().to_string();
+        drop(free);
+        let dir = tempfile::tempdir().unwrap();
+        let (log_path, out_path) = (dir.path().join("tessera.log"), dir.path().join("stdout.txt"));
+        let mut command = serve(&dir.path().join("data"), &addr);
+        command.envs(extra.iter().copied());
+        command.stderr(std::fs::File::create(&log_path).unwrap()).stdout(std::fs::File::create(&out_path).unwrap());
+        let served = Served { child: command.spawn().unwrap(), addr, log_path, out_path, _dir: dir };
+        let started = std::time::Instant::now();
+        while !served.log().contains("Tessera is listening") {
+            assert!(started.elapsed().as_secs() < 120, "{}", served.log());
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        served
     }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap()
+    }
+
+    /// Stops the server; returns its log.
+    fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.log()
+    }
+}
+
+/// Serves a few requests in `format` (a kept id, a forged one, the first-run setup with its
+/// secret link and a password); returns the log, the three answers' ids and the secrets.
+fn log_of_a_setup(format: &str) -> (String, [String; 3], [String; 2]) {
+    let served = Served::start(&[("TESSERA_LOG_FORMAT", format), ("RUST_LOG", "info,tower_http=debug")]);
+    let addr = served.addr.clone();
     // The setup link (a secret for the operator, on stdout) and a password sent with it.
-    let printed = std::fs::read_to_string(&out_path).unwrap();
+    let printed = std::fs::read_to_string(&served.out_path).unwrap();
     let token: String =
         printed.split("token=").nth(1).expect("a setup link").chars().take_while(|c| !c.is_whitespace()).collect();
     let password = "juniper kettle orbits softly";
@@ -368,32 +393,71 @@ fn json_logs_in_a_file_carry_each_answers_request_id_and_no_secret() {
     let replaced = http(&addr, "GET /login HTTP/1.1\r\nX-Request-Id: {\"forged\":1}", "");
     let made = header(&replaced, "x-request-id").expect("an id").to_string();
     assert!(made.len() == 24 && made.bytes().all(|b| b.is_ascii_hexdigit()), "{made}");
-    let origin = format!("http://{addr}");
     let form = format!(
         "token={token}&org_name=Log+Works&org_kind=standard&display_name=Lou&email=lou%40example.org&password={}",
         password.replace(' ', "+")
     );
-    let setup = http(
-        &addr,
-        &format!("POST /api/setup HTTP/1.1\r\nOrigin: {origin}\r\nSec-Fetch-Site: same-origin\r\nAccept: text/plain\r\nContent-Type: application/x-www-form-urlencoded\r\nX-Request-Id: setup-2"),
-        &form,
+    let head = format!(
+        "POST /api/setup HTTP/1.1\r\nOrigin: http://{addr}\r\nSec-Fetch-Site: same-origin\r\nAccept: text/plain\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nX-Request-Id: setup-2"
     );
+    let setup = http(&addr, &head, &form);
     assert_eq!(header(&setup, "x-request-id"), Some("setup-2"), "{setup}");
-    let _ = child.kill();
-    let _ = child.wait();
+    assert!(setup.starts_with("HTTP/1.1 200"), "the organisation is made: {setup}");
+    (served.stop(), ["probe-1.a".into(), made, "setup-2".into()], [token, password.into()])
+}
 
-    let log = std::fs::read_to_string(&log_path).unwrap();
-    assert!(!log.contains('\u{1b}'), "no escape codes");
-    assert!(!log.contains(&token) && !log.contains(password) && !log.contains("juniper"), "no secret in the log");
-    let mut ids = std::collections::HashMap::<String, usize>::new();
-    for line in log.lines() {
-        let entry: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
-        assert!(entry["timestamp"].is_string() && entry["level"].is_string() && entry["target"].is_string(), "{line}");
-        if let Some(id) = entry["span"]["id"].as_str() {
-            *ids.entry(id.to_string()).or_default() += 1;
+#[test]
+fn logs_in_a_file_carry_each_answers_request_id_and_no_secret_in_text_or_json() {
+    for format in ["text", "json"] {
+        let (log, ids, secrets) = log_of_a_setup(format);
+        assert!(!log.contains('\u{1b}'), "{format}: no escape codes");
+        for secret in &secrets {
+            assert!(!log.contains(secret.as_str()), "{format}: no secret in the log");
+        }
+        let mut lines_of = std::collections::HashMap::<String, usize>::new();
+        for line in log.lines() {
+            let id = if format == "json" {
+                let entry: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+                assert!(
+                    entry["timestamp"].is_string() && entry["level"].is_string() && entry["target"].is_string(),
+                    "{line}"
+                );
+                entry["span"]["id"].as_str().map(str::to_string)
+            } else {
+                line.split("request{id=").nth(1).and_then(|rest| rest.split([' ', '}']).next()).map(str::to_string)
+            };
+            if let Some(id) = id {
+                *lines_of.entry(id).or_default() += 1;
+            }
+        }
+        for id in &ids {
+            assert!(
+                lines_of.get(id).copied().unwrap_or(0) >= 2,
+                "{format}: the lines of {id} name it: {lines_of:?}\n{log}"
+            );
         }
     }
-    for id in ["probe-1.a", made.as_str(), "setup-2"] {
-        assert!(ids.get(id).copied().unwrap_or(0) >= 2, "the lines of the answer {id} carry its id: {ids:?}\n{log}");
-    }
+}
+
+#[test]
+fn metrics_are_served_on_their_own_address_only() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let metrics = free.local_addr().unwrap().to_string();
+    drop(free);
+    let served = Served::start(&[("TESSERA_METRICS_ADDR", metrics.as_str())]);
+    let addr = served.addr.clone();
+    let page = http(&addr, "GET /login HTTP/1.1", "");
+    let public = http(&addr, "GET /metrics HTTP/1.1", "");
+    let scraped = http(&metrics, "GET /metrics HTTP/1.1", "");
+    let elsewhere = http(&metrics, "GET /login HTTP/1.1", "");
+    served.stop();
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(public.starts_with("HTTP/1.1 404"), "not on the public address: {public}");
+    assert!(
+        scraped.starts_with("HTTP/1.1 200") && header(&scraped, "content-type") == Some("text/plain; version=0.0.4")
+    );
+    assert!(scraped.contains("tessera_http_request_duration_seconds_bucket{kind=\"page\",le=\"0.001\"}"), "{scraped}");
+    assert!(scraped.contains("# HELP tessera_http_request_duration_seconds"), "{scraped}");
+    assert!(elsewhere.starts_with("HTTP/1.1 404"), "{elsewhere}");
 }

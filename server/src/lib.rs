@@ -34,6 +34,7 @@ pub mod services;
 pub mod session;
 pub mod store;
 pub mod team;
+pub mod telemetry;
 pub mod throttle;
 pub mod totp;
 pub mod web;

@@ -111,9 +111,23 @@ pub(crate) async fn send_message(
         None
     });
     let mail = crate::mail::compose(message, custom.as_ref());
-    match tokio::time::timeout(Duration::from_secs(15), mailer.send(&mail)).await {
+    let sent = match tokio::time::timeout(Duration::from_secs(15), mailer.send(&mail)).await {
         Ok(sent) => sent,
         Err(_) => Err(Error::Invalid("the mail server did not answer in time".into())),
+    };
+    crate::telemetry::mail(sent.is_ok());
+    sent
+}
+
+/// Which factor a code that failed was meant as, for the operators' counts: the form says email,
+/// someone without an app has only email, and six digits are an app's code.
+fn tried_method(s: &SessionInfo, code: &str, by_email: bool) -> &'static str {
+    if by_email || !s.has_mfa {
+        "email"
+    } else if totp::normalize_code(code).is_some() {
+        "totp"
+    } else {
+        "recovery_code"
     }
 }
 
@@ -347,6 +361,7 @@ impl Tessera {
         // may be doing it because the password leaked.
         self.store.delete_other_sessions(s.user_id, &s.token_hash).await?;
         self.notify(s, if resetting { Notice::AuthenticatorReset } else { Notice::MfaEnabled }, meta).await;
+        crate::telemetry::enrolled();
         Ok(codes)
     }
 
@@ -519,11 +534,16 @@ impl Tessera {
         if s.state != SessionState::PasswordOk {
             return Err(CodeError::NotApplicable);
         }
-        let factor = if self.needs_access_code(s) {
-            self.prove_access_code(s, code, meta).await?
+        let proved = if self.needs_access_code(s) {
+            let proved = self.prove_access_code(s, code, meta).await;
+            crate::telemetry::second_factor("access_code", &proved);
+            proved
         } else {
-            self.prove_second_factor(s, code, by_email, meta).await?
+            let proved = self.prove_second_factor(s, code, by_email, meta).await;
+            crate::telemetry::second_factor(tried_method(s, code, by_email), &proved);
+            proved
         };
+        let factor = proved?;
         let now = self.clock.now();
         let token = Token::generate();
         let mut new = self.new_session(&token, s.user_id, s.org_id, SessionState::Full, meta);
@@ -554,7 +574,9 @@ impl Tessera {
         if s.state != SessionState::Full {
             return Err(CodeError::NotApplicable);
         }
-        let factor = self.prove_second_factor(s, code, false, meta).await?;
+        let proved = self.prove_second_factor(s, code, false, meta).await;
+        crate::telemetry::second_factor(tried_method(s, code, false), &proved);
+        let factor = proved?;
         let now = self.clock.now();
         self.store.mark_second_factor(&s.token_hash, now).await?;
         self.audit_own(s, Action::StepUp, Outcome::Success, meta, None).await?;

@@ -240,7 +240,8 @@ struct Admission<'a>(&'a AtomicUsize);
 
 impl Drop for Admission<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+        let before = self.0.fetch_sub(1, Ordering::SeqCst);
+        crate::telemetry::hash_queue(before.saturating_sub(1));
     }
 }
 
@@ -269,10 +270,13 @@ impl PasswordHasher {
     async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
         let prev = self.inner.admitted.fetch_add(1, Ordering::SeqCst);
         let _admission = Admission(&self.inner.admitted);
+        crate::telemetry::hash_queue(prev + 1);
         if prev >= self.inner.max_admitted {
             return Err(Error::Busy);
         }
+        let waiting = std::time::Instant::now();
         let _permit = self.inner.running.acquire().await.map_err(|_| Error::Busy)?;
+        crate::telemetry::hash_wait(waiting.elapsed());
         tokio::task::spawn_blocking(f).await.map_err(|e| Error::Hashing(format!("hashing task failed: {e}")))
     }
 

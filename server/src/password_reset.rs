@@ -254,6 +254,7 @@ impl Tessera {
         }
         .message(&self.config, &RequestMeta::default());
         self.deliver(org.id, &mail, member.user_id).await;
+        crate::telemetry::reset();
         Ok(hold.map(|(code, _)| code.display()))
     }
 

@@ -652,6 +652,18 @@ impl Tessera {
         previous: Option<&str>,
         meta: &RequestMeta,
     ) -> Result<SignInStep, SignInError> {
+        let result = self.check_password(email, password, previous, meta).await;
+        crate::telemetry::sign_in(&result);
+        result
+    }
+
+    async fn check_password(
+        &self,
+        email: &str,
+        password: &str,
+        previous: Option<&str>,
+        meta: &RequestMeta,
+    ) -> Result<SignInStep, SignInError> {
         let now = self.clock.now();
         let canonical = crate::model::canonical_email(email);
         let account_key = self.account_key(email);

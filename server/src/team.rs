@@ -466,6 +466,7 @@ impl Tessera {
         }
         .message(&self.config, meta);
         self.deliver(s.org_id, &mail, member.user_id).await;
+        crate::telemetry::reset();
         Ok(after)
     }
 

@@ -146,6 +146,26 @@ pub fn check_server_fns() -> Result<(), String> {
     routes::check_server_fns(leptos::server_fn::axum::server_fn_paths())
 }
 
+/// What kind of route a request is for, for the operators' latency histograms.
+fn route_kind(method: &http::Method, path: &str) -> &'static str {
+    match routes::find(method, path).map(|r| r.kind) {
+        Some(routes::Kind::Page) => "page",
+        Some(routes::Kind::ServerFn { .. }) => "server_fn",
+        Some(routes::Kind::Other) => "other",
+        None if path.starts_with("/pkg/") || path == "/favicon.svg" => "static",
+        None => "other",
+    }
+}
+
+/// Times every answer (see `tessera_server::telemetry`).
+async fn time_request(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let kind = route_kind(req.method(), req.uri().path());
+    let started = std::time::Instant::now();
+    let res = next.run(req).await;
+    tessera_server::telemetry::request(kind, started.elapsed());
+    res
+}
+
 pub fn router(state: AppState) -> Router {
     // Leptos renders with tokio; an Err only means it was initialised already.
     let _ = any_spawner::Executor::init_tokio();
@@ -158,11 +178,12 @@ pub fn router(state: AppState) -> Router {
     // These run before routing: a layer added with `Router::layer` would run after it, per route,
     // and could not stand in front of every route (and the gate must).
     let stack = tower::ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(time_request))
         .layer(axum::middleware::from_fn(tessera_server::web::tag_request))
         // Paths only: query strings carry one-time tokens and must never reach the logs.
         .layer(TraceLayer::new_for_http().make_span_with(|req: &http::Request<_>| {
             let id = req.headers().get(tessera_server::web::REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
-            tracing::info_span!("request", id, method = %req.method(), path = %req.uri().path())
+            tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
         }))
         .layer(axum::middleware::from_fn_with_state(config.secure_cookies(), guard::security_headers))
         .layer(axum::middleware::from_fn_with_state(

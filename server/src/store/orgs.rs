@@ -23,6 +23,8 @@ impl NewOrganisation {
 pub trait OrgStore: Send + Sync {
     /// Answers when the database does (for `/readyz`).
     async fn ping(&self) -> Result<()>;
+    /// Connections of the store's pools lent out now (for the operators' metrics).
+    fn connections_in_use(&self) -> usize;
 
     async fn count_organisations(&self) -> Result<i64>;
     async fn find_organisation_by_name(&self, name: &str) -> Result<Option<Organisation>>;

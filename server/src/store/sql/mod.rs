@@ -74,6 +74,11 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    fn lent_connections(&self) -> usize {
+        let lent = |size: u32, idle: usize| (size as usize).saturating_sub(idle);
+        lent(self.reader.size(), self.reader.num_idle()) + lent(self.writer.size(), self.writer.num_idle())
+    }
+
     pub async fn open(url: &str) -> Result<Self> {
         let base = SqliteConnectOptions::from_str(url)?
             .foreign_keys(true)
@@ -118,6 +123,11 @@ impl PgStore {
         sqlx::migrate!("../migrations/postgres").run(&pool).await?;
         recanonicalise_emails!(&pool, "octet_length(email) <> length(email)");
         Ok(PgStore { writer: pool.clone(), reader: pool })
+    }
+
+    /// One pool serves both roles here.
+    fn lent_connections(&self) -> usize {
+        (self.reader.size() as usize).saturating_sub(self.reader.num_idle())
     }
 }
 

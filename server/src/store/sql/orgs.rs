@@ -67,6 +67,10 @@ macro_rules! impl_org_store {
                 Ok(())
             }
 
+            fn connections_in_use(&self) -> usize {
+                self.lent_connections()
+            }
+
             async fn count_organisations(&self) -> Result<i64> {
                 let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM organisations").fetch_one(&self.reader).await?;
                 Ok(n)
