@@ -333,7 +333,7 @@ impl Tessera {
             .collect();
         let roles = self.store.roles(s.org_id).await?;
         let waiting = match s.can(Permission::ManageMembers) {
-            true => self.store.pending_members(s.org_id).await?.len(),
+            true => usize::try_from(self.store.pending_count(s.org_id).await?).unwrap_or(0),
             false => 0,
         };
         Ok(TeamPage { members, total, next_after, prev_before, shows_mfa, roles, waiting })

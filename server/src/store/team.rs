@@ -123,6 +123,8 @@ pub trait TeamStore: Send + Sync {
     ) -> Result<(Vec<Member>, i64)>;
     /// The members who were invited and have not chosen a password yet, ordered by email.
     async fn pending_members(&self, org_id: i64) -> Result<Vec<Member>>;
+    /// How many members were invited and have not chosen a password yet.
+    async fn pending_count(&self, org_id: i64) -> Result<i64>;
     /// MFA adoption among the organisation's members whose accounts are not disabled.
     /// `org_requires_mfa`: whether the organisation's policy requires MFA of everyone now.
     async fn mfa_adoption(&self, org_id: i64, org_requires_mfa: bool) -> Result<Adoption>;

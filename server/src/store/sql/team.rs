@@ -216,6 +216,17 @@ macro_rules! impl_team_store {
                 rows.into_iter().map(member_from_row).collect()
             }
 
+            async fn pending_count(&self, org_id: i64) -> Result<i64> {
+                let (n,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id \
+                     WHERE m.org_id = $1 AND u.password_hash IS NULL",
+                )
+                .bind(org_id)
+                .fetch_one(&self.reader)
+                .await?;
+                Ok(n)
+            }
+
             async fn mfa_adoption(&self, org_id: i64, org_requires_mfa: bool) -> Result<Adoption> {
                 let (members, enabled, required_not_enrolled): (i64, i64, i64) = sqlx::query_as(
                     "SELECT COUNT(*), \
