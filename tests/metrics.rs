@@ -51,18 +51,27 @@ async fn sign_ins_second_factors_and_shed_requests_are_each_counted_once_under_t
     // Sign-ins shed because every hashing slot is busy (one slot, no queue, four at once).
     let busy = app_with(Options { hasher: (1, 0), ..Options::default() }).await;
     busy.create_org().await;
-    let mut logins = Vec::new();
-    for _ in 0..4 {
-        let step1 = busy.post(LOGIN_EMAIL, &[("email", "ada@example.org")], None).await;
-        logins.push(step1.cookie("tessera_login").unwrap());
-    }
     let before = metrics.render();
-    let password = |i: usize| busy.post(LOGIN_PASSWORD, &[("password", PASSWORD)], Some(&logins[i]));
-    let (a, b, c, d) = tokio::join!(password(0), password(1), password(2), password(3));
-    let answers = [a, b, c, d];
-    let shed = answers.iter().filter(|r| r.status == StatusCode::SERVICE_UNAVAILABLE).count() as f64;
-    let signed_in = answers.iter().filter(|r| r.status == StatusCode::SEE_OTHER).count() as f64;
-    assert!(shed >= 1.0 && shed + signed_in == 4.0, "{:?}", answers.iter().map(|r| r.status).collect::<Vec<_>>());
+    let (mut shed, mut signed_in) = (0.0, 0.0);
+    // Two hashes meet in the first round unless the machine stalls; a few rounds make it certain.
+    for _round in 0..5 {
+        let mut logins = Vec::new();
+        for _ in 0..4 {
+            let step1 = busy.post(LOGIN_EMAIL, &[("email", "ada@example.org")], None).await;
+            logins.push(step1.cookie("tessera_login").unwrap());
+        }
+        let password = |i: usize| busy.post(LOGIN_PASSWORD, &[("password", PASSWORD)], Some(&logins[i]));
+        let (a, b, c, d) = tokio::join!(password(0), password(1), password(2), password(3));
+        let statuses = [a.status, b.status, c.status, d.status];
+        let count = |status: StatusCode| statuses.iter().filter(|s| **s == status).count() as f64;
+        assert_eq!(count(StatusCode::SERVICE_UNAVAILABLE) + count(StatusCode::SEE_OTHER), 4.0, "{statuses:?}");
+        shed += count(StatusCode::SERVICE_UNAVAILABLE);
+        signed_in += count(StatusCode::SEE_OTHER);
+        if shed > 0.0 {
+            break;
+        }
+    }
+    assert!(shed >= 1.0, "in five rounds of four at once, one slot and no queue turned some away");
     let after = metrics.render();
     let delta = |series: &str| value(&after, series) - value(&before, series);
     assert_eq!(delta(r#"tessera_sign_in_attempts_total{outcome="shed"}"#), shed, "{after}");
