@@ -242,16 +242,15 @@ fn site_addr(leptos: SocketAddr) -> anyhow::Result<SocketAddr> {
 
 /// Why the listener could not be had, in one line that says which setting to change.
 fn cannot_listen(addr: SocketAddr, setting: &str, e: &std::io::Error) -> String {
-    let why = match e.kind() {
-        std::io::ErrorKind::AddrInUse => "something else already uses that address. Stop it, or set".to_string(),
-        std::io::ErrorKind::PermissionDenied => "ports below 1024 need privileges this process lacks. Set".to_string(),
-        std::io::ErrorKind::AddrNotAvailable => {
-            "no network interface of this machine has that address. Set".to_string()
-        }
-        _ => format!("{e}. Set"),
+    use std::io::ErrorKind;
+    let (why, fix) = match e.kind() {
+        ErrorKind::AddrInUse => ("something else already uses that address".to_string(), "Stop it, or set"),
+        ErrorKind::PermissionDenied => ("ports below 1024 need privileges this process lacks".to_string(), "Set"),
+        ErrorKind::AddrNotAvailable => ("no network interface of this machine has that address".to_string(), "Set"),
+        _ => (e.to_string(), "Set"),
     };
     format!(
-        "Tessera cannot listen on {addr}: {why} {setting} to another address, for example {setting}=127.0.0.1:3001."
+        "Tessera cannot listen on {addr}: {why}. {fix} {setting} to another address, for example {setting}=127.0.0.1:3001."
     )
 }
 

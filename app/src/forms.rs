@@ -377,6 +377,37 @@ pub fn Input(
     }
 }
 
+/// A labelled multi-line input in a fixed-width font (code, lists), with its hint and error.
+/// `value` is what was typed before a failed submit.
+#[component]
+pub fn TextArea(
+    name: &'static str,
+    label: &'static str,
+    hint: &'static str,
+    value: String,
+    error: Option<String>,
+    rows: u8,
+) -> impl IntoView {
+    view! {
+        <div class="mb-5">
+            <label for=name class=LABEL_CLASS>{label}</label>
+            <textarea
+                id=name
+                name=name
+                rows=rows
+                spellcheck="false"
+                autocomplete="off"
+                required=true
+                aria-invalid=error.as_ref().map(|_| "true")
+                aria-describedby=described(name, true)
+                class=format!("{INPUT_CLASS} font-mono text-sm")
+            >{value}</textarea>
+            <p id=format!("{name}-hint") class=HINT_CLASS>{hint}</p>
+            <FieldProblem name error />
+        </div>
+    }
+}
+
 /// A labelled password input with its show/hide switch (an island of its own), error and an
 /// optional hint.
 #[component]

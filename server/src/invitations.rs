@@ -8,7 +8,7 @@ use crate::invite_list::{self, LineProblems};
 use crate::mail::messages::invitation_mail;
 use crate::model::ListIssue;
 use crate::policy;
-use crate::roles::{self, Party, Permission, Refusal};
+use crate::roles::{self, Party, Permission};
 use crate::secret::Token;
 use crate::send_limit::COOLDOWN;
 use crate::services::{FieldErrors, Tessera};
@@ -90,7 +90,7 @@ impl Tessera {
         form: &ListForm,
         meta: &RequestMeta,
     ) -> Result<ListSent, TeamError> {
-        self.may_invite(s, meta).await?;
+        self.may_invite(s, Action::MemberInvited, meta).await?;
         let mut errors = FieldErrors::default();
         let people = invite_list::parse(&form.addresses).map_err(|p| errors.push("addresses", p)).ok();
         let role = self.role_to_give(s, &form.role_id, &mut errors).await?;
@@ -140,10 +140,7 @@ impl Tessera {
         s: &SessionInfo,
         meta: &RequestMeta,
     ) -> Result<ResentAll, TeamError> {
-        if !s.can(Permission::ManageMembers) {
-            self.audit_refused(s, Action::InvitationResent, None, Refusal::MissingPermission.message(), meta).await?;
-            return Err(TeamError::Refused(Refusal::MissingPermission));
-        }
+        self.may_invite(s, Action::InvitationResent, meta).await?;
         let waiting = self.store.pending_members(s.org_id).await?;
         if waiting.is_empty() {
             return Err(TeamError::NothingToChange);

@@ -479,7 +479,7 @@ impl Tessera {
         form: &InviteForm,
         meta: &RequestMeta,
     ) -> Result<i64, TeamError> {
-        self.may_invite(s, meta).await?;
+        self.may_invite(s, Action::MemberInvited, meta).await?;
         let mut errors = FieldErrors::default();
         let email = Email::parse(&form.email).map_err(|e| errors.push("email", e)).ok();
         let name = match form.name.trim() {
@@ -499,12 +499,18 @@ impl Tessera {
         }
     }
 
-    /// Inviting needs `manage-members`; a refusal is on record.
-    pub(crate) async fn may_invite(&self, s: &SessionInfo, meta: &RequestMeta) -> Result<(), TeamError> {
+    /// Inviting (and resending every invitation) needs `manage-members`; a refusal is on record
+    /// as an attempt at `action`.
+    pub(crate) async fn may_invite(
+        &self,
+        s: &SessionInfo,
+        action: Action,
+        meta: &RequestMeta,
+    ) -> Result<(), TeamError> {
         if s.can(Permission::ManageMembers) {
             return Ok(());
         }
-        self.audit_refused(s, Action::MemberInvited, None, Refusal::MissingPermission.message(), meta).await?;
+        self.audit_refused(s, action, None, Refusal::MissingPermission.message(), meta).await?;
         Err(TeamError::Refused(Refusal::MissingPermission))
     }
 

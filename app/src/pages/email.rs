@@ -5,10 +5,9 @@ use leptos::prelude::*;
 
 use crate::api::email::{PreviewMailTemplate, RestoreMailTemplate, SaveMailTemplate};
 use crate::error::AppError;
-use crate::forms::{form_islands, FieldProblem, Input, PageAlert, Problems, Submit};
+use crate::forms::{form_islands, Input, PageAlert, Problems, Submit, TextArea};
 use crate::layout::{
-    Notice, SettingsPage, HINT_CLASS, INLINE_PRIMARY_CLASS, INLINE_SECONDARY_CLASS, INPUT_CLASS, LABEL_CLASS,
-    LINK_CLASS, SMALL_BUTTON_CLASS,
+    Notice, SettingsPage, HINT_CLASS, INLINE_PRIMARY_CLASS, INLINE_SECONDARY_CLASS, LINK_CLASS, SMALL_BUTTON_CLASS,
 };
 
 form_islands! {
@@ -110,33 +109,6 @@ pub struct EditorView {
 }
 
 #[component]
-fn Body(
-    name: &'static str,
-    label: &'static str,
-    hint: &'static str,
-    value: String,
-    error: Option<String>,
-) -> impl IntoView {
-    view! {
-        <div class="mb-5">
-            <label for=name class=LABEL_CLASS>{label}</label>
-            <textarea
-                id=name
-                name=name
-                rows="12"
-                spellcheck="false"
-                required=true
-                aria-invalid=error.as_ref().map(|_| "true")
-                aria-describedby=format!("{name}-hint {name}-error")
-                class=format!("{INPUT_CLASS} font-mono text-sm")
-            >{value}</textarea>
-            <p id=format!("{name}-hint") class=HINT_CLASS>{hint}</p>
-            <FieldProblem name error />
-        </div>
-    }
-}
-
-#[component]
 pub fn EditorPage(view: EditorView) -> impl IntoView {
     let EditorView {
         id,
@@ -175,9 +147,9 @@ pub fn EditorPage(view: EditorView) -> impl IntoView {
                         <PageAlert message=problems.alert(true) />
                         <input type="hidden" name="kind" value=id />
                         <Input name="subject" label="Subject" value=subject error=problems.field("subject") maxlength=300 />
-                        <Body name="text" label="Plain-text body" value=text error=problems.field("text")
+                        <TextArea name="text" label="Plain-text body" rows=12 value=text error=problems.field("text")
                             hint="For mail programs that do not show HTML. Variables are written as {{ name }}." />
-                        <Body name="html" label="HTML body" value=html error=problems.field("html")
+                        <TextArea name="html" label="HTML body" rows=12 value=html error=problems.field("html")
                             hint="What most mail programs show. Variables are escaped, so a name can never become markup." />
                         <div class="flex flex-wrap items-center gap-3">
                             <button type="submit" formaction=PREVIEW class=INLINE_SECONDARY_CLASS data-busy-label="Checking…">"Preview"</button>

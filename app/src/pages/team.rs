@@ -10,7 +10,9 @@ use crate::api::team::{
 };
 use crate::components::{ListFromFile, ModalDialog};
 use crate::error::{AppError, Refusal};
-use crate::forms::{filter_islands, form_islands, CodeInput, FieldProblem, Input, PageAlert, Problems, Submit};
+use crate::forms::{
+    filter_islands, form_islands, CodeInput, FieldProblem, Input, PageAlert, Problems, Submit, TextArea,
+};
 use crate::layout::{
     ConfirmationPage, ConfirmationTitle, Notice, SettingsPage, StatusBadge, BUTTON_CLASS, DIALOG_CLASS, HINT_CLASS,
     INLINE_DANGER_CLASS, INLINE_SECONDARY_CLASS, INPUT_CLASS, LABEL_CLASS, LINK_CLASS,
@@ -654,7 +656,6 @@ fn RoleChoice(offer: RoleOffer, problems: Problems, confirm_text: &'static str, 
 #[component]
 pub fn InviteListPage(invite: InviteListView) -> impl IntoView {
     let problems = Problems(invite.error);
-    let error = problems.field("addresses");
     view! {
         <SettingsPage title="Invite several people".into() parent=("/settings/team", "Team")>
             <p class="mb-6 max-w-xl text-sm text-slate-600 dark:text-slate-300">
@@ -663,24 +664,14 @@ pub fn InviteListPage(invite: InviteListView) -> impl IntoView {
             <div class="max-w-xl">
                 <InviteListForm>
                     <PageAlert message=problems.alert(true) />
-                    <div class="mb-5">
-                        <label for="addresses" class=LABEL_CLASS>"Email addresses"</label>
-                        <textarea
-                            id="addresses"
-                            name="addresses"
-                            rows="10"
-                            required=true
-                            spellcheck="false"
-                            autocomplete="off"
-                            aria-invalid=error.as_ref().map(|_| "true")
-                            aria-describedby="addresses-hint addresses-error"
-                            class=format!("{INPUT_CLASS} font-mono text-sm")
-                        >{invite.addresses}</textarea>
-                        <p id="addresses-hint" class=HINT_CLASS>
-                            "One person per line: an address, or a name and address such as Ann Smith <ann@example.com>. Rows copied from a spreadsheet work too. Up to 100 people; someone already invited gets a new link."
-                        </p>
-                        <FieldProblem name="addresses" error />
-                    </div>
+                    <TextArea
+                        name="addresses"
+                        label="Email addresses"
+                        rows=10
+                        value=invite.addresses
+                        error=problems.field("addresses")
+                        hint="One person per line: an address, or a name and address such as Ann Smith <ann@example.com>. Rows copied from a spreadsheet work too. Up to 100 people; someone already invited gets a new link."
+                    />
                     <ListFromFile />
                     <RoleChoice
                         offer=invite.offer
