@@ -90,7 +90,7 @@ async fn sensitive_changes_ask_for_a_fresh_code_over_http() {
         let r = t.post(path, form, Some(&cookie)).await;
         assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some("/account/security/verify")), "{path}");
         let r = t.island(path, form, Some(&cookie)).await;
-        assert_eq!((r.status, r.body.as_str()), (StatusCode::FORBIDDEN, "step-up security"), "{path}");
+        assert_eq!((r.status, r.body.as_str()), (StatusCode::FORBIDDEN, "step-up /account/security"), "{path}");
     }
     let bad = t.post(STEP_UP, &[("code", "000000")], Some(&cookie)).await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);

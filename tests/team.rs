@@ -414,7 +414,8 @@ async fn without_an_app_a_reset_of_someone_elses_mfa_is_confirmed_with_an_emaile
     let r = t
         .post(RESET_MFA, &[("member", &bob.to_string()), ("reason", "x"), ("verified_by", "in-person")], Some(&adam))
         .await;
-    assert_eq!(r.location(), Some("/account/security/verify?next=/settings/team"));
+    // Back, once confirmed, to the form it came from (the access table names it).
+    assert_eq!(r.location(), Some(format!("/account/security/verify?next=/settings/team/{bob}/reset-mfa").as_str()));
     assert!(t.tessera.store.totp_credential(bob).await.unwrap().is_some());
 
     // The step-up page offers a code by email, and says email is weaker than an app.
@@ -467,7 +468,7 @@ async fn an_administrator_without_an_app_invites_an_admin_after_an_emailed_code(
     let page = t.get("/settings/team/invite", Some(&ada)).await;
     assert!(page.body.contains("Inviting someone with an administrative role needs a fresh confirmation first"));
     let r = t.post(INVITE, &invite, Some(&ada)).await;
-    assert_eq!(r.location(), Some("/account/security/verify?next=/settings/team"));
+    assert_eq!(r.location(), Some("/account/security/verify?next=/settings/team/invite"));
     assert_eq!(user_id(&t, "ivy@example.org").await, None, "nobody invited yet");
     // An app code typed by someone without an app is not a factor either.
     let wrong = t.island(STEP_UP, &[("code", "123456")], Some(&ada)).await;
@@ -483,6 +484,30 @@ async fn an_administrator_without_an_app_invites_an_admin_after_an_emailed_code(
     for a in ["mfa.email_code_sent", "mfa.email_code_refused", "mfa.email_code_used", "member.invited"] {
         assert!(actions.contains(&a), "{a}: {actions:?}");
     }
+}
+
+#[tokio::test]
+async fn step_up_comes_back_to_the_form_that_asked_for_it() {
+    use tessera_server::model::Role;
+    let t = app().await;
+    t.create_org().await;
+    let ada = t.session_cookie().await;
+    t.clock.advance(Duration::from_secs(6 * 60));
+    let admin = role_id(&t, Role::Admin).await;
+    // The list of invitations, with and without JavaScript: back to the list, not the Team page.
+    let list = [("addresses", "ivy@example.org\njo@example.org"), ("role", admin.as_str())];
+    let r = t.post(INVITE_LIST, &list, Some(&ada)).await;
+    assert_eq!(r.location(), Some("/account/security/verify?next=/settings/team/invite/list"));
+    let r = t.island(INVITE_LIST, &list, Some(&ada)).await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::FORBIDDEN, "step-up /settings/team/invite/list"));
+    assert_eq!(user_id(&t, "ivy@example.org").await, None, "nobody invited yet");
+    // And the step-up page, given that page, comes back to it once the code is in.
+    let back = "/settings/team/invite/list";
+    assert!(t.post(SEND_EMAIL_CODE, &[("next", back)], Some(&ada)).await.status.is_redirection());
+    let done = t.post(STEP_UP, &[("code", &t.emailed_code()), ("next", back)], Some(&ada)).await;
+    assert_eq!(done.location(), Some(back));
+    let r = t.post(INVITE_LIST, &list, Some(&ada)).await;
+    assert_eq!(r.location(), Some("/settings/team?invited=2&resent=0&left_out=0"), "{}", r.body);
 }
 
 #[tokio::test]

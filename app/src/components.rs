@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::layout::{HINT_CLASS, LABEL_CLASS, SMALL_BUTTON_CLASS};
+use crate::classes::{HINT_CLASS, LABEL_CLASS, SMALL_BUTTON_CLASS};
 
 /// The largest file [`ListFromFile`] reads: a list of 100 people is far smaller, and the form's
 /// body must stay under the server's limit.

@@ -8,12 +8,13 @@ use axum::extract::FromRequestParts;
 use http::request::Parts;
 use leptos::config::LeptosOptions;
 use tessera_server::audit::RequestMeta;
-use tessera_server::session::{SessionInfo, SessionState};
+use tessera_server::session::SessionInfo;
+use tessera_server::sign_in::Stage;
 use tessera_server::web::Cookies;
 use tessera_server::Tessera;
 
+use crate::assets::AssetNames;
 use crate::error::AppError;
-use crate::layout::AssetNames;
 
 /// Everything a handler needs besides the request: shared by every request.
 #[derive(Clone)]
@@ -24,57 +25,57 @@ pub struct AppState {
     pub cookies: Cookies,
 }
 
-/// The request's live session, looked up once by the gate, and whether the MFA policy confines
-/// it to enrolment (worked out from the clock and the policy on every request, so a policy
-/// change reaches open sessions at once).
+/// The request's live session, looked up once by the gate, and where it stands in signing in
+/// (worked out by the sign-in pipeline from the clock and the policy on every request, so a
+/// policy change reaches open sessions at once).
 #[derive(Debug, Clone, Default)]
 pub struct CurrentSession {
     pub session: Option<SessionInfo>,
-    /// The MFA policy confines this session to enrolment.
-    pub confined: bool,
-    /// The password expired: choosing a new one comes before anything else, enrolment too.
-    pub expired: bool,
+    pub stage: Option<Stage>,
 }
 
 impl CurrentSession {
+    pub fn new(session: Option<SessionInfo>, now: tessera_server::clock::Timestamp) -> CurrentSession {
+        let stage = session.as_ref().map(|s| s.stage(now));
+        CurrentSession { session, stage }
+    }
+
     /// A signed-in session free to use the product.
     pub fn full(&self) -> Option<&SessionInfo> {
-        self.signed_in().filter(|_| !self.confined && !self.expired)
+        self.at(&[Stage::Free])
     }
 
     /// A signed-in session that may enrol: confined to enrolment or not, its password not expired.
     pub fn enrolling(&self) -> Option<&SessionInfo> {
-        self.signed_in().filter(|_| !self.expired)
+        self.at(&[Stage::Enrol, Stage::Free])
     }
 
     /// A signed-in session, confined or not, expired or not.
     pub fn signed_in(&self) -> Option<&SessionInfo> {
-        self.in_state(SessionState::Full)
+        self.at(&[Stage::NewPassword, Stage::Enrol, Stage::Free])
     }
 
     /// A half-finished sign-in: the password was right, the second factor is owed.
     pub fn challenge(&self) -> Option<&SessionInfo> {
-        self.in_state(SessionState::PasswordOk)
+        self.at(&[Stage::SecondFactor])
     }
 
-    pub fn must_enrol(&self) -> bool {
-        self.confined && self.signed_in().is_some()
+    /// Signed in, but something comes before the product (a new password, enrolment).
+    pub fn held_back(&self) -> bool {
+        matches!(self.stage, Some(Stage::NewPassword | Stage::Enrol))
     }
 
-    fn in_state(&self, state: SessionState) -> Option<&SessionInfo> {
-        self.session.as_ref().filter(|s| s.state == state)
+    fn at(&self, stages: &[Stage]) -> Option<&SessionInfo> {
+        self.session.as_ref().filter(|_| self.stage.is_some_and(|s| stages.contains(&s)))
     }
 
     /// Why this session may not use a route of the `Full` class.
     pub fn refusal(&self) -> AppError {
-        if self.challenge().is_some() {
-            AppError::ChallengeFirst
-        } else if self.expired && self.signed_in().is_some() {
-            AppError::PasswordExpired
-        } else if self.must_enrol() {
-            AppError::EnrolFirst
-        } else {
-            AppError::SignInFirst
+        match self.stage {
+            Some(Stage::SecondFactor) => AppError::ChallengeFirst,
+            Some(Stage::NewPassword) => AppError::PasswordExpired,
+            Some(Stage::Enrol) => AppError::EnrolFirst,
+            Some(Stage::Free) | None => AppError::SignInFirst,
         }
     }
 }

@@ -577,48 +577,35 @@ impl Refusal {
     }
 }
 
-/// Where step-up sends a person back to once their second factor is proven.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Return {
-    /// Account security (their own MFA).
-    Security,
-    /// Settings -> Roles & permissions.
-    Roles,
-    /// Settings -> Security policy.
-    Policy,
-    /// Settings -> Team (for someone who proves it with an emailed code first).
-    Team,
-    /// Account security -> Change password.
-    Password,
-    /// Account security -> Change email address.
-    Email,
-    /// Settings -> Email templates.
-    EmailTemplates,
+/// The step-up page ("Confirm it is you"), set to come back to `back` once the second factor is
+/// proven. Account security is where it comes back to by default, saying the person is verified.
+/// The page checks `next` again; this only builds the link.
+pub fn step_up_page(back: Option<&str>) -> String {
+    match back.filter(|b| !b.is_empty() && *b != "/account/security") {
+        // A plain path reads as it is; one with a query of its own is encoded.
+        Some(back) if back.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-_.".contains(&b)) => {
+            format!("/account/security/verify?next={back}")
+        }
+        Some(back) => {
+            // Percent-encoded as a form would (the browser build has no URL-encoding crate).
+            let next: String = back
+                .bytes()
+                .map(|b| match b.is_ascii_alphanumeric() || b"*-._".contains(&b) {
+                    true => char::from(b).to_string(),
+                    false => format!("%{b:02X}"),
+                })
+                .collect();
+            format!("/account/security/verify?next={next}")
+        }
+        None => "/account/security/verify".to_string(),
+    }
 }
 
-codes!(Return {
-    Security => "security",
-    Roles => "roles",
-    Policy => "policy",
-    Team => "team",
-    Password => "password",
-    Email => "email",
-    EmailTemplates => "email-templates",
-});
-
-impl Return {
-    /// The step-up page, set to come back here.
-    pub fn step_up_page(self) -> &'static str {
-        match self {
-            Return::Security => "/account/security/verify",
-            Return::Roles => "/account/security/verify?next=/settings/roles",
-            Return::Policy => "/account/security/verify?next=/settings/security",
-            Return::Team => "/account/security/verify?next=/settings/team",
-            Return::Password => "/account/security/verify?next=/account/security/password",
-            Return::Email => "/account/security/verify?next=/account/security/email",
-            Return::EmailTemplates => "/account/security/verify?next=/settings/email",
-        }
-    }
+/// The pages the sign-in pipeline's own steps are done on, where a refusal sends the person.
+pub mod pages {
+    pub const CHALLENGE: &str = "/login/mfa";
+    pub const ENROL_REQUIRED: &str = "/account/security/enrol-required";
+    pub const PASSWORD_EXPIRED: &str = "/account/security/password-expired";
 }
 
 /// The error of every server function.
@@ -641,8 +628,10 @@ pub enum AppError {
     PasswordExpired,
     /// Wrong email or password (also for unknown accounts and accounts that must wait).
     WrongCredentials,
-    /// A change to the user's own MFA needs a code first (the step-up page).
-    StepUpFirst(Return),
+    /// A sensitive change needs a fresh second factor first: the step-up page, then back to this
+    /// page. `None` until `http::form_posts` names the form's own page from the access table; a
+    /// function names another only where it knows better (a draft it kept).
+    StepUpFirst(Option<String>),
     /// The first sign-in step was skipped or has expired.
     EmailFirst,
     /// A setup or set-password link that is unknown, used or expired.
@@ -728,14 +717,14 @@ impl AppError {
 
     /// Where the person should go instead of seeing the error on the form: the step of sign-in
     /// they are at, or the page that lets them go on.
-    pub fn location(&self) -> Option<&'static str> {
+    pub fn location(&self) -> Option<String> {
         match self {
-            AppError::SignInFirst | AppError::EmailFirst => Some("/login"),
-            AppError::ChallengeFirst => Some("/login/mfa"),
-            AppError::EnrolFirst => Some("/account/security/enrol-required"),
-            AppError::PasswordExpired => Some("/account/security/password-expired"),
-            AppError::StepUpFirst(back) => Some(back.step_up_page()),
-            AppError::EnrolmentExpired => Some("/account/security?expired"),
+            AppError::SignInFirst | AppError::EmailFirst => Some("/login".into()),
+            AppError::ChallengeFirst => Some(pages::CHALLENGE.into()),
+            AppError::EnrolFirst => Some(pages::ENROL_REQUIRED.into()),
+            AppError::PasswordExpired => Some(pages::PASSWORD_EXPIRED.into()),
+            AppError::StepUpFirst(back) => Some(step_up_page(back.as_deref())),
+            AppError::EnrolmentExpired => Some("/account/security?expired".into()),
             _ => None,
         }
     }
@@ -789,7 +778,8 @@ impl AppError {
                 return out;
             }
             AppError::Refused(r) => return format!("refused {}", r.code()),
-            AppError::StepUpFirst(back) => return format!("step-up {}", back.code()),
+            AppError::StepUpFirst(None) => "step-up",
+            AppError::StepUpFirst(Some(back)) => return format!("step-up {back}"),
             AppError::TooManyAttempts(s) => return format!("too-many {s}"),
             AppError::AccountWaiting(s) => return format!("waiting {s}"),
             AppError::CodesWaiting(s) => return format!("codes-waiting {s}"),
@@ -817,7 +807,7 @@ impl AppError {
             "enrol" => AppError::EnrolFirst,
             "password-expired" => AppError::PasswordExpired,
             "credentials" => AppError::WrongCredentials,
-            "step-up" => AppError::StepUpFirst(Return::from_code(words.next()?)?),
+            "step-up" => AppError::StepUpFirst(words.next().map(str::to_string)),
             "email-first" => AppError::EmailFirst,
             "link" => AppError::LinkInvalid,
             "reset-link" => AppError::ResetLinkInvalid,
@@ -1012,11 +1002,12 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
 /// logged here, with its text, and goes no further.
 #[cfg(feature = "ssr")]
 mod from_domain {
+    use tessera_server::form_errors::{FieldErrors, FormError};
     use tessera_server::mfa::CodeError;
     use tessera_server::model::{ListIssue as L, Problem as P};
     use tessera_server::password::{Hint as H, Weakness};
     use tessera_server::roles::Refusal as R;
-    use tessera_server::services::{FieldErrors, FormError, SignInError};
+    use tessera_server::sign_in::SignInError;
     use tessera_server::team::TeamError;
 
     use super::*;
@@ -1132,6 +1123,7 @@ mod from_domain {
                 SignInError::InvalidCredentials => AppError::WrongCredentials,
                 SignInError::Waiting(d) => AppError::AccountWaiting(whole_seconds(d)),
                 SignInError::Busy => AppError::Busy,
+                SignInError::EmailFirst => AppError::EmailFirst,
                 SignInError::Internal(e) => e.into(),
             }
         }
@@ -1158,7 +1150,7 @@ mod from_domain {
                 CodeError::Expired => AppError::field(Field::Code, Problem::CodeExpired),
                 // There is no authenticator or enrolment to check against: nothing to act on.
                 CodeError::NotApplicable => AppError::NotFound,
-                CodeError::StepUpRequired => AppError::StepUpFirst(Return::Security),
+                CodeError::StepUpRequired => AppError::StepUpFirst(None),
                 CodeError::NotAllowed(r) => AppError::Refused(r.into()),
                 CodeError::Internal(e) => e.into(),
             }
@@ -1169,7 +1161,7 @@ mod from_domain {
         fn from(e: tessera_server::account::AccountError) -> AppError {
             use tessera_server::account::AccountError as E;
             match e {
-                E::StepUpRequired => AppError::StepUpFirst(Return::Password),
+                E::StepUpRequired => AppError::StepUpFirst(None),
                 E::Invalid(errors) => errors.into(),
                 E::Waiting(d) => AppError::AccountWaiting(whole_seconds(d)),
                 E::NotExpired => AppError::NotFound,
@@ -1183,7 +1175,7 @@ mod from_domain {
         fn from(e: tessera_server::email_change::EmailChangeError) -> AppError {
             use tessera_server::email_change::EmailChangeError as E;
             match e {
-                E::StepUpRequired => AppError::StepUpFirst(Return::Email),
+                E::StepUpRequired => AppError::StepUpFirst(None),
                 E::Refused(r) => AppError::Refused(r.into()),
                 E::Invalid(errors) => errors.into(),
                 E::TooSoon(d) => AppError::LinkWait(whole_seconds(d)),
@@ -1224,7 +1216,7 @@ mod from_domain {
                 }
                 // The server function sends the editor to the step-up page itself, to come back
                 // to the draft; anything else that meets this goes to the list.
-                E::StepUpRequired => AppError::StepUpFirst(Return::EmailTemplates),
+                E::StepUpRequired => AppError::StepUpFirst(None),
                 E::Forbidden => AppError::Refused(Refusal::MissingPermission),
                 E::UnknownKind => AppError::NotFound,
                 E::Internal(e) => e.into(),
@@ -1253,6 +1245,33 @@ mod from_domain {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn step_up_comes_back_to_the_page_named_and_by_default_to_account_security() {
+        assert_eq!(step_up_page(None), "/account/security/verify");
+        assert_eq!(step_up_page(Some("/account/security")), "/account/security/verify");
+        assert_eq!(
+            step_up_page(Some("/settings/team/12/reset-mfa")),
+            "/account/security/verify?next=/settings/team/12/reset-mfa"
+        );
+        // A page with a query of its own is one value of `next`, encoded as a form would.
+        let with_query = step_up_page(Some("/settings/email/password-reset?draft&a=b+c%20d"));
+        assert_eq!(
+            with_query,
+            "/account/security/verify?next=%2Fsettings%2Femail%2Fpassword-reset%3Fdraft%26a%3Db%2Bc%2520d"
+        );
+        #[cfg(feature = "ssr")]
+        {
+            let query = with_query.split_once('?').unwrap().1;
+            let read: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
+            assert_eq!(read, [("next".to_string(), "/settings/email/password-reset?draft&a=b+c%20d".to_string())]);
+        }
+        // What crosses the wire names the page, and reads back the same.
+        let e = AppError::StepUpFirst(Some("/settings/team/invite/list".into()));
+        assert_eq!(e.encode(), "step-up /settings/team/invite/list");
+        assert_eq!(AppError::decode(&e.encode()), e);
+        assert_eq!(AppError::decode("step-up"), AppError::StepUpFirst(None));
+    }
 
     fn every_error() -> Vec<AppError> {
         let problems = vec![
@@ -1295,13 +1314,13 @@ mod tests {
             AppError::EnrolFirst,
             AppError::PasswordExpired,
             AppError::WrongCredentials,
-            AppError::StepUpFirst(Return::Roles),
+            AppError::StepUpFirst(None),
             AppError::EmailFirst,
             AppError::LinkInvalid,
             AppError::ResetLinkInvalid,
             AppError::EmailLinkInvalid,
-            AppError::StepUpFirst(Return::Email),
-            AppError::StepUpFirst(Return::EmailTemplates),
+            AppError::StepUpFirst(Some("/settings/team/12/reset-mfa".into())),
+            AppError::StepUpFirst(Some("/settings/email/password-reset?draft".into())),
             AppError::EnrolmentExpired,
             AppError::Invalid(problems),
             AppError::Refused(Refusal::ProtectedOwner),

@@ -11,8 +11,8 @@
 
 use leptos::prelude::*;
 
+use crate::classes::{BUTTON_CLASS, HINT_CLASS, INPUT_CLASS, LABEL_CLASS};
 use crate::error::AppError;
-use crate::layout::{BUTTON_CLASS, HINT_CLASS, INPUT_CLASS, LABEL_CLASS};
 
 /// The alert of a form of several fields whose fields have problems.
 const SUMMARY: &str = "Please correct the fields marked below.";
@@ -136,7 +136,7 @@ mod submit {
                 // Stay busy while the next page loads.
                 Ok(next) => navigate(next.as_deref()),
                 Err(e) => match e.location() {
-                    Some(to) => navigate(Some(to)),
+                    Some(to) => navigate(Some(&to)),
                     None => {
                         show_problems(&form, &e, alert);
                         set_busy(&form, false);

@@ -5,12 +5,15 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod assets;
+pub mod classes;
 pub mod components;
 pub mod error;
 pub mod forms;
 pub mod layout;
 pub mod pages;
 pub mod shell;
+pub mod sign_out;
 
 #[cfg(feature = "ssr")]
 pub mod ctx;

@@ -4,7 +4,8 @@ use leptos::config::LeptosOptions;
 use leptos::hydration::HydrationScripts;
 use leptos::prelude::*;
 
-use crate::layout::{AppFrame, AssetNames, Viewer};
+use crate::assets::AssetNames;
+use crate::layout::{AppFrame, Viewer};
 use crate::pages::{Page, PageView};
 
 #[component]

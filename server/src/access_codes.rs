@@ -22,10 +22,10 @@ use crate::error::Result;
 use crate::mfa::{CodeError, Factor};
 use crate::roles;
 use crate::secret::SecretKey;
-use crate::services::Tessera;
 use crate::session::SessionInfo;
 use crate::store::{AccessHold, Budget, CodeUse, NewAccessCode};
 use crate::team::TeamError;
+use crate::tessera::Tessera;
 use crate::throttle;
 
 /// Unambiguous characters: no I, L, O, U, 0 or 1.

@@ -6,14 +6,15 @@ use std::time::Duration;
 
 use crate::audit::{self, Action, Outcome, RequestMeta};
 use crate::error::Error;
+use crate::form_errors::FieldErrors;
 use crate::mail::messages::{notice_mail, Notice};
 use crate::model::Problem;
 use crate::password::{check_new_password, PasswordOwner};
 use crate::policy;
 use crate::secret::Token;
-use crate::services::{FieldErrors, Tessera};
 use crate::session::{SessionInfo, SessionState};
 use crate::store::Budget;
+use crate::tessera::Tessera;
 use crate::throttle;
 
 /// What the change-password form sends.
@@ -242,8 +243,8 @@ impl Tessera {
         s: &SessionInfo,
         choice: PromptChoice,
         meta: &RequestMeta,
-    ) -> Result<(), crate::mfa::CodeError> {
-        use crate::mfa::CodeError;
+    ) -> Result<(), crate::factor::CodeError> {
+        use crate::factor::CodeError;
         let prompt = self.password_prompt(s).await?.ok_or(CodeError::NotApplicable)?;
         let (offered, detail) = match choice {
             PromptChoice::NoThanks => (prompt.no_thanks, "no thanks"),

@@ -6,11 +6,11 @@ use std::collections::{HashMap, HashSet};
 use crate::audit::Action;
 use crate::clock::Timestamp;
 use crate::error::Result;
-use crate::mfa::CodeError;
+use crate::factor::CodeError;
 use crate::roles::Permission;
-use crate::services::Tessera;
 use crate::session::SessionInfo;
 use crate::store::{AuditEntry, AuditFilter};
+use crate::tessera::Tessera;
 
 // Still named here by the pages that show and set the hours.
 pub use crate::model::BusinessHours;

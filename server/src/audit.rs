@@ -2,25 +2,10 @@
 //! only non-secret facts; there is no field a password, code or token could go in except `detail`,
 //! and every `detail` written by Tessera is a fixed phrase.
 
-use std::net::IpAddr;
-
 use crate::clock::Timestamp;
 use crate::store::AuditEvent;
 
-/// Where a request came from, for the audit log and security notices.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RequestMeta {
-    pub ip: Option<IpAddr>,
-    pub user_agent: Option<String>,
-}
-
-impl RequestMeta {
-    pub fn new(ip: Option<IpAddr>, user_agent: Option<&str>) -> Self {
-        // Bounded: a client chooses its user agent, the log should not grow with it.
-        let user_agent = user_agent.map(|ua| ua.chars().filter(|c| !c.is_control()).take(256).collect());
-        RequestMeta { ip, user_agent }
-    }
-}
+pub use crate::request::RequestMeta;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {

@@ -18,8 +18,8 @@ use crate::mail::{MailKind, Topic};
 use crate::model::Organisation;
 use crate::policy::MfaState;
 use crate::roles::Permission;
-use crate::services::Tessera;
 use crate::store::{AuditEntry, AuditFilter, Member};
+use crate::tessera::Tessera;
 
 const WEEK: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Failed sign-ins to one account within the week that make a burst worth reporting.

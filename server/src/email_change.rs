@@ -8,14 +8,15 @@ use std::time::Duration;
 
 use crate::audit::{self, Action, Outcome, RequestMeta};
 use crate::error::Error;
+use crate::form_errors::FieldErrors;
 use crate::mail::messages::{email_change_link_mail, email_change_notice, email_in_use_mail};
 use crate::model::{Email, Problem};
 use crate::roles::Refusal;
 use crate::secret::Token;
 use crate::send_limit::Sent;
-use crate::services::{FieldErrors, Tessera};
 use crate::session::{SessionInfo, SessionState};
 use crate::store::EmailChanged;
+use crate::tessera::Tessera;
 
 /// How long the link to the new address works.
 pub const EMAIL_CHANGE_TTL: Duration = Duration::from_secs(60 * 60);

@@ -14,15 +14,15 @@ use rand::RngCore;
 
 use crate::audit::{Action, Outcome, RequestMeta};
 use crate::clock::Timestamp;
+use crate::factor::CodeError;
 use crate::mail::messages::code_mail;
-use crate::mfa::CodeError;
 use crate::policy;
 use crate::roles::{Permission, RoleInfo};
 use crate::secret::SecretKey;
 use crate::send_limit::Sent;
-use crate::services::Tessera;
 use crate::session::{SessionInfo, SessionState};
 use crate::store::Member;
+use crate::tessera::Tessera;
 
 /// How long an emailed code works.
 pub const EMAIL_CODE_TTL: Duration = Duration::from_secs(10 * 60);

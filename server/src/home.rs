@@ -7,9 +7,9 @@ use crate::error::Result;
 use crate::model::OrgKind;
 use crate::policy::{self, MfaPolicy, Requirement};
 use crate::roles::Permission;
-use crate::services::Tessera;
 use crate::session::SessionInfo;
 use crate::store::{Adoption, AuditEntry, AuditFilter};
+use crate::tessera::Tessera;
 
 /// Events on home; the activity log has the rest.
 pub const RECENT_EVENTS: i64 = 5;

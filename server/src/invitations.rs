@@ -4,6 +4,7 @@
 
 use crate::audit::{self, Action, Outcome, RequestMeta};
 use crate::error::Result;
+use crate::form_errors::FieldErrors;
 use crate::invite_list::{self, LineProblems};
 use crate::mail::messages::invitation_mail;
 use crate::model::ListIssue;
@@ -11,10 +12,10 @@ use crate::policy;
 use crate::roles::{self, Party, Permission};
 use crate::secret::Token;
 use crate::send_limit::COOLDOWN;
-use crate::services::{FieldErrors, Tessera};
 use crate::session::SessionInfo;
 use crate::store::TokenPurpose;
 use crate::team::{Invited, TeamError};
+use crate::tessera::Tessera;
 
 /// What an administrator sent to invite a list of people, all with one role.
 #[derive(Debug, Clone, Default)]

@@ -7,8 +7,8 @@ use subtle::ConstantTimeEq;
 use crate::audit::{self, Action, Outcome, RequestMeta};
 use crate::error::Result;
 use crate::mail::Topic;
-use crate::services::Tessera;
 use crate::session::SessionInfo;
+use crate::tessera::Tessera;
 
 const UNSUBSCRIBE_CONTEXT: &str = "unsubscribe";
 

@@ -9,9 +9,9 @@ use crate::error::Error;
 use crate::mail::template::{self, Problem};
 use crate::mail::{compose, Mail, MailKind, Message, Parts};
 use crate::roles::Permission;
-use crate::services::Tessera;
 use crate::session::SessionInfo;
 use crate::store::TemplateVersion;
+use crate::tessera::Tessera;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {

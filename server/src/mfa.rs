@@ -3,19 +3,21 @@
 
 use std::time::Duration;
 
-use crate::audit::{self, Action, Outcome, RequestMeta};
+use crate::audit::{Action, Outcome, RequestMeta};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
-use crate::mail::messages::{notice_mail, Notice};
-use crate::policy::{MfaPolicy, Requirement};
+use crate::mail::messages::Notice;
+use crate::policy::Requirement;
 use crate::recovery::{self, RecoveryCode};
 use crate::roles::Refusal;
 use crate::secret::Token;
-use crate::services::Tessera;
 use crate::session::{SessionInfo, SessionState};
 use crate::store::{Budget, CodesToShow};
+use crate::tessera::Tessera;
 use crate::throttle;
 use crate::totp::{self, TotpSecret};
+
+pub use crate::factor::{CodeError, Factor};
 
 /// How long a shown secret can still be confirmed.
 pub const ENROLMENT_TTL: Duration = Duration::from_secs(10 * 60);
@@ -39,53 +41,6 @@ pub struct MfaStatus {
     pub recovery_codes_left: i64,
 }
 
-/// Which second factor was proven.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Factor {
-    Totp,
-    RecoveryCode {
-        left: i64,
-    },
-    /// A code mailed to the account's address (only for people without an authenticator app).
-    EmailCode,
-    /// A temporary access code from an administrator: not a second factor, only the way through
-    /// to enrolment for an account an MFA reset holds.
-    AccessCode,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum CodeError {
-    /// Wrong, expired or malformed: all answered alike.
-    #[error("that code did not work")]
-    Invalid,
-    /// A right code whose time step was already used (or passed by a newer code). Only someone
-    /// who had the right code can get this answer, so it tells a guesser nothing; it tells the
-    /// person why and what to do: wait for the next code.
-    #[error("that code was already used")]
-    Replayed,
-    /// The account's failure budget is spent: try again after this long. The person already
-    /// proved their password (or is signed in), so saying so reveals nothing.
-    #[error("too many attempts")]
-    Waiting(Duration),
-    /// Nothing to check against (no authenticator, or no pending enrolment).
-    #[error("no authenticator to check against")]
-    NotApplicable,
-    /// The action needs a fresh second factor first.
-    #[error("step-up required")]
-    StepUpRequired,
-    /// A mailed code that ran out of time: ask for a new one.
-    #[error("that code has expired")]
-    Expired,
-    /// A new code by mail may be asked for after this long (one a minute, five an hour).
-    #[error("a new code can be sent later")]
-    TooSoon(Duration),
-    /// The rules do not allow it.
-    #[error("{}", .0.message())]
-    NotAllowed(Refusal),
-    #[error(transparent)]
-    Internal(#[from] Error),
-}
-
 fn sealed_context(user_id: i64) -> String {
     format!("totp-secret:{user_id}")
 }
@@ -97,27 +52,6 @@ fn codes_context(session_hash: &str) -> String {
 
 /// How long new recovery codes wait for the page that shows them.
 const CODES_TO_SHOW_FOR: Duration = Duration::from_secs(600);
-
-/// Sends `message` through the organisation's template for its kind (Tessera's where it has
-/// none, or where that cannot be read), waiting at most 15 seconds for the mail server.
-pub(crate) async fn send_message(
-    store: &dyn crate::store::Store,
-    mailer: &dyn crate::mail::Mailer,
-    org_id: i64,
-    message: &crate::mail::Message,
-) -> Result<()> {
-    let custom = store.mail_template(org_id, message.kind.id()).await.unwrap_or_else(|e| {
-        tracing::error!(error = %e, org_id, "mail template not read; the default is used");
-        None
-    });
-    let mail = crate::mail::compose(message, custom.as_ref());
-    let sent = match tokio::time::timeout(Duration::from_secs(15), mailer.send(&mail)).await {
-        Ok(sent) => sent,
-        Err(_) => Err(Error::Invalid("the mail server did not answer in time".into())),
-    };
-    crate::telemetry::mail(sent.is_ok());
-    sent
-}
 
 /// Which factor a code that failed was meant as, for the operators' counts: the form says email,
 /// someone without an app has only email, and six digits are an app's code.
@@ -139,138 +73,6 @@ pub const FAILING_CODES_ALERT: usize = 3;
 const WRONG_CODE: &str = "wrong code";
 
 impl Tessera {
-    /// Sends a security notice to the session's user. Always attempted; a mail server that is
-    /// down is logged but does not undo the change the user made.
-    async fn notify(&self, s: &SessionInfo, notice: Notice, meta: &RequestMeta) {
-        let mail = notice_mail(&self.config, &s.email, &s.display_name, notice, self.clock.now(), meta);
-        self.deliver(s.org_id, &mail, s.user_id).await;
-    }
-
-    /// Sends a mail about `user_id`'s account in organisation `org_id`, through the
-    /// organisation's template for it where there is one, waiting at most 15 seconds; failures
-    /// are logged.
-    pub(crate) async fn deliver(&self, org_id: i64, message: &crate::mail::Message, user_id: i64) {
-        if let Err(e) = send_message(&*self.store, &*self.mailer, org_id, message).await {
-            tracing::error!(error = %e, user_id, kind = message.kind.id(), "mail not sent");
-        }
-    }
-
-    /// Records an event the session's user did to their own account.
-    pub(crate) async fn audit_own(
-        &self,
-        s: &SessionInfo,
-        action: Action,
-        outcome: Outcome,
-        meta: &RequestMeta,
-        detail: Option<&'static str>,
-    ) -> Result<()> {
-        let e = audit::event(
-            self.clock.now(),
-            action,
-            outcome,
-            Some(s.org_id),
-            Some(s.user_id),
-            Some(s.user_id),
-            meta,
-            detail,
-        );
-        self.audit(e).await
-    }
-
-    /// An owner changes the organisation's MFA policy (Settings -> Security). Needs a fresh
-    /// step-up.
-    pub async fn set_mfa_policy(
-        &self,
-        s: &SessionInfo,
-        policy: MfaPolicy,
-        grace_days: Option<u32>,
-        meta: &RequestMeta,
-    ) -> Result<(), CodeError> {
-        let org = self.may_change_policy(s, meta).await?;
-        if crate::policy::may_set(org.kind, policy).is_err() {
-            return Err(CodeError::NotAllowed(Refusal::HealthcareRequiresMfa));
-        }
-        self.apply_mfa_policy(&org, policy, grace_days, Some(s), meta).await?;
-        Ok(())
-    }
-
-    /// An owner allows emailed codes as a second factor at sign-in for the people of `roles`,
-    /// or stops allowing them (Settings -> Security). Needs a fresh step-up; never allowed in
-    /// healthcare; allowed for no role at all is refused.
-    pub async fn set_email_codes(
-        &self,
-        s: &SessionInfo,
-        allowed: bool,
-        roles: &[i64],
-        meta: &RequestMeta,
-    ) -> Result<(), CodeError> {
-        let org = self.may_change_policy(s, meta).await?;
-        if allowed && !crate::policy::email_codes_in_force(org.kind, allowed) {
-            return Err(CodeError::NotAllowed(Refusal::HealthcareRequiresApp));
-        }
-        // Another organisation's roles look like roles that do not exist.
-        let known = self.store.roles(org.id).await?;
-        if roles.iter().any(|id| !known.iter().any(|r| r.id == *id)) {
-            return Err(CodeError::NotApplicable);
-        }
-        self.apply_email_codes(&org, allowed, Some(roles), Some(s), meta).await?;
-        Ok(())
-    }
-
-    /// An owner lets MFA resets go ahead on requests verified by email only (each flagged in the
-    /// activity log), or refuses them (the default). Needs a fresh step-up.
-    pub async fn set_email_only_resets(
-        &self,
-        s: &SessionInfo,
-        allowed: bool,
-        meta: &RequestMeta,
-    ) -> Result<(), CodeError> {
-        let org = self.may_change_policy(s, meta).await?;
-        self.apply_email_only_resets(&org, allowed, Some(s), meta).await?;
-        Ok(())
-    }
-
-    /// An owner sets "Passwords expire after N days" (30 to 365) or turns it off. Needs a fresh
-    /// step-up.
-    pub async fn set_password_expiry(
-        &self,
-        s: &SessionInfo,
-        days: Option<u32>,
-        meta: &RequestMeta,
-    ) -> Result<(), CodeError> {
-        let org = self.may_change_policy(s, meta).await?;
-        self.apply_password_expiry(&org, days, Some(s), meta).await?;
-        Ok(())
-    }
-
-    /// The organisation whose security policy `s` may change now: with the permission (a refusal
-    /// is on record) and a fresh second factor.
-    async fn may_change_policy(
-        &self,
-        s: &SessionInfo,
-        meta: &RequestMeta,
-    ) -> Result<crate::model::Organisation, CodeError> {
-        if !s.can(crate::roles::Permission::ManagePolicy) {
-            let why = Refusal::MissingPermission;
-            let e = audit::event(
-                self.clock.now(),
-                Action::PolicyChanged,
-                Outcome::Failure,
-                Some(s.org_id),
-                Some(s.user_id),
-                None,
-                meta,
-                Some(why.message()),
-            );
-            self.audit(e).await?;
-            return Err(CodeError::NotAllowed(why));
-        }
-        if !self.has_fresh_step_up(s) {
-            return Err(CodeError::StepUpRequired);
-        }
-        Ok(self.store.find_organisation_by_name(&s.org_name).await?.ok_or(Error::NotFound("organisation"))?)
-    }
-
     pub async fn mfa_status(&self, user_id: i64) -> Result<Option<MfaStatus>> {
         let Some(cred) = self.store.totp_credential(user_id).await? else { return Ok(None) };
         let recovery_codes_left = self.store.recovery_codes_left(user_id).await?;
@@ -536,11 +338,11 @@ impl Tessera {
         }
         let proved = if self.needs_access_code(s) {
             let proved = self.prove_access_code(s, code, meta).await;
-            crate::telemetry::second_factor("access_code", &proved);
+            crate::factor::count("access_code", &proved);
             proved
         } else {
             let proved = self.prove_second_factor(s, code, by_email, meta).await;
-            crate::telemetry::second_factor(tried_method(s, code, by_email), &proved);
+            crate::factor::count(tried_method(s, code, by_email), &proved);
             proved
         };
         let factor = proved?;
@@ -575,7 +377,7 @@ impl Tessera {
             return Err(CodeError::NotApplicable);
         }
         let proved = self.prove_second_factor(s, code, false, meta).await;
-        crate::telemetry::second_factor(tried_method(s, code, false), &proved);
+        crate::factor::count(tried_method(s, code, false), &proved);
         let factor = proved?;
         let now = self.clock.now();
         self.store.mark_second_factor(&s.token_hash, now).await?;

@@ -11,14 +11,15 @@ use std::time::Duration;
 
 use crate::audit::{self, Action, Outcome, RequestMeta};
 use crate::error::{Error, Result};
+use crate::form_errors::{FieldErrors, FormError};
 use crate::mail::messages::{self, Notice};
 use crate::model::{canonical_email, Email, Problem};
 use crate::password::PasswordOwner;
 use crate::policy::{self, AfterReset};
 use crate::secret::Token;
 use crate::send_limit::Sent;
-use crate::services::{FieldErrors, FormError, Tessera};
 use crate::store::TokenPurpose;
+use crate::tessera::Tessera;
 
 /// How long a reset link works.
 pub const RESET_LINK_TTL: Duration = Duration::from_secs(60 * 60);

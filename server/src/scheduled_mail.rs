@@ -13,8 +13,8 @@ use crate::clock::Timestamp;
 use crate::error::Result;
 use crate::mail::messages::{when, Message};
 use crate::mail::{MailKind, Topic};
-use crate::services::Tessera;
 use crate::store::{MailOutcome, MemberFilter, MfaFilter, ScheduledMail};
+use crate::tessera::Tessera;
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
@@ -169,7 +169,7 @@ impl Tessera {
             _ => None,
         };
         let Some(message) = message else { return Ok(false) };
-        crate::mfa::send_message(&*self.store, &*self.mailer, org.id, &message).await.map(|()| true)
+        crate::delivery::send_message(&*self.store, &*self.mailer, org.id, &message).await.map(|()| true)
     }
 
     /// The reminder of `period` for `member`, unless it is no longer due.

@@ -4,15 +4,16 @@
 
 use crate::audit::{self, Action, Outcome, RequestMeta};
 use crate::error::{Error, Result};
+use crate::factor::CodeError;
+use crate::form_errors::FieldErrors;
 use crate::identity_check::IdentityCheck;
 use crate::mail::messages::{invitation_mail, AdminReset};
-use crate::mfa::CodeError;
 use crate::model::{parse_name, Email, NewUser, Problem};
 use crate::policy::{self, AfterReset, MfaPolicy, OrgRules};
 use crate::roles::{self, Party, Permission, Permissions, Refusal, RoleInfo};
-use crate::services::{FieldErrors, Tessera};
 use crate::session::SessionInfo;
 use crate::store::{AccessHold, Cursor, Member, MemberFilter};
+use crate::tessera::Tessera;
 
 /// Members per page of the team list.
 pub const TEAM_PAGE_SIZE: i64 = 50;

@@ -4,9 +4,6 @@
 
 use std::time::Duration;
 
-use crate::mfa::{CodeError, Factor};
-use crate::services::SignInError;
-
 pub const SIGN_INS: &str = "tessera_sign_in_attempts_total";
 pub const SECOND_FACTORS: &str = "tessera_second_factor_checks_total";
 pub const ENROLMENTS: &str = "tessera_mfa_enrolments_total";
@@ -37,34 +34,14 @@ pub fn describe() {
     describe_histogram!(REQUESTS, Unit::Seconds, "Time to answer, by kind of route (page, server_fn, static, other)");
 }
 
-pub(crate) fn sign_in<T>(result: &Result<T, SignInError>) {
-    let outcome = match result {
-        Ok(_) => "success",
-        Err(SignInError::InvalidCredentials) => "wrong_password",
-        Err(SignInError::Waiting(_)) => "locked",
-        Err(SignInError::Busy) => "shed",
-        Err(SignInError::Internal(_)) => return,
-    };
-    sign_in_outcome(outcome);
-}
-
-/// A sign-in step refused before it reached the rules (the per-address rate limit).
+/// A password step of sign-in, by outcome (also one refused before it reached the rules, by the
+/// per-address rate limit).
 pub fn sign_in_outcome(outcome: &'static str) {
     metrics::counter!(SIGN_INS, "outcome" => outcome).increment(1);
 }
 
-/// `tried` names the method when the check failed (which factor it was is known only on success).
-pub(crate) fn second_factor(tried: &'static str, result: &Result<Factor, CodeError>) {
-    let (method, outcome) = match result {
-        Ok(Factor::Totp) => ("totp", "success"),
-        Ok(Factor::RecoveryCode { .. }) => ("recovery_code", "success"),
-        Ok(Factor::EmailCode) => ("email", "success"),
-        Ok(Factor::AccessCode) => ("access_code", "success"),
-        Err(CodeError::Invalid | CodeError::Expired) => (tried, "wrong"),
-        Err(CodeError::Replayed) => (tried, "replayed"),
-        Err(CodeError::Waiting(_)) => (tried, "locked"),
-        Err(_) => return,
-    };
+/// A second-factor check, by method and outcome.
+pub(crate) fn second_factor(method: &'static str, outcome: &'static str) {
     metrics::counter!(SECOND_FACTORS, "method" => method, "outcome" => outcome).increment(1);
 }
 

@@ -16,8 +16,8 @@ use tessera_server::clock::Clock;
 use tessera_server::mfa::{CodeError, Factor};
 use tessera_server::model::{OrgKind, Role};
 use tessera_server::policy::{AfterReset, MfaPolicy, Requirement};
-use tessera_server::services::SignInStep;
 use tessera_server::session::{SessionInfo, SessionState};
+use tessera_server::sign_in::SignInStep;
 use tessera_server::store::{AuditEntry, AuditFilter};
 use tessera_server::team::{ResetForm, TeamError};
 

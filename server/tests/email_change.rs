@@ -13,8 +13,8 @@ use tessera_server::clock::Clock;
 use tessera_server::email_change::{EmailChangeError, EMAIL_CHANGE_TTL};
 use tessera_server::model::{OrgKind, Role};
 use tessera_server::roles::Refusal;
-use tessera_server::services::SignInStep;
 use tessera_server::session::SessionInfo;
+use tessera_server::sign_in::SignInStep;
 use tessera_server::store::EmailChanged;
 
 const EMAIL: &str = "ada@example.org";

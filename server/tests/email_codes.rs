@@ -14,8 +14,8 @@ use tessera_server::mfa::{CodeError, Factor};
 use tessera_server::model::OrgKind;
 use tessera_server::secret::SecretKey;
 use tessera_server::send_limit::Sent;
-use tessera_server::services::SignInStep;
 use tessera_server::session::SessionInfo;
+use tessera_server::sign_in::SignInStep;
 use tessera_server::store::CodeUse;
 
 const EMAIL: &str = "ada@example.org";

@@ -13,8 +13,8 @@ use tessera_server::mail::template::Reason;
 use tessera_server::mail::{Parts, SECURITY_FOOTER};
 use tessera_server::mail_templates::TemplateError;
 use tessera_server::model::{OrgKind, Role};
-use tessera_server::services::SignInStep;
 use tessera_server::session::SessionInfo;
+use tessera_server::sign_in::SignInStep;
 use tessera_server::store::AuditFilter;
 
 const EMAIL: &str = "ada@example.org";

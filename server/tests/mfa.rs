@@ -11,8 +11,8 @@ use tessera_server::clock::Clock;
 use tessera_server::mfa::{CodeError, Factor};
 use tessera_server::model::OrgKind;
 use tessera_server::recovery::RecoveryCode;
-use tessera_server::services::SignInStep;
 use tessera_server::session::{SessionInfo, SessionState};
+use tessera_server::sign_in::SignInStep;
 use tessera_server::totp;
 
 const PASSWORD: &str = "plum tractor sings quietly tonight";

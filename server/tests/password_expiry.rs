@@ -12,8 +12,8 @@ use tessera_server::audit::RequestMeta;
 use tessera_server::clock::Clock;
 use tessera_server::mfa::CodeError;
 use tessera_server::model::OrgKind;
-use tessera_server::services::SignInStep;
 use tessera_server::session::SessionInfo;
+use tessera_server::sign_in::SignInStep;
 
 const EMAIL: &str = "ada@example.org";
 const PASSWORD: &str = "plum tractor sings quietly tonight";

@@ -9,11 +9,12 @@ use std::time::Duration;
 use common::{base32_decode, code_now, on_both, Env};
 use tessera_server::audit::RequestMeta;
 use tessera_server::clock::Clock;
+use tessera_server::form_errors::FormError;
 use tessera_server::model::{OrgKind, Problem, Role};
 use tessera_server::password_reset::{ResetForm, RESET_LINK_TTL};
 use tessera_server::secret::Token;
 use tessera_server::send_limit::Sent;
-use tessera_server::services::{FormError, SignInStep};
+use tessera_server::sign_in::SignInStep;
 use tessera_server::store::TokenPurpose;
 
 const EMAIL: &str = "ada@example.org";

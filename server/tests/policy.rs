@@ -10,8 +10,8 @@ use tessera_server::clock::Clock;
 use tessera_server::mfa::CodeError;
 use tessera_server::model::{OrgKind, Role};
 use tessera_server::policy::{MfaPolicy, Requirement};
-use tessera_server::services::SignInStep;
 use tessera_server::session::SessionInfo;
+use tessera_server::sign_in::SignInStep;
 use tessera_server::Error;
 
 const PASSWORD: &str = "plum tractor sings quietly tonight";

@@ -15,7 +15,7 @@ use tessera_server::mail::{Mail, Mailer, Topic};
 use tessera_server::model::{MfaPolicy, OrgKind, Role};
 use tessera_server::password::PasswordHasher;
 use tessera_server::secret::SecretKey;
-use tessera_server::services::SignInStep;
+use tessera_server::sign_in::SignInStep;
 use tessera_server::store;
 use tessera_server::Tessera;
 

@@ -11,11 +11,13 @@ use common::{on_both, Env};
 use sqlx::Connection;
 use tessera_server::audit::RequestMeta;
 use tessera_server::clock::{Clock, Timestamp};
+use tessera_server::form_errors::FormError;
 use tessera_server::model::{OrgKind, Role};
 use tessera_server::password::PasswordHasher;
 use tessera_server::secret::SecretKey;
-use tessera_server::services::{FormError, LoginStep, SetupForm, SignInError, SignInStep};
 use tessera_server::session::SessionState;
+use tessera_server::setup::SetupForm;
+use tessera_server::sign_in::{Destination, LoginStep, SignInError, SignInStep};
 use tessera_server::store::TokenPurpose;
 use tessera_server::{Error, Tessera};
 
@@ -280,7 +282,10 @@ async fn a_sign_in_refused_for_capacity_leaves_the_budget_as_it_was() {
 #[tokio::test]
 async fn the_first_sign_in_step_is_kept_sealed_and_briefly() {
     on_both(|env| async move {
-        let step = LoginStep { email: "ada.lovelace@example.org".into(), next: "/settings/activity".into() };
+        let step = LoginStep {
+            email: "ada.lovelace@example.org".into(),
+            destination: Destination::Page("/settings/activity".into()),
+        };
         let sealed = env.app.seal_login_step(&step);
         assert!(!sealed.contains("lovelace") && !sealed.contains("@") && !sealed.contains("activity"), "{sealed}");
         assert_eq!(env.app.open_login_step(&sealed), Some(step.clone()));

@@ -12,8 +12,8 @@ use tessera_server::clock::Clock;
 use tessera_server::model::{OrgKind, Role};
 use tessera_server::policy::Requirement;
 use tessera_server::roles::Refusal;
-use tessera_server::services::{SignInError, SignInStep};
 use tessera_server::session::SessionInfo;
+use tessera_server::sign_in::{SignInError, SignInStep};
 use tessera_server::store::{AuditEntry, AuditFilter, Cursor, MemberFilter, MfaFilter};
 use tessera_server::team::{InviteForm, MfaState, ResetForm, TeamError};
 

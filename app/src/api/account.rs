@@ -68,14 +68,13 @@ pub async fn request_email_change(#[server(default)] new_email: String) -> Resul
 pub async fn confirm_email_change(#[server(default)] token: String) -> Result<(), AppError> {
     use super::server::{extract, go, set_cookie};
     use crate::ctx::{Anyone, App, Meta};
-    use tessera_server::services::LoginStep;
 
     let (App(app), Anyone(current), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
     let email = app.tessera.confirm_email_change(&token, &meta).await?;
     if current.signed_in().is_some() {
         go("/account/security?email-changed");
     } else {
-        set_cookie(app.cookies.set_login_step(&app.tessera.seal_login_step(&LoginStep { email, next: String::new() })));
+        set_cookie(app.cookies.set_login_step(&app.tessera.prefill_sign_in(&email)));
         go("/login?email-changed");
     }
     Ok(())

@@ -49,7 +49,11 @@ pub async fn save_mail_template(
     let parts = Parts { subject, text, html };
     match app.tessera.save_mail_template(&s, &kind, Some(&parts), &meta).await {
         Ok(()) => go(&editor_page(&kind, "saved")),
-        Err(TemplateError::StepUpRequired) => go(&step_up_then(&kind, "draft")),
+        // Back to the draft it kept, on the editor of a kind that exists.
+        Err(TemplateError::StepUpRequired) => {
+            let known = tessera_server::mail::MailKind::from_id(&kind);
+            return Err(AppError::StepUpFirst(known.map(|k| editor_page(k.id(), "draft"))));
+        }
         Err(e) => return Err(e.into()),
     }
     Ok(())
@@ -65,16 +69,8 @@ pub async fn restore_mail_template(#[server(default)] kind: String) -> Result<()
     let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
     match app.tessera.save_mail_template(&s, &kind, None, &meta).await {
         Ok(()) => go(&editor_page(&kind, "default")),
-        Err(TemplateError::StepUpRequired) => go(&step_up_then(&kind, "")),
+        Err(TemplateError::StepUpRequired) => return Err(AppError::StepUpFirst(None)),
         Err(e) => return Err(e.into()),
     }
     Ok(())
-}
-
-/// The step-up page, set to come back to the editor of `kind` (whose id is one of Tessera's).
-#[cfg(feature = "ssr")]
-fn step_up_then(kind: &str, query: &str) -> String {
-    let next = editor_page(kind, query);
-    let next = next.trim_end_matches('?');
-    format!("/account/security/verify?{}", serde_urlencoded::to_string([("next", next)]).unwrap_or_default())
 }

@@ -102,11 +102,12 @@ pub async fn disable_mfa(#[server(default)] confirm: String) -> Result<(), AppEr
 
 /// Where to go after step-up: only a page of Tessera's own account or settings sections, so the
 /// parameter cannot send anyone elsewhere.
+#[cfg(feature = "ssr")]
 pub fn safe_next(next: &str) -> &str {
-    super::own_page(next).filter(|p| *p != "/").unwrap_or("/account/security?verified")
+    tessera_server::sign_in::own_page(next).filter(|p| *p != "/").unwrap_or("/account/security?verified")
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::safe_next;
 

@@ -15,7 +15,7 @@ pub async fn set_mfa_policy(
 ) -> Result<(), AppError> {
     use super::server::{extract, go};
     use crate::ctx::{App, Meta, SignedIn};
-    use crate::error::{Field, Problem, Return};
+    use crate::error::{Field, Problem};
     use tessera_server::mfa::CodeError;
 
     let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
@@ -38,7 +38,7 @@ pub async fn set_mfa_policy(
     if policy == tessera_server::model::MfaPolicy::Required && (!already || moves_deadline) && confirm != "yes" {
         // What would refuse the change refuses it now, before anyone is asked to confirm it.
         if !app.tessera.has_fresh_step_up(&s) {
-            return Err(AppError::StepUpFirst(Return::Policy));
+            return Err(AppError::StepUpFirst(None));
         }
         let days = grace_days.map(|d| d.to_string()).unwrap_or_default();
         let query = serde_urlencoded::to_string([("grace_days", days)]).unwrap_or_default();
@@ -47,7 +47,7 @@ pub async fn set_mfa_policy(
     }
     match app.tessera.set_mfa_policy(&s, policy, grace_days, &meta).await {
         Ok(()) => {}
-        Err(CodeError::StepUpRequired) => return Err(AppError::StepUpFirst(Return::Policy)),
+        Err(CodeError::StepUpRequired) => return Err(AppError::StepUpFirst(None)),
         Err(e) => return Err(e.into()),
     }
     go("/settings/security?saved");
@@ -67,7 +67,7 @@ pub async fn set_email_codes(
 ) -> Result<(), AppError> {
     use super::server::{extract, go};
     use crate::ctx::{App, Meta, SignedIn};
-    use crate::error::{Field, Problem, Return};
+    use crate::error::{Field, Problem};
     use tessera_server::mfa::CodeError;
 
     let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
@@ -80,7 +80,7 @@ pub async fn set_email_codes(
     if confirm != "yes" {
         // What would refuse the change refuses it now, before anyone is asked to confirm it.
         if !app.tessera.has_fresh_step_up(&s) {
-            return Err(AppError::StepUpFirst(Return::Policy));
+            return Err(AppError::StepUpFirst(None));
         }
         let impact = app.tessera.email_codes_impact(&s, allowed, &roles).await.map_err(AppError::from)?;
         if impact.is_some_and(|i| !i.is_empty()) {
@@ -93,7 +93,7 @@ pub async fn set_email_codes(
     }
     match app.tessera.set_email_codes(&s, allowed, &roles, &meta).await {
         Ok(()) => {}
-        Err(CodeError::StepUpRequired) => return Err(AppError::StepUpFirst(Return::Policy)),
+        Err(CodeError::StepUpRequired) => return Err(AppError::StepUpFirst(None)),
         Err(e) => return Err(e.into()),
     }
     go("/settings/security?email-codes");
@@ -106,13 +106,12 @@ pub async fn set_email_codes(
 pub async fn set_email_only_resets(#[server(default)] allowed: String) -> Result<(), AppError> {
     use super::server::{extract, go};
     use crate::ctx::{App, Meta, SignedIn};
-    use crate::error::Return;
     use tessera_server::mfa::CodeError;
 
     let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
     match app.tessera.set_email_only_resets(&s, allowed == "yes", &meta).await {
         Ok(()) => {}
-        Err(CodeError::StepUpRequired) => return Err(AppError::StepUpFirst(Return::Policy)),
+        Err(CodeError::StepUpRequired) => return Err(AppError::StepUpFirst(None)),
         Err(e) => return Err(e.into()),
     }
     go("/settings/security?email-only-resets");
@@ -124,7 +123,7 @@ pub async fn set_email_only_resets(#[server(default)] allowed: String) -> Result
 pub async fn set_password_expiry(#[server(default)] days: String) -> Result<(), AppError> {
     use super::server::{extract, go};
     use crate::ctx::{App, Meta, SignedIn};
-    use crate::error::{Field, Problem, Return};
+    use crate::error::{Field, Problem};
     use tessera_server::mfa::CodeError;
 
     let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
@@ -137,7 +136,7 @@ pub async fn set_password_expiry(#[server(default)] days: String) -> Result<(), 
     };
     match app.tessera.set_password_expiry(&s, days, &meta).await {
         Ok(()) => {}
-        Err(CodeError::StepUpRequired) => return Err(AppError::StepUpFirst(Return::Policy)),
+        Err(CodeError::StepUpRequired) => return Err(AppError::StepUpFirst(None)),
         Err(e) => return Err(e.into()),
     }
     go("/settings/security?password-expiry");

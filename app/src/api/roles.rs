@@ -33,7 +33,6 @@ pub async fn set_role_mfa(
 ) -> Result<(), AppError> {
     use super::server::{extract, go};
     use crate::ctx::{App, Meta, SignedIn};
-    use crate::error::Return;
     use tessera_server::team::TeamError;
 
     let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
@@ -46,7 +45,7 @@ pub async fn set_role_mfa(
     match app.tessera.set_role_requires_mfa(&s, role, requires, "", &meta).await {
         Ok(()) | Err(TeamError::NothingToChange) => go("/settings/roles?saved"),
         Err(TeamError::StepUpRequired | TeamError::WrongCode | TeamError::CodeUsed) => {
-            return Err(AppError::StepUpFirst(Return::Roles))
+            return Err(AppError::StepUpFirst(None))
         }
         Err(e) => return Err(e.into()),
     }

@@ -226,9 +226,7 @@ pub async fn issue_access_code(
 #[cfg(feature = "ssr")]
 fn step_up_error(s: &tessera_server::session::SessionInfo, e: tessera_server::team::TeamError) -> AppError {
     match e {
-        tessera_server::team::TeamError::StepUpRequired if !s.has_mfa => {
-            AppError::StepUpFirst(crate::error::Return::Team)
-        }
+        tessera_server::team::TeamError::StepUpRequired if !s.has_mfa => AppError::StepUpFirst(None),
         other => other.into(),
     }
 }

@@ -8,7 +8,7 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::AppState;
-use crate::layout::AssetNames;
+use crate::assets::AssetNames;
 
 /// Reads the hash file cargo-leptos writes beside the binary, once, to name the stylesheet.
 pub fn resolve_asset_names(options: &LeptosOptions) -> AssetNames {

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
+use tessera_server::sign_in::Destination;
 use tessera_server::store::TokenPurpose;
 
 use super::{render, see_other};
@@ -37,7 +38,7 @@ pub async fn login_page(
 ) -> Response {
     // Where the person was going: from the link that sent them here, or kept by a failed post.
     let next = q.get("next").cloned().unwrap_or_else(|| failed.value("next"));
-    let next = crate::api::own_page(&next).filter(|p| *p != "/").map(str::to_string);
+    let next = Destination::from_next(&next).next().map(str::to_string);
     if current.full().is_some() {
         return see_other(next.as_deref().unwrap_or("/"), &[]);
     }
@@ -78,7 +79,7 @@ pub async fn password_page(State(state): State<AppState>, failed: Failed, header
     let login = state.cookies.login_step(&headers).and_then(|sealed| state.tessera.open_login_step(&sealed));
     match login.filter(|l| !l.email.is_empty()) {
         Some(l) => {
-            let different_email = match crate::api::own_page(&l.next).filter(|p| *p != "/") {
+            let different_email = match l.destination.next() {
                 Some(next) => format!("/login?{}", serde_urlencoded::to_string([("next", next)]).unwrap_or_default()),
                 None => "/login".to_string(),
             };

@@ -27,22 +27,22 @@ pub async fn form_posts(State(state): State<AppState>, req: Request, next: Next)
         _ => return next.run(req).await,
     };
     let Kind::ServerFn { page, .. } = route.kind else { return next.run(req).await };
-    if !from_html_form(&req) {
-        let res = next.run(req).await;
-        return match error_of(res).await {
-            Ok(res) => res,
-            Err((e, _)) => super::server_fn_error(&e),
-        };
-    }
+    let html = from_html_form(&req);
     let (mut parts, body) = req.into_parts();
     let Ok(bytes) = to_bytes(body, route.body_limit(state.tessera.config.max_body_bytes)).await else {
-        return render::error_page(&state, &AppError::PayloadTooLarge).await;
+        return match html {
+            true => render::error_page(&state, &AppError::PayloadTooLarge).await,
+            false => super::server_fn_error(&AppError::PayloadTooLarge),
+        };
     };
     let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
-    // The function answers as it would an island; the answer is made a form's below.
-    parts.headers.insert(ACCEPT, HeaderValue::from_static("text/plain"));
+    if html {
+        // The function answers as it would an island; the answer is made a form's below.
+        parts.headers.insert(ACCEPT, HeaderValue::from_static("text/plain"));
+    }
     let res = next.clone().run(Request::from_parts(parts.clone(), Body::from(bytes))).await;
     let (error, cookies) = match error_of(res).await {
+        Ok(res) if !html => return res,
         Ok(res) => {
             let cookies = set_cookies(&res);
             return match res.headers().get(LOCATION).and_then(|l| l.to_str().ok()) {
@@ -52,8 +52,20 @@ pub async fn form_posts(State(state): State<AppState>, req: Request, next: Next)
         }
         Err(e) => e,
     };
+    // Step-up comes back to the form's own page, as the access table names it.
+    let error = match error {
+        AppError::StepUpFirst(None) => AppError::StepUpFirst(Some(page(&fields))),
+        other => other,
+    };
+    if !html {
+        let mut res = super::server_fn_error(&error);
+        for c in cookies {
+            res.headers_mut().append(SET_COOKIE, c);
+        }
+        return res;
+    }
     if let Some(to) = error.location() {
-        return see_other(to, &cookies);
+        return see_other(&to, &cookies);
     }
     // The form's page again, through the gate like any page, with the failure attached.
     let path = page(&fields);

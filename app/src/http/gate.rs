@@ -9,8 +9,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use http::header::{ALLOW, CONTENT_TYPE};
 use http::Method;
-use tessera_server::policy::Requirement;
-use tessera_server::session::SessionState;
+
+use tessera_server::sign_in::Destination;
 
 use super::routes::{self, Access, RouteSpec};
 use super::{render, server_fn_error};
@@ -70,7 +70,7 @@ pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Re
 
 /// The signed-in frame around a page of this session, if any.
 fn frame_of(c: &CurrentSession) -> Option<crate::layout::Viewer> {
-    c.signed_in().map(|s| render::viewer_of(s, c.confined || c.expired))
+    c.signed_in().map(|s| render::viewer_of(s, c.held_back()))
 }
 
 /// Whether the request comes from a browser opening a page (it asks for HTML).
@@ -81,10 +81,7 @@ fn wants_html(headers: &http::HeaderMap) -> bool {
 async fn look_up(state: &AppState, token: Option<String>) -> Result<CurrentSession, AppError> {
     let Some(token) = token else { return Ok(CurrentSession::default()) };
     let session = state.tessera.session(&token).await?;
-    let now = state.tessera.clock.now();
-    let confined = session.as_ref().is_some_and(|s| s.mfa_requirement(now) == Requirement::MustEnrol);
-    let expired = session.as_ref().is_some_and(|s| s.state == SessionState::Full && s.password_expired(now));
-    Ok(CurrentSession { session, confined, expired })
+    Ok(CurrentSession::new(session, state.tessera.clock.now()))
 }
 
 /// Whether the route's session class and permission admit this session.
@@ -148,12 +145,12 @@ async fn refuse(state: &AppState, route: &RouteSpec, e: &AppError, uri: &http::U
     }
     if route.method == Method::GET.as_str() {
         let asked = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        if let (AppError::SignInFirst, Some(page)) = (e, crate::api::own_page(asked).filter(|p| *p != "/")) {
+        if let (AppError::SignInFirst, Some(page)) = (e, Destination::from_next(asked).next()) {
             let next: String = serde_urlencoded::to_string([("next", page)]).unwrap_or_default();
             return Redirect::to(&format!("/login?{next}")).into_response();
         }
         if let Some(to) = e.location() {
-            return Redirect::to(to).into_response();
+            return Redirect::to(&to).into_response();
         }
         return render::error_page(state, e).await;
     }

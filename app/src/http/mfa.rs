@@ -77,7 +77,7 @@ pub async fn security_page(
         notice,
         continue_to: q
             .get("next")
-            .and_then(|n| crate::api::own_page(n))
+            .and_then(|n| tessera_server::sign_in::own_page(n))
             .filter(|n| *n != "/" && q.contains_key("recovery-used"))
             .map(|n| (n.to_string(), crate::api::page_name(n))),
         state: tessera_server::policy::MfaState::of(s.has_mfa, requirement).label(),

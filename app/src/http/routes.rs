@@ -25,7 +25,7 @@ use crate::api::team::{
 };
 
 /// What a route needs from the session. Step-up (a fresh second factor) is checked by the use
-/// cases themselves, on top of `Full`.
+/// cases themselves, on top of `Full`; the step-up page then comes back to the function's `page`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     /// Anyone, signed in or not.
@@ -84,7 +84,8 @@ pub enum Kind {
     /// A server-rendered page.
     Page,
     /// A server function. A plain HTML form that posts here and fails gets `page` again (built
-    /// from what it sent) with the error; `rate_limited` puts it under the sign-in limit per IP.
+    /// from what it sent) with the error, and step-up comes back to `page` (with or without
+    /// JavaScript); `rate_limited` puts it under the sign-in limit per IP.
     ServerFn { page: fn(&Fields) -> String, rate_limited: bool },
     /// Not a page: health checks, the CSV export.
     Other,

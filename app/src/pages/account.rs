@@ -4,9 +4,10 @@
 use leptos::prelude::*;
 
 use crate::api::account::{ConfirmEmailChange, RequestEmailChange};
-use crate::error::AppError;
+use crate::classes::{BUTTON_CLASS, LINK_CLASS};
+use crate::error::{step_up_page, AppError};
 use crate::forms::{form_islands, Input, PageAlert, Problems, Submit};
-use crate::layout::{Card, Notice, BUTTON_CLASS, LINK_CLASS};
+use crate::layout::{Card, Notice};
 
 form_islands! {
     /// "Change email address": where to send the confirmation link.
@@ -49,7 +50,7 @@ pub fn ChangeEmailPage(view: ChangeEmailView) -> impl IntoView {
             <p class="mb-4 text-sm text-slate-700 dark:text-slate-200">
                 "Changing your email address needs a fresh code from your authenticator app (or a recovery code)."
             </p>
-            <a href="/account/security/verify?next=/account/security/email" class=BUTTON_CLASS>"Confirm it is you"</a>
+            <a href=step_up_page(Some("/account/security/email")) class=BUTTON_CLASS>"Confirm it is you"</a>
         }
         .into_any(),
         (true, true) => view! {

@@ -3,8 +3,9 @@
 
 use leptos::prelude::*;
 
+use crate::classes::{BUTTON_CLASS, INPUT_CLASS, LINK_CLASS};
 use crate::forms::{filter_islands, Input};
-use crate::layout::{Alert, BUTTON_CLASS, INPUT_CLASS, LINK_CLASS};
+use crate::layout::Alert;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogRow {

@@ -4,12 +4,14 @@
 use leptos::prelude::*;
 
 use crate::api::auth::{
-    AnswerChallenge, CompleteSetup, ForgotPassword, LoginEmail, LoginPassword, Logout, ResetPassword, SendSignInCode,
+    AnswerChallenge, CompleteSetup, ForgotPassword, LoginEmail, LoginPassword, ResetPassword, SendSignInCode,
     SetPassword,
 };
+use crate::classes::{INPUT_CLASS, LABEL_CLASS, LINK_CLASS, SECONDARY_BUTTON_CLASS};
 use crate::error::AppError;
 use crate::forms::{form_islands, CodeInput, FieldProblem, Input, PageAlert, PasswordInput, Problems, Submit};
-use crate::layout::{Card, Notice, INPUT_CLASS, LABEL_CLASS, LINK_CLASS, SECONDARY_BUTTON_CLASS};
+use crate::layout::{Card, Notice};
+use crate::sign_out::SignOut;
 
 form_islands! {
     /// Sign-in, step one: the email address.
@@ -21,8 +23,6 @@ form_islands! {
     ChallengeForm => AnswerChallenge;
     /// "Email me a code" during sign-in, where the organisation allows email codes.
     SignInCodeForm => SendSignInCode;
-    /// Signing out, from any page and any state.
-    SignOutForm => Logout;
     /// The first run: the organisation and its owner.
     SetupForm => CompleteSetup;
     /// A password chosen through a one-time link.
@@ -228,16 +228,6 @@ pub fn ChallengePage(challenge: ChallengeView) -> impl IntoView {
             </p>
             <div class="mt-4"><SignOut label="Cancel and sign out" /></div>
         </Card>
-    }
-}
-
-/// The sign-out button, as a form of its own.
-#[component]
-pub fn SignOut(label: &'static str) -> impl IntoView {
-    view! {
-        <SignOutForm>
-            <Submit label class=SECONDARY_BUTTON_CLASS busy="Signing out…" />
-        </SignOutForm>
     }
 }
 

@@ -4,11 +4,10 @@
 use leptos::prelude::*;
 
 use crate::api::email::{PreviewMailTemplate, RestoreMailTemplate, SaveMailTemplate};
+use crate::classes::{HINT_CLASS, INLINE_PRIMARY_CLASS, INLINE_SECONDARY_CLASS, LINK_CLASS, SMALL_BUTTON_CLASS};
 use crate::error::AppError;
 use crate::forms::{form_islands, Input, PageAlert, Problems, Submit, TextArea};
-use crate::layout::{
-    Notice, SettingsPage, HINT_CLASS, INLINE_PRIMARY_CLASS, INLINE_SECONDARY_CLASS, LINK_CLASS, SMALL_BUTTON_CLASS,
-};
+use crate::layout::{Notice, SettingsPage};
 
 form_islands! {
     /// A mail's template: previewed or saved.

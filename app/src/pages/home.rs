@@ -3,7 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::layout::{StatusBadge, LINK_CLASS};
+use crate::classes::LINK_CLASS;
+use crate::layout::StatusBadge;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepView {

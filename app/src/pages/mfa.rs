@@ -6,14 +6,16 @@ use leptos::prelude::*;
 
 use crate::api::account::{AnswerPasswordPrompt, ChangePassword, ReplaceExpiredPassword};
 use crate::api::mfa::{ConfirmEnrolment, DisableMfa, RegenerateRecoveryCodes, SendEmailCode, StartEnrolment, StepUp};
-use crate::components::{CopyButton, ModalDialog, PrintButton};
-use crate::error::AppError;
-use crate::forms::{form_islands, CodeInput, PageAlert, PasswordInput, Problems, Submit};
-use crate::layout::{
-    Alert, Card, ConfirmationPage, ConfirmationTitle, Notice, Viewer, BUTTON_CLASS, DANGER_BUTTON_CLASS, DIALOG_CLASS,
-    INLINE_DANGER_CLASS, INLINE_SECONDARY_CLASS, LINK_CLASS, SECONDARY_BUTTON_CLASS,
+use crate::classes::{
+    BUTTON_CLASS, DANGER_BUTTON_CLASS, DIALOG_CLASS, INLINE_DANGER_CLASS, INLINE_SECONDARY_CLASS, LINK_CLASS,
+    SECONDARY_BUTTON_CLASS,
 };
-use crate::pages::auth::{NewPasswordFields, SignOut};
+use crate::components::{CopyButton, ModalDialog, PrintButton};
+use crate::error::{step_up_page, AppError};
+use crate::forms::{form_islands, CodeInput, PageAlert, PasswordInput, Problems, Submit};
+use crate::layout::{Alert, Card, ConfirmationPage, ConfirmationTitle, Notice, Viewer};
+use crate::pages::auth::NewPasswordFields;
+use crate::sign_out::SignOut;
 
 form_islands! {
     /// Turning MFA on, or replacing the authenticator app: the wizard's first step.
@@ -121,7 +123,7 @@ pub fn SecurityPage(security: SecurityView) -> impl IntoView {
                         {(!fresh).then(|| view! {
                             <p class="mb-4 text-sm text-slate-600 dark:text-slate-300">
                                 "Changes below ask for a code first. "
-                                <a href="/account/security/verify" class=LINK_CLASS>"Verify now"</a>
+                                <a href=step_up_page(None) class=LINK_CLASS>"Verify now"</a>
                             </p>
                         })}
                         <div class="grid gap-3">
@@ -452,7 +454,7 @@ pub fn ChangePasswordPage(fresh: bool, min_chars: usize, error: Option<AppError>
                     <p class="mb-4 text-sm text-slate-700 dark:text-slate-200">
                         "Changing your password needs a fresh confirmation that it is you."
                     </p>
-                    <a href="/account/security/verify?next=/account/security/password" class=BUTTON_CLASS>"Confirm it is you"</a>
+                    <a href=step_up_page(Some("/account/security/password")) class=BUTTON_CLASS>"Confirm it is you"</a>
                 }
                 .into_any()
             }}

@@ -14,8 +14,9 @@ pub mod team;
 
 use leptos::prelude::*;
 
+use crate::classes::LINK_CLASS;
 use crate::error::AppError;
-use crate::layout::{Card, LINK_CLASS};
+use crate::layout::Card;
 use auth::SetupValues;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,12 +3,10 @@
 use leptos::prelude::*;
 
 use crate::api::policy::{SetBusinessHours, SetEmailCodes, SetEmailOnlyResets, SetMfaPolicy, SetPasswordExpiry};
+use crate::classes::{HINT_CLASS, INLINE_PRIMARY_CLASS, INPUT_CLASS, LABEL_CLASS, LINK_CLASS};
 use crate::error::AppError;
 use crate::forms::{form_islands, FieldProblem, Input, PageAlert, Problems, Submit};
-use crate::layout::{
-    Card, ConfirmationPage, ConfirmationTitle, Notice, HINT_CLASS, INLINE_PRIMARY_CLASS, INPUT_CLASS, LABEL_CLASS,
-    LINK_CLASS,
-};
+use crate::layout::{Card, ConfirmationPage, ConfirmationTitle, Notice};
 
 form_islands! {
     /// The MFA policy.

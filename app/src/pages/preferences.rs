@@ -3,9 +3,10 @@
 use leptos::prelude::*;
 
 use crate::api::preferences::{SetMailPreferences, Unsubscribe};
+use crate::classes::{INLINE_PRIMARY_CLASS, LINK_CLASS};
 use crate::error::AppError;
 use crate::forms::{form_islands, PageAlert, Problems, Submit};
-use crate::layout::{Card, Notice, INLINE_PRIMARY_CLASS, LINK_CLASS};
+use crate::layout::{Card, Notice};
 
 form_islands! {
     /// Which optional mail to get.

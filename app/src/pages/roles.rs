@@ -4,9 +4,10 @@
 use leptos::prelude::*;
 
 use crate::api::roles::{CreateRole, SetRoleMfa};
-use crate::error::AppError;
+use crate::classes::{LINK_CLASS, SMALL_BUTTON_CLASS};
+use crate::error::{step_up_page, AppError};
 use crate::forms::{form_islands, CodeInput, FieldProblem, Input, PageAlert, Problems, Submit};
-use crate::layout::{Notice, SettingsPage, LINK_CLASS, SMALL_BUTTON_CLASS};
+use crate::layout::{Notice, SettingsPage};
 
 form_islands! {
     /// A custom role.
@@ -71,14 +72,14 @@ pub fn RolesPage(roles: RolesView) -> impl IntoView {
             {(!fresh && roles.needs_code).then(|| view! {
                 <p class="mb-6 text-sm text-slate-700 dark:text-slate-200">
                     "Changes here need a fresh code. "
-                    <a href="/account/security/verify?next=/settings/roles" class=LINK_CLASS>"Confirm it is you"</a>
+                    <a href=step_up_page(Some("/settings/roles")) class=LINK_CLASS>"Confirm it is you"</a>
                 </p>
             })}
             // Without an authenticator app the code comes by email, on the step-up page.
             {(!fresh && !roles.needs_code).then(|| view! {
                 <p class="mb-6 text-sm text-slate-700 dark:text-slate-200">
                     "Changes here need a fresh confirmation. "
-                    <a href="/account/security/verify?next=/settings/roles" class=LINK_CLASS>"Confirm it is you"</a>
+                    <a href=step_up_page(Some("/settings/roles")) class=LINK_CLASS>"Confirm it is you"</a>
                     " (we email you a code)."
                 </p>
             })}

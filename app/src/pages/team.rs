@@ -8,15 +8,16 @@ use crate::api::team::{
     ChangeMemberRole, CorrectMemberEmail, InviteList, InviteMember, IssueAccessCode, ResendAllInvitations,
     ResendInvitation, ResetMemberMfa, RevokeInvitation, SetMemberDisabled,
 };
+use crate::classes::{
+    BUTTON_CLASS, DIALOG_CLASS, HINT_CLASS, INLINE_DANGER_CLASS, INLINE_SECONDARY_CLASS, INPUT_CLASS, LABEL_CLASS,
+    LINK_CLASS,
+};
 use crate::components::{ListFromFile, ModalDialog};
 use crate::error::{AppError, Refusal};
 use crate::forms::{
     filter_islands, form_islands, CodeInput, FieldProblem, Input, PageAlert, Problems, Submit, TextArea,
 };
-use crate::layout::{
-    ConfirmationPage, ConfirmationTitle, Notice, SettingsPage, StatusBadge, BUTTON_CLASS, DIALOG_CLASS, HINT_CLASS,
-    INLINE_DANGER_CLASS, INLINE_SECONDARY_CLASS, INPUT_CLASS, LABEL_CLASS, LINK_CLASS,
-};
+use crate::layout::{ConfirmationPage, ConfirmationTitle, Notice, SettingsPage, StatusBadge};
 
 form_islands! {
     /// Inviting someone with a role.
@@ -198,8 +199,7 @@ pub struct InviteListView {
 /// sensitive change, and comes back to `here`.
 #[component]
 pub fn ConfirmFirst(text: &'static str, here: String) -> impl IntoView {
-    // `here` is one of Tessera's own paths (letters, digits, slashes): nothing to escape.
-    let href = format!("/account/security/verify?next={here}");
+    let href = crate::error::step_up_page(Some(&here));
     view! {
         <p class="mb-4 text-sm text-slate-600 dark:text-slate-300">
             {text} " " <a href=href class=LINK_CLASS>"Confirm it is you"</a> " (we email you a code)."

@@ -5,10 +5,10 @@ use minijinja::Value;
 
 use super::catalogue::MailKind;
 use super::template::Vars;
-use crate::audit::RequestMeta;
 use crate::clock::Timestamp;
 use crate::config::Config;
 use crate::policy::AfterReset;
+use crate::request::RequestMeta;
 
 /// A mail to send: to whom, which one, with what.
 #[derive(Debug, Clone)]

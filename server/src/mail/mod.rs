@@ -232,8 +232,8 @@ fn finish_optional(message: &Message, rendered: Parts, known: &[&'static str]) -
 mod tests {
     use super::messages::{invitation_mail, notice_mail, AdminReset};
     use super::*;
-    use crate::audit::RequestMeta;
     use crate::clock::Timestamp;
+    use crate::request::RequestMeta;
 
     fn config() -> Config {
         Config::from_lookup(|k| (k == "TESSERA_BASE_URL").then(|| "https://id.example.org".into()), "x:1").unwrap()
