@@ -44,6 +44,18 @@ enum Command {
         #[command(subcommand)]
         command: DigestCommand,
     },
+    /// The keys Tessera signs ID tokens with.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Sign with new keys from now on. The ones they replace stay published until every token
+    /// they signed has expired, so applications keep verifying them meanwhile.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -381,6 +393,16 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Keys { command: KeysCommand::Rotate } => {
+            let app = open(config).await?;
+            let kids = app.rotate_signing_keys().await?;
+            let minutes = tessera_server::signing_keys::PUBLISHED_AFTER_REPLACED.as_secs() / 60;
+            say(&format!(
+                "New signing keys {}; the replaced ones stay published for {minutes} minutes.",
+                kids.join(", ")
+            ));
+            Ok(())
+        }
         Command::Digest { command: DigestCommand::Send { org } } => {
             let app = open(config).await?;
             let sent = app.send_digest_now(&org).await?;
@@ -415,6 +437,7 @@ async fn serve(options: leptos::config::LeptosOptions, config: Config) -> anyhow
     // Every server function must be in the access table, and the table must name only real ones.
     app::http::check_server_fns().map_err(anyhow::Error::msg)?;
     let app = open(config).await?;
+    app.ensure_signing_keys().await?;
     if let Some(link) = app.setup_link_if_empty().await? {
         say(&format!(
             "No organisation yet. Open this one-time setup link (valid 24 h) to create the first one:\n  {link}"

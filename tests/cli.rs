@@ -461,3 +461,32 @@ fn metrics_are_served_on_their_own_address_only() {
     assert!(scraped.contains("# HELP tessera_http_request_duration_seconds"), "{scraped}");
     assert!(elsewhere.starts_with("HTTP/1.1 404"), "{elsewhere}");
 }
+
+/// The `kid`s of the key set `addr` publishes.
+fn published_kids(addr: &str) -> Vec<String> {
+    let answer = http(addr, "GET /oauth2/jwks HTTP/1.1", "");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_eq!(header(&answer, "content-type"), Some("application/json"));
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let set: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {answer}"));
+    set["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn signing_keys_are_made_at_the_first_start_and_rotated_by_the_operator() {
+    let served = Served::start(&[]);
+    let first = published_kids(&served.addr);
+    assert_eq!(first.len(), 2, "an ES256 and an RS256 key: {first:?}");
+    let data = served._dir.path().join("data");
+    let o = tessera(&data, &["keys", "rotate"], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let said = stdout(&o);
+    assert!(said.contains("the replaced ones stay published for 15 minutes"), "{said}");
+    let now = published_kids(&served.addr);
+    served.stop();
+    assert_eq!(now.len(), 4, "{now:?}");
+    for kid in &first {
+        assert!(now.contains(kid) && !said.contains(kid.as_str()), "the old key {kid} is still published");
+    }
+    assert_eq!(now.iter().filter(|k| said.contains(k.as_str())).count(), 2, "{said}");
+}

@@ -40,6 +40,7 @@ pub mod sessions;
 pub mod set_password;
 pub mod setup;
 pub mod sign_in;
+pub mod signing_keys;
 pub mod store;
 pub mod team;
 pub mod telemetry;

@@ -27,6 +27,7 @@ pub fn page_name(path: &str) -> &'static str {
     match parts.as_slice() {
         ["", "settings", "team"] => "Team",
         ["", "settings", "team", "invite"] => "Invite a member",
+        ["", "settings", "team", "invite", "list"] => "Invite several people",
         ["", "settings", "team", _, ..] => "a team member's page",
         ["", "settings", "roles"] => "Roles & permissions",
         ["", "settings", "security", ..] => "Security policy",
@@ -49,6 +50,7 @@ mod tests {
     fn pages_are_named_as_people_see_them() {
         assert_eq!(page_name("/settings/team?q=ada"), "Team");
         assert_eq!(page_name("/settings/team/12"), "a team member's page");
+        assert_eq!(page_name("/settings/team/invite/list"), "Invite several people");
         assert_eq!(page_name("/settings/email/password-reset"), "Email templates");
         assert_eq!(page_name("/account/security"), "Account security");
         assert_eq!(page_name("/"), "Home");

@@ -14,6 +14,7 @@ mod form_posts;
 mod gate;
 mod home;
 mod mfa;
+mod oidc;
 mod policy;
 mod preferences;
 mod render;
@@ -136,6 +137,7 @@ fn handler_for(r: &RouteSpec) -> MethodRouter<AppState> {
         ("GET", "/settings/email/{kind}/preview") => get(email::preview_frame),
         ("GET", "/healthz") => get(auth::healthz),
         ("GET", "/readyz") => get(auth::readyz),
+        ("GET", "/oauth2/jwks") => get(oidc::jwks),
         (m, p) => unreachable!("route {m} {p} is in ROUTES but has no handler"),
     }
 }

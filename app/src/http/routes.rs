@@ -239,6 +239,8 @@ pub const ROUTES: &[RouteSpec] = &[
     other("GET", "/settings/email/{kind}/preview", Access::Full, EMAIL),
     other("GET", "/healthz", Access::Public, Need::Nothing),
     other("GET", "/readyz", Access::Public, Need::Nothing),
+    // The keys applications verify Tessera's ID tokens with.
+    other("GET", "/oauth2/jwks", Access::Public, Need::Nothing),
     // --- server functions: signing in and out, first run, one-time links
     server_fn(LoginEmail::PATH, Access::Public, Need::Nothing, SIGN_IN, |_| "/login".into()),
     server_fn(LoginPassword::PATH, Access::Public, Need::Nothing, SIGN_IN, |_| "/login/password".into()),

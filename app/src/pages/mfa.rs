@@ -346,6 +346,7 @@ fn step_up_purpose(next: &str) -> &'static str {
         p if p.starts_with("/settings/email") => "to change your organisation's email templates",
         p if p.starts_with("/settings/security") => "to change your organisation's security policy",
         p if p.starts_with("/settings/roles") => "to change roles and their permissions",
+        p if p.starts_with("/settings/team/invite") => "to invite someone with an administrative role",
         p if p.starts_with("/settings/team") => "to change a teammate's account",
         "/account/security/password" => "to change your password",
         "/account/security/email" => "to change your email address",
@@ -543,5 +544,22 @@ pub fn PasswordPromptPage(prompt: PromptView) -> impl IntoView {
                 })}
             </div>
         </Card>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::step_up_purpose;
+
+    #[test]
+    fn step_up_says_what_it_confirms_from_the_page_it_returns_to() {
+        assert_eq!(step_up_purpose("/settings/team/invite/list"), "to invite someone with an administrative role");
+        assert_eq!(step_up_purpose("/settings/team/invite"), "to invite someone with an administrative role");
+        assert_eq!(step_up_purpose("/settings/team/12/reset-mfa"), "to change a teammate's account");
+        assert_eq!(
+            step_up_purpose("/settings/email/password-reset?draft"),
+            "to change your organisation's email templates"
+        );
+        assert_eq!(step_up_purpose("/account/security"), "to change your sign-in security");
     }
 }

@@ -16,6 +16,7 @@ mod mail_templates;
 mod mfa;
 mod orgs;
 mod sessions;
+mod signing_keys;
 mod sql;
 mod team;
 mod throttle;
@@ -33,6 +34,7 @@ pub use mail_templates::{MailTemplateStore, TemplateVersion};
 pub use mfa::{CodesToShow, MfaStore, TotpCredential};
 pub use orgs::{NewOrganisation, OrgStore};
 pub use sessions::{NewSession, SessionStore};
+pub use signing_keys::{NewSigningKey, SigningKey, SigningKeyStore};
 pub use sql::{PgStore, SqliteStore};
 pub use team::{Adoption, Cursor, Member, MemberFilter, MfaFilter, TeamStore};
 pub use throttle::{Budget, ThrottleAttempt, ThrottleStore};
@@ -42,7 +44,8 @@ pub use tokens::{LinkRecord, TokenPurpose, TokenStore, ValidToken};
 pub mod prelude {
     pub use super::{
         AccessCodeStore, AccountStore, AuditStore, EmailChangeStore, EmailCodeStore, MailScheduleStore,
-        MailTemplateStore, MfaStore, OrgStore, SessionStore, Store, TeamStore, ThrottleStore, TokenStore,
+        MailTemplateStore, MfaStore, OrgStore, SessionStore, SigningKeyStore, Store, TeamStore, ThrottleStore,
+        TokenStore,
     };
 }
 
@@ -54,6 +57,7 @@ pub trait Store:
     + AccountStore
     + TokenStore
     + SessionStore
+    + SigningKeyStore
     + MfaStore
     + EmailCodeStore
     + EmailChangeStore
@@ -74,6 +78,7 @@ impl<T> Store for T where
         + AccountStore
         + TokenStore
         + SessionStore
+        + SigningKeyStore
         + MfaStore
         + EmailCodeStore
         + EmailChangeStore

@@ -21,6 +21,7 @@ mod mail_templates;
 mod mfa;
 mod orgs;
 mod sessions;
+mod signing_keys;
 mod team;
 mod throttle;
 mod tokens;

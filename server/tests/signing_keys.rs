@@ -1,0 +1,108 @@
+//! The keys ID tokens are signed with, through the real store on SQLite and PostgreSQL: made once
+//! (also by instances starting together), sealed at rest, published without their private half,
+//! and rotated with the replaced key still verifying its tokens until they have all expired.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{on_both, query_texts, Env};
+use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet};
+use jsonwebtoken::{decode, decode_header, DecodingKey, Validation};
+use tessera_server::clock::Clock;
+use tessera_server::signing_keys::{SigningAlg, ALGORITHMS, PUBLISHED_AFTER_REPLACED};
+
+#[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+struct Claims {
+    iss: String,
+    sub: String,
+    aud: String,
+    exp: i64,
+}
+
+fn claims(env: &Env) -> Claims {
+    let exp = env.clock.now().0 / 1000 + 600;
+    Claims { iss: "https://tessera.example".into(), sub: "u1".into(), aud: "wiki".into(), exp }
+}
+
+/// Verifies `token` with the key of its `kid` in `set`, as an application would.
+fn verify(token: &str, set: &JwkSet, alg: SigningAlg) -> Result<Claims, String> {
+    let header = decode_header(token).map_err(|e| e.to_string())?;
+    let kid = header.kid.ok_or("no kid")?;
+    let jwk = set.find(&kid).ok_or(format!("kid {kid} is not published"))?;
+    let mut validation = Validation::new(header.alg);
+    assert_eq!(format!("{:?}", header.alg), alg.as_str());
+    validation.set_audience(&["wiki"]);
+    validation.set_issuer(&["https://tessera.example"]);
+    // The story's clock is not the machine's.
+    validation.validate_exp = false;
+    let key = DecodingKey::from_jwk(jwk).map_err(|e| e.to_string())?;
+    decode::<Claims>(token, &key, &validation).map(|d| d.claims).map_err(|e| e.to_string())
+}
+
+#[tokio::test]
+async fn keys_are_made_once_sealed_published_and_rotated() {
+    on_both(|env| async move {
+        // Two instances starting at once make one key per algorithm between them.
+        let (a, b) = tokio::join!(env.app.ensure_signing_keys(), env.app.ensure_signing_keys());
+        a.unwrap();
+        b.unwrap();
+        env.app.ensure_signing_keys().await.unwrap();
+        let set = env.app.jwks().await.unwrap();
+        assert_eq!(set.keys.len(), 2, "{}: {set:?}", env.backend);
+        for jwk in &set.keys {
+            let json = serde_json::to_value(jwk).unwrap();
+            assert_eq!(json["use"], "sig");
+            assert!(json.get("d").is_none() && json.get("p").is_none(), "no private half is published: {json}");
+            match &jwk.algorithm {
+                AlgorithmParameters::EllipticCurve(_) => assert_eq!(json["alg"], "ES256"),
+                AlgorithmParameters::RSA(_) => assert_eq!(json["alg"], "RS256"),
+                other => panic!("unexpected key {other:?}"),
+            }
+        }
+        // At rest the private half is sealed: nothing in the row reads as a key.
+        for sealed in query_texts(&env, "SELECT private_sealed FROM signing_keys").await {
+            assert!(sealed.starts_with("v1:") && !sealed.contains("MII"), "{sealed}");
+        }
+
+        let mut old_tokens = Vec::new();
+        for alg in ALGORITHMS {
+            let token = env.app.sign_token(&claims(&env), alg).await.unwrap();
+            assert_eq!(verify(&token, &set, alg).unwrap(), claims(&env));
+            // A token altered after signing does not verify.
+            let mut parts: Vec<&str> = token.split('.').collect();
+            let forged = base64_claims(&Claims { sub: "u2".into(), ..claims(&env) });
+            parts[1] = &forged;
+            assert!(verify(&parts.join("."), &set, alg).is_err());
+            old_tokens.push((alg, token));
+        }
+
+        // Rotation: new keys sign, the replaced ones stay published while their tokens may live.
+        let new_kids = env.app.rotate_signing_keys().await.unwrap();
+        assert_eq!(new_kids.len(), 2);
+        let set = env.app.jwks().await.unwrap();
+        assert_eq!(set.keys.len(), 4);
+        for (alg, token) in &old_tokens {
+            assert!(verify(token, &set, *alg).is_ok(), "a token signed before the rotation still verifies");
+            let fresh = env.app.sign_token(&claims(&env), *alg).await.unwrap();
+            let kid = decode_header(&fresh).unwrap().kid.unwrap();
+            assert!(new_kids.contains(&kid), "new tokens are signed with the new key");
+            assert!(verify(&fresh, &set, *alg).is_ok());
+        }
+        // Once every token they signed has expired, the replaced keys go.
+        env.clock.advance(PUBLISHED_AFTER_REPLACED + Duration::from_secs(1));
+        assert_eq!(env.app.jwks().await.unwrap().keys.len(), 2);
+        env.app.rotate_signing_keys().await.unwrap();
+        let kids = query_texts(&env, "SELECT kid FROM signing_keys").await;
+        assert_eq!(kids.len(), 4, "the first keys are deleted, the second ones kept for now: {kids:?}");
+        for (alg, token) in &old_tokens {
+            assert!(verify(token, &env.app.jwks().await.unwrap(), *alg).unwrap_err().contains("not published"));
+        }
+    })
+    .await;
+}
+
+fn base64_claims(c: &Claims) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(c).unwrap())
+}
