@@ -117,6 +117,11 @@ export async function enterCode(
 ): Promise<number[]> {
   const sixDigits = /^\d{6}$/.test(code.replace(/\s/g, ''));
   const submitsItself = sixDigits && javaScriptOn() && (await field.getAttribute('data-auto-submit')) !== null;
+  if (submitsItself) {
+    // Only a hydrated island sends the form by itself: typed before that, the code would sit
+    // there unsent (seen on a loaded machine, where the WASM arrives late).
+    await expect(field.locator('xpath=ancestor::form[1]')).toHaveAttribute('data-hydrated');
+  }
   return submitAndSettle(
     page,
     async () => {
