@@ -44,11 +44,71 @@ enum Command {
         #[command(subcommand)]
         command: DigestCommand,
     },
+    /// The organisation's applications that sign their people in with Tessera (OpenID Connect).
+    App {
+        #[command(subcommand)]
+        command: AppCommand,
+    },
     /// The keys Tessera signs ID tokens with.
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum AppCommand {
+    /// Register an application. Prints its client id and, for a confidential one, its client
+    /// secret: shown this once, so keep it now.
+    Add {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        name: String,
+        /// `confidential`: a server that keeps a client secret; `public`: an application in a
+        /// browser or on a phone, which must use PKCE and gets no secret.
+        #[arg(long = "type", value_enum)]
+        kind: AppKindArg,
+        /// Where it may be sent back after sign-in, exactly as it will send it (https, or http
+        /// on localhost only). Repeat for several.
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// Where it may send people after signing them out. Repeat for several.
+        #[arg(long = "post-logout-uri")]
+        logout_uris: Vec<String>,
+        /// The roles whose people may use it, by name, comma-separated; without it, everyone.
+        #[arg(long, value_delimiter = ',')]
+        roles: Vec<String>,
+        /// Ask for MFA on top of the organisation's policy: people without it enrol first.
+        #[arg(long)]
+        require_mfa: bool,
+    },
+    /// List the organisation's applications.
+    List {
+        #[arg(long)]
+        org: String,
+    },
+    /// Give a confidential application a new client secret (printed once); the old one stops
+    /// working at once.
+    RotateSecret {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        client_id: String,
+    },
+    /// Remove an application: nobody signs in to it with Tessera any more.
+    Remove {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        client_id: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AppKindArg {
+    Confidential,
+    Public,
 }
 
 #[derive(Subcommand)]
@@ -393,6 +453,7 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::App { command } => app_command(open(config).await?, command).await,
         Command::Keys { command: KeysCommand::Rotate } => {
             let app = open(config).await?;
             let kids = app.rotate_signing_keys().await?;
@@ -411,6 +472,49 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn app_command(app: Arc<Tessera>, command: AppCommand) -> anyhow::Result<()> {
+    use tessera_server::applications::ApplicationForm;
+    match command {
+        AppCommand::Add { org, name, kind, redirect_uris, logout_uris, roles, require_mfa } => {
+            let confidential = matches!(kind, AppKindArg::Confidential);
+            let form = ApplicationForm { name, confidential, redirect_uris, logout_uris, roles, require_mfa };
+            let registered = app.add_application_by_operator(&org, &form).await?;
+            say(&format!("Registered {:?} in {org:?}.", form.name.trim()));
+            say(&format!("Client id: {}", registered.client_id));
+            match registered.client_secret {
+                Some(secret) => say(&format!("Client secret (shown this once; keep it now): {secret}")),
+                None => say("Public application: no client secret; it must use PKCE (S256)."),
+            }
+        }
+        AppCommand::List { org } => {
+            let apps = app.applications_by_operator(&org).await?;
+            if apps.is_empty() {
+                say(&format!("{org:?} has no applications yet."));
+            }
+            for a in apps {
+                let kind = if a.confidential { "confidential" } else { "public" };
+                let mfa = if a.require_mfa { ", requires MFA" } else { "" };
+                say(&format!("{}  {}  ({kind}{mfa})", a.client_id, a.name));
+                for uri in &a.redirect_uris {
+                    say(&format!("    redirect URI: {uri}"));
+                }
+                for uri in &a.logout_uris {
+                    say(&format!("    after sign-out: {uri}"));
+                }
+            }
+        }
+        AppCommand::RotateSecret { org, client_id } => {
+            let secret = app.rotate_client_secret_by_operator(&org, &client_id).await?;
+            say(&format!("New client secret (shown this once; the old one no longer works): {secret}"));
+        }
+        AppCommand::Remove { org, client_id } => {
+            let name = app.remove_application_by_operator(&org, &client_id).await?;
+            say(&format!("Removed {name:?} from {org:?}."));
+        }
+    }
+    Ok(())
 }
 
 async fn serve(options: leptos::config::LeptosOptions, config: Config) -> anyhow::Result<()> {

@@ -490,3 +490,45 @@ fn signing_keys_are_made_at_the_first_start_and_rotated_by_the_operator() {
     }
     assert_eq!(now.iter().filter(|k| said.contains(k.as_str())).count(), 2, "{said}");
 }
+
+/// The text after `label` on its line of `out`.
+fn printed_after<'a>(out: &'a str, label: &str) -> &'a str {
+    out.lines().find_map(|l| l.split_once(label).map(|(_, v)| v.trim())).unwrap_or_else(|| panic!("{label}: {out}"))
+}
+
+#[test]
+fn operators_register_list_rotate_and_remove_applications() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let o = tessera(
+        &data,
+        &["org", "create", "--name", "Acme", "--owner-email", "ada@example.org", "--owner-password-stdin"],
+        Some("plum tractor sings quietly tonight\n"),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let add = |extra: &[&str]| {
+        let mut args = vec!["app", "add", "--org", "Acme", "--name", "Wiki", "--type", "confidential"];
+        args.extend_from_slice(extra);
+        tessera(&data, &args, None)
+    };
+    let refused = add(&["--redirect-uri", "http://wiki.example.org/cb"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("must use https"), "{refused:?}");
+    let o = add(&["--redirect-uri", "https://wiki.example.org/cb", "--roles", "Administrator", "--require-mfa"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = stdout(&o);
+    let (client_id, secret) = (printed_after(&out, "Client id:"), printed_after(&out, "keep it now):"));
+    assert!(client_id.len() >= 20 && secret.len() >= 40, "{out}");
+
+    let list = stdout(&tessera(&data, &["app", "list", "--org", "Acme"], None));
+    assert!(list.contains(&format!("{client_id}  Wiki  (confidential, requires MFA)")), "{list}");
+    assert!(list.contains("redirect URI: https://wiki.example.org/cb") && !list.contains(secret), "{list}");
+
+    let o = tessera(&data, &["app", "rotate-secret", "--org", "Acme", "--client-id", client_id], None);
+    let rotated = stdout(&o);
+    let fresh = printed_after(&rotated, "the old one no longer works):");
+    assert!(fresh.len() >= 40 && fresh != secret, "{rotated}");
+    let o = tessera(&data, &["app", "remove", "--org", "Acme", "--client-id", client_id], None);
+    assert!(stdout(&o).contains("Removed \"Wiki\" from \"Acme\"."), "{o:?}");
+    assert!(stdout(&tessera(&data, &["app", "list", "--org", "Acme"], None)).contains("has no applications yet"));
+}

@@ -28,6 +28,9 @@ pub enum Action {
     PolicyChanged,
     MfaResetByAdmin,
     MemberInvited,
+    ApplicationAdded,
+    ApplicationSecretRotated,
+    ApplicationRemoved,
     /// A new invitation link was sent; the old one no longer works.
     InvitationResent,
     /// An invitation nobody had accepted was withdrawn, and its account removed.
@@ -96,6 +99,9 @@ impl Action {
         Action::AccessCodeRefused,
         Action::PolicyChanged,
         Action::MemberInvited,
+        Action::ApplicationAdded,
+        Action::ApplicationSecretRotated,
+        Action::ApplicationRemoved,
         Action::InvitationResent,
         Action::InvitationRevoked,
         Action::MemberAdded,
@@ -151,6 +157,9 @@ impl Action {
             Action::PolicyChanged => "MFA policy changed",
             Action::MfaResetByAdmin => "MFA reset",
             Action::MemberInvited => "Member invited",
+            Action::ApplicationAdded => "Application registered",
+            Action::ApplicationSecretRotated => "Application secret replaced",
+            Action::ApplicationRemoved => "Application removed",
             Action::InvitationResent => "Invitation resent",
             Action::InvitationRevoked => "Invitation revoked",
             Action::MemberRoleChanged => "Role changed",
@@ -198,6 +207,9 @@ impl Action {
             Action::PolicyChanged => "organisation.mfa_policy_changed",
             Action::MfaResetByAdmin => "mfa.reset_by_admin",
             Action::MemberInvited => "member.invited",
+            Action::ApplicationAdded => "application.added",
+            Action::ApplicationSecretRotated => "application.secret_rotated",
+            Action::ApplicationRemoved => "application.removed",
             Action::InvitationResent => "member.invitation_resent",
             Action::InvitationRevoked => "member.invitation_revoked",
             Action::MemberRoleChanged => "member.role_changed",
@@ -313,7 +325,7 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), Action::ALL.len());
-        assert_eq!(Action::ALL.len(), 42, "a new action must be added to ALL");
+        assert_eq!(Action::ALL.len(), 45, "a new action must be added to ALL");
     }
 
     #[test]

@@ -31,6 +31,15 @@ pub(crate) async fn send_message(
     sent
 }
 
+/// What an owners' mail is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OwnersNotice {
+    /// The MFA policy, a role's MFA rule, email codes, password expiry.
+    Rules,
+    /// An application registered, given a new secret or removed.
+    Applications,
+}
+
 impl Tessera {
     /// Sends a security notice to the session's user. Always attempted; a mail server that is
     /// down is logged but does not undo the change the user made.
@@ -48,9 +57,12 @@ impl Tessera {
         }
     }
 
-    /// Mails every owner of the organisation that its MFA rules changed, by whom and from where.
+    /// Mails every owner of the organisation what changed in its security (`about`: its MFA
+    /// rules or its applications), by whom and from where.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn tell_owners(
         &self,
+        about: OwnersNotice,
         org_id: i64,
         org_name: &str,
         change: &str,
@@ -67,16 +79,11 @@ impl Tessera {
         };
         let at = self.clock.now();
         for owner in owners.iter().filter(|o| !o.disabled) {
-            let mail = crate::mail::messages::rules_changed_mail(
-                &self.config,
-                &owner.email,
-                &owner.display_name,
-                org_name,
-                change,
-                &by,
-                at,
-                meta,
-            );
+            let write = match about {
+                OwnersNotice::Rules => crate::mail::messages::rules_changed_mail,
+                OwnersNotice::Applications => crate::mail::messages::applications_changed_mail,
+            };
+            let mail = write(&self.config, &owner.email, &owner.display_name, org_name, change, &by, at, meta);
             self.deliver(org_id, &mail, owner.user_id).await;
         }
         Ok(())

@@ -5,6 +5,7 @@
 pub mod access_codes;
 pub mod account;
 pub mod activity;
+pub mod applications;
 pub mod audit;
 pub mod clock;
 pub mod config;

@@ -176,7 +176,7 @@ impl Tessera {
         // Tessera's own phrase, with at most a number in it (the grace period's days).
         e.detail = Some(detail.to_string());
         self.audit(e).await?;
-        self.tell_owners(org.id, &org.name, change, actor, meta).await
+        self.tell_owners(crate::delivery::OwnersNotice::Rules, org.id, &org.name, change, actor, meta).await
     }
 
     /// Validates and stores a policy change, records who made it and tells the owners.

@@ -791,7 +791,7 @@ impl Tessera {
         } else {
             format!("The role {} no longer requires MFA (the organisation's policy still applies).", role.name)
         };
-        self.tell_owners(s.org_id, &s.org_name, &change, Some(s), meta).await?;
+        self.tell_owners(crate::delivery::OwnersNotice::Rules, s.org_id, &s.org_name, &change, Some(s), meta).await?;
         Ok(())
     }
 }

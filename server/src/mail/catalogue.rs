@@ -84,6 +84,7 @@ pub enum MailKind {
     EmailInUse,
     EmailCorrected,
     RulesChanged,
+    ApplicationsChanged,
     GraceReminder,
     Digest,
 }
@@ -185,7 +186,7 @@ const CHANGE_ADVICE: &str =
     "If this was not you, change your password and review your MFA settings now, and tell your administrator.";
 
 impl MailKind {
-    pub const ALL: [MailKind; 21] = [
+    pub const ALL: [MailKind; 22] = [
         MailKind::Invitation,
         MailKind::PasswordResetLink,
         MailKind::EmailCode,
@@ -205,6 +206,7 @@ impl MailKind {
         MailKind::EmailInUse,
         MailKind::EmailCorrected,
         MailKind::RulesChanged,
+        MailKind::ApplicationsChanged,
         MailKind::GraceReminder,
         MailKind::Digest,
     ];
@@ -277,6 +279,7 @@ impl MailKind {
             EmailInUse => &EMAIL_IN_USE,
             EmailCorrected => &EMAIL_CORRECTED,
             RulesChanged => &RULES_CHANGED,
+            ApplicationsChanged => &APPLICATIONS_CHANGED,
             GraceReminder => &GRACE_REMINDER,
             Digest => &DIGEST,
         }
@@ -595,6 +598,25 @@ static RULES_CHANGED: Spec = Spec {
     html: "<p>Hello {{ name }},</p>\n<p>The MFA rules of {{ org_name }} changed. {{ change }}</p>\n<ul>\n<li>By: \
            {{ by }}</li>\n<li>When: {{ when }}</li>\n<li>From IP address: {{ ip }}</li>\n</ul>\n<p><a \
            href=\"{{ link }}\">Review the security policy</a></p>\n",
+};
+
+static APPLICATIONS_CHANGED: Spec = Spec {
+    id: "applications-changed",
+    label: "Applications changed",
+    about: "To every owner, when an application that signs people in with Tessera is registered, given a new \
+            secret or removed.",
+    category: Category::Security,
+    extra: &["org_name", "change", "by", "link"],
+    required: &[],
+    if_not_you: "If you did not expect this, check the activity log for who changed what, and remove any \
+                 application you do not know.",
+    subject: "Tessera: applications changed in {{ org_name }}",
+    text: "Hello {{ name }},\n\nThe applications of {{ org_name }} that sign people in with Tessera changed. \
+           {{ change }}\n\nBy: {{ by }}\nWhen: {{ when }}\nFrom IP address: {{ ip }}\n\nCheck the activity log: \
+           {{ link }}\n",
+    html: "<p>Hello {{ name }},</p>\n<p>The applications of {{ org_name }} that sign people in with Tessera \
+           changed. {{ change }}</p>\n<ul>\n<li>By: {{ by }}</li>\n<li>When: {{ when }}</li>\n<li>From IP address: \
+           {{ ip }}</li>\n</ul>\n<p><a href=\"{{ link }}\">Check the activity log</a></p>\n",
 };
 
 static GRACE_REMINDER: Spec = Spec {

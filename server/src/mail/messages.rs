@@ -179,6 +179,26 @@ pub fn rules_changed_mail(
         .with("link", config.link("/settings/security"))
 }
 
+/// Tells an owner that an application signing people in with Tessera was registered, given a
+/// new secret or removed; `change` is a sentence naming it.
+#[allow(clippy::too_many_arguments)]
+pub fn applications_changed_mail(
+    config: &Config,
+    to: &str,
+    name: &str,
+    org_name: &str,
+    change: &str,
+    by: &str,
+    at: Timestamp,
+    meta: &RequestMeta,
+) -> Message {
+    Message::new(MailKind::ApplicationsChanged, to, name, at, meta)
+        .with("org_name", org_name)
+        .with("change", change)
+        .with("by", by)
+        .with("link", config.link("/settings/activity"))
+}
+
 /// The "Forgot your password?" link.
 pub fn reset_link_mail(to: &str, name: &str, org_name: &str, link: &str, at: Timestamp, meta: &RequestMeta) -> Message {
     Message::new(MailKind::PasswordResetLink, to, name, at, meta).with("org_name", org_name).with("link", link)

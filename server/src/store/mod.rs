@@ -8,6 +8,7 @@
 
 mod access_codes;
 mod accounts;
+mod applications;
 mod audit;
 mod email_changes;
 mod email_codes;
@@ -26,6 +27,7 @@ use crate::error::{Error, Result};
 
 pub use access_codes::{AccessCodeStore, AccessHold, NewAccessCode};
 pub use accounts::AccountStore;
+pub use applications::{Application, ApplicationStore, NewApplication};
 pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditStore};
 pub use email_changes::{EmailChangeStore, EmailChanged};
 pub use email_codes::{CodeUse, EmailCodeStore};
@@ -43,15 +45,16 @@ pub use tokens::{LinkRecord, TokenPurpose, TokenStore, ValidToken};
 /// The area traits, for calling store methods on anything but a `dyn Store`.
 pub mod prelude {
     pub use super::{
-        AccessCodeStore, AccountStore, AuditStore, EmailChangeStore, EmailCodeStore, MailScheduleStore,
-        MailTemplateStore, MfaStore, OrgStore, SessionStore, SigningKeyStore, Store, TeamStore, ThrottleStore,
-        TokenStore,
+        AccessCodeStore, AccountStore, ApplicationStore, AuditStore, EmailChangeStore, EmailCodeStore,
+        MailScheduleStore, MailTemplateStore, MfaStore, OrgStore, SessionStore, SigningKeyStore, Store, TeamStore,
+        ThrottleStore, TokenStore,
     };
 }
 
 /// All of storage, as the use cases hold it. Anything that implements every area is a store.
 pub trait Store:
     AccessCodeStore
+    + ApplicationStore
     + OrgStore
     + TeamStore
     + AccountStore
@@ -73,6 +76,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: AccessCodeStore
+        + ApplicationStore
         + OrgStore
         + TeamStore
         + AccountStore

@@ -13,6 +13,7 @@
 
 mod access_codes;
 mod accounts;
+mod applications;
 mod audit;
 mod email_changes;
 mod email_codes;
