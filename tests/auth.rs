@@ -310,6 +310,9 @@ async fn a_healthcare_owner_sets_up_mfa_before_anything_else() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let cookie = r.cookie("tessera_session").unwrap();
     assert_eq!(t.get("/", Some(&cookie)).await.location(), Some("/account/security/enrol-required"));
+    // The sign-in page, opened again, sends her to the step she owes rather than a sign-in form.
+    let again = t.get("/login?next=/settings/team", Some(&cookie)).await;
+    assert_eq!((again.status, again.location()), (StatusCode::SEE_OTHER, Some("/account/security/enrol-required")));
 }
 
 /// Signs in through both steps without JavaScript, carrying `next` as the login form does.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use tessera_server::sign_in::Destination;
+use tessera_server::sign_in::{Destination, Stage};
 use tessera_server::store::TokenPurpose;
 
 use super::{render, see_other};
@@ -39,8 +39,13 @@ pub async fn login_page(
     // Where the person was going: from the link that sent them here, or kept by a failed post.
     let next = q.get("next").cloned().unwrap_or_else(|| failed.value("next"));
     let next = Destination::from_next(&next).next().map(str::to_string);
-    if current.full().is_some() {
-        return see_other(next.as_deref().unwrap_or("/"), &[]);
+    // Signed in already: on to where they were going, or first to the step their sign-in owes
+    // (the sign-in pipeline's stage). A half-finished sign-in may start over here.
+    match current.stage {
+        Some(Stage::Free) => return see_other(next.as_deref().unwrap_or("/"), &[]),
+        Some(Stage::Enrol) => return see_other(crate::error::pages::ENROL_REQUIRED, &[]),
+        Some(Stage::NewPassword) => return see_other(crate::error::pages::PASSWORD_EXPIRED, &[]),
+        Some(Stage::SecondFactor) | None => {}
     }
     let notice = if q.contains_key("signed-out") {
         Some("You have signed out.".to_string())
