@@ -81,10 +81,18 @@ pub struct ApplicationForm {
 }
 
 /// A registered application's id, and its secret: shown this once, never again.
-#[derive(Debug)]
 pub struct Registered {
     pub client_id: String,
     pub client_secret: Option<String>,
+}
+
+impl std::fmt::Debug for Registered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registered")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 /// A random identifier or secret of `bytes` random bytes, URL-safe.
@@ -195,9 +203,10 @@ impl Tessera {
         self.store.find_organisation_by_name(name).await?.ok_or(Error::NotFound("organisation"))
     }
 
+    /// The organisation's application `client_id` (another organisation's is not found).
     async fn application_of(&self, org: &Organisation, client_id: &str) -> Result<Application> {
-        let apps = self.store.applications(org.id).await?;
-        apps.into_iter().find(|a| a.client_id == client_id).ok_or(Error::NotFound("application"))
+        let found = self.store.application_by_client_id(client_id).await?.map(|(app, _)| app);
+        found.filter(|a| a.org_id == org.id).ok_or(Error::NotFound("application"))
     }
 
     fn operator_event(&self, action: Action, org_id: i64, detail: &str) -> crate::store::AuditEvent {

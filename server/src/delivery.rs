@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use crate::audit::RequestMeta;
 use crate::error::{Error, Result};
-use crate::mail::messages::{notice_mail, Notice};
+use crate::mail::messages::{notice_mail, owners_notice_mail, Notice};
+use crate::mail::MailKind;
 use crate::model::Role;
 use crate::session::SessionInfo;
 use crate::tessera::Tessera;
@@ -78,12 +79,14 @@ impl Tessera {
             None => "An operator, on the command line".to_string(),
         };
         let at = self.clock.now();
+        let (kind, page) = match about {
+            OwnersNotice::Rules => (MailKind::RulesChanged, "/settings/security"),
+            // Until applications have a settings page, the activity log shows what changed.
+            OwnersNotice::Applications => (MailKind::ApplicationsChanged, "/settings/activity"),
+        };
         for owner in owners.iter().filter(|o| !o.disabled) {
-            let write = match about {
-                OwnersNotice::Rules => crate::mail::messages::rules_changed_mail,
-                OwnersNotice::Applications => crate::mail::messages::applications_changed_mail,
-            };
-            let mail = write(&self.config, &owner.email, &owner.display_name, org_name, change, &by, at, meta);
+            let (to, name) = (&owner.email, &owner.display_name);
+            let mail = owners_notice_mail(&self.config, kind, page, to, name, org_name, change, &by, at, meta);
             self.deliver(org_id, &mail, owner.user_id).await;
         }
         Ok(())

@@ -1,8 +1,9 @@
-//! The sign-in state machine and session lifetimes.
+//! Sessions' states and lifetimes (the steps of signing in are `sign_in`'s).
 //!
-//! `anonymous -> password_ok -> full`: `password_ok` is where the MFA challenge will sit; until
-//! MFA exists a correct password goes straight to `full`. Every change of state issues a new
-//! token (the old one dies), so a token seen before sign-in is worthless after it.
+//! `password_ok -> full`: a `password_ok` session owes its second factor and can only answer the
+//! challenge; a right password with none owed opens a `full` session at once. Every change of
+//! state issues a new token (the old one dies), so a token seen before sign-in is worthless after
+//! it.
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -159,11 +159,14 @@ impl AdminReset<'_> {
     }
 }
 
-/// Tells an owner that the organisation's MFA rules changed; `by` is "Ada (ada@example.org)" or
-/// "An operator, on the command line", `change` a sentence.
+/// Tells an owner what changed in the organisation's security: `kind` is the mail
+/// ([`MailKind::RulesChanged`] or [`MailKind::ApplicationsChanged`]), `page` where to look (a
+/// path), `by` "Ada (ada@example.org)" or "An operator, on the command line", `change` a sentence.
 #[allow(clippy::too_many_arguments)]
-pub fn rules_changed_mail(
+pub fn owners_notice_mail(
     config: &Config,
+    kind: MailKind,
+    page: &str,
     to: &str,
     name: &str,
     org_name: &str,
@@ -172,31 +175,11 @@ pub fn rules_changed_mail(
     at: Timestamp,
     meta: &RequestMeta,
 ) -> Message {
-    Message::new(MailKind::RulesChanged, to, name, at, meta)
+    Message::new(kind, to, name, at, meta)
         .with("org_name", org_name)
         .with("change", change)
         .with("by", by)
-        .with("link", config.link("/settings/security"))
-}
-
-/// Tells an owner that an application signing people in with Tessera was registered, given a
-/// new secret or removed; `change` is a sentence naming it.
-#[allow(clippy::too_many_arguments)]
-pub fn applications_changed_mail(
-    config: &Config,
-    to: &str,
-    name: &str,
-    org_name: &str,
-    change: &str,
-    by: &str,
-    at: Timestamp,
-    meta: &RequestMeta,
-) -> Message {
-    Message::new(MailKind::ApplicationsChanged, to, name, at, meta)
-        .with("org_name", org_name)
-        .with("change", change)
-        .with("by", by)
-        .with("link", config.link("/settings/activity"))
+        .with("link", config.link(page))
 }
 
 /// The "Forgot your password?" link.
