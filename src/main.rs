@@ -82,6 +82,9 @@ enum AppCommand {
         /// Ask for MFA on top of the organisation's policy: people without it enrol first.
         #[arg(long)]
         require_mfa: bool,
+        /// Sign its ID tokens with ES256 instead of RS256 (the standard's default).
+        #[arg(long)]
+        es256: bool,
     },
     /// List the organisation's applications.
     List {
@@ -477,9 +480,9 @@ async fn main() -> anyhow::Result<()> {
 async fn app_command(app: Arc<Tessera>, command: AppCommand) -> anyhow::Result<()> {
     use tessera_server::applications::ApplicationForm;
     match command {
-        AppCommand::Add { org, name, kind, redirect_uris, logout_uris, roles, require_mfa } => {
+        AppCommand::Add { org, name, kind, redirect_uris, logout_uris, roles, require_mfa, es256 } => {
             let confidential = matches!(kind, AppKindArg::Confidential);
-            let form = ApplicationForm { name, confidential, redirect_uris, logout_uris, roles, require_mfa };
+            let form = ApplicationForm { name, confidential, redirect_uris, logout_uris, roles, require_mfa, es256 };
             let registered = app.add_application_by_operator(&org, &form).await?;
             say(&format!("Registered {:?} in {org:?}.", form.name.trim()));
             say(&format!("Client id: {}", registered.client_id));
@@ -496,7 +499,7 @@ async fn app_command(app: Arc<Tessera>, command: AppCommand) -> anyhow::Result<(
             for a in apps {
                 let kind = if a.confidential { "confidential" } else { "public" };
                 let mfa = if a.require_mfa { ", requires MFA" } else { "" };
-                say(&format!("{}  {}  ({kind}{mfa})", a.client_id, a.name));
+                say(&format!("{}  {}  ({kind}{mfa}, ID tokens {})", a.client_id, a.name, a.id_token_alg));
                 for uri in &a.redirect_uris {
                     say(&format!("    redirect URI: {uri}"));
                 }

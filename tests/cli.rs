@@ -521,7 +521,7 @@ fn operators_register_list_rotate_and_remove_applications() {
     assert!(client_id.len() >= 20 && secret.len() >= 40, "{out}");
 
     let list = stdout(&tessera(&data, &["app", "list", "--org", "Acme"], None));
-    assert!(list.contains(&format!("{client_id}  Wiki  (confidential, requires MFA)")), "{list}");
+    assert!(list.contains(&format!("{client_id}  Wiki  (confidential, requires MFA, ID tokens RS256)")), "{list}");
     assert!(list.contains("redirect URI: https://wiki.example.org/cb") && !list.contains(secret), "{list}");
 
     let o = tessera(&data, &["app", "rotate-secret", "--org", "Acme", "--client-id", client_id], None);

@@ -15,6 +15,7 @@ use crate::audit::{self, Action, Outcome, RequestMeta};
 use crate::delivery::OwnersNotice;
 use crate::error::{Error, Result};
 use crate::model::{parse_name, Organisation};
+use crate::signing_keys::SigningAlg;
 use crate::store::{Application, NewApplication};
 use crate::tessera::Tessera;
 
@@ -78,6 +79,8 @@ pub struct ApplicationForm {
     pub roles: Vec<String>,
     /// On top of the organisation's policy: a person without MFA enrols before returning.
     pub require_mfa: bool,
+    /// ES256 for its ID tokens; otherwise RS256, the standard's default that every library knows.
+    pub es256: bool,
 }
 
 /// A registered application's id, and its secret: shown this once, never again.
@@ -130,6 +133,7 @@ impl Tessera {
             redirect_uris,
             logout_uris,
             role_ids,
+            id_token_alg: if form.es256 { SigningAlg::Es256 } else { SigningAlg::Rs256 }.as_str().to_string(),
         };
         let kind = if form.confidential { "confidential" } else { "public" };
         let detail = format!("{} ({kind}, client id {client_id})", app.name);

@@ -31,6 +31,14 @@ pub enum Action {
     ApplicationAdded,
     ApplicationSecretRotated,
     ApplicationRemoved,
+    /// Someone signed in to one of the organisation's applications through Tessera.
+    ApplicationSignIn,
+    /// Someone was turned away from an application (another organisation, a role it does not
+    /// admit, MFA it requires and they lack).
+    ApplicationRefused,
+    /// An application's code or refresh token was used twice: everything issued from that
+    /// sign-in was revoked.
+    ApplicationTokensRevoked,
     /// A new invitation link was sent; the old one no longer works.
     InvitationResent,
     /// An invitation nobody had accepted was withdrawn, and its account removed.
@@ -102,6 +110,9 @@ impl Action {
         Action::ApplicationAdded,
         Action::ApplicationSecretRotated,
         Action::ApplicationRemoved,
+        Action::ApplicationSignIn,
+        Action::ApplicationRefused,
+        Action::ApplicationTokensRevoked,
         Action::InvitationResent,
         Action::InvitationRevoked,
         Action::MemberAdded,
@@ -160,6 +171,9 @@ impl Action {
             Action::ApplicationAdded => "Application registered",
             Action::ApplicationSecretRotated => "Application secret replaced",
             Action::ApplicationRemoved => "Application removed",
+            Action::ApplicationSignIn => "Signed in to an application",
+            Action::ApplicationRefused => "Turned away from an application",
+            Action::ApplicationTokensRevoked => "Application tokens revoked",
             Action::InvitationResent => "Invitation resent",
             Action::InvitationRevoked => "Invitation revoked",
             Action::MemberRoleChanged => "Role changed",
@@ -210,6 +224,9 @@ impl Action {
             Action::ApplicationAdded => "application.added",
             Action::ApplicationSecretRotated => "application.secret_rotated",
             Action::ApplicationRemoved => "application.removed",
+            Action::ApplicationSignIn => "application.sign_in",
+            Action::ApplicationRefused => "application.refused",
+            Action::ApplicationTokensRevoked => "application.tokens_revoked",
             Action::InvitationResent => "member.invitation_resent",
             Action::InvitationRevoked => "member.invitation_revoked",
             Action::MemberRoleChanged => "member.role_changed",
@@ -325,7 +342,7 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), Action::ALL.len());
-        assert_eq!(Action::ALL.len(), 45, "a new action must be added to ALL");
+        assert_eq!(Action::ALL.len(), 48, "a new action must be added to ALL");
     }
 
     #[test]

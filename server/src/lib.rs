@@ -25,6 +25,7 @@ pub mod mail_preferences;
 pub mod mail_templates;
 pub mod mfa;
 pub mod model;
+pub mod oidc;
 pub mod password;
 pub mod password_reset;
 pub mod policy;

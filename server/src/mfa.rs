@@ -161,7 +161,7 @@ impl Tessera {
         self.audit_own(s, action, Outcome::Success, meta, None).await?;
         // Sessions opened with the password alone end: whoever turns MFA on (or replaces the app)
         // may be doing it because the password leaked.
-        self.store.delete_other_sessions(s.user_id, &s.token_hash).await?;
+        self.store.delete_other_sessions(s.user_id, &s.token_hash, self.clock.now()).await?;
         self.notify(s, if resetting { Notice::AuthenticatorReset } else { Notice::MfaEnabled }, meta).await;
         crate::telemetry::enrolled();
         Ok(codes)
@@ -440,7 +440,7 @@ impl Tessera {
         if !self.store.disable_mfa(s.user_id).await? {
             return Err(CodeError::NotApplicable);
         }
-        self.store.delete_other_sessions(s.user_id, &s.token_hash).await?;
+        self.store.delete_other_sessions(s.user_id, &s.token_hash, self.clock.now()).await?;
         self.notify(s, Notice::MfaDisabled, meta).await;
         self.audit_own(s, Action::MfaDisabled, Outcome::Success, meta, None).await?;
         Ok(())

@@ -32,14 +32,23 @@ use crate::throttle;
 /// is a defect.
 pub fn own_page(path: &str) -> Option<&str> {
     let (route, query) = path.split_once('?').unwrap_or((path, ""));
-    let route_ok = (route == "/" || route.starts_with("/settings/") || route.starts_with("/account/"))
-        && route.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-_.".contains(&b))
-        && !route.contains("//")
-        && !route.contains("..");
-    let query_ok = query.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_=&.+%".contains(&b))
+    let route_ok =
+        (route == "/" || route == AUTHORIZE || route.starts_with("/settings/") || route.starts_with("/account/"))
+            && route.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-_.".contains(&b))
+            && !route.contains("//")
+            && !route.contains("..");
+    let query_ok = query.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_=&.+%*".contains(&b))
         && query.split('%').skip(1).all(|hex| hex.len() >= 2 && hex.bytes().take(2).all(|b| b.is_ascii_hexdigit()));
-    (route_ok && query_ok && path.len() <= 512).then_some(path)
+    (route_ok && query_ok && path.len() <= MAX_DESTINATION).then_some(path)
 }
+
+/// The authorisation endpoint: a sign-in on behalf of an application comes back here, with the
+/// application's request, once the person is signed in.
+pub const AUTHORIZE: &str = "/oauth2/authorize";
+
+/// The longest destination kept: an application's request (its redirect URI, `state`, `nonce`
+/// and PKCE challenge) fits with room to spare.
+pub const MAX_DESTINATION: usize = 2048;
 
 /// Where a finished sign-in takes the person.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -49,12 +58,16 @@ pub enum Destination {
     Home,
     /// Another of Tessera's own pages (an [`own_page`]), with its query.
     Page(String),
+    /// An application's authorisation request, still pending: [`AUTHORIZE`] with the request's
+    /// parameters, checked again from scratch when the person comes back to it.
+    Application(String),
 }
 
 impl Destination {
     /// The destination a `next` parameter asks for: one of Tessera's own pages, or else home.
     pub fn from_next(next: &str) -> Destination {
         match own_page(next) {
+            Some(page) if page.split('?').next() == Some(AUTHORIZE) => Destination::Application(page.to_string()),
             Some(page) if page != "/" => Destination::Page(page.to_string()),
             _ => Destination::Home,
         }
@@ -64,7 +77,7 @@ impl Destination {
     pub fn path(&self) -> &str {
         match self {
             Destination::Home => "/",
-            Destination::Page(page) => page,
+            Destination::Page(page) | Destination::Application(page) => page,
         }
     }
 
@@ -72,15 +85,24 @@ impl Destination {
     pub fn next(&self) -> Option<&str> {
         match self {
             Destination::Home => None,
-            Destination::Page(page) => Some(page),
+            Destination::Page(page) | Destination::Application(page) => Some(page),
         }
     }
 
-    /// One line, for the sealed cookie; read back by [`Destination::unseal`].
+    /// The client id of the application the person is signing in to, if any (the sign-in page
+    /// names the application).
+    pub fn client_id(&self) -> Option<String> {
+        let Destination::Application(path) = self else { return None };
+        let query = path.split_once('?')?.1;
+        url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "client_id").map(|(_, v)| v.into_owned())
+    }
+
+    /// One line, for the sealed cookie; read back by [`Destination::unseal`] (which tells an
+    /// application's request by its path).
     fn seal(&self) -> String {
         match self {
             Destination::Home => String::new(),
-            Destination::Page(page) => format!("page {page}"),
+            Destination::Page(page) | Destination::Application(page) => format!("page {page}"),
         }
     }
 
@@ -531,7 +553,16 @@ mod tests {
         for home in ["", "/", "//evil.example", "https://evil.example/", "/login", "/settings/../x"] {
             assert_eq!(Destination::from_next(home), Destination::Home, "{home:?}");
         }
-        for d in [Destination::Home, Destination::Page("/settings/roles".into())] {
+        let app = "/oauth2/authorize?client_id=abc&redirect_uri=https%3A%2F%2Fwiki.example.org%2Fcb&scope=openid+email";
+        assert_eq!(Destination::from_next(app), Destination::Application(app.into()));
+        assert_eq!(Destination::from_next(app).client_id().as_deref(), Some("abc"));
+        assert_eq!(Destination::Page("/settings/roles".into()).client_id(), None);
+        // Only the endpoint itself, and only a plainly encoded query.
+        for not_app in ["/oauth2/authorize/../x?client_id=a", "/oauth2/authorize?r=https://evil.example"] {
+            assert_eq!(Destination::from_next(not_app), Destination::Home, "{not_app:?}");
+        }
+        for d in [Destination::Home, Destination::Page("/settings/roles".into()), Destination::Application(app.into())]
+        {
             assert_eq!(Destination::unseal(&d.seal()), d);
         }
         // A sealed line is read back through the same check, never trusted as it stands.

@@ -57,10 +57,13 @@ pub async fn tag_request(mut req: Request, next: Next) -> Response {
     res
 }
 
-/// The one path another site's request may post to: the one-click unsubscribe link of optional
-/// mail (RFC 8058), which mail programs post to themselves. It needs the link's signed token and
-/// can only turn optional mail off, so a forged request can do nothing the mail's reader could not.
-pub const CROSS_SITE_POST: &str = "/unsubscribe";
+/// The paths another site's request may post to. The one-click unsubscribe link of optional mail
+/// (RFC 8058), which mail programs post to themselves: it needs the link's signed token and can
+/// only turn optional mail off, so a forged request can do nothing the mail's reader could not.
+/// And the OpenID Connect endpoints applications call from their servers (or, for public ones,
+/// their pages): they never read a cookie, only the client's secret or a token the request
+/// carries, so another site gains nothing by sending them a visitor's browser.
+pub const CROSS_SITE_POSTS: [&str; 4] = ["/unsubscribe", "/oauth2/token", "/oauth2/userinfo", "/oauth2/revoke"];
 
 #[derive(Clone)]
 pub struct OriginGuard {
@@ -68,8 +71,8 @@ pub struct OriginGuard {
 }
 
 pub async fn require_same_origin(State(guard): State<OriginGuard>, req: Request, next: Next) -> Response {
-    let one_click = req.method() == Method::POST && req.uri().path() == CROSS_SITE_POST;
-    if one_click || is_same_origin(req.method(), req.headers(), &guard.origin) {
+    let exempt = req.method() == Method::POST && CROSS_SITE_POSTS.contains(&req.uri().path());
+    if exempt || is_same_origin(req.method(), req.headers(), &guard.origin) {
         next.run(req).await
     } else {
         tracing::warn!(method = %req.method(), path = %req.uri().path(), "refused a cross-origin request");

@@ -18,6 +18,7 @@ fn wiki() -> ApplicationForm {
         logout_uris: vec!["https://wiki.example.org/".into()],
         roles: vec!["administrator".into()],
         require_mfa: true,
+        es256: false,
     }
 }
 

@@ -38,7 +38,9 @@ pub async fn login_page(
 ) -> Response {
     // Where the person was going: from the link that sent them here, or kept by a failed post.
     let next = q.get("next").cloned().unwrap_or_else(|| failed.value("next"));
-    let next = Destination::from_next(&next).next().map(str::to_string);
+    let destination = Destination::from_next(&next);
+    let app_name = state.tessera.application_name(&destination).await;
+    let next = destination.next().map(str::to_string);
     // Signed in already: on to where they were going, or first to the step their sign-in owes
     // (the sign-in pipeline's stage). A half-finished sign-in may start over here.
     match current.stage {
@@ -62,7 +64,7 @@ pub async fn login_page(
         None
     };
     let email = typed_email(&state, &failed, &headers);
-    render::page(&state, Page::Login { email, next, error: failed.error(), notice }, StatusCode::OK).await
+    render::page(&state, Page::Login { email, next, app_name, error: failed.error(), notice }, StatusCode::OK).await
 }
 
 /// The address to fill in: what a failed post sent, or else the one of the sign-in step (kept
@@ -88,7 +90,8 @@ pub async fn password_page(State(state): State<AppState>, failed: Failed, header
                 Some(next) => format!("/login?{}", serde_urlencoded::to_string([("next", next)]).unwrap_or_default()),
                 None => "/login".to_string(),
             };
-            let page = Page::LoginPassword { email: l.email, different_email, error: failed.error() };
+            let app_name = state.tessera.application_name(&l.destination).await;
+            let page = Page::LoginPassword { email: l.email, app_name, different_email, error: failed.error() };
             render::page(&state, page, StatusCode::OK).await
         }
         None => see_other("/login", &[]),

@@ -137,7 +137,13 @@ fn handler_for(r: &RouteSpec) -> MethodRouter<AppState> {
         ("GET", "/settings/email/{kind}/preview") => get(email::preview_frame),
         ("GET", "/healthz") => get(auth::healthz),
         ("GET", "/readyz") => get(auth::readyz),
+        ("GET", "/.well-known/openid-configuration") => get(oidc::discovery),
         ("GET", "/oauth2/jwks") => get(oidc::jwks),
+        ("GET", "/oauth2/authorize") => get(oidc::authorize),
+        ("POST", "/oauth2/token") => post(oidc::token),
+        ("GET", "/oauth2/userinfo") => get(oidc::userinfo),
+        ("POST", "/oauth2/userinfo") => post(oidc::userinfo),
+        ("POST", "/oauth2/revoke") => post(oidc::revoke),
         (m, p) => unreachable!("route {m} {p} is in ROUTES but has no handler"),
     }
 }

@@ -216,7 +216,7 @@ pub const ROUTES: &[RouteSpec] = &[
     // An optional mail's unsubscribe link: no sign-in needed, and opening it changes nothing.
     page("/unsubscribe", Access::Public),
     // The same link posted to by a mail program (RFC 8058 one-click): the one route exempt from
-    // the same-origin check (`tessera_server::web::CROSS_SITE_POST`), as it must be.
+    // the same-origin check (`tessera_server::web::CROSS_SITE_POSTS`), as it must be.
     other("POST", "/unsubscribe", Access::Public, Need::Nothing),
     page_needing("/settings/activity", Need::One(Permission::ViewActivityLog)),
     other("GET", "/settings/activity.csv", Access::Full, Need::One(Permission::ViewActivityLog)),
@@ -239,8 +239,16 @@ pub const ROUTES: &[RouteSpec] = &[
     other("GET", "/settings/email/{kind}/preview", Access::Full, EMAIL),
     other("GET", "/healthz", Access::Public, Need::Nothing),
     other("GET", "/readyz", Access::Public, Need::Nothing),
-    // The keys applications verify Tessera's ID tokens with.
+    // --- OpenID Connect, for the organisation's applications. The authorisation endpoint finds
+    // the session itself (it sends people to sign in with the request kept); the others are
+    // called by applications, authenticated by their secret or a token, never by a cookie.
+    other("GET", "/.well-known/openid-configuration", Access::Public, Need::Nothing),
     other("GET", "/oauth2/jwks", Access::Public, Need::Nothing),
+    other("GET", "/oauth2/authorize", Access::Public, Need::Nothing),
+    other("POST", "/oauth2/token", Access::Public, Need::Nothing),
+    other("GET", "/oauth2/userinfo", Access::Public, Need::Nothing),
+    other("POST", "/oauth2/userinfo", Access::Public, Need::Nothing),
+    other("POST", "/oauth2/revoke", Access::Public, Need::Nothing),
     // --- server functions: signing in and out, first run, one-time links
     server_fn(LoginEmail::PATH, Access::Public, Need::Nothing, SIGN_IN, |_| "/login".into()),
     server_fn(LoginPassword::PATH, Access::Public, Need::Nothing, SIGN_IN, |_| "/login/password".into()),

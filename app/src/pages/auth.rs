@@ -37,11 +37,15 @@ form_islands! {
 pub fn LoginPage(
     email: String,
     next: Option<String>,
+    app_name: Option<String>,
     error: Option<AppError>,
     notice: Option<String>,
 ) -> impl IntoView {
     let problems = Problems(error);
-    let going_to = next.as_deref().map(|n| format!("Sign in to continue to {}.", crate::api::page_name(n)));
+    let going_to = match app_name {
+        Some(app) => Some(format!("Sign in to continue to {app}.")),
+        None => next.as_deref().map(|n| format!("Sign in to continue to {}.", crate::api::page_name(n))),
+    };
     view! {
         <Card title="Sign in">
             {notice.map(|n| view! { <Notice message=n /> })}
@@ -61,6 +65,7 @@ pub fn LoginPage(
 #[component]
 pub fn LoginPasswordPage(
     email: String,
+    app_name: Option<String>,
     /// "Use a different email": back to the first step, still going where the person was going.
     different_email: String,
     error: Option<AppError>,
@@ -68,6 +73,7 @@ pub fn LoginPasswordPage(
     let problems = Problems(error);
     view! {
         <Card title="Enter your password">
+            {app_name.map(|app| view! { <p id="continue-to" class="-mt-3 mb-5 text-sm text-slate-600 dark:text-slate-300">{format!("Sign in to continue to {app}.")}</p> })}
             <p class="mb-5 flex flex-wrap items-baseline justify-between gap-2 text-sm text-slate-600 dark:text-slate-300">
                 <span class="wrap-anywhere">"Signing in as " <strong class="font-medium text-slate-900 dark:text-white">{email.clone()}</strong></span>
                 <a href=different_email class=LINK_CLASS>"Use a different email"</a>

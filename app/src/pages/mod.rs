@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod activity;
+pub mod applications;
 pub mod auth;
 pub mod email;
 pub mod home;
@@ -25,11 +26,15 @@ pub enum Page {
         email: String,
         /// The page to return to after signing in (already checked to be one of ours).
         next: Option<String>,
+        /// The application the person is signing in to, if any.
+        app_name: Option<String>,
         error: Option<AppError>,
         notice: Option<String>,
     },
     LoginPassword {
         email: String,
+        /// The application the person is signing in to, if any.
+        app_name: Option<String>,
         /// The first step again, with where the person was going.
         different_email: String,
         error: Option<AppError>,
@@ -209,6 +214,10 @@ pub enum Page {
         title: &'static str,
         message: String,
     },
+    /// Signing in to one of the organisation's applications.
+    Application {
+        view: applications::AppView,
+    },
 }
 
 impl Page {
@@ -256,6 +265,7 @@ impl Page {
             Page::FormAddress { .. } => "Nothing to show here",
             Page::InvitationExpired { .. } => "Invitation expired",
             Page::Message { title, .. } => title,
+            Page::Application { view } => view.title(),
         }
     }
 }
@@ -312,6 +322,7 @@ impl Page {
                 | Page::MfaChallenge { .. }
                 | Page::LinkInvalid
                 | Page::InvitationExpired { .. }
+                | Page::Application { .. }
         )
     }
 }
@@ -319,10 +330,13 @@ impl Page {
 #[component]
 pub fn PageView(page: Page) -> impl IntoView {
     match page {
-        Page::Login { email, next, error, notice } => view! { <auth::LoginPage email next error notice /> }.into_any(),
-        Page::LoginPassword { email, different_email, error } => {
-            view! { <auth::LoginPasswordPage email different_email error /> }.into_any()
+        Page::Login { email, next, app_name, error, notice } => {
+            view! { <auth::LoginPage email next app_name error notice /> }.into_any()
         }
+        Page::LoginPassword { email, app_name, different_email, error } => {
+            view! { <auth::LoginPasswordPage email app_name different_email error /> }.into_any()
+        }
+        Page::Application { view } => view! { <applications::ApplicationPage view /> }.into_any(),
         Page::Home { home } => view! { <home::HomePage home /> }.into_any(),
         Page::Setup { token, values, error } => view! { <auth::SetupPage token values error /> }.into_any(),
         Page::SetPassword { token, email, org_name, min_chars, error } => {

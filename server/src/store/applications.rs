@@ -19,6 +19,8 @@ pub struct NewApplication {
     pub logout_uris: Vec<String>,
     /// The roles whose people may use it; empty: everyone.
     pub role_ids: Vec<i64>,
+    /// `RS256` or `ES256`.
+    pub id_token_alg: String,
 }
 
 impl std::fmt::Debug for NewApplication {
@@ -43,6 +45,8 @@ pub struct Application {
     pub require_mfa: bool,
     pub disabled: bool,
     pub created_at: Timestamp,
+    /// What its ID tokens are signed with: `RS256` or `ES256`.
+    pub id_token_alg: String,
     pub redirect_uris: Vec<String>,
     pub logout_uris: Vec<String>,
     pub role_ids: Vec<i64>,

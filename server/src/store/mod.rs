@@ -15,6 +15,7 @@ mod email_codes;
 mod mail_schedule;
 mod mail_templates;
 mod mfa;
+mod oidc;
 mod orgs;
 mod sessions;
 mod signing_keys;
@@ -34,6 +35,7 @@ pub use email_codes::{CodeUse, EmailCodeStore};
 pub use mail_schedule::{MailOutcome, MailScheduleStore, ScheduledMail};
 pub use mail_templates::{MailTemplateStore, TemplateVersion};
 pub use mfa::{CodesToShow, MfaStore, TotpCredential};
+pub use oidc::{Grant, NewCode, NewGrant, NewToken, OidcStore, Spent, SpentCode, TokenKind};
 pub use orgs::{NewOrganisation, OrgStore};
 pub use sessions::{NewSession, SessionStore};
 pub use signing_keys::{NewSigningKey, SigningKey, SigningKeyStore};
@@ -46,8 +48,8 @@ pub use tokens::{LinkRecord, TokenPurpose, TokenStore, ValidToken};
 pub mod prelude {
     pub use super::{
         AccessCodeStore, AccountStore, ApplicationStore, AuditStore, EmailChangeStore, EmailCodeStore,
-        MailScheduleStore, MailTemplateStore, MfaStore, OrgStore, SessionStore, SigningKeyStore, Store, TeamStore,
-        ThrottleStore, TokenStore,
+        MailScheduleStore, MailTemplateStore, MfaStore, OidcStore, OrgStore, SessionStore, SigningKeyStore, Store,
+        TeamStore, ThrottleStore, TokenStore,
     };
 }
 
@@ -62,6 +64,7 @@ pub trait Store:
     + SessionStore
     + SigningKeyStore
     + MfaStore
+    + OidcStore
     + EmailCodeStore
     + EmailChangeStore
     + MailScheduleStore
@@ -84,6 +87,7 @@ impl<T> Store for T where
         + SessionStore
         + SigningKeyStore
         + MfaStore
+        + OidcStore
         + EmailCodeStore
         + EmailChangeStore
         + MailScheduleStore

@@ -34,6 +34,6 @@ pub trait SessionStore: Send + Sync {
     async fn rotate_session(&self, old_hash: &str, new: &NewSession, now: Timestamp) -> Result<bool>;
     /// Records a fresh second factor on this session (step-up).
     async fn mark_second_factor(&self, token_hash: &str, now: Timestamp) -> Result<()>;
-    /// Ends every session of the user but one.
-    async fn delete_other_sessions(&self, user_id: i64, keep_hash: &str) -> Result<u64>;
+    /// Ends every session of the user but one, and revokes what applications hold of them.
+    async fn delete_other_sessions(&self, user_id: i64, keep_hash: &str, now: Timestamp) -> Result<u64>;
 }

@@ -83,6 +83,7 @@ macro_rules! impl_account_store {
                 .await?;
                 // This session's row is gone already: every row left is another session.
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                Self::revoke_grants_in(&mut *tx, user_id, now).await?;
                 Self::revoke_tokens_in(&mut *tx, TokenPurpose::ResetPassword, Some(user_id), now).await?;
                 Self::insert_session(&mut *tx, new, now).await?;
                 Self::insert_audit(&mut *tx, event).await?;

@@ -7,11 +7,14 @@ use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::store::{Application, ApplicationStore, AuditEvent, NewApplication};
 
-const COLUMNS: &str = "id, org_id, client_id, name, confidential, require_mfa, disabled, created_at, secret_hash";
+const COLUMNS: &str =
+    "id, org_id, client_id, name, confidential, require_mfa, disabled, created_at, secret_hash, id_token_alg";
 
-type Row = (i64, i64, String, String, bool, bool, bool, i64, Option<String>);
+type Row = (i64, i64, String, String, bool, bool, bool, i64, Option<String>, String);
 
-fn application((id, org_id, client_id, name, confidential, require_mfa, disabled, created_at, _): Row) -> Application {
+fn application(
+    (id, org_id, client_id, name, confidential, require_mfa, disabled, created_at, _, id_token_alg): Row,
+) -> Application {
     Application {
         id,
         org_id,
@@ -21,6 +24,7 @@ fn application((id, org_id, client_id, name, confidential, require_mfa, disabled
         require_mfa,
         disabled,
         created_at: Timestamp(created_at),
+        id_token_alg,
         redirect_uris: Vec::new(),
         logout_uris: Vec::new(),
         role_ids: Vec::new(),
@@ -62,7 +66,7 @@ macro_rules! impl_application_store {
                 let mut tx = self.writer.begin().await?;
                 let (id,): (i64,) = sqlx::query_as(
                     "INSERT INTO applications (org_id, client_id, name, name_canonical, confidential, secret_hash, \
-                     require_mfa, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8) RETURNING id",
+                     require_mfa, disabled, created_at, id_token_alg) VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, $9) RETURNING id",
                 )
                 .bind(a.org_id)
                 .bind(&a.client_id)
@@ -72,6 +76,7 @@ macro_rules! impl_application_store {
                 .bind(a.secret_hash.as_deref())
                 .bind(a.require_mfa)
                 .bind(now.0)
+                .bind(&a.id_token_alg)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(|e| Error::from_insert(e, "an application with that name"))?;

@@ -20,6 +20,7 @@ mod email_codes;
 mod mail_schedule;
 mod mail_templates;
 mod mfa;
+mod oidc;
 mod orgs;
 mod sessions;
 mod signing_keys;

@@ -171,12 +171,16 @@ macro_rules! impl_session_store {
                 Ok(())
             }
 
-            async fn delete_other_sessions(&self, user_id: i64, keep_hash: &str) -> Result<u64> {
+            async fn delete_other_sessions(&self, user_id: i64, keep_hash: &str, now: Timestamp) -> Result<u64> {
+                let mut tx = self.writer.begin().await?;
                 let r = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
                     .bind(user_id)
                     .bind(keep_hash)
-                    .execute(&self.writer)
+                    .execute(&mut *tx)
                     .await?;
+                // What applications hold of the person goes with the sessions.
+                Self::revoke_grants_in(&mut *tx, user_id, now).await?;
+                tx.commit().await?;
                 Ok(r.rows_affected())
             }
         }

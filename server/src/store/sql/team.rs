@@ -280,6 +280,7 @@ macro_rules! impl_team_store {
                 sqlx::query("DELETE FROM totp_pending WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                Self::revoke_grants_in(&mut *tx, user_id, event.occurred_at).await?;
                 if let Some(code) = hold {
                     Self::insert_access_code(&mut *tx, user_id, code, event.occurred_at).await?;
                 }
@@ -348,6 +349,7 @@ macro_rules! impl_team_store {
                 }
                 // Whatever went to the old address, or was opened with it, ends here.
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                Self::revoke_grants_in(&mut *tx, user_id, now).await?;
                 for purpose in [crate::store::TokenPurpose::ResetPassword, crate::store::TokenPurpose::SetPassword] {
                     Self::revoke_tokens_in(&mut *tx, purpose, Some(user_id), now).await?;
                 }
@@ -394,6 +396,7 @@ macro_rules! impl_team_store {
                 }
                 if disabled {
                     sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                Self::revoke_grants_in(&mut *tx, user_id, now).await?;
                 }
                 tx.commit().await?;
                 Ok(true)

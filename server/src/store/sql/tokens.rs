@@ -273,6 +273,7 @@ macro_rules! impl_token_store {
                 .await?;
                 // A new password ends every session opened with the old one.
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                Self::revoke_grants_in(&mut *tx, user_id, now).await?;
                 tx.commit().await?;
                 Ok(Some(user_id))
             }
