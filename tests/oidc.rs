@@ -597,3 +597,93 @@ async fn a_person_s_tokens_die_with_a_password_reset_an_mfa_reset_or_being_disab
     assert!(r.status.is_redirection(), "{} {}", r.status, r.body);
     dead(adams).await;
 }
+
+#[tokio::test]
+async fn an_application_requiring_mfa_takes_a_person_without_it_through_enrolment_and_back() {
+    let t = app().await;
+    let (_, wiki) = world(&t, ApplicationForm { require_mfa: true, ..wiki_form() }).await;
+    let cookie = cookie_of(&t, "bob@example.org").await;
+    let start = authorize_path(&wiki.client_id, &[]);
+    let r = t.get(&start, Some(&cookie)).await;
+    assert_eq!(r.location(), Some("/account/security/enrol-required"), "{}", r.body);
+    let pending = r.cookie("tessera_login").expect("the request kept for after enrolment");
+    let both = format!("{cookie}; {pending}");
+    let page = t.get("/account/security/enrol-required", Some(&both)).await;
+    assert!(
+        page.body.contains("Wiki requires MFA. Before you continue to Wiki, set up an authenticator app"),
+        "{}",
+        page.body
+    );
+    // The wizard, as usual.
+    let r = t.post(MFA_START, &[], Some(&both)).await;
+    assert_eq!(r.location(), Some("/account/security/mfa"));
+    let secret = setup_key(&t.get("/account/security/mfa", Some(&both)).await.body);
+    let done = t.post(MFA_CONFIRM, &[("code", &code_now(&t, &secret))], Some(&both)).await;
+    assert_eq!(done.location(), Some("/account/security/recovery-codes"));
+    // Its last page resumes the application's request, as a form that works without JavaScript.
+    let codes = t.get("/account/security/recovery-codes", Some(&both)).await;
+    assert_eq!(codes.status, StatusCode::OK);
+    assert!(
+        codes.body.contains(r#"action="/oauth2/authorize""#) && codes.body.contains("Done: continue to Wiki"),
+        "{}",
+        codes.body
+    );
+    assert!(codes.body.contains(&format!(r#"name="client_id" value="{}""#, wiki.client_id)), "{}", codes.body);
+    assert!(codes.set_cookies().iter().any(|c| c.starts_with("tessera_login=;")), "kept no longer");
+    // The resumed request gets a code; the ID token says a second factor was proven.
+    let code = code_for(&t, &wiki, &cookie).await;
+    let (_, tokens) = exchange(&t, &wiki, &code, VERIFIER).await;
+    let claims = verified_claims(&t, tokens["id_token"].as_str().unwrap(), &wiki.client_id).await;
+    assert_eq!(
+        (claims["amr"].clone(), claims["acr"].as_str()),
+        (serde_json::json!(["pwd", "otp", "mfa"]), Some("mfa"))
+    );
+}
+
+#[tokio::test]
+async fn an_application_signs_the_person_out_of_tessera_with_its_id_token() {
+    let t = app().await;
+    let form = ApplicationForm { logout_uris: vec!["https://wiki.example.org/signed-out".into()], ..wiki_form() };
+    let (_, wiki) = world(&t, form).await;
+    let id_token_of = |who: &'static str| {
+        let (t, wiki) = (&t, &wiki);
+        async move {
+            let cookie = cookie_of(t, who).await;
+            let code = code_for(t, wiki, &cookie).await;
+            let (_, tokens) = exchange(t, wiki, &code, VERIFIER).await;
+            (cookie, tokens["id_token"].as_str().unwrap().to_string())
+        }
+    };
+    let (bob, hint) = id_token_of("bob@example.org").await;
+    let (_, adams_hint) = id_token_of("adam@example.org").await;
+    let logout = |params: &[(&str, &str)]| format!("/oauth2/logout?{}", serde_urlencoded::to_string(params).unwrap());
+    let back = "https://wiki.example.org/signed-out";
+    // A post-logout URI the application did not register: a page, no redirect, nobody signed out.
+    let r = t
+        .get(&logout(&[("id_token_hint", &hint), ("post_logout_redirect_uri", "https://evil.example/")]), Some(&bob))
+        .await;
+    assert_eq!((r.status, r.location()), (StatusCode::BAD_REQUEST, None));
+    // No proof that the application speaks for bob (no hint, another person's, a forged one):
+    // bob is asked, and stays signed in until he says so.
+    let forged = format!("{}x", &hint[..hint.len() - 1]);
+    for params in [vec![], vec![("id_token_hint", adams_hint.as_str())], vec![("id_token_hint", forged.as_str())]] {
+        let r = t.get(&logout(&params), Some(&bob)).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("Sign out of Tessera?") && r.body.contains("Stay signed in"), "{}", r.body);
+        assert_eq!(t.get("/", Some(&bob)).await.status, StatusCode::OK);
+    }
+    // With his ID token: signed out at once, and back to the application with its state.
+    let r = t
+        .get(&logout(&[("id_token_hint", &hint), ("post_logout_redirect_uri", back), ("state", "bye")]), Some(&bob))
+        .await;
+    assert_eq!(r.location(), Some(format!("{back}?state=bye").as_str()));
+    assert!(r.set_cookies().iter().any(|c| c.starts_with("tessera_session=;")));
+    assert_eq!(t.get("/", Some(&bob)).await.location(), Some("/login"));
+    // Already signed out: the same answer, so an application can always end its own sign-out.
+    let r = t.get(&logout(&[("id_token_hint", &hint), ("post_logout_redirect_uri", back)]), None).await;
+    assert_eq!(r.location(), Some(back));
+    // The discovery document names the endpoint.
+    let d: serde_json::Value =
+        serde_json::from_str(&t.get("/.well-known/openid-configuration", None).await.body).unwrap();
+    assert_eq!(d["end_session_endpoint"], format!("{ORIGIN}/oauth2/logout"));
+}

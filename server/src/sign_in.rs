@@ -97,6 +97,13 @@ impl Destination {
         url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "client_id").map(|(_, v)| v.into_owned())
     }
 
+    /// The parameters of an application's pending request, for a form that resumes it.
+    pub fn application_params(&self) -> Option<Vec<(String, String)>> {
+        let Destination::Application(path) = self else { return None };
+        let query = path.split_once('?')?.1;
+        Some(url::form_urlencoded::parse(query.as_bytes()).into_owned().collect())
+    }
+
     /// One line, for the sealed cookie; read back by [`Destination::unseal`] (which tells an
     /// application's request by its path).
     fn seal(&self) -> String {

@@ -7,10 +7,12 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use http::StatusCode;
 use tessera_server::policy::Requirement;
+use tessera_server::sign_in::Destination;
 
 use super::{render, see_other};
 use crate::ctx::{AppState, Enrolling, Failed, SignedIn};
 use crate::error::AppError;
+use crate::pages::applications::ContinueTo;
 use crate::pages::mfa::{EnrolView, MfaView, SecurityView};
 use crate::pages::Page;
 
@@ -108,8 +110,23 @@ pub async fn disable_page(State(state): State<AppState>, SignedIn(s): SignedIn) 
     }
 }
 
-pub async fn enrol_required_page(State(state): State<AppState>, Enrolling(_): Enrolling) -> Response {
-    render::page(&state, Page::EnrolRequired, StatusCode::OK).await
+pub async fn enrol_required_page(
+    State(state): State<AppState>,
+    Enrolling(_): Enrolling,
+    headers: http::HeaderMap,
+) -> Response {
+    let app_name = match pending_application(&state, &headers) {
+        Some(destination) => state.tessera.application_name(&destination).await,
+        None => None,
+    };
+    render::page(&state, Page::EnrolRequired { app_name }, StatusCode::OK).await
+}
+
+/// An application's sign-in that sent the person to enrol first (kept sealed in the sign-in
+/// cookie by the authorisation endpoint), if any.
+fn pending_application(state: &AppState, headers: &http::HeaderMap) -> Option<Destination> {
+    let step = state.cookies.login_step(headers).and_then(|sealed| state.tessera.open_login_step(&sealed))?;
+    matches!(step.destination, Destination::Application(_)).then_some(step.destination)
 }
 
 pub async fn enrol_page(State(state): State<AppState>, Enrolling(s): Enrolling, failed: Failed) -> Response {
@@ -136,12 +153,30 @@ pub async fn enrol_page(State(state): State<AppState>, Enrolling(s): Enrolling, 
 }
 
 /// The recovery codes a confirmation or a regeneration just made, shown once.
-pub async fn recovery_codes_page(State(state): State<AppState>, Enrolling(s): Enrolling) -> Response {
+pub async fn recovery_codes_page(
+    State(state): State<AppState>,
+    Enrolling(s): Enrolling,
+    headers: http::HeaderMap,
+) -> Response {
     match state.tessera.take_codes_to_show(&s).await {
         Ok(Some((codes, regenerated))) => {
-            let page =
-                Page::RecoveryCodes { codes, regenerated, account: s.email.clone(), org_name: s.org_name.clone() };
-            render::page(&state, page, StatusCode::OK).await
+            let pending = pending_application(&state, &headers);
+            let continue_to = match &pending {
+                Some(destination) => match state.tessera.application_name(destination).await {
+                    Some(app_name) => destination.application_params().map(|params| ContinueTo { app_name, params }),
+                    None => None,
+                },
+                None => None,
+            };
+            let (account, org_name) = (s.email.clone(), s.org_name.clone());
+            let page = Page::RecoveryCodes { codes, regenerated, account, org_name, continue_to };
+            let mut res = render::page(&state, page, StatusCode::OK).await;
+            if pending.is_some() {
+                // Resumed by this page's form: kept no longer.
+                let clear = state.cookies.clear(state.cookies.login_step_name());
+                res.headers_mut().append(http::header::SET_COOKIE, clear);
+            }
+            res
         }
         Ok(None) => {
             let page = Page::Message {

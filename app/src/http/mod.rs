@@ -144,6 +144,7 @@ fn handler_for(r: &RouteSpec) -> MethodRouter<AppState> {
         ("GET", "/oauth2/userinfo") => get(oidc::userinfo),
         ("POST", "/oauth2/userinfo") => post(oidc::userinfo),
         ("POST", "/oauth2/revoke") => post(oidc::revoke),
+        ("GET", "/oauth2/logout") => get(oidc::logout),
         (m, p) => unreachable!("route {m} {p} is in ROUTES but has no handler"),
     }
 }

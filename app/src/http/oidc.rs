@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, StatusCode};
-use tessera_server::oidc::{AppRefusal, Authorization, TokenError};
+use tessera_server::oidc::{AppRefusal, Authorization, Logout, TokenError};
 
 use super::{render, see_other};
 use crate::ctx::{Anyone, AppState, Meta};
@@ -103,6 +103,39 @@ pub async fn authorize(
             };
             let view = AppView::Refused { app_name, why, back };
             render::page(&state, Page::Application { view }, StatusCode::FORBIDDEN).await
+        }
+    }
+}
+
+/// `GET /oauth2/logout`: an application signs the person out of Tessera too.
+pub async fn logout(
+    State(state): State<AppState>,
+    Anyone(current): Anyone,
+    Meta(meta): Meta,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let decision = match state.tessera.end_session(&query.unwrap_or_default(), current.session.as_ref()).await {
+        Ok(d) => d,
+        Err(e) => return render::error_page(&state, &e.into()).await,
+    };
+    match decision {
+        Logout::SignOut { to } => {
+            let mut cookies = Vec::new();
+            if let Some(token) = state.cookies.session_token(&headers) {
+                if let Err(e) = state.tessera.sign_out(&token, &meta).await {
+                    return render::error_page(&state, &e.into()).await;
+                }
+                cookies.push(state.cookies.clear(state.cookies.session_name()));
+            }
+            see_other(to.as_deref().unwrap_or("/login?signed-out"), &cookies)
+        }
+        Logout::Confirm => {
+            render::page(&state, Page::Application { view: AppView::ConfirmSignOut }, StatusCode::OK).await
+        }
+        Logout::Invalid(message) => {
+            render::page(&state, Page::Application { view: AppView::Invalid { message } }, StatusCode::BAD_REQUEST)
+                .await
         }
     }
 }

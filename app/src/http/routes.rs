@@ -249,6 +249,7 @@ pub const ROUTES: &[RouteSpec] = &[
     other("GET", "/oauth2/userinfo", Access::Public, Need::Nothing),
     other("POST", "/oauth2/userinfo", Access::Public, Need::Nothing),
     other("POST", "/oauth2/revoke", Access::Public, Need::Nothing),
+    other("GET", "/oauth2/logout", Access::Public, Need::Nothing),
     // --- server functions: signing in and out, first run, one-time links
     server_fn(LoginEmail::PATH, Access::Public, Need::Nothing, SIGN_IN, |_| "/login".into()),
     server_fn(LoginPassword::PATH, Access::Public, Need::Nothing, SIGN_IN, |_| "/login/password".into()),

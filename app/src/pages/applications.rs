@@ -5,6 +5,15 @@ use leptos::prelude::*;
 
 use crate::classes::{INLINE_PRIMARY_CLASS, LINK_CLASS};
 use crate::layout::Card;
+use crate::sign_out::SignOut;
+
+/// An application's request waiting at the end of enrolment: the last page of the wizard
+/// resumes it (a plain GET form of its parameters, so it works without JavaScript).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContinueTo {
+    pub app_name: String,
+    pub params: Vec<(String, String)>,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppView {
@@ -14,6 +23,9 @@ pub enum AppView {
     Invalid { message: String },
     /// The person may not use the application; `back` tells the application so.
     Refused { app_name: String, why: String, back: String },
+    /// An application asks to sign this browser out of Tessera without proof that it speaks for
+    /// its person: they decide.
+    ConfirmSignOut,
 }
 
 impl AppView {
@@ -22,6 +34,7 @@ impl AppView {
             AppView::Continue { .. } => "Returning to the application",
             AppView::Invalid { .. } => "This sign-in request is not valid",
             AppView::Refused { .. } => "You can't use this application",
+            AppView::ConfirmSignOut => "Sign out of Tessera?",
         }
     }
 }
@@ -57,6 +70,14 @@ pub fn ApplicationPage(view: AppView) -> impl IntoView {
                     <a href=back class=LINK_CLASS>{format!("Back to {app_name}")}</a>
                     <a href="/" class=LINK_CLASS>"Go to Tessera"</a>
                 </p>
+            </Card>
+        }
+        .into_any(),
+        AppView::ConfirmSignOut => view! {
+            <Card title="Sign out of Tessera?">
+                <p class="mb-6 text-slate-700 dark:text-slate-200">"An application asked to sign you out of Tessera. If you did not just sign out of one, stay signed in."</p>
+                <div class="mb-4"><SignOut label="Sign out" /></div>
+                <a href="/" class=LINK_CLASS>"Stay signed in"</a>
             </Card>
         }
         .into_any(),

@@ -197,12 +197,14 @@ pub fn DisableMfaPage(codes_left: i64, fresh: bool) -> impl IntoView {
 }
 
 #[component]
-pub fn EnrolRequiredPage() -> impl IntoView {
+pub fn EnrolRequiredPage(app_name: Option<String>) -> impl IntoView {
+    let why = match app_name {
+        Some(app) => format!("{app} requires MFA. Before you continue to {app}, set up an authenticator app (Google Authenticator, Microsoft Authenticator, Authy and others): it takes a minute."),
+        None => "Your organisation requires MFA. Before you can continue, set up an authenticator app (Google Authenticator, Microsoft Authenticator, Authy and others): it takes a minute.".to_string(),
+    };
     view! {
         <Card title="Set up MFA">
-            <p class="mb-4 text-slate-700 dark:text-slate-200">
-                "Your organisation requires MFA. Before you can continue, set up an authenticator app (Google Authenticator, Microsoft Authenticator, Authy and others): it takes a minute."
-            </p>
+            <p class="mb-4 text-slate-700 dark:text-slate-200">{why}</p>
             <div class="mb-4"><StartEnrolmentForm><Submit label="Set up now" /></StartEnrolmentForm></div>
             <SignOut label="Sign out" />
         </Card>
@@ -270,7 +272,13 @@ pub fn EnrolPage(enrol: EnrolView, error: Option<AppError>) -> impl IntoView {
 /// Enrolment step 3 (and regeneration): the recovery codes, shown once. "Done" is a plain link
 /// back: it changes nothing.
 #[component]
-pub fn RecoveryCodesPage(codes: Vec<String>, regenerated: bool, account: String, org_name: String) -> impl IntoView {
+pub fn RecoveryCodesPage(
+    codes: Vec<String>,
+    regenerated: bool,
+    account: String,
+    org_name: String,
+    continue_to: Option<crate::pages::applications::ContinueTo>,
+) -> impl IntoView {
     let text = format!(
         "Tessera recovery codes for {account} in {org_name}\nEach code works once. Keep them somewhere safe.\n\n{}\n",
         codes.join("\n")
@@ -305,15 +313,37 @@ pub fn RecoveryCodesPage(codes: Vec<String>, regenerated: bool, account: String,
                 <PrintButton />
                 <a href=href download=file class=LINK_CLASS>"Download as a text file"</a>
             </div>
-            <form method="get" action="/account/security">
-                <input type="hidden" name=if regenerated { "regenerated" } else { "enabled" } value="" />
-                <div class="mb-5 flex items-start gap-3">
-                    <input id="saved" type="checkbox" required class="mt-1 h-4 w-4" />
-                    <label for="saved" class="text-sm text-slate-700 dark:text-slate-200">"I have saved these codes"</label>
-                </div>
-                <button type="submit" class=BUTTON_CLASS>"Done"</button>
-            </form>
+            {match continue_to {
+                // Enrolment was for an application: "Done" resumes its sign-in.
+                Some(to) => view! {
+                    <form method="get" action="/oauth2/authorize">
+                        {to.params.into_iter().map(|(name, value)| view! { <input type="hidden" name=name value=value /> }).collect_view()}
+                        <SavedCheckbox />
+                        <button type="submit" class=BUTTON_CLASS>{format!("Done: continue to {}", to.app_name)}</button>
+                    </form>
+                }
+                .into_any(),
+                None => view! {
+                    <form method="get" action="/account/security">
+                        <input type="hidden" name=if regenerated { "regenerated" } else { "enabled" } value="" />
+                        <SavedCheckbox />
+                        <button type="submit" class=BUTTON_CLASS>"Done"</button>
+                    </form>
+                }
+                .into_any(),
+            }}
         </Card>
+    }
+}
+
+/// "I have saved these codes": the form goes on only once it is ticked.
+#[component]
+fn SavedCheckbox() -> impl IntoView {
+    view! {
+        <div class="mb-5 flex items-start gap-3">
+            <input id="saved" type="checkbox" required class="mt-1 h-4 w-4" />
+            <label for="saved" class="text-sm text-slate-700 dark:text-slate-200">"I have saved these codes"</label>
+        </div>
     }
 }
 

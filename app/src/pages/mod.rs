@@ -118,7 +118,10 @@ pub enum Page {
         fresh: bool,
     },
     /// The organisation requires MFA and this user has none: the only page they can reach.
-    EnrolRequired,
+    EnrolRequired {
+        /// The application that requires MFA, where it is one rather than the organisation.
+        app_name: Option<String>,
+    },
     /// Settings -> Activity log.
     ActivityLog {
         log: activity::LogView,
@@ -147,6 +150,8 @@ pub enum Page {
         /// Whose codes, and in which organisation: named in the download.
         account: String,
         org_name: String,
+        /// An application's request that enrolment was for, resumed by "Done".
+        continue_to: Option<applications::ContinueTo>,
     },
     /// A fresh second factor before a sensitive change; `next` is where to go after.
     StepUp {
@@ -241,7 +246,7 @@ impl Page {
             Page::ConfirmEmail { .. } => "Confirm your new email address",
             Page::EmailLinkInvalid => "Confirmation link no longer valid",
             Page::PasswordPrompt { .. } => "Your MFA after a new password",
-            Page::EnrolRequired => "Set up MFA",
+            Page::EnrolRequired { .. } => "Set up MFA",
             Page::ActivityLog { .. } => "Activity log",
             Page::Policy { .. } => "Security policy",
             Page::RequirePolicy { .. } => "Require MFA",
@@ -298,7 +303,7 @@ impl Page {
             | Page::Enrol { .. }
             | Page::RecoveryCodes { .. }
             | Page::StepUp { .. }
-            | Page::EnrolRequired => Some("/account/security"),
+            | Page::EnrolRequired { .. } => Some("/account/security"),
             _ => None,
         }
     }
@@ -403,14 +408,14 @@ pub fn PageView(page: Page) -> impl IntoView {
             view! { <mfa::ChangePasswordPage fresh min_chars error /> }.into_any()
         }
         Page::DisableMfa { codes_left, fresh } => view! { <mfa::DisableMfaPage codes_left fresh /> }.into_any(),
-        Page::EnrolRequired => view! { <mfa::EnrolRequiredPage /> }.into_any(),
+        Page::EnrolRequired { app_name } => view! { <mfa::EnrolRequiredPage app_name /> }.into_any(),
         Page::ActivityLog { log } => view! { <activity::ActivityLogPage log /> }.into_any(),
         Page::Policy { view } => view! { <policy::PolicyPage view /> }.into_any(),
         Page::RequirePolicy { view } => view! { <policy::RequirePolicyPage view /> }.into_any(),
         Page::EmailCodesChange { view } => view! { <policy::EmailCodesChangePage view /> }.into_any(),
         Page::Enrol { enrol, error } => view! { <mfa::EnrolPage enrol error /> }.into_any(),
-        Page::RecoveryCodes { codes, regenerated, account, org_name } => {
-            view! { <mfa::RecoveryCodesPage codes regenerated account org_name /> }.into_any()
+        Page::RecoveryCodes { codes, regenerated, account, org_name, continue_to } => {
+            view! { <mfa::RecoveryCodesPage codes regenerated account org_name continue_to /> }.into_any()
         }
         Page::StepUp { error, next, by_email } => view! { <mfa::StepUpPage error next by_email /> }.into_any(),
         Page::Team { team } => view! { <team::TeamPage team /> }.into_any(),

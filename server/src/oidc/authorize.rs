@@ -146,7 +146,9 @@ impl Tessera {
             let back = self.error_redirect(&req.redirect_uri, &e, req.state.as_deref());
             return Ok(Authorization::Refused { app_name: app.name, reason, back });
         }
-        if app.require_mfa && !s.has_mfa {
+        // The application (always, or this once through `acr_values`) wants a second factor the
+        // person does not have: they set one up first, which proves it.
+        if wants_mfa && !s.has_mfa {
             if req.prompt == Prompt::None {
                 let e = ErrorResponse::new("interaction_required", "the person must set up MFA first");
                 return Ok(Authorization::Redirect(self.error_redirect(&req.redirect_uri, &e, req.state.as_deref())));

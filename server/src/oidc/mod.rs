@@ -10,6 +10,7 @@
 //! `signing_keys`.
 
 pub mod authorize;
+pub mod logout;
 pub mod request;
 pub mod tokens;
 
@@ -20,6 +21,7 @@ use serde::Serialize;
 use crate::tessera::Tessera;
 
 pub use authorize::{AppRefusal, Authorization};
+pub use logout::Logout;
 pub use request::{AuthRequest, ErrorResponse, Params, Prompt};
 pub use tokens::{TokenError, TokenResponse};
 
@@ -34,6 +36,7 @@ pub const REFRESH_TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 pub const TOKEN: &str = "/oauth2/token";
 pub const USERINFO: &str = "/oauth2/userinfo";
 pub const REVOKE: &str = "/oauth2/revoke";
+pub const LOGOUT: &str = "/oauth2/logout";
 pub const JWKS: &str = "/oauth2/jwks";
 pub const DISCOVERY: &str = "/.well-known/openid-configuration";
 
@@ -49,6 +52,7 @@ pub struct Discovery {
     pub userinfo_endpoint: String,
     pub jwks_uri: String,
     pub revocation_endpoint: String,
+    pub end_session_endpoint: String,
     pub response_types_supported: [&'static str; 1],
     pub response_modes_supported: [&'static str; 1],
     pub grant_types_supported: [&'static str; 2],
@@ -82,6 +86,7 @@ impl Tessera {
             userinfo_endpoint: at(USERINFO),
             jwks_uri: at(JWKS),
             revocation_endpoint: at(REVOKE),
+            end_session_endpoint: at(LOGOUT),
             response_types_supported: ["code"],
             response_modes_supported: ["query"],
             grant_types_supported: ["authorization_code", "refresh_token"],

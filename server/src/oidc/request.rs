@@ -214,6 +214,9 @@ impl AuthRequest {
 
 /// `redirect_uri` with `params` added to its query (which it may already have).
 pub fn redirect_with(redirect_uri: &str, params: &[(&str, &str)]) -> String {
+    if params.is_empty() {
+        return redirect_uri.to_string();
+    }
     match url::Url::parse(redirect_uri) {
         Ok(mut url) => {
             url.query_pairs_mut().extend_pairs(params);
@@ -301,5 +304,6 @@ mod tests {
             redirect_with("https://app.example/cb?tenant=a", &[("code", "x y"), ("state", "s")]),
             "https://app.example/cb?tenant=a&code=x+y&state=s"
         );
+        assert_eq!(redirect_with("https://app.example/bye", &[]), "https://app.example/bye");
     }
 }
