@@ -219,6 +219,14 @@ async fn a_member_signs_in_to_an_application_which_gets_verifiable_tokens() {
     assert_eq!(log.iter().filter(|a| a.as_str() == "application.sign_in Wiki (password)").count(), 2, "{log:?}");
     // Tokens never reach the log.
     assert!(!log.iter().any(|a| a.contains(&code) || a.contains(access)));
+    // The member's page lists the applications they signed in to lately; another member's not.
+    let owner = cookie_of(&t, "ada@example.org").await;
+    let page = t.get(&format!("/settings/team/{bob}"), Some(&owner)).await.body;
+    let listed = &page[page.find(r#"id="member-applications""#).expect("the applications")..];
+    assert!(listed.starts_with(r#"id="member-applications"><ul><li>Wiki"#), "{listed}");
+    let hal = t.tessera.store.credentials_by_email("hal@example.org").await.unwrap().unwrap().user_id;
+    let page = t.get(&format!("/settings/team/{hal}"), Some(&owner)).await.body;
+    assert!(page.contains(r#"id="member-applications"><span>None</span>"#));
 }
 
 #[tokio::test]

@@ -65,6 +65,10 @@ pub struct TeamPage {
     pub waiting: usize,
 }
 
+/// How far back a member's page lists the applications they signed in to (about as long as the
+/// records of those sign-ins are kept: see `OidcStore::purge_grants`).
+pub const RECENT_APPLICATIONS: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+
 /// A member's page.
 #[derive(Debug, Clone)]
 pub struct MemberPage {
@@ -95,6 +99,9 @@ pub struct MemberPage {
     pub can_issue_access_code: bool,
     /// Whether the organisation lets a reset go ahead on a request verified by email only.
     pub email_only_resets: bool,
+    /// The organisation's applications the member signed in to in the last
+    /// [`RECENT_APPLICATIONS`], each with the latest time, newest first.
+    pub applications: Vec<(String, crate::clock::Timestamp)>,
 }
 
 /// What an administrator typed to reset a teammate's MFA.
@@ -381,6 +388,8 @@ impl Tessera {
             other => other,
         };
         let can_issue_access_code = access_hold.is_some() && s.can(Permission::ManageMfa) && reset_rule.is_ok();
+        let since = crate::clock::Timestamp(now.0 - RECENT_APPLICATIONS.as_millis() as i64);
+        let applications = self.store.recent_applications(s.org_id, member.user_id, since).await?;
         Ok(MemberPage {
             member,
             mfa,
@@ -396,6 +405,7 @@ impl Tessera {
             access_hold,
             can_issue_access_code,
             email_only_resets: s.org_email_only_resets,
+            applications,
         })
     }
 

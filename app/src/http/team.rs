@@ -293,6 +293,7 @@ pub async fn member(
         disabled: p.member.disabled,
         joined: utc(Some(p.member.joined_at)),
         last_sign_in: utc(p.member.last_sign_in_at),
+        applications: p.applications.into_iter().map(|(name, at)| (name, utc(Some(at)))).collect(),
         shows_security: p.shows_security,
         mfa_label: p.mfa.label().to_string(),
         has_mfa: p.member.has_mfa,

@@ -131,6 +131,8 @@ pub struct MemberView {
     pub disabled: bool,
     pub joined: String,
     pub last_sign_in: String,
+    /// The applications they signed in to in the last 30 days: (name, latest, UTC).
+    pub applications: Vec<(String, String)>,
     pub shows_security: bool,
     pub mfa_label: String,
     pub has_mfa: bool,
@@ -361,6 +363,19 @@ pub fn MemberPage(member: MemberView) -> impl IntoView {
                 <dd>{member.joined}</dd>
                 <dt class="text-slate-500 dark:text-slate-400">"Last sign-in (UTC)"</dt>
                 <dd>{member.last_sign_in}</dd>
+                <dt class="text-slate-500 dark:text-slate-400">"Applications (last 30 days)"</dt>
+                <dd id="member-applications">
+                    {if member.applications.is_empty() {
+                        view! { <span>"None"</span> }.into_any()
+                    } else {
+                        view! {
+                            <ul>
+                                {member.applications.into_iter().map(|(name, at)| view! { <li>{name} <span class="text-slate-500 dark:text-slate-400">{format!(" (latest {at})")}</span></li> }).collect_view()}
+                            </ul>
+                        }
+                        .into_any()
+                    }}
+                </dd>
             </dl>
             {member.invitation.map(|text| {
                 let (resend_member, revoke_member) = (member.id.to_string(), member.id.to_string());

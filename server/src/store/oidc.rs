@@ -130,6 +130,15 @@ pub trait OidcStore: Send + Sync {
     /// Revokes every live grant of the person (a password change, an MFA reset, ...).
     async fn revoke_user_grants(&self, user_id: i64, now: Timestamp) -> Result<u64>;
 
+    /// The applications the person signed in to since `since`, each with its latest sign-in,
+    /// newest first.
+    async fn recent_applications(
+        &self,
+        org_id: i64,
+        user_id: i64,
+        since: Timestamp,
+    ) -> Result<Vec<(String, Timestamp)>>;
+
     /// Forgets codes and tokens that ended before `before`, and grants with nothing left.
     async fn purge_grants(&self, before: Timestamp) -> Result<u64>;
 }

@@ -252,6 +252,26 @@ macro_rules! impl_oidc_store {
                 Ok(r.rows_affected())
             }
 
+            async fn recent_applications(
+                &self,
+                org_id: i64,
+                user_id: i64,
+                since: Timestamp,
+            ) -> Result<Vec<(String, Timestamp)>> {
+                let rows: Vec<(String, i64)> = sqlx::query_as(
+                    "SELECT a.name, MAX(g.created_at) FROM oidc_grants g \
+                     JOIN applications a ON a.id = g.application_id \
+                     WHERE g.org_id = $1 AND g.user_id = $2 AND g.created_at >= $3 \
+                     GROUP BY a.name ORDER BY MAX(g.created_at) DESC LIMIT 20",
+                )
+                .bind(org_id)
+                .bind(user_id)
+                .bind(since.0)
+                .fetch_all(&self.reader)
+                .await?;
+                Ok(rows.into_iter().map(|(name, at)| (name, Timestamp(at))).collect())
+            }
+
             async fn purge_grants(&self, before: Timestamp) -> Result<u64> {
                 let mut tx = self.writer.begin().await?;
                 let codes =
