@@ -558,6 +558,9 @@ async fn serve(options: leptos::config::LeptosOptions, config: Config) -> anyhow
             if let Err(e) = purger.purge_expired_sessions().await {
                 tracing::warn!(error = %e, "could not purge expired sessions");
             }
+            if let Err(e) = purger.purge_expired_grants().await {
+                tracing::warn!(error = %e, "could not purge expired application tokens");
+            }
         }
     });
     // Reminders and other mail Tessera sends on its own; the database keeps instances from

@@ -695,3 +695,33 @@ async fn an_application_signs_the_person_out_of_tessera_with_its_id_token() {
         serde_json::from_str(&t.get("/.well-known/openid-configuration", None).await.body).unwrap();
     assert_eq!(d["end_session_endpoint"], format!("{ORIGIN}/oauth2/logout"));
 }
+
+#[tokio::test]
+async fn where_the_organisation_requires_mfa_the_sign_in_enrols_first_and_the_request_waits() {
+    let t = app().await;
+    let (_, wiki) = world(&t, wiki_form()).await;
+    t.tessera.set_mfa_policy_by_operator("Acme", tessera_server::policy::MfaPolicy::Required, None).await.unwrap();
+    // Not signed in: the sign-in leads to enrolment, and keeps the request for after it.
+    let r = t.get(&authorize_path(&wiki.client_id, &[]), None).await;
+    let next = param(r.location().unwrap(), "next").unwrap();
+    let step1 = t.post(LOGIN_EMAIL, &[("email", "bob@example.org"), ("next", &next)], None).await;
+    let login_cookie = step1.cookie("tessera_login").unwrap();
+    let step2 = t.post(LOGIN_PASSWORD, &[("password", OTHER_PASSWORD)], Some(&login_cookie)).await;
+    assert_eq!(step2.location(), Some("/account/security/enrol-required"), "{}", step2.body);
+    let session = step2.cookie("tessera_session").unwrap();
+    let kept =
+        step2.cookie("tessera_login").filter(|c| c != "tessera_login=").expect("the request kept through enrolment");
+    let both = format!("{session}; {kept}");
+    let page = t.get("/account/security/enrol-required", Some(&both)).await;
+    assert!(page.body.contains("Wiki requires MFA."), "{}", page.body);
+    // Signed in and confined: the application's request sends the person to enrol too.
+    let r = t.get(&authorize_path(&wiki.client_id, &[]), Some(&session)).await;
+    assert_eq!(r.location(), Some("/account/security/enrol-required"));
+    assert!(r.cookie("tessera_login").is_some_and(|c| c != "tessera_login="));
+    t.post(MFA_START, &[], Some(&both)).await;
+    let secret = setup_key(&t.get("/account/security/mfa", Some(&both)).await.body);
+    t.post(MFA_CONFIRM, &[("code", &code_now(&t, &secret))], Some(&both)).await;
+    let codes = t.get("/account/security/recovery-codes", Some(&both)).await;
+    assert!(codes.body.contains("Done: continue to Wiki"), "{}", codes.body);
+    code_for(&t, &wiki, &session).await;
+}

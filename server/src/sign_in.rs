@@ -272,10 +272,11 @@ impl Tessera {
             }
             SignInStep::Done(token) => {
                 let step = match self.session(token.expose()).await? {
-                    Some(s) => self.next_step(&s, login.destination, None).await?,
-                    None => Step::Done(login.destination),
+                    Some(s) => self.next_step(&s, login.destination.clone(), None).await?,
+                    None => Step::Done(login.destination.clone()),
                 };
-                Ok(Progress { token, step, keep: None })
+                let keep = self.keep_through(&step, login.destination);
+                Ok(Progress { token, step, keep })
             }
         }
     }
@@ -293,10 +294,19 @@ impl Tessera {
         let destination = sealed.and_then(|s| self.open_login_step(s)).map(|l| l.destination).unwrap_or_default();
         let (token, factor) = self.answer_challenge(s, code, by_email, meta).await?;
         let step = match self.session(token.expose()).await? {
-            Some(signed_in) => self.next_step(&signed_in, destination, Some(factor)).await?,
-            None => Step::Done(destination),
+            Some(signed_in) => self.next_step(&signed_in, destination.clone(), Some(factor)).await?,
+            None => Step::Done(destination.clone()),
         };
-        Ok(Progress { token, step, keep: None })
+        let keep = self.keep_through(&step, destination);
+        Ok(Progress { token, step, keep })
+    }
+
+    /// What the browser keeps of a sign-in whose next step is not its destination: an
+    /// application's pending request outlives enrolment (the wizard's last page resumes it).
+    /// Tessera's own pages are not worth the cookie: enrolment ends on the security page.
+    fn keep_through(&self, step: &Step, destination: Destination) -> Option<String> {
+        let pending = matches!(step, Step::Enrol) && matches!(destination, Destination::Application(_));
+        pending.then(|| self.seal_login_step(&LoginStep { email: String::new(), destination }))
     }
 
     /// What session `s` does next on its way to `destination`, `factor` being the second factor

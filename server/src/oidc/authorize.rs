@@ -97,6 +97,12 @@ impl Tessera {
         meta: &RequestMeta,
     ) -> Result<Authorization> {
         let now = self.clock.now();
+        // Signed in but confined to enrolment by the organisation's policy: enrolment first, then
+        // back to this request (a sign-in again would only lead there).
+        if s.is_some_and(|s| s.stage(now) == Stage::Enrol) && req.prompt != Prompt::None {
+            let destination = Destination::Application(req.resume_path());
+            return Ok(Authorization::Enrol { destination, app_name: app.name });
+        }
         let free = s.filter(|s| s.stage(now) == Stage::Free);
         let wants_mfa = req.wants_mfa() || app.require_mfa;
         let sign_in = match free {

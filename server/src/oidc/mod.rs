@@ -120,6 +120,13 @@ impl Tessera {
         }
     }
 
+    /// Forgets codes and tokens a day after they ended (a replayed code is still recognised, and
+    /// its sign-in revoked, for that day), and grants with nothing left (run periodically).
+    pub async fn purge_expired_grants(&self) -> crate::error::Result<u64> {
+        let before = crate::clock::Timestamp(self.clock.now().0 - 24 * 3600 * 1000);
+        self.store.purge_grants(before).await
+    }
+
     /// The person's identifier for applications: stable, opaque, the same for every application
     /// of the organisation, and never their email (which can change).
     pub fn subject_of(&self, user_id: i64) -> String {
