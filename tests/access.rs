@@ -95,6 +95,7 @@ async fn every_route_answers_each_role_and_keeps_organisations_apart() {
                 "/settings/email/{kind}",
                 "/settings/email/{kind}/versions",
                 "/settings/email/{kind}/preview",
+                "/settings/applications",
             ],
         ),
         (
@@ -107,6 +108,7 @@ async fn every_route_answers_each_role_and_keeps_organisations_apart() {
                 "/settings/team/{id}/access-code",
                 "/settings/activity",
                 "/settings/activity.csv",
+                "/settings/applications",
             ],
         ),
         ("hal@example.org", &["/settings/team", "/settings/team/{id}", "/settings/team/{id}/access-code"]),
@@ -128,6 +130,7 @@ async fn every_route_answers_each_role_and_keeps_organisations_apart() {
                 "/settings/email/{kind}",
                 "/settings/email/{kind}/versions",
                 "/settings/email/{kind}/preview",
+                "/settings/applications",
             ],
         ),
     ];

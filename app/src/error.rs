@@ -63,6 +63,10 @@ pub enum Field {
     EmailCodeRoles,
     /// A list of people to invite.
     Addresses,
+    /// An application's redirect URIs, one per line.
+    RedirectUris,
+    /// An application's URIs for after sign-out, one per line.
+    LogoutUris,
 }
 
 codes!(Field {
@@ -91,6 +95,8 @@ codes!(Field {
     MemberEmail => "member_email",
     EmailCodeRoles => "roles",
     Addresses => "addresses",
+    RedirectUris => "redirect_uris",
+    LogoutUris => "logout_uris",
 });
 
 impl Field {
@@ -133,6 +139,8 @@ impl Field {
             Field::MemberEmail => "their email address",
             Field::EmailCodeRoles => "the roles that may use email codes",
             Field::Addresses => "the email addresses",
+            Field::RedirectUris => "the redirect URIs",
+            Field::LogoutUris => "the URIs for after sign-out",
         }
     }
 }
@@ -257,6 +265,13 @@ pub enum ListIssue {
     HasAccount,
     /// Invited before with permissions the actor does not hold.
     NotYours,
+    /// URIs of an application: not a full address, not https, with credentials, with a
+    /// fragment, too long.
+    NotAnAddress,
+    NotHttps,
+    UriCredentials,
+    UriFragment,
+    UriTooLong,
 }
 
 codes!(ListIssue {
@@ -264,6 +279,11 @@ codes!(ListIssue {
     Name => "name",
     HasAccount => "has-account",
     NotYours => "not-yours",
+    NotAnAddress => "not-address",
+    NotHttps => "not-https",
+    UriCredentials => "uri-credentials",
+    UriFragment => "uri-fragment",
+    UriTooLong => "uri-too-long",
 });
 
 impl ListIssue {
@@ -275,6 +295,13 @@ impl ListIssue {
             ListIssue::NotYours => {
                 "they were invited with permissions you do not hold, so only someone who holds them can invite them again. Remove the line."
             }
+            ListIssue::NotAnAddress => "not a full address. Write it like https://wiki.example.org/callback.",
+            ListIssue::NotHttps => {
+                "use https. Plain http is allowed only on the machine itself (localhost, 127.0.0.1 or [::1])."
+            }
+            ListIssue::UriCredentials => "remove the user name and password from the address.",
+            ListIssue::UriFragment => "remove the #fragment at the end.",
+            ListIssue::UriTooLong => "the address is longer than 2,000 characters.",
         }
     }
 }
@@ -428,6 +455,9 @@ impl Problem {
                 "Choose at least one role whose people may use email codes, or turn email codes off.".into()
             }
             (Problem::Missing, Field::Addresses) => "Enter at least one email address, one per line.".into(),
+            (Problem::Missing, Field::RedirectUris) => {
+                "Enter at least one redirect URI, one per line: the address the application receives the sign-in at.".into()
+            }
             (Problem::Missing, f) => format!("Enter {}.", f.noun()),
             (Problem::TooLong, Field::Email) => "That email address is too long.".into(),
             (Problem::TooLong, f) => format!("{} must be at most 100 characters.", capital(f.noun())),
@@ -491,17 +521,22 @@ impl Problem {
             (Problem::AccessCodeExpired, _) => {
                 "That access code has expired. Ask the person who reset your MFA for a new one.".into()
             }
-            (Problem::InList { issue, line, more }, _) => {
+            (Problem::InList { issue, line, more }, f) => {
                 let others = match more {
                     0 => String::new(),
                     1 => " One more line has a problem too.".into(),
                     n => format!(" {n} more lines have problems too."),
                 };
-                format!("Line {line}: {}{others} Nobody was invited: correct the list and send it again.", issue.message())
+                let then = match f {
+                    Field::Addresses => "Nobody was invited: correct the list and send it again.",
+                    _ => "Nothing was saved: correct it and save again.",
+                };
+                format!("Line {line}: {}{others} {then}", issue.message())
             }
-            (Problem::TooMany { max, have }, _) => {
+            (Problem::TooMany { max, have }, Field::Addresses) => {
                 format!("The list has {have} addresses; one list invites at most {max}. Send the rest in a second list.")
             }
+            (Problem::TooMany { max, have }, f) => format!("{} are {have}; at most {max} are allowed.", capital(f.noun())),
         }
     }
 }
@@ -1048,6 +1083,11 @@ mod from_domain {
             L::Name => ListIssue::Name,
             L::HasAccount => ListIssue::HasAccount,
             L::NotYours => ListIssue::NotYours,
+            L::NotAnAddress => ListIssue::NotAnAddress,
+            L::NotHttps => ListIssue::NotHttps,
+            L::UriCredentials => ListIssue::UriCredentials,
+            L::UriFragment => ListIssue::UriFragment,
+            L::UriTooLong => ListIssue::UriTooLong,
         }
     }
 
@@ -1219,6 +1259,20 @@ mod from_domain {
                 E::StepUpRequired => AppError::StepUpFirst(None),
                 E::Forbidden => AppError::Refused(Refusal::MissingPermission),
                 E::UnknownKind => AppError::NotFound,
+                E::Internal(e) => e.into(),
+            }
+        }
+    }
+
+    impl From<tessera_server::applications::ApplicationError> for AppError {
+        fn from(e: tessera_server::applications::ApplicationError) -> AppError {
+            use tessera_server::applications::ApplicationError as E;
+            match e {
+                E::Invalid(errors) => errors.into(),
+                E::BadRequest => AppError::BadRequest,
+                E::StepUpRequired => AppError::StepUpFirst(None),
+                E::Forbidden => AppError::Refused(Refusal::MissingPermission),
+                E::NotFound => AppError::NotFound,
                 E::Internal(e) => e.into(),
             }
         }

@@ -387,6 +387,9 @@ pub fn TextArea(
     value: String,
     error: Option<String>,
     rows: u8,
+    /// The field may be left empty.
+    #[prop(optional)]
+    optional: bool,
 ) -> impl IntoView {
     view! {
         <div class="mb-5">
@@ -397,7 +400,7 @@ pub fn TextArea(
                 rows=rows
                 spellcheck="false"
                 autocomplete="off"
-                required=true
+                required=!optional
                 aria-invalid=error.as_ref().map(|_| "true")
                 aria-describedby=described(name, true)
                 class=format!("{INPUT_CLASS} font-mono text-sm")

@@ -31,6 +31,8 @@ pub enum Action {
     ApplicationAdded,
     ApplicationSecretRotated,
     ApplicationRemoved,
+    ApplicationDisabled,
+    ApplicationEnabled,
     /// Someone signed in to one of the organisation's applications through Tessera.
     ApplicationSignIn,
     /// Someone was turned away from an application (another organisation, a role it does not
@@ -110,6 +112,8 @@ impl Action {
         Action::ApplicationAdded,
         Action::ApplicationSecretRotated,
         Action::ApplicationRemoved,
+        Action::ApplicationDisabled,
+        Action::ApplicationEnabled,
         Action::ApplicationSignIn,
         Action::ApplicationRefused,
         Action::ApplicationTokensRevoked,
@@ -171,6 +175,8 @@ impl Action {
             Action::ApplicationAdded => "Application registered",
             Action::ApplicationSecretRotated => "Application secret replaced",
             Action::ApplicationRemoved => "Application removed",
+            Action::ApplicationDisabled => "Application disabled",
+            Action::ApplicationEnabled => "Application enabled",
             Action::ApplicationSignIn => "Signed in to an application",
             Action::ApplicationRefused => "Turned away from an application",
             Action::ApplicationTokensRevoked => "Application tokens revoked",
@@ -224,6 +230,8 @@ impl Action {
             Action::ApplicationAdded => "application.added",
             Action::ApplicationSecretRotated => "application.secret_rotated",
             Action::ApplicationRemoved => "application.removed",
+            Action::ApplicationDisabled => "application.disabled",
+            Action::ApplicationEnabled => "application.enabled",
             Action::ApplicationSignIn => "application.sign_in",
             Action::ApplicationRefused => "application.refused",
             Action::ApplicationTokensRevoked => "application.tokens_revoked",
@@ -342,7 +350,7 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), Action::ALL.len());
-        assert_eq!(Action::ALL.len(), 48, "a new action must be added to ALL");
+        assert_eq!(Action::ALL.len(), 50, "a new action must be added to ALL");
     }
 
     #[test]

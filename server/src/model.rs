@@ -357,6 +357,16 @@ pub enum ListIssue {
     HasAccount,
     /// Invited here already, with permissions the actor does not hold.
     NotYours,
+    /// A URI (of an application) that is not a full address.
+    NotAnAddress,
+    /// A URI that is plain http away from the machine itself.
+    NotHttps,
+    /// A URI with a user name or password in it.
+    UriCredentials,
+    /// A URI ending in a `#fragment`.
+    UriFragment,
+    /// A URI longer than 2,000 characters.
+    UriTooLong,
 }
 
 impl fmt::Display for ListIssue {
@@ -366,6 +376,13 @@ impl fmt::Display for ListIssue {
             ListIssue::Name => "has a name that is too long or contains control characters",
             ListIssue::HasAccount => "is the address of an existing account",
             ListIssue::NotYours => "is an invitation with permissions you do not hold",
+            ListIssue::NotAnAddress => "is not a full address like https://wiki.example.org/callback",
+            ListIssue::NotHttps => {
+                "must use https (plain http only on the machine itself: localhost, 127.0.0.1 or [::1])"
+            }
+            ListIssue::UriCredentials => "must not hold a user name or password",
+            ListIssue::UriFragment => "must not end in a #fragment",
+            ListIssue::UriTooLong => "is longer than 2,000 characters",
         })
     }
 }

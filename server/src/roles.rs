@@ -19,16 +19,19 @@ pub enum Permission {
     ViewActivityLog,
     /// Edit the mails Tessera sends to the organisation's people.
     ManageEmail,
+    /// Register the organisation's applications that sign in with Tessera, and change them.
+    ManageApplications,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 6] = [
+    pub const ALL: [Permission; 7] = [
         Permission::ManageMfa,
         Permission::ManageMembers,
         Permission::ManageRoles,
         Permission::ManagePolicy,
         Permission::ViewActivityLog,
         Permission::ManageEmail,
+        Permission::ManageApplications,
     ];
 
     pub fn id(self) -> &'static str {
@@ -39,6 +42,7 @@ impl Permission {
             Permission::ManagePolicy => "manage-policy",
             Permission::ViewActivityLog => "view-activity-log",
             Permission::ManageEmail => "manage-email",
+            Permission::ManageApplications => "manage-applications",
         }
     }
 
@@ -50,6 +54,7 @@ impl Permission {
             Permission::ManagePolicy => "Manage security policy",
             Permission::ViewActivityLog => "View activity log",
             Permission::ManageEmail => "Manage email templates",
+            Permission::ManageApplications => "Manage applications",
         }
     }
 
@@ -61,6 +66,9 @@ impl Permission {
             Permission::ManagePolicy => "Change the organisation's MFA policy.",
             Permission::ViewActivityLog => "Read and export the organisation's activity log.",
             Permission::ManageEmail => "Change the mails Tessera sends to the organisation's people.",
+            Permission::ManageApplications => {
+                "Register the applications that sign in with Tessera, replace their secrets, disable and remove them."
+            }
         }
     }
 
@@ -135,7 +143,7 @@ pub fn builtin_permissions(role: Role) -> Permissions {
     use Permission::*;
     match role {
         Role::Owner => Permissions::all(),
-        Role::Admin => [ManageMfa, ManageMembers, ViewActivityLog].into_iter().collect(),
+        Role::Admin => [ManageMfa, ManageMembers, ViewActivityLog, ManageApplications].into_iter().collect(),
         Role::HelpDesk => [ManageMfa].into_iter().collect(),
         Role::Member => Permissions::NONE,
     }
@@ -303,7 +311,15 @@ mod tests {
         let ids: Vec<&str> = Permission::ALL.iter().map(|p| p.id()).collect();
         assert_eq!(
             ids,
-            ["manage-mfa", "manage-members", "manage-roles", "manage-policy", "view-activity-log", "manage-email"]
+            [
+                "manage-mfa",
+                "manage-members",
+                "manage-roles",
+                "manage-policy",
+                "view-activity-log",
+                "manage-email",
+                "manage-applications"
+            ]
         );
         assert_eq!(Permission::ManageMfa.label(), "Manage Multi-Factor Authentication");
         let all = Permissions::all();
@@ -320,8 +336,19 @@ mod tests {
     fn built_in_roles_table() {
         use Permission::*;
         let table: [(Role, &[Permission]); 4] = [
-            (Role::Owner, &[ManageMfa, ManageMembers, ManageRoles, ManagePolicy, ViewActivityLog, ManageEmail]),
-            (Role::Admin, &[ManageMfa, ManageMembers, ViewActivityLog]),
+            (
+                Role::Owner,
+                &[
+                    ManageMfa,
+                    ManageMembers,
+                    ManageRoles,
+                    ManagePolicy,
+                    ViewActivityLog,
+                    ManageEmail,
+                    ManageApplications,
+                ],
+            ),
+            (Role::Admin, &[ManageMfa, ManageMembers, ViewActivityLog, ManageApplications]),
             (Role::HelpDesk, &[ManageMfa]),
             (Role::Member, &[]),
         ];

@@ -153,6 +153,20 @@ impl Cookies {
         }
     }
 
+    /// A new client secret on its way to the page that shows it once (sealed, five minutes).
+    pub fn secret_name(&self) -> &'static str {
+        if self.secure {
+            "__Host-tessera_secret"
+        } else {
+            "tessera_secret"
+        }
+    }
+
+    pub fn set_secret(&self, sealed: &str) -> HeaderValue {
+        HeaderValue::from_str(&format!("{}={sealed}{}; Max-Age=300", self.secret_name(), self.attrs()))
+            .expect("sealed values are cookie-safe")
+    }
+
     fn attrs(&self) -> &'static str {
         if self.secure {
             "; Path=/; HttpOnly; SameSite=Lax; Secure"

@@ -11,6 +11,7 @@
 //! class and permission, and the gate enforces that table before any of these run.
 
 pub mod account;
+pub mod applications;
 pub mod auth;
 pub mod email;
 pub mod mfa;

@@ -7,6 +7,7 @@
 //! then the routes.
 
 mod activity;
+mod applications;
 mod assets;
 mod auth;
 mod email;
@@ -135,6 +136,8 @@ fn handler_for(r: &RouteSpec) -> MethodRouter<AppState> {
         ("GET", "/settings/email/{kind}") => get(email::editor_page),
         ("GET", "/settings/email/{kind}/versions") => get(email::versions_page),
         ("GET", "/settings/email/{kind}/preview") => get(email::preview_frame),
+        ("GET", "/settings/applications") => get(applications::list_page),
+        ("GET", "/settings/applications/{id}") => get(applications::application_page),
         ("GET", "/healthz") => get(auth::healthz),
         ("GET", "/readyz") => get(auth::readyz),
         ("GET", "/.well-known/openid-configuration") => get(oidc::discovery),

@@ -32,12 +32,13 @@ pub async fn with_frame<F: std::future::Future>(viewer: Option<Viewer>, f: F) ->
 /// navigation empty. The navigation comes from the access table, so it offers exactly the pages
 /// the gate lets this person open.
 pub fn viewer_of(s: &SessionInfo, confined: bool) -> Viewer {
-    const NAV: [(&str, &str); 6] = [
+    const NAV: [(&str, &str); 7] = [
         ("/", "Home"),
         ("/settings/team", "Team"),
         ("/settings/roles", "Roles & permissions"),
         ("/settings/security", "Security policy"),
         ("/settings/email", "Email templates"),
+        ("/settings/applications", "Applications"),
         ("/settings/activity", "Activity log"),
     ];
     let nav = if confined {

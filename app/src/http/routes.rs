@@ -10,6 +10,7 @@ use tessera_server::roles::Permission;
 use crate::api::account::{
     AnswerPasswordPrompt, ChangePassword, ConfirmEmailChange, ReplaceExpiredPassword, RequestEmailChange,
 };
+use crate::api::applications::{AddApplication, RemoveApplication, RotateClientSecret, SetApplicationDisabled};
 use crate::api::auth::{
     AnswerChallenge, CompleteSetup, ForgotPassword, LoginEmail, LoginPassword, Logout, ResetPassword, SendSignInCode,
     SetPassword,
@@ -185,6 +186,17 @@ fn template_page(fields: &Fields) -> String {
 }
 
 const EMAIL: Need = Need::One(Permission::ManageEmail);
+const APPLICATIONS: Need = Need::One(Permission::ManageApplications);
+
+/// An application's page in Settings, for a form about it (`client_id`).
+fn application_page(fields: &Fields) -> String {
+    let id = field(fields, "client_id");
+    if !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        format!("/settings/applications/{id}")
+    } else {
+        "/settings/applications".into()
+    }
+}
 
 /// Every route besides static files.
 pub const ROUTES: &[RouteSpec] = &[
@@ -237,6 +249,8 @@ pub const ROUTES: &[RouteSpec] = &[
     // The HTML body of the editor's draft with sample data, as the mail looks: a document of its
     // own for the editor's sandboxed frame, whose CSP lets a mail's inline styles apply.
     other("GET", "/settings/email/{kind}/preview", Access::Full, EMAIL),
+    page_needing("/settings/applications", APPLICATIONS),
+    page_needing("/settings/applications/{id}", APPLICATIONS),
     other("GET", "/healthz", Access::Public, Need::Nothing),
     other("GET", "/readyz", Access::Public, Need::Nothing),
     // --- OpenID Connect, for the organisation's applications. The authorisation endpoint finds
@@ -337,6 +351,11 @@ pub const ROUTES: &[RouteSpec] = &[
     server_fn(PreviewMailTemplate::PATH, Access::Full, EMAIL, false, template_page),
     server_fn(SaveMailTemplate::PATH, Access::Full, EMAIL, false, template_page),
     server_fn(RestoreMailTemplate::PATH, Access::Full, EMAIL, false, template_page),
+    // --- the organisation's applications
+    server_fn(AddApplication::PATH, Access::Full, APPLICATIONS, false, |_| "/settings/applications".into()),
+    server_fn(RotateClientSecret::PATH, Access::Full, APPLICATIONS, false, application_page),
+    server_fn(SetApplicationDisabled::PATH, Access::Full, APPLICATIONS, false, application_page),
+    server_fn(RemoveApplication::PATH, Access::Full, APPLICATIONS, false, application_page),
 ];
 
 /// The route serving `method` and `path`, if any.

@@ -376,6 +376,7 @@ fn step_up_purpose(next: &str) -> &'static str {
         p if p.starts_with("/settings/email") => "to change your organisation's email templates",
         p if p.starts_with("/settings/security") => "to change your organisation's security policy",
         p if p.starts_with("/settings/roles") => "to change roles and their permissions",
+        p if p.starts_with("/settings/applications") => "to change your organisation's applications",
         p if p.starts_with("/settings/team/invite") => "to invite someone with an administrative role",
         p if p.starts_with("/settings/team") => "to change a teammate's account",
         "/account/security/password" => "to change your password",

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod activity;
+pub mod application_settings;
 pub mod applications;
 pub mod auth;
 pub mod email;
@@ -223,6 +224,14 @@ pub enum Page {
     Application {
         view: applications::AppView,
     },
+    /// Settings -> Applications.
+    Applications {
+        view: application_settings::ApplicationsView,
+    },
+    /// One of the organisation's applications, in Settings.
+    RegisteredApplication {
+        view: Box<application_settings::ApplicationView>,
+    },
 }
 
 impl Page {
@@ -271,6 +280,8 @@ impl Page {
             Page::InvitationExpired { .. } => "Invitation expired",
             Page::Message { title, .. } => title,
             Page::Application { view } => view.title(),
+            Page::Applications { .. } => "Applications",
+            Page::RegisteredApplication { .. } => "Application",
         }
     }
 }
@@ -294,6 +305,7 @@ impl Page {
                 Some("/settings/security")
             }
             Page::ActivityLog { .. } => Some("/settings/activity"),
+            Page::Applications { .. } | Page::RegisteredApplication { .. } => Some("/settings/applications"),
             Page::Security { .. }
             | Page::EmailPreferences { .. }
             | Page::ChangePassword { .. }
@@ -342,6 +354,10 @@ pub fn PageView(page: Page) -> impl IntoView {
             view! { <auth::LoginPasswordPage email app_name different_email error /> }.into_any()
         }
         Page::Application { view } => view! { <applications::ApplicationPage view /> }.into_any(),
+        Page::Applications { view } => view! { <application_settings::ApplicationsPage view /> }.into_any(),
+        Page::RegisteredApplication { view } => {
+            view! { <application_settings::ApplicationPage view=*view /> }.into_any()
+        }
         Page::Home { home } => view! { <home::HomePage home /> }.into_any(),
         Page::Setup { token, values, error } => view! { <auth::SetupPage token values error /> }.into_any(),
         Page::SetPassword { token, email, org_name, min_chars, error } => {

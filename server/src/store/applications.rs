@@ -74,6 +74,17 @@ pub trait ApplicationStore: Send + Sync {
         audit: &AuditEvent,
     ) -> Result<bool>;
 
+    /// Disables or enables the application and records `audit`; disabling revokes what it
+    /// holds of anyone. `false` if the organisation has no such application.
+    async fn set_application_disabled(
+        &self,
+        org_id: i64,
+        client_id: &str,
+        disabled: bool,
+        now: Timestamp,
+        audit: &AuditEvent,
+    ) -> Result<bool>;
+
     /// Removes the application and records `audit`; `false` if the organisation has no such one.
     async fn remove_application(&self, org_id: i64, client_id: &str, audit: &AuditEvent) -> Result<bool>;
 }

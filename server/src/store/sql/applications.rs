@@ -131,6 +131,40 @@ macro_rules! impl_application_store {
                 Ok(Some((app, hash)))
             }
 
+            async fn set_application_disabled(
+                &self,
+                org_id: i64,
+                client_id: &str,
+                disabled: bool,
+                now: Timestamp,
+                audit: &AuditEvent,
+            ) -> Result<bool> {
+                let mut tx = self.writer.begin().await?;
+                let set = sqlx::query("UPDATE applications SET disabled = $3 WHERE org_id = $1 AND client_id = $2")
+                    .bind(org_id)
+                    .bind(client_id)
+                    .bind(disabled)
+                    .execute(&mut *tx)
+                    .await?;
+                if set.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                if disabled {
+                    sqlx::query(
+                        "UPDATE oidc_grants SET revoked_at = $3 WHERE revoked_at IS NULL AND application_id = \
+                         (SELECT id FROM applications WHERE org_id = $1 AND client_id = $2)",
+                    )
+                    .bind(org_id)
+                    .bind(client_id)
+                    .bind(now.0)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Self::insert_audit(&mut *tx, audit).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
             async fn set_client_secret(
                 &self,
                 org_id: i64,
