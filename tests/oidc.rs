@@ -725,3 +725,37 @@ async fn where_the_organisation_requires_mfa_the_sign_in_enrols_first_and_the_re
     assert!(codes.body.contains("Done: continue to Wiki"), "{}", codes.body);
     code_for(&t, &wiki, &session).await;
 }
+
+#[tokio::test]
+async fn id_tokens_verify_against_the_published_keys_across_a_rotation() {
+    let t = app().await;
+    let (_, wiki) = world(&t, wiki_form()).await;
+    let cookie = cookie_of(&t, "bob@example.org").await;
+    let code = code_for(&t, &wiki, &cookie).await;
+    let (_, before) = exchange(&t, &wiki, &code, VERIFIER).await;
+    let old_token = before["id_token"].as_str().unwrap().to_string();
+    let old_kid = decode_header(&old_token).unwrap().kid.unwrap();
+    let new_kids = t.tessera.rotate_signing_keys().await.unwrap();
+    // The token signed before still verifies: its key stays published while it may be live.
+    verified_claims(&t, &old_token, &wiki.client_id).await;
+    // New tokens name a new key, which is published too.
+    let code = code_for(&t, &wiki, &cookie).await;
+    let (_, after) = exchange(&t, &wiki, &code, VERIFIER).await;
+    let new_token = after["id_token"].as_str().unwrap();
+    let new_kid = decode_header(new_token).unwrap().kid.unwrap();
+    assert!(new_kid != old_kid && new_kids.contains(&new_kid), "{new_kid} {new_kids:?}");
+    verified_claims(&t, new_token, &wiki.client_id).await;
+    // Once every token the old key signed has expired, the next rotation stops publishing it.
+    t.clock.advance(Duration::from_secs(16 * 60));
+    t.tessera.rotate_signing_keys().await.unwrap();
+    let set: JwkSet = serde_json::from_str(&t.get("/oauth2/jwks", None).await.body).unwrap();
+    assert!(set.find(&old_kid).is_none() && set.find(&new_kid).is_some());
+    // A token naming a key nobody published is not a valid logout hint: the person is asked.
+    let (_, forged) = old_token.split_once('.').unwrap();
+    let unknown_kid = format!(
+        "{}.{forged}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","typ":"JWT","kid":"nobody"}"#)
+    );
+    let r = t.get(&format!("/oauth2/logout?id_token_hint={unknown_kid}"), Some(&cookie)).await;
+    assert!(r.body.contains("Sign out of Tessera?"), "{}", r.body);
+}

@@ -765,11 +765,18 @@ fn nav_links(html: &str) -> Vec<String> {
 async fn the_frame_offers_each_role_exactly_the_pages_it_may_open() {
     let t = app().await;
     two_organisations(&t).await;
-    let pages =
-        ["/", "/settings/team", "/settings/roles", "/settings/security", "/settings/email", "/settings/activity"];
+    let pages = [
+        "/",
+        "/settings/team",
+        "/settings/roles",
+        "/settings/security",
+        "/settings/email",
+        "/settings/applications",
+        "/settings/activity",
+    ];
     for (email, expected) in [
         ("ada@example.org", &pages[..]),
-        ("adam@example.org", &["/", "/settings/team", "/settings/activity"][..]),
+        ("adam@example.org", &["/", "/settings/team", "/settings/applications", "/settings/activity"][..]),
         ("hal@example.org", &["/", "/settings/team"][..]),
         ("bob@example.org", &["/"][..]),
     ] {
