@@ -2,8 +2,8 @@ import { expect, type Locator, type Page } from '@playwright/test';
 
 /** The labels of the frame's navigation, in order, for each kind of person. */
 export const NAV_FOR = {
-  owner: ['Home', 'Team', 'Roles & permissions', 'Security policy', 'Email templates', 'Activity log'],
-  admin: ['Home', 'Team', 'Activity log'],
+  owner: ['Home', 'Team', 'Roles & permissions', 'Security policy', 'Email templates', 'Applications', 'Activity log'],
+  admin: ['Home', 'Team', 'Applications', 'Activity log'],
   helpDesk: ['Home', 'Team'],
   member: ['Home'],
 } as const;

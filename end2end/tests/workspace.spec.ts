@@ -219,6 +219,7 @@ test("the frame, the owner's home and invitations", async ({ page, server, brows
       ['Roles & permissions', 'Roles & permissions'],
       ['Security policy', 'Security policy'],
       ['Email templates', 'Email templates'],
+      ['Applications', 'Applications'],
       ['Activity log', 'Activity log'],
     ] as const) {
       await frame.goTo(label);

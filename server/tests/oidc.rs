@@ -158,3 +158,34 @@ async fn refresh_tokens_rotate_and_die_with_the_password_or_the_member() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_password_change_ends_what_applications_hold() {
+    on_both(|env| async move {
+        let client = acme(&env).await;
+        let token = signed_in(&env).await;
+        // A fresh second factor (enrolling proves one), which a password change needs.
+        let s = env.app.session(&token).await.unwrap().unwrap();
+        let view = env.app.start_enrolment(&s, &meta()).await.unwrap();
+        let secret = common::base32_decode(&view.setup_key_grouped);
+        env.app.confirm_enrolment(&s, &common::code_now(&secret, &env), &meta()).await.unwrap();
+        let code = code_for(&env, &client, &token).await;
+        let tokens = env.app.token(Some(&client.basic), &exchange_form(&code), &meta()).await.unwrap();
+        let bearer = format!("Bearer {}", tokens.access_token);
+        assert!(env.app.userinfo(Some(&bearer)).await.is_ok(), "{}", env.backend);
+        let s = env.app.session(&token).await.unwrap().unwrap();
+        let new_password = "seven green kites drift upward";
+        let form = tessera_server::account::PasswordChange {
+            current: PASSWORD.into(),
+            password: new_password.into(),
+            password_again: new_password.into(),
+        };
+        env.app.change_password(&s, &form, &meta()).await.unwrap();
+        assert_eq!(env.app.userinfo(Some(&bearer)).await.unwrap_err().error, "invalid_token", "{}", env.backend);
+        let refresh =
+            serde_urlencoded_like(&[("grant_type", "refresh_token"), ("refresh_token", &tokens.refresh_token)]);
+        let r = env.app.token(Some(&client.basic), &refresh, &meta()).await;
+        assert_eq!(r.unwrap_err().error, "invalid_grant", "{}", env.backend);
+    })
+    .await;
+}

@@ -6,7 +6,8 @@
  * Tessera, and shows the claims it verified once they are back.
  *
  * Each test registers its own application and its own member, so they do not
- * depend on what other specs did to the owner.
+ * depend on what other specs did to the owner. (The file sorts after
+ * auth-flow.spec.ts, whose first test must meet the setup form unused.)
  */
 import { Authenticator } from '../pages/Authenticator';
 import { ChallengePage } from '../pages/ChallengePage';
