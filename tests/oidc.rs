@@ -759,3 +759,28 @@ async fn id_tokens_verify_against_the_published_keys_across_a_rotation() {
     let r = t.get(&format!("/oauth2/logout?id_token_hint={unknown_kid}"), Some(&cookie)).await;
     assert!(r.body.contains("Sign out of Tessera?"), "{}", r.body);
 }
+
+#[tokio::test]
+async fn a_public_application_in_a_browser_may_call_the_json_endpoints_from_its_own_origin() {
+    let t = app().await;
+    for path in ["/oauth2/token", "/oauth2/userinfo", "/oauth2/revoke"] {
+        let req = Request::options(path)
+            .header(header::ORIGIN, "https://spa.example.org")
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization")
+            .header("sec-fetch-site", "cross-site");
+        let r = t.send(req.body(Body::empty()).unwrap()).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{path}: {}", r.body);
+        assert_eq!(r.headers.get("access-control-allow-origin").unwrap(), "*", "{path}");
+        assert!(r.headers.get("access-control-allow-headers").unwrap().to_str().unwrap().contains("Authorization"));
+    }
+    // The calls themselves, cross-site and without a cookie, get the protocol's answer (not the
+    // same-origin refusal), open to any origin.
+    let req = Request::post("/oauth2/token")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ORIGIN, "https://spa.example.org")
+        .header("sec-fetch-site", "cross-site");
+    let r = t.send(req.body(Body::from("grant_type=authorization_code&client_id=nobody")).unwrap()).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    assert!(r.body.contains("invalid_client") && r.headers.get("access-control-allow-origin").is_some());
+}

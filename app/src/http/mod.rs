@@ -148,6 +148,7 @@ fn handler_for(r: &RouteSpec) -> MethodRouter<AppState> {
         ("POST", "/oauth2/userinfo") => post(oidc::userinfo),
         ("POST", "/oauth2/revoke") => post(oidc::revoke),
         ("GET", "/oauth2/logout") => get(oidc::logout),
+        ("OPTIONS", "/oauth2/token" | "/oauth2/userinfo" | "/oauth2/revoke") => axum::routing::options(oidc::preflight),
         (m, p) => unreachable!("route {m} {p} is in ROUTES but has no handler"),
     }
 }

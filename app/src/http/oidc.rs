@@ -36,6 +36,18 @@ pub async fn jwks(State(state): State<AppState>) -> Response {
     }
 }
 
+/// The CORS preflight of the JSON endpoints: any origin may call them (they never read a
+/// cookie), with the headers the protocol uses.
+pub async fn preflight() -> Response {
+    let headers = [
+        ANY_ORIGIN,
+        (http::header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST")),
+        (http::header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("Authorization, Content-Type")),
+        (http::header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600")),
+    ];
+    (StatusCode::NO_CONTENT, headers).into_response()
+}
+
 /// `/.well-known/openid-configuration`.
 pub async fn discovery(State(state): State<AppState>) -> Response {
     let cache = (CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));

@@ -264,6 +264,11 @@ pub const ROUTES: &[RouteSpec] = &[
     other("POST", "/oauth2/userinfo", Access::Public, Need::Nothing),
     other("POST", "/oauth2/revoke", Access::Public, Need::Nothing),
     other("GET", "/oauth2/logout", Access::Public, Need::Nothing),
+    // A public application's page asks its browser first (CORS preflight) before it sends an
+    // Authorization header or a token request.
+    other("OPTIONS", "/oauth2/token", Access::Public, Need::Nothing),
+    other("OPTIONS", "/oauth2/userinfo", Access::Public, Need::Nothing),
+    other("OPTIONS", "/oauth2/revoke", Access::Public, Need::Nothing),
     // --- server functions: signing in and out, first run, one-time links
     server_fn(LoginEmail::PATH, Access::Public, Need::Nothing, SIGN_IN, |_| "/login".into()),
     server_fn(LoginPassword::PATH, Access::Public, Need::Nothing, SIGN_IN, |_| "/login/password".into()),
