@@ -502,17 +502,16 @@ impl Tessera {
 /// Each URI checked, duplicates dropped, at most [`MAX_URIS`]; the first bad one refused (with
 /// its place in the list and how many more are bad).
 fn uris(typed: &[String], logout: bool) -> std::result::Result<Vec<String>, Refused> {
-    let typed: Vec<&String> = typed.iter().filter(|u| !u.trim().is_empty()).collect();
+    let checked: Vec<_> = typed.iter().filter(|u| !u.trim().is_empty()).map(|u| check_redirect_uri(u)).collect();
     let problems: Vec<(usize, UriProblem)> =
-        typed.iter().enumerate().filter_map(|(i, u)| check_redirect_uri(u).err().map(|p| (i, p))).collect();
+        checked.iter().enumerate().filter_map(|(i, r)| r.as_ref().err().map(|p| (i, *p))).collect();
     if let Some(&(index, problem)) = problems.first() {
         return Err(Refused::Uri { logout, index, problem, more: problems.len() - 1 });
     }
     let mut out: Vec<String> = Vec::new();
-    for uri in typed {
-        let checked = check_redirect_uri(uri).expect("checked above");
-        if !out.contains(&checked) {
-            out.push(checked);
+    for uri in checked.into_iter().flatten() {
+        if !out.contains(&uri) {
+            out.push(uri);
         }
     }
     if out.len() > MAX_URIS {

@@ -103,26 +103,21 @@ impl Tessera {
             let destination = Destination::Application(req.resume_path());
             return Ok(Authorization::Enrol { destination, app_name: app.name });
         }
-        let free = s.filter(|s| s.stage(now) == Stage::Free);
         let wants_mfa = req.wants_mfa() || app.require_mfa;
-        let sign_in = match free {
-            None => true,
-            Some(s) => {
-                let too_old = req.max_age.is_some_and(|max| now.since(s.created_at).as_secs() >= max.max(1));
-                // A second sign-in helps only someone who has an authenticator to prove.
-                let unproven = wants_mfa && s.has_mfa && s.second_factor_at.is_none();
-                req.prompt == Prompt::Login || too_old || unproven
-            }
+        let fresh_enough = |s: &SessionInfo| {
+            let too_old = req.max_age.is_some_and(|max| now.since(s.created_at).as_secs() >= max.max(1));
+            // A second sign-in helps only someone who has an authenticator to prove.
+            let unproven = wants_mfa && s.has_mfa && s.second_factor_at.is_none();
+            req.prompt != Prompt::Login && !too_old && !unproven
         };
-        if sign_in {
+        let Some(s) = s.filter(|s| s.stage(now) == Stage::Free && fresh_enough(s)) else {
             if req.prompt == Prompt::None {
                 let e = ErrorResponse::new("login_required", "the person must sign in to Tessera");
                 return Ok(Authorization::Redirect(self.error_redirect(&req.redirect_uri, &e, req.state.as_deref())));
             }
             let destination = Destination::Application(req.resume_path());
             return Ok(Authorization::SignIn { destination, login_hint: req.login_hint, app_name: app.name });
-        }
-        let s = free.expect("signed in");
+        };
         let refusal = if s.org_id != app.org_id {
             Some(AppRefusal::OtherOrganisation)
         } else if !app.role_ids.is_empty() && !app.role_ids.contains(&s.role.id) {
