@@ -784,3 +784,101 @@ async fn a_public_application_in_a_browser_may_call_the_json_endpoints_from_its_
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
     assert!(r.body.contains("invalid_client") && r.headers.get("access-control-allow-origin").is_some());
 }
+
+/// Signs in `email` with `password` on the way to `start` (an authorisation request): the answer
+/// to the password, as a browser's form gets it.
+async fn sign_in_towards(t: &TestApp, start: &str, email: &str, password: &str) -> Reply {
+    let login = t.get(start, None).await.location().unwrap().to_string();
+    let next = param(&login, "next").unwrap();
+    let step1 = t.post(LOGIN_EMAIL, &[("email", email), ("next", &next)], None).await;
+    let login_cookie = step1.cookie("tessera_login").unwrap();
+    t.post(LOGIN_PASSWORD, &[("password", password)], Some(&login_cookie)).await
+}
+
+#[tokio::test]
+async fn a_disabled_person_is_told_after_the_right_password_and_the_application_hears_access_denied() {
+    use tessera_server::clock::Clock;
+    let t = app().await;
+    let ([_, _, _, bob, zed], wiki) = world(&t, wiki_form()).await;
+    for id in [bob, zed] {
+        let (org, role) = t.tessera.store.primary_membership(id).await.unwrap().unwrap();
+        t.tessera.store.set_member_disabled(org.id, id, role.id, true, t.clock.now()).await.unwrap();
+    }
+    let start = authorize_path(&wiki.client_id, &[]);
+    // A wrong password hears what any wrong password hears: nothing about the account.
+    let r = sign_in_towards(&t, &start, "bob@example.org", "not the password at all").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body.contains("Incorrect email or password.") && !r.body.contains("is disabled"), "{}", r.body);
+    // The right one: a page saying so, whom to ask, and the way back to the application.
+    let r = sign_in_towards(&t, &start, "bob@example.org", OTHER_PASSWORD).await;
+    assert_eq!(r.location(), Some("/login/disabled"), "{} {}", r.status, r.body);
+    assert!(r.cookie("tessera_session").is_none());
+    let notice = r.cookie("tessera_login").expect("what the page says, sealed");
+    assert!(!notice.contains("Acme") && !notice.contains('@'), "{notice}");
+    let page = t.get("/login/disabled", Some(&notice)).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.body.contains("<h1") && page.body.contains("Your account is disabled"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("The account bob@example.org at Acme is disabled, so you cannot sign in to Wiki or to Tessera."),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(
+            "Only someone who manages the members of Acme, such as an owner or administrator, can enable it again."
+        ),
+        "{}",
+        page.body
+    );
+    let href = |body: &str, text: &str| {
+        let end = body.find(&format!(">{text}</a>")).unwrap_or_else(|| panic!("{text}: {body}"));
+        let start = body[..end].rfind("href=\"").unwrap() + 6;
+        body[start..end].split('"').next().unwrap().replace("&amp;", "&")
+    };
+    let back = href(&page.body, "Back to Wiki");
+    assert!(back.starts_with(&format!("{REDIRECT}?error=access_denied")), "{back}");
+    assert_eq!(param(&back, "state").as_deref(), Some("st-123"));
+    assert_eq!(param(&back, "iss").as_deref(), Some(ORIGIN));
+    assert_eq!(href(&page.body, "Sign in with another account"), "/login");
+    // An island hears the same, as its code.
+    let login = t.get(&start, None).await.location().unwrap().to_string();
+    let step1 =
+        t.post(LOGIN_EMAIL, &[("email", "bob@example.org"), ("next", &param(&login, "next").unwrap())], None).await;
+    let r =
+        t.island(LOGIN_PASSWORD, &[("password", OTHER_PASSWORD)], Some(&step1.cookie("tessera_login").unwrap())).await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::FORBIDDEN, "account-disabled"));
+    // Nobody else sees the page: not without the sealed notice, nor with a sign-in's first step.
+    assert_eq!(t.get("/login/disabled", None).await.location(), Some("/login"));
+    let probe = t.post(LOGIN_EMAIL, &[("email", "bob@example.org")], None).await.cookie("tessera_login").unwrap();
+    assert_eq!(t.get("/login/disabled", Some(&probe)).await.location(), Some("/login"));
+    // Nor for long.
+    t.clock.advance(Duration::from_secs(16 * 60));
+    assert_eq!(t.get("/login/disabled", Some(&notice)).await.location(), Some("/login"));
+    // A person of another organisation disabled there: their own organisation is named to
+    // them; Acme's log does not name them, nor say why.
+    let r = sign_in_towards(&t, &start, "zed@example.org", OTHER_PASSWORD).await;
+    let page = t.get("/login/disabled", Some(&r.cookie("tessera_login").unwrap())).await;
+    assert!(page.body.contains("The account zed@example.org at Other is disabled"), "{}", page.body);
+    assert!(href(&page.body, "Back to Wiki").starts_with(&format!("{REDIRECT}?error=access_denied")));
+    // Without an application: the page, with no way back to one.
+    let step1 = t.post(LOGIN_EMAIL, &[("email", "bob@example.org")], None).await;
+    let r =
+        t.post(LOGIN_PASSWORD, &[("password", OTHER_PASSWORD)], Some(&step1.cookie("tessera_login").unwrap())).await;
+    let page = t.get("/login/disabled", Some(&r.cookie("tessera_login").unwrap())).await;
+    assert!(page.body.contains("The account bob@example.org at Acme is disabled, so you cannot sign in."));
+    assert!(!page.body.contains("Back to"), "{}", page.body);
+    // The activity log: each refused sign-in, and each refusal of the application, named only in
+    // the person's own organisation.
+    let log = t.tessera.store.recent_audit(None, 100).await.unwrap();
+    let refusals: Vec<_> = log.iter().filter(|e| e.action == "application.refused").collect();
+    assert_eq!(refusals.len(), 3, "{log:?}");
+    let bobs = refusals.iter().filter(|e| e.detail.as_deref() == Some("Wiki: their account is disabled"));
+    assert!(bobs.clone().count() == 2 && bobs.clone().all(|e| e.actor_user_id == Some(bob)), "{refusals:?}");
+    let zeds: Vec<_> =
+        refusals.iter().filter(|e| e.detail.as_deref() == Some("Wiki: a person of another organisation")).collect();
+    assert!(zeds.len() == 1 && zeds[0].actor_user_id.is_none() && zeds[0].target_user_id.is_none(), "{zeds:?}");
+    let disabled_sign_ins =
+        log.iter().filter(|e| e.action == "signin" && e.detail.as_deref() == Some("account is disabled"));
+    assert_eq!(disabled_sign_ins.count(), 4, "{log:?}");
+}

@@ -641,6 +641,7 @@ pub mod pages {
     pub const CHALLENGE: &str = "/login/mfa";
     pub const ENROL_REQUIRED: &str = "/account/security/enrol-required";
     pub const PASSWORD_EXPIRED: &str = "/account/security/password-expired";
+    pub const ACCOUNT_DISABLED: &str = "/login/disabled";
 }
 
 /// The error of every server function.
@@ -663,6 +664,8 @@ pub enum AppError {
     PasswordExpired,
     /// Wrong email or password (also for unknown accounts and accounts that must wait).
     WrongCredentials,
+    /// The right password for a disabled account: the page that says so and what to do.
+    AccountDisabled,
     /// A sensitive change needs a fresh second factor first: the step-up page, then back to this
     /// page. `None` until `http::form_posts` names the form's own page from the access table; a
     /// function names another only where it knows better (a draft it kept).
@@ -711,7 +714,11 @@ impl AppError {
         match self {
             AppError::BadRequest => 400,
             AppError::SignInFirst | AppError::ChallengeFirst | AppError::WrongCredentials | AppError::EmailFirst => 401,
-            AppError::EnrolFirst | AppError::PasswordExpired | AppError::StepUpFirst(_) | AppError::Refused(_) => 403,
+            AppError::EnrolFirst
+            | AppError::PasswordExpired
+            | AppError::StepUpFirst(_)
+            | AppError::Refused(_)
+            | AppError::AccountDisabled => 403,
             AppError::NotFound | AppError::LinkInvalid | AppError::ResetLinkInvalid | AppError::EmailLinkInvalid => 404,
             AppError::MethodNotAllowed => 405,
             AppError::EnrolmentExpired => 409,
@@ -758,6 +765,7 @@ impl AppError {
             AppError::ChallengeFirst => Some(pages::CHALLENGE.into()),
             AppError::EnrolFirst => Some(pages::ENROL_REQUIRED.into()),
             AppError::PasswordExpired => Some(pages::PASSWORD_EXPIRED.into()),
+            AppError::AccountDisabled => Some(pages::ACCOUNT_DISABLED.into()),
             AppError::StepUpFirst(back) => Some(step_up_page(back.as_deref())),
             AppError::EnrolmentExpired => Some("/account/security?expired".into()),
             _ => None,
@@ -793,6 +801,7 @@ impl AppError {
             AppError::EnrolFirst => "enrol",
             AppError::PasswordExpired => "password-expired",
             AppError::WrongCredentials => "credentials",
+            AppError::AccountDisabled => "account-disabled",
             AppError::EmailFirst => "email-first",
             AppError::LinkInvalid => "link",
             AppError::ResetLinkInvalid => "reset-link",
@@ -842,6 +851,7 @@ impl AppError {
             "enrol" => AppError::EnrolFirst,
             "password-expired" => AppError::PasswordExpired,
             "credentials" => AppError::WrongCredentials,
+            "account-disabled" => AppError::AccountDisabled,
             "step-up" => AppError::StepUpFirst(words.next().map(str::to_string)),
             "email-first" => AppError::EmailFirst,
             "link" => AppError::LinkInvalid,
@@ -899,6 +909,9 @@ impl fmt::Display for AppError {
             AppError::EnrolFirst => "Set up MFA first: your organisation requires it.",
             AppError::PasswordExpired => "Your password has expired. Choose a new one to continue.",
             AppError::WrongCredentials => "Incorrect email or password.",
+            AppError::AccountDisabled => {
+                "Your account is disabled. Ask an owner or administrator of your organisation to enable it again."
+            }
             AppError::StepUpFirst(_) => "Confirm it is you first: enter a code from your authenticator app.",
             AppError::EmailFirst => "Enter your email address first.",
             AppError::LinkInvalid => {
@@ -1161,6 +1174,7 @@ mod from_domain {
         fn from(e: SignInError) -> AppError {
             match e {
                 SignInError::InvalidCredentials => AppError::WrongCredentials,
+                SignInError::Disabled(_) => AppError::AccountDisabled,
                 SignInError::Waiting(d) => AppError::AccountWaiting(whole_seconds(d)),
                 SignInError::Busy => AppError::Busy,
                 SignInError::EmailFirst => AppError::EmailFirst,
@@ -1368,6 +1382,7 @@ mod tests {
             AppError::EnrolFirst,
             AppError::PasswordExpired,
             AppError::WrongCredentials,
+            AppError::AccountDisabled,
             AppError::StepUpFirst(None),
             AppError::EmailFirst,
             AppError::LinkInvalid,

@@ -9,13 +9,17 @@
  * depend on what other specs did to the owner. (The file sorts after
  * auth-flow.spec.ts, whose first test must meet the setup form unused.)
  */
+import { expectAccessible } from '../pages/a11y';
 import { Authenticator } from '../pages/Authenticator';
 import { ChallengePage } from '../pages/ChallengePage';
-import { addUser } from '../pages/Cli';
+import { addUser, createOrganisation } from '../pages/Cli';
 import { DemoApp } from '../pages/DemoApp';
 import { EnrolPage } from '../pages/EnrolPage';
 import { expect, test } from '../pages/fixtures';
-import { LoginPage } from '../pages/LoginPage';
+import { HomePage } from '../pages/HomePage';
+import { expectFitsPhone } from '../pages/http';
+import { LoginPage, signIn } from '../pages/LoginPage';
+import { MemberPage, TeamPage } from '../pages/TeamPage';
 import { ensureOrganisation, ownerFor } from '../pages/Organisation';
 import { FIRST_CODES_STATUS, RecoveryCodesPage } from '../pages/RecoveryCodesPage';
 
@@ -103,6 +107,56 @@ test('an application open to administrators only turns a member away, and tells 
     await login.submitPassword(PASSWORD, refused);
     await expect(page.getByText('People with your role (Member) may not use it.')).toBeVisible();
     await page.getByRole('link', { name: `Back to ${name}` }).click();
+    await expect(page.locator('#error')).toHaveText('access_denied');
+  } finally {
+    demo.stop();
+  }
+});
+
+test('a disabled member hears so after the right password, and whom to ask; the application hears access_denied', async ({
+  page,
+  server,
+}, testInfo) => {
+  const project = testInfo.project.name;
+  await ensureOrganisation(page, server, ownerFor(project));
+  // An organisation of this test's own, so disabling someone changes nothing another spec sees.
+  const org = `Disabled Co ${project}`;
+  const owner = { name: 'Owen Owner', email: `owen.${project}@disabled.example` };
+  const email = `erin.${project}@disabled.example`;
+  createOrganisation(server, { name: org, ownerEmail: owner.email, ownerName: owner.name, ownerPassword: PASSWORD });
+  addUser(server, { organisationName: org, email, role: 'member', password: PASSWORD, displayName: 'Erin' });
+  const name = `Demo disabled ${project}`;
+  const demo = await DemoApp.start(server, { organisationName: org, name });
+  try {
+    // The owner disables Erin's account in Settings -> Team, and signs out.
+    await signIn(page, owner.email, PASSWORD, new HomePage(page).welcomeHeading(owner.name));
+    const team = new TeamPage(page);
+    await team.goto();
+    await team.expectLoaded();
+    await new MemberPage(page).goto(await team.memberId(email));
+    await page.getByRole('button', { name: 'Disable account' }).click();
+    await expect(page.getByRole('button', { name: 'Enable account' })).toBeVisible();
+    await page.context().clearCookies();
+
+    // Erin, on her way to the application: a wrong password hears nothing about her account.
+    await demo.open(page);
+    await page.getByRole('link', { name: 'Sign in with Tessera' }).click();
+    const login = new LoginPage(page);
+    await login.expectOnEmailStep();
+    await login.continueWith(email);
+    await login.submitPassword('not her password at all', page.getByText('Incorrect email or password.'));
+    // Her password: why she cannot go on, and whom to ask.
+    const heading = page.getByRole('heading', { name: 'Your account is disabled' });
+    await login.submitPassword(PASSWORD, heading);
+    const said = page.getByText(`The account ${email} at ${org} is disabled, so you cannot sign in to ${name} or to Tessera.`);
+    await expect(said).toBeVisible();
+    const ask = page.getByText(`Only someone who manages the members of ${org}, such as an owner or administrator, can enable it again.`);
+    await expect(ask).toBeVisible();
+    await expectAccessible(page, 'the page for a disabled account');
+    const back = page.getByRole('link', { name: `Back to ${name}` });
+    await expectFitsPhone(page, [heading, said, ask, back]);
+    // The application hears that she was refused.
+    await back.click();
     await expect(page.locator('#error')).toHaveText('access_denied');
   } finally {
     demo.stop();

@@ -195,10 +195,13 @@ pub struct Progress {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
-    /// Wrong password, unknown account, disabled account, or an account that must wait: always
-    /// the same answer.
+    /// Wrong password, unknown account, or an account that must wait: always the same answer.
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// The right password for a disabled account. Only someone who knows the password learns
+    /// that the account is disabled, and what to do about it.
+    #[error("account disabled")]
+    Disabled(Box<DisabledAccount>),
     /// The address's failure budget is spent (known or unknown address alike): try again after
     /// this long.
     #[error("too many attempts")]
@@ -226,12 +229,31 @@ fn count<T>(result: &Result<T, SignInError>) {
     let outcome = match result {
         Ok(_) => "success",
         Err(SignInError::InvalidCredentials) => "wrong_password",
+        Err(SignInError::Disabled(_)) => "disabled",
         Err(SignInError::Waiting(_)) => "locked",
         Err(SignInError::Busy) => "shed",
         Err(SignInError::EmailFirst | SignInError::Internal(_)) => return,
     };
     crate::telemetry::sign_in_outcome(outcome);
 }
+
+/// What the page for a disabled account says (see [`SignInError::Disabled`]); the browser keeps
+/// it sealed, like a sign-in's step, so only the person who typed the password sees it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DisabledAccount {
+    pub email: String,
+    /// The organisation that disabled it, whose owners and administrators can enable it again.
+    pub org_name: String,
+    /// The application the person was signing in to, and the way back to it (with
+    /// `access_denied`), where its request still stands.
+    pub application: Option<(String, String)>,
+    #[serde(skip)]
+    user_id: i64,
+    #[serde(skip)]
+    org_id: i64,
+}
+
+const DISABLED_CONTEXT: &str = "disabled-account";
 
 /// What a right password opened (the transition under [`Tessera::password_step`], which goes on
 /// to name the next [`Step`]).
@@ -263,7 +285,15 @@ impl Tessera {
     ) -> std::result::Result<Progress, SignInError> {
         let login = sealed.and_then(|s| self.open_login_step(s)).filter(|l| !l.email.is_empty());
         let login = login.ok_or(SignInError::EmailFirst)?;
-        match self.sign_in(&login.email, password, previous, meta).await? {
+        let step = match self.sign_in(&login.email, password, previous, meta).await {
+            Err(SignInError::Disabled(mut account)) => {
+                account.application =
+                    self.refuse_disabled(&login.destination, account.user_id, account.org_id, meta).await?;
+                return Err(SignInError::Disabled(account));
+            }
+            other => other?,
+        };
+        match step {
             SignInStep::MfaRequired(token) => {
                 // The address is no longer needed; the destination is, until the factor is in.
                 let keep = (login.destination != Destination::Home)
@@ -344,6 +374,21 @@ impl Tessera {
         self.key.seal(LOGIN_STEP_CONTEXT, plain.as_bytes())
     }
 
+    /// What the page for a disabled account shows, sealed for the browser (for as long as a
+    /// sign-in's step).
+    pub fn seal_disabled_account(&self, account: &DisabledAccount) -> String {
+        let expires = self.clock.now().plus(LOGIN_STEP_TTL);
+        let plain = serde_json::to_string(&(expires.0, account)).unwrap_or_default();
+        self.key.seal(DISABLED_CONTEXT, plain.as_bytes())
+    }
+
+    /// What [`Tessera::seal_disabled_account`] sealed, unless it was tampered with or expired.
+    pub fn open_disabled_account(&self, sealed: &str) -> Option<DisabledAccount> {
+        let plain = self.key.open(DISABLED_CONTEXT, sealed)?;
+        let (expires, account): (i64, DisabledAccount) = serde_json::from_slice(&plain).ok()?;
+        (self.clock.now().0 < expires).then_some(account)
+    }
+
     /// What [`Tessera::seal_login_step`] sealed, unless it was tampered with or has expired.
     pub fn open_login_step(&self, sealed: &str) -> Option<LoginStep> {
         let plain = String::from_utf8(self.key.open(LOGIN_STEP_CONTEXT, sealed)?).ok()?;
@@ -360,8 +405,9 @@ impl Tessera {
         self.check_rate(&self.signin_limiter, meta)
     }
 
-    /// Checks email and password. Whatever is wrong (no such account, wrong password, disabled)
-    /// the answer and the work done are the same. Once an address's failure budget is spent,
+    /// Checks email and password. Whatever is wrong (no such account, wrong password) the answer
+    /// and the work done are the same; only the right password of a disabled account hears that
+    /// it is disabled. Once an address's failure budget is spent,
     /// every attempt on it, known or not, answers `Waiting` with the real wait, and the owner of a
     /// real account is told once per episode. An attempt refused for capacity is given back.
     pub async fn sign_in(
@@ -407,6 +453,7 @@ impl Tessera {
         // lets the organisation's activity log show failed sign-ins to its members' accounts.
         let membership = self.store.primary_membership(account.unwrap_or(0)).await?;
         let org_of_account = membership.as_ref().map(|(o, _)| o.id);
+        let membership_name = membership.as_ref().map(|(o, _)| o.name.clone());
         let disabled = creds.as_ref().is_some_and(|c| c.disabled);
         let user = creds.filter(|c| verified.ok && !c.disabled && allowed.is_some());
         let (Some(user), Some((org, role))) = (user, membership) else {
@@ -419,10 +466,22 @@ impl Tessera {
             let e =
                 audit::event(now, Action::SignIn, Outcome::Failure, org_of_account, None, target, meta, Some(detail));
             self.audit(e).await?;
-            return Err(match (budget, allowed) {
-                (Budget::Waiting { until }, _) => SignInError::Waiting(until.since(now)),
+            return Err(match (budget, allowed, disabled && verified.ok, membership_name) {
+                (Budget::Waiting { until }, ..) => SignInError::Waiting(until.since(now)),
+                // The password was right: no guess to count, and the person may know why it
+                // does not let them in.
+                (_, Some(attempt), true, Some(org_name)) => {
+                    self.store.throttle_refund(&account_key, &attempt).await?;
+                    SignInError::Disabled(Box::new(DisabledAccount {
+                        email: email.to_string(),
+                        org_name,
+                        application: None,
+                        user_id: account.unwrap_or_default(),
+                        org_id: org_of_account.unwrap_or_default(),
+                    }))
+                }
                 // This failure spent the free tries: the start of a lock-out episode.
-                (_, Some(attempt)) if attempt.failures == throttle::FREE_FAILURES => {
+                (_, Some(attempt), ..) if attempt.failures == throttle::FREE_FAILURES => {
                     if let (Some(user_id), Some(org_id), false) = (account, org_of_account, disabled) {
                         self.tell_of_lock_out(user_id, org_id, attempt.failures, meta);
                     }

@@ -441,8 +441,20 @@ async fn disabling_a_member_ends_their_sessions_and_sign_ins() {
         let bob_id = user_id(&env, "bob@example.org").await;
         env.app.set_member_disabled(&ada, bob_id, true, &meta()).await.unwrap();
         assert!(env.app.session(&bob_token).await.unwrap().is_none());
-        let r = env.app.sign_in("bob@example.org", PASSWORD, None, &meta()).await;
-        assert!(matches!(r, Err(SignInError::InvalidCredentials)));
+        // Only the right password hears that the account is disabled, and by whom it can be
+        // enabled again; a wrong one gets the answer any wrong password gets.
+        let r = env.app.sign_in("bob@example.org", "not bob's password at all", None, &meta()).await;
+        assert!(matches!(r, Err(SignInError::InvalidCredentials)), "{r:?}");
+        for _ in 0..6 {
+            // The right password spends no tries: however often bob tries, he hears why.
+            match env.app.sign_in("bob@example.org", PASSWORD, None, &meta()).await {
+                Err(SignInError::Disabled(account)) => {
+                    assert_eq!((account.email.as_str(), account.org_name.as_str()), ("bob@example.org", "Acme"));
+                    assert_eq!(account.application, None);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
         assert!(env.app.team_member(&ada, bob_id).await.unwrap().member.disabled);
         env.app.set_member_disabled(&ada, bob_id, false, &meta()).await.unwrap();
         assert!(env.app.sign_in("bob@example.org", PASSWORD, None, &meta()).await.is_ok());

@@ -30,14 +30,23 @@ pub async fn login_email(#[server(default)] email: String, #[server(default)] ne
 /// pipeline names.
 #[server(prefix = "/api", endpoint = "login/password")]
 pub async fn login_password(#[server(default)] password: String) -> Result<(), AppError> {
-    use super::server::{extract, headers};
+    use super::server::{extract, headers, set_cookie};
     use crate::ctx::{App, Meta};
+    use tessera_server::sign_in::SignInError;
 
     let (App(app), Meta(meta)) = (extract().await?, extract().await?);
     let headers = headers();
     let sealed = app.cookies.login_step(&headers);
     let previous = app.cookies.session_token(&headers);
-    let progress = app.tessera.password_step(sealed.as_deref(), &password, previous.as_deref(), &meta).await?;
+    let progress = match app.tessera.password_step(sealed.as_deref(), &password, previous.as_deref(), &meta).await {
+        // The page saying so reads what it says from the browser's sign-in cookie, sealed, so
+        // only the person who typed the password sees it.
+        Err(SignInError::Disabled(account)) => {
+            set_cookie(app.cookies.set_login_step(&app.tessera.seal_disabled_account(&account)));
+            return Err(AppError::AccountDisabled);
+        }
+        other => other?,
+    };
     carry(&app, progress);
     Ok(())
 }

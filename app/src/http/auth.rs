@@ -98,6 +98,22 @@ pub async fn password_page(State(state): State<AppState>, failed: Failed, header
     }
 }
 
+/// After the right password for a disabled account; from anywhere else, the sign-in page.
+pub async fn disabled_page(State(state): State<AppState>, headers: http::HeaderMap) -> Response {
+    let sealed = state.cookies.login_step(&headers);
+    match sealed.and_then(|sealed| state.tessera.open_disabled_account(&sealed)) {
+        Some(account) => {
+            let page = Page::AccountDisabled {
+                email: account.email,
+                org_name: account.org_name,
+                application: account.application,
+            };
+            render::page(&state, page, StatusCode::FORBIDDEN).await
+        }
+        None => see_other("/login", &[]),
+    }
+}
+
 pub async fn challenge_page(
     State(state): State<AppState>,
     Challenged(s): Challenged,

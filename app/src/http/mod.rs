@@ -100,6 +100,7 @@ fn handler_for(r: &RouteSpec) -> MethodRouter<AppState> {
         ("GET", "/") => get(auth::home),
         ("GET", "/login") => get(auth::login_page),
         ("GET", "/login/password") => get(auth::password_page),
+        ("GET", "/login/disabled") => get(auth::disabled_page),
         ("GET", "/setup") => get(auth::setup_page),
         ("GET", "/set-password") => get(auth::set_password_page),
         ("GET", "/forgot-password") => get(auth::forgot_page),

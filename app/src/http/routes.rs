@@ -203,6 +203,7 @@ pub const ROUTES: &[RouteSpec] = &[
     page("/", Access::Full),
     page("/login", Access::Public),
     page("/login/password", Access::Public),
+    page("/login/disabled", Access::Public),
     page("/setup", Access::Public),
     page("/set-password", Access::Public),
     page("/forgot-password", Access::Public),

@@ -90,6 +90,30 @@ pub fn LoginPasswordPage(
     }
 }
 
+/// The right password for a disabled account: who can enable it again, and the way back to the
+/// application the person was signing in to (which hears that they were refused).
+#[component]
+pub fn AccountDisabledPage(email: String, org_name: String, application: Option<(String, String)>) -> impl IntoView {
+    let cannot = match &application {
+        Some((app, _)) => {
+            format!("The account {email} at {org_name} is disabled, so you cannot sign in to {app} or to Tessera.")
+        }
+        None => format!("The account {email} at {org_name} is disabled, so you cannot sign in."),
+    };
+    view! {
+        <Card title="Your account is disabled">
+            <div role="alert" class="text-slate-700 dark:text-slate-200">
+                <p class="mb-4 wrap-anywhere">{cannot}</p>
+                <p class="mb-6">{format!("Only someone who manages the members of {org_name}, such as an owner or administrator, can enable it again. If you still need it, ask one of them.")}</p>
+            </div>
+            <p class="flex flex-wrap gap-x-6 gap-y-2 text-sm">
+                {application.map(|(app, back)| view! { <a href=back class=LINK_CLASS>{format!("Back to {app}")}</a> })}
+                <a href="/login" class=LINK_CLASS>"Sign in with another account"</a>
+            </p>
+        </Card>
+    }
+}
+
 /// Which second factor the challenge asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChallengeMode {

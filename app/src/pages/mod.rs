@@ -40,6 +40,13 @@ pub enum Page {
         different_email: String,
         error: Option<AppError>,
     },
+    /// The right password for a disabled account.
+    AccountDisabled {
+        email: String,
+        org_name: String,
+        /// The application the person was signing in to, and the way back to it.
+        application: Option<(String, String)>,
+    },
     Home {
         home: home::HomeView,
     },
@@ -239,6 +246,7 @@ impl Page {
         match self {
             Page::Login { .. } => "Sign in",
             Page::LoginPassword { .. } => "Enter your password",
+            Page::AccountDisabled { .. } => "Your account is disabled",
             Page::Home { .. } => "Home",
             Page::Setup { .. } => "Set up Tessera",
             Page::SetPassword { .. } => "Choose your password",
@@ -327,6 +335,7 @@ impl Page {
             self,
             Page::Login { .. }
                 | Page::LoginPassword { .. }
+                | Page::AccountDisabled { .. }
                 | Page::Setup { .. }
                 | Page::SetPassword { .. }
                 | Page::ForgotPassword { .. }
@@ -349,6 +358,9 @@ pub fn PageView(page: Page) -> impl IntoView {
     match page {
         Page::Login { email, next, app_name, error, notice } => {
             view! { <auth::LoginPage email next app_name error notice /> }.into_any()
+        }
+        Page::AccountDisabled { email, org_name, application } => {
+            view! { <auth::AccountDisabledPage email org_name application /> }.into_any()
         }
         Page::LoginPassword { email, app_name, different_email, error } => {
             view! { <auth::LoginPasswordPage email app_name different_email error /> }.into_any()

@@ -58,35 +58,100 @@ impl Tessera {
 
     /// Decides an authorisation request (`query`, as sent) for the browser's session `s`.
     pub async fn authorize(&self, query: &str, s: Option<&SessionInfo>, meta: &RequestMeta) -> Result<Authorization> {
+        match self.standing_request(query).await? {
+            Ok((req, app)) => self.decide(req, app, s, meta).await,
+            Err(answer) => Ok(answer),
+        }
+    }
+
+    /// An authorisation request (`query`, as sent) and its application, if the request can be
+    /// answered at all; else the answer (a page of Tessera's, or an error back to the
+    /// application).
+    async fn standing_request(
+        &self,
+        query: &str,
+    ) -> Result<std::result::Result<(AuthRequest, Application), Authorization>> {
         let params = match Params::read(query) {
             Ok(p) => p,
-            Err(e) => return Ok(Authorization::Invalid(e)),
+            Err(e) => return Ok(Err(Authorization::Invalid(e))),
         };
         let (client_id, redirect_uri) = match super::request::client_and_redirect(&params) {
             Ok(pair) => pair,
-            Err(e) => return Ok(Authorization::Invalid(e.to_string())),
+            Err(e) => return Ok(Err(Authorization::Invalid(e.to_string()))),
         };
         let app = self.store.application_by_client_id(client_id).await?.map(|(app, _)| app);
         let Some(app) = app.filter(|a| !a.disabled) else {
-            return Ok(Authorization::Invalid("no application is registered with this client_id".into()));
+            return Ok(Err(Authorization::Invalid("no application is registered with this client_id".into())));
         };
         // Compared as exact strings: no normalising, no prefixes.
         if !app.redirect_uris.iter().any(|u| u == redirect_uri) {
-            return Ok(Authorization::Invalid(format!(
+            return Ok(Err(Authorization::Invalid(format!(
                 "{} did not register this redirect_uri; it must match a registered one exactly",
                 app.name
-            )));
+            ))));
         }
         let state = params.get("state").map(str::to_string);
         let req = match AuthRequest::check(&params, !app.confidential) {
             Ok(r) => r,
-            Err(e) => return Ok(Authorization::Redirect(self.error_redirect(redirect_uri, &e, state.as_deref()))),
+            Err(e) => return Ok(Err(Authorization::Redirect(self.error_redirect(redirect_uri, &e, state.as_deref())))),
         };
         if req.resume_path().len() > crate::sign_in::MAX_DESTINATION {
             let e = ErrorResponse::new("invalid_request", "the request is too long to carry through sign-in");
-            return Ok(Authorization::Redirect(self.error_redirect(redirect_uri, &e, state.as_deref())));
+            return Ok(Err(Authorization::Redirect(self.error_redirect(redirect_uri, &e, state.as_deref()))));
         }
-        self.decide(req, app, s, meta).await
+        Ok(Ok((req, app)))
+    }
+
+    /// A disabled person proved their password on the way to an application (`destination`):
+    /// the refusal goes in the activity log, and the application may hear `access_denied`.
+    /// Returns the application's name and the way back to it, or `None` where the pending
+    /// request no longer stands (then nothing goes back to the application).
+    pub async fn refuse_disabled(
+        &self,
+        destination: &Destination,
+        user_id: i64,
+        org_id: i64,
+        meta: &RequestMeta,
+    ) -> Result<Option<(String, String)>> {
+        let Destination::Application(path) = destination else { return Ok(None) };
+        let query = path.split_once('?').map(|(_, q)| q).unwrap_or_default();
+        let Ok((req, app)) = self.standing_request(query).await? else { return Ok(None) };
+        // Another organisation's log does not name them, nor say that their own organisation
+        // disabled them.
+        let (actor, detail) = match org_id == app.org_id {
+            true => (Some(user_id), "their account is disabled"),
+            false => (None, AppRefusal::OtherOrganisation.detail()),
+        };
+        let back = self.refuse(&req, &app, actor, detail, meta).await?;
+        Ok(Some((app.name, back)))
+    }
+
+    /// Turns a person (`actor`, where the application's organisation may know who) away from an
+    /// application, for the reason `detail`: logged in the application's organisation; returns
+    /// the way back to the application, with `access_denied`.
+    async fn refuse(
+        &self,
+        req: &AuthRequest,
+        app: &Application,
+        actor: Option<i64>,
+        detail: &str,
+        meta: &RequestMeta,
+    ) -> Result<String> {
+        let mut e = audit::event(
+            self.clock.now(),
+            Action::ApplicationRefused,
+            Outcome::Failure,
+            Some(app.org_id),
+            actor,
+            actor,
+            meta,
+            None,
+        );
+        // The application's name: the activity log's reader needs it, and it is no secret.
+        e.detail = Some(format!("{}: {detail}", app.name));
+        self.audit(e).await?;
+        let e = ErrorResponse::new("access_denied", "the person may not use this application");
+        Ok(self.error_redirect(&req.redirect_uri, &e, req.state.as_deref()))
     }
 
     async fn decide(
@@ -126,25 +191,9 @@ impl Tessera {
             None
         };
         if let Some(reason) = refusal {
-            // In the application's organisation's log; a person of another organisation is not
-            // named there.
+            // A person of another organisation is not named in the application's log.
             let actor = (reason != AppRefusal::OtherOrganisation).then_some(s.user_id);
-            let detail = format!("{}: {}", app.name, reason.detail());
-            let mut e = audit::event(
-                now,
-                Action::ApplicationRefused,
-                Outcome::Failure,
-                Some(app.org_id),
-                actor,
-                actor,
-                meta,
-                None,
-            );
-            // The application's name: the activity log's reader needs it, and it is no secret.
-            e.detail = Some(detail);
-            self.audit(e).await?;
-            let e = ErrorResponse::new("access_denied", "the person may not use this application");
-            let back = self.error_redirect(&req.redirect_uri, &e, req.state.as_deref());
+            let back = self.refuse(&req, &app, actor, reason.detail(), meta).await?;
             return Ok(Authorization::Refused { app_name: app.name, reason, back });
         }
         // The application (always, or this once through `acr_values`) wants a second factor the
