@@ -49,6 +49,11 @@ enum Command {
         #[command(subcommand)]
         command: AppCommand,
     },
+    /// The OpenID Connect providers people may sign in with: Google, Microsoft, or another.
+    Sso {
+        #[command(subcommand)]
+        command: SsoCommand,
+    },
     /// The keys Tessera signs ID tokens with.
     Keys {
         #[command(subcommand)]
@@ -112,6 +117,41 @@ enum AppCommand {
 enum AppKindArg {
     Confidential,
     Public,
+}
+
+#[derive(Subcommand)]
+enum SsoCommand {
+    /// Add a provider. Its metadata is read now, so a mistyped issuer is caught at once.
+    Add {
+        #[arg(value_enum)]
+        kind: SsoKindArg,
+        #[arg(long)]
+        client_id: String,
+        /// Read the client secret from standard input (it is sealed at rest).
+        #[arg(long, required = true)]
+        client_secret_stdin: bool,
+        /// The button says "Sign in with NAME"; required for `oidc`.
+        #[arg(long)]
+        name: Option<String>,
+        /// The issuer URL; required for `oidc`, known for Google and Microsoft.
+        #[arg(long)]
+        issuer: Option<String>,
+        /// Microsoft: the directory (tenant) id of an organisation whose work and school accounts
+        /// may sign in. Repeat for several.
+        #[arg(long = "tenant")]
+        tenants: Vec<String>,
+    },
+    /// List the providers.
+    List,
+    /// Remove a provider, by name: nobody signs in with it any more.
+    Remove { name: String },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SsoKindArg {
+    Google,
+    Microsoft,
+    Oidc,
 }
 
 #[derive(Subcommand)]
@@ -267,11 +307,16 @@ fn say(line: &str) {
 }
 
 fn read_password_from_stdin() -> anyhow::Result<String> {
+    read_secret_from_stdin("password")
+}
+
+/// One line of standard input (`what`, for the error), without its line break.
+fn read_secret_from_stdin(what: &str) -> anyhow::Result<String> {
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
-    let pw = line.strip_suffix('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).unwrap_or(&line);
-    anyhow::ensure!(!pw.is_empty(), "no password on standard input");
-    Ok(pw.to_string())
+    std::io::stdin().lock().read_line(&mut line).with_context(|| format!("reading the {what} from standard input"))?;
+    let secret = line.strip_suffix('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).unwrap_or(&line);
+    anyhow::ensure!(!secret.is_empty(), "no {what} on standard input");
+    Ok(secret.to_string())
 }
 
 fn leptos_options() -> anyhow::Result<leptos::config::LeptosOptions> {
@@ -457,6 +502,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::App { command } => app_command(open(config).await?, command).await,
+        Command::Sso { command } => sso_command(open(config).await?, command).await,
         Command::Keys { command: KeysCommand::Rotate } => {
             let app = open(config).await?;
             let kids = app.rotate_signing_keys().await?;
@@ -475,6 +521,40 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn sso_command(app: Arc<Tessera>, command: SsoCommand) -> anyhow::Result<()> {
+    use tessera_server::sso::{ProviderForm, ProviderKind};
+    match command {
+        SsoCommand::Add { kind, client_id, client_secret_stdin: _, name, issuer, tenants } => {
+            let kind = match kind {
+                SsoKindArg::Google => ProviderKind::Google,
+                SsoKindArg::Microsoft => ProviderKind::Microsoft,
+                SsoKindArg::Oidc => ProviderKind::Oidc,
+            };
+            let client_secret = read_secret_from_stdin("client secret")?;
+            let form = ProviderForm { kind: Some(kind), name, issuer, client_id, client_secret, tenants };
+            let added = app.add_sso_provider_by_operator(&form).await?;
+            say(&format!("Added {:?} ({}).", added.name, added.issuer));
+        }
+        SsoCommand::List => {
+            let providers = app.sso_providers().await?;
+            if providers.is_empty() {
+                say("No sign-in providers yet.");
+            }
+            for p in providers {
+                say(&format!("{}  ({}, issuer {}, client id {})", p.name, p.kind, p.issuer, p.client_id));
+                if !p.tenants.is_empty() {
+                    say(&format!("    tenants: {}", p.tenants.join(", ")));
+                }
+            }
+        }
+        SsoCommand::Remove { name } => {
+            app.remove_sso_provider_by_operator(&name).await?;
+            say(&format!("Removed {:?}: nobody signs in with it any more.", name.trim()));
+        }
+    }
+    Ok(())
 }
 
 async fn app_command(app: Arc<Tessera>, command: AppCommand) -> anyhow::Result<()> {

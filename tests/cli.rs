@@ -532,3 +532,93 @@ fn operators_register_list_rotate_and_remove_applications() {
     assert!(stdout(&o).contains("Removed \"Wiki\" from \"Acme\"."), "{o:?}");
     assert!(stdout(&tessera(&data, &["app", "list", "--org", "Acme"], None)).contains("has no applications yet"));
 }
+
+/// A provider's metadata on loopback, for as many requests as come: its issuer is its origin.
+fn metadata_server() -> String {
+    use std::io::{BufRead, BufReader};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let issuer = origin.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let body = format!(
+                r#"{{"issuer":"{issuer}","authorization_endpoint":"{issuer}/auth","jwks_uri":"{issuer}/jwks","response_types_supported":["code"],"subject_types_supported":["public"],"id_token_signing_alg_values_supported":["RS256"]}}"#
+            );
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body.as_bytes()));
+        }
+    });
+    origin
+}
+
+#[test]
+fn operators_add_list_and_remove_sign_in_providers() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let issuer = metadata_server();
+    let o = tessera(&data, &["sso", "list"], None);
+    assert_eq!(stdout(&o), "No sign-in providers yet.\n");
+    let add = |args: &[&str], secret: Option<&str>| {
+        let mut all = vec!["sso", "add"];
+        all.extend_from_slice(args);
+        tessera(&data, &all, secret)
+    };
+    // The secret comes on standard input, never as an argument.
+    let o = add(
+        &["oidc", "--name", "Okta", "--issuer", &issuer, "--client-id", "tessera", "--client-secret-stdin"],
+        Some("the secret\n"),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(stdout(&o), format!("Added \"Okta\" ({issuer}).\n"));
+    let o = add(&["oidc", "--name", "Okta", "--issuer", &issuer, "--client-id", "tessera"], Some("the secret\n"));
+    assert!(!o.status.success(), "--client-secret-stdin is required");
+    // Every refusal says what to do.
+    for (args, says) in [
+        (vec!["microsoft", "--client-id", "x", "--client-secret-stdin"], "Microsoft needs at least one --tenant"),
+        (
+            vec!["microsoft", "--client-id", "x", "--client-secret-stdin", "--tenant", "contoso.com"],
+            "\"contoso.com\" is not a tenant id",
+        ),
+        (
+            vec!["oidc", "--name", "OKTA", "--issuer", issuer.as_str(), "--client-id", "x", "--client-secret-stdin"],
+            "already a provider named \"OKTA\"",
+        ),
+        (
+            vec![
+                "oidc",
+                "--name",
+                "Gone",
+                "--issuer",
+                "http://127.0.0.1:9",
+                "--client-id",
+                "x",
+                "--client-secret-stdin",
+            ],
+            "did not answer as an OpenID Connect provider: it could not be reached",
+        ),
+    ] {
+        let o = add(&args, Some("s\n"));
+        assert!(!o.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    let o = add(&["google", "--client-id", "x", "--client-secret-stdin"], Some("\n"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no client secret on standard input"));
+    let o = tessera(&data, &["sso", "list"], None);
+    assert_eq!(stdout(&o), format!("Okta  (oidc, issuer {issuer}, client id tessera)\n"));
+    assert!(!stdout(&o).contains("the secret"));
+    let o = tessera(&data, &["sso", "remove", "okta"], None);
+    assert_eq!(stdout(&o), "Removed \"okta\": nobody signs in with it any more.\n");
+    let o = tessera(&data, &["sso", "remove", "okta"], None);
+    assert!(!o.status.success());
+    assert_eq!(stdout(&tessera(&data, &["sso", "list"], None)), "No sign-in providers yet.\n");
+}

@@ -43,6 +43,7 @@ pub mod set_password;
 pub mod setup;
 pub mod sign_in;
 pub mod signing_keys;
+pub mod sso;
 pub mod store;
 pub mod team;
 pub mod telemetry;

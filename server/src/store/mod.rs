@@ -20,6 +20,7 @@ mod orgs;
 mod sessions;
 mod signing_keys;
 mod sql;
+mod sso;
 mod team;
 mod throttle;
 mod tokens;
@@ -40,6 +41,7 @@ pub use orgs::{NewOrganisation, OrgStore};
 pub use sessions::{NewSession, SessionStore};
 pub use signing_keys::{NewSigningKey, SigningKey, SigningKeyStore};
 pub use sql::{PgStore, SqliteStore};
+pub use sso::{SsoProvider, SsoStore};
 pub use team::{Adoption, Cursor, Member, MemberFilter, MfaFilter, TeamStore};
 pub use throttle::{Budget, ThrottleAttempt, ThrottleStore};
 pub use tokens::{LinkRecord, TokenPurpose, TokenStore, ValidToken};
@@ -48,8 +50,8 @@ pub use tokens::{LinkRecord, TokenPurpose, TokenStore, ValidToken};
 pub mod prelude {
     pub use super::{
         AccessCodeStore, AccountStore, ApplicationStore, AuditStore, EmailChangeStore, EmailCodeStore,
-        MailScheduleStore, MailTemplateStore, MfaStore, OidcStore, OrgStore, SessionStore, SigningKeyStore, Store,
-        TeamStore, ThrottleStore, TokenStore,
+        MailScheduleStore, MailTemplateStore, MfaStore, OidcStore, OrgStore, SessionStore, SigningKeyStore, SsoStore,
+        Store, TeamStore, ThrottleStore, TokenStore,
     };
 }
 
@@ -63,6 +65,7 @@ pub trait Store:
     + TokenStore
     + SessionStore
     + SigningKeyStore
+    + SsoStore
     + MfaStore
     + OidcStore
     + EmailCodeStore
@@ -86,6 +89,7 @@ impl<T> Store for T where
         + TokenStore
         + SessionStore
         + SigningKeyStore
+        + SsoStore
         + MfaStore
         + OidcStore
         + EmailCodeStore

@@ -24,6 +24,7 @@ mod oidc;
 mod orgs;
 mod sessions;
 mod signing_keys;
+mod sso;
 mod team;
 mod throttle;
 mod tokens;
