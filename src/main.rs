@@ -145,6 +145,18 @@ enum SsoCommand {
     List,
     /// Remove a provider, by name: nobody signs in with it any more.
     Remove { name: String },
+    /// Let an organisation's people link the provider to their accounts and sign in with it.
+    Allow {
+        #[arg(long)]
+        org: String,
+        name: String,
+    },
+    /// Stop an organisation's people signing in with the provider (their links stay, unused).
+    Disallow {
+        #[arg(long)]
+        org: String,
+        name: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -553,6 +565,14 @@ async fn sso_command(app: Arc<Tessera>, command: SsoCommand) -> anyhow::Result<(
             app.remove_sso_provider_by_operator(&name).await?;
             say(&format!("Removed {:?}: nobody signs in with it any more.", name.trim()));
         }
+        SsoCommand::Allow { org, name } => {
+            app.allow_sso_provider_by_operator(&org, &name, true).await?;
+            say(&format!("People of {org:?} may now link {:?} to their accounts and sign in with it.", name.trim()));
+        }
+        SsoCommand::Disallow { org, name } => {
+            app.allow_sso_provider_by_operator(&org, &name, false).await?;
+            say(&format!("People of {org:?} no longer sign in with {:?}.", name.trim()));
+        }
     }
     Ok(())
 }
@@ -640,6 +660,9 @@ async fn serve(options: leptos::config::LeptosOptions, config: Config) -> anyhow
             }
             if let Err(e) = purger.purge_expired_grants().await {
                 tracing::warn!(error = %e, "could not purge expired application tokens");
+            }
+            if let Err(e) = purger.purge_expired_sso_flows().await {
+                tracing::warn!(error = %e, "could not purge expired sign-ins at providers");
             }
         }
     });

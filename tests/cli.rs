@@ -616,6 +616,15 @@ fn operators_add_list_and_remove_sign_in_providers() {
     let o = tessera(&data, &["sso", "list"], None);
     assert_eq!(stdout(&o), format!("Okta  (oidc, issuer {issuer}, client id tessera)\n"));
     assert!(!stdout(&o).contains("the secret"));
+    // An organisation's people may use it once allowed.
+    let o = tessera(&data, &["org", "create", "--name", "Acme", "--owner-email", "ada@example.org"], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = tessera(&data, &["sso", "allow", "--org", "Acme", "okta"], None);
+    assert_eq!(stdout(&o), "People of \"Acme\" may now link \"okta\" to their accounts and sign in with it.\n");
+    let o = tessera(&data, &["sso", "allow", "--org", "Nope", "okta"], None);
+    assert!(!o.status.success());
+    let o = tessera(&data, &["sso", "disallow", "--org", "Acme", "Okta"], None);
+    assert_eq!(stdout(&o), "People of \"Acme\" no longer sign in with \"Okta\".\n");
     let o = tessera(&data, &["sso", "remove", "okta"], None);
     assert_eq!(stdout(&o), "Removed \"okta\": nobody signs in with it any more.\n");
     let o = tessera(&data, &["sso", "remove", "okta"], None);

@@ -477,7 +477,7 @@ impl Tessera {
         self.key.mac("client-secret", secret.as_bytes())
     }
 
-    async fn organisation_named(&self, name: &str) -> Result<Organisation> {
+    pub(crate) async fn organisation_named(&self, name: &str) -> Result<Organisation> {
         self.store.find_organisation_by_name(name).await?.ok_or(Error::NotFound("organisation"))
     }
 

@@ -38,6 +38,8 @@ pub enum Action {
     /// Someone was turned away from an application (another organisation, a role it does not
     /// admit, MFA it requires and they lack).
     ApplicationRefused,
+    SsoLinked,
+    SsoUnlinked,
     /// An application's code or refresh token was used twice: everything issued from that
     /// sign-in was revoked.
     ApplicationTokensRevoked,
@@ -116,6 +118,8 @@ impl Action {
         Action::ApplicationEnabled,
         Action::ApplicationSignIn,
         Action::ApplicationRefused,
+        Action::SsoLinked,
+        Action::SsoUnlinked,
         Action::ApplicationTokensRevoked,
         Action::InvitationResent,
         Action::InvitationRevoked,
@@ -179,6 +183,8 @@ impl Action {
             Action::ApplicationEnabled => "Application enabled",
             Action::ApplicationSignIn => "Signed in to an application",
             Action::ApplicationRefused => "Turned away from an application",
+            Action::SsoLinked => "Sign-in provider linked",
+            Action::SsoUnlinked => "Sign-in provider unlinked",
             Action::ApplicationTokensRevoked => "Application tokens revoked",
             Action::InvitationResent => "Invitation resent",
             Action::InvitationRevoked => "Invitation revoked",
@@ -234,6 +240,8 @@ impl Action {
             Action::ApplicationEnabled => "application.enabled",
             Action::ApplicationSignIn => "application.sign_in",
             Action::ApplicationRefused => "application.refused",
+            Action::SsoLinked => "sso.linked",
+            Action::SsoUnlinked => "sso.unlinked",
             Action::ApplicationTokensRevoked => "application.tokens_revoked",
             Action::InvitationResent => "member.invitation_resent",
             Action::InvitationRevoked => "member.invitation_revoked",
@@ -350,7 +358,7 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), Action::ALL.len());
-        assert_eq!(Action::ALL.len(), 50, "a new action must be added to ALL");
+        assert_eq!(Action::ALL.len(), 52, "a new action must be added to ALL");
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub mod password;
 pub mod password_reset;
 pub mod policy;
 pub mod policy_settings;
+pub mod provider_metadata;
 pub mod rate_limit;
 pub mod recovery;
 pub mod request;

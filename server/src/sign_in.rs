@@ -253,7 +253,36 @@ pub struct DisabledAccount {
     org_id: i64,
 }
 
+impl DisabledAccount {
+    pub(crate) fn new(email: String, org_name: String, user_id: i64, org_id: i64) -> DisabledAccount {
+        DisabledAccount { email, org_name, application: None, user_id, org_id }
+    }
+}
+
 const DISABLED_CONTEXT: &str = "disabled-account";
+
+/// What a person owes after their first factor (see [`Tessera::second_factor_owed`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owed {
+    pub has_mfa: bool,
+    pub by_email: bool,
+    pub access_code: bool,
+}
+
+impl Owed {
+    /// Whether a second factor is owed at all.
+    pub fn any(self) -> bool {
+        self.has_mfa || self.by_email || self.access_code
+    }
+}
+
+/// How a person proved their first factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstFactor<'a> {
+    Password,
+    /// A sign-in provider, by name.
+    Provider(&'a str),
+}
 
 /// What a right password opened (the transition under [`Tessera::password_step`], which goes on
 /// to name the next [`Step`]).
@@ -293,19 +322,25 @@ impl Tessera {
             }
             other => other?,
         };
+        self.progress(step, login.destination).await
+    }
+
+    /// Where a proven first factor leads on the way to `destination`: the second factor, or the
+    /// next step the pipeline names.
+    pub(crate) async fn progress(&self, step: SignInStep, destination: Destination) -> Result<Progress, SignInError> {
         match step {
             SignInStep::MfaRequired(token) => {
                 // The address is no longer needed; the destination is, until the factor is in.
-                let keep = (login.destination != Destination::Home)
-                    .then(|| self.seal_login_step(&LoginStep { email: String::new(), destination: login.destination }));
+                let keep = (destination != Destination::Home)
+                    .then(|| self.seal_login_step(&LoginStep { email: String::new(), destination }));
                 Ok(Progress { token, step: Step::SecondFactor, keep })
             }
             SignInStep::Done(token) => {
                 let step = match self.session(token.expose()).await? {
-                    Some(s) => self.next_step(&s, login.destination.clone(), None).await?,
-                    None => Step::Done(login.destination.clone()),
+                    Some(s) => self.next_step(&s, destination.clone(), None).await?,
+                    None => Step::Done(destination.clone()),
                 };
-                let keep = self.keep_through(&step, login.destination);
+                let keep = self.keep_through(&step, destination);
                 Ok(Progress { token, step, keep })
             }
         }
@@ -490,19 +525,10 @@ impl Tessera {
                 _ => SignInError::InvalidCredentials,
             });
         };
-        let has_mfa = self.store.totp_credential(user.user_id).await?.is_some();
-        let held = !has_mfa && self.store.access_hold(user.user_id).await?.is_some();
-        // Without an app, where the organisation requires MFA and allows email codes, the second
-        // factor is a code mailed now; where an administrator's reset holds the account, it is
-        // the temporary access code they hand over.
-        let rules = policy::OrgRules::of(&org);
-        let requirement = policy::with_hold(rules.requirement(role.requires_mfa, role.email_codes, has_mfa, now), held);
-        let by_email = requirement == policy::Requirement::ByEmail;
-        let access_code = held && requirement == policy::Requirement::MustEnrol;
-        let challenged = has_mfa || by_email || access_code;
+        let owed = self.second_factor_owed(user.user_id, &org, &role).await?;
         // With MFA the budget is cleared only once the second factor is proven: a right password
         // alone gives back its own attempt but must not refill the guesses left for codes.
-        match (challenged, allowed) {
+        match (owed.any(), allowed) {
             (false, _) => self.store.throttle_clear(&account_key, now).await?,
             (true, Some(attempt)) => self.store.throttle_refund(&account_key, &attempt).await?,
             (true, None) => {}
@@ -511,36 +537,68 @@ impl Tessera {
             let fresh = self.hasher.hash(crate::password::normalize(password)).await?;
             self.store.set_password_hash(user.user_id, &fresh, now).await?;
         }
+        Ok(self.first_factor_passed(user.user_id, org.id, owed, FirstFactor::Password, previous, meta).await?)
+    }
+
+    /// What a person whose first factor was just proven still owes: their authenticator app;
+    /// without one, where the organisation requires MFA and allows email codes, a code mailed
+    /// now; where an administrator's reset holds the account, the temporary access code they
+    /// hand over.
+    pub(crate) async fn second_factor_owed(
+        &self,
+        user_id: i64,
+        org: &crate::model::Organisation,
+        role: &crate::roles::RoleInfo,
+    ) -> Result<Owed> {
+        let has_mfa = self.store.totp_credential(user_id).await?.is_some();
+        let held = !has_mfa && self.store.access_hold(user_id).await?.is_some();
+        let rules = policy::OrgRules::of(org);
+        let now = self.clock.now();
+        let requirement = policy::with_hold(rules.requirement(role.requires_mfa, role.email_codes, has_mfa, now), held);
+        let by_email = requirement == policy::Requirement::ByEmail;
+        let access_code = held && requirement == policy::Requirement::MustEnrol;
+        Ok(Owed { has_mfa, by_email, access_code })
+    }
+
+    /// The first factor is proven (`how`): the session that follows (the browser's `previous`
+    /// one ends), which answers the second factor first where one is `owed`.
+    pub(crate) async fn first_factor_passed(
+        &self,
+        user_id: i64,
+        org_id: i64,
+        owed: Owed,
+        how: FirstFactor<'_>,
+        previous: Option<&str>,
+        meta: &RequestMeta,
+    ) -> Result<SignInStep> {
         if let Some(old) = previous.and_then(Token::parse) {
             self.store.delete_session(&old.hash()).await?;
         }
-        let (state, detail) = match (has_mfa, by_email, access_code) {
-            (true, _, _) => (SessionState::PasswordOk, Some("password accepted; second factor required")),
-            (false, true, _) => (SessionState::PasswordOk, Some("password accepted; emailed code required")),
-            (false, false, true) => {
-                (SessionState::PasswordOk, Some("password accepted; temporary access code required"))
-            }
+        let (state, owes) = match (owed.has_mfa, owed.by_email, owed.access_code) {
+            (true, _, _) => (SessionState::PasswordOk, Some("second factor required")),
+            (false, true, _) => (SessionState::PasswordOk, Some("emailed code required")),
+            (false, false, true) => (SessionState::PasswordOk, Some("temporary access code required")),
             (false, false, false) => (SessionState::Full, None),
         };
-        self.audit(audit::event(
-            now,
-            Action::SignIn,
-            Outcome::Success,
-            Some(org.id),
-            Some(user.user_id),
-            Some(user.user_id),
-            meta,
-            detail,
-        ))
-        .await?;
-        let token = self.open_session(user.user_id, org.id, state, meta).await?;
-        if by_email {
+        let detail = match (how, owes) {
+            (FirstFactor::Password, Some(owes)) => Some(format!("password accepted; {owes}")),
+            (FirstFactor::Password, None) => None,
+            (FirstFactor::Provider(name), Some(owes)) => Some(format!("signed in with {name}; {owes}")),
+            (FirstFactor::Provider(name), None) => Some(format!("signed in with {name}")),
+        };
+        let now = self.clock.now();
+        let mut event =
+            audit::event(now, Action::SignIn, Outcome::Success, Some(org_id), Some(user_id), Some(user_id), meta, None);
+        event.detail = detail;
+        self.audit(event).await?;
+        let token = self.open_session(user_id, org_id, state, meta).await?;
+        if owed.by_email && !owed.has_mfa {
             self.mail_sign_in_code(&token, meta).await?;
         }
-        if challenged {
+        if owed.any() {
             return Ok(SignInStep::MfaRequired(token));
         }
-        self.signed_in(user.user_id).await?;
+        self.signed_in(user_id).await?;
         Ok(SignInStep::Done(token))
     }
 

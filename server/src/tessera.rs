@@ -25,6 +25,7 @@ pub struct Tessera {
     pub(crate) mailer: Arc<dyn Mailer>,
     pub(crate) signin_limiter: RateLimiter,
     pub(crate) reset_limiter: RateLimiter,
+    pub(crate) sso_cache: Arc<crate::provider_metadata::MetadataCache>,
 }
 
 impl Tessera {
@@ -40,7 +41,17 @@ impl Tessera {
         // Until told otherwise, mail goes to the outbox in the data directory.
         let from = "Tessera <no-reply@localhost>".parse().expect("static mailbox");
         let mailer: Arc<dyn Mailer> = Arc::new(FileOutbox::new(config.data_dir.join("outbox"), from));
-        Tessera { store, clock, config, hasher, key, mailer, signin_limiter, reset_limiter }
+        Tessera {
+            store,
+            clock,
+            config,
+            hasher,
+            key,
+            mailer,
+            signin_limiter,
+            reset_limiter,
+            sso_cache: Default::default(),
+        }
     }
 
     /// Sends mail through `mailer` (SMTP, or another outbox).

@@ -162,6 +162,25 @@ impl Cookies {
         }
     }
 
+    /// The browser's binding to a flow at a sign-in provider (random; only its hash is kept),
+    /// for the ten minutes the flow may take.
+    pub fn sso_name(&self) -> &'static str {
+        if self.secure {
+            "__Host-tessera_sso"
+        } else {
+            "tessera_sso"
+        }
+    }
+
+    pub fn set_sso(&self, binding: &str) -> HeaderValue {
+        HeaderValue::from_str(&format!("{}={binding}{}; Max-Age=600", self.sso_name(), self.attrs()))
+            .expect("tokens are cookie-safe")
+    }
+
+    pub fn sso_binding(&self, headers: &HeaderMap) -> Option<String> {
+        cookie_value(headers, self.sso_name())
+    }
+
     pub fn set_secret(&self, sealed: &str) -> HeaderValue {
         HeaderValue::from_str(&format!("{}={sealed}{}; Max-Age=300", self.secret_name(), self.attrs()))
             .expect("sealed values are cookie-safe")

@@ -9,56 +9,14 @@ mod common;
 
 use std::time::Duration;
 
-use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use common::idp::*;
 use common::*;
-use tessera_server::sso::{AddError, DiscoveryError, ProviderForm, ProviderKind};
+use tessera_server::clock::Clock;
+use tessera_server::sign_in::{Destination, Stage, Step};
+use tessera_server::sso::{AddError, DiscoveryError, Landing, ProviderForm, ProviderKind, SsoRefusal};
+use tessera_server::store::FlowPurpose;
 
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-
-/// The metadata of an issuer at `base` (its issuer is `issuer`).
-fn metadata(base: &str, issuer: &str) -> String {
-    serde_json::json!({
-        "issuer": issuer,
-        "authorization_endpoint": format!("{base}/auth"),
-        "token_endpoint": format!("{base}/token"),
-        "jwks_uri": format!("{base}/jwks"),
-        "response_types_supported": ["code"],
-        "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-    })
-    .to_string()
-}
-
-async fn answer(State(origin): State<String>, Path(name): Path<String>) -> Response {
-    let base = format!("{origin}/{name}");
-    let json = |issuer: &str| ([(header::CONTENT_TYPE, "application/json")], metadata(&base, issuer)).into_response();
-    match name.as_str() {
-        "good" => json(&base),
-        "other" => json("https://somewhere-else.example.org"),
-        "ms" => json(&format!("{origin}/{{tenantid}}/v2.0")),
-        "moved" => (StatusCode::FOUND, [(header::LOCATION, format!("{origin}/good/.well-known/openid-configuration"))])
-            .into_response(),
-        "slow" => {
-            tokio::time::sleep(Duration::from_secs(7)).await;
-            json(&base)
-        }
-        "garbled" => (StatusCode::OK, "<html>not metadata</html>").into_response(),
-        _ => StatusCode::NOT_FOUND.into_response(),
-    }
-}
-
-/// Starts the providers; returns their origin (`http://127.0.0.1:PORT`).
-async fn providers() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let origin = format!("http://{}", listener.local_addr().unwrap());
-    let app =
-        axum::Router::new().route("/{name}/.well-known/openid-configuration", get(answer)).with_state(origin.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    origin
-}
 
 fn oidc(name: &str, issuer: &str) -> ProviderForm {
     ProviderForm {
@@ -148,6 +106,295 @@ async fn a_provider_that_does_not_answer_in_time_is_not_waited_for() {
             let r = env.app.add_sso_provider_by_operator(&oidc("Slow", &format!("{origin}/slow"))).await;
             assert!(matches!(r, Err(AddError::Discovery { why: DiscoveryError::Slow, .. })), "{r:?}");
             assert!(env.app.sso_providers().await.unwrap().is_empty());
+        }
+    })
+    .await;
+}
+
+const PASSWORD: &str = "correct horse battery staple";
+
+fn meta() -> tessera_server::audit::RequestMeta {
+    tessera_server::audit::RequestMeta::new(Some("192.0.2.30".parse().unwrap()), Some("sso-test"))
+}
+
+/// A flow as the browser sees it: the provider's URL's state, nonce and PKCE challenge, and the
+/// binding cookie.
+struct Browser {
+    state: String,
+    nonce: String,
+    challenge: String,
+    binding: String,
+}
+
+fn browser_of(started: &tessera_server::sso::Started) -> Browser {
+    let url = url::Url::parse(&started.url).unwrap();
+    let get = |k: &str| url.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned()).unwrap_or_default();
+    assert_eq!(get("code_challenge_method"), "S256");
+    assert_eq!(get("response_type"), "code");
+    assert_eq!(get("redirect_uri"), "http://127.0.0.1:3000/sso/callback");
+    Browser {
+        state: get("state"),
+        nonce: get("nonce"),
+        challenge: get("code_challenge"),
+        binding: started.browser.expose().into(),
+    }
+}
+
+/// Acme, with bob (a member, by password), and the provider "Idp", allowed for Acme. Returns
+/// the provider's id and bob's user id.
+async fn world(env: &Env, idp: &Idp) -> (i64, i64) {
+    use tessera_server::model::{OrgKind, Role};
+    env.app.create_organisation("Acme", OrgKind::Standard, "ada@example.org", None, Some(PASSWORD)).await.unwrap();
+    let bob = env.app.add_user("Acme", "bob@example.org", None, Role::Member, Some(PASSWORD)).await.unwrap();
+    let added = env.app.add_sso_provider_by_operator(&oidc("Idp", &format!("{}/idp", idp.origin))).await.unwrap();
+    env.app.allow_sso_provider_by_operator("Acme", "idp", true).await.unwrap();
+    let key = Key::new("k1");
+    let mut script = idp.script.lock().unwrap();
+    script.signer = Some(key.clone());
+    script.published = vec![key];
+    (added.id, bob.user_id)
+}
+
+/// The claims a good ID token for `browser`'s flow carries, at the test clock's now.
+fn claims(env: &Env, idp: &Idp, browser: &Browser, sub: &str) -> serde_json::Value {
+    use tessera_server::clock::Clock;
+    let now = env.clock.now().0 / 1000;
+    serde_json::json!({
+        "iss": format!("{}/idp", idp.origin),
+        "sub": sub,
+        "aud": CLIENT,
+        "exp": now + 300,
+        "iat": now,
+        "nonce": browser.nonce,
+        "email": "bob@idp.example",
+        "email_verified": true,
+    })
+}
+
+/// Starts a flow and scripts the provider's answer: `edit` changes the good claims first.
+async fn at_provider(
+    env: &Env,
+    idp: &Idp,
+    provider: i64,
+    purpose: tessera_server::store::FlowPurpose,
+    sub: &str,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> Browser {
+    let started = env.app.start_sso(provider, purpose, &Destination::Home).await.unwrap().unwrap();
+    let browser = browser_of(&started);
+    let mut c = claims(env, idp, &browser, sub);
+    edit(&mut c);
+    let mut script = idp.script.lock().unwrap();
+    script.claims = Some(c);
+    script.challenge = Some(browser.challenge.clone());
+    browser
+}
+
+async fn back(env: &Env, browser: &Browser, extra: &str, signed_in: Option<i64>) -> Landing {
+    let query = format!("code=good-code&state={}{extra}", browser.state);
+    env.app.finish_sso(&query, Some(&browser.binding), signed_in, None, &meta()).await.unwrap()
+}
+
+fn refusal(landing: &Landing) -> Option<SsoRefusal> {
+    match landing {
+        Landing::Refused { reason, .. } => Some(*reason),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn a_person_links_a_provider_then_signs_in_with_it_and_still_owes_their_second_factor() {
+    let idp = start_providers().await;
+    on_both(|env| {
+        let idp = idp.clone();
+        async move {
+            let (provider, bob) = world(&env, &idp).await;
+            // Not linked yet: refused, saying nothing about any account.
+            let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-bob", |_| {}).await;
+            assert_eq!(refusal(&back(&env, &b, "", None).await), Some(SsoRefusal::NotLinked), "{}", env.backend);
+            // Bob links it from his account.
+            let b = at_provider(&env, &idp, provider, FlowPurpose::Link { user_id: bob }, "idp-bob", |_| {}).await;
+            let landing = back(&env, &b, "", Some(bob)).await;
+            assert!(matches!(&landing, Landing::Linked { provider } if provider == "Idp"), "{landing:?}");
+            let linked = env.app.linked_providers(bob).await.unwrap();
+            assert_eq!(linked, vec![(provider, "Idp".to_string(), Some("bob@idp.example".to_string()))]);
+            // Now he signs in with it: without MFA, straight to where he was going.
+            let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-bob", |_| {}).await;
+            let Landing::SignedIn(progress) = back(&env, &b, "", None).await else { panic!("signed in") };
+            assert_eq!(progress.step, Step::Done(Destination::Home));
+            let s = env.app.session(progress.token.expose()).await.unwrap().unwrap();
+            assert_eq!(s.user_id, bob);
+            // With an authenticator, the provider is only the first factor.
+            let view = env.app.start_enrolment(&s, &meta()).await.unwrap();
+            let secret = base32_decode(&view.setup_key_grouped);
+            env.app.confirm_enrolment(&s, &code_now(&secret, &env), &meta()).await.unwrap();
+            let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-bob", |_| {}).await;
+            let Landing::SignedIn(progress) = back(&env, &b, "", None).await else { panic!("signed in") };
+            assert_eq!(progress.step, Step::SecondFactor);
+            let half = env.app.session(progress.token.expose()).await.unwrap().unwrap();
+            assert_eq!(half.stage(env.clock.now()), Stage::SecondFactor);
+            // The activity log says how.
+            let log = env.store.recent_audit(None, 50).await.unwrap();
+            let details: Vec<_> = log.iter().filter_map(|e| e.detail.clone()).collect();
+            assert!(details.contains(&"signed in with Idp; second factor required".to_string()), "{details:?}");
+            assert!(details.contains(&"with Idp: no linked account".to_string()), "{details:?}");
+            assert!(log
+                .iter()
+                .any(|e| e.action == "sso.linked" && e.detail.as_deref() == Some("Idp (bob@idp.example)")));
+
+            // The organisation stops allowing the provider: refused, and why.
+            env.app.allow_sso_provider_by_operator("Acme", "Idp", false).await.unwrap();
+            let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-bob", |_| {}).await;
+            assert_eq!(refusal(&back(&env, &b, "", None).await), Some(SsoRefusal::NotAllowed));
+            env.app.allow_sso_provider_by_operator("Acme", "Idp", true).await.unwrap();
+            // Another person cannot link bob's provider account, nor bob a second one.
+            let ada = env.store.credentials_by_email("ada@example.org").await.unwrap().unwrap().user_id;
+            let b = at_provider(&env, &idp, provider, FlowPurpose::Link { user_id: ada }, "idp-bob", |_| {}).await;
+            assert_eq!(refusal(&back(&env, &b, "", Some(ada)).await), Some(SsoRefusal::LinkedElsewhere));
+            let b = at_provider(&env, &idp, provider, FlowPurpose::Link { user_id: bob }, "idp-bob-2", |_| {}).await;
+            assert_eq!(refusal(&back(&env, &b, "", Some(bob)).await), Some(SsoRefusal::AlreadyLinked));
+            // A link finished by someone other than who started it is no link.
+            let b = at_provider(&env, &idp, provider, FlowPurpose::Link { user_id: ada }, "idp-ada", |_| {}).await;
+            assert_eq!(refusal(&back(&env, &b, "", Some(bob)).await), Some(SsoRefusal::Expired));
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_bad_answer_from_the_provider_is_refused_and_opens_no_session() {
+    let idp = start_providers().await;
+    on_both(|env| {
+        let idp = idp.clone();
+        async move {
+            let (provider, bob) = world(&env, &idp).await;
+            let b = at_provider(&env, &idp, provider, FlowPurpose::Link { user_id: bob }, "idp-bob", |_| {}).await;
+            assert!(matches!(back(&env, &b, "", Some(bob)).await, Landing::Linked { .. }));
+            let sign_in = FlowPurpose::SignIn;
+            let failed = Some(SsoRefusal::ProviderFailed);
+            // Claims that do not hold.
+            for (what, edit) in [
+                (
+                    "wrong nonce",
+                    Box::new(|c: &mut serde_json::Value| c["nonce"] = "another".into())
+                        as Box<dyn FnOnce(&mut serde_json::Value)>,
+                ),
+                (
+                    "no nonce",
+                    Box::new(|c: &mut serde_json::Value| {
+                        c.as_object_mut().unwrap().remove("nonce");
+                    }),
+                ),
+                ("wrong audience", Box::new(|c: &mut serde_json::Value| c["aud"] = "someone-else".into())),
+                ("expired", Box::new(|c: &mut serde_json::Value| c["exp"] = (c["iat"].as_i64().unwrap() - 60).into())),
+                ("another issuer", Box::new(|c: &mut serde_json::Value| c["iss"] = "https://evil.example.org".into())),
+            ] {
+                let b = at_provider(&env, &idp, provider, sign_in, "idp-bob", edit).await;
+                assert_eq!(refusal(&back(&env, &b, "", None).await), failed, "{what}, {}", env.backend);
+            }
+            // The provider's answer names another issuer (RFC 9207).
+            let b = at_provider(&env, &idp, provider, sign_in, "idp-bob", |_| {}).await;
+            assert_eq!(refusal(&back(&env, &b, "&iss=https%3A%2F%2Fevil.example.org", None).await), failed);
+            // ... or its own: fine.
+            let b = at_provider(&env, &idp, provider, sign_in, "idp-bob", |_| {}).await;
+            let own = format!(
+                "&iss={}",
+                url::form_urlencoded::byte_serialize(format!("{}/idp", idp.origin).as_bytes()).collect::<String>()
+            );
+            assert!(matches!(back(&env, &b, &own, None).await, Landing::SignedIn(_)));
+            // The person said no at the provider.
+            let b = at_provider(&env, &idp, provider, sign_in, "idp-bob", |_| {}).await;
+            let query = format!("error=access_denied&state={}", b.state);
+            let landing = env.app.finish_sso(&query, Some(&b.binding), None, None, &meta()).await.unwrap();
+            assert_eq!(refusal(&landing), Some(SsoRefusal::Denied));
+            // A state used twice, tampered with, from another browser, or too old.
+            let b = at_provider(&env, &idp, provider, sign_in, "idp-bob", |_| {}).await;
+            assert!(matches!(back(&env, &b, "", None).await, Landing::SignedIn(_)));
+            assert_eq!(refusal(&back(&env, &b, "", None).await), Some(SsoRefusal::Expired), "replayed");
+            let b = at_provider(&env, &idp, provider, sign_in, "idp-bob", |_| {}).await;
+            let tampered = Browser { state: format!("{}x", &b.state[..42]), ..b };
+            assert_eq!(refusal(&back(&env, &tampered, "", None).await), Some(SsoRefusal::Expired));
+            let b = at_provider(&env, &idp, provider, sign_in, "idp-bob", |_| {}).await;
+            let binding = tessera_server::secret::Token::generate().expose().to_string();
+            let elsewhere = Browser { binding, state: b.state.clone(), nonce: String::new(), challenge: String::new() };
+            assert_eq!(refusal(&back(&env, &elsewhere, "", None).await), Some(SsoRefusal::Expired));
+            // ... which did not spend the flow of the browser that started it.
+            assert!(matches!(back(&env, &b, "", None).await, Landing::SignedIn(_)));
+            let b = at_provider(&env, &idp, provider, sign_in, "idp-bob", |_| {}).await;
+            env.clock.advance(Duration::from_secs(11 * 60));
+            assert_eq!(refusal(&back(&env, &b, "", None).await), Some(SsoRefusal::Expired), "too old");
+            // A token signed by a key the provider does not publish.
+            let b = at_provider(&env, &idp, provider, sign_in, "idp-bob", |_| {}).await;
+            idp.script.lock().unwrap().signer = Some(Key::new("k1"));
+            assert_eq!(refusal(&back(&env, &b, "", None).await), failed, "a forged key with a known kid");
+            let b = at_provider(&env, &idp, provider, sign_in, "idp-bob", |_| {}).await;
+            idp.script.lock().unwrap().signer = Some(Key::new("unknown"));
+            assert_eq!(refusal(&back(&env, &b, "", None).await), failed, "an unpublished key");
+            // The provider rotates its keys: the new key is read at once.
+            let rotated = Key::new("k2");
+            {
+                let mut script = idp.script.lock().unwrap();
+                script.signer = Some(rotated.clone());
+                script.published.push(rotated);
+            }
+            let b = at_provider(&env, &idp, provider, sign_in, "idp-bob", |_| {}).await;
+            assert!(matches!(back(&env, &b, "", None).await, Landing::SignedIn(_)), "{}", env.backend);
+            // No refused answer opened a session: only the four that were let in did.
+            let sessions = query_texts(&env, "SELECT CAST(COUNT(*) AS TEXT) FROM sessions").await;
+            assert_eq!(sessions, ["4"], "{}", env.backend);
+            // A day after they expired, flows are forgotten.
+            let before = query_texts(&env, "SELECT CAST(COUNT(*) AS TEXT) FROM sso_flows").await;
+            assert_ne!(before, ["0"]);
+            assert_eq!(env.app.purge_expired_sso_flows().await.unwrap(), 0, "none expired a day ago");
+            env.clock.advance(Duration::from_secs(25 * 3600));
+            env.app.purge_expired_sso_flows().await.unwrap();
+            assert_eq!(query_texts(&env, "SELECT CAST(COUNT(*) AS TEXT) FROM sso_flows").await, ["0"]);
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn microsoft_accounts_pass_only_from_allowed_tenants_with_their_own_tenant_s_issuer() {
+    let idp = start_providers().await;
+    on_both(|env| {
+        let idp = idp.clone();
+        async move {
+            let (_, bob) = world(&env, &idp).await;
+            const OTHER: &str = "11111111-2222-3333-4444-555555555555";
+            let form = ProviderForm {
+                kind: Some(ProviderKind::Microsoft),
+                name: None,
+                issuer: Some(format!("{}/ms", idp.origin)),
+                tenants: vec![TENANT.into()],
+                ..oidc("", "")
+            };
+            let ms = env.app.add_sso_provider_by_operator(&form).await.unwrap().id;
+            env.app.allow_sso_provider_by_operator("Acme", "Microsoft", true).await.unwrap();
+            let origin = idp.origin.clone();
+            let as_tenant = move |tid: &'static str, iss_tid: &'static str| {
+                let origin = origin.clone();
+                move |c: &mut serde_json::Value| {
+                    c["iss"] = format!("{origin}/{iss_tid}/v2.0").into();
+                    c["tid"] = tid.into();
+                    c["oid"] = "object-of-bob".into();
+                    c["sub"] = "pairwise-sub-of-bob".into();
+                }
+            };
+            let b =
+                at_provider(&env, &idp, ms, FlowPurpose::Link { user_id: bob }, "", as_tenant(TENANT, TENANT)).await;
+            assert!(matches!(back(&env, &b, "", Some(bob)).await, Landing::Linked { .. }), "{}", env.backend);
+            // Keyed by tenant and object id, not by the pairwise sub or the address.
+            let linked = query_texts(&env, "SELECT subject FROM sso_identities").await;
+            assert_eq!(linked, [format!("{TENANT} object-of-bob")]);
+            let b = at_provider(&env, &idp, ms, FlowPurpose::SignIn, "", as_tenant(TENANT, TENANT)).await;
+            assert!(matches!(back(&env, &b, "", None).await, Landing::SignedIn(_)));
+            // Another tenant, even with the same object id: refused; and a token whose issuer
+            // is another tenant's than its tid.
+            for (tid, iss) in [(OTHER, OTHER), (TENANT, OTHER), (OTHER, TENANT)] {
+                let b = at_provider(&env, &idp, ms, FlowPurpose::SignIn, "", as_tenant(tid, iss)).await;
+                assert_eq!(refusal(&back(&env, &b, "", None).await), Some(SsoRefusal::ProviderFailed), "{tid} {iss}");
+            }
         }
     })
     .await;

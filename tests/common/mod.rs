@@ -24,6 +24,10 @@ pub use tessera_server::secret::SecretKey;
 pub use tessera_server::Tessera;
 pub use tower::ServiceExt;
 
+/// The test sign-in provider, shared with the server's tests.
+#[path = "../../server/tests/common/idp.rs"]
+pub mod idp;
+
 pub const ORIGIN: &str = "http://127.0.0.1:3000";
 
 /// What Chromium sends with a form submission.
@@ -275,7 +279,7 @@ pub fn token_after(mail: &str, link: &str) -> String {
 
 /// A route of the table with its `{id}` filled in.
 pub fn concrete(path: &str, id: i64) -> String {
-    path.replace("{id}", &id.to_string()).replace("{kind}", "password-reset")
+    path.replace("{id}", &id.to_string()).replace("{kind}", "password-reset").replace("{provider}", "1")
 }
 
 /// Pages differ per response only by their CSP nonce; take it out to compare two pages.

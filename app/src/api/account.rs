@@ -98,3 +98,19 @@ pub async fn replace_expired_password(
     go("/account/security/new-password?changed");
     Ok(())
 }
+
+/// Unlinks a sign-in provider (Google, Microsoft, another) from the account, after a fresh
+/// second factor: that provider's account no longer signs in to this one.
+#[server(prefix = "/api", endpoint = "account/unlink-provider")]
+pub async fn unlink_provider(#[server(default)] provider: String) -> Result<(), AppError> {
+    use super::server::{extract, go};
+    use crate::ctx::{App, Meta, SignedIn};
+
+    let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
+    let id = provider.trim().parse::<i64>().map_err(|_| AppError::BadRequest)?;
+    match app.tessera.unlink_sso_provider(&s, id, &meta).await? {
+        true => go("/account/security?unlinked"),
+        false => go("/account/security"),
+    }
+    Ok(())
+}

@@ -64,7 +64,18 @@ pub async fn login_page(
         None
     };
     let email = typed_email(&state, &failed, &headers);
-    render::page(&state, Page::Login { email, next, app_name, error: failed.error(), notice }, StatusCode::OK).await
+    let providers = match state.tessera.sign_in_providers().await {
+        Ok(p) => p,
+        Err(e) => return render::error_page(&state, &e.into()).await,
+    };
+    let going = next.as_deref().map(|n| format!("?{}", serde_urlencoded::to_string([("next", n)]).unwrap_or_default()));
+    let providers = providers
+        .into_iter()
+        .map(|(id, name)| (format!("/sso/{id}/start{}", going.as_deref().unwrap_or("")), name))
+        .collect();
+    let provider_error = super::sso::refusal_message(&state, &q).await;
+    let page = Page::Login { email, next, app_name, error: failed.error(), notice, providers, provider_error };
+    render::page(&state, page, StatusCode::OK).await
 }
 
 /// The address to fill in: what a failed post sent, or else the one of the sign-in step (kept

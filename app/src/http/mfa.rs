@@ -13,7 +13,7 @@ use super::{render, see_other};
 use crate::ctx::{AppState, Enrolling, Failed, SignedIn};
 use crate::error::AppError;
 use crate::pages::applications::ContinueTo;
-use crate::pages::mfa::{EnrolView, MfaView, SecurityView};
+use crate::pages::mfa::{EnrolView, MfaView, ProviderRow, SecurityView};
 use crate::pages::Page;
 
 /// What the organisation's policy means for this person, in words.
@@ -56,6 +56,8 @@ pub async fn security_page(
         ("email-changed", "Your email address is changed. Sign in with it from now on."),
         ("recovery-used", "You signed in with a recovery code. That code no longer works."),
         ("expired", "The setup took too long and was cancelled. Please start again."),
+        ("linked", "Linked. From now on you can sign in with it from the sign-in page; your MFA still applies."),
+        ("unlinked", "Unlinked. That account no longer signs you in."),
     ];
     let minutes = state.tessera.config.step_up_max_age.as_secs().div_ceil(60);
     let notice = if q.contains_key("verified") {
@@ -70,6 +72,10 @@ pub async fn security_page(
     };
     let now = state.tessera.clock.now();
     let requirement = s.mfa_requirement(now);
+    let providers = match provider_rows(&state, &s).await {
+        Ok(rows) => rows,
+        Err(e) => return render::error_page(&state, &e.into()).await,
+    };
     let security = SecurityView {
         viewer: render::viewer_of(&s, false),
         mfa: status.map(|m| MfaView {
@@ -83,13 +89,40 @@ pub async fn security_page(
             .filter(|n| *n != "/" && q.contains_key("recovery-used"))
             .map(|n| (n.to_string(), crate::api::page_name(n))),
         state: tessera_server::policy::MfaState::of(s.has_mfa, requirement).label(),
-        error: failed.error().map(|e| e.to_string()),
+        error: match failed.error() {
+            Some(e) => Some(e.to_string()),
+            None => super::sso::refusal_message(&state, &q).await,
+        },
         fresh: state.tessera.has_fresh_step_up(&s),
         policy_note: policy_note(requirement, now),
         can_enable: requirement != Requirement::NotOffered,
         can_disable: requirement == Requirement::Optional,
+        providers,
     };
     render::page(&state, Page::Security { security }, StatusCode::OK).await
+}
+
+/// The providers the organisation allows, and any the person linked before one was no longer
+/// allowed (so they can still unlink it).
+async fn provider_rows(
+    state: &AppState,
+    s: &tessera_server::session::SessionInfo,
+) -> tessera_server::error::Result<Vec<ProviderRow>> {
+    let linked = state.tessera.linked_providers(s.user_id).await?;
+    let mut rows: Vec<ProviderRow> = state
+        .tessera
+        .allowed_providers(s.org_id)
+        .await?
+        .into_iter()
+        .map(|(id, name)| ProviderRow { id, name, linked: None })
+        .collect();
+    for (id, name, address) in linked {
+        match rows.iter_mut().find(|r| r.id == id) {
+            Some(row) => row.linked = Some(address),
+            None => rows.push(ProviderRow { id, name, linked: Some(address) }),
+        }
+    }
+    Ok(rows)
 }
 
 /// "Disable MFA?" as a page, for browsers without JavaScript; where MFA is off or cannot be

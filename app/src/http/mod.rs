@@ -20,6 +20,7 @@ mod policy;
 mod preferences;
 mod render;
 pub mod routes;
+mod sso;
 mod team;
 
 use std::sync::Arc;
@@ -101,6 +102,9 @@ fn handler_for(r: &RouteSpec) -> MethodRouter<AppState> {
         ("GET", "/login") => get(auth::login_page),
         ("GET", "/login/password") => get(auth::password_page),
         ("GET", "/login/disabled") => get(auth::disabled_page),
+        ("GET", "/sso/{provider}/start") => get(sso::start),
+        ("GET", "/sso/callback") => get(sso::callback),
+        ("GET", "/account/security/link/{provider}") => get(sso::link),
         ("GET", "/setup") => get(auth::setup_page),
         ("GET", "/set-password") => get(auth::set_password_page),
         ("GET", "/forgot-password") => get(auth::forgot_page),

@@ -9,6 +9,7 @@ use tessera_server::roles::Permission;
 
 use crate::api::account::{
     AnswerPasswordPrompt, ChangePassword, ConfirmEmailChange, ReplaceExpiredPassword, RequestEmailChange,
+    UnlinkProvider,
 };
 use crate::api::applications::{AddApplication, RemoveApplication, RotateClientSecret, SetApplicationDisabled};
 use crate::api::auth::{
@@ -204,6 +205,9 @@ pub const ROUTES: &[RouteSpec] = &[
     page("/login", Access::Public),
     page("/login/password", Access::Public),
     page("/login/disabled", Access::Public),
+    page("/sso/{provider}/start", Access::Public),
+    page("/sso/callback", Access::Public),
+    page("/account/security/link/{provider}", Access::Full),
     page("/setup", Access::Public),
     page("/set-password", Access::Public),
     page("/forgot-password", Access::Public),
@@ -303,6 +307,7 @@ pub const ROUTES: &[RouteSpec] = &[
     server_fn(DisableMfa::PATH, Access::Full, Need::Nothing, false, |_| "/account/security".into()),
     // A wrong current password counts like a sign-in attempt, so it is under the same limit.
     server_fn(ChangePassword::PATH, Access::Full, Need::Nothing, SIGN_IN, |_| "/account/security/password".into()),
+    server_fn(UnlinkProvider::PATH, Access::Full, Need::Nothing, false, |_| "/account/security".into()),
     // Sends mail to an address the person types: limited like sign-in on top of its own limits.
     server_fn(RequestEmailChange::PATH, Access::Full, Need::Nothing, SIGN_IN, |_| "/account/security/email".into()),
     server_fn(ConfirmEmailChange::PATH, Access::Public, Need::Nothing, SIGN_IN, |f| {

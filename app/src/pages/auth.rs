@@ -10,7 +10,7 @@ use crate::api::auth::{
 use crate::classes::{INPUT_CLASS, LABEL_CLASS, LINK_CLASS, SECONDARY_BUTTON_CLASS};
 use crate::error::AppError;
 use crate::forms::{form_islands, CodeInput, FieldProblem, Input, PageAlert, PasswordInput, Problems, Submit};
-use crate::layout::{Card, Notice};
+use crate::layout::{Alert, Card, Notice};
 use crate::sign_out::SignOut;
 
 form_islands! {
@@ -40,6 +40,9 @@ pub fn LoginPage(
     app_name: Option<String>,
     error: Option<AppError>,
     notice: Option<String>,
+    /// "Sign in with NAME": (href, name) of each provider.
+    providers: Vec<(String, String)>,
+    provider_error: Option<String>,
 ) -> impl IntoView {
     let problems = Problems(error);
     let going_to = match app_name {
@@ -57,6 +60,16 @@ pub fn LoginPage(
                 {next.map(|next| view! { <input type="hidden" name="next" value=next /> })}
                 <Submit label="Continue" />
             </LoginEmailForm>
+            {(!providers.is_empty()).then(|| view! {
+                <div id="providers" class="mt-6 border-t border-slate-200 pt-6 dark:border-slate-700">
+                    {provider_error.map(|e| view! { <Alert message=e /> })}
+                    <ul class="grid gap-3">
+                        {providers.into_iter().map(|(href, name)| view! {
+                            <li><a href=href class=format!("block text-center {SECONDARY_BUTTON_CLASS}")>{format!("Sign in with {name}")}</a></li>
+                        }).collect_view()}
+                    </ul>
+                </div>
+            })}
             <p class="mt-6 text-sm"><a href="/forgot-password" class=LINK_CLASS>"Forgot your password?"</a></p>
         </Card>
     }

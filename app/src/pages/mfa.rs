@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::account::{AnswerPasswordPrompt, ChangePassword, ReplaceExpiredPassword};
+use crate::api::account::{AnswerPasswordPrompt, ChangePassword, ReplaceExpiredPassword, UnlinkProvider};
 use crate::api::mfa::{ConfirmEnrolment, DisableMfa, RegenerateRecoveryCodes, SendEmailCode, StartEnrolment, StepUp};
 use crate::classes::{
     BUTTON_CLASS, DANGER_BUTTON_CLASS, DIALOG_CLASS, INLINE_DANGER_CLASS, INLINE_SECONDARY_CLASS, LINK_CLASS,
@@ -36,6 +36,8 @@ form_islands! {
     RegenerateCodesForm => RegenerateRecoveryCodes;
     /// Turning MFA off.
     DisableMfaForm => DisableMfa;
+    /// Unlinks a sign-in provider from the account.
+    UnlinkProviderForm => UnlinkProvider;
 }
 
 /// MFA as the security page shows it.
@@ -75,12 +77,34 @@ pub struct SecurityView {
     pub policy_note: Option<String>,
     pub can_enable: bool,
     pub can_disable: bool,
+    /// The sign-in providers the organisation allows, and those linked.
+    pub providers: Vec<ProviderRow>,
+}
+
+/// A sign-in provider on the security page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderRow {
+    pub id: i64,
+    pub name: String,
+    /// Linked: the address the provider gave, if any.
+    pub linked: Option<Option<String>>,
 }
 
 #[component]
 pub fn SecurityPage(security: SecurityView) -> impl IntoView {
-    let SecurityView { viewer, mfa, notice, continue_to, state, error, fresh, policy_note, can_enable, can_disable } =
-        security;
+    let SecurityView {
+        viewer,
+        mfa,
+        notice,
+        continue_to,
+        state,
+        error,
+        fresh,
+        policy_note,
+        can_enable,
+        can_disable,
+        providers,
+    } = security;
     view! {
         <Card title="Account security">
             {notice.map(|n| view! { <Notice message=n /> })}
@@ -145,7 +169,47 @@ pub fn SecurityPage(security: SecurityView) -> impl IntoView {
                     .into_any()
                 }
             }}
+            {(!providers.is_empty()).then(|| view! { <ProviderList providers fresh /> })}
         </Card>
+    }
+}
+
+/// "Sign-in providers": link one (after a fresh second factor), or unlink it.
+#[component]
+fn ProviderList(providers: Vec<ProviderRow>, fresh: bool) -> impl IntoView {
+    view! {
+        <section aria-labelledby="providers-title" class="mt-8">
+            <h2 id="providers-title" class="mb-3 text-lg font-semibold text-slate-900 dark:text-white">"Sign-in providers"</h2>
+            <p class="mb-4 text-sm text-slate-600 dark:text-slate-300">
+                "A linked account signs you in instead of your password. Your MFA still applies after it."
+                {(!fresh).then_some(" Linking or unlinking asks for a code first.")}
+            </p>
+            <ul class="grid gap-3 text-sm">
+                {providers.into_iter().map(|p| {
+                    let ProviderRow { id, name, linked } = p;
+                    match linked {
+                        Some(address) => view! {
+                            <li class="flex flex-wrap items-center justify-between gap-2">
+                                <span class="wrap-anywhere">
+                                    <strong class="font-medium text-slate-900 dark:text-white">{name.clone()}</strong>
+                                    {format!(": linked{}", address.map(|a| format!(" ({a})")).unwrap_or_default())}
+                                </span>
+                                <UnlinkProviderForm>
+                                    <input type="hidden" name="provider" value=id.to_string() />
+                                    <button type="submit" class=INLINE_SECONDARY_CLASS data-busy-label="Unlinking…">{format!("Unlink {name}")}</button>
+                                </UnlinkProviderForm>
+                            </li>
+                        }.into_any(),
+                        None => view! {
+                            <li class="flex flex-wrap items-center justify-between gap-2">
+                                <span><strong class="font-medium text-slate-900 dark:text-white">{name.clone()}</strong>": not linked"</span>
+                                <a href=format!("/account/security/link/{id}") class=LINK_CLASS>{format!("Link your {name} account")}</a>
+                            </li>
+                        }.into_any(),
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
     }
 }
 

@@ -31,6 +31,10 @@ pub enum Page {
         app_name: Option<String>,
         error: Option<AppError>,
         notice: Option<String>,
+        /// "Sign in with NAME": (href, name) of each provider.
+        providers: Vec<(String, String)>,
+        /// Why the last try at a provider went wrong.
+        provider_error: Option<String>,
     },
     LoginPassword {
         email: String,
@@ -356,8 +360,8 @@ impl Page {
 #[component]
 pub fn PageView(page: Page) -> impl IntoView {
     match page {
-        Page::Login { email, next, app_name, error, notice } => {
-            view! { <auth::LoginPage email next app_name error notice /> }.into_any()
+        Page::Login { email, next, app_name, error, notice, providers, provider_error } => {
+            view! { <auth::LoginPage email next app_name error notice providers provider_error /> }.into_any()
         }
         Page::AccountDisabled { email, org_name, application } => {
             view! { <auth::AccountDisabledPage email org_name application /> }.into_any()

@@ -78,6 +78,8 @@ pub enum MailKind {
     SignInPaused,
     PasswordReset,
     PasswordChanged,
+    ProviderLinked,
+    ProviderUnlinked,
     EmailChangeLink,
     EmailChangeRequested,
     EmailChanged,
@@ -128,6 +130,8 @@ pub const VARIABLES: &[Variable] = &[
     ),
     var("left", "How many recovery codes are left.", "4"),
     var("failures", "How many sign-ins in a row failed.", "10"),
+    var("provider", "The sign-in provider, such as Google or Microsoft.", "Google"),
+    var("provider_account", "The account at the provider, as it named it.", "ada@example.org"),
     var("new_email", "The new email address.", "ada@new.example.org"),
     var("old_email", "The email address before the change.", "ada@old.example.org"),
     var("change", "What changed, in a sentence.", "The MFA policy is now: Required."),
@@ -186,7 +190,7 @@ const CHANGE_ADVICE: &str =
     "If this was not you, change your password and review your MFA settings now, and tell your administrator.";
 
 impl MailKind {
-    pub const ALL: [MailKind; 22] = [
+    pub const ALL: [MailKind; 24] = [
         MailKind::Invitation,
         MailKind::PasswordResetLink,
         MailKind::EmailCode,
@@ -200,6 +204,8 @@ impl MailKind {
         MailKind::SignInPaused,
         MailKind::PasswordReset,
         MailKind::PasswordChanged,
+        MailKind::ProviderLinked,
+        MailKind::ProviderUnlinked,
         MailKind::EmailChangeLink,
         MailKind::EmailChangeRequested,
         MailKind::EmailChanged,
@@ -273,6 +279,8 @@ impl MailKind {
             SignInPaused => &SIGN_IN_PAUSED,
             PasswordReset => &PASSWORD_RESET,
             PasswordChanged => &PASSWORD_CHANGED,
+            ProviderLinked => &PROVIDER_LINKED,
+            ProviderUnlinked => &PROVIDER_UNLINKED,
             EmailChangeLink => &EMAIL_CHANGE_LINK,
             EmailChangeRequested => &EMAIL_CHANGE_REQUESTED,
             EmailChanged => &EMAIL_CHANGED,
@@ -466,6 +474,25 @@ static PASSWORD_CHANGED: Spec = notice!(
     "The password of your account was changed from account security, and every other session of your account was \
      signed out.",
     &["link"]
+);
+
+static PROVIDER_LINKED: Spec = notice!(
+    "provider-linked",
+    "Sign-in provider linked",
+    "When someone links a sign-in provider (Google, Microsoft, another) to their account.",
+    "Tessera: {{ provider }} can now sign you in",
+    "Your {{ provider }} account ({{ provider_account }}) was linked to your Tessera account: it can now sign you \
+     in instead of your password. Your MFA still applies after it.",
+    &["link", "provider", "provider_account"]
+);
+
+static PROVIDER_UNLINKED: Spec = notice!(
+    "provider-unlinked",
+    "Sign-in provider unlinked",
+    "When someone unlinks a sign-in provider from their account.",
+    "Tessera: {{ provider }} no longer signs you in",
+    "Your {{ provider }} account was unlinked from your Tessera account: it no longer signs you in.",
+    &["link", "provider"]
 );
 
 static MFA_RESET_BY_ADMIN: Spec = Spec {

@@ -59,7 +59,7 @@ pub fn browser_of(user_agent: Option<&str>) -> String {
 }
 
 /// Security notices about a change to a person's own account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
     MfaEnabled,
     MfaDisabled,
@@ -77,6 +77,15 @@ pub enum Notice {
     PasswordReset,
     /// The signed-in person changed their password.
     PasswordChanged,
+    /// A sign-in provider's account was linked (its name, and the account as it named it).
+    ProviderLinked {
+        provider: String,
+        account: String,
+    },
+    /// A sign-in provider was unlinked.
+    ProviderUnlinked {
+        provider: String,
+    },
 }
 
 /// A notice, with the facts and a link to account security.
@@ -98,11 +107,15 @@ pub fn notice_mail(
         Notice::SignInPaused { .. } => MailKind::SignInPaused,
         Notice::PasswordReset => MailKind::PasswordReset,
         Notice::PasswordChanged => MailKind::PasswordChanged,
+        Notice::ProviderLinked { .. } => MailKind::ProviderLinked,
+        Notice::ProviderUnlinked { .. } => MailKind::ProviderUnlinked,
     };
     let m = Message::new(kind, to, name, at, meta).with("link", config.link("/account/security"));
     match notice {
         Notice::RecoveryCodeUsed { left } => m.with("left", left),
         Notice::SignInPaused { failures } => m.with("failures", failures),
+        Notice::ProviderLinked { provider, account } => m.with("provider", provider).with("provider_account", account),
+        Notice::ProviderUnlinked { provider } => m.with("provider", provider),
         _ => m,
     }
 }

@@ -89,6 +89,17 @@ pub async fn fetch(
     Ok(metadata)
 }
 
+/// Reads a provider's key set (at `url`, from its metadata).
+pub async fn fetch_keys(
+    client: &reqwest::Client,
+    url: &openidconnect::JsonWebKeySetUrl,
+) -> std::result::Result<openidconnect::core::CoreJsonWebKeySet, DiscoveryError> {
+    openidconnect::core::CoreJsonWebKeySet::fetch_async(url, client).await.map_err(|e| match e {
+        openidconnect::DiscoveryError::Request(e) if e.to_string().contains("timed out") => DiscoveryError::Slow,
+        other => DiscoveryError::Unreachable(other.to_string()),
+    })
+}
+
 /// The innermost cause of a failed request ("Connection refused"), without the chain's noise.
 fn reason(e: &reqwest::Error) -> String {
     let mut source: &dyn std::error::Error = e;

@@ -5,12 +5,16 @@
 //! MFA still applies after the provider.
 
 pub mod discovery;
+pub mod flow;
+pub mod landing;
 
 use crate::error::{Error, Result};
 use crate::store::SsoProvider;
 use crate::tessera::Tessera;
 
 pub use discovery::DiscoveryError;
+pub use flow::{SsoRefusal, Started, Verified, CALLBACK};
+pub use landing::Landing;
 
 /// The client secrets the operator gives, sealed at rest with the instance key.
 const CLIENT_SECRET_CONTEXT: &str = "sso-client-secret";

@@ -34,6 +34,47 @@ impl std::fmt::Debug for SsoProvider {
     }
 }
 
+/// An account at a provider, linked to a Tessera account by the provider's identifier for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoIdentity {
+    pub provider_id: i64,
+    pub user_id: i64,
+    /// `iss sub`, or for Microsoft `tid oid`.
+    pub subject: String,
+    pub email: Option<String>,
+    pub linked_at: Timestamp,
+}
+
+/// Why a flow was started: to sign in, or to link the provider to a signed-in account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowPurpose {
+    SignIn,
+    Link { user_id: i64 },
+}
+
+/// A sign-in or link started at a provider, as kept until it comes back.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SsoFlow {
+    pub state_hash: String,
+    pub provider_id: i64,
+    pub browser_hash: String,
+    pub purpose: FlowPurpose,
+    pub nonce: String,
+    pub pkce_verifier_sealed: String,
+    pub destination: String,
+    pub expires_at: Timestamp,
+}
+
+impl std::fmt::Debug for SsoFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SsoFlow")
+            .field("provider_id", &self.provider_id)
+            .field("purpose", &self.purpose)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
 #[async_trait]
 pub trait SsoStore: Send + Sync {
     /// Stores a provider (its `id` is ignored); `Conflict` if its name, whatever its case, is
@@ -45,4 +86,34 @@ pub trait SsoStore: Send + Sync {
 
     /// Removes the provider named `name` (whatever its case); `false` if there was none.
     async fn remove_sso_provider(&self, name: &str) -> Result<bool>;
+
+    /// Keeps a flow until it comes back.
+    async fn start_sso_flow(&self, flow: &SsoFlow) -> Result<()>;
+
+    /// The flow of `state_hash` started by the browser of `browser_hash`, marked used, if it was
+    /// neither used nor expired at `now`: one conditional update, so of two callbacks with one
+    /// state only one gets it, and another browser's cannot spend it.
+    async fn take_sso_flow(&self, state_hash: &str, browser_hash: &str, now: Timestamp) -> Result<Option<SsoFlow>>;
+
+    /// Forgets flows that expired before `before`.
+    async fn purge_sso_flows(&self, before: Timestamp) -> Result<u64>;
+
+    /// Links an identity; `Conflict` if the provider's account is linked already (to anyone), or
+    /// the person already has one of this provider.
+    async fn link_sso_identity(&self, identity: &SsoIdentity) -> Result<()>;
+
+    /// The link of the provider's account `subject`, if any.
+    async fn sso_identity(&self, provider_id: i64, subject: &str) -> Result<Option<SsoIdentity>>;
+
+    /// A person's links, by provider.
+    async fn sso_identities_of(&self, user_id: i64) -> Result<Vec<SsoIdentity>>;
+
+    /// Removes a person's link to a provider; `false` if there was none.
+    async fn unlink_sso_identity(&self, user_id: i64, provider_id: i64) -> Result<bool>;
+
+    /// Lets an organisation's people sign in with a provider, or stops them.
+    async fn allow_sso_provider(&self, org_id: i64, provider_id: i64, allowed: bool) -> Result<()>;
+
+    /// The providers an organisation's people may sign in with.
+    async fn allowed_sso_providers(&self, org_id: i64) -> Result<Vec<i64>>;
 }

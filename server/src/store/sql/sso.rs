@@ -5,7 +5,39 @@ use async_trait::async_trait;
 use super::{PgStore, SqliteStore};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
-use crate::store::{SsoProvider, SsoStore};
+use crate::store::{FlowPurpose, SsoFlow, SsoIdentity, SsoProvider, SsoStore};
+
+type FlowRow = (String, i64, String, String, Option<i64>, String, String, String, i64);
+
+const FLOW_COLUMNS: &str =
+    "state_hash, provider_id, browser_hash, purpose, user_id, nonce, pkce_verifier_sealed, destination, expires_at";
+
+fn flow(
+    (state_hash, provider_id, browser_hash, purpose, user_id, nonce, pkce_verifier_sealed, destination, expires_at): FlowRow,
+) -> SsoFlow {
+    let purpose = match (purpose.as_str(), user_id) {
+        ("link", Some(user_id)) => FlowPurpose::Link { user_id },
+        _ => FlowPurpose::SignIn,
+    };
+    SsoFlow {
+        state_hash,
+        provider_id,
+        browser_hash,
+        purpose,
+        nonce,
+        pkce_verifier_sealed,
+        destination,
+        expires_at: Timestamp(expires_at),
+    }
+}
+
+type IdentityRow = (i64, i64, String, Option<String>, i64);
+
+const IDENTITY_COLUMNS: &str = "provider_id, user_id, subject, email, linked_at";
+
+fn identity((provider_id, user_id, subject, email, linked_at): IdentityRow) -> SsoIdentity {
+    SsoIdentity { provider_id, user_id, subject, email, linked_at: Timestamp(linked_at) }
+}
 
 type Row = (i64, String, String, String, String, String, String, i64);
 
@@ -67,6 +99,117 @@ macro_rules! impl_sso_store {
                     .execute(&self.writer)
                     .await?;
                 Ok(gone.rows_affected() == 1)
+            }
+
+            async fn start_sso_flow(&self, f: &SsoFlow) -> Result<()> {
+                let (purpose, user_id) = match f.purpose {
+                    FlowPurpose::SignIn => ("sign_in", None),
+                    FlowPurpose::Link { user_id } => ("link", Some(user_id)),
+                };
+                sqlx::query(&format!(
+                    "INSERT INTO sso_flows ({FLOW_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                ))
+                .bind(&f.state_hash)
+                .bind(f.provider_id)
+                .bind(&f.browser_hash)
+                .bind(purpose)
+                .bind(user_id)
+                .bind(&f.nonce)
+                .bind(&f.pkce_verifier_sealed)
+                .bind(&f.destination)
+                .bind(f.expires_at.0)
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
+            async fn take_sso_flow(
+                &self,
+                state_hash: &str,
+                browser_hash: &str,
+                now: Timestamp,
+            ) -> Result<Option<SsoFlow>> {
+                let row: Option<FlowRow> = sqlx::query_as(&format!(
+                    "UPDATE sso_flows SET used_at = $2 WHERE state_hash = $1 AND browser_hash = $3 \
+                     AND used_at IS NULL AND expires_at > $2 RETURNING {FLOW_COLUMNS}"
+                ))
+                .bind(state_hash)
+                .bind(now.0)
+                .bind(browser_hash)
+                .fetch_optional(&self.writer)
+                .await?;
+                Ok(row.map(flow))
+            }
+
+            async fn purge_sso_flows(&self, before: Timestamp) -> Result<u64> {
+                let gone = sqlx::query("DELETE FROM sso_flows WHERE expires_at < $1")
+                    .bind(before.0)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(gone.rows_affected())
+            }
+
+            async fn link_sso_identity(&self, i: &SsoIdentity) -> Result<()> {
+                sqlx::query(&format!("INSERT INTO sso_identities ({IDENTITY_COLUMNS}) VALUES ($1, $2, $3, $4, $5)"))
+                    .bind(i.provider_id)
+                    .bind(i.user_id)
+                    .bind(&i.subject)
+                    .bind(&i.email)
+                    .bind(i.linked_at.0)
+                    .execute(&self.writer)
+                    .await
+                    .map_err(|e| Error::from_insert(e, "a link to that provider"))?;
+                Ok(())
+            }
+
+            async fn sso_identity(&self, provider_id: i64, subject: &str) -> Result<Option<SsoIdentity>> {
+                let row: Option<IdentityRow> = sqlx::query_as(&format!(
+                    "SELECT {IDENTITY_COLUMNS} FROM sso_identities WHERE provider_id = $1 AND subject = $2"
+                ))
+                .bind(provider_id)
+                .bind(subject)
+                .fetch_optional(&self.reader)
+                .await?;
+                Ok(row.map(identity))
+            }
+
+            async fn sso_identities_of(&self, user_id: i64) -> Result<Vec<SsoIdentity>> {
+                let rows: Vec<IdentityRow> = sqlx::query_as(&format!(
+                    "SELECT {IDENTITY_COLUMNS} FROM sso_identities WHERE user_id = $1 ORDER BY provider_id"
+                ))
+                .bind(user_id)
+                .fetch_all(&self.reader)
+                .await?;
+                Ok(rows.into_iter().map(identity).collect())
+            }
+
+            async fn unlink_sso_identity(&self, user_id: i64, provider_id: i64) -> Result<bool> {
+                let gone = sqlx::query("DELETE FROM sso_identities WHERE user_id = $1 AND provider_id = $2")
+                    .bind(user_id)
+                    .bind(provider_id)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(gone.rows_affected() == 1)
+            }
+
+            async fn allow_sso_provider(&self, org_id: i64, provider_id: i64, allowed: bool) -> Result<()> {
+                let sql = match allowed {
+                    true => {
+                        "INSERT INTO sso_org_providers (org_id, provider_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+                    }
+                    false => "DELETE FROM sso_org_providers WHERE org_id = $1 AND provider_id = $2",
+                };
+                sqlx::query(sql).bind(org_id).bind(provider_id).execute(&self.writer).await?;
+                Ok(())
+            }
+
+            async fn allowed_sso_providers(&self, org_id: i64) -> Result<Vec<i64>> {
+                let rows: Vec<(i64,)> =
+                    sqlx::query_as("SELECT provider_id FROM sso_org_providers WHERE org_id = $1 ORDER BY provider_id")
+                        .bind(org_id)
+                        .fetch_all(&self.reader)
+                        .await?;
+                Ok(rows.into_iter().map(|(id,)| id).collect())
             }
         }
     };

@@ -1,0 +1,245 @@
+//! Where a flow at a provider lands: a sign-in that goes on through the same pipeline as after
+//! a right password (the second factor, enrolment, an application's request), a provider linked
+//! to the signed-in account, or a refusal that says why without telling whether an account
+//! exists.
+
+use crate::audit::{self, Action, Outcome, RequestMeta};
+use crate::error::{Error, Result};
+use crate::mail::messages::notice_mail;
+use crate::mail::Notice;
+use crate::sign_in::{Destination, DisabledAccount, FirstFactor, Progress, SignInError};
+use crate::store::{FlowPurpose, SsoIdentity, SsoProvider};
+use crate::tessera::Tessera;
+
+use super::flow::{Returned, SsoRefusal, Verified};
+
+/// What a provider's answer led to.
+#[derive(Debug)]
+pub enum Landing {
+    /// Signed in with the provider; on to the step the sign-in pipeline names.
+    SignedIn(Progress),
+    /// The right account of a disabled person: the page that says so.
+    Disabled(Box<DisabledAccount>),
+    /// The provider's account is now linked to the signed-in person's.
+    Linked { provider: String },
+    /// Refused, back where the flow started (`linking`: Account security; else the sign-in
+    /// page), saying why; `provider` is the provider's id where the flow was known.
+    Refused { provider: Option<i64>, reason: SsoRefusal, linking: bool },
+}
+
+impl Tessera {
+    /// A provider sent the browser back with `query`; `browser` is the binding cookie of the
+    /// flow, `signed_in` the user of the browser's session (a link needs the person who started
+    /// it), `previous` the browser's session token (a sign-in ends it).
+    pub async fn finish_sso(
+        &self,
+        query: &str,
+        browser: Option<&str>,
+        signed_in: Option<i64>,
+        previous: Option<&str>,
+        meta: &RequestMeta,
+    ) -> Result<Landing> {
+        let Returned { flow, provider, who } = match self.return_from_sso(query, browser).await? {
+            Ok(returned) => returned,
+            Err(reason) => {
+                let e = audit::event(self.clock.now(), Action::SignIn, Outcome::Failure, None, None, None, meta, None);
+                self.audit(with_detail(e, "at a sign-in provider: unknown, used or expired, or another browser's"))
+                    .await?;
+                return Ok(Landing::Refused { provider: None, reason, linking: false });
+            }
+        };
+        let linking = matches!(flow.purpose, FlowPurpose::Link { .. });
+        let refused = |reason| Landing::Refused { provider: Some(provider.id), reason, linking };
+        let who = match who {
+            Ok(who) => who,
+            Err(reason) => {
+                let e =
+                    audit::event(self.clock.now(), Action::SignIn, Outcome::Failure, None, signed_in, None, meta, None);
+                let why =
+                    if reason == SsoRefusal::Denied { "cancelled" } else { "the provider's answer did not verify" };
+                self.audit(with_detail(e, &format!("with {}: {why}", provider.name))).await?;
+                return Ok(refused(reason));
+            }
+        };
+        match flow.purpose {
+            FlowPurpose::Link { user_id } if signed_in == Some(user_id) => {
+                self.link_identity(user_id, &provider, who, meta).await
+            }
+            // Signed out, or someone else signed in, since the link was started.
+            FlowPurpose::Link { .. } => Ok(refused(SsoRefusal::Expired)),
+            FlowPurpose::SignIn => {
+                let destination = Destination::from_next(&flow.destination);
+                self.sign_in_with(&provider, who, destination, previous, meta).await
+            }
+        }
+    }
+
+    async fn sign_in_with(
+        &self,
+        provider: &SsoProvider,
+        who: Verified,
+        destination: Destination,
+        previous: Option<&str>,
+        meta: &RequestMeta,
+    ) -> Result<Landing> {
+        let now = self.clock.now();
+        let refused = |reason| Landing::Refused { provider: Some(provider.id), reason, linking: false };
+        let identity = self.store.sso_identity(provider.id, &who.subject).await?;
+        let membership = match &identity {
+            Some(i) => self.store.primary_membership(i.user_id).await?,
+            None => None,
+        };
+        let (Some(identity), Some((org, role))) = (identity, membership) else {
+            let e = audit::event(now, Action::SignIn, Outcome::Failure, None, None, None, meta, None);
+            self.audit(with_detail(e, &format!("with {}: no linked account", provider.name))).await?;
+            return Ok(refused(SsoRefusal::NotLinked));
+        };
+        let user_id = identity.user_id;
+        let failure = |detail: String| {
+            let e = audit::event(now, Action::SignIn, Outcome::Failure, Some(org.id), None, Some(user_id), meta, None);
+            with_detail(e, &detail)
+        };
+        let member = self.store.member(org.id, user_id).await?.ok_or(Error::NotFound("member"))?;
+        if member.disabled {
+            self.audit(failure(format!("with {}: account is disabled", provider.name))).await?;
+            let account = DisabledAccount::new(member.email, org.name, user_id, org.id);
+            let mut account = Box::new(account);
+            account.application = self.refuse_disabled(&destination, user_id, org.id, meta).await?;
+            return Ok(Landing::Disabled(account));
+        }
+        if !self.store.allowed_sso_providers(org.id).await?.contains(&provider.id) {
+            self.audit(failure(format!("with {}: not allowed by the organisation", provider.name))).await?;
+            return Ok(refused(SsoRefusal::NotAllowed));
+        }
+        let owed = self.second_factor_owed(user_id, &org, &role).await?;
+        let step = self
+            .first_factor_passed(user_id, org.id, owed, FirstFactor::Provider(&provider.name), previous, meta)
+            .await?;
+        match self.progress(step, destination).await {
+            Ok(progress) => Ok(Landing::SignedIn(progress)),
+            Err(SignInError::Internal(e)) => Err(e),
+            Err(SignInError::Busy) => Err(Error::Busy),
+            Err(other) => Err(Error::Invalid(other.to_string())),
+        }
+    }
+
+    async fn link_identity(
+        &self,
+        user_id: i64,
+        provider: &SsoProvider,
+        who: Verified,
+        meta: &RequestMeta,
+    ) -> Result<Landing> {
+        let refused = |reason| Landing::Refused { provider: Some(provider.id), reason, linking: true };
+        if let Some(existing) = self.store.sso_identity(provider.id, &who.subject).await? {
+            return Ok(match existing.user_id == user_id {
+                true => Landing::Linked { provider: provider.name.clone() },
+                false => refused(SsoRefusal::LinkedElsewhere),
+            });
+        }
+        let identity = SsoIdentity {
+            provider_id: provider.id,
+            user_id,
+            subject: who.subject,
+            email: who.email.clone(),
+            linked_at: self.clock.now(),
+        };
+        match self.store.link_sso_identity(&identity).await {
+            Ok(()) => {}
+            Err(Error::Conflict(_)) => return Ok(refused(SsoRefusal::AlreadyLinked)),
+            Err(e) => return Err(e),
+        }
+        let org = self.store.primary_membership(user_id).await?.map(|(o, _)| o.id);
+        let now = self.clock.now();
+        let e = audit::event(now, Action::SsoLinked, Outcome::Success, org, Some(user_id), Some(user_id), meta, None);
+        let account = who.email.as_ref().map(|a| format!(" ({a})")).unwrap_or_default();
+        self.audit(with_detail(e, &format!("{}{account}", provider.name))).await?;
+        if let Some(org_id) = org {
+            if let Some(m) = self.store.member(org_id, user_id).await? {
+                let notice = Notice::ProviderLinked {
+                    provider: provider.name.clone(),
+                    account: who.email.unwrap_or_else(|| "an account without an email address".into()),
+                };
+                let mail = notice_mail(&self.config, &m.email, &m.display_name, notice, now, meta);
+                self.deliver(org_id, &mail, user_id).await;
+            }
+        }
+        Ok(Landing::Linked { provider: provider.name.clone() })
+    }
+
+    /// The providers linked to a person's account: (provider id, provider name, the address it
+    /// gave).
+    pub async fn linked_providers(&self, user_id: i64) -> Result<Vec<(i64, String, Option<String>)>> {
+        let providers = self.store.sso_providers().await?;
+        let linked = self.store.sso_identities_of(user_id).await?;
+        Ok(linked
+            .into_iter()
+            .filter_map(|i| {
+                let p = providers.iter().find(|p| p.id == i.provider_id)?;
+                Some((p.id, p.name.clone(), i.email))
+            })
+            .collect())
+    }
+
+    /// The providers a person may link or sign in with: those their organisation allows.
+    pub async fn allowed_providers(&self, org_id: i64) -> Result<Vec<(i64, String)>> {
+        let allowed = self.store.allowed_sso_providers(org_id).await?;
+        let providers = self.store.sso_providers().await?;
+        Ok(providers.into_iter().filter(|p| allowed.contains(&p.id)).map(|p| (p.id, p.name)).collect())
+    }
+
+    /// Every configured provider, for the sign-in page (which organisation a person belongs to
+    /// is known only once the provider has said who they are).
+    pub async fn sign_in_providers(&self) -> Result<Vec<(i64, String)>> {
+        Ok(self.store.sso_providers().await?.into_iter().map(|p| (p.id, p.name)).collect())
+    }
+
+    /// The name of provider `id`, for a message about it ("the provider" once it is gone).
+    pub async fn sso_provider_name(&self, id: Option<i64>) -> Result<String> {
+        let providers = self.store.sso_providers().await?;
+        Ok(providers.into_iter().find(|p| Some(p.id) == id).map(|p| p.name).unwrap_or_else(|| "the provider".into()))
+    }
+
+    /// Account security -> Unlink: the provider's account no longer signs in to this one (a
+    /// fresh second factor first). `Ok(false)`: nothing was linked.
+    pub async fn unlink_sso_provider(
+        &self,
+        s: &crate::session::SessionInfo,
+        provider_id: i64,
+        meta: &RequestMeta,
+    ) -> std::result::Result<bool, crate::account::AccountError> {
+        if !self.has_fresh_step_up(s) {
+            return Err(crate::account::AccountError::StepUpRequired);
+        }
+        if !self.store.unlink_sso_identity(s.user_id, provider_id).await? {
+            return Ok(false);
+        }
+        let name = self.sso_provider_name(Some(provider_id)).await?;
+        let now = self.clock.now();
+        let (actor, org) = (Some(s.user_id), Some(s.org_id));
+        let e = audit::event(now, Action::SsoUnlinked, Outcome::Success, org, actor, actor, meta, None);
+        self.audit(with_detail(e, &name)).await?;
+        let notice = Notice::ProviderUnlinked { provider: name };
+        let mail = notice_mail(&self.config, &s.email, &s.display_name, notice, now, meta);
+        self.deliver(s.org_id, &mail, s.user_id).await;
+        Ok(true)
+    }
+
+    /// `tessera sso allow|disallow`: lets an organisation's people sign in with a provider, or
+    /// stops them.
+    pub async fn allow_sso_provider_by_operator(&self, org_name: &str, provider: &str, allowed: bool) -> Result<()> {
+        let org = self.organisation_named(org_name).await?;
+        let key = provider.trim().to_lowercase();
+        let providers = self.store.sso_providers().await?;
+        let p = providers
+            .iter()
+            .find(|p| p.name.to_lowercase() == key)
+            .ok_or(Error::NotFound("a sign-in provider with that name"))?;
+        self.store.allow_sso_provider(org.id, p.id, allowed).await
+    }
+}
+
+fn with_detail(mut e: crate::store::AuditEvent, detail: &str) -> crate::store::AuditEvent {
+    e.detail = Some(detail.to_string());
+    e
+}
