@@ -45,7 +45,7 @@ export const test = base.extend<{ server: ServerEntry }>({
   baseURL: async ({ server }, use) => {
     await use(server.baseURL);
   },
-  page: async ({ page }, use, testInfo) => {
+  page: async ({ page, server }, use, testInfo) => {
     if (testInfo.project.use.javaScriptEnabled === false) {
       await use(page);
       return;
@@ -53,9 +53,12 @@ export const test = base.extend<{ server: ServerEntry }>({
     const found: string[] = [];
     const seen = new Set<string>();
     let queue = Promise.resolve();
+    // Tessera's pages; not those of the stand-in provider or application a test visits on the
+    // way (they are not ours to fix).
+    const ours = new URL(server.baseURL).origin;
     page.on('load', () => {
       const url = page.url();
-      if (seen.has(url)) return;
+      if (seen.has(url) || new URL(url).origin !== ours) return;
       seen.add(url);
       queue = queue.then(async () => {
         try {

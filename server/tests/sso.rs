@@ -242,6 +242,34 @@ async fn a_person_links_a_provider_then_signs_in_with_it_and_still_owes_their_se
                 .iter()
                 .any(|e| e.action == "sso.linked" && e.detail.as_deref() == Some("Idp (bob@idp.example)")));
 
+            // A provider that names the address at userinfo only, for the same subject.
+            let carol = env.app.add_user(
+                "Acme",
+                "carol@example.org",
+                None,
+                tessera_server::model::Role::Member,
+                Some(PASSWORD),
+            );
+            let carol = carol.await.unwrap().user_id;
+            let no_email = |c: &mut serde_json::Value| {
+                c.as_object_mut().unwrap().remove("email");
+            };
+            let b =
+                at_provider(&env, &idp, provider, FlowPurpose::Link { user_id: carol }, "idp-carol", no_email).await;
+            idp.script.lock().unwrap().userinfo =
+                Some(serde_json::json!({ "sub": "idp-carol", "email": "carol@idp.example" }));
+            assert!(matches!(back(&env, &b, "", Some(carol)).await, Landing::Linked { .. }));
+            let linked = env.app.linked_providers(carol).await.unwrap();
+            assert_eq!(linked[0].2.as_deref(), Some("carol@idp.example"), "{}", env.backend);
+            // ... and not for another subject's answer.
+            env.store.unlink_sso_identity(carol, provider).await.unwrap();
+            let b =
+                at_provider(&env, &idp, provider, FlowPurpose::Link { user_id: carol }, "idp-carol", no_email).await;
+            idp.script.lock().unwrap().userinfo =
+                Some(serde_json::json!({ "sub": "idp-bob", "email": "bob@idp.example" }));
+            assert!(matches!(back(&env, &b, "", Some(carol)).await, Landing::Linked { .. }));
+            assert_eq!(env.app.linked_providers(carol).await.unwrap()[0].2, None);
+
             // The organisation stops allowing the provider: refused, and why.
             env.app.allow_sso_provider_by_operator("Acme", "Idp", false).await.unwrap();
             let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-bob", |_| {}).await;

@@ -9,11 +9,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreIdTokenClaims, CoreJwsSigningAlgorithm, CoreProviderMetadata,
+    CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreIdToken, CoreIdTokenClaims, CoreJwsSigningAlgorithm,
+    CoreProviderMetadata,
 };
 use openidconnect::{
-    AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, Nonce, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, Scope, SignatureVerificationError, TokenResponse,
+    AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, EmptyAdditionalClaims, Nonce,
+    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, SignatureVerificationError,
+    TokenResponse,
 };
 
 use super::{discovery, ProviderKind};
@@ -313,11 +315,25 @@ impl Tessera {
         } else {
             format!("{} {}", claims.issuer().as_str(), claims.subject().as_str())
         };
-        let email = claims.email().map(|e| e.as_str().to_string());
-        let email_verified = match microsoft {
+        let mut email = claims.email().map(|e| e.as_str().to_string());
+        let mut email_verified = match microsoft {
             true => extra.get("xms_edov").and_then(|v| v.as_bool()).unwrap_or(false),
             false => claims.email_verified().unwrap_or(false),
         };
+        // A provider that follows the standard to the letter gives the address at userinfo
+        // only, for the subject the ID token named.
+        if email.is_none() {
+            let subject = claims.subject().clone();
+            if let Ok(request) = client.user_info(tokens.access_token().clone(), Some(subject)) {
+                match request.request_async::<EmptyAdditionalClaims, _, CoreGenderClaim>(&http).await {
+                    Ok(info) => {
+                        email = info.email().map(|e| e.as_str().to_string());
+                        email_verified = !microsoft && info.email_verified().unwrap_or(false);
+                    }
+                    Err(e) => tracing::warn!(provider = %provider.name, error = %e, "userinfo did not answer"),
+                }
+            }
+        }
         Ok(Ok(Verified { subject, email, email_verified }))
     }
 

@@ -25,6 +25,7 @@ pub fn metadata(base: &str, issuer: &str) -> String {
         "authorization_endpoint": format!("{base}/auth"),
         "token_endpoint": format!("{base}/token"),
         "jwks_uri": format!("{base}/jwks"),
+        "userinfo_endpoint": format!("{base}/userinfo"),
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["ES256"],
@@ -65,6 +66,8 @@ pub struct Script {
     pub signer: Option<Key>,
     pub published: Vec<Key>,
     pub challenge: Option<String>,
+    /// What userinfo answers (for the access token it issued), if anything.
+    pub userinfo: Option<serde_json::Value>,
 }
 
 #[derive(Clone)]
@@ -142,6 +145,14 @@ async fn token(
     .into_response()
 }
 
+async fn userinfo(State(idp): State<Idp>, headers: axum::http::HeaderMap) -> Response {
+    let bearer = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) == Some("Bearer an-access-token");
+    match idp.script.lock().unwrap().userinfo.clone() {
+        Some(info) if bearer => axum::Json(info).into_response(),
+        _ => StatusCode::UNAUTHORIZED.into_response(),
+    }
+}
+
 /// Starts the providers; returns their origin (`http://127.0.0.1:PORT`) and the script of the
 /// one that issues tokens.
 pub async fn providers() -> String {
@@ -156,6 +167,7 @@ pub async fn start_providers() -> Idp {
         .route("/{name}/.well-known/openid-configuration", get(answer))
         .route("/{name}/jwks", get(keys))
         .route("/{name}/token", axum::routing::post(token))
+        .route("/{name}/userinfo", get(userinfo))
         .with_state(idp.clone());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     idp

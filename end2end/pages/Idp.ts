@@ -1,0 +1,89 @@
+/**
+ * A real OpenID Connect provider for one test (end2end/idp/server.mjs, the
+ * npm `oidc-provider` package), configured in a project's Tessera through the
+ * operator CLI (`tessera sso add`, `tessera sso allow`) and started on a free
+ * port.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { expect, type Page } from '@playwright/test';
+import { REPO_ROOT } from '../global-setup';
+import { runCli } from './Cli';
+import type { ServerEntry } from './fixtures';
+
+const CLIENT_SECRET = 'the provider secret of tessera';
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+export class Idp {
+  private constructor(
+    readonly issuer: string,
+    readonly name: string,
+    private readonly child: ChildProcess,
+  ) {}
+
+  /** Starts the provider, adds it to `server` as `name` and allows it for `organisationName`. */
+  static async start(server: ServerEntry, o: { name: string; organisationName: string; bobEmail: string }): Promise<Idp> {
+    const port = await freePort();
+    const issuer = `http://127.0.0.1:${port}`;
+    const log: string[] = [];
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'end2end', 'idp', 'server.mjs')], {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        PORT: String(port),
+        REDIRECT_URI: `${server.baseURL}/sso/callback`,
+        CLIENT_SECRET,
+        BOB_EMAIL: o.bobEmail,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      const seen = (chunk: Buffer) => {
+        log.push(chunk.toString());
+        if (log.join('').includes('identity provider on')) resolve();
+      };
+      child.stdout?.on('data', seen);
+      child.stderr?.on('data', (chunk: Buffer) => log.push(chunk.toString()));
+      child.once('exit', (code) => reject(new Error(`the provider stopped (${code}):\n${log.join('')}`)));
+      setTimeout(() => reject(new Error(`the provider did not start:\n${log.join('')}`)), 20_000);
+    });
+    const add = ['sso', 'add', 'oidc', '--name', o.name, '--issuer', issuer, '--client-id', 'tessera', '--client-secret-stdin'];
+    expect(runCli(server, add, `${CLIENT_SECRET}\n`)).toContain(`Added "${o.name}"`);
+    runCli(server, ['sso', 'allow', '--org', o.organisationName, o.name]);
+    return new Idp(issuer, o.name, child);
+  }
+
+  stop() {
+    this.child.kill();
+  }
+
+  /** Signs in at the provider as `login` (any password), and consents where it asks. */
+  async signIn(page: Page, login: string) {
+    await expect(page).toHaveURL((url) => url.origin === this.issuer);
+    await page.locator('input[name="login"]').fill(login);
+    await page.locator('input[name="password"]').fill('any password');
+    await page.getByRole('button', { name: 'Sign-in' }).click();
+    await this.consent(page);
+  }
+
+  /** Consents to Tessera's request where the provider asks, until it sends the browser back. */
+  async consent(page: Page) {
+    const consent = page.getByRole('button', { name: 'Continue' });
+    await expect(async () => {
+      if (new URL(page.url()).origin !== this.issuer) return;
+      if (await consent.isVisible()) await consent.click();
+      throw new Error(`still at the provider: ${page.url()}`);
+    }).toPass({ timeout: 20_000 });
+  }
+}
