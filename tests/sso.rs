@@ -53,16 +53,16 @@ async fn a_member_links_a_provider_signs_in_with_it_then_their_code_and_unlinks_
         script.signer = Some(key.clone());
         script.published = vec![key];
     }
-    // The sign-in page offers it, keeping where the person was going.
-    let page = t.get("/login?next=%2Faccount%2Fsecurity", None).await.body;
-    assert!(page.contains(&format!(r#"href="/sso/{provider}/start?next=%2Faccount%2Fsecurity""#)), "{page}");
-    assert!(page.contains("Sign in with Idp"));
-
-    // Bob's security page offers it only once his organisation allows it.
+    // Bob's security page, and the sign-in page, offer it only once an organisation allows it.
     let cookie = cookie_of(&t, "bob@example.org").await;
     let link = format!("/account/security/link/{provider}");
     assert!(!t.get("/account/security", Some(&cookie)).await.body.contains("Sign-in providers"));
+    assert!(!t.get("/login", None).await.body.contains("Sign in with Idp"));
     t.tessera.allow_sso_provider_by_operator("Acme", "Idp", true).await.unwrap();
+    // The sign-in page keeps where the person was going.
+    let page = t.get("/login?next=%2Faccount%2Fsecurity", None).await.body;
+    assert!(page.contains(&format!(r#"href="/sso/{provider}/start?next=%2Faccount%2Fsecurity""#)), "{page}");
+    assert!(page.contains("Sign in with Idp"));
     let security = t.get("/account/security", Some(&cookie)).await.body;
     assert!(
         security.contains(&format!(r#"href="{link}""#)) && security.contains("Link your Idp account"),

@@ -61,10 +61,14 @@ export const test = base.extend<{ server: ServerEntry }>({
       if (seen.has(url) || new URL(url).origin !== ours) return;
       seen.add(url);
       queue = queue.then(async () => {
+        // The page moved on before or while being checked (to another site, say): what axe saw
+        // was not this page, and its next load is checked instead.
+        if (page.url() !== url) return;
         try {
-          found.push(...(await seriousViolations(page)).map((v) => `${url}: ${v}`));
+          const violations = await seriousViolations(page);
+          if (page.url() === url) found.push(...violations.map((v) => `${url}: ${v}`));
         } catch {
-          // The page moved on while being checked; its next load is checked instead.
+          // The page moved on while being checked.
         }
       });
     });

@@ -7,19 +7,21 @@ use std::time::{Duration, Instant};
 
 use openidconnect::core::CoreProviderMetadata;
 
-/// The metadata of each provider (by id), with when it was read.
+/// The metadata of each issuer, with when it was read. Keyed by the issuer, not the provider's
+/// id: a removed provider's id may be given to the next one added, which must not inherit its
+/// predecessor's keys.
 #[derive(Default)]
-pub struct MetadataCache(Mutex<HashMap<i64, (Instant, Arc<CoreProviderMetadata>)>>);
+pub struct MetadataCache(Mutex<HashMap<String, (Instant, Arc<CoreProviderMetadata>)>>);
 
 impl MetadataCache {
-    /// Provider `id`'s metadata, if read less than `max_age` ago.
-    pub fn get(&self, id: i64, max_age: Duration) -> Option<Arc<CoreProviderMetadata>> {
+    /// The metadata of `issuer`, if read less than `max_age` ago.
+    pub fn get(&self, issuer: &str, max_age: Duration) -> Option<Arc<CoreProviderMetadata>> {
         let cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        cache.get(&id).filter(|(at, _)| at.elapsed() < max_age).map(|(_, m)| m.clone())
+        cache.get(issuer).filter(|(at, _)| at.elapsed() < max_age).map(|(_, m)| m.clone())
     }
 
-    pub fn put(&self, id: i64, metadata: Arc<CoreProviderMetadata>) {
+    pub fn put(&self, issuer: &str, metadata: Arc<CoreProviderMetadata>) {
         let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        cache.insert(id, (Instant::now(), metadata));
+        cache.insert(issuer.to_string(), (Instant::now(), metadata));
     }
 }

@@ -270,6 +270,18 @@ async fn a_person_links_a_provider_then_signs_in_with_it_and_still_owes_their_se
             assert!(matches!(back(&env, &b, "", Some(carol)).await, Landing::Linked { .. }));
             assert_eq!(env.app.linked_providers(carol).await.unwrap()[0].2, None);
 
+            // Disabled, bob hears so after the provider too (and which organisation to ask).
+            let (acme, role) = env.store.primary_membership(bob).await.unwrap().unwrap();
+            env.store.set_member_disabled(acme.id, bob, role.id, true, env.clock.now()).await.unwrap();
+            let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-bob", |_| {}).await;
+            match back(&env, &b, "", None).await {
+                Landing::Disabled(account) => {
+                    assert_eq!((account.email.as_str(), account.org_name.as_str()), ("bob@example.org", "Acme"))
+                }
+                other => panic!("{other:?}"),
+            }
+            env.store.set_member_disabled(acme.id, bob, role.id, false, env.clock.now()).await.unwrap();
+
             // The organisation stops allowing the provider: refused, and why.
             env.app.allow_sso_provider_by_operator("Acme", "Idp", false).await.unwrap();
             let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-bob", |_| {}).await;
@@ -423,6 +435,31 @@ async fn microsoft_accounts_pass_only_from_allowed_tenants_with_their_own_tenant
                 let b = at_provider(&env, &idp, ms, FlowPurpose::SignIn, "", as_tenant(tid, iss)).await;
                 assert_eq!(refusal(&back(&env, &b, "", None).await), Some(SsoRefusal::ProviderFailed), "{tid} {iss}");
             }
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_provider_added_after_another_was_removed_never_gets_its_metadata() {
+    let idp = start_providers().await;
+    on_both(|env| {
+        let idp = idp.clone();
+        async move {
+            let (first, bob) = world(&env, &idp).await;
+            // Its metadata is read and kept.
+            at_provider(&env, &idp, first, FlowPurpose::Link { user_id: bob }, "idp-bob", |_| {}).await;
+            env.app.remove_sso_provider_by_operator("Idp").await.unwrap();
+            // The next provider (SQLite may give it the same id) is another issuer.
+            let issuer = format!("{}/idp2", idp.origin);
+            let second = env.app.add_sso_provider_by_operator(&oidc("Idp2", &issuer)).await.unwrap().id;
+            env.app.allow_sso_provider_by_operator("Acme", "Idp2", true).await.unwrap();
+            let b = at_provider(&env, &idp, second, FlowPurpose::Link { user_id: bob }, "idp-bob", |c| {
+                c["iss"] = issuer.clone().into();
+            })
+            .await;
+            let landing = back(&env, &b, "", Some(bob)).await;
+            assert!(matches!(landing, Landing::Linked { .. }), "{landing:?} ({}, ids {first} {second})", env.backend);
         }
     })
     .await;

@@ -122,7 +122,7 @@ impl Tessera {
     ) -> std::result::Result<Arc<CoreProviderMetadata>, discovery::DiscoveryError> {
         // Read at most once an hour per instance, and again at once when a token names a key
         // not among them (`fresh`).
-        if let Some(m) = self.sso_cache.get(provider.id, METADATA_TTL).filter(|_| !fresh) {
+        if let Some(m) = self.sso_cache.get(&provider.issuer, METADATA_TTL).filter(|_| !fresh) {
             return Ok(m);
         }
         let client = discovery::http_client().map_err(|e| discovery::DiscoveryError::Unreachable(e.to_string()))?;
@@ -130,7 +130,7 @@ impl Tessera {
         let metadata = discovery::fetch(&client, &provider.issuer, microsoft).await?;
         let keys = discovery::fetch_keys(&client, metadata.jwks_uri()).await?;
         let metadata = Arc::new(metadata.set_jwks(keys));
-        self.sso_cache.put(provider.id, metadata.clone());
+        self.sso_cache.put(&provider.issuer, metadata.clone());
         Ok(metadata)
     }
 

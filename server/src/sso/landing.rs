@@ -188,10 +188,12 @@ impl Tessera {
         Ok(providers.into_iter().filter(|p| allowed.contains(&p.id)).map(|p| (p.id, p.name)).collect())
     }
 
-    /// Every configured provider, for the sign-in page (which organisation a person belongs to
-    /// is known only once the provider has said who they are).
+    /// The providers the sign-in page offers: those some organisation allows (which
+    /// organisation a person belongs to is known only once the provider has said who they are).
     pub async fn sign_in_providers(&self) -> Result<Vec<(i64, String)>> {
-        Ok(self.store.sso_providers().await?.into_iter().map(|p| (p.id, p.name)).collect())
+        let in_use = self.store.sso_providers_in_use().await?;
+        let providers = self.store.sso_providers().await?;
+        Ok(providers.into_iter().filter(|p| in_use.contains(&p.id)).map(|p| (p.id, p.name)).collect())
     }
 
     /// The name of provider `id`, for a message about it ("the provider" once it is gone).

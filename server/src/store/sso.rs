@@ -116,4 +116,7 @@ pub trait SsoStore: Send + Sync {
 
     /// The providers an organisation's people may sign in with.
     async fn allowed_sso_providers(&self, org_id: i64) -> Result<Vec<i64>>;
+
+    /// The providers some organisation allows.
+    async fn sso_providers_in_use(&self) -> Result<Vec<i64>>;
 }

@@ -81,7 +81,7 @@ async fn answer(State(idp): State<Idp>, Path(name): Path<String>) -> Response {
     let base = format!("{origin}/{name}");
     let json = |issuer: &str| ([(header::CONTENT_TYPE, "application/json")], metadata(&base, issuer)).into_response();
     match name.as_str() {
-        "good" | "idp" => json(&base),
+        "good" | "idp" | "idp2" => json(&base),
         "other" => json("https://somewhere-else.example.org"),
         "ms" => json(&format!("{origin}/{{tenantid}}/v2.0")),
         "moved" => (StatusCode::FOUND, [(header::LOCATION, format!("{origin}/good/.well-known/openid-configuration"))])

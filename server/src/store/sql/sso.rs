@@ -211,6 +211,14 @@ macro_rules! impl_sso_store {
                         .await?;
                 Ok(rows.into_iter().map(|(id,)| id).collect())
             }
+
+            async fn sso_providers_in_use(&self) -> Result<Vec<i64>> {
+                let rows: Vec<(i64,)> =
+                    sqlx::query_as("SELECT DISTINCT provider_id FROM sso_org_providers ORDER BY provider_id")
+                        .fetch_all(&self.reader)
+                        .await?;
+                Ok(rows.into_iter().map(|(id,)| id).collect())
+            }
         }
     };
 }
