@@ -4,11 +4,11 @@
  * through the operator CLI and started on a free port for one test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { expect, type Locator, type Page } from '@playwright/test';
 import { REPO_ROOT } from '../global-setup';
 import { runCli } from './Cli';
+import { freePort } from './ports';
 import type { ServerEntry } from './fixtures';
 
 export interface DemoOptions {
@@ -17,17 +17,6 @@ export interface DemoOptions {
   name: string;
   roles?: string[];
   requireMfa?: boolean;
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
 }
 
 function printedAfter(out: string, label: string): string {

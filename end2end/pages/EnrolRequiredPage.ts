@@ -2,6 +2,7 @@ import { expect, type Locator, type Page } from '@playwright/test';
 import { Authenticator, type StepCode } from './Authenticator';
 import { EnrolPage } from './EnrolPage';
 import { FIRST_CODES_STATUS, RecoveryCodesPage } from './RecoveryCodesPage';
+import { submitAndSettle } from './http';
 import { MFA_ON, SecurityPage } from './SecurityPage';
 
 export const ENROL_REQUIRED_PATH = '/account/security/enrol-required';
@@ -42,10 +43,23 @@ export class EnrolRequiredPage {
  */
 export async function enrolFromConfinement(page: Page): Promise<{ app: Authenticator; last: StepCode }> {
   const confined = new EnrolRequiredPage(page);
-  const enrol = new EnrolPage(page);
-  const codes = new RecoveryCodesPage(page);
   await confined.expectLoaded();
   await confined.setUpNowButton.click();
+  return throughTheWizard(page);
+}
+
+/** From account security: "Enable MFA", then the whole wizard. Returns the app and the step its code was for. */
+export async function enrolFromSecurity(page: Page): Promise<{ app: Authenticator; last: StepCode }> {
+  const security = new SecurityPage(page);
+  await security.goto();
+  await submitAndSettle(page, () => security.enableButton.click(), new EnrolPage(page).heading);
+  return throughTheWizard(page);
+}
+
+/** The wizard from its first page: the setup key, its first code, the recovery codes, done. */
+async function throughTheWizard(page: Page): Promise<{ app: Authenticator; last: StepCode }> {
+  const enrol = new EnrolPage(page);
+  const codes = new RecoveryCodesPage(page);
   await enrol.expectLoaded();
   const app = new Authenticator(await enrol.readSetupKey());
   const last = app.current();

@@ -5,25 +5,14 @@
  * port.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { expect, type Page } from '@playwright/test';
 import { REPO_ROOT } from '../global-setup';
 import { runCli } from './Cli';
+import { freePort } from './ports';
 import type { ServerEntry } from './fixtures';
 
 const CLIENT_SECRET = 'the provider secret of tessera';
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 export class Idp {
   private constructor(

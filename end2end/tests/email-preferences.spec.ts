@@ -14,17 +14,14 @@
  * turned off with one click by the mail program, without signing in.
  */
 import { expectAccessible } from '../pages/a11y';
-import { Authenticator } from '../pages/Authenticator';
 import { addUser, createOrganisation, requireWithGrace, resetMfa, sendDigest } from '../pages/Cli';
-import { EnrolPage } from '../pages/EnrolPage';
+import { enrolFromSecurity } from '../pages/EnrolRequiredPage';
 import { expect, test } from '../pages/fixtures';
 import { HomePage } from '../pages/HomePage';
 import { expectFitsPhone, submitAndSettle } from '../pages/http';
 import { signIn } from '../pages/LoginPage';
 import { MailDev } from '../pages/MailDev';
 import { ensureOrganisation, ownerFor } from '../pages/Organisation';
-import { FIRST_CODES_STATUS, RecoveryCodesPage } from '../pages/RecoveryCodesPage';
-import { MFA_ON, SecurityPage } from '../pages/SecurityPage';
 
 test.describe.configure({ mode: 'serial', timeout: 150_000 });
 
@@ -93,16 +90,7 @@ test('a member turns reminders off and gets none, but security mail still reache
   });
 
   await test.step('Mo sets up MFA, the operator resets it, and that security mail reaches him', async () => {
-    const security = new SecurityPage(page);
-    const enrol = new EnrolPage(page);
-    const codes = new RecoveryCodesPage(page);
-    await page.goto('/account/security');
-    await submitAndSettle(page, () => security.enableButton.click(), enrol.heading);
-    const app = new Authenticator(await enrol.readSetupKey());
-    await enrol.confirm(app.current().code, codes.heading);
-    await codes.expectLoaded(FIRST_CODES_STATUS);
-    await codes.finish();
-    await expect(security.notice(MFA_ON)).toBeVisible();
+    await enrolFromSecurity(page);
     const since = Date.now();
     // MFA is required of him, so the operator gets the temporary access code to hand over.
     const printed = resetMfa(server, org, mo.email, 'Lost phone');

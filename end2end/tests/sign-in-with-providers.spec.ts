@@ -14,17 +14,15 @@
  * Each project uses an organisation of its own. (The file sorts after
  * auth-flow.spec.ts, whose first test must meet the setup form unused.)
  */
-import { Authenticator } from '../pages/Authenticator';
 import { ChallengePage } from '../pages/ChallengePage';
 import { addUser, createOrganisation } from '../pages/Cli';
-import { EnrolPage } from '../pages/EnrolPage';
+import { enrolFromSecurity } from '../pages/EnrolRequiredPage';
 import { expect, test } from '../pages/fixtures';
 import { HomePage } from '../pages/HomePage';
 import { expectFitsPhone } from '../pages/http';
 import { Idp } from '../pages/Idp';
 import { LoginPage, signIn } from '../pages/LoginPage';
 import { ensureOrganisation, ownerFor } from '../pages/Organisation';
-import { FIRST_CODES_STATUS, RecoveryCodesPage } from '../pages/RecoveryCodesPage';
 import { SecurityPage } from '../pages/SecurityPage';
 
 const PASSWORD = 'marble lantern cobalt ferry orbit';
@@ -45,17 +43,8 @@ test('a member links a provider, signs in with it and then his code; an unlinked
   try {
     // Bob signs in with his password and sets up MFA.
     await signIn(page, email, PASSWORD, new HomePage(page).welcomeHeading('Bob'));
+    const { app, last: enrolled } = await enrolFromSecurity(page);
     const security = new SecurityPage(page);
-    await security.goto();
-    await security.enableButton.click();
-    const enrol = new EnrolPage(page);
-    await enrol.expectLoaded();
-    const app = new Authenticator(await enrol.readSetupKey());
-    const enrolled = app.current();
-    const codes = new RecoveryCodesPage(page);
-    await enrol.confirm(enrolled.code, codes.heading);
-    await codes.expectLoaded(FIRST_CODES_STATUS);
-    await codes.finish();
 
     // Account security offers the provider his organisation allows; he links it.
     await security.goto();

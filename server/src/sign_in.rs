@@ -315,19 +315,30 @@ impl Tessera {
         let login = sealed.and_then(|s| self.open_login_step(s)).filter(|l| !l.email.is_empty());
         let login = login.ok_or(SignInError::EmailFirst)?;
         let step = match self.sign_in(&login.email, password, previous, meta).await {
-            Err(SignInError::Disabled(mut account)) => {
-                account.application =
-                    self.refuse_disabled(&login.destination, account.user_id, account.org_id, meta).await?;
-                return Err(SignInError::Disabled(account));
+            Err(SignInError::Disabled(account)) => {
+                return Err(SignInError::Disabled(self.on_the_way(account, &login.destination, meta).await?));
             }
             other => other?,
         };
-        self.progress(step, login.destination).await
+        Ok(self.progress(step, login.destination).await?)
+    }
+
+    /// A disabled person proved their first factor on the way to `destination`: an application
+    /// that sent them hears `access_denied` (the page offers the way back), and the refusal is in
+    /// its activity log.
+    pub(crate) async fn on_the_way(
+        &self,
+        mut account: Box<DisabledAccount>,
+        destination: &Destination,
+        meta: &RequestMeta,
+    ) -> Result<Box<DisabledAccount>> {
+        account.application = self.refuse_disabled(destination, account.user_id, account.org_id, meta).await?;
+        Ok(account)
     }
 
     /// Where a proven first factor leads on the way to `destination`: the second factor, or the
     /// next step the pipeline names.
-    pub(crate) async fn progress(&self, step: SignInStep, destination: Destination) -> Result<Progress, SignInError> {
+    pub(crate) async fn progress(&self, step: SignInStep, destination: Destination) -> Result<Progress> {
         match step {
             SignInStep::MfaRequired(token) => {
                 // The address is no longer needed; the destination is, until the factor is in.

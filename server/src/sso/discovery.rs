@@ -15,14 +15,19 @@ pub const TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_METADATA_BYTES: usize = 256 * 1024;
 
 /// The client every request to a provider goes through: no redirects (a redirected token or
-/// metadata request could be sent anywhere), bounded in time.
+/// metadata request could be sent anywhere), bounded in time. Made once, at the first use (not at
+/// start-up: most deployments have no provider), and shared, so its connections are reused.
 pub fn http_client() -> Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(TIMEOUT)
-        .connect_timeout(Duration::from_secs(3))
-        .build()
-        .map_err(|e| Error::Config(format!("the HTTP client for sign-in providers: {e}")))
+    static CLIENT: std::sync::OnceLock<std::result::Result<reqwest::Client, String>> = std::sync::OnceLock::new();
+    let made = CLIENT.get_or_init(|| {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(TIMEOUT)
+            .connect_timeout(Duration::from_secs(3))
+            .build()
+            .map_err(|e| e.to_string())
+    });
+    made.clone().map_err(|e| Error::Config(format!("the HTTP client for sign-in providers: {e}")))
 }
 
 /// Why a provider's metadata could not be used.

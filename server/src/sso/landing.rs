@@ -7,7 +7,7 @@ use crate::audit::{self, Action, Outcome, RequestMeta};
 use crate::error::{Error, Result};
 use crate::mail::messages::notice_mail;
 use crate::mail::Notice;
-use crate::sign_in::{Destination, DisabledAccount, FirstFactor, Progress, SignInError};
+use crate::sign_in::{Destination, DisabledAccount, FirstFactor, Progress};
 use crate::store::{FlowPurpose, SsoIdentity, SsoProvider};
 use crate::tessera::Tessera;
 
@@ -102,10 +102,8 @@ impl Tessera {
         let member = self.store.member(org.id, user_id).await?.ok_or(Error::NotFound("member"))?;
         if member.disabled {
             self.audit(failure(format!("with {}: account is disabled", provider.name))).await?;
-            let account = DisabledAccount::new(member.email, org.name, user_id, org.id);
-            let mut account = Box::new(account);
-            account.application = self.refuse_disabled(&destination, user_id, org.id, meta).await?;
-            return Ok(Landing::Disabled(account));
+            let account = Box::new(DisabledAccount::new(member.email, org.name, user_id, org.id));
+            return Ok(Landing::Disabled(self.on_the_way(account, &destination, meta).await?));
         }
         if !self.store.allowed_sso_providers(org.id).await?.contains(&provider.id) {
             self.audit(failure(format!("with {}: not allowed by the organisation", provider.name))).await?;
@@ -115,12 +113,7 @@ impl Tessera {
         let step = self
             .first_factor_passed(user_id, org.id, owed, FirstFactor::Provider(&provider.name), previous, meta)
             .await?;
-        match self.progress(step, destination).await {
-            Ok(progress) => Ok(Landing::SignedIn(progress)),
-            Err(SignInError::Internal(e)) => Err(e),
-            Err(SignInError::Busy) => Err(Error::Busy),
-            Err(other) => Err(Error::Invalid(other.to_string())),
-        }
+        Ok(Landing::SignedIn(self.progress(step, destination).await?))
     }
 
     async fn link_identity(
@@ -191,9 +184,7 @@ impl Tessera {
     /// The providers the sign-in page offers: those some organisation allows (which
     /// organisation a person belongs to is known only once the provider has said who they are).
     pub async fn sign_in_providers(&self) -> Result<Vec<(i64, String)>> {
-        let in_use = self.store.sso_providers_in_use().await?;
-        let providers = self.store.sso_providers().await?;
-        Ok(providers.into_iter().filter(|p| in_use.contains(&p.id)).map(|p| (p.id, p.name)).collect())
+        self.store.offered_sso_providers().await
     }
 
     /// The name of provider `id`, for a message about it ("the provider" once it is gone).

@@ -117,6 +117,6 @@ pub trait SsoStore: Send + Sync {
     /// The providers an organisation's people may sign in with.
     async fn allowed_sso_providers(&self, org_id: i64) -> Result<Vec<i64>>;
 
-    /// The providers some organisation allows.
-    async fn sso_providers_in_use(&self) -> Result<Vec<i64>>;
+    /// The providers some organisation allows, (id, name), in the order they were added.
+    async fn offered_sso_providers(&self) -> Result<Vec<(i64, String)>>;
 }

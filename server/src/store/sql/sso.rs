@@ -212,12 +212,14 @@ macro_rules! impl_sso_store {
                 Ok(rows.into_iter().map(|(id,)| id).collect())
             }
 
-            async fn sso_providers_in_use(&self) -> Result<Vec<i64>> {
-                let rows: Vec<(i64,)> =
-                    sqlx::query_as("SELECT DISTINCT provider_id FROM sso_org_providers ORDER BY provider_id")
-                        .fetch_all(&self.reader)
-                        .await?;
-                Ok(rows.into_iter().map(|(id,)| id).collect())
+            async fn offered_sso_providers(&self) -> Result<Vec<(i64, String)>> {
+                let rows: Vec<(i64, String)> = sqlx::query_as(
+                    "SELECT id, name FROM sso_providers p \
+                     WHERE EXISTS (SELECT 1 FROM sso_org_providers o WHERE o.provider_id = p.id) ORDER BY id",
+                )
+                .fetch_all(&self.reader)
+                .await?;
+                Ok(rows)
             }
         }
     };
