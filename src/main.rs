@@ -146,10 +146,15 @@ enum SsoCommand {
     /// Remove a provider, by name: nobody signs in with it any more.
     Remove { name: String },
     /// Let an organisation's people link the provider to their accounts and sign in with it.
+    /// With --from, only accounts from those places: Google Workspace domains, Microsoft
+    /// tenant ids (among the provider's), or for another provider the domains of verified
+    /// addresses. Repeat for several; without it, any account the provider signs in.
     Allow {
         #[arg(long)]
         org: String,
         name: String,
+        #[arg(long = "from")]
+        from: Vec<String>,
     },
     /// Stop an organisation's people signing in with the provider (their links stay, unused).
     Disallow {
@@ -565,12 +570,19 @@ async fn sso_command(app: Arc<Tessera>, command: SsoCommand) -> anyhow::Result<(
             app.remove_sso_provider_by_operator(&name).await?;
             say(&format!("Removed {:?}: nobody signs in with it any more.", name.trim()));
         }
-        SsoCommand::Allow { org, name } => {
-            app.allow_sso_provider_by_operator(&org, &name, true).await?;
-            say(&format!("People of {org:?} may now link {:?} to their accounts and sign in with it.", name.trim()));
+        SsoCommand::Allow { org, name, from } => {
+            app.allow_sso_provider_by_operator(&org, &name, true, &from).await?;
+            let only = match from.is_empty() {
+                true => String::new(),
+                false => format!(", with accounts from {} only", from.join(", ").to_lowercase()),
+            };
+            say(&format!(
+                "People of {org:?} may now link {:?} to their accounts and sign in with it{only}.",
+                name.trim()
+            ));
         }
         SsoCommand::Disallow { org, name } => {
-            app.allow_sso_provider_by_operator(&org, &name, false).await?;
+            app.allow_sso_provider_by_operator(&org, &name, false, &[]).await?;
             say(&format!("People of {org:?} no longer sign in with {:?}.", name.trim()));
         }
     }

@@ -623,6 +623,13 @@ fn operators_add_list_and_remove_sign_in_providers() {
     assert_eq!(stdout(&o), "People of \"Acme\" may now link \"okta\" to their accounts and sign in with it.\n");
     let o = tessera(&data, &["sso", "allow", "--org", "Nope", "okta"], None);
     assert!(!o.status.success());
+    // Or only with accounts from some domains: each one checked.
+    let o = tessera(&data, &["sso", "allow", "--org", "Acme", "okta", "--from", "example.org", "--from", "nope"], None);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--from has a problem: line 2 is not a domain name like example.org"), "{err}");
+    let o = tessera(&data, &["sso", "allow", "--org", "Acme", "okta", "--from", "example.org"], None);
+    assert_eq!(stdout(&o), "People of \"Acme\" may now link \"okta\" to their accounts and sign in with it, with accounts from example.org only.\n");
     let o = tessera(&data, &["sso", "disallow", "--org", "Acme", "Okta"], None);
     assert_eq!(stdout(&o), "People of \"Acme\" no longer sign in with \"Okta\".\n");
     let o = tessera(&data, &["sso", "remove", "okta"], None);

@@ -58,7 +58,7 @@ async fn a_member_links_a_provider_signs_in_with_it_then_their_code_and_unlinks_
     let link = format!("/account/security/link/{provider}");
     assert!(!t.get("/account/security", Some(&cookie)).await.body.contains("Sign-in providers"));
     assert!(!t.get("/login", None).await.body.contains("Sign in with Idp"));
-    t.tessera.allow_sso_provider_by_operator("Acme", "Idp", true).await.unwrap();
+    t.tessera.allow_sso_provider_by_operator("Acme", "Idp", true, &[]).await.unwrap();
     // The sign-in page keeps where the person was going.
     let page = t.get("/login?next=%2Faccount%2Fsecurity", None).await.body;
     assert!(page.contains(&format!(r#"href="/sso/{provider}/start?next=%2Faccount%2Fsecurity""#)), "{page}");

@@ -67,6 +67,8 @@ pub enum Field {
     RedirectUris,
     /// An application's URIs for after sign-out, one per line.
     LogoutUris,
+    /// Where a sign-in provider's accounts may come from: domains or tenant ids, one per line.
+    AccountsFrom,
 }
 
 codes!(Field {
@@ -97,6 +99,7 @@ codes!(Field {
     Addresses => "addresses",
     RedirectUris => "redirect_uris",
     LogoutUris => "logout_uris",
+    AccountsFrom => "accounts_from",
 });
 
 impl Field {
@@ -141,6 +144,7 @@ impl Field {
             Field::Addresses => "the email addresses",
             Field::RedirectUris => "the redirect URIs",
             Field::LogoutUris => "the URIs for after sign-out",
+            Field::AccountsFrom => "the domains or tenants",
         }
     }
 }
@@ -272,6 +276,10 @@ pub enum ListIssue {
     UriCredentials,
     UriFragment,
     UriTooLong,
+    /// Sign-in methods: not a domain, not a tenant id, a tenant the provider does not take.
+    NotADomain,
+    NotATenant,
+    TenantNotAccepted,
 }
 
 codes!(ListIssue {
@@ -284,6 +292,9 @@ codes!(ListIssue {
     UriCredentials => "uri-credentials",
     UriFragment => "uri-fragment",
     UriTooLong => "uri-too-long",
+    NotADomain => "not-domain",
+    NotATenant => "not-tenant",
+    TenantNotAccepted => "tenant-not-accepted",
 });
 
 impl ListIssue {
@@ -302,6 +313,13 @@ impl ListIssue {
             ListIssue::UriCredentials => "remove the user name and password from the address.",
             ListIssue::UriFragment => "remove the #fragment at the end.",
             ListIssue::UriTooLong => "the address is longer than 2,000 characters.",
+            ListIssue::NotADomain => "not a domain name. Write only the part after the @, like example.org.",
+            ListIssue::NotATenant => {
+                "not a tenant id. Copy the Directory (tenant) ID from Microsoft Entra, like 72f988bf-86f1-41af-91ab-2d7cd011db47."
+            }
+            ListIssue::TenantNotAccepted => {
+                "this Tessera does not accept that tenant. Use one listed below the field, or ask the operator to add it."
+            }
         }
     }
 }
@@ -1101,6 +1119,9 @@ mod from_domain {
             L::UriCredentials => ListIssue::UriCredentials,
             L::UriFragment => ListIssue::UriFragment,
             L::UriTooLong => ListIssue::UriTooLong,
+            L::NotADomain => ListIssue::NotADomain,
+            L::NotATenant => ListIssue::NotATenant,
+            L::TenantNotAccepted => ListIssue::TenantNotAccepted,
         }
     }
 
@@ -1284,6 +1305,19 @@ mod from_domain {
             match e {
                 E::Invalid(errors) => errors.into(),
                 E::BadRequest => AppError::BadRequest,
+                E::StepUpRequired => AppError::StepUpFirst(None),
+                E::Forbidden => AppError::Refused(Refusal::MissingPermission),
+                E::NotFound => AppError::NotFound,
+                E::Internal(e) => e.into(),
+            }
+        }
+    }
+
+    impl From<tessera_server::sso::MethodError> for AppError {
+        fn from(e: tessera_server::sso::MethodError) -> AppError {
+            use tessera_server::sso::MethodError as E;
+            match e {
+                E::Invalid(errors) => errors.into(),
                 E::StepUpRequired => AppError::StepUpFirst(None),
                 E::Forbidden => AppError::Refused(Refusal::MissingPermission),
                 E::NotFound => AppError::NotFound,

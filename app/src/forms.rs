@@ -289,10 +289,10 @@ mod submit {
 pub fn FieldProblem(
     name: &'static str,
     error: Option<String>,
-    #[prop(optional)] id: Option<&'static str>,
+    #[prop(optional, into)] id: Option<String>,
 ) -> impl IntoView {
     view! {
-        <p id=format!("{}-error", id.unwrap_or(name)) data-error-for=name aria-live="assertive" class=ERROR_CLASS>{error}</p>
+        <p id=format!("{}-error", id.as_deref().unwrap_or(name)) data-error-for=name aria-live="assertive" class=ERROR_CLASS>{error}</p>
     }
 }
 
@@ -390,23 +390,27 @@ pub fn TextArea(
     /// The field may be left empty.
     #[prop(optional)]
     optional: bool,
+    /// Its id where a page has several fields of this name (one per form); else its name.
+    #[prop(optional, into)]
+    id: Option<String>,
 ) -> impl IntoView {
+    let id = id.unwrap_or_else(|| name.to_string());
     view! {
         <div class="mb-5">
-            <label for=name class=LABEL_CLASS>{label}</label>
+            <label for=id.clone() class=LABEL_CLASS>{label}</label>
             <textarea
-                id=name
+                id=id.clone()
                 name=name
                 rows=rows
                 spellcheck="false"
                 autocomplete="off"
                 required=!optional
                 aria-invalid=error.as_ref().map(|_| "true")
-                aria-describedby=described(name, true)
+                aria-describedby=described(&id, true)
                 class=format!("{INPUT_CLASS} font-mono text-sm")
             >{value}</textarea>
-            <p id=format!("{name}-hint") class=HINT_CLASS>{hint}</p>
-            <FieldProblem name error />
+            <p id=format!("{id}-hint") class=HINT_CLASS>{hint}</p>
+            <FieldProblem name error id=id />
         </div>
     }
 }

@@ -163,6 +163,7 @@ impl Tessera {
         let token = Token::generate();
         let mut new = self.new_session(&token, s.user_id, s.org_id, SessionState::Full, meta);
         new.second_factor_at = s.second_factor_at;
+        new.via_provider = s.via_provider;
         let event = audit::event(
             now,
             Action::PasswordChanged,

@@ -40,6 +40,8 @@ pub enum Action {
     ApplicationRefused,
     SsoLinked,
     SsoUnlinked,
+    /// Settings -> Sign-in methods: a provider allowed, limited to some domains, or stopped.
+    SignInMethodChanged,
     /// An application's code or refresh token was used twice: everything issued from that
     /// sign-in was revoked.
     ApplicationTokensRevoked,
@@ -120,6 +122,7 @@ impl Action {
         Action::ApplicationRefused,
         Action::SsoLinked,
         Action::SsoUnlinked,
+        Action::SignInMethodChanged,
         Action::ApplicationTokensRevoked,
         Action::InvitationResent,
         Action::InvitationRevoked,
@@ -185,6 +188,7 @@ impl Action {
             Action::ApplicationRefused => "Turned away from an application",
             Action::SsoLinked => "Sign-in provider linked",
             Action::SsoUnlinked => "Sign-in provider unlinked",
+            Action::SignInMethodChanged => "Sign-in method changed",
             Action::ApplicationTokensRevoked => "Application tokens revoked",
             Action::InvitationResent => "Invitation resent",
             Action::InvitationRevoked => "Invitation revoked",
@@ -242,6 +246,7 @@ impl Action {
             Action::ApplicationRefused => "application.refused",
             Action::SsoLinked => "sso.linked",
             Action::SsoUnlinked => "sso.unlinked",
+            Action::SignInMethodChanged => "sso.method_changed",
             Action::ApplicationTokensRevoked => "application.tokens_revoked",
             Action::InvitationResent => "member.invitation_resent",
             Action::InvitationRevoked => "member.invitation_revoked",
@@ -358,7 +363,7 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), Action::ALL.len());
-        assert_eq!(Action::ALL.len(), 52, "a new action must be added to ALL");
+        assert_eq!(Action::ALL.len(), 53, "a new action must be added to ALL");
     }
 
     #[test]

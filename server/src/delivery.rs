@@ -39,6 +39,8 @@ pub(crate) enum OwnersNotice {
     Rules,
     /// An application registered, given a new secret or removed.
     Applications,
+    /// A sign-in provider allowed, limited or stopped.
+    SignInMethods,
 }
 
 impl Tessera {
@@ -83,6 +85,7 @@ impl Tessera {
             OwnersNotice::Rules => (MailKind::RulesChanged, "/settings/security"),
             // Until applications have a settings page, the activity log shows what changed.
             OwnersNotice::Applications => (MailKind::ApplicationsChanged, "/settings/activity"),
+            OwnersNotice::SignInMethods => (MailKind::SignInMethodsChanged, "/settings/security/sign-in"),
         };
         for owner in owners.iter().filter(|o| !o.disabled) {
             let (to, name) = (&owner.email, &owner.display_name);

@@ -349,6 +349,7 @@ impl Tessera {
         let now = self.clock.now();
         let token = Token::generate();
         let mut new = self.new_session(&token, s.user_id, s.org_id, SessionState::Full, meta);
+        new.via_provider = s.via_provider;
         // The sign-in counts as a fresh confirmation for sensitive changes, except where an
         // emailed code stood in for the app (someone with an app confirms those with the app)
         // and where an access code let the person through to enrolment (it proves no factor).

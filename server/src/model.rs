@@ -367,6 +367,12 @@ pub enum ListIssue {
     UriFragment,
     /// A URI longer than 2,000 characters.
     UriTooLong,
+    /// Sign-in methods: not a domain name like example.org.
+    NotADomain,
+    /// Sign-in methods: not a Microsoft tenant id (a GUID).
+    NotATenant,
+    /// Sign-in methods: a tenant id the operator did not configure for the provider.
+    TenantNotAccepted,
 }
 
 impl fmt::Display for ListIssue {
@@ -383,6 +389,9 @@ impl fmt::Display for ListIssue {
             ListIssue::UriCredentials => "must not hold a user name or password",
             ListIssue::UriFragment => "must not end in a #fragment",
             ListIssue::UriTooLong => "is longer than 2,000 characters",
+            ListIssue::NotADomain => "is not a domain name like example.org",
+            ListIssue::NotATenant => "is not a tenant id like 72f988bf-86f1-41af-91ab-2d7cd011db47",
+            ListIssue::TenantNotAccepted => "is not one of the tenants this Tessera accepts for the provider",
         })
     }
 }

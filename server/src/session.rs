@@ -114,6 +114,8 @@ pub struct SessionInfo {
     /// An administrator reset this person's MFA and holds the account for a temporary access
     /// code until they enrol again (see [`crate::policy::with_hold`]).
     pub mfa_hold: bool,
+    /// Opened by a sign-in provider rather than a password: password expiry does not apply.
+    pub via_provider: bool,
 }
 
 impl SessionInfo {
@@ -134,9 +136,11 @@ impl SessionInfo {
     }
 
     /// Whether the organisation's password expiry has caught up with this person's password: they
-    /// must choose a new one before anything else.
+    /// must choose a new one before anything else. Not in a session a provider opened: the
+    /// password was not used, and the provider's own rules govern its account.
     pub fn password_expired(&self, now: Timestamp) -> bool {
-        crate::policy::password_expired(self.org_password_max_age_days, self.password_changed_at, now)
+        !self.via_provider
+            && crate::policy::password_expired(self.org_password_max_age_days, self.password_changed_at, now)
     }
 
     /// Whether emailed codes count as this person's second factor at sign-in: their

@@ -24,6 +24,7 @@ impl Tessera {
             ip: meta.ip.map(|i| i.to_string()),
             user_agent: meta.user_agent.clone(),
             second_factor_at: None,
+            via_provider: false,
         }
     }
 
@@ -32,10 +33,12 @@ impl Tessera {
         user_id: i64,
         org_id: i64,
         state: SessionState,
+        via_provider: bool,
         meta: &RequestMeta,
     ) -> Result<Token> {
         let token = Token::generate();
-        let s = self.new_session(&token, user_id, org_id, state, meta);
+        let mut s = self.new_session(&token, user_id, org_id, state, meta);
+        s.via_provider = via_provider;
         self.store.create_session(&s, self.clock.now()).await?;
         Ok(token)
     }

@@ -101,7 +101,7 @@ impl Tessera {
             None,
         ))
         .await?;
-        Ok(self.open_session(user_id, org_id, SessionState::Full, meta).await?)
+        Ok(self.open_session(user_id, org_id, SessionState::Full, false, meta).await?)
     }
 
     /// `tessera org create`: an organisation and its owner. Without a password the owner gets a

@@ -602,7 +602,8 @@ impl Tessera {
             audit::event(now, Action::SignIn, Outcome::Success, Some(org_id), Some(user_id), Some(user_id), meta, None);
         event.detail = detail;
         self.audit(event).await?;
-        let token = self.open_session(user_id, org_id, state, meta).await?;
+        let via_provider = matches!(how, FirstFactor::Provider(_));
+        let token = self.open_session(user_id, org_id, state, via_provider, meta).await?;
         if owed.by_email && !owed.has_mfa {
             self.mail_sign_in_code(&token, meta).await?;
         }

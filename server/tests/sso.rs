@@ -147,7 +147,7 @@ async fn world(env: &Env, idp: &Idp) -> (i64, i64) {
     env.app.create_organisation("Acme", OrgKind::Standard, "ada@example.org", None, Some(PASSWORD)).await.unwrap();
     let bob = env.app.add_user("Acme", "bob@example.org", None, Role::Member, Some(PASSWORD)).await.unwrap();
     let added = env.app.add_sso_provider_by_operator(&oidc("Idp", &format!("{}/idp", idp.origin))).await.unwrap();
-    env.app.allow_sso_provider_by_operator("Acme", "idp", true).await.unwrap();
+    env.app.allow_sso_provider_by_operator("Acme", "idp", true, &[]).await.unwrap();
     let key = Key::new("k1");
     let mut script = idp.script.lock().unwrap();
     script.signer = Some(key.clone());
@@ -193,6 +193,16 @@ async fn at_provider(
 async fn back(env: &Env, browser: &Browser, extra: &str, signed_in: Option<i64>) -> Landing {
     let query = format!("code=good-code&state={}{extra}", browser.state);
     env.app.finish_sso(&query, Some(&browser.binding), signed_in, None, &meta()).await.unwrap()
+}
+
+/// A session opened with `email`'s password (no MFA yet): its token and what it is.
+async fn by_password(env: &Env, email: &str) -> (String, tessera_server::session::SessionInfo) {
+    let token = match env.app.sign_in(email, PASSWORD, None, &meta()).await.unwrap() {
+        tessera_server::sign_in::SignInStep::Done(t) => t.expose().to_string(),
+        other => panic!("{other:?}"),
+    };
+    let s = env.app.session(&token).await.unwrap().unwrap();
+    (token, s)
 }
 
 fn refusal(landing: &Landing) -> Option<SsoRefusal> {
@@ -283,10 +293,10 @@ async fn a_person_links_a_provider_then_signs_in_with_it_and_still_owes_their_se
             env.store.set_member_disabled(acme.id, bob, role.id, false, env.clock.now()).await.unwrap();
 
             // The organisation stops allowing the provider: refused, and why.
-            env.app.allow_sso_provider_by_operator("Acme", "Idp", false).await.unwrap();
+            env.app.allow_sso_provider_by_operator("Acme", "Idp", false, &[]).await.unwrap();
             let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-bob", |_| {}).await;
             assert_eq!(refusal(&back(&env, &b, "", None).await), Some(SsoRefusal::NotAllowed));
-            env.app.allow_sso_provider_by_operator("Acme", "Idp", true).await.unwrap();
+            env.app.allow_sso_provider_by_operator("Acme", "Idp", true, &[]).await.unwrap();
             // Another person cannot link bob's provider account, nor bob a second one.
             let ada = env.store.credentials_by_email("ada@example.org").await.unwrap().unwrap().user_id;
             let b = at_provider(&env, &idp, provider, FlowPurpose::Link { user_id: ada }, "idp-bob", |_| {}).await;
@@ -296,6 +306,53 @@ async fn a_person_links_a_provider_then_signs_in_with_it_and_still_owes_their_se
             // A link finished by someone other than who started it is no link.
             let b = at_provider(&env, &idp, provider, FlowPurpose::Link { user_id: ada }, "idp-ada", |_| {}).await;
             assert_eq!(refusal(&back(&env, &b, "", Some(bob)).await), Some(SsoRefusal::Expired));
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn password_expiry_stops_a_password_sign_in_but_not_a_provider_s_even_after_the_second_factor() {
+    let idp = start_providers().await;
+    on_both(|env| {
+        let idp = idp.clone();
+        async move {
+            let (provider, bob) = world(&env, &idp).await;
+            let b = at_provider(&env, &idp, provider, FlowPurpose::Link { user_id: bob }, "idp-bob", |_| {}).await;
+            assert!(matches!(back(&env, &b, "", Some(bob)).await, Landing::Linked { .. }));
+            // Bob has an authenticator, and Acme's passwords expire after 30 days.
+            let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-bob", |_| {}).await;
+            let Landing::SignedIn(progress) = back(&env, &b, "", None).await else { panic!("signed in") };
+            let s = env.app.session(progress.token.expose()).await.unwrap().unwrap();
+            let view = env.app.start_enrolment(&s, &meta()).await.unwrap();
+            let secret = base32_decode(&view.setup_key_grouped);
+            env.app.confirm_enrolment(&s, &code_now(&secret, &env), &meta()).await.unwrap();
+            let (acme, _) = env.store.primary_membership(bob).await.unwrap().unwrap();
+            env.store.set_password_max_age(acme.id, Some(30)).await.unwrap();
+            env.clock.advance(Duration::from_secs(31 * 24 * 3600));
+
+            // With his password: a new one before anything else.
+            let by_password = match env.app.sign_in("bob@example.org", PASSWORD, None, &meta()).await.unwrap() {
+                tessera_server::sign_in::SignInStep::MfaRequired(t) => t,
+                other => panic!("{other:?}"),
+            };
+            let half = env.app.session(by_password.expose()).await.unwrap().unwrap();
+            let code = code_now(&secret, &env);
+            let (full, _) = env.app.answer_challenge(&half, &code, false, &meta()).await.unwrap();
+            let full = env.app.session(full.expose()).await.unwrap().unwrap();
+            assert_eq!(full.stage(env.clock.now()), Stage::NewPassword, "{}", env.backend);
+
+            // With the provider, then the second factor: free, expiry is about passwords.
+            env.clock.advance(Duration::from_secs(31));
+            let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-bob", |_| {}).await;
+            let Landing::SignedIn(progress) = back(&env, &b, "", None).await else { panic!("signed in") };
+            assert_eq!(progress.step, Step::SecondFactor);
+            let half = env.app.session(progress.token.expose()).await.unwrap().unwrap();
+            let code = code_now(&secret, &env);
+            let (full, _) = env.app.answer_challenge(&half, &code, false, &meta()).await.unwrap();
+            let full = env.app.session(full.expose()).await.unwrap().unwrap();
+            assert!(full.via_provider);
+            assert_eq!(full.stage(env.clock.now()), Stage::Free, "{}", env.backend);
         }
     })
     .await;
@@ -410,7 +467,7 @@ async fn microsoft_accounts_pass_only_from_allowed_tenants_with_their_own_tenant
                 ..oidc("", "")
             };
             let ms = env.app.add_sso_provider_by_operator(&form).await.unwrap().id;
-            env.app.allow_sso_provider_by_operator("Acme", "Microsoft", true).await.unwrap();
+            env.app.allow_sso_provider_by_operator("Acme", "Microsoft", true, &[]).await.unwrap();
             let origin = idp.origin.clone();
             let as_tenant = move |tid: &'static str, iss_tid: &'static str| {
                 let origin = origin.clone();
@@ -453,13 +510,110 @@ async fn a_provider_added_after_another_was_removed_never_gets_its_metadata() {
             // The next provider (SQLite may give it the same id) is another issuer.
             let issuer = format!("{}/idp2", idp.origin);
             let second = env.app.add_sso_provider_by_operator(&oidc("Idp2", &issuer)).await.unwrap().id;
-            env.app.allow_sso_provider_by_operator("Acme", "Idp2", true).await.unwrap();
+            env.app.allow_sso_provider_by_operator("Acme", "Idp2", true, &[]).await.unwrap();
             let b = at_provider(&env, &idp, second, FlowPurpose::Link { user_id: bob }, "idp-bob", |c| {
                 c["iss"] = issuer.clone().into();
             })
             .await;
             let landing = back(&env, &b, "", Some(bob)).await;
             assert!(matches!(landing, Landing::Linked { .. }), "{landing:?} ({}, ids {first} {second})", env.backend);
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn owners_choose_where_a_provider_s_accounts_may_come_from_and_others_are_refused() {
+    use tessera_server::model::{ListIssue, Problem};
+    use tessera_server::sso::MethodError;
+    let idp = start_providers().await;
+    on_both(|env| {
+        let idp = idp.clone();
+        async move {
+            let (provider, bob) = world(&env, &idp).await;
+            let b = at_provider(&env, &idp, provider, FlowPurpose::Link { user_id: bob }, "idp-bob", |_| {}).await;
+            assert!(matches!(back(&env, &b, "", Some(bob)).await, Landing::Linked { .. }));
+            // Members neither see nor change it; an owner needs a fresh second factor.
+            let (_, member) = by_password(&env, "bob@example.org").await;
+            assert!(matches!(env.app.sign_in_methods(&member).await, Err(MethodError::Forbidden)));
+            let forbidden = env.app.set_sign_in_method(&member, provider, true, "", &meta()).await;
+            assert!(matches!(forbidden, Err(MethodError::Forbidden)), "{forbidden:?}");
+            let (token, ada) = by_password(&env, "ada@example.org").await;
+            let stale = env.app.set_sign_in_method(&ada, provider, true, "example.org", &meta()).await;
+            assert!(matches!(stale, Err(MethodError::StepUpRequired)), "{stale:?}");
+            let view = env.app.start_enrolment(&ada, &meta()).await.unwrap();
+            let secret = base32_decode(&view.setup_key_grouped);
+            env.app.confirm_enrolment(&ada, &code_now(&secret, &env), &meta()).await.unwrap();
+            let ada = env.app.session(&token).await.unwrap().unwrap();
+            let page = env.app.sign_in_methods(&ada).await.unwrap();
+            assert!(page.may_change);
+            assert_eq!(page.methods.len(), 1);
+            assert!(page.methods[0].allowed && page.methods[0].accounts_from.is_empty(), "{page:?}");
+
+            // What is not a domain is refused, saying which line.
+            let bad = env.app.set_sign_in_method(&ada, provider, true, "example.org\nlocalhost", &meta()).await;
+            match bad {
+                Err(MethodError::Invalid(errors)) => assert_eq!(
+                    errors.get("accounts_from"),
+                    Some(Problem::InList { issue: ListIssue::NotADomain, line: 2, more: 0 })
+                ),
+                other => panic!("{other:?}"),
+            }
+            assert!(matches!(
+                env.app.set_sign_in_method(&ada, 9999, true, "", &meta()).await,
+                Err(MethodError::NotFound)
+            ));
+
+            // Only verified addresses at example.org from now on.
+            env.app.set_sign_in_method(&ada, provider, true, "Example.org", &meta()).await.unwrap();
+            let page = env.app.sign_in_methods(&ada).await.unwrap();
+            assert_eq!(page.methods[0].accounts_from, ["example.org"], "{}", env.backend);
+            let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-bob", |_| {}).await;
+            assert_eq!(refusal(&back(&env, &b, "", None).await), Some(SsoRefusal::NotFromOrganisation));
+            let unverified = |c: &mut serde_json::Value| {
+                c["email"] = "bob@example.org".into();
+                c["email_verified"] = false.into();
+            };
+            let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-bob", unverified).await;
+            assert_eq!(refusal(&back(&env, &b, "", None).await), Some(SsoRefusal::NotFromOrganisation));
+            let verified = |c: &mut serde_json::Value| c["email"] = "bob@example.org".into();
+            let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-bob", verified).await;
+            assert!(matches!(back(&env, &b, "", None).await, Landing::SignedIn(_)), "{}", env.backend);
+
+            // Stopped: refused; and every change is in the log and mailed to the owners.
+            env.app.set_sign_in_method(&ada, provider, false, "", &meta()).await.unwrap();
+            assert!(!env.app.sign_in_methods(&ada).await.unwrap().methods[0].allowed);
+            let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-bob", verified).await;
+            assert_eq!(refusal(&back(&env, &b, "", None).await), Some(SsoRefusal::NotAllowed));
+            let log = env.store.recent_audit(None, 50).await.unwrap();
+            let changes: Vec<_> =
+                log.iter().filter(|e| e.action == "sso.method_changed").filter_map(|e| e.detail.clone()).collect();
+            assert_eq!(
+                changes,
+                [
+                    "Idp: not allowed",
+                    "Idp: allowed, accounts from example.org",
+                    "Idp: allowed, any account, by an operator"
+                ],
+                "{}",
+                env.backend
+            );
+            let refusals: Vec<_> = log.iter().filter_map(|e| e.detail.clone()).collect();
+            assert!(
+                refusals.contains(&"with Idp: an account from idp.example, not accepted".to_string()),
+                "{refusals:?}"
+            );
+            assert!(refusals.contains(&"with Idp: an account from nowhere it names, not accepted".to_string()));
+            let mails: Vec<String> = env
+                .outbox()
+                .into_iter()
+                .filter(|m| m.contains("To: ada@example.org") && m.contains("sign-in methods changed in Acme"))
+                .collect();
+            assert_eq!(mails.len(), 3, "{}", env.backend);
+            assert!(mails.iter().any(|m| m.contains("with accounts from example.org only")));
+            assert!(mails
+                .iter()
+                .any(|m| m.contains("can no longer sign in with Idp") && m.contains("(ada@example.org)")));
         }
     })
     .await;

@@ -191,3 +191,28 @@ mod tests {
         }
     }
 }
+
+/// Settings -> Sign-in methods: lets the organisation's people sign in with a provider
+/// (`allowed` is `true`; a checkbox, absent when unticked), with accounts only from the domains
+/// or tenants in `accounts_from` (one per line; empty: any), or stops them. Owners only, with a
+/// fresh second factor.
+#[server(prefix = "/api", endpoint = "policy/sign-in-method")]
+pub async fn set_sign_in_method(
+    #[server(default)] provider: String,
+    #[server(default)] allowed: String,
+    #[server(default)] accounts_from: String,
+) -> Result<(), AppError> {
+    use super::server::{extract, go};
+    use crate::ctx::{App, Meta, SignedIn};
+
+    let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
+    let Ok(provider_id) = provider.parse::<i64>() else { return Err(AppError::BadRequest) };
+    let allowed = match allowed.as_str() {
+        "true" => true,
+        "" => false,
+        _ => return Err(AppError::BadRequest),
+    };
+    app.tessera.set_sign_in_method(&s, provider_id, allowed, &accounts_from, &meta).await?;
+    go(&format!("/settings/security/sign-in?saved={provider_id}"));
+    Ok(())
+}

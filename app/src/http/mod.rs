@@ -130,6 +130,7 @@ fn handler_for(r: &RouteSpec) -> MethodRouter<AppState> {
         ("GET", "/settings/security") => get(policy::policy_page),
         ("GET", "/settings/security/require") => get(policy::require_page),
         ("GET", "/settings/security/email-codes") => get(policy::email_codes_page),
+        ("GET", "/settings/security/sign-in") => get(policy::sign_in_methods_page),
         ("GET", "/settings/team") => get(team::list),
         ("GET", "/settings/team/invite") => get(team::invite_page),
         ("GET", "/settings/team/invite/list") => get(team::invite_list_page),

@@ -173,3 +173,69 @@ pub async fn require_page(
         RequireView { affected, grace_days, until, org_name: s.org_name.clone(), by_email, already, current_until };
     render::page(&state, Page::RequirePolicy { view }, StatusCode::OK).await
 }
+
+/// What "accounts from" means for a provider of `kind`, under its field.
+fn from_hint(kind: tessera_server::sso::ProviderKind) -> &'static str {
+    use tessera_server::sso::ProviderKind;
+    match kind {
+        ProviderKind::Google => {
+            "Your Google Workspace domains, one per line (example.org). Empty: any Google account, personal ones too."
+        }
+        ProviderKind::Microsoft => {
+            "The Directory (tenant) IDs of your Microsoft Entra organisations, one per line. Empty: any tenant this Tessera accepts."
+        }
+        // Another provider: only an address it verified counts.
+        ProviderKind::Oidc => {
+            "Email domains, one per line (example.org): only accounts whose address the provider has verified at one of them. Empty: any account of the provider."
+        }
+    }
+}
+
+/// How a provider stands for the organisation, in a sentence.
+fn method_status(m: &tessera_server::sso::SignInMethod) -> String {
+    match (m.allowed, m.accounts_from.as_slice()) {
+        (false, _) => format!("Off: nobody signs in with {}.", m.name),
+        (true, []) => format!("On: people sign in with any {} account linked to theirs.", m.name),
+        (true, from) => format!("On, for accounts from {} only.", from.join(", ")),
+    }
+}
+
+pub async fn sign_in_methods_page(
+    State(state): State<AppState>,
+    SignedIn(s): SignedIn,
+    failed: Failed,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    use crate::api::policy::SetSignInMethod;
+    use crate::pages::sign_in_methods::{MethodRow, SignInMethodsView};
+
+    let page = match state.tessera.sign_in_methods(&s).await {
+        Ok(page) => page,
+        Err(e) => return render::error_page(&state, &e.into()).await,
+    };
+    let error = failed.error_of(SetSignInMethod::PATH);
+    let failed_id = failed.value("provider");
+    let saved = q.get("saved").and_then(|id| page.methods.iter().find(|m| m.provider_id.to_string() == *id));
+    let notice = saved.map(|m| format!("Saved. {}", method_status(m)));
+    let methods = page
+        .methods
+        .iter()
+        .map(|m| {
+            let failed_here = error.is_some() && failed_id == m.provider_id.to_string();
+            MethodRow {
+                provider_id: m.provider_id,
+                name: m.name.clone(),
+                from_hint: from_hint(m.kind),
+                tenants: m.tenants.clone(),
+                // What was sent comes back as it was, so nothing typed is lost.
+                allowed: if failed_here { failed.value("allowed") == "true" } else { m.allowed },
+                accounts_from: if failed_here { failed.value("accounts_from") } else { m.accounts_from.join("\n") },
+                status: method_status(m),
+                error: error.clone().filter(|_| failed_here),
+            }
+        })
+        .collect();
+    let view =
+        SignInMethodsView { methods, may_change: page.may_change, fresh: state.tessera.has_fresh_step_up(&s), notice };
+    render::page(&state, Page::SignInMethods { view }, StatusCode::OK).await
+}

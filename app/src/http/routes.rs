@@ -18,7 +18,9 @@ use crate::api::auth::{
 };
 use crate::api::email::{PreviewMailTemplate, RestoreMailTemplate, SaveMailTemplate};
 use crate::api::mfa::{ConfirmEnrolment, DisableMfa, RegenerateRecoveryCodes, SendEmailCode, StartEnrolment, StepUp};
-use crate::api::policy::{SetBusinessHours, SetEmailCodes, SetEmailOnlyResets, SetMfaPolicy, SetPasswordExpiry};
+use crate::api::policy::{
+    SetBusinessHours, SetEmailCodes, SetEmailOnlyResets, SetMfaPolicy, SetPasswordExpiry, SetSignInMethod,
+};
 use crate::api::preferences::{SetMailPreferences, Unsubscribe};
 use crate::api::roles::{CreateRole, SetRoleMfa};
 use crate::api::team::{
@@ -240,6 +242,8 @@ pub const ROUTES: &[RouteSpec] = &[
     page_needing("/settings/security", Need::One(Permission::ManagePolicy)),
     page_needing("/settings/security/require", Need::One(Permission::ManagePolicy)),
     page_needing("/settings/security/email-codes", Need::One(Permission::ManagePolicy)),
+    // Seen by whoever manages the security policy; changed by owners only (the use case says).
+    page_needing("/settings/security/sign-in", Need::One(Permission::ManagePolicy)),
     page_needing("/settings/team", TEAM),
     page_needing("/settings/team/invite", Need::One(Permission::ManageMembers)),
     page_needing("/settings/team/invite/list", Need::One(Permission::ManageMembers)),
@@ -336,6 +340,9 @@ pub const ROUTES: &[RouteSpec] = &[
     }),
     server_fn(SetBusinessHours::PATH, Access::Full, Need::One(Permission::ManagePolicy), false, |_| {
         "/settings/security".into()
+    }),
+    server_fn(SetSignInMethod::PATH, Access::Full, Need::One(Permission::ManagePolicy), false, |_| {
+        "/settings/security/sign-in".into()
     }),
     // --- the team and its roles
     server_fn(InviteMember::PATH, Access::Full, Need::One(Permission::ManageMembers), false, |_| {

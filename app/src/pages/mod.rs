@@ -12,6 +12,7 @@ pub mod mfa;
 pub mod policy;
 pub mod preferences;
 pub mod roles;
+pub mod sign_in_methods;
 pub mod team;
 
 use leptos::prelude::*;
@@ -243,6 +244,10 @@ pub enum Page {
     RegisteredApplication {
         view: Box<application_settings::ApplicationView>,
     },
+    /// Settings -> Security policy -> Sign-in methods.
+    SignInMethods {
+        view: sign_in_methods::SignInMethodsView,
+    },
 }
 
 impl Page {
@@ -294,6 +299,7 @@ impl Page {
             Page::Application { view } => view.title(),
             Page::Applications { .. } => "Applications",
             Page::RegisteredApplication { .. } => "Application",
+            Page::SignInMethods { .. } => "Sign-in methods",
         }
     }
 }
@@ -313,9 +319,10 @@ impl Page {
             Page::EmailTemplates { .. } | Page::EmailTemplate { .. } | Page::EmailTemplateVersions { .. } => {
                 Some("/settings/email")
             }
-            Page::Policy { .. } | Page::RequirePolicy { .. } | Page::EmailCodesChange { .. } => {
-                Some("/settings/security")
-            }
+            Page::Policy { .. }
+            | Page::RequirePolicy { .. }
+            | Page::EmailCodesChange { .. }
+            | Page::SignInMethods { .. } => Some("/settings/security"),
             Page::ActivityLog { .. } => Some("/settings/activity"),
             Page::Applications { .. } | Page::RegisteredApplication { .. } => Some("/settings/applications"),
             Page::Security { .. }
@@ -371,6 +378,7 @@ pub fn PageView(page: Page) -> impl IntoView {
         }
         Page::Application { view } => view! { <applications::ApplicationPage view /> }.into_any(),
         Page::Applications { view } => view! { <application_settings::ApplicationsPage view /> }.into_any(),
+        Page::SignInMethods { view } => view! { <sign_in_methods::SignInMethodsPage view /> }.into_any(),
         Page::RegisteredApplication { view } => {
             view! { <application_settings::ApplicationPage view=*view /> }.into_any()
         }

@@ -206,13 +206,18 @@ pub fn PolicyPage(view: PolicyView) -> impl IntoView {
             </EmailOnlyResetsForm>
             <h2 class="mb-2 mt-10 text-lg font-semibold text-slate-900 dark:text-white">"Password expiry"</h2>
             <p class="mb-4 text-sm text-slate-600 dark:text-slate-300">
-                "NIST (SP 800-63B) advises against making people change passwords on a schedule: it leads to weaker, predictable passwords. Choose it only if a rule you must follow asks for it. A person whose password expired chooses a new one right after signing in, before anything else."
+                "NIST (SP 800-63B) advises against making people change passwords on a schedule: it leads to weaker, predictable passwords. Choose it only if a rule you must follow asks for it. A person whose password expired chooses a new one right after signing in with it, before anything else (signing in with Google, Microsoft or another provider does not use the password, so expiry does not apply there)."
             </p>
             <PasswordExpiryForm>
                 <PageAlert message=expiry_problems.alert(false) />
                 <Input name="days" label="Passwords expire after (days)" kind="number" value=password_days optional=true hint="From 30 to 365. Leave empty so that passwords never expire (recommended)." error=expiry_problems.field("days") />
                 <Submit label="Save password expiry" busy="Saving…" />
             </PasswordExpiryForm>
+            <h2 class="mb-2 mt-10 text-lg font-semibold text-slate-900 dark:text-white">"Sign-in methods"</h2>
+            <p class="mb-4 text-sm text-slate-600 dark:text-slate-300">
+                "Whether your people may also sign in with Google, Microsoft or another provider, and with accounts from which domains."
+            </p>
+            <p class="mb-4"><a href="/settings/security/sign-in" class=LINK_CLASS>"Choose sign-in methods"</a></p>
             <h2 class="mb-2 mt-10 text-lg font-semibold text-slate-900 dark:text-white">"Business hours"</h2>
             <p class="mb-4 text-sm text-slate-600 dark:text-slate-300">
                 "Monday to Friday. The activity log shows times at your organisation and flags MFA resets outside these hours."

@@ -87,6 +87,7 @@ pub enum MailKind {
     EmailCorrected,
     RulesChanged,
     ApplicationsChanged,
+    SignInMethodsChanged,
     GraceReminder,
     Digest,
 }
@@ -190,7 +191,7 @@ const CHANGE_ADVICE: &str =
     "If this was not you, change your password and review your MFA settings now, and tell your administrator.";
 
 impl MailKind {
-    pub const ALL: [MailKind; 24] = [
+    pub const ALL: [MailKind; 25] = [
         MailKind::Invitation,
         MailKind::PasswordResetLink,
         MailKind::EmailCode,
@@ -213,6 +214,7 @@ impl MailKind {
         MailKind::EmailCorrected,
         MailKind::RulesChanged,
         MailKind::ApplicationsChanged,
+        MailKind::SignInMethodsChanged,
         MailKind::GraceReminder,
         MailKind::Digest,
     ];
@@ -288,6 +290,7 @@ impl MailKind {
             EmailCorrected => &EMAIL_CORRECTED,
             RulesChanged => &RULES_CHANGED,
             ApplicationsChanged => &APPLICATIONS_CHANGED,
+            SignInMethodsChanged => &SIGN_IN_METHODS_CHANGED,
             GraceReminder => &GRACE_REMINDER,
             Digest => &DIGEST,
         }
@@ -644,6 +647,24 @@ static APPLICATIONS_CHANGED: Spec = Spec {
     html: "<p>Hello {{ name }},</p>\n<p>The applications of {{ org_name }} that sign people in with Tessera \
            changed. {{ change }}</p>\n<ul>\n<li>By: {{ by }}</li>\n<li>When: {{ when }}</li>\n<li>From IP address: \
            {{ ip }}</li>\n</ul>\n<p><a href=\"{{ link }}\">Check the activity log</a></p>\n",
+};
+
+static SIGN_IN_METHODS_CHANGED: Spec = Spec {
+    id: "sign-in-methods-changed",
+    label: "Sign-in methods changed",
+    about: "To every owner, when a sign-in provider (Google, Microsoft or another) is allowed, limited to some \
+            domains, or stopped for the organisation.",
+    category: Category::Security,
+    extra: &["org_name", "change", "by", "link"],
+    required: &[],
+    if_not_you: "If you did not expect this, review the sign-in methods now: a provider you did not choose lets \
+                 whoever controls its accounts sign in to yours.",
+    subject: "Tessera: sign-in methods changed in {{ org_name }}",
+    text: "Hello {{ name }},\n\nThe ways people of {{ org_name }} sign in changed. {{ change }}\n\nBy: {{ by }}\n\
+           When: {{ when }}\nFrom IP address: {{ ip }}\n\nReview the sign-in methods: {{ link }}\n",
+    html: "<p>Hello {{ name }},</p>\n<p>The ways people of {{ org_name }} sign in changed. {{ change }}</p>\n<ul>\n\
+           <li>By: {{ by }}</li>\n<li>When: {{ when }}</li>\n<li>From IP address: {{ ip }}</li>\n</ul>\n<p><a \
+           href=\"{{ link }}\">Review the sign-in methods</a></p>\n",
 };
 
 static GRACE_REMINDER: Spec = Spec {

@@ -61,6 +61,9 @@ pub enum SsoRefusal {
     LinkedElsewhere,
     /// Linking: this person has linked an account of this provider already.
     AlreadyLinked,
+    /// The organisation accepts this provider's accounts from its own domains or tenants only,
+    /// and this account is from elsewhere.
+    NotFromOrganisation,
 }
 
 impl SsoRefusal {
@@ -73,12 +76,13 @@ impl SsoRefusal {
             SsoRefusal::NotAllowed => "not-allowed",
             SsoRefusal::LinkedElsewhere => "linked-elsewhere",
             SsoRefusal::AlreadyLinked => "already-linked",
+            SsoRefusal::NotFromOrganisation => "not-from-organisation",
         }
     }
 
     pub fn from_code(code: &str) -> Option<SsoRefusal> {
         use SsoRefusal::*;
-        [Denied, Expired, ProviderFailed, NotLinked, NotAllowed, LinkedElsewhere, AlreadyLinked]
+        [Denied, Expired, ProviderFailed, NotLinked, NotAllowed, LinkedElsewhere, AlreadyLinked, NotFromOrganisation]
             .into_iter()
             .find(|r| r.code() == code)
     }
@@ -93,6 +97,7 @@ impl SsoRefusal {
             SsoRefusal::NotAllowed => format!("Your organisation does not let its people sign in with {provider}. Sign in with your email and password."),
             SsoRefusal::LinkedElsewhere => format!("That {provider} account is linked to another Tessera account already. Unlink it there first, or link another {provider} account."),
             SsoRefusal::AlreadyLinked => format!("Your account is linked to a {provider} account already. Unlink it first to link another."),
+            SsoRefusal::NotFromOrganisation => format!("Your organisation accepts only its own {provider} accounts, and that one is not one of them. Use your organisation's {provider} account, or sign in with your email and password."),
         }
     }
 }
@@ -104,6 +109,9 @@ pub struct Verified {
     pub subject: String,
     pub email: Option<String>,
     pub email_verified: bool,
+    /// Where the account comes from, as Settings -> Sign-in methods names it: Google's
+    /// Workspace domain (`hd`), Microsoft's tenant id, or else the domain of a verified address.
+    pub home: Option<String>,
 }
 
 /// A flow back from the provider, the browser's binding checked.
@@ -334,7 +342,16 @@ impl Tessera {
                 }
             }
         }
-        Ok(Ok(Verified { subject, email, email_verified }))
+        let home = match ProviderKind::from_id(&provider.kind) {
+            Some(ProviderKind::Google) => extra.get("hd").and_then(|v| v.as_str()).map(str::to_ascii_lowercase),
+            Some(ProviderKind::Microsoft) => subject.split(' ').next().map(str::to_string),
+            _ => email
+                .as_deref()
+                .filter(|_| email_verified)
+                .and_then(|e| e.rsplit_once('@'))
+                .map(|(_, domain)| domain.to_ascii_lowercase()),
+        };
+        Ok(Ok(Verified { subject, email, email_verified, home }))
     }
 
     fn verified_claims<'t>(

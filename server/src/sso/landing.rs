@@ -12,6 +12,7 @@ use crate::store::{FlowPurpose, SsoIdentity, SsoProvider};
 use crate::tessera::Tessera;
 
 use super::flow::{Returned, SsoRefusal, Verified};
+use super::methods;
 
 /// What a provider's answer led to.
 #[derive(Debug)]
@@ -105,9 +106,15 @@ impl Tessera {
             let account = Box::new(DisabledAccount::new(member.email, org.name, user_id, org.id));
             return Ok(Landing::Disabled(self.on_the_way(account, &destination, meta).await?));
         }
-        if !self.store.allowed_sso_providers(org.id).await?.contains(&provider.id) {
+        let orgs = self.store.org_sso_providers(org.id).await?;
+        let Some(allowed) = orgs.iter().find(|o| o.provider_id == provider.id) else {
             self.audit(failure(format!("with {}: not allowed by the organisation", provider.name))).await?;
             return Ok(refused(SsoRefusal::NotAllowed));
+        };
+        if !methods::accepted(&allowed.accounts_from, &who) {
+            let from = who.home.as_deref().unwrap_or("nowhere it names");
+            self.audit(failure(format!("with {}: an account from {from}, not accepted", provider.name))).await?;
+            return Ok(refused(SsoRefusal::NotFromOrganisation));
         }
         let owed = self.second_factor_owed(user_id, &org, &role).await?;
         let step = self
@@ -124,6 +131,18 @@ impl Tessera {
         meta: &RequestMeta,
     ) -> Result<Landing> {
         let refused = |reason| Landing::Refused { provider: Some(provider.id), reason, linking: true };
+        let org = self.store.primary_membership(user_id).await?.map(|(o, _)| o.id);
+        let orgs = match org {
+            Some(org_id) => self.store.org_sso_providers(org_id).await?,
+            None => Vec::new(),
+        };
+        let Some(allowed) = orgs.iter().find(|o| o.provider_id == provider.id) else {
+            return Ok(refused(SsoRefusal::NotAllowed));
+        };
+        // Linked, an account from elsewhere could not sign in anyway.
+        if !methods::accepted(&allowed.accounts_from, &who) {
+            return Ok(refused(SsoRefusal::NotFromOrganisation));
+        }
         if let Some(existing) = self.store.sso_identity(provider.id, &who.subject).await? {
             return Ok(match existing.user_id == user_id {
                 true => Landing::Linked { provider: provider.name.clone() },
@@ -142,7 +161,6 @@ impl Tessera {
             Err(Error::Conflict(_)) => return Ok(refused(SsoRefusal::AlreadyLinked)),
             Err(e) => return Err(e),
         }
-        let org = self.store.primary_membership(user_id).await?.map(|(o, _)| o.id);
         let now = self.clock.now();
         let e = audit::event(now, Action::SsoLinked, Outcome::Success, org, Some(user_id), Some(user_id), meta, None);
         let account = who.email.as_ref().map(|a| format!(" ({a})")).unwrap_or_default();
@@ -176,9 +194,13 @@ impl Tessera {
 
     /// The providers a person may link or sign in with: those their organisation allows.
     pub async fn allowed_providers(&self, org_id: i64) -> Result<Vec<(i64, String)>> {
-        let allowed = self.store.allowed_sso_providers(org_id).await?;
+        let allowed = self.store.org_sso_providers(org_id).await?;
         let providers = self.store.sso_providers().await?;
-        Ok(providers.into_iter().filter(|p| allowed.contains(&p.id)).map(|p| (p.id, p.name)).collect())
+        Ok(providers
+            .into_iter()
+            .filter(|p| allowed.iter().any(|o| o.provider_id == p.id))
+            .map(|p| (p.id, p.name))
+            .collect())
     }
 
     /// The providers the sign-in page offers: those some organisation allows (which
@@ -216,19 +238,6 @@ impl Tessera {
         let mail = notice_mail(&self.config, &s.email, &s.display_name, notice, now, meta);
         self.deliver(s.org_id, &mail, s.user_id).await;
         Ok(true)
-    }
-
-    /// `tessera sso allow|disallow`: lets an organisation's people sign in with a provider, or
-    /// stops them.
-    pub async fn allow_sso_provider_by_operator(&self, org_name: &str, provider: &str, allowed: bool) -> Result<()> {
-        let org = self.organisation_named(org_name).await?;
-        let key = provider.trim().to_lowercase();
-        let providers = self.store.sso_providers().await?;
-        let p = providers
-            .iter()
-            .find(|p| p.name.to_lowercase() == key)
-            .ok_or(Error::NotFound("a sign-in provider with that name"))?;
-        self.store.allow_sso_provider(org.id, p.id, allowed).await
     }
 }
 

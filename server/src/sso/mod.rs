@@ -7,6 +7,7 @@
 pub mod discovery;
 pub mod flow;
 pub mod landing;
+pub mod methods;
 
 use crate::error::{Error, Result};
 use crate::store::SsoProvider;
@@ -15,6 +16,7 @@ use crate::tessera::Tessera;
 pub use discovery::DiscoveryError;
 pub use flow::{SsoRefusal, Started, Verified, CALLBACK};
 pub use landing::Landing;
+pub use methods::{MethodError, SignInMethod, SignInMethods};
 
 /// The client secrets the operator gives, sealed at rest with the instance key.
 const CLIENT_SECRET_CONTEXT: &str = "sso-client-secret";
@@ -172,7 +174,7 @@ fn check_issuer(typed: &str) -> std::result::Result<String, ProviderProblem> {
 }
 
 /// A Microsoft tenant id: a GUID (a domain name would not match the issuer in its tokens).
-fn is_tenant_id(t: &str) -> bool {
+pub(crate) fn is_tenant_id(t: &str) -> bool {
     let groups: Vec<&str> = t.split('-').collect();
     groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
         && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))

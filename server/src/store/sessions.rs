@@ -16,6 +16,8 @@ pub struct NewSession {
     pub second_factor_at: Option<Timestamp>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// Opened by a sign-in provider, not a password (see [`crate::session::SessionInfo::via_provider`]).
+    pub via_provider: bool,
 }
 
 #[async_trait]

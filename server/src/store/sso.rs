@@ -5,6 +5,7 @@ use async_trait::async_trait;
 
 use crate::clock::Timestamp;
 use crate::error::Result;
+use crate::store::AuditEvent;
 
 /// A provider as stored. Its client secret stays sealed; `tenants` are Microsoft's allowed
 /// tenant ids.
@@ -43,6 +44,15 @@ pub struct SsoIdentity {
     pub subject: String,
     pub email: Option<String>,
     pub linked_at: Timestamp,
+}
+
+/// A provider an organisation lets its people sign in with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgProvider {
+    pub provider_id: i64,
+    /// Where its accounts may come from (Google: Workspace domains; Microsoft: tenant ids;
+    /// another provider: domains of verified addresses); empty: any account it signs in.
+    pub accounts_from: Vec<String>,
 }
 
 /// Why a flow was started: to sign in, or to link the provider to a signed-in account.
@@ -111,11 +121,18 @@ pub trait SsoStore: Send + Sync {
     /// Removes a person's link to a provider; `false` if there was none.
     async fn unlink_sso_identity(&self, user_id: i64, provider_id: i64) -> Result<bool>;
 
-    /// Lets an organisation's people sign in with a provider, or stops them.
-    async fn allow_sso_provider(&self, org_id: i64, provider_id: i64, allowed: bool) -> Result<()>;
+    /// Lets an organisation's people sign in with a provider, with accounts from where
+    /// (`Some`; empty: anywhere), or stops them (`None`); `audit` is written with the change.
+    async fn set_org_sso_provider(
+        &self,
+        org_id: i64,
+        provider_id: i64,
+        accounts_from: Option<&[String]>,
+        audit: &AuditEvent,
+    ) -> Result<()>;
 
-    /// The providers an organisation's people may sign in with.
-    async fn allowed_sso_providers(&self, org_id: i64) -> Result<Vec<i64>>;
+    /// The providers an organisation's people may sign in with, and from where.
+    async fn org_sso_providers(&self, org_id: i64) -> Result<Vec<OrgProvider>>;
 
     /// The providers some organisation allows, (id, name), in the order they were added.
     async fn offered_sso_providers(&self) -> Result<Vec<(i64, String)>>;

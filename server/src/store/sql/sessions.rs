@@ -35,6 +35,7 @@ struct SessionRow {
     password_changed_at: i64,
     totp_count: i64,
     hold_count: i64,
+    via_provider: bool,
 }
 
 fn session_from_row(r: SessionRow) -> Result<SessionInfo> {
@@ -66,12 +67,13 @@ fn session_from_row(r: SessionRow) -> Result<SessionInfo> {
         password_changed_at: Timestamp(r.password_changed_at),
         has_mfa: r.totp_count > 0,
         mfa_hold: r.hold_count > 0,
+        via_provider: r.via_provider,
     })
 }
 
 const INSERT_SESSION: &str = "INSERT INTO sessions \
-     (token_hash, user_id, org_id, state, created_at, last_seen_at, ip, user_agent, second_factor_at) \
-     VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)";
+     (token_hash, user_id, org_id, state, created_at, last_seen_at, ip, user_agent, second_factor_at, via_provider) \
+     VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9)";
 
 macro_rules! impl_session_store {
     ($store:ty, $db:ty) => {
@@ -86,6 +88,7 @@ macro_rules! impl_session_store {
                     .bind(s.ip.as_deref())
                     .bind(s.user_agent.as_deref())
                     .bind(s.second_factor_at.map(|t| t.0))
+                    .bind(s.via_provider)
                     .execute(e)
                     .await?;
                 Ok(())
@@ -109,7 +112,8 @@ macro_rules! impl_session_store {
                             o.password_max_age_days AS org_password_max_age_days, \
                             COALESCE(u.password_changed_at, u.created_at) AS password_changed_at, \
                             (SELECT COUNT(*) FROM totp_credentials t WHERE t.user_id = s.user_id) AS totp_count, \
-                            (SELECT COUNT(*) FROM access_codes a WHERE a.user_id = s.user_id) AS hold_count \
+                            (SELECT COUNT(*) FROM access_codes a WHERE a.user_id = s.user_id) AS hold_count, \
+                            s.via_provider \
                      FROM sessions s \
                      JOIN users u ON u.id = s.user_id \
                      JOIN organisations o ON o.id = s.org_id \

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use super::{PgStore, SqliteStore};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
-use crate::store::{FlowPurpose, SsoFlow, SsoIdentity, SsoProvider, SsoStore};
+use crate::store::{AuditEvent, FlowPurpose, OrgProvider, SsoFlow, SsoIdentity, SsoProvider, SsoStore};
 
 type FlowRow = (String, i64, String, String, Option<i64>, String, String, String, i64);
 
@@ -192,24 +192,53 @@ macro_rules! impl_sso_store {
                 Ok(gone.rows_affected() == 1)
             }
 
-            async fn allow_sso_provider(&self, org_id: i64, provider_id: i64, allowed: bool) -> Result<()> {
-                let sql = match allowed {
-                    true => {
-                        "INSERT INTO sso_org_providers (org_id, provider_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+            async fn set_org_sso_provider(
+                &self,
+                org_id: i64,
+                provider_id: i64,
+                accounts_from: Option<&[String]>,
+                audit: &AuditEvent,
+            ) -> Result<()> {
+                let mut tx = self.writer.begin().await?;
+                match accounts_from {
+                    Some(from) => {
+                        sqlx::query(
+                            "INSERT INTO sso_org_providers (org_id, provider_id, accounts_from) VALUES ($1, $2, $3) \
+                             ON CONFLICT (org_id, provider_id) DO UPDATE SET accounts_from = excluded.accounts_from",
+                        )
+                        .bind(org_id)
+                        .bind(provider_id)
+                        .bind(from.join(" "))
+                        .execute(&mut *tx)
+                        .await?
                     }
-                    false => "DELETE FROM sso_org_providers WHERE org_id = $1 AND provider_id = $2",
+                    None => {
+                        sqlx::query("DELETE FROM sso_org_providers WHERE org_id = $1 AND provider_id = $2")
+                            .bind(org_id)
+                            .bind(provider_id)
+                            .execute(&mut *tx)
+                            .await?
+                    }
                 };
-                sqlx::query(sql).bind(org_id).bind(provider_id).execute(&self.writer).await?;
+                Self::insert_audit(&mut *tx, audit).await?;
+                tx.commit().await?;
                 Ok(())
             }
 
-            async fn allowed_sso_providers(&self, org_id: i64) -> Result<Vec<i64>> {
-                let rows: Vec<(i64,)> =
-                    sqlx::query_as("SELECT provider_id FROM sso_org_providers WHERE org_id = $1 ORDER BY provider_id")
-                        .bind(org_id)
-                        .fetch_all(&self.reader)
-                        .await?;
-                Ok(rows.into_iter().map(|(id,)| id).collect())
+            async fn org_sso_providers(&self, org_id: i64) -> Result<Vec<OrgProvider>> {
+                let rows: Vec<(i64, String)> = sqlx::query_as(
+                    "SELECT provider_id, accounts_from FROM sso_org_providers WHERE org_id = $1 ORDER BY provider_id",
+                )
+                .bind(org_id)
+                .fetch_all(&self.reader)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(provider_id, from)| OrgProvider {
+                        provider_id,
+                        accounts_from: from.split_whitespace().map(str::to_string).collect(),
+                    })
+                    .collect())
             }
 
             async fn offered_sso_providers(&self) -> Result<Vec<(i64, String)>> {

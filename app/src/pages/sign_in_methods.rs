@@ -1,0 +1,120 @@
+//! Settings -> Security policy -> Sign-in methods: which sign-in providers the organisation's
+//! people may use, and from which domains or tenants their accounts may come. Owners change it;
+//! whoever manages the security policy sees it.
+
+use leptos::prelude::*;
+
+use crate::api::policy::SetSignInMethod;
+use crate::classes::{HINT_CLASS, LINK_CLASS};
+use crate::error::{step_up_page, AppError};
+use crate::forms::{form_islands, PageAlert, Problems, Submit, TextArea};
+use crate::layout::{Notice, SettingsPage};
+
+form_islands! {
+    /// One provider: allowed or not, and from where.
+    SignInMethodForm => SetSignInMethod;
+}
+
+pub const HERE: &str = "/settings/security/sign-in";
+
+/// One provider as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodRow {
+    pub provider_id: i64,
+    pub name: String,
+    /// What "accounts from" means for this provider, said under the field.
+    pub from_hint: &'static str,
+    /// Microsoft: the tenants this Tessera accepts, to choose from.
+    pub tenants: Vec<String>,
+    pub allowed: bool,
+    /// One per line, as stored or as typed when saving failed.
+    pub accounts_from: String,
+    /// How it stands, in a sentence.
+    pub status: String,
+    /// Saving this one failed (without JavaScript): why.
+    pub error: Option<AppError>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignInMethodsView {
+    pub methods: Vec<MethodRow>,
+    /// Owners change sign-in methods; others see them.
+    pub may_change: bool,
+    pub fresh: bool,
+    pub notice: Option<String>,
+}
+
+#[component]
+pub fn SignInMethodsPage(view: SignInMethodsView) -> impl IntoView {
+    let SignInMethodsView { methods, may_change, fresh, notice } = view;
+    view! {
+        <SettingsPage title="Sign-in methods".into() parent=("/settings/security", "Security policy")>
+            {notice.map(|n| view! { <Notice message=n /> })}
+            <p class="mb-4 max-w-2xl text-sm text-slate-600 dark:text-slate-300">
+                "Besides their email and password, your people can sign in with an account at a provider this Tessera is set up for. Each person links the provider in Account security first, and your MFA policy still applies after it."
+            </p>
+            {(!may_change).then(|| view! {
+                <p id="owners-only" class="mb-6 max-w-2xl text-sm text-slate-700 dark:text-slate-200">
+                    "Only owners can change sign-in methods: a provider's accounts open your people's accounts."
+                </p>
+            })}
+            {(may_change && !fresh).then(|| view! {
+                <p class="mb-6 text-sm text-slate-700 dark:text-slate-200">
+                    "Changes here need a fresh confirmation that it is you. "
+                    <a href=step_up_page(Some(HERE)) class=LINK_CLASS>"Confirm it is you"</a>
+                </p>
+            })}
+            {methods.is_empty().then(|| view! {
+                <p id="no-providers" class="mb-6 max-w-2xl text-sm text-slate-700 dark:text-slate-200">
+                    "This Tessera is not set up for any sign-in provider yet. Its operator adds Google, Microsoft or another provider with "
+                    <code>"tessera sso add"</code>
+                    "; they then appear here."
+                </p>
+            })}
+            {methods.into_iter().map(|m| view! { <Method m=m may_change=may_change /> }).collect_view()}
+        </SettingsPage>
+    }
+}
+
+#[component]
+fn Method(m: MethodRow, may_change: bool) -> impl IntoView {
+    let MethodRow { provider_id, name, from_hint, tenants, allowed, accounts_from, status, error } = m;
+    let problems = Problems(error);
+    let (labelled_by, heading) = (format!("method-{provider_id}"), format!("method-{provider_id}"));
+    let allowed_id = format!("allowed-{provider_id}");
+    let tenants = (!tenants.is_empty()).then(|| {
+        view! {
+            <p class=format!("{HINT_CLASS} -mt-3 mb-5")>
+                "Tenants this Tessera accepts: " <span class="wrap-anywhere">{tenants.join(", ")}</span>
+            </p>
+        }
+    });
+    view! {
+        <section aria-labelledby=labelled_by class="mb-8 max-w-xl rounded-lg border border-slate-200 p-4 sm:p-6 dark:border-slate-700">
+            <h2 id=heading class="mb-1 text-lg font-semibold">{name.clone()}</h2>
+            <p class="mb-4 text-sm text-slate-700 dark:text-slate-200" data-status=provider_id.to_string()>{status}</p>
+            {may_change.then(|| view! {
+                <SignInMethodForm>
+                    <PageAlert message=problems.alert(true) />
+                    <input type="hidden" name="provider" value=provider_id.to_string() />
+                    <div class="mb-5 flex items-start gap-3">
+                        <input type="checkbox" id=allowed_id.clone() name="allowed" value="true" checked=allowed class="mt-1 h-4 w-4" />
+                        <label for=allowed_id class="text-sm font-medium">{format!("Let people sign in with {name}")}</label>
+                    </div>
+                    <TextArea
+                        name="accounts_from"
+                        label="Only accounts from (optional)"
+                        rows=2
+                        value=accounts_from
+                        error=problems.field("accounts_from")
+                        hint=from_hint
+                        optional=true
+                        id=format!("accounts_from-{provider_id}")
+                    />
+                    {tenants}
+                    <Submit label="Save" busy="Saving…" />
+                </SignInMethodForm>
+            })}
+        </section>
+    }
+}

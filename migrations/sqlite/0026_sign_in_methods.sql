@@ -1,0 +1,9 @@
+-- A session opened by a sign-in provider rather than a password: the organisation's password
+-- expiry is about passwords, so it does not stop such a session (it carries over when the
+-- session is renewed at the second factor).
+ALTER TABLE sessions ADD COLUMN via_provider BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- Settings -> Sign-in methods: where an organisation lets a provider's accounts come from (Google:
+-- the Workspace domain, its `hd`; Microsoft: the tenant id; another provider: the domain of a
+-- verified address), space-separated; empty: any account the provider signs in.
+ALTER TABLE sso_org_providers ADD COLUMN accounts_from TEXT NOT NULL DEFAULT '';
