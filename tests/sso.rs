@@ -136,7 +136,40 @@ async fn a_member_links_a_provider_signs_in_with_it_then_their_code_and_unlinks_
     let binding = r.cookie("tessera_sso").unwrap();
     let callback = provider_answers(&t, &idp, r.location().unwrap());
     let r = t.get(&callback, Some(&binding)).await;
-    assert_eq!(r.location(), Some(format!("/login?sso=not-linked&with={provider}").as_str()));
-    let page = t.get(r.location().unwrap(), None).await.body;
-    assert!(page.contains("No Tessera account you may use is linked to that Idp account."), "{page}");
+    let location = format!("/login?sso=not-linked&with={provider}&next=%2Faccount%2Fsecurity");
+    assert_eq!(r.location(), Some(location.as_str()));
+    let pending = r.cookie("tessera_sso_link").expect("the provider's account, kept to link");
+    assert!(!pending.contains("idp-bob") && !pending.contains("bob@idp.example"), "sealed: {pending}");
+    let page = t.get(&location, Some(&pending)).await.body;
+    assert!(page.contains("No Tessera account you may use is linked to that Idp account yet."), "{page}");
+    assert!(page.contains(r#"name="next" value="/account/security""#), "{page}");
+
+    // Bob proves his account in that browser (password, then code): on to Account security,
+    // which offers to link what the provider said; his code just now is the fresh factor.
+    let step1 = t.post(LOGIN_EMAIL, &[("email", "bob@example.org"), ("next", "/account/security")], None).await;
+    let login = format!("{pending}; {}", step1.cookie("tessera_login").unwrap());
+    let r = t.post(LOGIN_PASSWORD, &[("password", OTHER_PASSWORD)], Some(&login)).await;
+    let half = format!("{pending}; {}; {}", r.cookie("tessera_session").unwrap(), r.cookie("tessera_login").unwrap());
+    t.clock.advance(Duration::from_secs(31));
+    let r = t.post(LOGIN_MFA, &[("code", &code_now(&t, &secret))], Some(&half)).await;
+    assert_eq!(r.location(), Some("/account/security"), "{}", r.body);
+    let bob = format!("{pending}; {}", r.cookie("tessera_session").unwrap());
+    let security = t.get("/account/security", Some(&bob)).await.body;
+    assert!(
+        security.contains("Link your Idp account?") && security.contains("You signed in with Idp (bob@idp.example)")
+    );
+    let r = t.post("/api/account/link-pending-provider", &[], Some(&bob)).await;
+    assert_eq!(r.location(), Some("/account/security?linked"), "{}", r.body);
+    assert!(r.set_cookies().iter().any(|c| c.starts_with("tessera_sso_link=;")), "forgotten once linked");
+    let security = t.get("/account/security?linked", Some(&bob)).await.body;
+    assert!(security.contains(": linked (bob@idp.example)"), "{security}");
+    let mail = t.outbox().last().cloned().unwrap_or_default();
+    assert!(mail.contains("To: bob@example.org") && mail.contains("Subject: Tessera: Idp can now sign you in"));
+    // Without what the provider said (another browser, or forgotten), there is nothing to link.
+    let r = t.post("/api/account/forget-pending-provider", &[], Some(&bob)).await;
+    assert!(r.set_cookies().iter().any(|c| c.starts_with("tessera_sso_link=;")));
+    let signed_in_only = bob.split("; ").nth(1).unwrap().to_string();
+    assert!(!t.get("/account/security", Some(&signed_in_only)).await.body.contains("Link your Idp account?"));
+    let r = t.post("/api/account/link-pending-provider", &[], Some(&signed_in_only)).await;
+    assert_eq!(r.location(), Some("/account/security?sso=expired"), "{}", r.body);
 }

@@ -85,7 +85,7 @@ test('a member links a provider, signs in with it and then his code; an unlinked
     await login.goto();
     await withIdp.click();
     await idp.signIn(page, 'twin');
-    await expect(page.getByText(`No Tessera account you may use is linked to that ${name} account.`)).toBeVisible();
+    await expect(page.getByText(`No Tessera account you may use is linked to that ${name} account yet.`)).toBeVisible();
     await page.goto('/');
     await expect(page).toHaveURL((url) => url.pathname === '/login');
 
@@ -101,7 +101,7 @@ test('a member links a provider, signs in with it and then his code; an unlinked
     await login.goto();
     await withIdp.click();
     await idp.signIn(page, 'bob');
-    await expect(page.getByText(`No Tessera account you may use is linked to that ${name} account.`)).toBeVisible();
+    await expect(page.getByText(`No Tessera account you may use is linked to that ${name} account yet.`)).toBeVisible();
   } finally {
     idp.stop();
   }

@@ -145,6 +145,24 @@ impl Cookies {
 
     /// The first sign-in step, kept for the second: the typed address, sealed (see
     /// [`crate::Tessera::seal_login_step`]), HttpOnly and short-lived.
+    /// A provider account nobody is linked to, waiting for its person to link it (sealed).
+    pub fn pending_link_name(&self) -> &'static str {
+        if self.secure {
+            "__Host-tessera_sso_link"
+        } else {
+            "tessera_sso_link"
+        }
+    }
+
+    pub fn set_pending_link(&self, sealed: &str) -> HeaderValue {
+        HeaderValue::from_str(&format!("{}={sealed}{}; Max-Age=900", self.pending_link_name(), self.attrs()))
+            .expect("sealed values are cookie-safe")
+    }
+
+    pub fn pending_link(&self, headers: &HeaderMap) -> Option<String> {
+        cookie_value(headers, self.pending_link_name())
+    }
+
     pub fn login_step_name(&self) -> &'static str {
         if self.secure {
             "__Host-tessera_login"

@@ -221,7 +221,8 @@ async fn a_person_links_a_provider_then_signs_in_with_it_and_still_owes_their_se
             let (provider, bob) = world(&env, &idp).await;
             // Not linked yet: refused, saying nothing about any account.
             let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-bob", |_| {}).await;
-            assert_eq!(refusal(&back(&env, &b, "", None).await), Some(SsoRefusal::NotLinked), "{}", env.backend);
+            let landing = back(&env, &b, "", None).await;
+            assert!(matches!(landing, Landing::NotLinked(_)), "{landing:?} ({})", env.backend);
             // Bob links it from his account.
             let b = at_provider(&env, &idp, provider, FlowPurpose::Link { user_id: bob }, "idp-bob", |_| {}).await;
             let landing = back(&env, &b, "", Some(bob)).await;
@@ -614,6 +615,64 @@ async fn owners_choose_where_a_provider_s_accounts_may_come_from_and_others_are_
             assert!(mails
                 .iter()
                 .any(|m| m.contains("can no longer sign in with Idp") && m.contains("(ada@example.org)")));
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_unlinked_provider_account_waits_sealed_until_its_person_proves_their_account_and_links_it() {
+    use tessera_server::account::AccountError;
+    let idp = start_providers().await;
+    on_both(|env| {
+        let idp = idp.clone();
+        async move {
+            let (provider, bob) = world(&env, &idp).await;
+            // Nobody is linked to it: what the provider said is handed back to keep, sealed.
+            let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-bob", |_| {}).await;
+            let Landing::NotLinked(pending) = back(&env, &b, "", None).await else { panic!("not linked") };
+            assert_eq!((pending.provider_id, pending.provider.as_str()), (provider, "Idp"));
+            let sealed = env.app.seal_pending_link(&pending);
+            assert!(!sealed.contains("idp-bob") && !sealed.contains("bob@idp.example"), "sealed: {sealed}");
+            assert_eq!(env.app.open_pending_link(&sealed).as_ref(), Some(&*pending));
+            let mut tampered = sealed.clone();
+            tampered.pop();
+            assert_eq!(env.app.open_pending_link(&tampered), None);
+            assert_eq!(env.app.open_pending_link("v1:not-sealed"), None);
+
+            // Bob proves his account with his password; linking needs a fresh second factor.
+            let (token, s) = by_password(&env, "bob@example.org").await;
+            let stale = env.app.link_pending(&s, &sealed, &meta()).await;
+            assert!(matches!(stale, Err(AccountError::StepUpRequired)), "{stale:?}");
+            let view = env.app.start_enrolment(&s, &meta()).await.unwrap();
+            let secret = base32_decode(&view.setup_key_grouped);
+            env.app.confirm_enrolment(&s, &code_now(&secret, &env), &meta()).await.unwrap();
+            let s = env.app.session(&token).await.unwrap().unwrap();
+            let landing = env.app.link_pending(&s, &sealed, &meta()).await.unwrap();
+            assert!(matches!(&landing, Landing::Linked { provider } if provider == "Idp"), "{landing:?}");
+            assert_eq!(env.app.linked_providers(bob).await.unwrap()[0].0, provider);
+            // From now on the provider signs him in (his code still owed).
+            let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-bob", |_| {}).await;
+            let Landing::SignedIn(progress) = back(&env, &b, "", None).await else { panic!("signed in") };
+            assert_eq!(progress.step, Step::SecondFactor, "{}", env.backend);
+
+            // Someone else, later in the same browser, cannot take bob's provider account.
+            let (token, ada) = by_password(&env, "ada@example.org").await;
+            let view = env.app.start_enrolment(&ada, &meta()).await.unwrap();
+            let secret = base32_decode(&view.setup_key_grouped);
+            env.app.confirm_enrolment(&ada, &code_now(&secret, &env), &meta()).await.unwrap();
+            let ada = env.app.session(&token).await.unwrap().unwrap();
+            let landing = env.app.link_pending(&ada, &sealed, &meta()).await.unwrap();
+            assert_eq!(refusal(&landing), Some(SsoRefusal::LinkedElsewhere));
+            // What was kept lasts 15 minutes.
+            let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-ada", |_| {}).await;
+            let Landing::NotLinked(pending) = back(&env, &b, "", None).await else { panic!("not linked") };
+            let sealed = env.app.seal_pending_link(&pending);
+            env.clock.advance(Duration::from_secs(15 * 60));
+            assert_eq!(env.app.open_pending_link(&sealed), None);
+            let landing = env.app.link_pending(&ada, &sealed, &meta()).await.unwrap();
+            assert_eq!(refusal(&landing), Some(SsoRefusal::Expired), "{}", env.backend);
+            assert!(env.app.linked_providers(ada.user_id).await.unwrap().is_empty());
         }
     })
     .await;

@@ -114,3 +114,39 @@ pub async fn unlink_provider(#[server(default)] provider: String) -> Result<(), 
     }
     Ok(())
 }
+
+/// Account security -> "Link it": links the provider account this browser just signed in with
+/// (kept sealed in a cookie since the provider sent it back unlinked) to the signed-in account,
+/// after a fresh second factor.
+#[server(prefix = "/api", endpoint = "account/link-pending-provider")]
+pub async fn link_pending_provider() -> Result<(), AppError> {
+    use super::server::{extract, go, set_cookie};
+    use crate::ctx::{App, Meta, SignedIn};
+    use tessera_server::sso::Landing;
+
+    let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
+    let sealed = app.cookies.pending_link(&super::server::headers()).unwrap_or_default();
+    let landing = app.tessera.link_pending(&s, &sealed, &meta).await?;
+    set_cookie(app.cookies.clear(app.cookies.pending_link_name()));
+    match landing {
+        Landing::Linked { .. } => go("/account/security?linked"),
+        Landing::Refused { provider, reason, .. } => {
+            let with = provider.map(|id| format!("&with={id}")).unwrap_or_default();
+            go(&format!("/account/security?sso={}{with}", reason.code()))
+        }
+        _ => go("/account/security"),
+    }
+    Ok(())
+}
+
+/// Account security -> "Don't link": forgets the provider account this browser signed in with.
+#[server(prefix = "/api", endpoint = "account/forget-pending-provider")]
+pub async fn forget_pending_provider() -> Result<(), AppError> {
+    use super::server::{extract, go, set_cookie};
+    use crate::ctx::{App, SignedIn};
+
+    let (App(app), SignedIn(_)) = (extract().await?, extract().await?);
+    set_cookie(app.cookies.clear(app.cookies.pending_link_name()));
+    go("/account/security");
+    Ok(())
+}

@@ -46,6 +46,7 @@ pub async fn security_page(
     SignedIn(s): SignedIn,
     failed: Failed,
     Query(q): Query<HashMap<String, String>>,
+    headers: http::HeaderMap,
 ) -> Response {
     let notices = [
         ("enabled", "MFA is on."),
@@ -98,6 +99,11 @@ pub async fn security_page(
         can_enable: requirement != Requirement::NotOffered,
         can_disable: requirement == Requirement::Optional,
         providers,
+        pending: state
+            .cookies
+            .pending_link(&headers)
+            .and_then(|sealed| state.tessera.open_pending_link(&sealed))
+            .map(|p| (p.provider, p.who.email)),
     };
     render::page(&state, Page::Security { security }, StatusCode::OK).await
 }

@@ -8,8 +8,8 @@ use leptos::server_fn::ServerFn;
 use tessera_server::roles::Permission;
 
 use crate::api::account::{
-    AnswerPasswordPrompt, ChangePassword, ConfirmEmailChange, ReplaceExpiredPassword, RequestEmailChange,
-    UnlinkProvider,
+    AnswerPasswordPrompt, ChangePassword, ConfirmEmailChange, ForgetPendingProvider, LinkPendingProvider,
+    ReplaceExpiredPassword, RequestEmailChange, UnlinkProvider,
 };
 use crate::api::applications::{AddApplication, RemoveApplication, RotateClientSecret, SetApplicationDisabled};
 use crate::api::auth::{
@@ -312,6 +312,8 @@ pub const ROUTES: &[RouteSpec] = &[
     // A wrong current password counts like a sign-in attempt, so it is under the same limit.
     server_fn(ChangePassword::PATH, Access::Full, Need::Nothing, SIGN_IN, |_| "/account/security/password".into()),
     server_fn(UnlinkProvider::PATH, Access::Full, Need::Nothing, false, |_| "/account/security".into()),
+    server_fn(LinkPendingProvider::PATH, Access::Full, Need::Nothing, false, |_| "/account/security".into()),
+    server_fn(ForgetPendingProvider::PATH, Access::Full, Need::Nothing, false, |_| "/account/security".into()),
     // Sends mail to an address the person types: limited like sign-in on top of its own limits.
     server_fn(RequestEmailChange::PATH, Access::Full, Need::Nothing, SIGN_IN, |_| "/account/security/email".into()),
     server_fn(ConfirmEmailChange::PATH, Access::Public, Need::Nothing, SIGN_IN, |f| {

@@ -86,6 +86,12 @@ pub async fn callback(
             see_other(crate::error::pages::ACCOUNT_DISABLED, &[sealed, done])
         }
         Ok(Landing::Linked { .. }) => see_other("/account/security?linked", &[done]),
+        // Kept for after the person proves their Tessera account: Account security offers it.
+        Ok(Landing::NotLinked(pending)) => {
+            let keep = cookies.set_pending_link(&state.tessera.seal_pending_link(&pending));
+            let page = format!("/login?sso=not-linked&with={}&next=%2Faccount%2Fsecurity", pending.provider_id);
+            see_other(&page, &[keep, done])
+        }
         Ok(Landing::Refused { provider, reason, linking }) => {
             let with = provider.map(|id| format!("&with={id}")).unwrap_or_default();
             let page = if linking { "/account/security" } else { "/login" };

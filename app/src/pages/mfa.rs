@@ -4,7 +4,10 @@
 
 use leptos::prelude::*;
 
-use crate::api::account::{AnswerPasswordPrompt, ChangePassword, ReplaceExpiredPassword, UnlinkProvider};
+use crate::api::account::{
+    AnswerPasswordPrompt, ChangePassword, ForgetPendingProvider, LinkPendingProvider, ReplaceExpiredPassword,
+    UnlinkProvider,
+};
 use crate::api::mfa::{ConfirmEnrolment, DisableMfa, RegenerateRecoveryCodes, SendEmailCode, StartEnrolment, StepUp};
 use crate::classes::{
     BUTTON_CLASS, DANGER_BUTTON_CLASS, DIALOG_CLASS, INLINE_DANGER_CLASS, INLINE_SECONDARY_CLASS, LINK_CLASS,
@@ -38,6 +41,10 @@ form_islands! {
     DisableMfaForm => DisableMfa;
     /// Unlinks a sign-in provider from the account.
     UnlinkProviderForm => UnlinkProvider;
+    /// Links the provider account this browser just signed in with.
+    LinkPendingForm => LinkPendingProvider;
+    /// Forgets it.
+    ForgetPendingForm => ForgetPendingProvider;
 }
 
 /// MFA as the security page shows it.
@@ -79,6 +86,9 @@ pub struct SecurityView {
     pub can_disable: bool,
     /// The sign-in providers the organisation allows, and those linked.
     pub providers: Vec<ProviderRow>,
+    /// A provider account this browser signed in with that nobody is linked to: (provider,
+    /// the address it gave), offered to link.
+    pub pending: Option<(String, Option<String>)>,
 }
 
 /// A sign-in provider on the security page.
@@ -104,6 +114,7 @@ pub fn SecurityPage(security: SecurityView) -> impl IntoView {
         can_enable,
         can_disable,
         providers,
+        pending,
     } = security;
     view! {
         <Card title="Account security">
@@ -115,6 +126,7 @@ pub fn SecurityPage(security: SecurityView) -> impl IntoView {
             <p class="mb-6 text-sm text-slate-600 dark:text-slate-300">
                 {format!("Signed in as {} ({})", viewer.display_name, viewer.email)}
             </p>
+            {pending.map(|(provider, address)| view! { <PendingLink provider address fresh /> })}
             <h2 class="mb-3 text-lg font-semibold text-slate-900 dark:text-white">"Sign-in details"</h2>
             <p class="mb-8 flex flex-wrap gap-x-6 gap-y-2 text-sm">
                 <a href="/account/security/password" class=LINK_CLASS>"Change password"</a>
@@ -171,6 +183,30 @@ pub fn SecurityPage(security: SecurityView) -> impl IntoView {
             }}
             {(!providers.is_empty()).then(|| view! { <ProviderList providers fresh /> })}
         </Card>
+    }
+}
+
+/// "Link your NAME account?": the provider account this browser signed in with, which nobody is
+/// linked to, offered to the person who then proved their Tessera account.
+#[component]
+fn PendingLink(provider: String, address: Option<String>, fresh: bool) -> impl IntoView {
+    let account = address.map(|a| format!(" ({a})")).unwrap_or_default();
+    view! {
+        <section aria-labelledby="pending-title" class="mb-8 rounded-lg border border-slate-300 p-4 dark:border-slate-600">
+            <h2 id="pending-title" class="mb-2 text-lg font-semibold text-slate-900 dark:text-white">{format!("Link your {provider} account?")}</h2>
+            <p class="mb-4 text-sm text-slate-700 dark:text-slate-200">
+                {format!("You signed in with {provider}{account}, and no Tessera account is linked to it. Link it to this account to sign in with it from now on; your MFA still applies after it. If that was not you, don't link it.")}
+                {(!fresh).then_some(" Linking asks for a code first.")}
+            </p>
+            <div class="flex flex-wrap gap-3">
+                <LinkPendingForm>
+                    <button type="submit" class=BUTTON_CLASS data-busy-label="Linking…">{format!("Link {provider}")}</button>
+                </LinkPendingForm>
+                <ForgetPendingForm>
+                    <button type="submit" class=INLINE_SECONDARY_CLASS data-busy-label="Forgetting…">"Don't link"</button>
+                </ForgetPendingForm>
+            </div>
+        </section>
     }
 }
 

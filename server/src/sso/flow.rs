@@ -93,7 +93,7 @@ impl SsoRefusal {
             SsoRefusal::Denied => format!("Signing in with {provider} was cancelled. Try again, or sign in with your email and password."),
             SsoRefusal::Expired => format!("That sign-in with {provider} had expired or was already used. Start again."),
             SsoRefusal::ProviderFailed => format!("{provider} could not confirm who you are just now. Try again in a moment, or sign in with your email and password."),
-            SsoRefusal::NotLinked => format!("No Tessera account you may use is linked to that {provider} account. Sign in with your email and password; you can then link it in Account security."),
+            SsoRefusal::NotLinked => format!("No Tessera account you may use is linked to that {provider} account yet. Sign in with your email and password once, and Tessera offers to link it."),
             SsoRefusal::NotAllowed => format!("Your organisation does not let its people sign in with {provider}. Sign in with your email and password."),
             SsoRefusal::LinkedElsewhere => format!("That {provider} account is linked to another Tessera account already. Unlink it there first, or link another {provider} account."),
             SsoRefusal::AlreadyLinked => format!("Your account is linked to a {provider} account already. Unlink it first to link another."),
@@ -103,7 +103,7 @@ impl SsoRefusal {
 }
 
 /// Who the provider says the person is, once its ID token verified.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Verified {
     /// `iss sub`, or for Microsoft `tid oid`: what links are keyed by.
     pub subject: String,
@@ -379,7 +379,7 @@ impl Tessera {
         self.store.purge_sso_flows(Timestamp(self.clock.now().0 - 24 * 3600 * 1000)).await
     }
 
-    async fn sso_provider(&self, id: i64) -> Result<Option<SsoProvider>> {
+    pub(crate) async fn sso_provider(&self, id: i64) -> Result<Option<SsoProvider>> {
         Ok(self.store.sso_providers().await?.into_iter().find(|p| p.id == id))
     }
 }

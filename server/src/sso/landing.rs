@@ -14,6 +14,21 @@ use crate::tessera::Tessera;
 use super::flow::{Returned, SsoRefusal, Verified};
 use super::methods;
 
+/// How long a provider account that nobody is linked to waits, in the browser that signed in
+/// with it, for its person to prove their Tessera account and link it.
+pub const PENDING_LINK_TTL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+const PENDING_LINK_CONTEXT: &str = "sso-pending-link";
+
+/// A provider account no Tessera account is linked to yet, as the browser that signed in with it
+/// keeps it (sealed): once the person proves their Tessera account (password, then MFA as
+/// usual), Account security offers to link it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PendingLink {
+    pub provider_id: i64,
+    pub provider: String,
+    pub who: Verified,
+}
+
 /// What a provider's answer led to.
 #[derive(Debug)]
 pub enum Landing {
@@ -23,6 +38,9 @@ pub enum Landing {
     Disabled(Box<DisabledAccount>),
     /// The provider's account is now linked to the signed-in person's.
     Linked { provider: String },
+    /// No Tessera account is linked to the provider's account: the browser keeps it, sealed,
+    /// for its person to link once they have proved their Tessera account.
+    NotLinked(Box<PendingLink>),
     /// Refused, back where the flow started (`linking`: Account security; else the sign-in
     /// page), saying why; `provider` is the provider's id where the flow was known.
     Refused { provider: Option<i64>, reason: SsoRefusal, linking: bool },
@@ -90,10 +108,17 @@ impl Tessera {
             Some(i) => self.store.primary_membership(i.user_id).await?,
             None => None,
         };
-        let (Some(identity), Some((org, role))) = (identity, membership) else {
+        let (Some(identity), Some((org, role))) = (identity.clone(), membership) else {
             let e = audit::event(now, Action::SignIn, Outcome::Failure, None, None, None, meta, None);
             self.audit(with_detail(e, &format!("with {}: no linked account", provider.name))).await?;
-            return Ok(refused(SsoRefusal::NotLinked));
+            return Ok(match identity {
+                None => Landing::NotLinked(Box::new(PendingLink {
+                    provider_id: provider.id,
+                    provider: provider.name.clone(),
+                    who,
+                })),
+                Some(_) => refused(SsoRefusal::NotLinked),
+            });
         };
         let user_id = identity.user_id;
         let failure = |detail: String| {
@@ -176,6 +201,40 @@ impl Tessera {
             }
         }
         Ok(Landing::Linked { provider: provider.name.clone() })
+    }
+
+    /// What the browser keeps of a provider account nobody is linked to (see [`PendingLink`]),
+    /// sealed with the instance key for [`PENDING_LINK_TTL`].
+    pub fn seal_pending_link(&self, link: &PendingLink) -> String {
+        let expires = self.clock.now().plus(PENDING_LINK_TTL);
+        let plain = serde_json::to_string(&(expires.0, link)).unwrap_or_default();
+        self.key.seal(PENDING_LINK_CONTEXT, plain.as_bytes())
+    }
+
+    /// What [`Tessera::seal_pending_link`] sealed, unless it was tampered with or expired.
+    pub fn open_pending_link(&self, sealed: &str) -> Option<PendingLink> {
+        let plain = self.key.open(PENDING_LINK_CONTEXT, sealed)?;
+        let (expires, link): (i64, PendingLink) = serde_json::from_slice(&plain).ok()?;
+        (self.clock.now().0 < expires).then_some(link)
+    }
+
+    /// Account security -> "Link it": links the provider account this browser signed in with
+    /// (`sealed`, see [`PendingLink`]) to the signed-in person, after a fresh second factor,
+    /// as the link from Account security does (the organisation must allow the provider and
+    /// accept the account; the person is mailed).
+    pub async fn link_pending(
+        &self,
+        s: &crate::session::SessionInfo,
+        sealed: &str,
+        meta: &RequestMeta,
+    ) -> std::result::Result<Landing, crate::account::AccountError> {
+        let expired = Landing::Refused { provider: None, reason: SsoRefusal::Expired, linking: true };
+        let Some(pending) = self.open_pending_link(sealed) else { return Ok(expired) };
+        if !self.has_fresh_step_up(s) {
+            return Err(crate::account::AccountError::StepUpRequired);
+        }
+        let Some(provider) = self.sso_provider(pending.provider_id).await? else { return Ok(expired) };
+        Ok(self.link_identity(s.user_id, &provider, pending.who, meta).await?)
     }
 
     /// The providers linked to a person's account: (provider id, provider name, the address it

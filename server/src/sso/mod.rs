@@ -15,7 +15,7 @@ use crate::tessera::Tessera;
 
 pub use discovery::DiscoveryError;
 pub use flow::{SsoRefusal, Started, Verified, CALLBACK};
-pub use landing::Landing;
+pub use landing::{Landing, PendingLink};
 pub use methods::{MethodError, SignInMethod, SignInMethods};
 
 /// The client secrets the operator gives, sealed at rest with the instance key.
