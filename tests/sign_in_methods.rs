@@ -132,4 +132,15 @@ async fn an_owner_limits_a_provider_to_the_organisation_s_domains_after_a_fresh_
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let r = post(vec![("provider", "9999".to_string()), ("allowed", "true".to_string())]).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r =
+        post(vec![("provider", id_text.clone()), ("allowed", "true".to_string()), ("mfa", "sometimes".to_string())])
+            .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // What the provider's own MFA counts for is chosen on the same form, and said.
+    let r =
+        post(vec![("provider", id_text.clone()), ("allowed", "true".to_string()), ("mfa", "when-proven".to_string())])
+            .await;
+    let page = t.get(r.location().unwrap(), Some(&ada)).await.body;
+    assert!(page.contains("Your MFA is skipped when Idp says it checked a second factor."), "{page}");
+    assert!(page.contains(r#"id="mfa-"#) && page.contains(r#"value="when-proven" checked"#), "{page}");
 }

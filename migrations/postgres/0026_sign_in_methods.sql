@@ -7,3 +7,7 @@ ALTER TABLE sessions ADD COLUMN via_provider BOOLEAN NOT NULL DEFAULT FALSE;
 -- the Workspace domain, its `hd`; Microsoft: the tenant id; another provider: the domain of a
 -- verified address), space-separated; empty: any account the provider signs in.
 ALTER TABLE sso_org_providers ADD COLUMN accounts_from TEXT NOT NULL DEFAULT '';
+-- What the provider's own MFA counts for: 'always' ask Tessera's second factor after it (the
+-- default), skip it 'when-proven' by the ID token's amr/acr, or 'never' ask it.
+ALTER TABLE sso_org_providers ADD COLUMN mfa TEXT NOT NULL DEFAULT 'always'
+    CHECK (mfa IN ('always', 'when-proven', 'never'));

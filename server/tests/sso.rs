@@ -13,7 +13,7 @@ use common::idp::*;
 use common::*;
 use tessera_server::clock::Clock;
 use tessera_server::sign_in::{Destination, Stage, Step};
-use tessera_server::sso::{AddError, DiscoveryError, Landing, ProviderForm, ProviderKind, SsoRefusal};
+use tessera_server::sso::{AddError, DiscoveryError, Landing, ProviderForm, ProviderKind, ProviderMfa, SsoRefusal};
 use tessera_server::store::FlowPurpose;
 
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
@@ -537,10 +537,11 @@ async fn owners_choose_where_a_provider_s_accounts_may_come_from_and_others_are_
             // Members neither see nor change it; an owner needs a fresh second factor.
             let (_, member) = by_password(&env, "bob@example.org").await;
             assert!(matches!(env.app.sign_in_methods(&member).await, Err(MethodError::Forbidden)));
-            let forbidden = env.app.set_sign_in_method(&member, provider, true, "", &meta()).await;
+            let forbidden = env.app.set_sign_in_method(&member, provider, true, "", ProviderMfa::Always, &meta()).await;
             assert!(matches!(forbidden, Err(MethodError::Forbidden)), "{forbidden:?}");
             let (token, ada) = by_password(&env, "ada@example.org").await;
-            let stale = env.app.set_sign_in_method(&ada, provider, true, "example.org", &meta()).await;
+            let stale =
+                env.app.set_sign_in_method(&ada, provider, true, "example.org", ProviderMfa::Always, &meta()).await;
             assert!(matches!(stale, Err(MethodError::StepUpRequired)), "{stale:?}");
             let view = env.app.start_enrolment(&ada, &meta()).await.unwrap();
             let secret = base32_decode(&view.setup_key_grouped);
@@ -552,7 +553,10 @@ async fn owners_choose_where_a_provider_s_accounts_may_come_from_and_others_are_
             assert!(page.methods[0].allowed && page.methods[0].accounts_from.is_empty(), "{page:?}");
 
             // What is not a domain is refused, saying which line.
-            let bad = env.app.set_sign_in_method(&ada, provider, true, "example.org\nlocalhost", &meta()).await;
+            let bad = env
+                .app
+                .set_sign_in_method(&ada, provider, true, "example.org\nlocalhost", ProviderMfa::Always, &meta())
+                .await;
             match bad {
                 Err(MethodError::Invalid(errors)) => assert_eq!(
                     errors.get("accounts_from"),
@@ -561,12 +565,15 @@ async fn owners_choose_where_a_provider_s_accounts_may_come_from_and_others_are_
                 other => panic!("{other:?}"),
             }
             assert!(matches!(
-                env.app.set_sign_in_method(&ada, 9999, true, "", &meta()).await,
+                env.app.set_sign_in_method(&ada, 9999, true, "", ProviderMfa::Always, &meta()).await,
                 Err(MethodError::NotFound)
             ));
 
             // Only verified addresses at example.org from now on.
-            env.app.set_sign_in_method(&ada, provider, true, "Example.org", &meta()).await.unwrap();
+            env.app
+                .set_sign_in_method(&ada, provider, true, "Example.org", ProviderMfa::Always, &meta())
+                .await
+                .unwrap();
             let page = env.app.sign_in_methods(&ada).await.unwrap();
             assert_eq!(page.methods[0].accounts_from, ["example.org"], "{}", env.backend);
             let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-bob", |_| {}).await;
@@ -582,7 +589,7 @@ async fn owners_choose_where_a_provider_s_accounts_may_come_from_and_others_are_
             assert!(matches!(back(&env, &b, "", None).await, Landing::SignedIn(_)), "{}", env.backend);
 
             // Stopped: refused; and every change is in the log and mailed to the owners.
-            env.app.set_sign_in_method(&ada, provider, false, "", &meta()).await.unwrap();
+            env.app.set_sign_in_method(&ada, provider, false, "", ProviderMfa::Always, &meta()).await.unwrap();
             assert!(!env.app.sign_in_methods(&ada).await.unwrap().methods[0].allowed);
             let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-bob", verified).await;
             assert_eq!(refusal(&back(&env, &b, "", None).await), Some(SsoRefusal::NotAllowed));
@@ -673,6 +680,83 @@ async fn an_unlinked_provider_account_waits_sealed_until_its_person_proves_their
             let landing = env.app.link_pending(&ada, &sealed, &meta()).await.unwrap();
             assert_eq!(refusal(&landing), Some(SsoRefusal::Expired), "{}", env.backend);
             assert!(env.app.linked_providers(ada.user_id).await.unwrap().is_empty());
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn owners_choose_what_a_provider_s_own_mfa_counts_for() {
+    let idp = start_providers().await;
+    on_both(|env| {
+        let idp = idp.clone();
+        async move {
+            let (provider, bob) = world(&env, &idp).await;
+            let b = at_provider(&env, &idp, provider, FlowPurpose::Link { user_id: bob }, "idp-bob", |_| {}).await;
+            assert!(matches!(back(&env, &b, "", Some(bob)).await, Landing::Linked { .. }));
+            // Bob has MFA; so does Ada, the owner, whose enrolment is her fresh second factor.
+            let (token, s) = by_password(&env, "bob@example.org").await;
+            let view = env.app.start_enrolment(&s, &meta()).await.unwrap();
+            env.app
+                .confirm_enrolment(&s, &code_now(&base32_decode(&view.setup_key_grouped), &env), &meta())
+                .await
+                .unwrap();
+            drop(token);
+            let (token, ada) = by_password(&env, "ada@example.org").await;
+            let view = env.app.start_enrolment(&ada, &meta()).await.unwrap();
+            env.app
+                .confirm_enrolment(&ada, &code_now(&base32_decode(&view.setup_key_grouped), &env), &meta())
+                .await
+                .unwrap();
+            let ada = env.app.session(&token).await.unwrap().unwrap();
+            let proven = |c: &mut serde_json::Value| c["amr"] = serde_json::json!(["pwd", "mfa"]);
+            let step_after = |edit: fn(&mut serde_json::Value)| {
+                let (env, idp) = (&env, &idp);
+                async move {
+                    let b = at_provider(env, idp, provider, FlowPurpose::SignIn, "idp-bob", edit).await;
+                    match back(env, &b, "", None).await {
+                        Landing::SignedIn(progress) => progress.step,
+                        other => panic!("{other:?}"),
+                    }
+                }
+            };
+            // The default: Tessera's second factor after the provider, whatever it says.
+            assert_eq!(step_after(proven).await, Step::SecondFactor, "{}", env.backend);
+            // Skipped when the provider proves its own, and only then.
+            env.app.set_sign_in_method(&ada, provider, true, "", ProviderMfa::WhenProven, &meta()).await.unwrap();
+            let page = env.app.sign_in_methods(&ada).await.unwrap();
+            assert_eq!(page.methods[0].mfa, ProviderMfa::WhenProven);
+            assert_eq!(step_after(proven).await, Step::Done(Destination::Home), "{}", env.backend);
+            assert_eq!(step_after(|_| {}).await, Step::SecondFactor);
+            assert_eq!(step_after(|c| c["amr"] = serde_json::json!(["pwd"])).await, Step::SecondFactor);
+            assert_eq!(
+                step_after(|c| c["amr"] = serde_json::json!(["pwd", "otp"])).await,
+                Step::Done(Destination::Home)
+            );
+            // A session the provider's MFA opened has proved no second factor of Tessera's:
+            // sensitive changes still ask for one.
+            let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-bob", proven).await;
+            let Landing::SignedIn(progress) = back(&env, &b, "", None).await else { panic!("signed in") };
+            let s = env.app.session(progress.token.expose()).await.unwrap().unwrap();
+            assert!(!env.app.has_fresh_step_up(&s));
+            // Never: no second factor after it, and the owners are warned.
+            env.app.set_sign_in_method(&ada, provider, true, "", ProviderMfa::Never, &meta()).await.unwrap();
+            assert_eq!(step_after(|_| {}).await, Step::Done(Destination::Home));
+            let mail = env.outbox().into_iter().rev().find(|m| m.contains("sign-in methods changed")).unwrap();
+            assert!(mail.contains("Warning: Tessera no longer asks for its MFA after Idp"), "{mail}");
+            // The operator changing where accounts come from keeps what the owners chose.
+            env.app.allow_sso_provider_by_operator("Acme", "Idp", true, &["idp.example".to_string()]).await.unwrap();
+            assert_eq!(env.app.sign_in_methods(&ada).await.unwrap().methods[0].mfa, ProviderMfa::Never);
+            let log = env.store.recent_audit(None, 80).await.unwrap();
+            let details: Vec<_> = log.iter().filter_map(|e| e.detail.clone()).collect();
+            assert!(
+                details.contains(
+                    &"Idp: allowed, any account; Tessera's MFA skipped when the provider proves its own".to_string()
+                ),
+                "{details:?}"
+            );
+            assert!(details.contains(&"signed in with Idp, whose own MFA was accepted".to_string()), "{details:?}");
+            assert!(details.contains(&"signed in with Idp, trusted without Tessera's MFA".to_string()), "{details:?}");
         }
     })
     .await;

@@ -194,13 +194,15 @@ mod tests {
 
 /// Settings -> Sign-in methods: lets the organisation's people sign in with a provider
 /// (`allowed` is `true`; a checkbox, absent when unticked), with accounts only from the domains
-/// or tenants in `accounts_from` (one per line; empty: any), or stops them. Owners only, with a
-/// fresh second factor.
+/// or tenants in `accounts_from` (one per line; empty: any) and with `mfa` saying what its own
+/// MFA counts for (`always`, `when-proven`, `never`), or stops them. Owners only, with a fresh
+/// second factor.
 #[server(prefix = "/api", endpoint = "policy/sign-in-method")]
 pub async fn set_sign_in_method(
     #[server(default)] provider: String,
     #[server(default)] allowed: String,
     #[server(default)] accounts_from: String,
+    #[server(default)] mfa: String,
 ) -> Result<(), AppError> {
     use super::server::{extract, go};
     use crate::ctx::{App, Meta, SignedIn};
@@ -212,7 +214,12 @@ pub async fn set_sign_in_method(
         "" => false,
         _ => return Err(AppError::BadRequest),
     };
-    app.tessera.set_sign_in_method(&s, provider_id, allowed, &accounts_from, &meta).await?;
+    // A form without the choice (an older page) keeps the safe default.
+    let mfa = match mfa.as_str() {
+        "" => tessera_server::sso::ProviderMfa::Always,
+        id => tessera_server::sso::ProviderMfa::from_id(id).ok_or(AppError::BadRequest)?,
+    };
+    app.tessera.set_sign_in_method(&s, provider_id, allowed, &accounts_from, mfa, &meta).await?;
     go(&format!("/settings/security/sign-in?saved={provider_id}"));
     Ok(())
 }

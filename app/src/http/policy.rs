@@ -193,10 +193,16 @@ fn from_hint(kind: tessera_server::sso::ProviderKind) -> &'static str {
 
 /// How a provider stands for the organisation, in a sentence.
 fn method_status(m: &tessera_server::sso::SignInMethod) -> String {
-    match (m.allowed, m.accounts_from.as_slice()) {
-        (false, _) => format!("Off: nobody signs in with {}.", m.name),
+    use tessera_server::sso::ProviderMfa;
+    let on = match (m.allowed, m.accounts_from.as_slice()) {
+        (false, _) => return format!("Off: nobody signs in with {}.", m.name),
         (true, []) => format!("On: people sign in with any {} account linked to theirs.", m.name),
         (true, from) => format!("On, for accounts from {} only.", from.join(", ")),
+    };
+    match m.mfa {
+        ProviderMfa::Always => format!("{on} Your MFA is asked after it."),
+        ProviderMfa::WhenProven => format!("{on} Your MFA is skipped when {} says it checked a second factor.", m.name),
+        ProviderMfa::Never => format!("{on} Your MFA is never asked after it."),
     }
 }
 
@@ -230,6 +236,7 @@ pub async fn sign_in_methods_page(
                 // What was sent comes back as it was, so nothing typed is lost.
                 allowed: if failed_here { failed.value("allowed") == "true" } else { m.allowed },
                 accounts_from: if failed_here { failed.value("accounts_from") } else { m.accounts_from.join("\n") },
+                mfa: if failed_here { failed.value("mfa") } else { m.mfa.id().to_string() },
                 status: method_status(m),
                 error: error.clone().filter(|_| failed_here),
             }

@@ -29,6 +29,8 @@ pub struct MethodRow {
     pub allowed: bool,
     /// One per line, as stored or as typed when saving failed.
     pub accounts_from: String,
+    /// What the provider's own MFA counts for: `always`, `when-proven` or `never`.
+    pub mfa: String,
     /// How it stands, in a sentence.
     pub status: String,
     /// Saving this one failed (without JavaScript): why.
@@ -76,9 +78,38 @@ pub fn SignInMethodsPage(view: SignInMethodsView) -> impl IntoView {
     }
 }
 
+/// What the provider's own MFA counts for: Tessera's is asked always (the default), skipped
+/// when the provider proves its own, or never asked (warned against).
+#[component]
+fn MfaChoice(provider_id: i64, name: String, chosen: String) -> impl IntoView {
+    let options = [
+        ("always", format!("Always ask for your MFA after {name} (recommended)"), "Whatever the provider checked, your people then give their own second factor, as after a password.".to_string()),
+        ("when-proven", format!("Skip it when {name} says it checked a second factor"), format!("Only when {name}'s sign-in reports it (the ID token's amr or acr); Microsoft Entra does when its MFA or Conditional Access asked for one, Google does not.")),
+        ("never", format!("Never ask after {name} (not recommended)"), format!("Whoever controls a linked {name} account then signs in with nothing else. Changing a password and other sensitive actions still ask for your MFA.")),
+    ];
+    view! {
+        <fieldset class="mb-5">
+            <legend class="mb-2 text-sm font-medium">{format!("Your MFA after {name}")}</legend>
+            {options.into_iter().map(|(value, label, help)| {
+                let id = format!("mfa-{provider_id}-{value}");
+                let help_id = format!("{id}-help");
+                view! {
+                    <div class="mb-3 flex items-start gap-3">
+                        <input type="radio" id=id.clone() name="mfa" value=value checked=chosen == value aria-describedby=help_id.clone() class="mt-1 h-4 w-4" />
+                        <div>
+                            <label for=id class="text-sm font-medium">{label}</label>
+                            <p id=help_id class=HINT_CLASS>{help}</p>
+                        </div>
+                    </div>
+                }
+            }).collect_view()}
+        </fieldset>
+    }
+}
+
 #[component]
 fn Method(m: MethodRow, may_change: bool) -> impl IntoView {
-    let MethodRow { provider_id, name, from_hint, tenants, allowed, accounts_from, status, error } = m;
+    let MethodRow { provider_id, name, from_hint, tenants, allowed, accounts_from, mfa, status, error } = m;
     let problems = Problems(error);
     let (labelled_by, heading) = (format!("method-{provider_id}"), format!("method-{provider_id}"));
     let allowed_id = format!("allowed-{provider_id}");
@@ -112,6 +143,7 @@ fn Method(m: MethodRow, may_change: bool) -> impl IntoView {
                         id=format!("accounts_from-{provider_id}")
                     />
                     {tenants}
+                    <MfaChoice provider_id name=name.clone() chosen=mfa />
                     <Submit label="Save" busy="Saving…" />
                 </SignInMethodForm>
             })}

@@ -112,6 +112,10 @@ pub struct Verified {
     /// Where the account comes from, as Settings -> Sign-in methods names it: Google's
     /// Workspace domain (`hd`), Microsoft's tenant id, or else the domain of a verified address.
     pub home: Option<String>,
+    /// The ID token says the provider checked more than one factor: `amr` holds `mfa` (RFC
+    /// 8176), or `acr` names a multi-factor policy.
+    #[serde(default)]
+    pub mfa: bool,
 }
 
 /// A flow back from the provider, the browser's binding checked.
@@ -351,7 +355,8 @@ impl Tessera {
                 .and_then(|e| e.rsplit_once('@'))
                 .map(|(_, domain)| domain.to_ascii_lowercase()),
         };
-        Ok(Ok(Verified { subject, email, email_verified, home }))
+        let mfa = provider_checked_mfa(&extra);
+        Ok(Ok(Verified { subject, email, email_verified, home, mfa }))
     }
 
     fn verified_claims<'t>(
@@ -407,6 +412,24 @@ type SsoClient = CoreClient<
 
 fn timestamp_to_utc(t: Timestamp) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(t.0).unwrap_or_default()
+}
+
+/// Whether an ID token's claims say the provider checked a second factor: `amr` (RFC 8176)
+/// lists `mfa`, or a password or PIN together with something held or something one is (a
+/// one-time code, a key, a fingerprint...); or `acr` names OpenID's multi-factor policy. A
+/// provider that says nothing did not prove it.
+pub(crate) fn provider_checked_mfa(claims: &serde_json::Map<String, serde_json::Value>) -> bool {
+    const KNOWN: [&str; 2] = ["pwd", "pin"];
+    const HELD_OR_BEING: [&str; 11] = ["otp", "hwk", "swk", "sms", "tel", "sc", "fpt", "face", "iris", "retina", "vbm"];
+    const MULTI_FACTOR_ACR: &str = "http://schemas.openid.net/pape/policies/2007/06/multi-factor";
+    let amr: Vec<&str> = claims
+        .get("amr")
+        .and_then(|v| v.as_array())
+        .map(|a| a.iter().filter_map(|m| m.as_str()).collect())
+        .unwrap_or_default();
+    let has = |set: &[&str]| amr.iter().any(|m| set.contains(m));
+    let acr = claims.get("acr").and_then(|v| v.as_str()).unwrap_or_default();
+    amr.contains(&"mfa") || (has(&KNOWN) && has(&HELD_OR_BEING)) || acr == MULTI_FACTOR_ACR
 }
 
 /// The claims of an ID token the core claims type does not name (Microsoft's `tid`, `oid`,

@@ -141,10 +141,16 @@ impl Tessera {
             self.audit(failure(format!("with {}: an account from {from}, not accepted", provider.name))).await?;
             return Ok(refused(SsoRefusal::NotFromOrganisation));
         }
-        let owed = self.second_factor_owed(user_id, &org, &role).await?;
-        let step = self
-            .first_factor_passed(user_id, org.id, owed, FirstFactor::Provider(&provider.name), previous, meta)
-            .await?;
+        let mut owed = self.second_factor_owed(user_id, &org, &role).await?;
+        let mut how = provider.name.clone();
+        // Where the owners let the provider's own MFA count, it stands in for Tessera's (never
+        // for the temporary access code an administrator's MFA reset holds the account for).
+        if methods::provider_mfa_counts(allowed.mfa, &who) && (owed.has_mfa || owed.by_email) {
+            owed.has_mfa = false;
+            owed.by_email = false;
+            how.push_str(if who.mfa { ", whose own MFA was accepted" } else { ", trusted without Tessera's MFA" });
+        }
+        let step = self.first_factor_passed(user_id, org.id, owed, FirstFactor::Provider(&how), previous, meta).await?;
         Ok(Landing::SignedIn(self.progress(step, destination).await?))
     }
 

@@ -14,7 +14,7 @@ use crate::form_errors::FieldErrors;
 use crate::model::{ListIssue, Problem};
 use crate::roles::Permission;
 use crate::session::SessionInfo;
-use crate::store::SsoProvider;
+use crate::store::{OrgProvider, ProviderMfa, SsoProvider};
 use crate::tessera::Tessera;
 
 use super::flow::Verified;
@@ -32,6 +32,8 @@ pub struct SignInMethod {
     pub allowed: bool,
     /// Where its accounts may come from; empty: any account the provider signs in.
     pub accounts_from: Vec<String>,
+    /// What the provider's own MFA counts for.
+    pub mfa: ProviderMfa,
     /// Microsoft: the tenants the operator accepts, of which the organisation may name some.
     pub tenants: Vec<String>,
 }
@@ -122,6 +124,16 @@ pub fn accepted(accounts_from: &[String], who: &Verified) -> bool {
     accounts_from.is_empty() || who.home.as_ref().is_some_and(|home| accounts_from.contains(home))
 }
 
+/// Whether the provider's own sign-in stands in for Tessera's second factor, as the
+/// organisation chose for it (`mfa`) and as its ID token says (`who`).
+pub fn provider_mfa_counts(mfa: ProviderMfa, who: &Verified) -> bool {
+    match mfa {
+        ProviderMfa::Always => false,
+        ProviderMfa::WhenProven => who.mfa,
+        ProviderMfa::Never => true,
+    }
+}
+
 impl Tessera {
     /// Settings -> Sign-in methods: every provider the operator configured, as the
     /// organisation has it.
@@ -142,6 +154,7 @@ impl Tessera {
                     kind,
                     allowed: org.is_some(),
                     accounts_from: org.map(|o| o.accounts_from.clone()).unwrap_or_default(),
+                    mfa: org.map(|o| o.mfa).unwrap_or_default(),
                     tenants: p.tenants,
                 })
             })
@@ -150,14 +163,15 @@ impl Tessera {
     }
 
     /// Settings -> Sign-in methods: lets the organisation's people sign in with a provider,
-    /// with accounts from where (`accounts_from` as typed), or stops them (owners, fresh second
-    /// factor).
+    /// with accounts from where (`accounts_from` as typed) and what its own MFA counts for, or
+    /// stops them (owners, fresh second factor).
     pub async fn set_sign_in_method(
         &self,
         s: &SessionInfo,
         provider_id: i64,
         allowed: bool,
         accounts_from: &str,
+        mfa: ProviderMfa,
         meta: &RequestMeta,
     ) -> std::result::Result<(), MethodError> {
         if !s.role.is_owner() {
@@ -166,17 +180,19 @@ impl Tessera {
         let provider = self.store.sso_providers().await?.into_iter().find(|p| p.id == provider_id);
         let Some(provider) = provider else { return Err(MethodError::NotFound) };
         let kind = ProviderKind::from_id(&provider.kind).ok_or(MethodError::NotFound)?;
-        let from = match allowed {
-            true => Some(
-                parse_accounts_from(kind, accounts_from, &provider.tenants)
+        let setting = match allowed {
+            true => Some(OrgProvider {
+                provider_id,
+                accounts_from: parse_accounts_from(kind, accounts_from, &provider.tenants)
                     .map_err(|p| MethodError::Invalid(FieldErrors::one("accounts_from", p)))?,
-            ),
+                mfa,
+            }),
             false => None,
         };
         if !self.has_fresh_step_up(s) {
             return Err(MethodError::StepUpRequired);
         }
-        self.change_sign_in_method(s.org_id, &s.org_name, &provider, from, Some((s, meta))).await?;
+        self.change_sign_in_method(s.org_id, &s.org_name, &provider, setting, Some((s, meta))).await?;
         Ok(())
     }
 
@@ -196,14 +212,18 @@ impl Tessera {
             .find(|p| p.name.to_lowercase() == key)
             .ok_or(Error::NotFound("a sign-in provider with that name"))?;
         let kind = ProviderKind::from_id(&p.kind).ok_or(Error::NotFound("a sign-in provider with that name"))?;
-        let from = match allowed {
-            true => Some(
-                parse_accounts_from(kind, &from.join(" "), &p.tenants)
+        // What the owners chose for the provider's MFA stays.
+        let current = self.store.org_sso_providers(org.id).await?.into_iter().find(|o| o.provider_id == p.id);
+        let setting = match allowed {
+            true => Some(OrgProvider {
+                provider_id: p.id,
+                accounts_from: parse_accounts_from(kind, &from.join(" "), &p.tenants)
                     .map_err(|problem| Error::Invalid(format!("--from {problem}")))?,
-            ),
+                mfa: current.map(|c| c.mfa).unwrap_or_default(),
+            }),
             false => None,
         };
-        self.change_sign_in_method(org.id, &org.name, &p, from, None).await
+        self.change_sign_in_method(org.id, &org.name, &p, setting, None).await
     }
 
     async fn change_sign_in_method(
@@ -211,15 +231,15 @@ impl Tessera {
         org_id: i64,
         org_name: &str,
         provider: &SsoProvider,
-        from: Option<Vec<String>>,
+        setting: Option<OrgProvider>,
         by: Option<(&SessionInfo, &RequestMeta)>,
     ) -> Result<()> {
         let name = &provider.name;
-        let (detail, change) = match &from {
+        let (mut detail, mut change) = match setting.as_ref().map(|s| s.accounts_from.as_slice()) {
             None => {
                 (format!("{name}: not allowed"), format!("People of {org_name} can no longer sign in with {name}."))
             }
-            Some(from) if from.is_empty() => (
+            Some([]) => (
                 format!("{name}: allowed, any account"),
                 format!("People of {org_name} may now sign in with {name}, with any {name} account linked to theirs."),
             ),
@@ -231,6 +251,21 @@ impl Tessera {
                 ),
             ),
         };
+        match setting.as_ref().map(|s| s.mfa) {
+            Some(ProviderMfa::WhenProven) => {
+                detail.push_str("; Tessera's MFA skipped when the provider proves its own");
+                change.push_str(&format!(
+                    " Tessera does not ask for its MFA after {name} when {name} says it checked a second factor itself."
+                ));
+            }
+            Some(ProviderMfa::Never) => {
+                detail.push_str("; Tessera's MFA never asked after it");
+                change.push_str(&format!(
+                    " Warning: Tessera no longer asks for its MFA after {name}, so whoever controls a linked {name} account signs in with nothing else."
+                ));
+            }
+            Some(ProviderMfa::Always) | None => {}
+        }
         let (actor, meta, who) = match by {
             Some((s, meta)) => (Some(s.user_id), meta.clone(), ""),
             None => (None, RequestMeta::default(), ", by an operator"),
@@ -246,7 +281,7 @@ impl Tessera {
             None,
         );
         e.detail = Some(format!("{detail}{who}"));
-        self.store.set_org_sso_provider(org_id, provider.id, from.as_deref(), &e).await?;
+        self.store.set_org_sso_provider(org_id, provider.id, setting.as_ref(), &e).await?;
         self.tell_owners(OwnersNotice::SignInMethods, org_id, org_name, &change, by.map(|(s, _)| s), &meta).await
     }
 }
@@ -258,7 +293,7 @@ mod tests {
     const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 
     fn who(home: Option<&str>) -> Verified {
-        Verified { subject: "s".into(), email: None, email_verified: false, home: home.map(str::to_string) }
+        Verified { subject: "s".into(), email: None, email_verified: false, home: home.map(str::to_string), mfa: false }
     }
 
     #[test]
@@ -285,6 +320,33 @@ mod tests {
             read("00000000-0000-0000-0000-000000000001"),
             Err(Problem::InList { issue: ListIssue::TenantNotAccepted, line: 1, more: 0 })
         );
+    }
+
+    #[test]
+    fn a_provider_proves_its_own_mfa_only_by_saying_so() {
+        use super::super::flow::provider_checked_mfa;
+        let claims = |v: serde_json::Value| v.as_object().unwrap().clone();
+        assert!(provider_checked_mfa(&claims(serde_json::json!({ "amr": ["pwd", "mfa"] }))));
+        assert!(provider_checked_mfa(&claims(serde_json::json!({ "amr": ["pwd", "hwk"] }))));
+        assert!(provider_checked_mfa(&claims(serde_json::json!({
+            "acr": "http://schemas.openid.net/pape/policies/2007/06/multi-factor"
+        }))));
+        for nothing in [
+            serde_json::json!({}),
+            serde_json::json!({ "amr": ["pwd"] }),
+            serde_json::json!({ "amr": ["otp"] }),
+            serde_json::json!({ "amr": "mfa" }),
+            serde_json::json!({ "acr": "1" }),
+        ] {
+            assert!(!provider_checked_mfa(&claims(nothing.clone())), "{nothing}");
+        }
+        let mut who = who(None);
+        assert!(!provider_mfa_counts(ProviderMfa::Always, &who));
+        assert!(!provider_mfa_counts(ProviderMfa::WhenProven, &who));
+        assert!(provider_mfa_counts(ProviderMfa::Never, &who));
+        who.mfa = true;
+        assert!(!provider_mfa_counts(ProviderMfa::Always, &who));
+        assert!(provider_mfa_counts(ProviderMfa::WhenProven, &who));
     }
 
     #[test]

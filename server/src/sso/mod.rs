@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::store::SsoProvider;
 use crate::tessera::Tessera;
 
+pub use crate::store::ProviderMfa;
 pub use discovery::DiscoveryError;
 pub use flow::{SsoRefusal, Started, Verified, CALLBACK};
 pub use landing::{Landing, PendingLink};

@@ -41,7 +41,7 @@ pub use orgs::{NewOrganisation, OrgStore};
 pub use sessions::{NewSession, SessionStore};
 pub use signing_keys::{NewSigningKey, SigningKey, SigningKeyStore};
 pub use sql::{PgStore, SqliteStore};
-pub use sso::{FlowPurpose, OrgProvider, SsoFlow, SsoIdentity, SsoProvider, SsoStore};
+pub use sso::{FlowPurpose, OrgProvider, ProviderMfa, SsoFlow, SsoIdentity, SsoProvider, SsoStore};
 pub use team::{Adoption, Cursor, Member, MemberFilter, MfaFilter, TeamStore};
 pub use throttle::{Budget, ThrottleAttempt, ThrottleStore};
 pub use tokens::{LinkRecord, TokenPurpose, TokenStore, ValidToken};

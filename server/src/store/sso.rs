@@ -53,6 +53,35 @@ pub struct OrgProvider {
     /// Where its accounts may come from (Google: Workspace domains; Microsoft: tenant ids;
     /// another provider: domains of verified addresses); empty: any account it signs in.
     pub accounts_from: Vec<String>,
+    pub mfa: ProviderMfa,
+}
+
+/// What a provider's own MFA counts for, as an organisation's owners choose.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ProviderMfa {
+    /// Tessera's second factor is asked after the provider, as after a password (the default).
+    #[default]
+    Always,
+    /// Skipped when the ID token says the provider checked a second factor (`amr`, `acr`).
+    WhenProven,
+    /// Never asked after this provider: its own sign-in is trusted whole.
+    Never,
+}
+
+impl ProviderMfa {
+    pub const ALL: [ProviderMfa; 3] = [ProviderMfa::Always, ProviderMfa::WhenProven, ProviderMfa::Never];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            ProviderMfa::Always => "always",
+            ProviderMfa::WhenProven => "when-proven",
+            ProviderMfa::Never => "never",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<ProviderMfa> {
+        ProviderMfa::ALL.into_iter().find(|m| m.id() == id)
+    }
 }
 
 /// Why a flow was started: to sign in, or to link the provider to a signed-in account.
@@ -121,13 +150,14 @@ pub trait SsoStore: Send + Sync {
     /// Removes a person's link to a provider; `false` if there was none.
     async fn unlink_sso_identity(&self, user_id: i64, provider_id: i64) -> Result<bool>;
 
-    /// Lets an organisation's people sign in with a provider, with accounts from where
-    /// (`Some`; empty: anywhere), or stops them (`None`); `audit` is written with the change.
+    /// Lets an organisation's people sign in with a provider as `setting` says (`Some`; its
+    /// `provider_id` is `provider_id`), or stops them (`None`); `audit` is written with the
+    /// change.
     async fn set_org_sso_provider(
         &self,
         org_id: i64,
         provider_id: i64,
-        accounts_from: Option<&[String]>,
+        setting: Option<&OrgProvider>,
         audit: &AuditEvent,
     ) -> Result<()>;
 

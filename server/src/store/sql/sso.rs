@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use super::{PgStore, SqliteStore};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
-use crate::store::{AuditEvent, FlowPurpose, OrgProvider, SsoFlow, SsoIdentity, SsoProvider, SsoStore};
+use crate::store::{AuditEvent, FlowPurpose, OrgProvider, ProviderMfa, SsoFlow, SsoIdentity, SsoProvider, SsoStore};
 
 type FlowRow = (String, i64, String, String, Option<i64>, String, String, String, i64);
 
@@ -196,19 +196,20 @@ macro_rules! impl_sso_store {
                 &self,
                 org_id: i64,
                 provider_id: i64,
-                accounts_from: Option<&[String]>,
+                setting: Option<&OrgProvider>,
                 audit: &AuditEvent,
             ) -> Result<()> {
                 let mut tx = self.writer.begin().await?;
-                match accounts_from {
-                    Some(from) => {
+                match setting {
+                    Some(setting) => {
                         sqlx::query(
-                            "INSERT INTO sso_org_providers (org_id, provider_id, accounts_from) VALUES ($1, $2, $3) \
-                             ON CONFLICT (org_id, provider_id) DO UPDATE SET accounts_from = excluded.accounts_from",
+                            "INSERT INTO sso_org_providers (org_id, provider_id, accounts_from, mfa) VALUES ($1, $2, $3, $4) \
+                             ON CONFLICT (org_id, provider_id) DO UPDATE SET accounts_from = excluded.accounts_from, mfa = excluded.mfa",
                         )
                         .bind(org_id)
                         .bind(provider_id)
-                        .bind(from.join(" "))
+                        .bind(setting.accounts_from.join(" "))
+                        .bind(setting.mfa.id())
                         .execute(&mut *tx)
                         .await?
                     }
@@ -226,17 +227,18 @@ macro_rules! impl_sso_store {
             }
 
             async fn org_sso_providers(&self, org_id: i64) -> Result<Vec<OrgProvider>> {
-                let rows: Vec<(i64, String)> = sqlx::query_as(
-                    "SELECT provider_id, accounts_from FROM sso_org_providers WHERE org_id = $1 ORDER BY provider_id",
+                let rows: Vec<(i64, String, String)> = sqlx::query_as(
+                    "SELECT provider_id, accounts_from, mfa FROM sso_org_providers WHERE org_id = $1 ORDER BY provider_id",
                 )
                 .bind(org_id)
                 .fetch_all(&self.reader)
                 .await?;
                 Ok(rows
                     .into_iter()
-                    .map(|(provider_id, from)| OrgProvider {
+                    .map(|(provider_id, from, mfa)| OrgProvider {
                         provider_id,
                         accounts_from: from.split_whitespace().map(str::to_string).collect(),
+                        mfa: ProviderMfa::from_id(&mfa).unwrap_or_default(),
                     })
                     .collect())
             }
