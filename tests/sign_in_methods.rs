@@ -143,4 +143,14 @@ async fn an_owner_limits_a_provider_to_the_organisation_s_domains_after_a_fresh_
     let page = t.get(r.location().unwrap(), Some(&ada)).await.body;
     assert!(page.contains("Your MFA is skipped when Idp says it checked a second factor."), "{page}");
     assert!(page.contains(r#"id="mfa-"#) && page.contains(r#"value="when-proven" checked"#), "{page}");
+    // Verified addresses at a domain the organisation trusts: checked like the others.
+    let trust = |domains: &str| {
+        vec![("provider", id_text.clone()), ("allowed", "true".to_string()), ("trust_email_from", domains.to_string())]
+    };
+    let r = post(trust("example.org\nat@example.org")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Line 2: not a domain name."), "{}", r.body);
+    let r = post(trust("example.org")).await;
+    let page = t.get(r.location().unwrap(), Some(&ada)).await.body;
+    assert!(page.contains("Verified addresses at example.org link themselves."), "{page}");
 }

@@ -69,6 +69,8 @@ pub enum Field {
     LogoutUris,
     /// Where a sign-in provider's accounts may come from: domains or tenant ids, one per line.
     AccountsFrom,
+    /// Domains whose verified addresses link a provider account by themselves.
+    TrustEmailFrom,
 }
 
 codes!(Field {
@@ -100,6 +102,7 @@ codes!(Field {
     RedirectUris => "redirect_uris",
     LogoutUris => "logout_uris",
     AccountsFrom => "accounts_from",
+    TrustEmailFrom => "trust_email_from",
 });
 
 impl Field {
@@ -145,6 +148,7 @@ impl Field {
             Field::RedirectUris => "the redirect URIs",
             Field::LogoutUris => "the URIs for after sign-out",
             Field::AccountsFrom => "the domains or tenants",
+            Field::TrustEmailFrom => "the trusted domains",
         }
     }
 }

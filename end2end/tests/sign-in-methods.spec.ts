@@ -133,3 +133,50 @@ async function limitTo(page: Page, name: string, domain: string) {
   await method.getByLabel('Only accounts from (optional)').fill(domain);
   await method.getByRole('button', { name: 'Save' }).click();
 }
+
+test('verified addresses at a domain the owner trusts link themselves at the first sign-in; the unverified twin never does', async ({
+  page,
+  server,
+}, testInfo) => {
+  test.setTimeout(180_000);
+  const project = testInfo.project.name;
+  await ensureOrganisation(page, server, ownerFor(project));
+  const org = `Trust Co ${project}`;
+  const bob = `bob.${project}@trust.example`;
+  const olga = `olga.${project}@trust.example`;
+  createOrganisation(server, { name: org, ownerEmail: olga, ownerName: 'Olga', ownerPassword: PASSWORD });
+  addUser(server, { organisationName: org, email: bob, role: 'member', password: PASSWORD, displayName: 'Bob' });
+  const name = `Trust Idp ${project}`;
+  const idp = await Idp.start(server, { name, organisationName: org, bobEmail: bob });
+  try {
+    // Olga trusts the provider's verified addresses at trust.example (her enrolment just gave
+    // her the fresh second factor this needs).
+    await signIn(page, olga, PASSWORD, new HomePage(page).welcomeHeading('Olga'));
+    await enrolFromSecurity(page);
+    await page.goto('/settings/security/sign-in');
+    const method = page.getByRole('region', { name });
+    await method.getByLabel('Link accounts by their verified address at (optional)').fill('trust.example');
+    await method.getByRole('button', { name: 'Save' }).click();
+    await expect(page.getByText('Verified addresses at trust.example link themselves.').first()).toBeVisible();
+
+    // The provider's other account with bob's address, unverified, links to nobody.
+    await page.context().clearCookies();
+    const login = new LoginPage(page);
+    const withIdp = page.getByRole('link', { name: `Sign in with ${name}` });
+    await login.goto();
+    await withIdp.click();
+    await idp.signIn(page, 'twin');
+    await expect(page.getByText(`No Tessera account you may use is linked to that ${name} account yet.`)).toBeVisible();
+
+    // Bob's, verified, links itself to his account: he is signed in, and it is listed.
+    await page.context().clearCookies();
+    await login.goto();
+    await withIdp.click();
+    await idp.signIn(page, 'bob');
+    await expect(new HomePage(page).welcomeHeading('Bob')).toBeVisible();
+    await page.goto('/account/security');
+    await expect(page.getByRole('region', { name: 'Sign-in providers' })).toContainText(`${name}: linked (${bob})`);
+  } finally {
+    idp.stop();
+  }
+});

@@ -11,3 +11,7 @@ ALTER TABLE sso_org_providers ADD COLUMN accounts_from TEXT NOT NULL DEFAULT '';
 -- default), skip it 'when-proven' by the ID token's amr/acr, or 'never' ask it.
 ALTER TABLE sso_org_providers ADD COLUMN mfa TEXT NOT NULL DEFAULT 'always'
     CHECK (mfa IN ('always', 'when-proven', 'never'));
+-- "Trust the provider's verified email for addresses at DOMAIN": a provider account whose
+-- address the provider verified at one of these domains links itself, at its first sign-in, to
+-- the Tessera account of that address (space-separated; empty: never).
+ALTER TABLE sso_org_providers ADD COLUMN trust_email_from TEXT NOT NULL DEFAULT '';

@@ -13,7 +13,9 @@ use common::idp::*;
 use common::*;
 use tessera_server::clock::Clock;
 use tessera_server::sign_in::{Destination, Stage, Step};
-use tessera_server::sso::{AddError, DiscoveryError, Landing, ProviderForm, ProviderKind, ProviderMfa, SsoRefusal};
+use tessera_server::sso::{
+    AddError, DiscoveryError, Landing, MethodError, MethodForm, ProviderForm, ProviderKind, ProviderMfa, SsoRefusal,
+};
 use tessera_server::store::FlowPurpose;
 
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
@@ -193,6 +195,11 @@ async fn at_provider(
 async fn back(env: &Env, browser: &Browser, extra: &str, signed_in: Option<i64>) -> Landing {
     let query = format!("code=good-code&state={}{extra}", browser.state);
     env.app.finish_sso(&query, Some(&browser.binding), signed_in, None, &meta()).await.unwrap()
+}
+
+/// A sign-in method's form: on or off, accounts from where, what the provider's MFA counts for.
+fn method(allowed: bool, from: &str, mfa: ProviderMfa) -> MethodForm {
+    MethodForm { allowed, accounts_from: from.into(), mfa, trust_email_from: String::new() }
 }
 
 /// A session opened with `email`'s password (no MFA yet): its token and what it is.
@@ -526,7 +533,6 @@ async fn a_provider_added_after_another_was_removed_never_gets_its_metadata() {
 #[tokio::test]
 async fn owners_choose_where_a_provider_s_accounts_may_come_from_and_others_are_refused() {
     use tessera_server::model::{ListIssue, Problem};
-    use tessera_server::sso::MethodError;
     let idp = start_providers().await;
     on_both(|env| {
         let idp = idp.clone();
@@ -537,11 +543,14 @@ async fn owners_choose_where_a_provider_s_accounts_may_come_from_and_others_are_
             // Members neither see nor change it; an owner needs a fresh second factor.
             let (_, member) = by_password(&env, "bob@example.org").await;
             assert!(matches!(env.app.sign_in_methods(&member).await, Err(MethodError::Forbidden)));
-            let forbidden = env.app.set_sign_in_method(&member, provider, true, "", ProviderMfa::Always, &meta()).await;
+            let forbidden =
+                env.app.set_sign_in_method(&member, provider, &method(true, "", ProviderMfa::Always), &meta()).await;
             assert!(matches!(forbidden, Err(MethodError::Forbidden)), "{forbidden:?}");
             let (token, ada) = by_password(&env, "ada@example.org").await;
-            let stale =
-                env.app.set_sign_in_method(&ada, provider, true, "example.org", ProviderMfa::Always, &meta()).await;
+            let stale = env
+                .app
+                .set_sign_in_method(&ada, provider, &method(true, "example.org", ProviderMfa::Always), &meta())
+                .await;
             assert!(matches!(stale, Err(MethodError::StepUpRequired)), "{stale:?}");
             let view = env.app.start_enrolment(&ada, &meta()).await.unwrap();
             let secret = base32_decode(&view.setup_key_grouped);
@@ -555,7 +564,12 @@ async fn owners_choose_where_a_provider_s_accounts_may_come_from_and_others_are_
             // What is not a domain is refused, saying which line.
             let bad = env
                 .app
-                .set_sign_in_method(&ada, provider, true, "example.org\nlocalhost", ProviderMfa::Always, &meta())
+                .set_sign_in_method(
+                    &ada,
+                    provider,
+                    &method(true, "example.org\nlocalhost", ProviderMfa::Always),
+                    &meta(),
+                )
                 .await;
             match bad {
                 Err(MethodError::Invalid(errors)) => assert_eq!(
@@ -565,13 +579,13 @@ async fn owners_choose_where_a_provider_s_accounts_may_come_from_and_others_are_
                 other => panic!("{other:?}"),
             }
             assert!(matches!(
-                env.app.set_sign_in_method(&ada, 9999, true, "", ProviderMfa::Always, &meta()).await,
+                env.app.set_sign_in_method(&ada, 9999, &method(true, "", ProviderMfa::Always), &meta()).await,
                 Err(MethodError::NotFound)
             ));
 
             // Only verified addresses at example.org from now on.
             env.app
-                .set_sign_in_method(&ada, provider, true, "Example.org", ProviderMfa::Always, &meta())
+                .set_sign_in_method(&ada, provider, &method(true, "Example.org", ProviderMfa::Always), &meta())
                 .await
                 .unwrap();
             let page = env.app.sign_in_methods(&ada).await.unwrap();
@@ -589,7 +603,7 @@ async fn owners_choose_where_a_provider_s_accounts_may_come_from_and_others_are_
             assert!(matches!(back(&env, &b, "", None).await, Landing::SignedIn(_)), "{}", env.backend);
 
             // Stopped: refused; and every change is in the log and mailed to the owners.
-            env.app.set_sign_in_method(&ada, provider, false, "", ProviderMfa::Always, &meta()).await.unwrap();
+            env.app.set_sign_in_method(&ada, provider, &method(false, "", ProviderMfa::Always), &meta()).await.unwrap();
             assert!(!env.app.sign_in_methods(&ada).await.unwrap().methods[0].allowed);
             let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-bob", verified).await;
             assert_eq!(refusal(&back(&env, &b, "", None).await), Some(SsoRefusal::NotAllowed));
@@ -723,7 +737,10 @@ async fn owners_choose_what_a_provider_s_own_mfa_counts_for() {
             // The default: Tessera's second factor after the provider, whatever it says.
             assert_eq!(step_after(proven).await, Step::SecondFactor, "{}", env.backend);
             // Skipped when the provider proves its own, and only then.
-            env.app.set_sign_in_method(&ada, provider, true, "", ProviderMfa::WhenProven, &meta()).await.unwrap();
+            env.app
+                .set_sign_in_method(&ada, provider, &method(true, "", ProviderMfa::WhenProven), &meta())
+                .await
+                .unwrap();
             let page = env.app.sign_in_methods(&ada).await.unwrap();
             assert_eq!(page.methods[0].mfa, ProviderMfa::WhenProven);
             assert_eq!(step_after(proven).await, Step::Done(Destination::Home), "{}", env.backend);
@@ -740,7 +757,7 @@ async fn owners_choose_what_a_provider_s_own_mfa_counts_for() {
             let s = env.app.session(progress.token.expose()).await.unwrap().unwrap();
             assert!(!env.app.has_fresh_step_up(&s));
             // Never: no second factor after it, and the owners are warned.
-            env.app.set_sign_in_method(&ada, provider, true, "", ProviderMfa::Never, &meta()).await.unwrap();
+            env.app.set_sign_in_method(&ada, provider, &method(true, "", ProviderMfa::Never), &meta()).await.unwrap();
             assert_eq!(step_after(|_| {}).await, Step::Done(Destination::Home));
             let mail = env.outbox().into_iter().rev().find(|m| m.contains("sign-in methods changed")).unwrap();
             assert!(mail.contains("Warning: Tessera no longer asks for its MFA after Idp"), "{mail}");
@@ -757,6 +774,67 @@ async fn owners_choose_what_a_provider_s_own_mfa_counts_for() {
             );
             assert!(details.contains(&"signed in with Idp, whose own MFA was accepted".to_string()), "{details:?}");
             assert!(details.contains(&"signed in with Idp, trusted without Tessera's MFA".to_string()), "{details:?}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_verified_address_at_a_trusted_domain_links_itself_an_unverified_one_never() {
+    let idp = start_providers().await;
+    on_both(|env| {
+        let idp = idp.clone();
+        async move {
+            let (provider, bob) = world(&env, &idp).await;
+            // Ada, the owner, with a fresh second factor, trusts the provider's verified
+            // addresses at example.org (where bob's Tessera address is).
+            let (token, ada) = by_password(&env, "ada@example.org").await;
+            let view = env.app.start_enrolment(&ada, &meta()).await.unwrap();
+            env.app
+                .confirm_enrolment(&ada, &code_now(&base32_decode(&view.setup_key_grouped), &env), &meta())
+                .await
+                .unwrap();
+            let ada = env.app.session(&token).await.unwrap().unwrap();
+            let mut form = method(true, "", ProviderMfa::Always);
+            form.trust_email_from = "nope".into();
+            let bad = env.app.set_sign_in_method(&ada, provider, &form, &meta()).await;
+            assert!(matches!(bad, Err(MethodError::Invalid(ref e)) if e.get("trust_email_from").is_some()), "{bad:?}");
+            form.trust_email_from = "Example.org".into();
+            env.app.set_sign_in_method(&ada, provider, &form, &meta()).await.unwrap();
+            assert_eq!(env.app.sign_in_methods(&ada).await.unwrap().methods[0].trust_email_from, ["example.org"]);
+            let bobs = |c: &mut serde_json::Value| c["email"] = "Bob@Example.org".into();
+            // Unverified, or at another domain: nothing links, the person is told as before.
+            let unverified = |c: &mut serde_json::Value| {
+                c["email"] = "bob@example.org".into();
+                c["email_verified"] = false.into();
+            };
+            let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-twin", unverified).await;
+            assert!(matches!(back(&env, &b, "", None).await, Landing::NotLinked(_)), "{}", env.backend);
+            let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-other", |_| {}).await;
+            assert!(matches!(back(&env, &b, "", None).await, Landing::NotLinked(_)));
+            assert!(env.app.linked_providers(bob).await.unwrap().is_empty());
+            // Verified at example.org: linked to bob's account, and he is signed in.
+            let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-bob", bobs).await;
+            let Landing::SignedIn(progress) = back(&env, &b, "", None).await else { panic!("signed in") };
+            let s = env.app.session(progress.token.expose()).await.unwrap().unwrap();
+            assert_eq!(s.user_id, bob, "{}", env.backend);
+            assert_eq!(env.app.linked_providers(bob).await.unwrap()[0].2.as_deref(), Some("Bob@Example.org"));
+            let mail = env.outbox().into_iter().rev().find(|m| m.contains("To: bob@example.org")).unwrap();
+            assert!(mail.contains("Idp can now sign you in"), "{mail}");
+            let log = env.store.recent_audit(None, 50).await.unwrap();
+            assert!(log.iter().any(|e| e.action == "sso.linked"
+                && e.detail.as_deref()
+                    == Some("Idp (Bob@Example.org), by its verified address, which the organisation trusts")));
+            assert!(log
+                .iter()
+                .any(|e| e.detail.as_deref()
+                    == Some("Idp: allowed, any account; trusts verified addresses at example.org")));
+            // Another provider account with the same verified address cannot take it over.
+            let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-bob-2", bobs).await;
+            assert!(matches!(back(&env, &b, "", None).await, Landing::NotLinked(_)));
+            // The operator changing where accounts come from keeps the trust.
+            env.app.allow_sso_provider_by_operator("Acme", "Idp", true, &[]).await.unwrap();
+            assert_eq!(env.app.sign_in_methods(&ada).await.unwrap().methods[0].trust_email_from, ["example.org"]);
         }
     })
     .await;

@@ -199,10 +199,14 @@ fn method_status(m: &tessera_server::sso::SignInMethod) -> String {
         (true, []) => format!("On: people sign in with any {} account linked to theirs.", m.name),
         (true, from) => format!("On, for accounts from {} only.", from.join(", ")),
     };
-    match m.mfa {
-        ProviderMfa::Always => format!("{on} Your MFA is asked after it."),
-        ProviderMfa::WhenProven => format!("{on} Your MFA is skipped when {} says it checked a second factor.", m.name),
-        ProviderMfa::Never => format!("{on} Your MFA is never asked after it."),
+    let mfa = match m.mfa {
+        ProviderMfa::Always => "Your MFA is asked after it.".to_string(),
+        ProviderMfa::WhenProven => format!("Your MFA is skipped when {} says it checked a second factor.", m.name),
+        ProviderMfa::Never => "Your MFA is never asked after it.".to_string(),
+    };
+    match m.trust_email_from.as_slice() {
+        [] => format!("{on} {mfa}"),
+        trusted => format!("{on} {mfa} Verified addresses at {} link themselves.", trusted.join(", ")),
     }
 }
 
@@ -237,6 +241,11 @@ pub async fn sign_in_methods_page(
                 allowed: if failed_here { failed.value("allowed") == "true" } else { m.allowed },
                 accounts_from: if failed_here { failed.value("accounts_from") } else { m.accounts_from.join("\n") },
                 mfa: if failed_here { failed.value("mfa") } else { m.mfa.id().to_string() },
+                trust_email_from: if failed_here {
+                    failed.value("trust_email_from")
+                } else {
+                    m.trust_email_from.join("\n")
+                },
                 status: method_status(m),
                 error: error.clone().filter(|_| failed_here),
             }

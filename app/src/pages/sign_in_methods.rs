@@ -31,6 +31,8 @@ pub struct MethodRow {
     pub accounts_from: String,
     /// What the provider's own MFA counts for: `always`, `when-proven` or `never`.
     pub mfa: String,
+    /// Domains whose verified addresses link themselves, one per line.
+    pub trust_email_from: String,
     /// How it stands, in a sentence.
     pub status: String,
     /// Saving this one failed (without JavaScript): why.
@@ -53,7 +55,7 @@ pub fn SignInMethodsPage(view: SignInMethodsView) -> impl IntoView {
         <SettingsPage title="Sign-in methods".into() parent=("/settings/security", "Security policy")>
             {notice.map(|n| view! { <Notice message=n /> })}
             <p class="mb-4 max-w-2xl text-sm text-slate-600 dark:text-slate-300">
-                "Besides their email and password, your people can sign in with an account at a provider this Tessera is set up for. Each person links the provider in Account security first, and your MFA policy still applies after it."
+                "Besides their email and password, your people can sign in with an account at a provider this Tessera is set up for. Each person links it to their account once (in Account security, or by signing in with their password at their first sign-in with it), and your MFA policy still applies after it."
             </p>
             {(!may_change).then(|| view! {
                 <p id="owners-only" class="mb-6 max-w-2xl text-sm text-slate-700 dark:text-slate-200">
@@ -109,7 +111,18 @@ fn MfaChoice(provider_id: i64, name: String, chosen: String) -> impl IntoView {
 
 #[component]
 fn Method(m: MethodRow, may_change: bool) -> impl IntoView {
-    let MethodRow { provider_id, name, from_hint, tenants, allowed, accounts_from, mfa, status, error } = m;
+    let MethodRow {
+        provider_id,
+        name,
+        from_hint,
+        tenants,
+        allowed,
+        accounts_from,
+        mfa,
+        trust_email_from,
+        status,
+        error,
+    } = m;
     let problems = Problems(error);
     let (labelled_by, heading) = (format!("method-{provider_id}"), format!("method-{provider_id}"));
     let allowed_id = format!("allowed-{provider_id}");
@@ -143,6 +156,16 @@ fn Method(m: MethodRow, may_change: bool) -> impl IntoView {
                         id=format!("accounts_from-{provider_id}")
                     />
                     {tenants}
+                    <TextArea
+                        name="trust_email_from"
+                        label="Link accounts by their verified address at (optional)"
+                        rows=2
+                        value=trust_email_from
+                        error=problems.field("trust_email_from")
+                        hint="Domains, one per line. At its first sign-in, an account whose address the provider has verified at one of them is linked to the Tessera account with that address, without asking (an unverified address never is). Only for domains your organisation controls at the provider: anyone who can get such an address there could sign in as its owner here."
+                        optional=true
+                        id=format!("trust_email_from-{provider_id}")
+                    />
                     <MfaChoice provider_id name=name.clone() chosen=mfa />
                     <Submit label="Save" busy="Saving…" />
                 </SignInMethodForm>

@@ -103,7 +103,10 @@ impl Tessera {
     ) -> Result<Landing> {
         let now = self.clock.now();
         let refused = |reason| Landing::Refused { provider: Some(provider.id), reason, linking: false };
-        let identity = self.store.sso_identity(provider.id, &who.subject).await?;
+        let identity = match self.store.sso_identity(provider.id, &who.subject).await? {
+            Some(identity) => Some(identity),
+            None => self.link_by_trusted_address(provider, &who, meta).await?,
+        };
         let membership = match &identity {
             Some(i) => self.store.primary_membership(i.user_id).await?,
             None => None,
@@ -152,6 +155,56 @@ impl Tessera {
         }
         let step = self.first_factor_passed(user_id, org.id, owed, FirstFactor::Provider(&how), previous, meta).await?;
         Ok(Landing::SignedIn(self.progress(step, destination).await?))
+    }
+
+    /// A provider account nobody is linked to, whose address the provider verified at a domain
+    /// the organisation of the account with that address trusts for it: linked now, mailed and
+    /// audited, as if its person had linked it. `None`: nothing to link by (no address, not
+    /// verified, no such account, not trusted, not allowed or not accepted there).
+    async fn link_by_trusted_address(
+        &self,
+        provider: &SsoProvider,
+        who: &Verified,
+        meta: &RequestMeta,
+    ) -> Result<Option<SsoIdentity>> {
+        let Some(email) = who.email.as_deref().filter(|_| who.email_verified) else { return Ok(None) };
+        let canonical = crate::model::canonical_email(email);
+        let Some(user) = self.store.credentials_by_email(&canonical).await? else { return Ok(None) };
+        if user.disabled {
+            return Ok(None);
+        }
+        let Some((org, _)) = self.store.primary_membership(user.user_id).await? else { return Ok(None) };
+        let orgs = self.store.org_sso_providers(org.id).await?;
+        let Some(setting) = orgs.iter().find(|o| o.provider_id == provider.id) else { return Ok(None) };
+        if !methods::accepted(&setting.accounts_from, who)
+            || methods::trusted_address(&setting.trust_email_from, who).is_none()
+        {
+            return Ok(None);
+        }
+        let identity = SsoIdentity {
+            provider_id: provider.id,
+            user_id: user.user_id,
+            subject: who.subject.clone(),
+            email: Some(email.to_string()),
+            linked_at: self.clock.now(),
+        };
+        match self.store.link_sso_identity(&identity).await {
+            Ok(()) => {}
+            // The person has another account of this provider linked already.
+            Err(Error::Conflict(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        let now = self.clock.now();
+        let target = Some(user.user_id);
+        let e = audit::event(now, Action::SsoLinked, Outcome::Success, Some(org.id), None, target, meta, None);
+        let detail = format!("{} ({email}), by its verified address, which the organisation trusts", provider.name);
+        self.audit(with_detail(e, &detail)).await?;
+        if let Some(m) = self.store.member(org.id, user.user_id).await? {
+            let notice = Notice::ProviderLinked { provider: provider.name.clone(), account: email.to_string() };
+            let mail = notice_mail(&self.config, &m.email, &m.display_name, notice, now, meta);
+            self.deliver(org.id, &mail, user.user_id).await;
+        }
+        Ok(Some(identity))
     }
 
     async fn link_identity(

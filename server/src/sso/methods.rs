@@ -34,8 +34,21 @@ pub struct SignInMethod {
     pub accounts_from: Vec<String>,
     /// What the provider's own MFA counts for.
     pub mfa: ProviderMfa,
+    /// Domains whose verified addresses link themselves at a first sign-in.
+    pub trust_email_from: Vec<String>,
     /// Microsoft: the tenants the operator accepts, of which the organisation may name some.
     pub tenants: Vec<String>,
+}
+
+/// One provider's form in Settings -> Sign-in methods, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MethodForm {
+    pub allowed: bool,
+    /// Domains or tenant ids (see [`parse_accounts_from`]); empty: any account.
+    pub accounts_from: String,
+    pub mfa: ProviderMfa,
+    /// Domains whose addresses, verified by the provider, link themselves; empty: none.
+    pub trust_email_from: String,
 }
 
 /// The page: each provider the operator configured, and whether this person may change them.
@@ -124,6 +137,15 @@ pub fn accepted(accounts_from: &[String], who: &Verified) -> bool {
     accounts_from.is_empty() || who.home.as_ref().is_some_and(|home| accounts_from.contains(home))
 }
 
+/// The domain of `who`'s address where the provider verified it and the organisation trusts
+/// it (`trusted`): such an address may link the provider's account to the Tessera account with
+/// that address. An unverified address never does.
+pub fn trusted_address<'a>(trusted: &[String], who: &'a Verified) -> Option<&'a str> {
+    let email = who.email.as_deref().filter(|_| who.email_verified)?;
+    let (_, domain) = email.rsplit_once('@')?;
+    trusted.iter().any(|t| t.eq_ignore_ascii_case(domain)).then_some(email)
+}
+
 /// Whether the provider's own sign-in stands in for Tessera's second factor, as the
 /// organisation chose for it (`mfa`) and as its ID token says (`who`).
 pub fn provider_mfa_counts(mfa: ProviderMfa, who: &Verified) -> bool {
@@ -155,6 +177,7 @@ impl Tessera {
                     allowed: org.is_some(),
                     accounts_from: org.map(|o| o.accounts_from.clone()).unwrap_or_default(),
                     mfa: org.map(|o| o.mfa).unwrap_or_default(),
+                    trust_email_from: org.map(|o| o.trust_email_from.clone()).unwrap_or_default(),
                     tenants: p.tenants,
                 })
             })
@@ -162,16 +185,14 @@ impl Tessera {
         Ok(SignInMethods { methods, may_change: s.role.is_owner() })
     }
 
-    /// Settings -> Sign-in methods: lets the organisation's people sign in with a provider,
-    /// with accounts from where (`accounts_from` as typed) and what its own MFA counts for, or
-    /// stops them (owners, fresh second factor).
+    /// Settings -> Sign-in methods: lets the organisation's people sign in with a provider as
+    /// `form` says (where accounts may come from, what its own MFA counts for, which verified
+    /// addresses link themselves), or stops them (owners, fresh second factor).
     pub async fn set_sign_in_method(
         &self,
         s: &SessionInfo,
         provider_id: i64,
-        allowed: bool,
-        accounts_from: &str,
-        mfa: ProviderMfa,
+        form: &MethodForm,
         meta: &RequestMeta,
     ) -> std::result::Result<(), MethodError> {
         if !s.role.is_owner() {
@@ -180,12 +201,14 @@ impl Tessera {
         let provider = self.store.sso_providers().await?.into_iter().find(|p| p.id == provider_id);
         let Some(provider) = provider else { return Err(MethodError::NotFound) };
         let kind = ProviderKind::from_id(&provider.kind).ok_or(MethodError::NotFound)?;
-        let setting = match allowed {
+        let setting = match form.allowed {
             true => Some(OrgProvider {
                 provider_id,
-                accounts_from: parse_accounts_from(kind, accounts_from, &provider.tenants)
+                accounts_from: parse_accounts_from(kind, &form.accounts_from, &provider.tenants)
                     .map_err(|p| MethodError::Invalid(FieldErrors::one("accounts_from", p)))?,
-                mfa,
+                mfa: form.mfa,
+                trust_email_from: parse_accounts_from(ProviderKind::Oidc, &form.trust_email_from, &[])
+                    .map_err(|p| MethodError::Invalid(FieldErrors::one("trust_email_from", p)))?,
             }),
             false => None,
         };
@@ -212,14 +235,15 @@ impl Tessera {
             .find(|p| p.name.to_lowercase() == key)
             .ok_or(Error::NotFound("a sign-in provider with that name"))?;
         let kind = ProviderKind::from_id(&p.kind).ok_or(Error::NotFound("a sign-in provider with that name"))?;
-        // What the owners chose for the provider's MFA stays.
+        // What the owners chose for the provider's MFA and for verified addresses stays.
         let current = self.store.org_sso_providers(org.id).await?.into_iter().find(|o| o.provider_id == p.id);
         let setting = match allowed {
             true => Some(OrgProvider {
                 provider_id: p.id,
                 accounts_from: parse_accounts_from(kind, &from.join(" "), &p.tenants)
                     .map_err(|problem| Error::Invalid(format!("--from {problem}")))?,
-                mfa: current.map(|c| c.mfa).unwrap_or_default(),
+                mfa: current.as_ref().map(|c| c.mfa).unwrap_or_default(),
+                trust_email_from: current.map(|c| c.trust_email_from).unwrap_or_default(),
             }),
             false => None,
         };
@@ -265,6 +289,13 @@ impl Tessera {
                 ));
             }
             Some(ProviderMfa::Always) | None => {}
+        }
+        if let Some(trusted) = setting.as_ref().map(|s| &s.trust_email_from).filter(|t| !t.is_empty()) {
+            let domains = trusted.join(", ");
+            detail.push_str(&format!("; trusts verified addresses at {domains}"));
+            change.push_str(&format!(
+                " A {name} account whose address {name} has verified at {domains} now links itself, at its first sign-in, to the Tessera account with that address."
+            ));
         }
         let (actor, meta, who) = match by {
             Some((s, meta)) => (Some(s.user_id), meta.clone(), ""),

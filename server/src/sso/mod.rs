@@ -17,7 +17,7 @@ pub use crate::store::ProviderMfa;
 pub use discovery::DiscoveryError;
 pub use flow::{SsoRefusal, Started, Verified, CALLBACK};
 pub use landing::{Landing, PendingLink};
-pub use methods::{MethodError, SignInMethod, SignInMethods};
+pub use methods::{MethodError, MethodForm, SignInMethod, SignInMethods};
 
 /// The client secrets the operator gives, sealed at rest with the instance key.
 const CLIENT_SECRET_CONTEXT: &str = "sso-client-secret";

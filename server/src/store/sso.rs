@@ -54,6 +54,9 @@ pub struct OrgProvider {
     /// another provider: domains of verified addresses); empty: any account it signs in.
     pub accounts_from: Vec<String>,
     pub mfa: ProviderMfa,
+    /// Domains whose addresses, verified by the provider, link a provider account to the
+    /// Tessera account of that address at its first sign-in; empty: none.
+    pub trust_email_from: Vec<String>,
 }
 
 /// What a provider's own MFA counts for, as an organisation's owners choose.

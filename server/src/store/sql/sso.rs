@@ -201,18 +201,19 @@ macro_rules! impl_sso_store {
             ) -> Result<()> {
                 let mut tx = self.writer.begin().await?;
                 match setting {
-                    Some(setting) => {
-                        sqlx::query(
-                            "INSERT INTO sso_org_providers (org_id, provider_id, accounts_from, mfa) VALUES ($1, $2, $3, $4) \
-                             ON CONFLICT (org_id, provider_id) DO UPDATE SET accounts_from = excluded.accounts_from, mfa = excluded.mfa",
-                        )
-                        .bind(org_id)
-                        .bind(provider_id)
-                        .bind(setting.accounts_from.join(" "))
-                        .bind(setting.mfa.id())
-                        .execute(&mut *tx)
-                        .await?
-                    }
+                    Some(setting) => sqlx::query(
+                        "INSERT INTO sso_org_providers (org_id, provider_id, accounts_from, mfa, trust_email_from) \
+                             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (org_id, provider_id) DO UPDATE SET \
+                             accounts_from = excluded.accounts_from, mfa = excluded.mfa, \
+                             trust_email_from = excluded.trust_email_from",
+                    )
+                    .bind(org_id)
+                    .bind(provider_id)
+                    .bind(setting.accounts_from.join(" "))
+                    .bind(setting.mfa.id())
+                    .bind(setting.trust_email_from.join(" "))
+                    .execute(&mut *tx)
+                    .await?,
                     None => {
                         sqlx::query("DELETE FROM sso_org_providers WHERE org_id = $1 AND provider_id = $2")
                             .bind(org_id)
@@ -227,18 +228,20 @@ macro_rules! impl_sso_store {
             }
 
             async fn org_sso_providers(&self, org_id: i64) -> Result<Vec<OrgProvider>> {
-                let rows: Vec<(i64, String, String)> = sqlx::query_as(
-                    "SELECT provider_id, accounts_from, mfa FROM sso_org_providers WHERE org_id = $1 ORDER BY provider_id",
+                let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+                    "SELECT provider_id, accounts_from, mfa, trust_email_from FROM sso_org_providers \
+                     WHERE org_id = $1 ORDER BY provider_id",
                 )
                 .bind(org_id)
                 .fetch_all(&self.reader)
                 .await?;
                 Ok(rows
                     .into_iter()
-                    .map(|(provider_id, from, mfa)| OrgProvider {
+                    .map(|(provider_id, from, mfa, trust)| OrgProvider {
                         provider_id,
                         accounts_from: from.split_whitespace().map(str::to_string).collect(),
                         mfa: ProviderMfa::from_id(&mfa).unwrap_or_default(),
+                        trust_email_from: trust.split_whitespace().map(str::to_string).collect(),
                     })
                     .collect())
             }
