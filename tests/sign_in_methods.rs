@@ -154,3 +154,44 @@ async fn an_owner_limits_a_provider_to_the_organisation_s_domains_after_a_fresh_
     let page = t.get(r.location().unwrap(), Some(&ada)).await.body;
     assert!(page.contains("Verified addresses at example.org link themselves."), "{page}");
 }
+
+#[tokio::test]
+async fn once_a_provider_is_required_a_member_s_right_password_says_how_to_sign_in_instead() {
+    let t = app().await;
+    two_organisations(&t).await;
+    let idp = start_providers().await;
+    let id = provider(&t, &idp).await.to_string();
+    let ada = cookie_of(&t, "ada@example.org").await;
+    t.clock.advance(Duration::from_secs(6 * 60));
+    // Not before a provider is on.
+    step_up(&t, &ada, PAGE).await;
+    let page = t.get(PAGE, Some(&ada)).await.body;
+    assert!(page.contains("Not required: people may sign in with their email and password too."), "{page}");
+    let r = t.post("/api/policy/sign-in-required", &[("required", "true")], Some(&ada)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body.contains("Turn on at least one sign-in provider first"), "{}", r.body);
+    let on = [("provider", id.as_str()), ("allowed", "true")];
+    assert!(t.post(SET, &on, Some(&ada)).await.status.is_redirection());
+    let r = t.post("/api/policy/sign-in-required", &[("required", "true")], Some(&ada)).await;
+    assert_eq!(r.location(), Some("/settings/security/sign-in?required"), "{}", r.body);
+    let page = t.get(r.location().unwrap(), Some(&ada)).await.body;
+    assert!(page.contains("Saved. Everyone but the owners must now sign in with a provider."), "{page}");
+    assert!(page.contains("Required: everyone but the owners signs in with a provider"), "{page}");
+    // The owners hear of it.
+    let mail = t.outbox().into_iter().rev().find(|m| m.contains("sign-in methods changed")).unwrap_or_default();
+    assert!(mail.contains("must now sign in with a provider"), "{mail}");
+
+    // Bob's right password: the page says what to do instead (a wrong one is wrong as ever).
+    let step1 = t.post(LOGIN_EMAIL, &[("email", "bob@example.org")], None).await;
+    let login = step1.cookie("tessera_login").unwrap();
+    let r = t.post(LOGIN_PASSWORD, &[("password", OTHER_PASSWORD)], Some(&login)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body.contains("Your organisation requires signing in with a provider"), "{}", r.body);
+    assert!(r.cookie("tessera_session").is_none());
+    let r = t.island(LOGIN_PASSWORD, &[("password", OTHER_PASSWORD)], Some(&login)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = t.post(LOGIN_PASSWORD, &[("password", "a wrong password for bob")], Some(&login)).await;
+    assert!(r.body.contains("Incorrect email or password"), "{}", r.body);
+    // Owners still sign in with theirs.
+    assert_eq!(t.sign_in("ada@example.org", PASSWORD).await.status, StatusCode::SEE_OTHER);
+}

@@ -592,6 +592,14 @@ pub enum Refusal {
     NeedsApp,
     /// The target holds a permission the actor lacks.
     Outranked,
+    /// The organisation requires sign-in with a provider: a password alone does not sign in.
+    ProviderRequired,
+    /// The same, so a provider link stays.
+    LinkRequired,
+    /// Provider sign-in cannot be required with no provider on.
+    NoProviderOn,
+    /// The last provider on cannot be turned off while provider sign-in is required.
+    LastProviderOn,
 }
 
 codes!(Refusal {
@@ -606,6 +614,10 @@ codes!(Refusal {
     HealthcareRequiresApp => "healthcare-app",
     NeedsApp => "needs-app",
     Outranked => "outranked",
+    ProviderRequired => "provider-required",
+    LinkRequired => "link-required",
+    NoProviderOn => "no-provider-on",
+    LastProviderOn => "last-provider-on",
 });
 
 impl Refusal {
@@ -629,6 +641,18 @@ impl Refusal {
             }
             Refusal::Outranked => {
                 "This person holds permissions your role does not have. Ask an owner or someone with their role."
+            }
+            Refusal::ProviderRequired => {
+                "Your organisation requires signing in with a provider: go back to the sign-in page and use its \"Sign in with\" button. Your password alone no longer signs you in."
+            }
+            Refusal::LinkRequired => {
+                "Your organisation requires signing in with a provider, so your link stays. Ask an owner if it must change."
+            }
+            Refusal::NoProviderOn => {
+                "Turn on at least one sign-in provider first: with none, nobody but the owners could sign in."
+            }
+            Refusal::LastProviderOn => {
+                "Sign-in with a provider is required, so one must stay on. Stop requiring it first, or turn another provider on."
             }
         }
     }
@@ -1202,6 +1226,7 @@ mod from_domain {
                 SignInError::Disabled(_) => AppError::AccountDisabled,
                 SignInError::Waiting(d) => AppError::AccountWaiting(whole_seconds(d)),
                 SignInError::Busy => AppError::Busy,
+                SignInError::ProviderRequired => AppError::Refused(Refusal::ProviderRequired),
                 SignInError::EmailFirst => AppError::EmailFirst,
                 SignInError::Internal(e) => e.into(),
             }
@@ -1244,6 +1269,7 @@ mod from_domain {
                 E::Invalid(errors) => errors.into(),
                 E::Waiting(d) => AppError::AccountWaiting(whole_seconds(d)),
                 E::NotExpired => AppError::NotFound,
+                E::ProviderRequired => AppError::Refused(Refusal::LinkRequired),
                 E::Busy => AppError::Busy,
                 E::Internal(e) => e.into(),
             }
@@ -1325,6 +1351,8 @@ mod from_domain {
                 E::StepUpRequired => AppError::StepUpFirst(None),
                 E::Forbidden => AppError::Refused(Refusal::MissingPermission),
                 E::NotFound => AppError::NotFound,
+                E::NoProvider => AppError::Refused(Refusal::NoProviderOn),
+                E::LastProvider => AppError::Refused(Refusal::LastProviderOn),
                 E::Internal(e) => e.into(),
             }
         }

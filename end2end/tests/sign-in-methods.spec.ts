@@ -134,7 +134,7 @@ async function limitTo(page: Page, name: string, domain: string) {
   await method.getByRole('button', { name: 'Save' }).click();
 }
 
-test('verified addresses at a domain the owner trusts link themselves at the first sign-in; the unverified twin never does', async ({
+test('verified addresses at a domain the owner trusts link themselves at the first sign-in, the unverified twin never; then the owner requires the provider', async ({
   page,
   server,
 }, testInfo) => {
@@ -152,7 +152,7 @@ test('verified addresses at a domain the owner trusts link themselves at the fir
     // Olga trusts the provider's verified addresses at trust.example (her enrolment just gave
     // her the fresh second factor this needs).
     await signIn(page, olga, PASSWORD, new HomePage(page).welcomeHeading('Olga'));
-    await enrolFromSecurity(page);
+    const { app: olgasApp, last: olgaEnrolled } = await enrolFromSecurity(page);
     await page.goto('/settings/security/sign-in');
     const method = page.getByRole('region', { name });
     await method.getByLabel('Link accounts by their verified address at (optional)').fill('trust.example');
@@ -176,6 +176,34 @@ test('verified addresses at a domain the owner trusts link themselves at the fir
     await expect(new HomePage(page).welcomeHeading('Bob')).toBeVisible();
     await page.goto('/account/security');
     await expect(page.getByRole('region', { name: 'Sign-in providers' })).toContainText(`${name}: linked (${bob})`);
+
+    // Olga requires sign-in with a provider (her code at sign-in is the fresh second factor).
+    await page.context().clearCookies();
+    const challenge = new ChallengePage(page);
+    await signIn(page, olga, PASSWORD, challenge.heading);
+    const code = await olgasApp.codeAfter(olgaEnrolled.step);
+    await challenge.submitAuthenticatorCode(code.code, new HomePage(page).welcomeHeading('Olga'));
+    await page.goto('/settings/security/sign-in');
+    await page.getByLabel('Require sign-in with a provider for everyone but the owners').check();
+    await page.getByRole('button', { name: 'Save requirement' }).click();
+    await expect(page.getByText('Saved. Everyone but the owners must now sign in with a provider.')).toBeVisible();
+
+    // Bob's password alone no longer signs him in, and he is told what to do instead.
+    await page.context().clearCookies();
+    await login.goto();
+    await login.continueWith(bob);
+    const instead = page.getByText('Your organisation requires signing in with a provider');
+    await login.submitPassword(PASSWORD, instead);
+    await expect(page).toHaveURL((url) => url.pathname.startsWith('/login'));
+    // The provider still does, and his link stays.
+    await login.goto();
+    await withIdp.click();
+    await idp.signIn(page, 'bob');
+    await expect(new HomePage(page).welcomeHeading('Bob')).toBeVisible();
+    await page.goto('/account/security');
+    const providers = page.getByRole('region', { name: 'Sign-in providers' });
+    await expect(providers).toContainText('Your organisation requires signing in with a provider, so links stay.');
+    await expect(providers.getByRole('button', { name: `Unlink ${name}` })).toHaveCount(0);
   } finally {
     idp.stop();
   }

@@ -38,6 +38,9 @@ pub enum AccountError {
     /// Only a password that expired is replaced this way.
     #[error("the password has not expired")]
     NotExpired,
+    /// The organisation requires sign-in with a provider: links stay.
+    #[error("provider sign-in required")]
+    ProviderRequired,
     #[error("busy")]
     Busy,
     #[error(transparent)]

@@ -208,6 +208,10 @@ pub enum SignInError {
     Waiting(Duration),
     #[error("busy")]
     Busy,
+    /// The right password of someone whose organisation requires sign-in with a provider (the
+    /// owners apart). Like [`SignInError::Disabled`], only the right password hears it.
+    #[error("provider sign-in required")]
+    ProviderRequired,
     /// The password came without the address of the first step (skipped, or too long ago).
     #[error("the email step is missing")]
     EmailFirst,
@@ -232,6 +236,7 @@ fn count<T>(result: &Result<T, SignInError>) {
         Err(SignInError::Disabled(_)) => "disabled",
         Err(SignInError::Waiting(_)) => "locked",
         Err(SignInError::Busy) => "shed",
+        Err(SignInError::ProviderRequired) => "provider_required",
         Err(SignInError::EmailFirst | SignInError::Internal(_)) => return,
     };
     crate::telemetry::sign_in_outcome(outcome);
@@ -536,6 +541,17 @@ impl Tessera {
                 _ => SignInError::InvalidCredentials,
             });
         };
+        if !role.is_owner() && self.store.sso_required(org.id).await? {
+            // Not a guess: the try is given back, as for a disabled account.
+            if let Some(attempt) = &allowed {
+                self.store.throttle_refund(&account_key, attempt).await?;
+            }
+            let detail = "password refused: the organisation requires sign-in with a provider";
+            let target = Some(user.user_id);
+            let e = audit::event(now, Action::SignIn, Outcome::Failure, Some(org.id), None, target, meta, Some(detail));
+            self.audit(e).await?;
+            return Err(SignInError::ProviderRequired);
+        }
         let owed = self.second_factor_owed(user.user_id, &org, &role).await?;
         // With MFA the budget is cleared only once the second factor is proven: a right password
         // alone gives back its own attempt but must not refill the guesses left for codes.

@@ -839,3 +839,78 @@ async fn a_verified_address_at_a_trusted_domain_links_itself_an_unverified_one_n
     })
     .await;
 }
+
+#[tokio::test]
+async fn required_provider_sign_in_stops_passwords_for_all_but_the_owners_and_keeps_links() {
+    use tessera_server::account::AccountError;
+    use tessera_server::sign_in::SignInError;
+    let idp = start_providers().await;
+    on_both(|env| {
+        let idp = idp.clone();
+        async move {
+            let (provider, bob) = world(&env, &idp).await;
+            let b = at_provider(&env, &idp, provider, FlowPurpose::Link { user_id: bob }, "idp-bob", |_| {}).await;
+            assert!(matches!(back(&env, &b, "", Some(bob)).await, Landing::Linked { .. }));
+            let (token, ada) = by_password(&env, "ada@example.org").await;
+            let (_, member) = by_password(&env, "bob@example.org").await;
+            assert!(matches!(
+                env.app.set_provider_sign_in_required(&member, true, &meta()).await,
+                Err(MethodError::Forbidden)
+            ));
+            assert!(matches!(
+                env.app.set_provider_sign_in_required(&ada, true, &meta()).await,
+                Err(MethodError::StepUpRequired)
+            ));
+            let view = env.app.start_enrolment(&ada, &meta()).await.unwrap();
+            env.app
+                .confirm_enrolment(&ada, &code_now(&base32_decode(&view.setup_key_grouped), &env), &meta())
+                .await
+                .unwrap();
+            let ada = env.app.session(&token).await.unwrap().unwrap();
+            // Not with no provider on.
+            env.app.set_sign_in_method(&ada, provider, &method(false, "", ProviderMfa::Always), &meta()).await.unwrap();
+            assert!(matches!(
+                env.app.set_provider_sign_in_required(&ada, true, &meta()).await,
+                Err(MethodError::NoProvider)
+            ));
+            env.app.set_sign_in_method(&ada, provider, &method(true, "", ProviderMfa::Always), &meta()).await.unwrap();
+            env.app.set_provider_sign_in_required(&ada, true, &meta()).await.unwrap();
+            assert!(env.app.sign_in_methods(&ada).await.unwrap().required);
+            // The last provider stays on while it is required.
+            let off =
+                env.app.set_sign_in_method(&ada, provider, &method(false, "", ProviderMfa::Always), &meta()).await;
+            assert!(matches!(off, Err(MethodError::LastProvider)), "{off:?}");
+
+            // Bob's right password: refused, saying why (and spending no try); a wrong one is
+            // wrong as ever. The owner's password still works.
+            let right = env.app.sign_in("bob@example.org", PASSWORD, None, &meta()).await;
+            assert!(matches!(right, Err(SignInError::ProviderRequired)), "{right:?} ({})", env.backend);
+            let wrong = env.app.sign_in("bob@example.org", "not his password at all", None, &meta()).await;
+            assert!(matches!(wrong, Err(SignInError::InvalidCredentials)), "{wrong:?}");
+            for _ in 0..6 {
+                let again = env.app.sign_in("bob@example.org", PASSWORD, None, &meta()).await;
+                assert!(matches!(again, Err(SignInError::ProviderRequired)), "never locked out by the right password");
+            }
+            let owner = env.app.sign_in("ada@example.org", PASSWORD, None, &meta()).await;
+            assert!(matches!(owner, Ok(tessera_server::sign_in::SignInStep::MfaRequired(_))), "{owner:?}");
+            // The provider signs him in; his link stays.
+            let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-bob", |_| {}).await;
+            let Landing::SignedIn(progress) = back(&env, &b, "", None).await else { panic!("signed in") };
+            let s = env.app.session(progress.token.expose()).await.unwrap().unwrap();
+            assert!(env.app.links_locked(&s).await.unwrap());
+            let unlink = env.app.unlink_sso_provider(&s, provider, &meta()).await;
+            assert!(matches!(unlink, Err(AccountError::ProviderRequired)), "{unlink:?}");
+            assert!(!env.app.links_locked(&ada).await.unwrap(), "owners keep theirs to change");
+            let log = env.store.recent_audit(None, 80).await.unwrap();
+            let details: Vec<_> = log.iter().filter_map(|e| e.detail.clone()).collect();
+            assert!(details.contains(&"provider sign-in required for everyone but the owners".to_string()));
+            assert!(
+                details.contains(&"password refused: the organisation requires sign-in with a provider".to_string())
+            );
+            // Stopped: passwords work again.
+            env.app.set_provider_sign_in_required(&ada, false, &meta()).await.unwrap();
+            by_password(&env, "bob@example.org").await;
+        }
+    })
+    .await;
+}

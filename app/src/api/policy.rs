@@ -226,3 +226,22 @@ pub async fn set_sign_in_method(
     go(&format!("/settings/security/sign-in?saved={provider_id}"));
     Ok(())
 }
+
+/// Settings -> Sign-in methods: requires everyone but the owners to sign in with a provider
+/// (`required` is `true`, a checkbox absent when unticked), or stops requiring it. Owners only,
+/// with a fresh second factor.
+#[server(prefix = "/api", endpoint = "policy/sign-in-required")]
+pub async fn set_provider_sign_in_required(#[server(default)] required: String) -> Result<(), AppError> {
+    use super::server::{extract, go};
+    use crate::ctx::{App, Meta, SignedIn};
+
+    let (App(app), SignedIn(s), Meta(meta)) = (extract().await?, extract().await?, extract().await?);
+    let required = match required.as_str() {
+        "true" => true,
+        "" => false,
+        _ => return Err(AppError::BadRequest),
+    };
+    app.tessera.set_provider_sign_in_required(&s, required, &meta).await?;
+    go(&format!("/settings/security/sign-in?{}", if required { "required" } else { "not-required" }));
+    Ok(())
+}

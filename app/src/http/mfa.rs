@@ -77,6 +77,10 @@ pub async fn security_page(
         Ok(rows) => rows,
         Err(e) => return render::error_page(&state, &e.into()).await,
     };
+    let links_locked = match state.tessera.links_locked(&s).await {
+        Ok(locked) => locked,
+        Err(e) => return render::error_page(&state, &e.into()).await,
+    };
     let security = SecurityView {
         viewer: render::viewer_of(&s, false),
         mfa: status.map(|m| MfaView {
@@ -99,6 +103,7 @@ pub async fn security_page(
         can_enable: requirement != Requirement::NotOffered,
         can_disable: requirement == Requirement::Optional,
         providers,
+        links_locked,
         pending: state
             .cookies
             .pending_link(&headers)

@@ -216,7 +216,7 @@ pub async fn sign_in_methods_page(
     failed: Failed,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    use crate::api::policy::SetSignInMethod;
+    use crate::api::policy::{SetProviderSignInRequired, SetSignInMethod};
     use crate::pages::sign_in_methods::{MethodRow, SignInMethodsView};
 
     let page = match state.tessera.sign_in_methods(&s).await {
@@ -251,7 +251,20 @@ pub async fn sign_in_methods_page(
             }
         })
         .collect();
-    let view =
-        SignInMethodsView { methods, may_change: page.may_change, fresh: state.tessera.has_fresh_step_up(&s), notice };
+    let notice = notice.or_else(|| {
+        let said = [
+            ("required", "Saved. Everyone but the owners must now sign in with a provider."),
+            ("not-required", "Saved. People may sign in with their password again."),
+        ];
+        said.iter().find(|(k, _)| q.contains_key(*k)).map(|(_, m)| m.to_string())
+    });
+    let view = SignInMethodsView {
+        methods,
+        may_change: page.may_change,
+        fresh: state.tessera.has_fresh_step_up(&s),
+        notice,
+        required: page.required,
+        required_error: failed.error_of(SetProviderSignInRequired::PATH),
+    };
     render::page(&state, Page::SignInMethods { view }, StatusCode::OK).await
 }

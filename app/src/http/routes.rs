@@ -19,7 +19,8 @@ use crate::api::auth::{
 use crate::api::email::{PreviewMailTemplate, RestoreMailTemplate, SaveMailTemplate};
 use crate::api::mfa::{ConfirmEnrolment, DisableMfa, RegenerateRecoveryCodes, SendEmailCode, StartEnrolment, StepUp};
 use crate::api::policy::{
-    SetBusinessHours, SetEmailCodes, SetEmailOnlyResets, SetMfaPolicy, SetPasswordExpiry, SetSignInMethod,
+    SetBusinessHours, SetEmailCodes, SetEmailOnlyResets, SetMfaPolicy, SetPasswordExpiry, SetProviderSignInRequired,
+    SetSignInMethod,
 };
 use crate::api::preferences::{SetMailPreferences, Unsubscribe};
 use crate::api::roles::{CreateRole, SetRoleMfa};
@@ -344,6 +345,9 @@ pub const ROUTES: &[RouteSpec] = &[
         "/settings/security".into()
     }),
     server_fn(SetSignInMethod::PATH, Access::Full, Need::One(Permission::ManagePolicy), false, |_| {
+        "/settings/security/sign-in".into()
+    }),
+    server_fn(SetProviderSignInRequired::PATH, Access::Full, Need::One(Permission::ManagePolicy), false, |_| {
         "/settings/security/sign-in".into()
     }),
     // --- the team and its roles

@@ -86,6 +86,8 @@ pub struct SecurityView {
     pub can_disable: bool,
     /// The sign-in providers the organisation allows, and those linked.
     pub providers: Vec<ProviderRow>,
+    /// The organisation requires provider sign-in: links stay (no "Unlink").
+    pub links_locked: bool,
     /// A provider account this browser signed in with that nobody is linked to: (provider,
     /// the address it gave), offered to link.
     pub pending: Option<(String, Option<String>)>,
@@ -114,6 +116,7 @@ pub fn SecurityPage(security: SecurityView) -> impl IntoView {
         can_enable,
         can_disable,
         providers,
+        links_locked,
         pending,
     } = security;
     view! {
@@ -181,7 +184,7 @@ pub fn SecurityPage(security: SecurityView) -> impl IntoView {
                     .into_any()
                 }
             }}
-            {(!providers.is_empty()).then(|| view! { <ProviderList providers fresh /> })}
+            {(!providers.is_empty()).then(|| view! { <ProviderList providers fresh locked=links_locked /> })}
         </Card>
     }
 }
@@ -212,13 +215,14 @@ fn PendingLink(provider: String, address: Option<String>, fresh: bool) -> impl I
 
 /// "Sign-in providers": link one (after a fresh second factor), or unlink it.
 #[component]
-fn ProviderList(providers: Vec<ProviderRow>, fresh: bool) -> impl IntoView {
+fn ProviderList(providers: Vec<ProviderRow>, fresh: bool, locked: bool) -> impl IntoView {
     view! {
         <section aria-labelledby="providers-title" class="mt-8">
             <h2 id="providers-title" class="mb-3 text-lg font-semibold text-slate-900 dark:text-white">"Sign-in providers"</h2>
             <p class="mb-4 text-sm text-slate-600 dark:text-slate-300">
                 "A linked account signs you in instead of your password. Your MFA still applies after it."
                 {(!fresh).then_some(" Linking or unlinking asks for a code first.")}
+                {locked.then_some(" Your organisation requires signing in with a provider, so links stay.")}
             </p>
             <ul class="grid gap-3 text-sm">
                 {providers.into_iter().map(|p| {
@@ -230,10 +234,12 @@ fn ProviderList(providers: Vec<ProviderRow>, fresh: bool) -> impl IntoView {
                                     <strong class="font-medium text-slate-900 dark:text-white">{name.clone()}</strong>
                                     {format!(": linked{}", address.map(|a| format!(" ({a})")).unwrap_or_default())}
                                 </span>
-                                <UnlinkProviderForm>
-                                    <input type="hidden" name="provider" value=id.to_string() />
-                                    <button type="submit" class=INLINE_SECONDARY_CLASS data-busy-label="Unlinking…">{format!("Unlink {name}")}</button>
-                                </UnlinkProviderForm>
+                                {(!locked).then(|| view! {
+                                    <UnlinkProviderForm>
+                                        <input type="hidden" name="provider" value=id.to_string() />
+                                        <button type="submit" class=INLINE_SECONDARY_CLASS data-busy-label="Unlinking…">{format!("Unlink {name}")}</button>
+                                    </UnlinkProviderForm>
+                                })}
                             </li>
                         }.into_any(),
                         None => view! {

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::policy::SetSignInMethod;
+use crate::api::policy::{SetProviderSignInRequired, SetSignInMethod};
 use crate::classes::{HINT_CLASS, LINK_CLASS};
 use crate::error::{step_up_page, AppError};
 use crate::forms::{form_islands, PageAlert, Problems, Submit, TextArea};
@@ -13,6 +13,8 @@ use crate::layout::{Notice, SettingsPage};
 form_islands! {
     /// One provider: allowed or not, and from where.
     SignInMethodForm => SetSignInMethod;
+    /// Whether everyone but the owners must sign in with a provider.
+    RequiredForm => SetProviderSignInRequired;
 }
 
 pub const HERE: &str = "/settings/security/sign-in";
@@ -46,11 +48,17 @@ pub struct SignInMethodsView {
     pub may_change: bool,
     pub fresh: bool,
     pub notice: Option<String>,
+    /// Everyone but the owners must sign in with a provider.
+    pub required: bool,
+    /// Changing that failed (without JavaScript): why.
+    pub required_error: Option<AppError>,
 }
 
 #[component]
 pub fn SignInMethodsPage(view: SignInMethodsView) -> impl IntoView {
-    let SignInMethodsView { methods, may_change, fresh, notice } = view;
+    let SignInMethodsView { methods, may_change, fresh, notice, required, required_error } = view;
+    let required_problems = Problems(required_error);
+    let any = !methods.is_empty();
     view! {
         <SettingsPage title="Sign-in methods".into() parent=("/settings/security", "Security policy")>
             {notice.map(|n| view! { <Notice message=n /> })}
@@ -76,6 +84,31 @@ pub fn SignInMethodsPage(view: SignInMethodsView) -> impl IntoView {
                 </p>
             })}
             {methods.into_iter().map(|m| view! { <Method m=m may_change=may_change /> }).collect_view()}
+            {any.then(|| view! {
+                <section aria-labelledby="required-title" class="mb-8 max-w-xl rounded-lg border border-slate-200 p-4 sm:p-6 dark:border-slate-700">
+                    <h2 id="required-title" class="mb-1 text-lg font-semibold">"Require a provider"</h2>
+                    <p class="mb-4 text-sm text-slate-700 dark:text-slate-200" data-status="required">
+                        {if required {
+                            "Required: everyone but the owners signs in with a provider; their passwords alone no longer sign them in."
+                        } else {
+                            "Not required: people may sign in with their email and password too."
+                        }}
+                    </p>
+                    {may_change.then(|| view! {
+                        <RequiredForm>
+                            <PageAlert message=required_problems.alert(false) />
+                            <div class="mb-5 flex items-start gap-3">
+                                <input type="checkbox" id="required" name="required" value="true" checked=required aria-describedby="required-help" class="mt-1 h-4 w-4" />
+                                <div>
+                                    <label for="required" class="text-sm font-medium">"Require sign-in with a provider for everyone but the owners"</label>
+                                    <p id="required-help" class=HINT_CLASS>"Their provider's own controls then decide who gets in (an account closed there can no longer sign in here). Someone who has not linked a provider yet can sign in only if their verified address links itself (above). Owners keep their passwords, so that a provider that fails does not lock everyone out. Links can no longer be removed."</p>
+                                </div>
+                            </div>
+                            <Submit label="Save requirement" busy="Saving…" />
+                        </RequiredForm>
+                    })}
+                </section>
+            })}
         </SettingsPage>
     }
 }

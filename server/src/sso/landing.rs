@@ -310,6 +310,12 @@ impl Tessera {
             .collect())
     }
 
+    /// Whether `s`'s provider links must stay: their organisation requires sign-in with a
+    /// provider, and they are not an owner.
+    pub async fn links_locked(&self, s: &crate::session::SessionInfo) -> Result<bool> {
+        Ok(!s.role.is_owner() && self.store.sso_required(s.org_id).await?)
+    }
+
     /// The providers a person may link or sign in with: those their organisation allows.
     pub async fn allowed_providers(&self, org_id: i64) -> Result<Vec<(i64, String)>> {
         let allowed = self.store.org_sso_providers(org_id).await?;
@@ -341,6 +347,10 @@ impl Tessera {
         provider_id: i64,
         meta: &RequestMeta,
     ) -> std::result::Result<bool, crate::account::AccountError> {
+        // The only way in the organisation leaves them (the owners keep their passwords).
+        if !s.role.is_owner() && self.store.sso_required(s.org_id).await? {
+            return Err(crate::account::AccountError::ProviderRequired);
+        }
         if !self.has_fresh_step_up(s) {
             return Err(crate::account::AccountError::StepUpRequired);
         }

@@ -56,6 +56,8 @@ pub struct MethodForm {
 pub struct SignInMethods {
     pub methods: Vec<SignInMethod>,
     pub may_change: bool,
+    /// Everyone but the owners must sign in with a provider.
+    pub required: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +71,12 @@ pub enum MethodError {
     Forbidden,
     #[error("no such provider")]
     NotFound,
+    /// Provider sign-in cannot be required while no provider is allowed.
+    #[error("no provider allowed")]
+    NoProvider,
+    /// The last provider allowed cannot be turned off while provider sign-in is required.
+    #[error("the last provider")]
+    LastProvider,
     #[error(transparent)]
     Internal(#[from] Error),
 }
@@ -182,7 +190,8 @@ impl Tessera {
                 })
             })
             .collect();
-        Ok(SignInMethods { methods, may_change: s.role.is_owner() })
+        let required = self.store.sso_required(s.org_id).await?;
+        Ok(SignInMethods { methods, may_change: s.role.is_owner(), required })
     }
 
     /// Settings -> Sign-in methods: lets the organisation's people sign in with a provider as
@@ -212,10 +221,63 @@ impl Tessera {
             }),
             false => None,
         };
+        if setting.is_none() && self.store.sso_required(s.org_id).await? {
+            let others = self.store.org_sso_providers(s.org_id).await?;
+            if others.iter().all(|o| o.provider_id == provider_id) {
+                return Err(MethodError::LastProvider);
+            }
+        }
         if !self.has_fresh_step_up(s) {
             return Err(MethodError::StepUpRequired);
         }
         self.change_sign_in_method(s.org_id, &s.org_name, &provider, setting, Some((s, meta))).await?;
+        Ok(())
+    }
+
+    /// Settings -> Sign-in methods: requires everyone but the owners to sign in with a provider
+    /// (a password alone then stops working for them), or stops requiring it (owners, fresh
+    /// second factor; at least one provider allowed first).
+    pub async fn set_provider_sign_in_required(
+        &self,
+        s: &SessionInfo,
+        required: bool,
+        meta: &RequestMeta,
+    ) -> std::result::Result<(), MethodError> {
+        if !s.role.is_owner() {
+            return Err(MethodError::Forbidden);
+        }
+        if required && self.store.org_sso_providers(s.org_id).await?.is_empty() {
+            return Err(MethodError::NoProvider);
+        }
+        if !self.has_fresh_step_up(s) {
+            return Err(MethodError::StepUpRequired);
+        }
+        let (detail, change) = match required {
+            true => (
+                "provider sign-in required for everyone but the owners",
+                format!(
+                    "Everyone in {} but the owners must now sign in with a provider: a password alone no longer signs them in.",
+                    s.org_name
+                ),
+            ),
+            false => (
+                "provider sign-in no longer required",
+                format!("People of {} may sign in with their password again.", s.org_name),
+            ),
+        };
+        let (actor, org) = (Some(s.user_id), Some(s.org_id));
+        let e = audit::event(
+            self.clock.now(),
+            Action::SignInMethodChanged,
+            Outcome::Success,
+            org,
+            actor,
+            None,
+            meta,
+            Some(detail),
+        );
+        self.store.set_sso_required(s.org_id, required, &e).await?;
+        self.tell_owners(OwnersNotice::SignInMethods, s.org_id, &s.org_name, &change, Some(s), meta).await?;
         Ok(())
     }
 

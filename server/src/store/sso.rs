@@ -167,6 +167,13 @@ pub trait SsoStore: Send + Sync {
     /// The providers an organisation's people may sign in with, and from where.
     async fn org_sso_providers(&self, org_id: i64) -> Result<Vec<OrgProvider>>;
 
+    /// Whether the organisation requires its people, owners apart, to sign in with a provider.
+    async fn sso_required(&self, org_id: i64) -> Result<bool>;
+
+    /// Requires provider sign-in of the organisation's people (owners apart), or stops
+    /// requiring it; `audit` is written with the change.
+    async fn set_sso_required(&self, org_id: i64, required: bool, audit: &AuditEvent) -> Result<()>;
+
     /// The providers some organisation allows, (id, name), in the order they were added.
     async fn offered_sso_providers(&self) -> Result<Vec<(i64, String)>>;
 }

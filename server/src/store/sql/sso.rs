@@ -246,6 +246,26 @@ macro_rules! impl_sso_store {
                     .collect())
             }
 
+            async fn sso_required(&self, org_id: i64) -> Result<bool> {
+                let row: Option<(bool,)> = sqlx::query_as("SELECT sso_required FROM organisations WHERE id = $1")
+                    .bind(org_id)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                Ok(row.is_some_and(|(required,)| required))
+            }
+
+            async fn set_sso_required(&self, org_id: i64, required: bool, audit: &AuditEvent) -> Result<()> {
+                let mut tx = self.writer.begin().await?;
+                sqlx::query("UPDATE organisations SET sso_required = $2 WHERE id = $1")
+                    .bind(org_id)
+                    .bind(required)
+                    .execute(&mut *tx)
+                    .await?;
+                Self::insert_audit(&mut *tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn offered_sso_providers(&self) -> Result<Vec<(i64, String)>> {
                 let rows: Vec<(i64, String)> = sqlx::query_as(
                     "SELECT id, name FROM sso_providers p \
