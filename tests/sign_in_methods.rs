@@ -153,6 +153,15 @@ async fn an_owner_limits_a_provider_to_the_organisation_s_domains_after_a_fresh_
     let r = post(trust("example.org")).await;
     let page = t.get(r.location().unwrap(), Some(&ada)).await.body;
     assert!(page.contains("Verified addresses at example.org link themselves."), "{page}");
+    let create = |domains: &str| {
+        vec![("provider", id_text.clone()), ("allowed", "true".to_string()), ("create_from", domains.to_string())]
+    };
+    let r = post(create("new.example.org, -nope-")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Line 2: not a domain name."), "{}", r.body);
+    let r = post(create("new.example.org")).await;
+    let page = t.get(r.location().unwrap(), Some(&ada)).await.body;
+    assert!(page.contains("New people from new.example.org become members."), "{page}");
 }
 
 #[tokio::test]

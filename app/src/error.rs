@@ -71,6 +71,8 @@ pub enum Field {
     AccountsFrom,
     /// Domains whose verified addresses link a provider account by themselves.
     TrustEmailFrom,
+    /// Domains whose verified addresses make new members.
+    CreateFrom,
 }
 
 codes!(Field {
@@ -103,6 +105,7 @@ codes!(Field {
     LogoutUris => "logout_uris",
     AccountsFrom => "accounts_from",
     TrustEmailFrom => "trust_email_from",
+    CreateFrom => "create_from",
 });
 
 impl Field {
@@ -149,6 +152,7 @@ impl Field {
             Field::LogoutUris => "the URIs for after sign-out",
             Field::AccountsFrom => "the domains or tenants",
             Field::TrustEmailFrom => "the trusted domains",
+            Field::CreateFrom => "the domains new members come from",
         }
     }
 }

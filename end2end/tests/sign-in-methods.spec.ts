@@ -19,7 +19,7 @@ import { addUser, createOrganisation } from '../pages/Cli';
 import { enrolFromSecurity } from '../pages/EnrolRequiredPage';
 import { expect, test } from '../pages/fixtures';
 import { HomePage } from '../pages/HomePage';
-import { expectFitsPhone } from '../pages/http';
+import { at, expectFitsPhone } from '../pages/http';
 import { Idp } from '../pages/Idp';
 import { LoginPage, signIn } from '../pages/LoginPage';
 import { ensureOrganisation, ownerFor } from '../pages/Organisation';
@@ -134,7 +134,7 @@ async function limitTo(page: Page, name: string, domain: string) {
   await method.getByRole('button', { name: 'Save' }).click();
 }
 
-test('verified addresses at a domain the owner trusts link themselves at the first sign-in, the unverified twin never; then the owner requires the provider', async ({
+test('verified addresses link themselves or make new members where the owner says, the unverified twin never; then the owner requires the provider', async ({
   page,
   server,
 }, testInfo) => {
@@ -156,8 +156,11 @@ test('verified addresses at a domain the owner trusts link themselves at the fir
     await page.goto('/settings/security/sign-in');
     const method = page.getByRole('region', { name });
     await method.getByLabel('Link accounts by their verified address at (optional)').fill('trust.example');
+    // And new people from the provider's own domain (its accounts there are verified) join.
+    await method.getByLabel('Create accounts for new people from (optional)').fill('idp.example');
     await method.getByRole('button', { name: 'Save' }).click();
     await expect(page.getByText('Verified addresses at trust.example link themselves.').first()).toBeVisible();
+    await expect(page.getByText('New people from idp.example become members.').first()).toBeVisible();
 
     // The provider's other account with bob's address, unverified, links to nobody.
     await page.context().clearCookies();
@@ -177,6 +180,16 @@ test('verified addresses at a domain the owner trusts link themselves at the fir
     await page.goto('/account/security');
     await expect(page.getByRole('region', { name: 'Sign-in providers' })).toContainText(`${name}: linked (${bob})`);
 
+    // Nia has no account; her provider account's address is verified at idp.example: she
+    // becomes a member at her first sign-in.
+    await page.context().clearCookies();
+    await login.goto();
+    await withIdp.click();
+    await idp.signIn(page, 'nia');
+    await expect(new HomePage(page).welcomeHeading('nia')).toBeVisible();
+    await page.goto('/account/security');
+    await expect(page.getByText(`Signed in as nia (nia@idp.example)`)).toBeVisible();
+
     // Olga requires sign-in with a provider (her code at sign-in is the fresh second factor).
     await page.context().clearCookies();
     const challenge = new ChallengePage(page);
@@ -194,7 +207,7 @@ test('verified addresses at a domain the owner trusts link themselves at the fir
     await login.continueWith(bob);
     const instead = page.getByText('Your organisation requires signing in with a provider');
     await login.submitPassword(PASSWORD, instead);
-    await expect(page).toHaveURL((url) => url.pathname.startsWith('/login'));
+    await expect(page).toHaveURL(at('/login/password', '/api/login/password'));
     // The provider still does, and his link stays.
     await login.goto();
     await withIdp.click();

@@ -15,6 +15,10 @@ ALTER TABLE sso_org_providers ADD COLUMN mfa TEXT NOT NULL DEFAULT 'always'
 -- address the provider verified at one of these domains links itself, at its first sign-in, to
 -- the Tessera account of that address (space-separated; empty: never).
 ALTER TABLE sso_org_providers ADD COLUMN trust_email_from TEXT NOT NULL DEFAULT '';
+-- "Create accounts for new people from DOMAIN": a provider account whose address the provider
+-- verified at one of these domains, and that no Tessera account has, becomes a new member
+-- (role Member) at its first sign-in (space-separated; empty: never).
+ALTER TABLE sso_org_providers ADD COLUMN create_from TEXT NOT NULL DEFAULT '';
 
 -- Settings -> Sign-in methods, "Require sign-in with a provider for everyone but the owners": a
 -- password alone then signs in only the owners (who keep a way in if a provider fails).

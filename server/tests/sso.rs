@@ -199,7 +199,7 @@ async fn back(env: &Env, browser: &Browser, extra: &str, signed_in: Option<i64>)
 
 /// A sign-in method's form: on or off, accounts from where, what the provider's MFA counts for.
 fn method(allowed: bool, from: &str, mfa: ProviderMfa) -> MethodForm {
-    MethodForm { allowed, accounts_from: from.into(), mfa, trust_email_from: String::new() }
+    MethodForm { allowed, accounts_from: from.into(), mfa, ..MethodForm::default() }
 }
 
 /// A session opened with `email`'s password (no MFA yet): its token and what it is.
@@ -910,6 +910,72 @@ async fn required_provider_sign_in_stops_passwords_for_all_but_the_owners_and_ke
             // Stopped: passwords work again.
             env.app.set_provider_sign_in_required(&ada, false, &meta()).await.unwrap();
             by_password(&env, "bob@example.org").await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn new_people_with_a_verified_address_at_a_domain_an_owner_names_become_members() {
+    let idp = start_providers().await;
+    on_both(|env| {
+        let idp = idp.clone();
+        async move {
+            let (provider, _) = world(&env, &idp).await;
+            let (token, ada) = by_password(&env, "ada@example.org").await;
+            let view = env.app.start_enrolment(&ada, &meta()).await.unwrap();
+            env.app.confirm_enrolment(&ada, &code_now(&base32_decode(&view.setup_key_grouped), &env), &meta()).await.unwrap();
+            let ada = env.app.session(&token).await.unwrap().unwrap();
+            let mut form = method(true, "", ProviderMfa::Always);
+            form.create_from = "newco.example".into();
+            env.app.set_sign_in_method(&ada, provider, &form, &meta()).await.unwrap();
+            let nia = |c: &mut serde_json::Value| c["email"] = "nia@newco.example".into();
+            // Unverified: nothing is created.
+            let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-nia", |c| {
+                c["email"] = "nia@newco.example".into();
+                c["email_verified"] = false.into();
+            })
+            .await;
+            assert!(matches!(back(&env, &b, "", None).await, Landing::NotLinked(_)), "{}", env.backend);
+            assert!(env.store.credentials_by_email("nia@newco.example").await.unwrap().is_none());
+            // Verified: a new member of Acme, signed in, linked.
+            let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-nia", nia).await;
+            let Landing::SignedIn(progress) = back(&env, &b, "", None).await else { panic!("signed in") };
+            let s = env.app.session(progress.token.expose()).await.unwrap().unwrap();
+            assert_eq!((s.email.as_str(), s.org_name.as_str(), s.role.name.as_str()), ("nia@newco.example", "Acme", "Member"));
+            assert_eq!(env.app.linked_providers(s.user_id).await.unwrap().len(), 1);
+            let log = env.store.recent_audit(None, 50).await.unwrap();
+            assert!(log.iter().any(|e| e.action == "member.added" && e.detail.as_deref()
+                == Some("by signing in with Idp (nia@newco.example), a verified address the organisation creates members from")));
+            // Another provider account with her address does not make a second one.
+            let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-nia-2", nia).await;
+            assert!(matches!(back(&env, &b, "", None).await, Landing::NotLinked(_)));
+            // Two organisations creating members from one domain: nobody is created.
+            use tessera_server::model::OrgKind;
+            env.app.create_organisation("Rival", OrgKind::Standard, "rex@example.net", None, Some(PASSWORD)).await.unwrap();
+            env.app.allow_sso_provider_by_operator("Rival", "Idp", true, &[]).await.unwrap();
+            let rival = env.store.find_organisation_by_name("Rival").await.unwrap().unwrap().id;
+            let setting = tessera_server::store::OrgProvider {
+                provider_id: provider,
+                accounts_from: vec![],
+                mfa: ProviderMfa::Always,
+                trust_email_from: vec![],
+                create_from: vec!["newco.example".into()],
+            };
+            let e = tessera_server::audit::event(
+                env.clock.now(),
+                tessera_server::audit::Action::SignInMethodChanged,
+                tessera_server::audit::Outcome::Success,
+                Some(rival),
+                None,
+                None,
+                &meta(),
+                None,
+            );
+            env.store.set_org_sso_provider(rival, provider, Some(&setting), &e).await.unwrap();
+            let b = at_provider(&env, &idp, provider, FlowPurpose::SignIn, "idp-omar", |c| c["email"] = "omar@newco.example".into()).await;
+            assert!(matches!(back(&env, &b, "", None).await, Landing::NotLinked(_)), "{}", env.backend);
+            assert!(env.store.credentials_by_email("omar@newco.example").await.unwrap().is_none());
         }
     })
     .await;

@@ -197,7 +197,8 @@ mod tests {
 /// or tenants in `accounts_from` (one per line; empty: any) and with `mfa` saying what its own
 /// MFA counts for (`always`, `when-proven`, `never`), or stops them. Owners only, with a fresh
 /// second factor. `trust_email_from`: domains whose addresses, verified by the provider, link a
-/// provider account to the Tessera account with that address at its first sign-in.
+/// provider account to the Tessera account with that address at its first sign-in;
+/// `create_from`: domains whose verified addresses make someone without an account a member.
 #[server(prefix = "/api", endpoint = "policy/sign-in-method")]
 pub async fn set_sign_in_method(
     #[server(default)] provider: String,
@@ -205,6 +206,7 @@ pub async fn set_sign_in_method(
     #[server(default)] accounts_from: String,
     #[server(default)] mfa: String,
     #[server(default)] trust_email_from: String,
+    #[server(default)] create_from: String,
 ) -> Result<(), AppError> {
     use super::server::{extract, go};
     use crate::ctx::{App, Meta, SignedIn};
@@ -221,7 +223,7 @@ pub async fn set_sign_in_method(
         "" => tessera_server::sso::ProviderMfa::Always,
         id => tessera_server::sso::ProviderMfa::from_id(id).ok_or(AppError::BadRequest)?,
     };
-    let form = tessera_server::sso::MethodForm { allowed, accounts_from, mfa, trust_email_from };
+    let form = tessera_server::sso::MethodForm { allowed, accounts_from, mfa, trust_email_from, create_from };
     app.tessera.set_sign_in_method(&s, provider_id, &form, &meta).await?;
     go(&format!("/settings/security/sign-in?saved={provider_id}"));
     Ok(())

@@ -204,10 +204,15 @@ fn method_status(m: &tessera_server::sso::SignInMethod) -> String {
         ProviderMfa::WhenProven => format!("Your MFA is skipped when {} says it checked a second factor.", m.name),
         ProviderMfa::Never => "Your MFA is never asked after it.".to_string(),
     };
-    match m.trust_email_from.as_slice() {
-        [] => format!("{on} {mfa}"),
-        trusted => format!("{on} {mfa} Verified addresses at {} link themselves.", trusted.join(", ")),
-    }
+    let trusted = match m.trust_email_from.as_slice() {
+        [] => String::new(),
+        trusted => format!(" Verified addresses at {} link themselves.", trusted.join(", ")),
+    };
+    let created = match m.create_from.as_slice() {
+        [] => String::new(),
+        domains => format!(" New people from {} become members.", domains.join(", ")),
+    };
+    format!("{on} {mfa}{trusted}{created}")
 }
 
 pub async fn sign_in_methods_page(
@@ -246,6 +251,7 @@ pub async fn sign_in_methods_page(
                 } else {
                     m.trust_email_from.join("\n")
                 },
+                create_from: if failed_here { failed.value("create_from") } else { m.create_from.join("\n") },
                 status: method_status(m),
                 error: error.clone().filter(|_| failed_here),
             }

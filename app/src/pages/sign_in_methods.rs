@@ -35,6 +35,8 @@ pub struct MethodRow {
     pub mfa: String,
     /// Domains whose verified addresses link themselves, one per line.
     pub trust_email_from: String,
+    /// Domains whose verified addresses make new members, one per line.
+    pub create_from: String,
     /// How it stands, in a sentence.
     pub status: String,
     /// Saving this one failed (without JavaScript): why.
@@ -153,6 +155,7 @@ fn Method(m: MethodRow, may_change: bool) -> impl IntoView {
         accounts_from,
         mfa,
         trust_email_from,
+        create_from,
         status,
         error,
     } = m;
@@ -198,6 +201,16 @@ fn Method(m: MethodRow, may_change: bool) -> impl IntoView {
                         hint="Domains, one per line. At its first sign-in, an account whose address the provider has verified at one of them is linked to the Tessera account with that address, without asking (an unverified address never is). Only for domains your organisation controls at the provider: anyone who can get such an address there could sign in as its owner here."
                         optional=true
                         id=format!("trust_email_from-{provider_id}")
+                    />
+                    <TextArea
+                        name="create_from"
+                        label="Create accounts for new people from (optional)"
+                        rows=2
+                        value=create_from
+                        error=problems.field("create_from")
+                        hint="Domains, one per line. Someone without an account whose address the provider has verified at one of them becomes a member (role Member) at their first sign-in with it. Off by default; only for domains your organisation controls at the provider."
+                        optional=true
+                        id=format!("create_from-{provider_id}")
                     />
                     <MfaChoice provider_id name=name.clone() chosen=mfa />
                     <Submit label="Save" busy="Saving…" />

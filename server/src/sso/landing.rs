@@ -105,7 +105,10 @@ impl Tessera {
         let refused = |reason| Landing::Refused { provider: Some(provider.id), reason, linking: false };
         let identity = match self.store.sso_identity(provider.id, &who.subject).await? {
             Some(identity) => Some(identity),
-            None => self.link_by_trusted_address(provider, &who, meta).await?,
+            None => match self.link_by_trusted_address(provider, &who, meta).await? {
+                Some(identity) => Some(identity),
+                None => self.create_by_verified_address(provider, &who, meta).await?,
+            },
         };
         let membership = match &identity {
             Some(i) => self.store.primary_membership(i.user_id).await?,
@@ -204,6 +207,64 @@ impl Tessera {
             let mail = notice_mail(&self.config, &m.email, &m.display_name, notice, now, meta);
             self.deliver(org.id, &mail, user.user_id).await;
         }
+        Ok(Some(identity))
+    }
+
+    /// Someone without an account whose address the provider verified at a domain from which
+    /// exactly one organisation creates members: a new member of it (role Member, no
+    /// password), linked to the provider account, audited. `None`: nothing to create (no
+    /// verified address, an account with it exists, no organisation or more than one).
+    async fn create_by_verified_address(
+        &self,
+        provider: &SsoProvider,
+        who: &Verified,
+        meta: &RequestMeta,
+    ) -> Result<Option<SsoIdentity>> {
+        let Some(email) = who.email.as_deref().filter(|_| who.email_verified) else { return Ok(None) };
+        let Ok(address) = crate::model::Email::parse(email) else { return Ok(None) };
+        let orgs: Vec<i64> = self
+            .store
+            .orgs_allowing_sso_provider(provider.id)
+            .await?
+            .into_iter()
+            .filter(|(_, o)| {
+                methods::accepted(&o.accounts_from, who) && methods::trusted_address(&o.create_from, who).is_some()
+            })
+            .map(|(org_id, _)| org_id)
+            .collect();
+        let [org_id] = orgs[..] else {
+            if orgs.len() > 1 {
+                tracing::warn!(provider = %provider.name, "several organisations create members from one domain");
+            }
+            return Ok(None);
+        };
+        if self.store.credentials_by_email(&address.canonical).await?.is_some() {
+            return Ok(None);
+        }
+        let Some(role) = self.store.builtin_role(org_id, crate::model::Role::Member).await? else { return Ok(None) };
+        let display_name = self.default_name(None, &address)?;
+        let now = self.clock.now();
+        let user = crate::model::NewUser { email: address, display_name, password_hash: None };
+        let user_id = match self.store.add_member(org_id, &user, role.id, now).await {
+            Ok(id) => id,
+            // Created at this moment by another sign-in: that one links it.
+            Err(Error::Conflict(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let identity = SsoIdentity {
+            provider_id: provider.id,
+            user_id,
+            subject: who.subject.clone(),
+            email: Some(email.to_string()),
+            linked_at: now,
+        };
+        self.store.link_sso_identity(&identity).await?;
+        let detail = format!(
+            "by signing in with {} ({email}), a verified address the organisation creates members from",
+            provider.name
+        );
+        let e = audit::event(now, Action::MemberAdded, Outcome::Success, Some(org_id), None, Some(user_id), meta, None);
+        self.audit(with_detail(e, &detail)).await?;
         Ok(Some(identity))
     }
 

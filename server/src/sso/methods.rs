@@ -36,6 +36,8 @@ pub struct SignInMethod {
     pub mfa: ProviderMfa,
     /// Domains whose verified addresses link themselves at a first sign-in.
     pub trust_email_from: Vec<String>,
+    /// Domains whose verified addresses make new members at a first sign-in.
+    pub create_from: Vec<String>,
     /// Microsoft: the tenants the operator accepts, of which the organisation may name some.
     pub tenants: Vec<String>,
 }
@@ -49,6 +51,8 @@ pub struct MethodForm {
     pub mfa: ProviderMfa,
     /// Domains whose addresses, verified by the provider, link themselves; empty: none.
     pub trust_email_from: String,
+    /// Domains whose addresses, verified by the provider, make new members; empty: none.
+    pub create_from: String,
 }
 
 /// The page: each provider the operator configured, and whether this person may change them.
@@ -186,6 +190,7 @@ impl Tessera {
                     accounts_from: org.map(|o| o.accounts_from.clone()).unwrap_or_default(),
                     mfa: org.map(|o| o.mfa).unwrap_or_default(),
                     trust_email_from: org.map(|o| o.trust_email_from.clone()).unwrap_or_default(),
+                    create_from: org.map(|o| o.create_from.clone()).unwrap_or_default(),
                     tenants: p.tenants,
                 })
             })
@@ -218,6 +223,8 @@ impl Tessera {
                 mfa: form.mfa,
                 trust_email_from: parse_accounts_from(ProviderKind::Oidc, &form.trust_email_from, &[])
                     .map_err(|p| MethodError::Invalid(FieldErrors::one("trust_email_from", p)))?,
+                create_from: parse_accounts_from(ProviderKind::Oidc, &form.create_from, &[])
+                    .map_err(|p| MethodError::Invalid(FieldErrors::one("create_from", p)))?,
             }),
             false => None,
         };
@@ -305,7 +312,8 @@ impl Tessera {
                 accounts_from: parse_accounts_from(kind, &from.join(" "), &p.tenants)
                     .map_err(|problem| Error::Invalid(format!("--from {problem}")))?,
                 mfa: current.as_ref().map(|c| c.mfa).unwrap_or_default(),
-                trust_email_from: current.map(|c| c.trust_email_from).unwrap_or_default(),
+                trust_email_from: current.as_ref().map(|c| c.trust_email_from.clone()).unwrap_or_default(),
+                create_from: current.map(|c| c.create_from).unwrap_or_default(),
             }),
             false => None,
         };
@@ -357,6 +365,13 @@ impl Tessera {
             detail.push_str(&format!("; trusts verified addresses at {domains}"));
             change.push_str(&format!(
                 " A {name} account whose address {name} has verified at {domains} now links itself, at its first sign-in, to the Tessera account with that address."
+            ));
+        }
+        if let Some(created) = setting.as_ref().map(|s| &s.create_from).filter(|c| !c.is_empty()) {
+            let domains = created.join(", ");
+            detail.push_str(&format!("; creates members from {domains}"));
+            change.push_str(&format!(
+                " Someone without an account whose {name} address is verified at {domains} now becomes a member (role Member) at their first sign-in with {name}."
             ));
         }
         let (actor, meta, who) = match by {

@@ -57,6 +57,9 @@ pub struct OrgProvider {
     /// Domains whose addresses, verified by the provider, link a provider account to the
     /// Tessera account of that address at its first sign-in; empty: none.
     pub trust_email_from: Vec<String>,
+    /// Domains whose addresses, verified by the provider, make a new member (role Member) of
+    /// someone without an account at their first sign-in; empty: none.
+    pub create_from: Vec<String>,
 }
 
 /// What a provider's own MFA counts for, as an organisation's owners choose.
@@ -166,6 +169,9 @@ pub trait SsoStore: Send + Sync {
 
     /// The providers an organisation's people may sign in with, and from where.
     async fn org_sso_providers(&self, org_id: i64) -> Result<Vec<OrgProvider>>;
+
+    /// Every organisation that allows provider `provider_id`, with how.
+    async fn orgs_allowing_sso_provider(&self, provider_id: i64) -> Result<Vec<(i64, OrgProvider)>>;
 
     /// Whether the organisation requires its people, owners apart, to sign in with a provider.
     async fn sso_required(&self, org_id: i64) -> Result<bool>;

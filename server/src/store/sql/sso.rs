@@ -31,6 +31,26 @@ fn flow(
     }
 }
 
+type OrgProviderRow = (i64, i64, String, String, String, String);
+
+const ORG_PROVIDER_COLUMNS: &str = "org_id, provider_id, accounts_from, mfa, trust_email_from, create_from";
+
+/// (organisation, how it allows the provider).
+fn org_provider((org_id, provider_id, from, mfa, trust, create): OrgProviderRow) -> (i64, OrgProvider) {
+    let list = |s: String| -> Vec<String> { s.split_whitespace().map(str::to_string).collect() };
+    let mfa = ProviderMfa::from_id(&mfa).unwrap_or_default();
+    (
+        org_id,
+        OrgProvider {
+            provider_id,
+            accounts_from: list(from),
+            mfa,
+            trust_email_from: list(trust),
+            create_from: list(create),
+        },
+    )
+}
+
 type IdentityRow = (i64, i64, String, Option<String>, i64);
 
 const IDENTITY_COLUMNS: &str = "provider_id, user_id, subject, email, linked_at";
@@ -202,16 +222,17 @@ macro_rules! impl_sso_store {
                 let mut tx = self.writer.begin().await?;
                 match setting {
                     Some(setting) => sqlx::query(
-                        "INSERT INTO sso_org_providers (org_id, provider_id, accounts_from, mfa, trust_email_from) \
-                             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (org_id, provider_id) DO UPDATE SET \
+                        "INSERT INTO sso_org_providers (org_id, provider_id, accounts_from, mfa, trust_email_from, create_from) \
+                             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (org_id, provider_id) DO UPDATE SET \
                              accounts_from = excluded.accounts_from, mfa = excluded.mfa, \
-                             trust_email_from = excluded.trust_email_from",
+                             trust_email_from = excluded.trust_email_from, create_from = excluded.create_from",
                     )
                     .bind(org_id)
                     .bind(provider_id)
                     .bind(setting.accounts_from.join(" "))
                     .bind(setting.mfa.id())
                     .bind(setting.trust_email_from.join(" "))
+                    .bind(setting.create_from.join(" "))
                     .execute(&mut *tx)
                     .await?,
                     None => {
@@ -228,22 +249,23 @@ macro_rules! impl_sso_store {
             }
 
             async fn org_sso_providers(&self, org_id: i64) -> Result<Vec<OrgProvider>> {
-                let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
-                    "SELECT provider_id, accounts_from, mfa, trust_email_from FROM sso_org_providers \
-                     WHERE org_id = $1 ORDER BY provider_id",
-                )
+                let rows: Vec<OrgProviderRow> = sqlx::query_as(&format!(
+                    "SELECT {ORG_PROVIDER_COLUMNS} FROM sso_org_providers WHERE org_id = $1 ORDER BY provider_id"
+                ))
                 .bind(org_id)
                 .fetch_all(&self.reader)
                 .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(provider_id, from, mfa, trust)| OrgProvider {
-                        provider_id,
-                        accounts_from: from.split_whitespace().map(str::to_string).collect(),
-                        mfa: ProviderMfa::from_id(&mfa).unwrap_or_default(),
-                        trust_email_from: trust.split_whitespace().map(str::to_string).collect(),
-                    })
-                    .collect())
+                Ok(rows.into_iter().map(|r| org_provider(r).1).collect())
+            }
+
+            async fn orgs_allowing_sso_provider(&self, provider_id: i64) -> Result<Vec<(i64, OrgProvider)>> {
+                let rows: Vec<OrgProviderRow> = sqlx::query_as(&format!(
+                    "SELECT {ORG_PROVIDER_COLUMNS} FROM sso_org_providers WHERE provider_id = $1 ORDER BY org_id"
+                ))
+                .bind(provider_id)
+                .fetch_all(&self.reader)
+                .await?;
+                Ok(rows.into_iter().map(org_provider).collect())
             }
 
             async fn sso_required(&self, org_id: i64) -> Result<bool> {
