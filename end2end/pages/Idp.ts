@@ -16,15 +16,21 @@ const CLIENT_SECRET = 'the provider secret of tessera';
 
 export class Idp {
   private constructor(
-    readonly issuer: string,
+    readonly origin: string,
     readonly name: string,
     private readonly child: ChildProcess,
   ) {}
 
-  /** Starts the provider, adds it to `server` as `name` and allows it for `organisationName`. */
-  static async start(server: ServerEntry, o: { name: string; organisationName: string; bobEmail: string }): Promise<Idp> {
+  /**
+   * Starts the provider, adds it to `server` as `name` and allows it for `organisationName`.
+   * With `tenant`, it poses as Microsoft's endpoint for several tenants, `tenant` allowed.
+   */
+  static async start(
+    server: ServerEntry,
+    o: { name: string; organisationName: string; bobEmail: string; tenant?: string },
+  ): Promise<Idp> {
     const port = await freePort();
-    const issuer = `http://127.0.0.1:${port}`;
+    const origin = `http://127.0.0.1:${port}`;
     const log: string[] = [];
     const child = spawn(process.execPath, [path.join(REPO_ROOT, 'end2end', 'idp', 'server.mjs')], {
       cwd: REPO_ROOT,
@@ -34,6 +40,7 @@ export class Idp {
         REDIRECT_URI: `${server.baseURL}/sso/callback`,
         CLIENT_SECRET,
         BOB_EMAIL: o.bobEmail,
+        ...(o.tenant ? { TENANT: o.tenant } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -47,10 +54,13 @@ export class Idp {
       child.once('exit', (code) => reject(new Error(`the provider stopped (${code}):\n${log.join('')}`)));
       setTimeout(() => reject(new Error(`the provider did not start:\n${log.join('')}`)), 20_000);
     });
-    const add = ['sso', 'add', 'oidc', '--name', o.name, '--issuer', issuer, '--client-id', 'tessera', '--client-secret-stdin'];
+    const add = o.tenant
+      ? ['sso', 'add', 'microsoft', '--issuer', `${origin}/organizations/v2.0`, '--tenant', o.tenant]
+      : ['sso', 'add', 'oidc', '--issuer', origin];
+    add.push('--name', o.name, '--client-id', 'tessera', '--client-secret-stdin');
     expect(runCli(server, add, `${CLIENT_SECRET}\n`)).toContain(`Added "${o.name}"`);
     runCli(server, ['sso', 'allow', '--org', o.organisationName, o.name]);
-    return new Idp(issuer, o.name, child);
+    return new Idp(origin, o.name, child);
   }
 
   stop() {
@@ -59,7 +69,7 @@ export class Idp {
 
   /** Signs in at the provider as `login` (any password), and consents where it asks. */
   async signIn(page: Page, login: string) {
-    await expect(page).toHaveURL((url) => url.origin === this.issuer);
+    await expect(page).toHaveURL((url) => url.origin === this.origin);
     await page.locator('input[name="login"]').fill(login);
     await page.locator('input[name="password"]').fill('any password');
     await page.getByRole('button', { name: 'Sign-in' }).click();
@@ -70,7 +80,7 @@ export class Idp {
   async consent(page: Page) {
     const consent = page.getByRole('button', { name: 'Continue' });
     await expect(async () => {
-      if (new URL(page.url()).origin !== this.issuer) return;
+      if (new URL(page.url()).origin !== this.origin) return;
       if (await consent.isVisible()) await consent.click();
       throw new Error(`still at the provider: ${page.url()}`);
     }).toPass({ timeout: 20_000 });

@@ -1,0 +1,73 @@
+/**
+ * Signing in with a provider posing as Microsoft (Entra ID, several tenants),
+ * end to end in every project, against the real `oidc-provider` package
+ * (end2end/idp with TENANT): its metadata names the issuer as the template
+ * /{tenantid}/v2.0, its tokens carry the tenant's own issuer, `tid` and `oid`.
+ * - bob links his work account from Account security, then signs in with it,
+ *   then his code;
+ * - an account of another tenant (its `tid` not the issuer's, nor allowed) is
+ *   refused and opens nothing.
+ * (The file sorts after auth-flow.spec.ts, whose first test must meet the setup
+ * form unused.)
+ */
+import { ChallengePage } from '../pages/ChallengePage';
+import { addUser, createOrganisation } from '../pages/Cli';
+import { enrolFromSecurity } from '../pages/EnrolRequiredPage';
+import { expect, test } from '../pages/fixtures';
+import { HomePage } from '../pages/HomePage';
+import { Idp } from '../pages/Idp';
+import { LoginPage, signIn } from '../pages/LoginPage';
+import { ensureOrganisation, ownerFor } from '../pages/Organisation';
+import { SecurityPage } from '../pages/SecurityPage';
+
+const PASSWORD = 'copper wren ledger atlas fjord';
+const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+
+test('posing as Microsoft: a work account of the allowed tenant links and signs in, another tenant\'s is refused', async ({
+  page,
+  server,
+}, testInfo) => {
+  test.setTimeout(180_000);
+  const project = testInfo.project.name;
+  await ensureOrganisation(page, server, ownerFor(project));
+  const org = `Entra Co ${project}`;
+  const bob = `bob.${project}@entra.example`;
+  createOrganisation(server, { name: org, ownerEmail: `olga.${project}@entra.example`, ownerName: 'Olga', ownerPassword: PASSWORD });
+  addUser(server, { organisationName: org, email: bob, role: 'member', password: PASSWORD, displayName: 'Bob' });
+  const name = `Entra ${project}`;
+  const idp = await Idp.start(server, { name, organisationName: org, bobEmail: bob, tenant: TENANT });
+  try {
+    await signIn(page, bob, PASSWORD, new HomePage(page).welcomeHeading('Bob'));
+    const { app, last: enrolled } = await enrolFromSecurity(page);
+    await new SecurityPage(page).goto();
+    const providers = page.getByRole('region', { name: 'Sign-in providers' });
+    await providers.getByRole('link', { name: `Link your ${name} account` }).click();
+    await idp.signIn(page, 'bob');
+    await expect(page.getByText('Linked. From now on you can sign in with it')).toBeVisible();
+    await expect(providers).toContainText(`${name}: linked (${bob})`);
+
+    // Signed out, he signs in with it, then his code.
+    await page.context().clearCookies();
+    const login = new LoginPage(page);
+    const withEntra = page.getByRole('link', { name: `Sign in with ${name}` });
+    await login.goto();
+    await withEntra.click();
+    await idp.signIn(page, 'bob');
+    const challenge = new ChallengePage(page);
+    await expect(challenge.heading).toBeVisible();
+    const next = await app.codeAfter(enrolled.step);
+    await challenge.submitAuthenticatorCode(next.code, new HomePage(page).welcomeHeading('Bob'));
+
+    // An account of another tenant: refused, and nothing opens.
+    await page.context().clearCookies();
+    await login.goto();
+    await withEntra.click();
+    await idp.signIn(page, 'stranger');
+    await expect(page).toHaveURL((url) => url.pathname === '/login');
+    await expect(page.getByText(`${name} could not confirm who you are just now.`)).toBeVisible();
+    await page.goto('/');
+    await expect(page).toHaveURL((url) => url.pathname === '/login');
+  } finally {
+    idp.stop();
+  }
+});
