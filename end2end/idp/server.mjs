@@ -11,6 +11,9 @@
 // also served at /organizations/v2.0 naming the issuer as the template
 // /{tenantid}/v2.0, and its ID tokens carry `tid` and `oid`. The login
 // `stranger` belongs to another tenant (its `tid` is not this issuer's).
+//
+// With HD (a domain) it poses as Google: its ID tokens carry `hd` (a Workspace
+// account's domain), except for the login `personal` (a personal account).
 import http from 'node:http';
 import Provider from 'oidc-provider';
 
@@ -20,6 +23,7 @@ const tenant = process.env.TENANT;
 const prefix = tenant ? `/${tenant}/v2.0` : '';
 const issuer = `${origin}${prefix}`;
 const OTHER_TENANT = '11111111-2222-3333-4444-555555555555';
+const hd = process.env.HD;
 
 const provider = new Provider(issuer, {
   clients: [
@@ -34,20 +38,21 @@ const provider = new Provider(issuer, {
   async findAccount(_ctx, id) {
     const email = id === 'bob' || id === 'twin' ? process.env.BOB_EMAIL : `${id}@idp.example`;
     const microsoft = tenant ? { tid: id === 'stranger' ? OTHER_TENANT : tenant, oid: `object-of-${id}` } : {};
+    const google = hd && id !== 'personal' ? { hd } : {};
     return {
       accountId: id,
       async claims() {
-        return { sub: id, email, email_verified: id !== 'twin', name: id, ...microsoft };
+        return { sub: id, email, email_verified: id !== 'twin', name: id, ...microsoft, ...google };
       },
     };
   },
   claims: {
-    openid: tenant ? ['sub', 'tid', 'oid'] : ['sub'],
+    openid: tenant ? ['sub', 'tid', 'oid'] : hd ? ['sub', 'hd'] : ['sub'],
     email: ['email', 'email_verified'],
     profile: ['name'],
   },
-  // Microsoft puts its claims in the ID token itself.
-  conformIdTokenClaims: !tenant,
+  // Microsoft and Google put their claims in the ID token itself.
+  conformIdTokenClaims: !tenant && !hd,
   features: { devInteractions: { enabled: true } },
   cookies: { keys: ['the-test-provider-cookie-key'] },
   pkce: { required: () => true },

@@ -23,11 +23,12 @@ export class Idp {
 
   /**
    * Starts the provider, adds it to `server` as `name` and allows it for `organisationName`.
-   * With `tenant`, it poses as Microsoft's endpoint for several tenants, `tenant` allowed.
+   * With `tenant`, it poses as Microsoft's endpoint for several tenants, `tenant` allowed; with
+   * `hd`, as Google, its Workspace accounts at `hd`.
    */
   static async start(
     server: ServerEntry,
-    o: { name: string; organisationName: string; bobEmail: string; tenant?: string },
+    o: { name: string; organisationName: string; bobEmail: string; tenant?: string; hd?: string },
   ): Promise<Idp> {
     const port = await freePort();
     const origin = `http://127.0.0.1:${port}`;
@@ -41,6 +42,7 @@ export class Idp {
         CLIENT_SECRET,
         BOB_EMAIL: o.bobEmail,
         ...(o.tenant ? { TENANT: o.tenant } : {}),
+        ...(o.hd ? { HD: o.hd } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -56,7 +58,7 @@ export class Idp {
     });
     const add = o.tenant
       ? ['sso', 'add', 'microsoft', '--issuer', `${origin}/organizations/v2.0`, '--tenant', o.tenant]
-      : ['sso', 'add', 'oidc', '--issuer', origin];
+      : ['sso', 'add', o.hd ? 'google' : 'oidc', '--issuer', origin];
     add.push('--name', o.name, '--client-id', 'tessera', '--client-secret-stdin');
     expect(runCli(server, add, `${CLIENT_SECRET}\n`)).toContain(`Added "${o.name}"`);
     runCli(server, ['sso', 'allow', '--org', o.organisationName, o.name]);

@@ -9,7 +9,8 @@
  *   his authenticator app;
  * - the provider's other account with bob's address, unverified, is not
  *   linked, and signs nobody in;
- * - the callback of a finished sign-in, replayed, opens nothing;
+ * - the callback of a finished sign-in, replayed, opens nothing, nor one with a
+ *   state Tessera never gave;
  * - bob unlinks it, and it no longer signs him in.
  * Each project uses an organisation of its own. (The file sorts after
  * auth-flow.spec.ts, whose first test must meet the setup form unused.)
@@ -78,6 +79,10 @@ test('a member links a provider, signs in with it and then his code; an unlinked
     expect(callback).toContain('state=');
     await page.context().clearCookies();
     await page.goto(callback);
+    await expect(page).toHaveURL((url) => url.pathname === '/login');
+    await expect(page.getByText('had expired or was already used. Start again.')).toBeVisible();
+    // A callback with a state Tessera never gave: the same, and nothing opens.
+    await page.goto(`/sso/callback?code=forged&state=${'A'.repeat(43)}`);
     await expect(page).toHaveURL((url) => url.pathname === '/login');
     await expect(page.getByText('had expired or was already used. Start again.')).toBeVisible();
 

@@ -1,12 +1,15 @@
 /**
- * Signing in with a provider posing as Microsoft (Entra ID, several tenants),
+ * Signing in with a provider posing as Microsoft (Entra ID, several tenants) and as Google,
  * end to end in every project, against the real `oidc-provider` package
  * (end2end/idp with TENANT): its metadata names the issuer as the template
  * /{tenantid}/v2.0, its tokens carry the tenant's own issuer, `tid` and `oid`.
  * - bob links his work account from Account security, then signs in with it,
  *   then his code;
  * - an account of another tenant (its `tid` not the issuer's, nor allowed) is
- *   refused and opens nothing.
+ *   refused and opens nothing;
+ * and (end2end/idp with HD) as Google, whose Workspace accounts carry `hd`:
+ * - an owner accepts accounts of her Workspace domain only, and makes members
+ *   of its new people: a personal account is not made one; a Workspace one is.
  * (The file sorts after auth-flow.spec.ts, whose first test must meet the setup
  * form unused.)
  */
@@ -67,6 +70,52 @@ test('posing as Microsoft: a work account of the allowed tenant links and signs 
     await expect(page.getByText(`${name} could not confirm who you are just now.`)).toBeVisible();
     await page.goto('/');
     await expect(page).toHaveURL((url) => url.pathname === '/login');
+  } finally {
+    idp.stop();
+  }
+});
+
+test('posing as Google: an owner accepts only her Workspace domain (hd); its new people become members, a personal account is refused', async ({
+  page,
+  server,
+}, testInfo) => {
+  test.setTimeout(180_000);
+  const project = testInfo.project.name;
+  await ensureOrganisation(page, server, ownerFor(project));
+  const org = `Workspace Co ${project}`;
+  const olga = `olga.${project}@workspace.example`;
+  createOrganisation(server, { name: org, ownerEmail: olga, ownerName: 'Olga', ownerPassword: PASSWORD });
+  const name = `Workspace ${project}`;
+  const idp = await Idp.start(server, { name, organisationName: org, bobEmail: `bob.${project}@workspace.example`, hd: 'idp.example' });
+  try {
+    // Olga accepts accounts of the Workspace domain idp.example only, and lets its new people in.
+    await signIn(page, olga, PASSWORD, new HomePage(page).welcomeHeading('Olga'));
+    await enrolFromSecurity(page);
+    await page.goto('/settings/security/sign-in');
+    const method = page.getByRole('region', { name });
+    await method.getByLabel('Only accounts from (optional)').fill('idp.example');
+    await method.getByLabel('Create accounts for new people from (optional)').fill('idp.example');
+    await method.getByRole('button', { name: 'Save' }).click();
+    await expect(page.getByText('Saved. On, for accounts from idp.example only.')).toBeVisible();
+
+    // A personal account (no hd), even with a verified address at idp.example: not made a
+    // member, and it opens nothing.
+    await page.context().clearCookies();
+    const login = new LoginPage(page);
+    const withGoogle = page.getByRole('link', { name: `Sign in with ${name}` });
+    await login.goto();
+    await withGoogle.click();
+    await idp.signIn(page, 'personal');
+    await expect(page.getByText(`No Tessera account you may use is linked to that ${name} account yet.`)).toBeVisible();
+    await page.goto('/');
+    await expect(page).toHaveURL((url) => url.pathname === '/login');
+
+    // Nia's Workspace account: she becomes a member at her first sign-in.
+    await page.context().clearCookies();
+    await login.goto();
+    await withGoogle.click();
+    await idp.signIn(page, 'nia');
+    await expect(new HomePage(page).welcomeHeading('nia')).toBeVisible();
   } finally {
     idp.stop();
   }
