@@ -197,6 +197,19 @@ async fn back(env: &Env, browser: &Browser, extra: &str, signed_in: Option<i64>)
     env.app.finish_sso(&query, Some(&browser.binding), signed_in, None, &meta()).await.unwrap()
 }
 
+/// `s` (whose token is `token`) once it has enrolled an authenticator, which makes its second
+/// factor fresh; and the authenticator's secret.
+async fn enrolled(
+    env: &Env,
+    token: &str,
+    s: &tessera_server::session::SessionInfo,
+) -> (tessera_server::session::SessionInfo, Vec<u8>) {
+    let view = env.app.start_enrolment(s, &meta()).await.unwrap();
+    let secret = base32_decode(&view.setup_key_grouped);
+    env.app.confirm_enrolment(s, &code_now(&secret, env), &meta()).await.unwrap();
+    (env.app.session(token).await.unwrap().unwrap(), secret)
+}
+
 /// A sign-in method's form: on or off, accounts from where, what the provider's MFA counts for.
 fn method(allowed: bool, from: &str, mfa: ProviderMfa) -> MethodForm {
     MethodForm { allowed, accounts_from: from.into(), mfa, ..MethodForm::default() }
@@ -552,10 +565,7 @@ async fn owners_choose_where_a_provider_s_accounts_may_come_from_and_others_are_
                 .set_sign_in_method(&ada, provider, &method(true, "example.org", ProviderMfa::Always), &meta())
                 .await;
             assert!(matches!(stale, Err(MethodError::StepUpRequired)), "{stale:?}");
-            let view = env.app.start_enrolment(&ada, &meta()).await.unwrap();
-            let secret = base32_decode(&view.setup_key_grouped);
-            env.app.confirm_enrolment(&ada, &code_now(&secret, &env), &meta()).await.unwrap();
-            let ada = env.app.session(&token).await.unwrap().unwrap();
+            let (ada, _) = enrolled(&env, &token, &ada).await;
             let page = env.app.sign_in_methods(&ada).await.unwrap();
             assert!(page.may_change);
             assert_eq!(page.methods.len(), 1);
@@ -665,10 +675,7 @@ async fn an_unlinked_provider_account_waits_sealed_until_its_person_proves_their
             let (token, s) = by_password(&env, "bob@example.org").await;
             let stale = env.app.link_pending(&s, &sealed, &meta()).await;
             assert!(matches!(stale, Err(AccountError::StepUpRequired)), "{stale:?}");
-            let view = env.app.start_enrolment(&s, &meta()).await.unwrap();
-            let secret = base32_decode(&view.setup_key_grouped);
-            env.app.confirm_enrolment(&s, &code_now(&secret, &env), &meta()).await.unwrap();
-            let s = env.app.session(&token).await.unwrap().unwrap();
+            let (s, _) = enrolled(&env, &token, &s).await;
             let landing = env.app.link_pending(&s, &sealed, &meta()).await.unwrap();
             assert!(matches!(&landing, Landing::Linked { provider } if provider == "Idp"), "{landing:?}");
             assert_eq!(env.app.linked_providers(bob).await.unwrap()[0].0, provider);
@@ -679,10 +686,7 @@ async fn an_unlinked_provider_account_waits_sealed_until_its_person_proves_their
 
             // Someone else, later in the same browser, cannot take bob's provider account.
             let (token, ada) = by_password(&env, "ada@example.org").await;
-            let view = env.app.start_enrolment(&ada, &meta()).await.unwrap();
-            let secret = base32_decode(&view.setup_key_grouped);
-            env.app.confirm_enrolment(&ada, &code_now(&secret, &env), &meta()).await.unwrap();
-            let ada = env.app.session(&token).await.unwrap().unwrap();
+            let (ada, _) = enrolled(&env, &token, &ada).await;
             let landing = env.app.link_pending(&ada, &sealed, &meta()).await.unwrap();
             assert_eq!(refusal(&landing), Some(SsoRefusal::LinkedElsewhere));
             // What was kept lasts 15 minutes.
@@ -717,12 +721,7 @@ async fn owners_choose_what_a_provider_s_own_mfa_counts_for() {
                 .unwrap();
             drop(token);
             let (token, ada) = by_password(&env, "ada@example.org").await;
-            let view = env.app.start_enrolment(&ada, &meta()).await.unwrap();
-            env.app
-                .confirm_enrolment(&ada, &code_now(&base32_decode(&view.setup_key_grouped), &env), &meta())
-                .await
-                .unwrap();
-            let ada = env.app.session(&token).await.unwrap().unwrap();
+            let (ada, _) = enrolled(&env, &token, &ada).await;
             let proven = |c: &mut serde_json::Value| c["amr"] = serde_json::json!(["pwd", "mfa"]);
             let step_after = |edit: fn(&mut serde_json::Value)| {
                 let (env, idp) = (&env, &idp);
@@ -789,12 +788,7 @@ async fn a_verified_address_at_a_trusted_domain_links_itself_an_unverified_one_n
             // Ada, the owner, with a fresh second factor, trusts the provider's verified
             // addresses at example.org (where bob's Tessera address is).
             let (token, ada) = by_password(&env, "ada@example.org").await;
-            let view = env.app.start_enrolment(&ada, &meta()).await.unwrap();
-            env.app
-                .confirm_enrolment(&ada, &code_now(&base32_decode(&view.setup_key_grouped), &env), &meta())
-                .await
-                .unwrap();
-            let ada = env.app.session(&token).await.unwrap().unwrap();
+            let (ada, _) = enrolled(&env, &token, &ada).await;
             let mut form = method(true, "", ProviderMfa::Always);
             form.trust_email_from = "nope".into();
             let bad = env.app.set_sign_in_method(&ada, provider, &form, &meta()).await;
@@ -861,12 +855,7 @@ async fn required_provider_sign_in_stops_passwords_for_all_but_the_owners_and_ke
                 env.app.set_provider_sign_in_required(&ada, true, &meta()).await,
                 Err(MethodError::StepUpRequired)
             ));
-            let view = env.app.start_enrolment(&ada, &meta()).await.unwrap();
-            env.app
-                .confirm_enrolment(&ada, &code_now(&base32_decode(&view.setup_key_grouped), &env), &meta())
-                .await
-                .unwrap();
-            let ada = env.app.session(&token).await.unwrap().unwrap();
+            let (ada, _) = enrolled(&env, &token, &ada).await;
             // Not with no provider on.
             env.app.set_sign_in_method(&ada, provider, &method(false, "", ProviderMfa::Always), &meta()).await.unwrap();
             assert!(matches!(
@@ -923,9 +912,7 @@ async fn new_people_with_a_verified_address_at_a_domain_an_owner_names_become_me
         async move {
             let (provider, _) = world(&env, &idp).await;
             let (token, ada) = by_password(&env, "ada@example.org").await;
-            let view = env.app.start_enrolment(&ada, &meta()).await.unwrap();
-            env.app.confirm_enrolment(&ada, &code_now(&base32_decode(&view.setup_key_grouped), &env), &meta()).await.unwrap();
-            let ada = env.app.session(&token).await.unwrap().unwrap();
+            let (ada, _) = enrolled(&env, &token, &ada).await;
             let mut form = method(true, "", ProviderMfa::Always);
             form.create_from = "newco.example".into();
             env.app.set_sign_in_method(&ada, provider, &form, &meta()).await.unwrap();
