@@ -181,7 +181,8 @@ test('verified addresses link themselves or make new members where the owner say
     await expect(page.getByRole('region', { name: 'Sign-in providers' })).toContainText(`${name}: linked (${bob})`);
 
     // Nia has no account; her provider account's address is verified at idp.example: she
-    // becomes a member at her first sign-in.
+    // becomes a member at her first sign-in. (Logins are addresses at idp.example whatever
+    // the test: this one is used by no other.)
     await page.context().clearCookies();
     await login.goto();
     await withIdp.click();

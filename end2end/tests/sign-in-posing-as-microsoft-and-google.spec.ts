@@ -110,12 +110,13 @@ test('posing as Google: an owner accepts only her Workspace domain (hd); its new
     await page.goto('/');
     await expect(page).toHaveURL((url) => url.pathname === '/login');
 
-    // Nia's Workspace account: she becomes a member at her first sign-in.
+    // Gwen's Workspace account: she becomes a member at her first sign-in. (Logins are
+    // addresses at idp.example whatever the test: this one is used by no other.)
     await page.context().clearCookies();
     await login.goto();
     await withGoogle.click();
-    await idp.signIn(page, 'nia');
-    await expect(new HomePage(page).welcomeHeading('nia')).toBeVisible();
+    await idp.signIn(page, 'gwen');
+    await expect(new HomePage(page).welcomeHeading('gwen')).toBeVisible();
   } finally {
     idp.stop();
   }
