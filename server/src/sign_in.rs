@@ -428,16 +428,27 @@ impl Tessera {
     /// What the page for a disabled account shows, sealed for the browser (for as long as a
     /// sign-in's step).
     pub fn seal_disabled_account(&self, account: &DisabledAccount) -> String {
-        let expires = self.clock.now().plus(LOGIN_STEP_TTL);
-        let plain = serde_json::to_string(&(expires.0, account)).unwrap_or_default();
-        self.key.seal(DISABLED_CONTEXT, plain.as_bytes())
+        self.seal_for(DISABLED_CONTEXT, LOGIN_STEP_TTL, account)
     }
 
     /// What [`Tessera::seal_disabled_account`] sealed, unless it was tampered with or expired.
     pub fn open_disabled_account(&self, sealed: &str) -> Option<DisabledAccount> {
-        let plain = self.key.open(DISABLED_CONTEXT, sealed)?;
-        let (expires, account): (i64, DisabledAccount) = serde_json::from_slice(&plain).ok()?;
-        (self.clock.now().0 < expires).then_some(account)
+        self.open_sealed(DISABLED_CONTEXT, sealed)
+    }
+
+    /// `value` sealed with the instance key for the browser to keep (under `context`, which no
+    /// other kind of value shares), good for `ttl` whatever the browser does.
+    pub(crate) fn seal_for<T: serde::Serialize>(&self, context: &str, ttl: Duration, value: &T) -> String {
+        let expires = self.clock.now().plus(ttl);
+        let plain = serde_json::to_string(&(expires.0, value)).unwrap_or_default();
+        self.key.seal(context, plain.as_bytes())
+    }
+
+    /// What [`Tessera::seal_for`] sealed under `context`, unless it was tampered with or expired.
+    pub(crate) fn open_sealed<T: serde::de::DeserializeOwned>(&self, context: &str, sealed: &str) -> Option<T> {
+        let plain = self.key.open(context, sealed)?;
+        let (expires, value): (i64, T) = serde_json::from_slice(&plain).ok()?;
+        (self.clock.now().0 < expires).then_some(value)
     }
 
     /// What [`Tessera::seal_login_step`] sealed, unless it was tampered with or has expired.

@@ -137,8 +137,7 @@ impl Tessera {
             let account = Box::new(DisabledAccount::new(member.email, org.name, user_id, org.id));
             return Ok(Landing::Disabled(self.on_the_way(account, &destination, meta).await?));
         }
-        let orgs = self.store.org_sso_providers(org.id).await?;
-        let Some(allowed) = orgs.iter().find(|o| o.provider_id == provider.id) else {
+        let Some(allowed) = self.org_provider(org.id, provider.id).await? else {
             self.audit(failure(format!("with {}: not allowed by the organisation", provider.name))).await?;
             return Ok(refused(SsoRefusal::NotAllowed));
         };
@@ -177,8 +176,7 @@ impl Tessera {
             return Ok(None);
         }
         let Some((org, _)) = self.store.primary_membership(user.user_id).await? else { return Ok(None) };
-        let orgs = self.store.org_sso_providers(org.id).await?;
-        let Some(setting) = orgs.iter().find(|o| o.provider_id == provider.id) else { return Ok(None) };
+        let Some(setting) = self.org_provider(org.id, provider.id).await? else { return Ok(None) };
         if !methods::accepted(&setting.accounts_from, who)
             || methods::trusted_address(&setting.trust_email_from, who).is_none()
         {
@@ -202,11 +200,7 @@ impl Tessera {
         let e = audit::event(now, Action::SsoLinked, Outcome::Success, Some(org.id), None, target, meta, None);
         let detail = format!("{} ({email}), by its verified address, which the organisation trusts", provider.name);
         self.audit(with_detail(e, &detail)).await?;
-        if let Some(m) = self.store.member(org.id, user.user_id).await? {
-            let notice = Notice::ProviderLinked { provider: provider.name.clone(), account: email.to_string() };
-            let mail = notice_mail(&self.config, &m.email, &m.display_name, notice, now, meta);
-            self.deliver(org.id, &mail, user.user_id).await;
-        }
+        self.tell_linked(org.id, user.user_id, provider, email.to_string(), meta).await?;
         Ok(Some(identity))
     }
 
@@ -277,13 +271,11 @@ impl Tessera {
     ) -> Result<Landing> {
         let refused = |reason| Landing::Refused { provider: Some(provider.id), reason, linking: true };
         let org = self.store.primary_membership(user_id).await?.map(|(o, _)| o.id);
-        let orgs = match org {
-            Some(org_id) => self.store.org_sso_providers(org_id).await?,
-            None => Vec::new(),
+        let allowed = match org {
+            Some(org_id) => self.org_provider(org_id, provider.id).await?,
+            None => None,
         };
-        let Some(allowed) = orgs.iter().find(|o| o.provider_id == provider.id) else {
-            return Ok(refused(SsoRefusal::NotAllowed));
-        };
+        let Some(allowed) = allowed else { return Ok(refused(SsoRefusal::NotAllowed)) };
         // Linked, an account from elsewhere could not sign in anyway.
         if !methods::accepted(&allowed.accounts_from, &who) {
             return Ok(refused(SsoRefusal::NotFromOrganisation));
@@ -311,31 +303,43 @@ impl Tessera {
         let account = who.email.as_ref().map(|a| format!(" ({a})")).unwrap_or_default();
         self.audit(with_detail(e, &format!("{}{account}", provider.name))).await?;
         if let Some(org_id) = org {
-            if let Some(m) = self.store.member(org_id, user_id).await? {
-                let notice = Notice::ProviderLinked {
-                    provider: provider.name.clone(),
-                    account: who.email.unwrap_or_else(|| "an account without an email address".into()),
-                };
-                let mail = notice_mail(&self.config, &m.email, &m.display_name, notice, now, meta);
-                self.deliver(org_id, &mail, user_id).await;
-            }
+            let account = who.email.unwrap_or_else(|| "an account without an email address".into());
+            self.tell_linked(org_id, user_id, provider, account, meta).await?;
         }
         Ok(Landing::Linked { provider: provider.name.clone() })
+    }
+
+    /// How organisation `org_id` lets its people use provider `provider_id`, if it does.
+    async fn org_provider(&self, org_id: i64, provider_id: i64) -> Result<Option<crate::store::OrgProvider>> {
+        Ok(self.store.org_sso_providers(org_id).await?.into_iter().find(|o| o.provider_id == provider_id))
+    }
+
+    /// Mails a person that `provider`'s `account` now signs in to theirs.
+    async fn tell_linked(
+        &self,
+        org_id: i64,
+        user_id: i64,
+        provider: &SsoProvider,
+        account: String,
+        meta: &RequestMeta,
+    ) -> Result<()> {
+        if let Some(m) = self.store.member(org_id, user_id).await? {
+            let notice = Notice::ProviderLinked { provider: provider.name.clone(), account };
+            let mail = notice_mail(&self.config, &m.email, &m.display_name, notice, self.clock.now(), meta);
+            self.deliver(org_id, &mail, user_id).await;
+        }
+        Ok(())
     }
 
     /// What the browser keeps of a provider account nobody is linked to (see [`PendingLink`]),
     /// sealed with the instance key for [`PENDING_LINK_TTL`].
     pub fn seal_pending_link(&self, link: &PendingLink) -> String {
-        let expires = self.clock.now().plus(PENDING_LINK_TTL);
-        let plain = serde_json::to_string(&(expires.0, link)).unwrap_or_default();
-        self.key.seal(PENDING_LINK_CONTEXT, plain.as_bytes())
+        self.seal_for(PENDING_LINK_CONTEXT, PENDING_LINK_TTL, link)
     }
 
     /// What [`Tessera::seal_pending_link`] sealed, unless it was tampered with or expired.
     pub fn open_pending_link(&self, sealed: &str) -> Option<PendingLink> {
-        let plain = self.key.open(PENDING_LINK_CONTEXT, sealed)?;
-        let (expires, link): (i64, PendingLink) = serde_json::from_slice(&plain).ok()?;
-        (self.clock.now().0 < expires).then_some(link)
+        self.open_sealed(PENDING_LINK_CONTEXT, sealed)
     }
 
     /// Account security -> "Link it": links the provider account this browser signed in with
