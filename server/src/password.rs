@@ -3,13 +3,15 @@
 //! Hashing is deliberately slow, so it runs in `spawn_blocking` behind a semaphore sized to the
 //! cores, with a bounded number of callers allowed to wait. When that queue is full the caller gets
 //! [`Error::Busy`] at once (503 + Retry-After) instead of piling up memory and starving page
-//! rendering.
+//! rendering. Each running hash borrows one of a few argon2 memory blocks kept between hashes
+//! (see [`Blocks`]).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::rngs::OsRng;
 use tokio::sync::Semaphore;
 use unicode_normalization::UnicodeNormalization;
@@ -26,9 +28,12 @@ pub const ARGON2_P: u32 = 1;
 pub const MAX_PASSWORD_CHARS: usize = 128;
 pub const MIN_PASSWORD_CHARS: usize = 15;
 
+fn current_params() -> Params {
+    Params::new(ARGON2_M_KIB, ARGON2_T, ARGON2_P, None).expect("valid argon2 params")
+}
+
 fn argon2() -> Argon2<'static> {
-    let params = Params::new(ARGON2_M_KIB, ARGON2_T, ARGON2_P, None).expect("valid argon2 params");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, current_params())
 }
 
 /// NFKC so that the same password typed on different keyboards or pasted from different sources
@@ -233,6 +238,73 @@ struct Inner {
     admitted: AtomicUsize,
     max_admitted: usize,
     dummy_hash: String,
+    blocks: Blocks,
+}
+
+/// The argon2 memory of the hashes running now and of those that ran in the last
+/// [`Blocks::KEEP_IDLE`]. A block freshly allocated per hash cost a quarter of every sign-in's
+/// CPU in the kernel (7 MiB mapped, faulted in and zeroed, then unmapped); reused, its pages
+/// stay in place. At most one block per worker exists (the semaphore lets no more hashes run),
+/// and a quiet hasher hands them all back, so memory is bounded under a flood and small at rest.
+/// argon2 writes every block before it reads it, so a reused block needs no clearing.
+struct Blocks {
+    free: Mutex<Free>,
+}
+
+struct Free {
+    blocks: Vec<Vec<Block>>,
+    /// When a hash last gave a block back.
+    last_used: Instant,
+}
+
+impl Blocks {
+    /// How long a block is kept after the last hash that used it.
+    const KEEP_IDLE: Duration = Duration::from_secs(2);
+
+    fn new() -> Self {
+        Blocks { free: Mutex::new(Free { blocks: Vec::new(), last_used: Instant::now() }) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Free> {
+        self.free.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A block of today's size: a kept one, or a new one.
+    fn take(&self) -> Vec<Block> {
+        self.lock().blocks.pop().unwrap_or_else(|| vec![Block::default(); current_params().block_count()])
+    }
+
+    fn give_back(&self, block: Vec<Block>) {
+        let mut free = self.lock();
+        free.blocks.push(block);
+        free.last_used = Instant::now();
+    }
+
+    /// Drops the kept blocks when nothing hashed for [`Self::KEEP_IDLE`].
+    fn trim_if_idle(&self) {
+        let mut free = self.lock();
+        if !free.blocks.is_empty() && free.last_used.elapsed() >= Self::KEEP_IDLE {
+            free.blocks = Vec::new();
+        }
+    }
+
+    fn kept(&self) -> usize {
+        self.lock().blocks.len()
+    }
+}
+
+/// Trims `inner`'s kept blocks once a second until the hasher is gone.
+fn trim_while_alive(inner: Weak<Inner>) {
+    let spawned = std::thread::Builder::new().name("hash-memory-trim".into()).spawn(move || loop {
+        std::thread::sleep(Blocks::KEEP_IDLE / 2);
+        match inner.upgrade() {
+            Some(inner) => inner.blocks.trim_if_idle(),
+            None => return,
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "could not start the thread that hands idle hashing memory back");
+    }
 }
 
 /// Releases a place in the queue however the caller leaves.
@@ -251,15 +323,16 @@ impl PasswordHasher {
         hand_hashing_memory_back();
         let workers = workers.max(1);
         // The dummy hash makes "no such account" cost the same as a wrong password.
-        let dummy_hash = hash_blocking(&uuid_like_secret()).expect("hashing a random password");
-        PasswordHasher {
-            inner: Arc::new(Inner {
-                running: Semaphore::new(workers),
-                admitted: AtomicUsize::new(0),
-                max_admitted: workers + queue,
-                dummy_hash,
-            }),
-        }
+        let dummy_hash = hash_with(&mut Blocks::new().take(), &uuid_like_secret()).expect("hashing a random password");
+        let inner = Arc::new(Inner {
+            running: Semaphore::new(workers),
+            admitted: AtomicUsize::new(0),
+            max_admitted: workers + queue,
+            dummy_hash,
+            blocks: Blocks::new(),
+        });
+        trim_while_alive(Arc::downgrade(&inner));
+        PasswordHasher { inner }
     }
 
     pub fn for_this_machine() -> Self {
@@ -267,7 +340,9 @@ impl PasswordHasher {
         Self::new(cores, cores * 8)
     }
 
-    async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    /// Runs `f` on the blocking pool with a memory block of its own, once admitted and a worker
+    /// is free.
+    async fn run<T: Send + 'static>(&self, f: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static) -> Result<T> {
         let prev = self.inner.admitted.fetch_add(1, Ordering::SeqCst);
         let _admission = Admission(&self.inner.admitted);
         crate::telemetry::hash_queue(prev + 1);
@@ -277,12 +352,20 @@ impl PasswordHasher {
         let waiting = std::time::Instant::now();
         let _permit = self.inner.running.acquire().await.map_err(|_| Error::Busy)?;
         crate::telemetry::hash_wait(waiting.elapsed());
-        tokio::task::spawn_blocking(f).await.map_err(|e| Error::Hashing(format!("hashing task failed: {e}")))
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut block = inner.blocks.take();
+            let out = f(&mut block);
+            inner.blocks.give_back(block);
+            out
+        })
+        .await
+        .map_err(|e| Error::Hashing(format!("hashing task failed: {e}")))
     }
 
     /// Hashes an already checked and normalised password.
     pub async fn hash(&self, normalized: String) -> Result<String> {
-        self.run(move || hash_blocking(&normalized)).await?
+        self.run(move |block| hash_with(block, &normalized)).await?
     }
 
     /// Verifies `password` against `stored`; with no stored hash, runs against a dummy so the
@@ -296,15 +379,20 @@ impl PasswordHasher {
             Some(h) => (h.to_string(), true),
             None => (self.inner.dummy_hash.clone(), false),
         };
-        self.run(move || {
+        self.run(move |block| {
             let parsed = match PasswordHash::new(&hash) {
                 Ok(p) => p,
                 Err(_) => return Verified { ok: false, needs_rehash: false },
             };
-            let ok = argon2().verify_password(normalized.as_bytes(), &parsed).is_ok() && real;
+            let ok = verify_with(block, normalized.as_bytes(), &parsed) && real;
             Verified { ok, needs_rehash: ok && !uses_current_params(&parsed) }
         })
         .await
+    }
+
+    /// How many argon2 memory blocks the hasher keeps between hashes now.
+    pub fn blocks_kept(&self) -> usize {
+        self.inner.blocks.kept()
     }
 
     #[cfg(test)]
@@ -337,12 +425,51 @@ fn uuid_like_secret() -> String {
     crate::secret::Token::generate().expose().to_string()
 }
 
-fn hash_blocking(normalized: &str) -> Result<String> {
+/// A PHC string of today's parameters for `normalized`, computed in `memory`.
+fn hash_with(memory: &mut [Block], normalized: &str) -> Result<String> {
+    let failed = |e: &dyn std::fmt::Display| Error::Hashing(e.to_string());
     let salt = SaltString::generate(&mut OsRng);
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_bytes).map_err(|e| failed(&e))?;
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
     argon2()
-        .hash_password(normalized.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| Error::Hashing(e.to_string()))
+        .hash_password_into_with_memory(normalized.as_bytes(), salt_bytes, &mut out, memory)
+        .map_err(|e| failed(&e))?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&current_params()).map_err(|e| failed(&e))?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).map_err(|e| failed(&e))?),
+    };
+    Ok(phc.to_string())
+}
+
+/// Whether `password` hashes to `stored` under the parameters `stored` names. Computed in
+/// `memory` when it is big enough (today's parameters or cheaper ones), otherwise in memory of
+/// its own; compared in constant time.
+fn verify_with(memory: &mut Vec<Block>, password: &[u8], stored: &PasswordHash<'_>) -> bool {
+    let (Some(salt), Some(expected)) = (&stored.salt, &stored.hash) else { return false };
+    let Ok(algorithm) = Algorithm::try_from(stored.algorithm) else { return false };
+    let version = match stored.version.map(Version::try_from).transpose() {
+        Ok(v) => v.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let Ok(params) = Params::try_from(stored) else { return false };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt_bytes) = salt.decode_b64(&mut salt_bytes) else { return false };
+    let mut own;
+    let memory: &mut [Block] = if memory.len() >= params.block_count() {
+        memory
+    } else {
+        own = vec![Block::default(); params.block_count()];
+        &mut own
+    };
+    let mut out = vec![0u8; expected.len()];
+    let hashed =
+        Argon2::new(algorithm, version, params).hash_password_into_with_memory(password, salt_bytes, &mut out, memory);
+    // `Output`'s equality is constant-time.
+    hashed.is_ok() && Output::new(&out).is_ok_and(|o| &o == expected)
 }
 
 fn uses_current_params(h: &PasswordHash<'_>) -> bool {
@@ -378,6 +505,7 @@ mod tests {
 
     #[tokio::test]
     async fn weaker_stored_parameters_ask_for_a_rehash() {
+        use argon2::password_hash::PasswordHasher as _;
         let weak = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(4096, 3, 1, None).unwrap())
             .hash_password(b"correct horse battery staple", &SaltString::generate(&mut OsRng))
             .unwrap()
@@ -385,6 +513,63 @@ mod tests {
         let h = PasswordHasher::new(1, 1);
         let v = h.verify("correct horse battery staple", Some(&weak)).await.unwrap();
         assert_eq!(v, Verified { ok: true, needs_rehash: true });
+    }
+
+    #[tokio::test]
+    async fn hashes_read_the_same_as_the_argon2_crates_own() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        let h = PasswordHasher::new(1, 1);
+        let ours = h.hash("plum tractor sings quietly tonight".into()).await.unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(argon2().verify_password(b"plum tractor sings quietly tonight", &parsed).is_ok());
+        assert!(argon2().verify_password(b"plum tractor sings quietly tonighT", &parsed).is_err());
+        let theirs =
+            argon2().hash_password(b"amber lamps over rivers", &SaltString::generate(&mut OsRng)).unwrap().to_string();
+        assert_eq!(
+            h.verify("amber lamps over rivers", Some(&theirs)).await.unwrap(),
+            Verified { ok: true, needs_rehash: false }
+        );
+        assert!(!h.verify("amber lamps over river", Some(&theirs)).await.unwrap().ok);
+    }
+
+    #[tokio::test]
+    async fn a_hash_dearer_than_todays_still_verifies_in_memory_of_its_own() {
+        use argon2::password_hash::PasswordHasher as _;
+        let dear = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(ARGON2_M_KIB * 2, 1, 1, None).unwrap())
+            .hash_password(b"amber lamps over rivers", &SaltString::generate(&mut OsRng))
+            .unwrap()
+            .to_string();
+        let h = PasswordHasher::new(1, 1);
+        assert_eq!(
+            h.verify("amber lamps over rivers", Some(&dear)).await.unwrap(),
+            Verified { ok: true, needs_rehash: true }
+        );
+        assert!(!h.verify("amber lamps", Some(&dear)).await.unwrap().ok);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn memory_blocks_are_reused_one_per_worker_and_handed_back_when_quiet() {
+        let h = PasswordHasher::new(2, 64);
+        assert_eq!(h.blocks_kept(), 0, "nothing is kept before the first hash");
+        let stored = h.hash("plum tractor sings quietly tonight".into()).await.unwrap();
+        assert_eq!(h.blocks_kept(), 1, "the block of a finished hash is kept for the next");
+        let tasks: Vec<_> = (0..12)
+            .map(|i| {
+                let (h, stored) = (h.clone(), stored.clone());
+                tokio::spawn(async move { h.verify(&format!("guess {i}"), Some(&stored)).await })
+            })
+            .collect();
+        for t in tasks {
+            assert!(!t.await.unwrap().unwrap().ok);
+        }
+        let kept = h.blocks_kept();
+        assert!((1..=2).contains(&kept), "{kept} blocks kept for 2 workers");
+        let deadline = Instant::now() + Blocks::KEEP_IDLE * 4;
+        while h.blocks_kept() > 0 {
+            assert!(Instant::now() < deadline, "a quiet hasher hands its blocks back");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(h.verify("plum tractor sings quietly tonight", Some(&stored)).await.unwrap().ok);
     }
 
     #[tokio::test]
