@@ -202,6 +202,43 @@ async fn sign_in_endpoints_are_rate_limited_per_ip() {
     assert_eq!(t.post(LOGIN_EMAIL, &[("email", "ada@example.org")], None).await.status, StatusCode::SEE_OTHER);
 }
 
+/// A sign-in email step from the tests' peer (192.0.2.7) saying it forwards for `client`.
+async fn email_step_forwarded_for(t: &TestApp, client: &str) -> StatusCode {
+    let req = Request::post(LOGIN_EMAIL)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::ACCEPT, BROWSER_ACCEPT)
+        .header("x-forwarded-for", client)
+        .body(Body::from("email=ada%40example.org"))
+        .unwrap();
+    t.send(req).await.status
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_limit_is_per_client_and_a_forged_address_changes_nothing() {
+    let strict = RateLimit { burst: 2, refill: Duration::from_secs(60) };
+    let t = app_with(Options { rate: strict, trusted_proxies: "192.0.2.0/29", ..Options::default() }).await;
+    for _ in 0..2 {
+        assert_eq!(email_step_forwarded_for(&t, "203.0.113.1").await, StatusCode::SEE_OTHER);
+    }
+    assert_eq!(email_step_forwarded_for(&t, "203.0.113.1").await, StatusCode::TOO_MANY_REQUESTS);
+    // Another person behind the same proxy is not held back by the first one's tries.
+    assert_eq!(email_step_forwarded_for(&t, "203.0.113.2").await, StatusCode::SEE_OTHER);
+    // The first client writing another address to the left of the proxy's gains nothing.
+    assert_eq!(email_step_forwarded_for(&t, "198.51.100.9, 203.0.113.1").await, StatusCode::TOO_MANY_REQUESTS);
+    // A header that names no address counts against the proxy itself, never against nobody.
+    for _ in 0..2 {
+        assert_eq!(email_step_forwarded_for(&t, "unknown").await, StatusCode::SEE_OTHER);
+    }
+    assert_eq!(email_step_forwarded_for(&t, "garbage").await, StatusCode::TOO_MANY_REQUESTS);
+
+    // Not a proxy of ours: whatever it forwards for, the limit is its own.
+    let t = app_with(Options { rate: strict, trusted_proxies: "198.51.100.0/24", ..Options::default() }).await;
+    assert_eq!(email_step_forwarded_for(&t, "203.0.113.1").await, StatusCode::SEE_OTHER);
+    assert_eq!(email_step_forwarded_for(&t, "203.0.113.2").await, StatusCode::SEE_OTHER);
+    assert_eq!(email_step_forwarded_for(&t, "203.0.113.3").await, StatusCode::TOO_MANY_REQUESTS);
+}
+
 #[tokio::test]
 async fn a_flood_of_sign_ins_gets_503_with_retry_after_not_a_queue() {
     let t = app_with(Options { hasher: (1, 0), ..Options::default() }).await;

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::client_ip::TrustedProxies;
 use crate::error::{Error, Result};
 use crate::rate_limit::RateLimit;
 use crate::session::SessionLimits;
@@ -35,6 +36,13 @@ pub struct Config {
     pub schedule_every: Duration,
     /// How long a temporary access code (after an administrator's MFA reset) works.
     pub access_code_ttl: Duration,
+    /// Reverse proxies and load balancers whose forwarding header names the client
+    /// (`TESSERA_TRUSTED_PROXIES`, `TESSERA_FORWARDED_HEADER`); none by default.
+    pub trusted_proxies: TrustedProxies,
+    /// How long `tessera serve` keeps answering after SIGTERM with `/readyz` saying it is
+    /// draining, so a load balancer stops sending before the listener closes
+    /// (`TESSERA_DRAIN_SECONDS`, 0 by default).
+    pub drain: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -52,6 +60,8 @@ impl std::fmt::Debug for Config {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("schedule_every", &self.schedule_every)
             .field("access_code_ttl", &self.access_code_ttl)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("drain", &self.drain)
             .finish()
     }
 }
@@ -108,6 +118,20 @@ impl Config {
         let resets = count("TESSERA_RESET_PER_HOUR", 10)?;
         let reset_rate = RateLimit { burst: resets, refill: Duration::from_micros(3_600_000_000 / u64::from(resets)) };
         let schedule_every = Duration::from_secs(u64::from(count("TESSERA_SCHEDULE_SECONDS", 60)?));
+        let trusted_proxies = TrustedProxies::parse(
+            &get("TESSERA_TRUSTED_PROXIES").unwrap_or_default(),
+            &get("TESSERA_FORWARDED_HEADER").unwrap_or_default(),
+        )
+        .map_err(|e| Error::Config(format!("TESSERA_TRUSTED_PROXIES / TESSERA_FORWARDED_HEADER: {e}")))?;
+        let drain =
+            match get("TESSERA_DRAIN_SECONDS") {
+                None => Duration::ZERO,
+                Some(v) => {
+                    v.trim().parse::<u64>().ok().filter(|s| *s <= 600).map(Duration::from_secs).ok_or_else(|| {
+                        Error::Config("TESSERA_DRAIN_SECONDS must be a whole number from 0 to 600".into())
+                    })?
+                }
+            };
         Ok(Config {
             data_dir,
             database_url,
@@ -123,6 +147,8 @@ impl Config {
             max_body_bytes: 256 * 1024,
             schedule_every,
             access_code_ttl,
+            trusted_proxies,
+            drain,
         })
     }
 
@@ -196,6 +222,11 @@ mod tests {
         assert!(cfg(&[("TESSERA_BASE_URL", "not a url")]).is_err());
         assert!(cfg(&[("TESSERA_SESSION_IDLE_MINUTES", "0")]).is_err());
         assert!(cfg(&[("TESSERA_SESSION_IDLE_MINUTES", "ten")]).is_err());
+        assert!(cfg(&[("TESSERA_TRUSTED_PROXIES", "10.0.0.0/99")]).unwrap_err().to_string().contains("10.0.0.0/99"));
+        assert!(cfg(&[("TESSERA_DRAIN_SECONDS", "-1")]).is_err());
+        let c = cfg(&[("TESSERA_TRUSTED_PROXIES", "127.0.0.1"), ("TESSERA_DRAIN_SECONDS", "3")]).unwrap();
+        assert!(!c.trusted_proxies.is_empty());
+        assert_eq!(c.drain, Duration::from_secs(3));
         let c = cfg(&[("TESSERA_SESSION_IDLE_MINUTES", "5"), ("TESSERA_SESSION_ABSOLUTE_MINUTES", "30")]).unwrap();
         assert_eq!(c.session.idle, Duration::from_secs(300));
         assert_eq!(c.session.absolute, Duration::from_secs(1800));

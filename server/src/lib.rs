@@ -7,6 +7,7 @@ pub mod account;
 pub mod activity;
 pub mod applications;
 pub mod audit;
+pub mod client_ip;
 pub mod clock;
 pub mod config;
 pub mod delivery;

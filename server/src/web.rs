@@ -11,6 +11,7 @@ use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, StatusCode};
 
 use crate::audit::RequestMeta;
+use crate::client_ip::TrustedProxies;
 
 /// May a request with this method and these headers change state? Safe methods always may. For
 /// the rest the browser must say it is same-origin: `Sec-Fetch-Site` when sent (all current
@@ -118,10 +119,27 @@ pub fn page_csp(nonce: &str) -> String {
     )
 }
 
-/// The request's peer address and user agent. Behind a reverse proxy this is the proxy's address
-/// (trusting forwarded headers needs an explicit list of proxies; not configurable yet).
+/// The client's address, as [`find_client`] worked it out once per request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+/// Works out who the client is (the connection's address, or behind one of the operator's
+/// trusted proxies the address that proxy names: see [`crate::client_ip`]) before anything
+/// else reads it.
+pub async fn find_client(State(proxies): State<TrustedProxies>, mut req: Request, next: Next) -> Response {
+    if let Some(peer) = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()) {
+        let client = proxies.client(peer, req.headers());
+        req.extensions_mut().insert(ClientIp(client));
+    }
+    next.run(req).await
+}
+
+/// The client's address and user agent.
 pub fn request_meta(req_headers: &HeaderMap, extensions: &http::Extensions) -> RequestMeta {
-    let ip: Option<IpAddr> = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let ip: Option<IpAddr> = extensions
+        .get::<ClientIp>()
+        .map(|c| c.0)
+        .or_else(|| extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()));
     let ua = req_headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
     RequestMeta::new(ip, ua)
 }

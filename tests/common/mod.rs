@@ -79,13 +79,15 @@ pub struct Options {
     pub rate: RateLimit,
     pub reset_rate: RateLimit,
     pub hasher: (usize, usize),
+    /// `TESSERA_TRUSTED_PROXIES` (the tests' requests come from 192.0.2.7).
+    pub trusted_proxies: &'static str,
 }
 
 impl Default for Options {
     fn default() -> Self {
         // The test clock stands still, so nothing refills: room for every request of a test.
         let lax = RateLimit { burst: 100_000, refill: Duration::from_millis(1) };
-        Options { base_url: ORIGIN, rate: lax, reset_rate: lax, hasher: (2, 64) }
+        Options { base_url: ORIGIN, rate: lax, reset_rate: lax, hasher: (2, 64), trusted_proxies: "" }
     }
 }
 
@@ -95,6 +97,7 @@ pub async fn app_with(o: Options) -> TestApp {
         |k| match k {
             "TESSERA_BASE_URL" => Some(o.base_url.to_string()),
             "TESSERA_DATA_DIR" => Some(dir.path().display().to_string()),
+            "TESSERA_TRUSTED_PROXIES" => Some(o.trusted_proxies.to_string()),
             _ => None,
         },
         "127.0.0.1:3000",

@@ -36,7 +36,7 @@ use leptos::config::LeptosOptions;
 use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use tessera_server::web::{self as guard, Cookies, OriginGuard};
 use tessera_server::Tessera;
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::trace::TraceLayer;
 
 pub use assets::resolve_asset_names;
@@ -185,6 +185,12 @@ async fn time_request(req: axum::extract::Request, next: axum::middleware::Next)
     res
 }
 
+/// How hard pages and other answers made per request are compressed. Brotli's default level
+/// cost four times the rendering of the sign-in page; a low level keeps most of the saving for
+/// a fraction of the time (BENCHMARKS.md measures both). Static assets are compressed once, at
+/// build time, at the highest level (`cargo leptos build --precompress`), and served as they are.
+const DYNAMIC_COMPRESSION: CompressionLevel = CompressionLevel::Precise(1);
+
 pub fn router(state: AppState) -> Router {
     // Leptos renders with tokio; an Err only means it was initialised already.
     let _ = any_spawner::Executor::init_tokio();
@@ -199,6 +205,7 @@ pub fn router(state: AppState) -> Router {
     let stack = tower::ServiceBuilder::new()
         .layer(axum::middleware::from_fn(time_request))
         .layer(axum::middleware::from_fn(tessera_server::web::tag_request))
+        .layer(axum::middleware::from_fn_with_state(config.trusted_proxies.clone(), tessera_server::web::find_client))
         // Paths only: query strings carry one-time tokens and must never reach the logs.
         .layer(TraceLayer::new_for_http().make_span_with(|req: &http::Request<_>| {
             let id = req.headers().get(tessera_server::web::REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -209,7 +216,7 @@ pub fn router(state: AppState) -> Router {
             OriginGuard { origin: config.origin() },
             guard::require_same_origin,
         ))
-        .layer(CompressionLayer::new())
+        .layer(CompressionLayer::new().quality(DYNAMIC_COMPRESSION))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(state.clone(), form_posts::form_posts))
         .layer(axum::middleware::from_fn_with_state(state, gate::gate))
