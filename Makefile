@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: run test tools tools-test build lint unit e2e clean
+.PHONY: run test bench tools tools-test build lint unit e2e clean
 
 ## Build (release, precompressed assets) and serve on http://127.0.0.1:3000 (or $TESSERA_ADDR) with SQLite in ./data.
 run: tools build
@@ -21,6 +21,10 @@ run: tools build
 ## (.ci/with-postgres), checked before anything is compiled.
 test: tools-test
 	.ci/with-postgres $(MAKE) tools lint unit build e2e
+
+## Measure speed and memory on this machine against its own limits; writes BENCHMARKS.md (not part of `test`).
+bench: tools build
+	cargo bench -p tessera-server --bench load
 
 tools:
 	@node --version | awk -F'[v.]' '$$2 < 20 { print "Node.js " $$0 " is too old: install Node.js 20 or later (see README)." > "/dev/stderr"; exit 1 }'
@@ -36,6 +40,7 @@ tools:
 tools-test:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
 	@command -v psql >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y postgresql-client; }
+	@command -v haproxy >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y haproxy; }
 
 build:
 	cargo leptos build --release --precompress

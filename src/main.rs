@@ -676,6 +676,9 @@ async fn serve(options: leptos::config::LeptosOptions, config: Config) -> anyhow
             if let Err(e) = purger.purge_expired_sso_flows().await {
                 tracing::warn!(error = %e, "could not purge expired sign-ins at providers");
             }
+            if let Err(e) = purger.purge_idle_limits().await {
+                tracing::warn!(error = %e, "could not purge idle per-IP limits");
+            }
         }
     });
     // Reminders and other mail Tessera sends on its own; the database keeps instances from
@@ -684,11 +687,23 @@ async fn serve(options: leptos::config::LeptosOptions, config: Config) -> anyhow
     if let Some((listener, handle)) = metrics {
         serve_metrics(listener, handle, app.clone());
     }
+    let drain = app.config.drain;
+    let draining = app.clone();
     let router = app::http::router(app::http::AppState::new(app, options));
     tracing::info!(%addr, "Tessera is listening");
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown())
+        .with_graceful_shutdown(async move {
+            shutdown().await;
+            // Not ready from now on, still serving for `drain` so the load balancer notices;
+            // then the listener closes and the requests in flight finish.
+            draining.start_draining();
+            if !drain.is_zero() {
+                tracing::info!(seconds = drain.as_secs(), "draining before the listener closes");
+                tokio::time::sleep(drain).await;
+            }
+        })
         .await?;
+    tracing::info!("every request in flight was answered; stopped");
     Ok(())
 }
 

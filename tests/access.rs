@@ -69,6 +69,13 @@ async fn health_and_readiness() {
     assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "ok"));
     let r = t.get("/readyz", None).await;
     assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "ready"));
+    // Asked to stop: no longer ready, so a load balancer sends nothing new, but what it still
+    // sends is served.
+    t.tessera.start_draining();
+    let r = t.get("/readyz", None).await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "draining"));
+    assert_eq!(t.get("/healthz", None).await.status, StatusCode::OK);
+    assert_eq!(t.get("/login", None).await.status, StatusCode::OK);
 }
 
 #[tokio::test]

@@ -525,6 +525,7 @@ fn operators_register_list_rotate_and_remove_applications() {
     assert!(list.contains("redirect URI: https://wiki.example.org/cb") && !list.contains(secret), "{list}");
 
     let o = tessera(&data, &["app", "rotate-secret", "--org", "Acme", "--client-id", client_id], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let rotated = stdout(&o);
     let fresh = printed_after(&rotated, "the old one no longer works):");
     assert!(fresh.len() >= 40 && fresh != secret, "{rotated}");

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::audit::{Action, Outcome, RequestMeta};
+use crate::audit::{self, Action, Outcome, RequestMeta};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::mail::messages::Notice;
@@ -12,7 +12,7 @@ use crate::recovery::{self, RecoveryCode};
 use crate::roles::Refusal;
 use crate::secret::Token;
 use crate::session::{SessionInfo, SessionState};
-use crate::store::{Budget, CodesToShow};
+use crate::store::{Budget, CodesToShow, Previous, Settle, SignInWrite};
 use crate::tessera::Tessera;
 use crate::throttle;
 use crate::totp::{self, TotpSecret};
@@ -170,7 +170,8 @@ impl Tessera {
     /// Checks a second factor for `user`: a 6-digit authenticator code or a recovery code, or
     /// the code mailed to this session (`by_email`, or for someone without an authenticator app)
     /// where [`Tessera::proves_by_email`] allows it. The time step or the code is consumed
-    /// atomically, so one code lets exactly one request through.
+    /// atomically, so one code lets exactly one request through. A proven factor leaves the
+    /// failure budget for the caller to clear, in the same transaction as what it writes next.
     async fn prove_second_factor(
         &self,
         s: &SessionInfo,
@@ -216,7 +217,7 @@ impl Tessera {
         };
         let cred = match cred {
             Some(cred) if !by_email => cred,
-            _ => return self.prove_email_code(s, code, &account_key, meta).await,
+            _ => return self.prove_email_code(s, code, meta).await,
         };
         let mut replayed = false;
         let factor = if let Some(secret) = &secret {
@@ -244,10 +245,8 @@ impl Tessera {
             None
         };
         match factor {
-            Some(f) => {
-                self.store.throttle_clear(&account_key, now).await?;
-                Ok(f)
-            }
+            // The caller clears the budget with what else it writes.
+            Some(f) => Ok(f),
             // Only someone who had the right code can replay it: that is no guess, so it spends
             // none of the budget (a double click must not lock the person out).
             None if replayed => {
@@ -291,13 +290,7 @@ impl Tessera {
     }
 
     /// The email half of [`Tessera::prove_second_factor`], once the attempt is counted.
-    async fn prove_email_code(
-        &self,
-        s: &SessionInfo,
-        code: &str,
-        account_key: &str,
-        meta: &RequestMeta,
-    ) -> Result<Factor, CodeError> {
+    async fn prove_email_code(&self, s: &SessionInfo, code: &str, meta: &RequestMeta) -> Result<Factor, CodeError> {
         let now = self.clock.now();
         let used = match crate::email_codes::normalize(code) {
             Some(code) => {
@@ -308,7 +301,6 @@ impl Tessera {
         };
         match used {
             crate::store::CodeUse::Used => {
-                self.store.throttle_clear(account_key, now).await?;
                 self.audit_own(s, Action::EmailCodeUsed, Outcome::Success, meta, None).await?;
                 Ok(Factor::EmailCode)
             }
@@ -358,11 +350,31 @@ impl Tessera {
             Factor::EmailCode if s.has_mfa => None,
             _ => Some(now),
         };
-        if !self.store.rotate_session(&s.token_hash, &new, now).await? {
+        let event = audit::event(
+            now,
+            Action::MfaChallenge,
+            Outcome::Success,
+            Some(s.org_id),
+            Some(s.user_id),
+            Some(s.user_id),
+            meta,
+            None,
+        );
+        let account_key = self.account_key(&s.email);
+        let written = self
+            .store
+            .write_sign_in(&SignInWrite {
+                now,
+                budget: Settle::Clear(&account_key),
+                event: &event,
+                previous: Previous::Replaced(&s.token_hash),
+                session: &new,
+                completes: Some(s.user_id),
+            })
+            .await?;
+        if !written {
             return Err(CodeError::Invalid);
         }
-        self.audit_own(s, Action::MfaChallenge, Outcome::Success, meta, None).await?;
-        self.signed_in(s.user_id).await?;
         Ok((token, factor))
     }
 
@@ -381,6 +393,7 @@ impl Tessera {
         crate::factor::count(tried_method(s, code, false), &proved);
         let factor = proved?;
         let now = self.clock.now();
+        self.store.throttle_clear(&self.account_key(&s.email), now).await?;
         self.store.mark_second_factor(&s.token_hash, now).await?;
         self.audit_own(s, Action::StepUp, Outcome::Success, meta, None).await?;
         Ok(factor)

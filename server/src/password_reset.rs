@@ -42,8 +42,8 @@ pub struct ResetForm {
 impl Tessera {
     /// Per-IP limit on asking for reset links (no mail flood from one machine); `Err` holds how
     /// long to wait. The same for every address, so it says nothing about accounts.
-    pub fn check_reset_rate(&self, meta: &RequestMeta) -> std::result::Result<(), Duration> {
-        self.check_rate(&self.reset_limiter, meta)
+    pub async fn check_reset_rate(&self, meta: &RequestMeta) -> std::result::Result<(), Duration> {
+        self.check_rate(&self.reset_limiter, "reset", meta).await
     }
 
     /// "Send reset link": checks only the shape of the address, then answers. Whether a link is

@@ -1,6 +1,8 @@
-//! Per-IP rate limiting of the sign-in endpoints: a token bucket per address, in memory. It blunts
-//! one machine spraying many accounts; the per-account budget in the database covers the rest.
-//! With several instances behind a load balancer each keeps its own buckets.
+//! Per-IP rate limiting of the sign-in endpoints: a token bucket per address. It blunts one
+//! machine spraying many accounts; the per-account budget in the database covers the rest. Each
+//! process keeps its buckets in memory as a first filter that costs no query; on PostgreSQL,
+//! where several instances may share the database, the same bucket is also kept there
+//! ([`crate::store::SharedLimitStore`]), so the limit holds across instances.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -44,10 +46,15 @@ impl RateLimiter {
         RateLimiter { limit, buckets: Mutex::new(HashMap::new()) }
     }
 
+    /// The bucket's size and the cost of one request, in milliseconds of refill time.
+    pub fn cap_and_cost_ms(&self) -> (i64, i64) {
+        let cost = self.limit.refill.as_millis().max(1) as i64;
+        (cost * i64::from(self.limit.burst.max(1)), cost)
+    }
+
     /// Takes one request from `ip`'s bucket; `Err(wait)` says how long until one is allowed.
     pub fn check(&self, ip: IpAddr, now: Timestamp) -> Result<(), Duration> {
-        let cost = self.limit.refill.as_millis().max(1) as i64;
-        let cap = cost * i64::from(self.limit.burst.max(1));
+        let (cap, cost) = self.cap_and_cost_ms();
         let mut map = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= MAX_TRACKED {
             map.retain(|_, b| b.credit_ms + (now.0 - b.updated.0) < cap);

@@ -20,7 +20,7 @@ use crate::model::{Email, Problem};
 use crate::policy::{self, Requirement};
 use crate::secret::Token;
 use crate::session::{SessionInfo, SessionState};
-use crate::store::{Budget, TokenPurpose};
+use crate::store::{Budget, Previous, Settle, SignInWrite};
 use crate::tessera::Tessera;
 use crate::throttle;
 
@@ -463,8 +463,8 @@ impl Tessera {
 
 impl Tessera {
     /// Per-IP limit on the sign-in endpoints; `Err` holds how long to wait.
-    pub fn check_signin_rate(&self, meta: &RequestMeta) -> std::result::Result<(), Duration> {
-        self.check_rate(&self.signin_limiter, meta)
+    pub async fn check_signin_rate(&self, meta: &RequestMeta) -> std::result::Result<(), Duration> {
+        self.check_rate(&self.signin_limiter, "sign-in", meta).await
     }
 
     /// Checks email and password. Whatever is wrong (no such account, wrong password) the answer
@@ -564,18 +564,19 @@ impl Tessera {
             return Err(SignInError::ProviderRequired);
         }
         let owed = self.second_factor_owed(user.user_id, &org, &role).await?;
-        // With MFA the budget is cleared only once the second factor is proven: a right password
-        // alone gives back its own attempt but must not refill the guesses left for codes.
-        match (owed.any(), allowed) {
-            (false, _) => self.store.throttle_clear(&account_key, now).await?,
-            (true, Some(attempt)) => self.store.throttle_refund(&account_key, &attempt).await?,
-            (true, None) => {}
-        }
         if verified.needs_rehash {
             let fresh = self.hasher.hash(crate::password::normalize(password)).await?;
             self.store.set_password_hash(user.user_id, &fresh, now).await?;
         }
-        Ok(self.first_factor_passed(user.user_id, org.id, owed, FirstFactor::Password, previous, meta).await?)
+        // With MFA the budget is cleared only once the second factor is proven: a right password
+        // alone gives back its own attempt but must not refill the guesses left for codes.
+        let budget = match (owed.any(), &allowed) {
+            (false, _) => Settle::Clear(&account_key),
+            (true, Some(attempt)) => Settle::Refund(&account_key, attempt),
+            (true, None) => Settle::Untouched,
+        };
+        let how = FirstFactor::Password;
+        Ok(self.first_factor_passed(user.user_id, org.id, owed, how, budget, previous, meta).await?)
     }
 
     /// What a person whose first factor was just proven still owes: their authenticator app;
@@ -599,19 +600,19 @@ impl Tessera {
     }
 
     /// The first factor is proven (`how`): the session that follows (the browser's `previous`
-    /// one ends), which answers the second factor first where one is `owed`.
+    /// one ends), which answers the second factor first where one is `owed`. What it writes
+    /// (the session, the `budget`, the record, the completed sign-in) is one transaction.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn first_factor_passed(
         &self,
         user_id: i64,
         org_id: i64,
         owed: Owed,
         how: FirstFactor<'_>,
+        budget: Settle<'_>,
         previous: Option<&str>,
         meta: &RequestMeta,
     ) -> Result<SignInStep> {
-        if let Some(old) = previous.and_then(Token::parse) {
-            self.store.delete_session(&old.hash()).await?;
-        }
         let (state, owes) = match (owed.has_mfa, owed.by_email, owed.access_code) {
             (true, _, _) => (SessionState::PasswordOk, Some("second factor required")),
             (false, true, _) => (SessionState::PasswordOk, Some("emailed code required")),
@@ -628,16 +629,26 @@ impl Tessera {
         let mut event =
             audit::event(now, Action::SignIn, Outcome::Success, Some(org_id), Some(user_id), Some(user_id), meta, None);
         event.detail = detail;
-        self.audit(event).await?;
-        let via_provider = matches!(how, FirstFactor::Provider(_));
-        let token = self.open_session(user_id, org_id, state, via_provider, meta).await?;
+        let token = Token::generate();
+        let mut session = self.new_session(&token, user_id, org_id, state, meta);
+        session.via_provider = matches!(how, FirstFactor::Provider(_));
+        let previous_hash = previous.and_then(Token::parse).map(|t| t.hash());
+        self.store
+            .write_sign_in(&SignInWrite {
+                now,
+                budget,
+                event: &event,
+                previous: previous_hash.as_deref().map_or(Previous::None, Previous::Ends),
+                session: &session,
+                completes: (!owed.any()).then_some(user_id),
+            })
+            .await?;
         if owed.by_email && !owed.has_mfa {
             self.mail_sign_in_code(&token, meta).await?;
         }
         if owed.any() {
             return Ok(SignInStep::MfaRequired(token));
         }
-        self.signed_in(user_id).await?;
         Ok(SignInStep::Done(token))
     }
 
@@ -650,15 +661,6 @@ impl Tessera {
             Err(crate::factor::CodeError::Internal(e)) => Err(e),
             Ok(_) | Err(_) => Ok(()),
         }
-    }
-
-    /// A sign-in completed (password and, where the account has one, second factor). It proves
-    /// the person knows their password, so any reset link they asked for stops working.
-    pub(crate) async fn signed_in(&self, user_id: i64) -> Result<()> {
-        let now = self.clock.now();
-        self.store.record_sign_in(user_id, now).await?;
-        self.store.revoke_tokens(TokenPurpose::ResetPassword, Some(user_id), now).await?;
-        Ok(())
     }
 
     /// Mails the owner of an account whose free sign-in tries were just spent. In the background:

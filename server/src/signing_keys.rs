@@ -85,6 +85,9 @@ fn sealing_context(kid: &str) -> String {
 
 impl Tessera {
     /// At start: a current key for each algorithm where there is none.
+    /// Then every current key must open with this instance's key: an instance started with
+    /// another key (a different `TESSERA_SECRET_KEY` behind the same load balancer, or a lost key
+    /// file) would fail every sealed secret (authenticators, signing), so it refuses to start.
     pub async fn ensure_signing_keys(&self) -> Result<()> {
         let current = self.store.current_signing_keys().await?;
         for alg in ALGORITHMS {
@@ -93,6 +96,14 @@ impl Tessera {
                 // Another instance may have made one meanwhile: then its key is the current one.
                 self.store.add_signing_key(&key, false).await?;
             }
+        }
+        let current = self.store.current_signing_keys().await?;
+        if current.iter().any(|k| self.key.open(&sealing_context(&k.kid), &k.private_sealed).is_none()) {
+            return Err(Error::Config(
+                "this database was sealed with another instance key: start every instance with the same \
+                 TESSERA_SECRET_KEY (or the key file of the data directory that first used this database)"
+                    .into(),
+            ));
         }
         Ok(())
     }

@@ -26,6 +26,16 @@ pub struct Tessera {
     pub(crate) signin_limiter: RateLimiter,
     pub(crate) reset_limiter: RateLimiter,
     pub(crate) sso_cache: Arc<crate::provider_metadata::MetadataCache>,
+    /// Set once the process was asked to stop: `/readyz` then says no, so a load balancer sends
+    /// no new requests while the ones in flight finish.
+    draining: std::sync::atomic::AtomicBool,
+}
+
+/// Why an instance should not be sent requests now.
+#[derive(Debug)]
+pub enum NotReady {
+    Draining,
+    Database(crate::error::Error),
 }
 
 impl Tessera {
@@ -51,6 +61,7 @@ impl Tessera {
             signin_limiter,
             reset_limiter,
             sso_cache: Default::default(),
+            draining: Default::default(),
         }
     }
 
@@ -86,21 +97,49 @@ impl Tessera {
         self.audit(e).await
     }
 
-    /// Whether Tessera can serve requests: the database answers (for `/readyz`).
-    pub async fn ready(&self) -> Result<()> {
-        self.store.ping().await
+    /// Whether Tessera should be sent requests (for `/readyz`): not while draining, and only
+    /// while the database answers.
+    pub async fn ready(&self) -> std::result::Result<(), NotReady> {
+        if self.draining.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(NotReady::Draining);
+        }
+        self.store.ping().await.map_err(NotReady::Database)
     }
 
-    /// Takes one request of `meta`'s address from `limiter` (requests without one, such as the
-    /// command line's, are not limited).
-    pub(crate) fn check_rate(
+    /// From now on `/readyz` says this instance is stopping (it still serves what it is sent).
+    pub fn start_draining(&self) {
+        self.draining.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Takes one request of `meta`'s address from `limiter`, then from the bucket all instances
+    /// share under `purpose` (requests without an address, such as the command line's, are not
+    /// limited). `Err` holds how long to wait.
+    pub(crate) async fn check_rate(
         &self,
         limiter: &RateLimiter,
+        purpose: &str,
         meta: &RequestMeta,
     ) -> std::result::Result<(), std::time::Duration> {
-        match meta.ip {
-            Some(ip) => limiter.check(ip, self.clock.now()),
-            None => Ok(()),
+        let Some(ip) = meta.ip else { return Ok(()) };
+        let now = self.clock.now();
+        limiter.check(ip, now)?;
+        let (cap, cost) = limiter.cap_and_cost_ms();
+        match self.store.take_shared_credit(&format!("{purpose}:{ip}"), now, cap, cost).await {
+            Ok(None) => Ok(()),
+            Ok(Some(wait)) => Err(wait),
+            // The request itself needs the database and will say so; the limit does not stand
+            // in its way.
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the shared per-IP limit");
+                Ok(())
+            }
         }
+    }
+
+    /// Forgets shared per-IP buckets that are full again (for the periodic clean-up).
+    pub async fn purge_idle_limits(&self) -> Result<()> {
+        let longest =
+            [&self.signin_limiter, &self.reset_limiter].iter().map(|l| l.cap_and_cost_ms().0).max().unwrap_or(0);
+        self.store.purge_shared_credit(crate::clock::Timestamp(self.clock.now().0 - longest)).await
     }
 }

@@ -110,3 +110,36 @@ async fn members_keep_their_roles_through_the_roles_migration_on_postgres() {
     check_zones(&url).await;
     common::drop_postgres(&name).await;
 }
+
+/// The rule that lets an instance one release behind keep serving while a newer one has
+/// migrated the shared database (README, "Many instances"): since the roles rebuild (0008 and
+/// before), migrations only add. And none builds an index CONCURRENTLY, which PostgreSQL refuses
+/// inside the transaction the migrator runs each file in.
+#[test]
+fn migrations_only_add_so_the_previous_release_keeps_serving() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    let mut checked = 0;
+    for db in ["sqlite", "postgres"] {
+        for entry in std::fs::read_dir(root.join(db)).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let version: u32 = name.split('_').next().unwrap().parse().unwrap();
+            let sql: String = std::fs::read_to_string(&path)
+                .unwrap()
+                .lines()
+                .map(|l| l.split("--").next().unwrap_or(""))
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_uppercase();
+            let sql = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(!sql.contains("CONCURRENTLY"), "{db}/{name}");
+            if version > 8 {
+                for removal in ["DROP TABLE", "DROP COLUMN", "RENAME"] {
+                    assert!(!sql.contains(removal), "{db}/{name} has {removal}: removals wait for the release after");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 30, "the later migrations were read ({checked})");
+}

@@ -124,3 +124,67 @@ async fn what_must_come_first_comes_first() {
     })
     .await;
 }
+
+/// Two instances on one database, each with its own memory, a burst of 3 sign-in requests per
+/// address and one more every 10 seconds.
+fn two_instances(env: &Env) -> [tessera_server::Tessera; 2] {
+    let data = env.data.path().display().to_string();
+    let config = tessera_server::config::Config::from_lookup(
+        |k| match k {
+            "TESSERA_DATA_DIR" => Some(data.clone()),
+            "TESSERA_SIGNIN_BURST" => Some("3".into()),
+            "TESSERA_SIGNIN_PER_MINUTE" => Some("6".into()),
+            _ => None,
+        },
+        "127.0.0.1:3000",
+    )
+    .unwrap();
+    let config = std::sync::Arc::new(config);
+    [0, 1].map(|_| {
+        tessera_server::Tessera::new(
+            env.store.clone(),
+            env.clock.clone(),
+            config.clone(),
+            tessera_server::password::PasswordHasher::new(1, 1),
+            tessera_server::secret::SecretKey::generate(),
+        )
+    })
+}
+
+#[tokio::test]
+async fn the_per_ip_limit_holds_across_instances_sharing_postgresql() {
+    on_both(|env| async move {
+        let [a, b] = two_instances(&env);
+        let (one, other) = (meta(), RequestMeta::new(Some("192.0.2.11".parse().unwrap()), None));
+        assert!(a.check_signin_rate(&one).await.is_ok());
+        assert!(a.check_signin_rate(&one).await.is_ok());
+        assert!(b.check_signin_rate(&one).await.is_ok());
+        let fourth = a.check_signin_rate(&one).await;
+        if env.backend == "postgres" {
+            // The three requests were spread over two instances and still count three.
+            assert_eq!(fourth, Err(Duration::from_secs(10)), "{}", env.backend);
+            assert!(b.check_signin_rate(&one).await.is_err());
+            // Another address has its own bucket; time refills this one.
+            assert!(b.check_signin_rate(&other).await.is_ok());
+            env.clock.advance(Duration::from_secs(10));
+            assert!(b.check_signin_rate(&one).await.is_ok());
+            assert!(a.check_signin_rate(&one).await.is_err());
+            // The clean-up forgets buckets only once they are surely full again (the longest
+            // refill of any limit: the reset links' hour).
+            a.purge_idle_limits().await.unwrap();
+            let mut kept = common::query_texts(&env, "SELECT bucket FROM shared_limits").await;
+            kept.sort();
+            assert_eq!(kept, ["sign-in:192.0.2.10", "sign-in:192.0.2.11"]);
+            env.clock.advance(Duration::from_secs(3601));
+            a.purge_idle_limits().await.unwrap();
+            assert!(common::query_texts(&env, "SELECT bucket FROM shared_limits").await.is_empty());
+        } else {
+            // One process serves a SQLite database: each instance's memory is the whole limit,
+            // and the database is not written for it.
+            assert!(fourth.is_ok());
+            assert!(a.check_signin_rate(&one).await.is_err());
+            assert!(common::query_texts(&env, "SELECT bucket FROM shared_limits").await.is_empty());
+        }
+    })
+    .await;
+}

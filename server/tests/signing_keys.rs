@@ -106,3 +106,27 @@ fn base64_claims(c: &Claims) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(c).unwrap())
 }
+
+#[tokio::test]
+async fn an_instance_with_another_instance_key_refuses_to_start_on_the_same_database() {
+    on_both(|env| async move {
+        env.app.ensure_signing_keys().await.unwrap();
+        let stranger = tessera_server::tessera::Tessera::new(
+            env.store.clone(),
+            env.clock.clone(),
+            env.app.config.clone(),
+            tessera_server::password::PasswordHasher::new(1, 1),
+            tessera_server::secret::SecretKey::generate(),
+        );
+        let refused = stranger.ensure_signing_keys().await.unwrap_err().to_string();
+        assert!(
+            refused.contains("sealed with another instance key") && refused.contains("TESSERA_SECRET_KEY"),
+            "{refused}"
+        );
+        // The instance with the right key still starts, and nothing was replaced.
+        let before = env.app.jwks().await.unwrap();
+        env.app.ensure_signing_keys().await.unwrap();
+        assert_eq!(env.app.jwks().await.unwrap(), before, "{}", env.backend);
+    })
+    .await;
+}

@@ -360,6 +360,22 @@ async fn parallel_attempts_each_take_their_own_place_in_the_budget() {
 }
 
 #[tokio::test]
+async fn a_free_try_holds_back_no_parallel_try_whose_clock_read_a_moment_earlier() {
+    on_both(|env| async move {
+        // Two requests (or two instances) read their clocks a few milliseconds apart and reach
+        // the database in the other order: both are free tries, neither waits.
+        let later = env.clock.now();
+        let earlier = tessera_server::clock::Timestamp(later.0 - 5);
+        let delay = tessera_server::throttle::delay_after;
+        let first = env.store.throttle_take("account", later, delay).await.unwrap();
+        let second = env.store.throttle_take("account", earlier, delay).await.unwrap();
+        assert_eq!(first.taken().map(|a| a.failures), Some(1), "{}", env.backend);
+        assert_eq!(second.taken().map(|a| a.failures), Some(2), "{}: not told to wait", env.backend);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn sessions_end_when_idle_at_the_absolute_limit_and_on_sign_out() {
     on_both(|env| async move {
         env.app.create_organisation("Acme", OrgKind::Standard, "ada@example.org", None, Some(PASSWORD)).await.unwrap();

@@ -194,7 +194,7 @@ pub async fn forgot_password(#[server(default)] email: String) -> Result<(), App
     use crate::ctx::{App, Meta};
 
     let (App(app), Meta(meta)) = (extract().await?, extract().await?);
-    if let Err(wait) = app.tessera.check_reset_rate(&meta) {
+    if let Err(wait) = app.tessera.check_reset_rate(&meta).await {
         return Err(AppError::TooManyAttempts(u32::try_from(wait.as_secs().max(1)).unwrap_or(u32::MAX)));
     }
     app.tessera.request_password_reset(&email, &meta)?;

@@ -242,9 +242,11 @@ pub async fn healthz() -> &'static str {
 }
 
 pub async fn readyz(State(state): State<AppState>) -> Response {
+    use tessera_server::tessera::NotReady;
     match state.tessera.ready().await {
         Ok(()) => "ready".into_response(),
-        Err(e) => {
+        Err(NotReady::Draining) => (StatusCode::SERVICE_UNAVAILABLE, "draining").into_response(),
+        Err(NotReady::Database(e)) => {
             tracing::warn!(error = %e, "database not ready");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
         }

@@ -117,7 +117,7 @@ async fn read_form(
 ) -> Result<Body, AppError> {
     if let routes::Kind::ServerFn { rate_limited: true, .. } = route.kind {
         let meta = tessera_server::web::request_meta(&parts.headers, &parts.extensions);
-        if let Err(wait) = state.tessera.check_signin_rate(&meta) {
+        if let Err(wait) = state.tessera.check_signin_rate(&meta).await {
             tessera_server::telemetry::sign_in_outcome("throttled");
             let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
             return Err(AppError::TooManyAttempts(u32::try_from(secs).unwrap_or(u32::MAX)));

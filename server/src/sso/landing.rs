@@ -155,7 +155,8 @@ impl Tessera {
             owed.by_email = false;
             how.push_str(if who.mfa { ", whose own MFA was accepted" } else { ", trusted without Tessera's MFA" });
         }
-        let step = self.first_factor_passed(user_id, org.id, owed, FirstFactor::Provider(&how), previous, meta).await?;
+        let (first, budget) = (FirstFactor::Provider(&how), crate::store::Settle::Untouched);
+        let step = self.first_factor_passed(user_id, org.id, owed, first, budget, previous, meta).await?;
         Ok(Landing::SignedIn(self.progress(step, destination).await?))
     }
 

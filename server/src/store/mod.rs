@@ -38,20 +38,20 @@ pub use mail_templates::{MailTemplateStore, TemplateVersion};
 pub use mfa::{CodesToShow, MfaStore, TotpCredential};
 pub use oidc::{Grant, NewCode, NewGrant, NewToken, OidcStore, Spent, SpentCode, TokenKind};
 pub use orgs::{NewOrganisation, OrgStore};
-pub use sessions::{NewSession, SessionStore};
+pub use sessions::{NewSession, Previous, SessionStore, Settle, SignInWrite};
 pub use signing_keys::{NewSigningKey, SigningKey, SigningKeyStore};
 pub use sql::{PgStore, SqliteStore};
 pub use sso::{FlowPurpose, OrgProvider, ProviderMfa, SsoFlow, SsoIdentity, SsoProvider, SsoStore};
 pub use team::{Adoption, Cursor, Member, MemberFilter, MfaFilter, TeamStore};
-pub use throttle::{Budget, ThrottleAttempt, ThrottleStore};
+pub use throttle::{Budget, SharedLimitStore, ThrottleAttempt, ThrottleStore};
 pub use tokens::{LinkRecord, TokenPurpose, TokenStore, ValidToken};
 
 /// The area traits, for calling store methods on anything but a `dyn Store`.
 pub mod prelude {
     pub use super::{
         AccessCodeStore, AccountStore, ApplicationStore, AuditStore, EmailChangeStore, EmailCodeStore,
-        MailScheduleStore, MailTemplateStore, MfaStore, OidcStore, OrgStore, SessionStore, SigningKeyStore, SsoStore,
-        Store, TeamStore, ThrottleStore, TokenStore,
+        MailScheduleStore, MailTemplateStore, MfaStore, OidcStore, OrgStore, SessionStore, SharedLimitStore,
+        SigningKeyStore, SsoStore, Store, TeamStore, ThrottleStore, TokenStore,
     };
 }
 
@@ -73,6 +73,7 @@ pub trait Store:
     + MailScheduleStore
     + MailTemplateStore
     + ThrottleStore
+    + SharedLimitStore
     + AuditStore
     + Send
     + Sync
@@ -97,6 +98,7 @@ impl<T> Store for T where
         + MailScheduleStore
         + MailTemplateStore
         + ThrottleStore
+        + SharedLimitStore
         + AuditStore
         + Send
         + Sync

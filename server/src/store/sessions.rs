@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use crate::clock::Timestamp;
 use crate::error::Result;
 use crate::session::{SessionInfo, SessionState};
+use crate::store::{AuditEvent, ThrottleAttempt};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSession {
@@ -20,8 +21,48 @@ pub struct NewSession {
     pub via_provider: bool,
 }
 
+/// What the account's failure budget becomes when a sign-in step succeeds.
+#[derive(Debug, Clone, Copy)]
+pub enum Settle<'a> {
+    /// Nothing is owed any more: the budget is full again (by account key).
+    Clear(&'a str),
+    /// A right password while a second factor is still owed: its own attempt is given back, and
+    /// the guesses left for codes stay as they were.
+    Refund(&'a str, &'a ThrottleAttempt),
+    /// Nothing was taken from it.
+    Untouched,
+}
+
+/// The session a browser had when a sign-in step succeeded.
+#[derive(Debug, Clone, Copy)]
+pub enum Previous<'a> {
+    None,
+    /// Another sign-in's, by token hash: it ends.
+    Ends(&'a str),
+    /// The half-finished sign-in this step finished: the new session takes its place, and if a
+    /// parallel request took it first nothing is written.
+    Replaced(&'a str),
+}
+
+/// Everything a sign-in step writes once its factor is proven. Written in one transaction, so a
+/// sign-in costs one durable commit here (besides the budget taken before the check).
+#[derive(Debug, Clone, Copy)]
+pub struct SignInWrite<'a> {
+    pub now: Timestamp,
+    pub budget: Settle<'a>,
+    pub event: &'a AuditEvent,
+    pub previous: Previous<'a>,
+    pub session: &'a NewSession,
+    /// The person (by user id) is fully signed in: the sign-in is recorded, and the unused
+    /// password-reset links they asked for die (signing in shows they no longer need one).
+    pub completes: Option<i64>,
+}
+
 #[async_trait]
 pub trait SessionStore: Send + Sync {
+    /// Writes a successful sign-in step ([`SignInWrite`]) at once; `false`, with nothing
+    /// written, when the session it was to replace is gone.
+    async fn write_sign_in(&self, w: &SignInWrite<'_>) -> Result<bool>;
     async fn create_session(&self, s: &NewSession, now: Timestamp) -> Result<()>;
     /// The session behind a token hash with its user and organisation; disabled users have none.
     async fn find_session(&self, token_hash: &str) -> Result<Option<SessionInfo>>;

@@ -49,3 +49,21 @@ pub trait ThrottleStore: Send + Sync {
     async fn throttle_refund(&self, account_key: &str, attempt: &ThrottleAttempt) -> Result<()>;
     async fn throttle_clear(&self, account_key: &str, now: Timestamp) -> Result<()>;
 }
+
+/// The per-IP limits as every instance on one database shares them: a token bucket per address
+/// and purpose, kept in the database. Each process also keeps its own buckets in memory
+/// ([`crate::rate_limit`]) as a first filter that costs no query.
+#[async_trait]
+pub trait SharedLimitStore: Send + Sync {
+    /// Takes `cost_ms` of credit from `bucket`, which holds at most `cap_ms` and refills one
+    /// millisecond per millisecond; `Some(wait)` when it holds too little (nothing is taken).
+    async fn take_shared_credit(
+        &self,
+        bucket: &str,
+        now: Timestamp,
+        cap_ms: i64,
+        cost_ms: i64,
+    ) -> Result<Option<Duration>>;
+    /// Forgets buckets untouched since `before` (full again by then, so nothing is lost).
+    async fn purge_shared_credit(&self, before: Timestamp) -> Result<()>;
+}

@@ -31,6 +31,19 @@ macro_rules! impl_account_store {
                     .map_err(|e| Error::from_insert(e, "an account with that email"))?;
                 Ok(id)
             }
+
+            pub(super) async fn record_sign_in_in<'e, E: sqlx::Executor<'e, Database = $db>>(
+                e: E,
+                user_id: i64,
+                now: Timestamp,
+            ) -> Result<()> {
+                sqlx::query("UPDATE users SET last_sign_in_at = $2 WHERE id = $1")
+                    .bind(user_id)
+                    .bind(now.0)
+                    .execute(e)
+                    .await?;
+                Ok(())
+            }
         }
 
         #[async_trait]
@@ -92,12 +105,7 @@ macro_rules! impl_account_store {
             }
 
             async fn record_sign_in(&self, user_id: i64, now: Timestamp) -> Result<()> {
-                sqlx::query("UPDATE users SET last_sign_in_at = $2 WHERE id = $1")
-                    .bind(user_id)
-                    .bind(now.0)
-                    .execute(&self.writer)
-                    .await?;
-                Ok(())
+                Self::record_sign_in_in(&self.writer, user_id, now).await
             }
 
             async fn password_prompt_pending(&self, user_id: i64) -> Result<bool> {

@@ -6,7 +6,7 @@ use super::{parse_col, role_from_row, PgStore, SqliteStore};
 use crate::clock::Timestamp;
 use crate::error::Result;
 use crate::session::SessionInfo;
-use crate::store::{NewSession, SessionStore};
+use crate::store::{NewSession, Previous, SessionStore, Settle, SignInWrite, TokenPurpose};
 
 #[derive(sqlx::FromRow)]
 struct SessionRow {
@@ -97,6 +97,35 @@ macro_rules! impl_session_store {
 
         #[async_trait]
         impl SessionStore for $store {
+            async fn write_sign_in(&self, w: &SignInWrite<'_>) -> Result<bool> {
+                let mut tx = self.writer.begin().await?;
+                let delete = "DELETE FROM sessions WHERE token_hash = $1";
+                match w.previous {
+                    Previous::None => {}
+                    Previous::Ends(old) => {
+                        sqlx::query(delete).bind(old).execute(&mut *tx).await?;
+                    }
+                    Previous::Replaced(old) => {
+                        if sqlx::query(delete).bind(old).execute(&mut *tx).await?.rows_affected() != 1 {
+                            return Ok(false);
+                        }
+                    }
+                }
+                Self::insert_session(&mut *tx, w.session, w.now).await?;
+                match w.budget {
+                    Settle::Clear(key) => Self::clear_budget_in(&mut *tx, key, w.now).await?,
+                    Settle::Refund(key, attempt) => Self::refund_budget_in(&mut tx, key, attempt).await?,
+                    Settle::Untouched => {}
+                }
+                Self::insert_audit(&mut *tx, w.event).await?;
+                if let Some(user_id) = w.completes {
+                    Self::record_sign_in_in(&mut *tx, user_id, w.now).await?;
+                    Self::revoke_tokens_in(&mut *tx, TokenPurpose::ResetPassword, Some(user_id), w.now).await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
             async fn create_session(&self, s: &NewSession, now: Timestamp) -> Result<()> {
                 Self::insert_session(&self.writer, s, now).await
             }

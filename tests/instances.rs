@@ -1,0 +1,427 @@
+//! Three instances of the real binary on one PostgreSQL database, behind a real HAProxy that
+//! health-checks `/readyz`: every rule holds across instances as on one. Requests go to a
+//! chosen instance where the point is "accepted by one, refused by another", and through the
+//! load balancer where the point is the balancer's (spreading, draining an instance).
+//!
+//! Needs PostgreSQL (`TESSERA_TEST_POSTGRES_URL`, as `make test` provides) and `haproxy` on the
+//! PATH (`make tools-test` installs it); without PostgreSQL it says so and passes, like the
+//! other PostgreSQL tests.
+
+#![cfg(feature = "ssr")]
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::redirect::Policy;
+use tessera_server::audit::RequestMeta;
+use tessera_server::clock::{Clock, SystemClock};
+use tessera_server::model::OrgKind;
+use tessera_server::password::PasswordHasher;
+use tessera_server::secret::SecretKey;
+use tessera_server::sign_in::SignInStep;
+use tessera_server::Tessera;
+
+const PASSWORD: &str = "plum tractor sings quietly tonight";
+const HTML: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Instance {
+    child: Child,
+    port: u16,
+    _data: tempfile::TempDir,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Cluster {
+    instances: Vec<Instance>,
+    lb: Child,
+    lb_port: u16,
+    url: String,
+    key_hex: String,
+    http: reqwest::Client,
+    /// The balancer's configuration and the operator's data directory.
+    dir: std::path::PathBuf,
+    /// How many client addresses the test has used.
+    clients: std::sync::atomic::AtomicU32,
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = self.lb.kill();
+        let _ = self.lb.wait();
+    }
+}
+
+fn instance_command(url: &str, key_hex: &str, port: u16, lb_port: u16, data: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tessera"));
+    c.env("TESSERA_ADDR", format!("127.0.0.1:{port}"))
+        .env("TESSERA_DATABASE_URL", url)
+        .env("TESSERA_SECRET_KEY", key_hex)
+        .env("TESSERA_DATA_DIR", data)
+        .env("TESSERA_BASE_URL", format!("http://127.0.0.1:{lb_port}"))
+        .env("TESSERA_TRUSTED_PROXIES", "127.0.0.1")
+        .env("TESSERA_DRAIN_SECONDS", "1")
+        // Five sign-in requests per address, then one every 12 seconds: the tests give each
+        // request an address of its own (X-Forwarded-For, believed from 127.0.0.1) unless the
+        // point is the limit.
+        .env("TESSERA_SIGNIN_PER_MINUTE", "5")
+        .env("TESSERA_SIGNIN_BURST", "5")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    c
+}
+
+async fn wait_ready(http: &reqwest::Client, port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        if let Ok(r) = http.get(format!("http://127.0.0.1:{port}/readyz")).send().await {
+            if r.status() == 200 {
+                return;
+            }
+        }
+        assert!(Instant::now() < deadline, "instance on {port} never became ready");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn haproxy(lb_port: u16, ports: &[u16], dir: &Path) -> Child {
+    let servers: String =
+        ports.iter().enumerate().map(|(i, p)| format!("  server t{i} 127.0.0.1:{p} check\n")).collect();
+    let config = format!(
+        "global\n  maxconn 512\n\
+         defaults\n  mode http\n  timeout connect 2s\n  timeout client 30s\n  timeout server 30s\n\
+         \x20 option forwardfor\n  option redispatch\n  retries 3\n\
+         frontend web\n  bind 127.0.0.1:{lb_port}\n  default_backend tessera\n\
+         backend tessera\n  balance roundrobin\n  option httpchk GET /readyz\n\
+         \x20 default-server inter 100ms fall 1 rise 2\n{servers}"
+    );
+    let file = dir.join("haproxy.cfg");
+    std::fs::write(&file, config).unwrap();
+    Command::new("haproxy")
+        .arg("-db")
+        .arg("-f")
+        .arg(&file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("haproxy on the PATH (make tools-test installs it)")
+}
+
+impl Cluster {
+    /// Three instances started at once on an empty database, and the load balancer.
+    async fn start(url: String, dir: &Path) -> Cluster {
+        let dir = dir.to_path_buf();
+        let key_hex = hex_key();
+        let lb_port = free_port();
+        let http = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .pool_max_idle_per_host(0)
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        let instances: Vec<Instance> = (0..3)
+            .map(|_| {
+                let port = free_port();
+                let data = tempfile::tempdir().unwrap();
+                let child = instance_command(&url, &key_hex, port, lb_port, data.path()).spawn().unwrap();
+                Instance { child, port, _data: data }
+            })
+            .collect();
+        for i in &instances {
+            wait_ready(&http, i.port).await;
+        }
+        let ports: Vec<u16> = instances.iter().map(|i| i.port).collect();
+        let lb = haproxy(lb_port, &ports, &dir);
+        wait_ready(&http, lb_port).await;
+        Cluster { instances, lb, lb_port, url, key_hex, http, dir, clients: Default::default() }
+    }
+
+    fn base(&self, at: Target) -> String {
+        match at {
+            Target::Instance(i) => format!("http://127.0.0.1:{}", self.instances[i].port),
+            Target::Balancer => format!("http://127.0.0.1:{}", self.lb_port),
+        }
+    }
+
+    /// A client address no other request of the test used.
+    fn someone(&self) -> String {
+        let n = self.clients.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        format!("198.51.{}.{}", n / 250, n % 250 + 1)
+    }
+
+    async fn post(&self, at: Target, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Answer {
+        self.post_from(&self.someone(), at, path, form, cookie).await
+    }
+
+    async fn post_from(
+        &self,
+        client: &str,
+        at: Target,
+        path: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> Answer {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base(at)))
+            .header("x-forwarded-for", client)
+            .header("origin", format!("http://127.0.0.1:{}", self.lb_port))
+            .header("accept", HTML)
+            .form(form);
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        Answer::of(req.send().await.unwrap()).await
+    }
+
+    async fn get(&self, at: Target, path: &str, cookie: Option<&str>) -> Answer {
+        let mut req = self
+            .http
+            .get(format!("{}{path}", self.base(at)))
+            .header("x-forwarded-for", self.someone())
+            .header("accept", HTML);
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        Answer::of(req.send().await.unwrap()).await
+    }
+
+    /// The email step at `first`, the password step at `second`.
+    async fn sign_in(&self, first: Target, second: Target, email: &str, password: &str) -> Answer {
+        let step = self.post(first, "/api/login/email", &[("email", email)], None).await;
+        assert_eq!(step.status, 303, "{}", step.body);
+        let login = step.cookie("tessera_login").expect("the email step's cookie");
+        self.post(second, "/api/login/password", &[("password", password)], Some(&login)).await
+    }
+
+    /// The library on the same database and key, as an operator's command would be.
+    async fn operator(&self) -> Arc<Tessera> {
+        let store = tessera_server::store::connect(&self.url).await.unwrap();
+        let data = self.dir.join("operator");
+        let config = tessera_server::config::Config::from_lookup(
+            |k| (k == "TESSERA_DATA_DIR").then(|| data.display().to_string()),
+            "127.0.0.1:3000",
+        )
+        .unwrap();
+        Arc::new(Tessera::new(
+            store,
+            Arc::new(SystemClock),
+            Arc::new(config),
+            PasswordHasher::new(1, 16),
+            SecretKey::from_hex(&self.key_hex).unwrap(),
+        ))
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Target {
+    Instance(usize),
+    Balancer,
+}
+use Target::{Balancer, Instance as At};
+
+struct Answer {
+    status: u16,
+    location: String,
+    cookies: Vec<String>,
+    body: String,
+}
+
+impl Answer {
+    async fn of(r: reqwest::Response) -> Answer {
+        let status = r.status().as_u16();
+        let location = r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let cookies = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_string))
+            .collect();
+        Answer { status, location, cookies, body: r.text().await.unwrap_or_default() }
+    }
+
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.iter().find(|c| c.starts_with(&format!("{name}=")) && c.len() > name.len() + 1).cloned()
+    }
+}
+
+fn hex_key() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn code_now(secret: &[u8]) -> String {
+    use tessera_server::totp;
+    totp::code_for_step(secret, totp::step_at(SystemClock.now()), 6, totp_rs::Algorithm::SHA1).unwrap()
+}
+
+fn code_next(secret: &[u8]) -> String {
+    use tessera_server::totp;
+    totp::code_for_step(secret, totp::step_at(SystemClock.now()) + 1, 6, totp_rs::Algorithm::SHA1).unwrap()
+}
+
+async fn fresh_database() -> Option<(String, String, String)> {
+    use sqlx::Connection;
+    let server = std::env::var("TESSERA_TEST_POSTGRES_URL").ok().filter(|s| !s.is_empty())?;
+    let mut c = sqlx::PgConnection::connect(&server).await.expect("PostgreSQL");
+    let name = format!("tessera_instances_{}", std::process::id());
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut c).await.unwrap();
+    let base = server.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(server.clone());
+    Some((format!("{base}/{name}"), name, server))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_instances_behind_haproxy_hold_every_rule_as_one() {
+    let Some((url, name, server)) = fresh_database().await else {
+        eprintln!("TESSERA_TEST_POSTGRES_URL is not set: the instances test needs PostgreSQL");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = Cluster::start(url, dir.path()).await;
+    let op = cluster.operator().await;
+    let meta = RequestMeta::default();
+    for (org, email) in [
+        ("Acme", "ada@example.org"),
+        ("Bobs", "bob@example.org"),
+        ("Carols", "carol@example.org"),
+        ("Daves", "dave@example.org"),
+    ] {
+        op.create_organisation(org, OrgKind::Standard, email, None, Some(PASSWORD)).await.unwrap();
+    }
+    // Ada has an authenticator app.
+    let SignInStep::Done(token) = op.sign_in("ada@example.org", PASSWORD, None, &meta).await.unwrap() else { panic!() };
+    let s = op.session(token.expose()).await.unwrap().unwrap();
+    let view = op.start_enrolment(&s, &meta).await.unwrap();
+    let secret =
+        tessera_server::totp::TotpSecret::from_base32(&view.setup_key_grouped).unwrap().expose_bytes().to_vec();
+    let recovery = op.confirm_enrolment(&s, &code_now(&secret), &meta).await.unwrap();
+
+    // An instance with another instance key refuses to start, saying why.
+    let stranger = tempfile::tempdir().unwrap();
+    let out =
+        instance_command(&cluster.url, &hex_key(), free_port(), cluster.lb_port, stranger.path()).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("sealed with another instance key"), "{said}");
+
+    // A TOTP code accepted by one instance is refused by the others.
+    let first = cluster.sign_in(At(0), At(1), "ada@example.org", PASSWORD).await;
+    let second = cluster.sign_in(At(1), At(2), "ada@example.org", PASSWORD).await;
+    assert_eq!((first.status, first.location.as_str()), (303, "/login/mfa"));
+    let (p1, p2) = (first.cookie("tessera_session").unwrap(), second.cookie("tessera_session").unwrap());
+    // The enrolment used this time step's code: the app's next one (accepted a step early, as
+    // clocks drift) is one nobody used.
+    let code = code_next(&secret);
+    let ok = cluster.post(At(2), "/api/login/mfa", &[("code", &code)], Some(&p1)).await;
+    assert_eq!((ok.status, ok.location.as_str()), (303, "/"), "{}", ok.body);
+    let session = ok.cookie("tessera_session").unwrap();
+    for at in [At(0), At(1)] {
+        let replay = cluster.post(at, "/api/login/mfa", &[("code", &code)], Some(&p2)).await;
+        assert_eq!(replay.status, 401, "{at:?}");
+        assert!(replay.body.contains("already been used"), "{at:?}");
+    }
+    // A recovery code likewise.
+    let rc = recovery[0].display();
+    let ok = cluster.post(At(0), "/api/login/mfa", &[("kind", "recovery"), ("code", &rc)], Some(&p2)).await;
+    assert_eq!((ok.status, ok.location.as_str()), (303, "/account/security?recovery-used"), "{}", ok.body);
+    let third = cluster.sign_in(At(2), At(2), "ada@example.org", PASSWORD).await.cookie("tessera_session").unwrap();
+    let again = cluster.post(At(1), "/api/login/mfa", &[("kind", "recovery"), ("code", &rc)], Some(&third)).await;
+    assert_eq!(again.status, 401, "a recovery code is good once, on any instance");
+
+    // A session signed out on one instance is dead on the others at their next request.
+    for at in [At(0), At(1), At(2)] {
+        assert_eq!(cluster.get(at, "/", Some(&session)).await.status, 200, "{at:?}");
+    }
+    assert_eq!(cluster.post(At(1), "/api/logout", &[], Some(&session)).await.status, 303);
+    for at in [At(0), At(2)] {
+        let r = cluster.get(at, "/", Some(&session)).await;
+        assert_eq!((r.status, r.location.as_str()), (303, "/login"), "{at:?}");
+    }
+
+    // The failure budget is one per account, claimed before the password is checked: six wrong
+    // passwords at once, two per instance, count one by one, so the first five are wrong and
+    // the sixth is told to wait (with a budget per instance all six would be merely wrong).
+    let tries: Vec<_> = (0..6)
+        .map(|i| {
+            let c = &cluster;
+            async move { c.sign_in(At(i % 3), At(i % 3), "bob@example.org", "wrong wrong wrong wrong").await.status }
+        })
+        .collect();
+    let mut statuses = futures::future::join_all(tries).await;
+    statuses.sort();
+    assert_eq!(statuses, [401, 401, 401, 401, 401, 429]);
+
+    // The per-IP limit is one across instances: five requests from one address, spread over the
+    // three, spend its burst, and the sixth is refused wherever it lands.
+    for i in 0..5 {
+        let r = cluster
+            .post_from("203.0.113.50", At(i % 3), "/api/login/email", &[("email", "eve@example.org")], None)
+            .await;
+        assert_eq!(r.status, 303, "request {i}");
+    }
+    for at in [At(2), At(0)] {
+        let r = cluster.post_from("203.0.113.50", at, "/api/login/email", &[("email", "eve@example.org")], None).await;
+        assert_eq!(r.status, 429, "{at:?}: the address spent its burst on the other instances");
+    }
+    let r = cluster.post_from("203.0.113.51", At(2), "/api/login/email", &[("email", "eve@example.org")], None).await;
+    assert_eq!(r.status, 303, "another address is not held back");
+
+    // A policy change reaches every instance at its next request.
+    for at in [At(0), At(1), At(2)] {
+        let r = cluster.sign_in(at, at, "carol@example.org", PASSWORD).await;
+        assert_eq!((r.status, r.location.as_str()), (303, "/"), "{at:?}");
+    }
+    op.set_mfa_policy_by_operator("Carols", tessera_server::model::MfaPolicy::Required, None).await.unwrap();
+    for at in [At(0), At(1), At(2)] {
+        let r = cluster.sign_in(at, at, "carol@example.org", PASSWORD).await;
+        assert_eq!(r.status, 303);
+        assert_ne!(r.location, "/", "{at:?}: a member who must enrol is sent to enrol");
+        assert!(r.location.starts_with("/mfa") || r.location.contains("enrol"), "{at:?}: {}", r.location);
+    }
+
+    // Sign-ins keep working through the balancer while one instance stops (SIGTERM): it says it
+    // is draining, the balancer stops sending to it, it answers what it already has, and exits;
+    // people keep signing in all along and after.
+    let mut cluster = cluster;
+    let (mut served, mut exited_at) = (0, None);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while exited_at.is_none_or(|at| served < at + 10) {
+        if served == 8 {
+            let pid = cluster.instances[2].child.id().to_string();
+            assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        }
+        let r = cluster.sign_in(Balancer, Balancer, "dave@example.org", PASSWORD).await;
+        assert_eq!((r.status, r.location.as_str()), (303, "/"), "sign-in {served}: {}", r.body);
+        assert!(r.cookie("tessera_session").is_some());
+        served += 1;
+        if exited_at.is_none() {
+            if let Some(status) = cluster.instances[2].child.try_wait().unwrap() {
+                assert!(status.success(), "a SIGTERM ends the instance cleanly: {status:?}");
+                exited_at = Some(served);
+            }
+        }
+        assert!(Instant::now() < deadline, "the stopped instance did not exit");
+    }
+
+    drop(cluster);
+    drop(op);
+    use sqlx::Connection;
+    if let Ok(mut c) = sqlx::PgConnection::connect(&server).await {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c).await;
+    }
+}
