@@ -55,7 +55,7 @@ pub enum CodeError {
 
 /// Counts a second-factor check for the operators; `tried` names the method when the check
 /// failed (which factor it was is known only on success).
-pub(crate) fn count(tried: &'static str, result: &Result<Factor, CodeError>) {
+pub(crate) fn count(tried: &'static str, result: Result<&Factor, &CodeError>) {
     let (method, outcome) = match result {
         Ok(Factor::Totp) => ("totp", "success"),
         Ok(Factor::RecoveryCode { .. }) => ("recovery_code", "success"),

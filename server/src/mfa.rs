@@ -12,7 +12,7 @@ use crate::recovery::{self, RecoveryCode};
 use crate::roles::Refusal;
 use crate::secret::Token;
 use crate::session::{SessionInfo, SessionState};
-use crate::store::{Budget, CodesToShow, Previous, Settle, SignInWrite};
+use crate::store::{Budget, CodesToShow, Previous, Settle, SignInWrite, ThrottleAttempt, Written};
 use crate::tessera::Tessera;
 use crate::throttle;
 use crate::totp::{self, TotpSecret};
@@ -71,6 +71,21 @@ pub const FAILING_CODES_ALERT: usize = 3;
 
 /// The audit detail of a code that was never right.
 const WRONG_CODE: &str = "wrong code";
+
+/// A second factor proven, with what the caller writes for it in its own transaction.
+struct Proven {
+    factor: Factor,
+    /// The authenticator's time step it matched, not yet consumed.
+    totp_step: Option<i64>,
+    /// The attempt it took from the failure budget (given back if the step turns out used).
+    attempt: Option<ThrottleAttempt>,
+}
+
+impl Proven {
+    fn new(factor: Factor, attempt: ThrottleAttempt) -> Self {
+        Proven { factor, totp_step: None, attempt: Some(attempt) }
+    }
+}
 
 impl Tessera {
     pub async fn mfa_status(&self, user_id: i64) -> Result<Option<MfaStatus>> {
@@ -170,15 +185,18 @@ impl Tessera {
     /// Checks a second factor for `user`: a 6-digit authenticator code or a recovery code, or
     /// the code mailed to this session (`by_email`, or for someone without an authenticator app)
     /// where [`Tessera::proves_by_email`] allows it. The time step or the code is consumed
-    /// atomically, so one code lets exactly one request through. A proven factor leaves the
-    /// failure budget for the caller to clear, in the same transaction as what it writes next.
+    /// atomically, so one code lets exactly one request through; with `defer_step` a matching
+    /// time step is left for the caller to consume in the transaction of what it writes next
+    /// ([`Proven::totp_step`]). A proven factor leaves the failure budget for the caller to
+    /// clear likewise.
     async fn prove_second_factor(
         &self,
         s: &SessionInfo,
         code: &str,
         by_email: bool,
+        defer_step: bool,
         meta: &RequestMeta,
-    ) -> Result<Factor, CodeError> {
+    ) -> Result<Proven, CodeError> {
         let now = self.clock.now();
         let cred = self.store.totp_credential(s.user_id).await?;
         // Both kinds are six digits, so the form says which one was typed.
@@ -217,11 +235,16 @@ impl Tessera {
         };
         let cred = match cred {
             Some(cred) if !by_email => cred,
-            _ => return self.prove_email_code(s, code, meta).await,
+            _ => return self.prove_email_code(s, code, meta).await.map(|factor| Proven::new(factor, attempt)),
         };
         let mut replayed = false;
+        let mut totp_step = None;
         let factor = if let Some(secret) = &secret {
             match totp::verify(secret, code, now, Some(cred.last_used_step)) {
+                Some(step) if defer_step => {
+                    totp_step = Some(step);
+                    Some(Factor::Totp)
+                }
                 Some(step) if self.store.consume_totp_step(s.user_id, step).await? => Some(Factor::Totp),
                 matched => {
                     // Right code, already used (or used by a parallel request just now): a replay.
@@ -246,7 +269,7 @@ impl Tessera {
         };
         match factor {
             // The caller clears the budget with what else it writes.
-            Some(f) => Ok(f),
+            Some(factor) => Ok(Proven { totp_step, ..Proven::new(factor, attempt) }),
             // Only someone who had the right code can replay it: that is no guess, so it spends
             // none of the budget (a double click must not lock the person out).
             None if replayed => {
@@ -328,16 +351,33 @@ impl Tessera {
         if s.state != SessionState::PasswordOk {
             return Err(CodeError::NotApplicable);
         }
-        let proved = if self.needs_access_code(s) {
-            let proved = self.prove_access_code(s, code, meta).await;
-            crate::factor::count("access_code", &proved);
-            proved
+        let (proved, method) = if self.needs_access_code(s) {
+            let proved = self.prove_access_code(s, code, meta).await.map(|f| Proven {
+                factor: f,
+                totp_step: None,
+                attempt: None,
+            });
+            (proved, "access_code")
         } else {
-            let proved = self.prove_second_factor(s, code, by_email, meta).await;
-            crate::factor::count(tried_method(s, code, by_email), &proved);
-            proved
+            (self.prove_second_factor(s, code, by_email, true, meta).await, tried_method(s, code, by_email))
         };
-        let factor = proved?;
+        let result = match proved {
+            Ok(proven) => self.open_signed_in_session(s, &proven, meta).await.map(|token| (token, proven.factor)),
+            Err(e) => Err(e),
+        };
+        crate::factor::count(method, result.as_ref().map(|(_, f)| f));
+        result
+    }
+
+    /// The half-finished sign-in `s` proved its second factor: a new, fully signed-in session
+    /// in its place, in one transaction with the time step consumed, the budget cleared, the
+    /// record and the completed sign-in.
+    async fn open_signed_in_session(
+        &self,
+        s: &SessionInfo,
+        proven: &Proven,
+        meta: &RequestMeta,
+    ) -> Result<Token, CodeError> {
         let now = self.clock.now();
         let token = Token::generate();
         let mut new = self.new_session(&token, s.user_id, s.org_id, SessionState::Full, meta);
@@ -345,7 +385,7 @@ impl Tessera {
         // The sign-in counts as a fresh confirmation for sensitive changes, except where an
         // emailed code stood in for the app (someone with an app confirms those with the app)
         // and where an access code let the person through to enrolment (it proves no factor).
-        new.second_factor_at = match factor {
+        new.second_factor_at = match proven.factor {
             Factor::AccessCode => None,
             Factor::EmailCode if s.has_mfa => None,
             _ => Some(now),
@@ -370,12 +410,21 @@ impl Tessera {
                 previous: Previous::Replaced(&s.token_hash),
                 session: &new,
                 completes: Some(s.user_id),
+                consumes_totp: proven.totp_step.map(|step| (s.user_id, step)),
             })
             .await?;
-        if !written {
-            return Err(CodeError::Invalid);
+        match written {
+            Written::Done => Ok(token),
+            Written::SessionGone => Err(CodeError::Invalid),
+            // A parallel request took the step first: a replay, which spends none of the budget.
+            Written::CodeUsed => {
+                self.audit_own(s, Action::MfaReplay, Outcome::Failure, meta, None).await?;
+                if let Some(attempt) = &proven.attempt {
+                    self.store.throttle_refund(&account_key, attempt).await?;
+                }
+                Err(CodeError::Replayed)
+            }
         }
-        Ok((token, factor))
     }
 
     /// Whether this half-finished sign-in owes a temporary access code rather than a second
@@ -389,8 +438,8 @@ impl Tessera {
         if s.state != SessionState::Full {
             return Err(CodeError::NotApplicable);
         }
-        let proved = self.prove_second_factor(s, code, false, meta).await;
-        crate::factor::count(tried_method(s, code, false), &proved);
+        let proved = self.prove_second_factor(s, code, false, false, meta).await.map(|p| p.factor);
+        crate::factor::count(tried_method(s, code, false), proved.as_ref());
         let factor = proved?;
         let now = self.clock.now();
         self.store.throttle_clear(&self.account_key(&s.email), now).await?;

@@ -641,6 +641,7 @@ impl Tessera {
                 previous: previous_hash.as_deref().map_or(Previous::None, Previous::Ends),
                 session: &session,
                 completes: (!owed.any()).then_some(user_id),
+                consumes_totp: None,
             })
             .await?;
         if owed.by_email && !owed.has_mfa {

@@ -133,6 +133,41 @@ async fn enrol_then_sign_in_with_a_code_and_with_a_recovery_code() {
 }
 
 #[tokio::test]
+async fn one_app_code_signs_in_exactly_one_of_many_parallel_challenges_and_spends_no_budget() {
+    on_both(|env| async move {
+        let (secret, _, _) = enrolled(&env).await;
+        // Five: each answer in flight holds a place in the budget until it is settled.
+        let mut sessions = Vec::new();
+        for _ in 0..5 {
+            let (t, _) = password_step(&env).await;
+            sessions.push(session(&env, &t).await);
+        }
+        // The time step is consumed in the same transaction that opens the signed-in session.
+        let code = code_now(&secret, &env);
+        let tasks: Vec<_> = sessions
+            .into_iter()
+            .map(|s| {
+                let (app, code) = (env.app.clone(), code.clone());
+                tokio::spawn(async move { app.answer_challenge(&s, &code, false, &meta()).await })
+            })
+            .collect();
+        let (mut wins, mut replays) = (0, 0);
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok((_, Factor::Totp)) => wins += 1,
+                Err(CodeError::Replayed) => replays += 1,
+                other => panic!("{}: {other:?}", env.backend),
+            }
+        }
+        assert_eq!((wins, replays), (1, 4), "{}", env.backend);
+        // Replays are no guesses: the budget is whole, so five wrong passwords are still free.
+        let failures = query_texts(&env, "SELECT CAST(failures AS TEXT) FROM signin_throttle").await;
+        assert!(failures.iter().all(|f| f == "0"), "{}: {failures:?}", env.backend);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn one_code_lets_exactly_one_request_through() {
     on_both(|env| async move {
         let (_, codes, token) = enrolled(&env).await;

@@ -38,7 +38,7 @@ pub use mail_templates::{MailTemplateStore, TemplateVersion};
 pub use mfa::{CodesToShow, MfaStore, TotpCredential};
 pub use oidc::{Grant, NewCode, NewGrant, NewToken, OidcStore, Spent, SpentCode, TokenKind};
 pub use orgs::{NewOrganisation, OrgStore};
-pub use sessions::{NewSession, Previous, SessionStore, Settle, SignInWrite};
+pub use sessions::{NewSession, Previous, SessionStore, Settle, SignInWrite, Written};
 pub use signing_keys::{NewSigningKey, SigningKey, SigningKeyStore};
 pub use sql::{PgStore, SqliteStore};
 pub use sso::{FlowPurpose, OrgProvider, ProviderMfa, SsoFlow, SsoIdentity, SsoProvider, SsoStore};

@@ -56,13 +56,25 @@ pub struct SignInWrite<'a> {
     /// The person (by user id) is fully signed in: the sign-in is recorded, and the unused
     /// password-reset links they asked for die (signing in shows they no longer need one).
     pub completes: Option<i64>,
+    /// The authenticator's time step (user id, step) that proved this step, consumed first: if
+    /// a parallel request consumed it already, nothing is written.
+    pub consumes_totp: Option<(i64, i64)>,
+}
+
+/// What [`SessionStore::write_sign_in`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Done,
+    /// The session it was to replace was gone: nothing written.
+    SessionGone,
+    /// The time step it was to consume was used already: nothing written.
+    CodeUsed,
 }
 
 #[async_trait]
 pub trait SessionStore: Send + Sync {
-    /// Writes a successful sign-in step ([`SignInWrite`]) at once; `false`, with nothing
-    /// written, when the session it was to replace is gone.
-    async fn write_sign_in(&self, w: &SignInWrite<'_>) -> Result<bool>;
+    /// Writes a successful sign-in step ([`SignInWrite`]) at once, or nothing.
+    async fn write_sign_in(&self, w: &SignInWrite<'_>) -> Result<Written>;
     async fn create_session(&self, s: &NewSession, now: Timestamp) -> Result<()>;
     /// The session behind a token hash with its user and organisation; disabled users have none.
     async fn find_session(&self, token_hash: &str) -> Result<Option<SessionInfo>>;

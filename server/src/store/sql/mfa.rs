@@ -12,6 +12,21 @@ use crate::store::{CodesToShow, MfaStore, TotpCredential};
 macro_rules! impl_mfa_store {
     ($store:ty, $db:ty) => {
         impl $store {
+            /// Takes the authenticator's time step `step` for `user_id` unless it or a later one
+            /// was taken: `false` then (a replay, or a parallel request first).
+            pub(super) async fn consume_totp_step_in<'e, E: sqlx::Executor<'e, Database = $db>>(
+                e: E,
+                user_id: i64,
+                step: i64,
+            ) -> Result<bool> {
+                let r = sqlx::query("UPDATE totp_credentials SET last_used_step = $2 WHERE user_id = $1 AND last_used_step < $2")
+                    .bind(user_id)
+                    .bind(step)
+                    .execute(e)
+                    .await?;
+                Ok(r.rows_affected() == 1)
+            }
+
             async fn put_recovery_codes(tx: &mut sqlx::Transaction<'_, $db>, user_id: i64, hashes: &[String], now: Timestamp) -> Result<()> {
                 sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut **tx).await?;
                 for h in hashes {
@@ -99,12 +114,7 @@ macro_rules! impl_mfa_store {
             }
 
             async fn consume_totp_step(&self, user_id: i64, step: i64) -> Result<bool> {
-                let r = sqlx::query("UPDATE totp_credentials SET last_used_step = $2 WHERE user_id = $1 AND last_used_step < $2")
-                    .bind(user_id)
-                    .bind(step)
-                    .execute(&self.writer)
-                    .await?;
-                Ok(r.rows_affected() == 1)
+                Self::consume_totp_step_in(&self.writer, user_id, step).await
             }
 
             async fn consume_recovery_code(&self, user_id: i64, code_hash: &str, now: Timestamp) -> Result<bool> {

@@ -6,7 +6,7 @@ use super::{parse_col, role_from_row, PgStore, SqliteStore};
 use crate::clock::Timestamp;
 use crate::error::Result;
 use crate::session::SessionInfo;
-use crate::store::{NewSession, Previous, SessionStore, Settle, SignInWrite, TokenPurpose};
+use crate::store::{NewSession, Previous, SessionStore, Settle, SignInWrite, TokenPurpose, Written};
 
 #[derive(sqlx::FromRow)]
 struct SessionRow {
@@ -97,8 +97,13 @@ macro_rules! impl_session_store {
 
         #[async_trait]
         impl SessionStore for $store {
-            async fn write_sign_in(&self, w: &SignInWrite<'_>) -> Result<bool> {
+            async fn write_sign_in(&self, w: &SignInWrite<'_>) -> Result<Written> {
                 let mut tx = self.writer.begin().await?;
+                if let Some((user_id, step)) = w.consumes_totp {
+                    if !Self::consume_totp_step_in(&mut *tx, user_id, step).await? {
+                        return Ok(Written::CodeUsed);
+                    }
+                }
                 let delete = "DELETE FROM sessions WHERE token_hash = $1";
                 match w.previous {
                     Previous::None => {}
@@ -107,7 +112,7 @@ macro_rules! impl_session_store {
                     }
                     Previous::Replaced(old) => {
                         if sqlx::query(delete).bind(old).execute(&mut *tx).await?.rows_affected() != 1 {
-                            return Ok(false);
+                            return Ok(Written::SessionGone);
                         }
                     }
                 }
@@ -123,7 +128,7 @@ macro_rules! impl_session_store {
                     Self::revoke_tokens_in(&mut *tx, TokenPurpose::ResetPassword, Some(user_id), w.now).await?;
                 }
                 tx.commit().await?;
-                Ok(true)
+                Ok(Written::Done)
             }
 
             async fn create_session(&self, s: &NewSession, now: Timestamp) -> Result<()> {
