@@ -280,11 +280,19 @@ impl Blocks {
         free.last_used = Instant::now();
     }
 
-    /// Drops the kept blocks when nothing hashed for [`Self::KEEP_IDLE`].
+    /// Drops the kept blocks when nothing hashed for [`Self::KEEP_IDLE`], and hands back to the
+    /// system what the burst that used them left free in the allocator's heaps (the requests of a
+    /// flood are many small allocations across threads, which glibc keeps otherwise).
     fn trim_if_idle(&self) {
         let mut free = self.lock();
         if !free.blocks.is_empty() && free.last_used.elapsed() >= Self::KEEP_IDLE {
             free.blocks = Vec::new();
+            drop(free);
+            #[cfg(all(target_os = "linux", target_env = "gnu"))]
+            // SAFETY: malloc_trim only returns free memory to the system; any argument is valid.
+            unsafe {
+                libc::malloc_trim(0);
+            }
         }
     }
 

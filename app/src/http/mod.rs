@@ -185,6 +185,19 @@ async fn time_request(req: axum::extract::Request, next: axum::middleware::Next)
     res
 }
 
+/// Logs an answer that failed, except a 503 that turned a request away for capacity: under a
+/// flood that would be a line per request, and the metrics count them (`shed`).
+fn log_failure(
+    class: tower_http::classify::ServerErrorsFailureClass,
+    latency: std::time::Duration,
+    _span: &tracing::Span,
+) {
+    use tower_http::classify::ServerErrorsFailureClass as Class;
+    if !matches!(class, Class::StatusCode(s) if s == http::StatusCode::SERVICE_UNAVAILABLE) {
+        tracing::error!(classification = %class, latency_ms = latency.as_millis() as u64, "response failed");
+    }
+}
+
 /// How hard pages and other answers made per request are compressed. Brotli's default level
 /// cost four times the rendering of the sign-in page; a low level keeps most of the saving for
 /// a fraction of the time (BENCHMARKS.md measures both). Static assets are compressed once, at
@@ -207,10 +220,15 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(tessera_server::web::tag_request))
         .layer(axum::middleware::from_fn_with_state(config.trusted_proxies.clone(), tessera_server::web::find_client))
         // Paths only: query strings carry one-time tokens and must never reach the logs.
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &http::Request<_>| {
-            let id = req.headers().get(tessera_server::web::REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
-            tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
-        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &http::Request<_>| {
+                    let id =
+                        req.headers().get(tessera_server::web::REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+                    tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
+                })
+                .on_failure(log_failure),
+        )
         .layer(axum::middleware::from_fn_with_state(config.secure_cookies(), guard::security_headers))
         .layer(axum::middleware::from_fn_with_state(
             OriginGuard { origin: config.origin() },
