@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::audit::{self, Action, Outcome, RequestMeta};
+use crate::audit::{Action, Outcome, RequestMeta};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::mail::messages::Notice;
@@ -390,16 +390,7 @@ impl Tessera {
             Factor::EmailCode if s.has_mfa => None,
             _ => Some(now),
         };
-        let event = audit::event(
-            now,
-            Action::MfaChallenge,
-            Outcome::Success,
-            Some(s.org_id),
-            Some(s.user_id),
-            Some(s.user_id),
-            meta,
-            None,
-        );
+        let event = self.own_event(s, Action::MfaChallenge, Outcome::Success, meta, None);
         let account_key = self.account_key(&s.email);
         let written = self
             .store

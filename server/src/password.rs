@@ -456,7 +456,7 @@ fn hash_with(memory: &mut [Block], normalized: &str) -> Result<String> {
 /// Whether `password` hashes to `stored` under the parameters `stored` names. Computed in
 /// `memory` when it is big enough (today's parameters or cheaper ones), otherwise in memory of
 /// its own; compared in constant time.
-fn verify_with(memory: &mut Vec<Block>, password: &[u8], stored: &PasswordHash<'_>) -> bool {
+fn verify_with(memory: &mut [Block], password: &[u8], stored: &PasswordHash<'_>) -> bool {
     let (Some(salt), Some(expected)) = (&stored.salt, &stored.hash) else { return false };
     let Ok(algorithm) = Algorithm::try_from(stored.algorithm) else { return false };
     let version = match stored.version.map(Version::try_from).transpose() {

@@ -84,17 +84,21 @@ impl Tessera {
         meta: &RequestMeta,
         detail: Option<&'static str>,
     ) -> Result<()> {
-        let e = audit::event(
-            self.clock.now(),
-            action,
-            outcome,
-            Some(s.org_id),
-            Some(s.user_id),
-            Some(s.user_id),
-            meta,
-            detail,
-        );
-        self.audit(e).await
+        self.audit(self.own_event(s, action, outcome, meta, detail)).await
+    }
+
+    /// An event the session's user did to their own account, now (for a transaction that
+    /// records it with other writes).
+    pub(crate) fn own_event(
+        &self,
+        s: &SessionInfo,
+        action: Action,
+        outcome: Outcome,
+        meta: &RequestMeta,
+        detail: Option<&'static str>,
+    ) -> crate::store::AuditEvent {
+        let (org, user) = (Some(s.org_id), Some(s.user_id));
+        audit::event(self.clock.now(), action, outcome, org, user, user, meta, detail)
     }
 
     /// Whether Tessera should be sent requests (for `/readyz`): not while draining, and only

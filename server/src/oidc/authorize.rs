@@ -228,16 +228,7 @@ impl Tessera {
         };
         let factors = if second_factor { "password and second factor" } else { "password" };
         let detail = format!("{} ({factors})", app.name);
-        let mut event = audit::event(
-            now,
-            Action::ApplicationSignIn,
-            Outcome::Success,
-            Some(s.org_id),
-            Some(s.user_id),
-            Some(s.user_id),
-            meta,
-            None,
-        );
+        let mut event = self.own_event(s, Action::ApplicationSignIn, Outcome::Success, meta, None);
         event.detail = Some(detail);
         self.store.issue_code(&grant, &new_code, &event).await?;
         let mut answer = vec![("code", code.expose().to_string())];
