@@ -28,6 +28,11 @@ pub const ARGON2_P: u32 = 1;
 pub const MAX_PASSWORD_CHARS: usize = 128;
 pub const MIN_PASSWORD_CHARS: usize = 15;
 
+/// Memory for one hash of today's parameters.
+fn new_block() -> Vec<Block> {
+    vec![Block::default(); current_params().block_count()]
+}
+
 fn current_params() -> Params {
     Params::new(ARGON2_M_KIB, ARGON2_T, ARGON2_P, None).expect("valid argon2 params")
 }
@@ -271,7 +276,7 @@ impl Blocks {
 
     /// A block of today's size: a kept one, or a new one.
     fn take(&self) -> Vec<Block> {
-        self.lock().blocks.pop().unwrap_or_else(|| vec![Block::default(); current_params().block_count()])
+        self.lock().blocks.pop().unwrap_or_else(new_block)
     }
 
     fn give_back(&self, block: Vec<Block>) {
@@ -331,7 +336,7 @@ impl PasswordHasher {
         hand_hashing_memory_back();
         let workers = workers.max(1);
         // The dummy hash makes "no such account" cost the same as a wrong password.
-        let dummy_hash = hash_with(&mut Blocks::new().take(), &uuid_like_secret()).expect("hashing a random password");
+        let dummy_hash = hash_with(&mut new_block(), &uuid_like_secret()).expect("hashing a random password");
         let inner = Arc::new(Inner {
             running: Semaphore::new(workers),
             admitted: AtomicUsize::new(0),
@@ -350,7 +355,7 @@ impl PasswordHasher {
 
     /// Runs `f` on the blocking pool with a memory block of its own, once admitted and a worker
     /// is free.
-    async fn run<T: Send + 'static>(&self, f: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static) -> Result<T> {
+    async fn run<T: Send + 'static>(&self, f: impl FnOnce(&mut [Block]) -> T + Send + 'static) -> Result<T> {
         let prev = self.inner.admitted.fetch_add(1, Ordering::SeqCst);
         let _admission = Admission(&self.inner.admitted);
         crate::telemetry::hash_queue(prev + 1);

@@ -24,7 +24,6 @@ pub trait AccountStore: Send + Sync {
         event: &crate::store::AuditEvent,
         now: Timestamp,
     ) -> Result<bool>;
-    async fn record_sign_in(&self, user_id: i64, now: Timestamp) -> Result<()>;
     /// Whether the account has set a new password and not yet said what to do about its MFA.
     async fn password_prompt_pending(&self, user_id: i64) -> Result<bool>;
     /// Sets that; clearing returns whether it was set (so one answer is recorded once).

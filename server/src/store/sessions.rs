@@ -84,9 +84,6 @@ pub trait SessionStore: Send + Sync {
     /// Deletes sessions past either limit; returns how many.
     async fn purge_sessions(&self, idle_before: Timestamp, created_before: Timestamp) -> Result<u64>;
 
-    /// Replaces session `old_hash` by `new` (a state change issues a new token). `false` when the
-    /// old session was already gone, e.g. used by a parallel request: then nothing is created.
-    async fn rotate_session(&self, old_hash: &str, new: &NewSession, now: Timestamp) -> Result<bool>;
     /// Records a fresh second factor on this session (step-up).
     async fn mark_second_factor(&self, token_hash: &str, now: Timestamp) -> Result<()>;
     /// Ends every session of the user but one, and revokes what applications hold of them.

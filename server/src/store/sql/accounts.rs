@@ -104,10 +104,6 @@ macro_rules! impl_account_store {
                 Ok(true)
             }
 
-            async fn record_sign_in(&self, user_id: i64, now: Timestamp) -> Result<()> {
-                Self::record_sign_in_in(&self.writer, user_id, now).await
-            }
-
             async fn password_prompt_pending(&self, user_id: i64) -> Result<bool> {
                 let row: Option<(bool,)> = sqlx::query_as("SELECT password_prompt_pending FROM users WHERE id = $1")
                     .bind(user_id)

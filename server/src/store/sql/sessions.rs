@@ -189,17 +189,6 @@ macro_rules! impl_session_store {
                 Ok(r.rows_affected())
             }
 
-            async fn rotate_session(&self, old_hash: &str, new: &NewSession, now: Timestamp) -> Result<bool> {
-                let mut tx = self.writer.begin().await?;
-                let gone = sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(old_hash).execute(&mut *tx).await?;
-                if gone.rows_affected() != 1 {
-                    return Ok(false);
-                }
-                Self::insert_session(&mut *tx, new, now).await?;
-                tx.commit().await?;
-                Ok(true)
-            }
-
             async fn mark_second_factor(&self, token_hash: &str, now: Timestamp) -> Result<()> {
                 sqlx::query("UPDATE sessions SET second_factor_at = $1 WHERE token_hash = $2")
                     .bind(now.0)
