@@ -60,9 +60,19 @@ async fn keys_are_made_once_sealed_published_and_rotated() {
                 other => panic!("unexpected key {other:?}"),
             }
         }
-        // At rest the private half is sealed: nothing in the row reads as a key.
+        // At rest the private half is sealed: nothing in the row reads as a key. (Looking for a
+        // few base64 letters such as "MII" in the text fails by chance on random ciphertext; the
+        // decoded bytes are searched for structures every such key holds instead.)
         for sealed in query_texts(&env, "SELECT private_sealed FROM signing_keys").await {
-            assert!(sealed.starts_with("v1:") && !sealed.contains("MII"), "{sealed}");
+            assert!(sealed.starts_with("v1:"), "{sealed}");
+            let raw = base64::Engine::decode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                sealed.trim_start_matches("v1:"),
+            )
+            .expect("the sealed text is base64");
+            for (what, marker) in KEY_MARKERS {
+                assert!(!raw.windows(marker.len()).any(|w| w == marker), "{what} readable in {sealed}");
+            }
         }
 
         let mut old_tokens = Vec::new();
@@ -102,6 +112,15 @@ async fn keys_are_made_once_sealed_published_and_rotated() {
     .await;
 }
 
+/// Byte sequences every unsealed private key of ours holds in its DER: found in a sealed value,
+/// the key would be stored readable.
+const KEY_MARKERS: [(&str, &[u8]); 2] = [
+    // RSAPrivateKey: version 0, then a 2048-bit modulus's INTEGER header.
+    ("an RSA private key", &[0x02, 0x01, 0x00, 0x02, 0x82, 0x01, 0x01, 0x00]),
+    // PKCS#8 for ES256: the P-256 curve's object identifier.
+    ("a P-256 private key", &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07]),
+];
+
 fn base64_claims(c: &Claims) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(c).unwrap())
@@ -129,4 +148,18 @@ async fn an_instance_with_another_instance_key_refuses_to_start_on_the_same_data
         assert_eq!(env.app.jwks().await.unwrap(), before, "{}", env.backend);
     })
     .await;
+}
+
+/// The check above would pass on anything if its markers were wrong: they are in freshly made keys
+/// of both kinds, in the form the store seals.
+#[test]
+fn the_markers_are_in_every_unsealed_key() {
+    use p256::pkcs8::EncodePrivateKey;
+    use rsa::pkcs1::EncodeRsaPrivateKey;
+    let mut rng = rand::rngs::OsRng;
+    let ec = p256::SecretKey::random(&mut rng).to_pkcs8_der().unwrap().as_bytes().to_vec();
+    let rsa = rsa::RsaPrivateKey::new(&mut rng, 2048).unwrap().to_pkcs1_der().unwrap().as_bytes().to_vec();
+    let holds = |der: &[u8], marker: &[u8]| der.windows(marker.len()).any(|w| w == marker);
+    assert!(holds(&rsa, KEY_MARKERS[0].1));
+    assert!(holds(&ec, KEY_MARKERS[1].1));
 }
