@@ -143,3 +143,37 @@ fn migrations_only_add_so_the_previous_release_keeps_serving() {
     }
     assert!(checked >= 30, "the later migrations were read ({checked})");
 }
+
+/// What a newer release's migration leaves in the migrator's table: a version this one does not
+/// know.
+const NEWER_RELEASE: &str = "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+     VALUES (99990101, 'a newer release', TRUE, {checksum}, 1)";
+
+/// In a rolling upgrade an instance of the previous release may restart after the new one has
+/// migrated (or the operator rolls back): it starts and serves on the newer database.
+async fn an_older_instance_starts_on(url: &str) {
+    drop(store::connect(url).await.unwrap());
+    if url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::query(&NEWER_RELEASE.replace("{checksum}", "X'00'")).execute(&mut c).await.unwrap();
+        c.close().await.unwrap();
+    } else {
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query(&NEWER_RELEASE.replace("{checksum}", "'\\x00'")).execute(&mut c).await.unwrap();
+        c.close().await.unwrap();
+    }
+    let s = store::connect(url).await.expect("an instance one release behind starts on the migrated database");
+    assert!(s.find_organisation_by_name("Acme").await.unwrap().is_none(), "and answers");
+}
+
+#[tokio::test]
+async fn an_instance_one_release_behind_starts_on_a_database_a_newer_one_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    an_older_instance_starts_on(&format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display())).await;
+    let Some((url, name)) = common::fresh_postgres().await else {
+        eprintln!("TESSERA_TEST_POSTGRES_URL is not set: checked on SQLite only");
+        return;
+    };
+    an_older_instance_starts_on(&url).await;
+    common::drop_postgres(&name).await;
+}

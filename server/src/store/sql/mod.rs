@@ -77,6 +77,16 @@ pub struct SqliteStore {
     reader: SqlitePool,
 }
 
+/// This release's migrations, to run at start. A database a newer release has already migrated
+/// (in a rolling upgrade, or after a rollback) holds versions this one does not know; since
+/// migrations only add (README, "Many instances"), this release still serves on it, so an
+/// instance that restarts mid-upgrade starts instead of refusing with "migration N was
+/// previously applied but is missing".
+fn this_release(mut migrator: sqlx::migrate::Migrator) -> sqlx::migrate::Migrator {
+    migrator.set_ignore_missing(true);
+    migrator
+}
+
 impl SqliteStore {
     fn lent_connections(&self) -> usize {
         let lent = |size: u32, idle: usize| (size as usize).saturating_sub(idle);
@@ -92,7 +102,7 @@ impl SqliteStore {
             .max_connections(1)
             .connect_with(base.clone().create_if_missing(true).journal_mode(SqliteJournalMode::Wal))
             .await?;
-        sqlx::migrate!("../migrations/sqlite").run(&writer).await?;
+        this_release(sqlx::migrate!("../migrations/sqlite")).run(&writer).await?;
         recanonicalise_emails!(&writer, "length(CAST(email AS BLOB)) <> length(email)");
         let readers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(2) as u32;
         let reader = SqlitePoolOptions::new().max_connections(readers).connect_with(base.read_only(true)).await?;
@@ -124,7 +134,7 @@ impl PgStore {
     pub async fn open(url: &str) -> Result<Self> {
         let pool =
             PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(5)).connect(url).await?;
-        sqlx::migrate!("../migrations/postgres").run(&pool).await?;
+        this_release(sqlx::migrate!("../migrations/postgres")).run(&pool).await?;
         recanonicalise_emails!(&pool, "octet_length(email) <> length(email)");
         Ok(PgStore { writer: pool.clone(), reader: pool })
     }
