@@ -1,7 +1,10 @@
 //! Three instances of the real binary on one PostgreSQL database, behind a real HAProxy that
 //! health-checks `/readyz`: every rule holds across instances as on one. Requests go to a
-//! chosen instance where the point is "accepted by one, refused by another", and through the
-//! load balancer where the point is the balancer's (spreading, draining an instance).
+//! chosen instance where the point is "accepted by one, refused by another" (an authenticator's
+//! code, a recovery code, an emailed code, a temporary access code, a reset link, an
+//! application's authorisation code and refresh token; the codes and links also sent to all
+//! three at once), and through the load balancer where the point is the balancer's (spreading,
+//! draining an instance).
 //!
 //! Needs PostgreSQL (`TESSERA_TEST_POSTGRES_URL`, as `make test` provides) and `haproxy` on the
 //! PATH (`make tools-test` installs it); without PostgreSQL it says so and passes, like the
@@ -34,7 +37,8 @@ fn free_port() -> u16 {
 struct Instance {
     child: Child,
     port: u16,
-    _data: tempfile::TempDir,
+    /// Its data directory: mail goes to `outbox/` there.
+    data: tempfile::TempDir,
 }
 
 impl Drop for Instance {
@@ -137,7 +141,7 @@ impl Cluster {
                 let port = free_port();
                 let data = tempfile::tempdir().unwrap();
                 let child = instance_command(&url, &key_hex, port, lb_port, data.path()).spawn().unwrap();
-                Instance { child, port, _data: data }
+                Instance { child, port, data }
             })
             .collect();
         for i in &instances {
@@ -205,6 +209,36 @@ impl Cluster {
         assert_eq!(step.status, 303, "{}", step.body);
         let login = step.cookie("tessera_login").expect("the email step's cookie");
         self.post(second, "/api/login/password", &[("password", password)], Some(&login)).await
+    }
+
+    /// The code in the newest sign-in code mail instance `i` sent.
+    fn mailed_code(&self, i: usize) -> String {
+        let outbox = self.instances[i].data.path().join("outbox");
+        let mut mails: Vec<_> = std::fs::read_dir(&outbox).unwrap().map(|e| e.unwrap().path()).collect();
+        mails.sort();
+        let marker = "Your Tessera code is: ";
+        let mail = mails
+            .iter()
+            .rev()
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .find(|m| m.contains(marker))
+            .expect("a code mail in the outbox of the instance that took the password");
+        let at = mail.find(marker).unwrap() + marker.len();
+        mail[at..at + 6].to_string()
+    }
+
+    /// A request of an application's server to the token endpoint of instance `i`.
+    async fn token(&self, i: usize, app: &(String, String), form: &[(&str, String)]) -> (u16, serde_json::Value) {
+        let r = self
+            .http
+            .post(format!("{}/oauth2/token", self.base(At(i))))
+            .basic_auth(&app.0, Some(&app.1))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, serde_json::from_str(&r.text().await.unwrap_or_default()).unwrap_or(serde_json::Value::Null))
     }
 
     /// The library on the same database and key, as an operator's command would be.
@@ -300,6 +334,9 @@ async fn three_instances_behind_haproxy_hold_every_rule_as_one() {
         ("Bobs", "bob@example.org"),
         ("Carols", "carol@example.org"),
         ("Daves", "dave@example.org"),
+        ("Erins", "erin@example.org"),
+        ("Finns", "finn@example.org"),
+        ("Gwens", "gwen@example.org"),
     ] {
         op.create_organisation(org, OrgKind::Standard, email, None, Some(PASSWORD)).await.unwrap();
     }
@@ -392,6 +429,179 @@ async fn three_instances_behind_haproxy_hold_every_rule_as_one() {
         assert_eq!(r.status, 303);
         assert_ne!(r.location, "/", "{at:?}: a member who must enrol is sent to enrol");
         assert!(r.location.starts_with("/mfa") || r.location.contains("enrol"), "{at:?}: {}", r.location);
+    }
+
+    // Each of the following codes and links is sent to all three instances at once: exactly one
+    // takes it (one conditional update in the shared database), whichever that is.
+    let once = |answers: Vec<Answer>, what: &str| {
+        let taken: Vec<_> = answers.iter().filter(|a| a.status == 303).collect();
+        assert_eq!(taken.len(), 1, "{what} is taken once: {:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
+        assert!(
+            answers.iter().all(|a| a.status == 303 || (400..500).contains(&a.status)),
+            "{what}: refused with a 4xx"
+        );
+        taken[0].location.clone()
+    };
+
+    // An emailed sign-in code: mailed by the instance that took the password, good once anywhere.
+    op.set_mfa_policy_by_operator("Erins", tessera_server::model::MfaPolicy::Required, None).await.unwrap();
+    op.set_email_codes_by_operator("Erins", true, Some(&["Owner".to_string()])).await.unwrap();
+    let pending = cluster.sign_in(At(0), At(0), "erin@example.org", PASSWORD).await;
+    assert_eq!((pending.status, pending.location.as_str()), (303, "/login/mfa"), "{}", pending.body);
+    let pending = pending.cookie("tessera_session").unwrap();
+    let code = cluster.mailed_code(0);
+    let answers = futures::future::join_all((0..3).map(|i| {
+        let (c, code, pending) = (&cluster, &code, &pending);
+        async move { c.post(At(i), "/api/login/mfa", &[("kind", "email"), ("code", code)], Some(pending)).await }
+    }))
+    .await;
+    assert_eq!(once(answers, "an emailed code"), "/");
+
+    // A temporary access code from an operator's MFA reset, likewise, each try in a sign-in of
+    // its own.
+    let SignInStep::Done(token) = op.sign_in("finn@example.org", PASSWORD, None, &meta).await.unwrap() else {
+        panic!()
+    };
+    let s = op.session(token.expose()).await.unwrap().unwrap();
+    let view = op.start_enrolment(&s, &meta).await.unwrap();
+    let finn = tessera_server::totp::TotpSecret::from_base32(&view.setup_key_grouped).unwrap().expose_bytes().to_vec();
+    op.confirm_enrolment(&s, &code_now(&finn), &meta).await.unwrap();
+    op.set_mfa_policy_by_operator("Finns", tessera_server::model::MfaPolicy::Required, None).await.unwrap();
+    let access = op.reset_mfa_by_operator("Finns", "finn@example.org", "lost phone").await.unwrap().unwrap();
+    let mut held = Vec::new();
+    for i in 0..3 {
+        let r = cluster.sign_in(At(i), At(i), "finn@example.org", PASSWORD).await;
+        assert_eq!((r.status, r.location.as_str()), (303, "/login/mfa"), "{}", r.body);
+        held.push(r.cookie("tessera_session").unwrap());
+    }
+    let answers = futures::future::join_all(held.iter().enumerate().map(|(i, pending)| {
+        let (c, access) = (&cluster, &access);
+        async move { c.post(At(i), "/api/login/mfa", &[("code", access)], Some(pending)).await }
+    }))
+    .await;
+    let to = once(answers, "a temporary access code");
+    assert_ne!(to, "/", "the code leads to enrolment only");
+
+    // A reset link, and the password it sets works on every instance.
+    let link = op.reset_link_by_operator("Gwens", "gwen@example.org").await.unwrap();
+    let reset = link.split_once("token=").unwrap().1.to_string();
+    let new_password = "a whole new passphrase for gwen";
+    let answers = futures::future::join_all((0..3).map(|i| {
+        let (c, reset) = (&cluster, &reset);
+        let form = [
+            ("token", reset.as_str()),
+            ("email", "gwen@example.org"),
+            ("password", new_password),
+            ("password_again", new_password),
+        ];
+        async move { c.post(At(i), "/api/password/reset", &form, None).await }
+    }))
+    .await;
+    assert_eq!(once(answers, "a reset link"), "/login?password-reset");
+    for at in [At(0), At(1), At(2)] {
+        let r = cluster.sign_in(at, at, "gwen@example.org", new_password).await;
+        assert_eq!(r.status, 303, "{at:?}: {}", r.body);
+        assert!(r.cookie("tessera_session").is_some() && !r.location.starts_with("/login"), "{at:?}: {}", r.location);
+    }
+
+    // An application's authorisation code and refresh token (OpenID Connect): one instance sends
+    // the person back with the code, the application redeems it at all three at once.
+    let form = tessera_server::applications::ApplicationForm {
+        name: "Wiki".into(),
+        confidential: true,
+        redirect_uris: vec!["https://wiki.example.org/callback".into()],
+        logout_uris: vec![],
+        roles: vec![],
+        require_mfa: false,
+        es256: false,
+    };
+    let registered = op.add_application_by_operator("Daves", &form).await.unwrap();
+    let wiki = (registered.client_id.clone(), registered.client_secret.clone().unwrap());
+    let verifier = "a-pkce-verifier-of-at-least-forty-three-characters-0123";
+    let challenge = {
+        use base64::Engine;
+        use sha2::Digest;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier))
+    };
+    let authorize = format!(
+        "/oauth2/authorize?{}",
+        serde_urlencoded::to_string([
+            ("client_id", wiki.0.as_str()),
+            ("redirect_uri", "https://wiki.example.org/callback"),
+            ("response_type", "code"),
+            ("scope", "openid email profile"),
+            ("state", "st-1"),
+            ("nonce", "no-1"),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+        ])
+        .unwrap()
+    );
+    let dave = cluster.sign_in(At(1), At(1), "dave@example.org", PASSWORD).await.cookie("tessera_session").unwrap();
+    let code_at = |at| {
+        let (c, authorize, dave) = (&cluster, &authorize, &dave);
+        async move {
+            let back = c.get(at, authorize, Some(dave)).await;
+            back.location
+                .split_once("code=")
+                .map(|(_, rest)| rest.split('&').next().unwrap().to_string())
+                .unwrap_or_else(|| panic!("{} {} {}", back.status, back.location, back.body))
+        }
+    };
+    let exchange = |code: String| {
+        [
+            ("grant_type", "authorization_code".to_string()),
+            ("code", code),
+            ("redirect_uri", "https://wiki.example.org/callback".to_string()),
+            ("code_verifier", verifier.to_string()),
+        ]
+    };
+    let renew = |token: &serde_json::Value| {
+        [("grant_type", "refresh_token".to_string()), ("refresh_token", token.as_str().unwrap().to_string())]
+    };
+    let dead_everywhere = |form: [(&'static str, String); 2]| {
+        let c = &cluster;
+        let wiki = &wiki;
+        async move {
+            for i in 0..3 {
+                let (status, json) = c.token(i, wiki, &form).await;
+                assert_eq!((status, json["error"].as_str()), (400, Some("invalid_grant")), "instance {i}: {json}");
+            }
+        }
+    };
+    // A code redeemed at one instance is refused at another, and that second use revokes what
+    // the first got, on every instance.
+    let code = exchange(code_at(At(1)).await);
+    let (status, first) = cluster.token(0, &wiki, &code).await;
+    assert_eq!(status, 200, "{first}");
+    let (status, again) = cluster.token(1, &wiki, &code).await;
+    assert_eq!((status, again["error"].as_str()), (400, Some("invalid_grant")));
+    dead_everywhere(renew(&first["refresh_token"])).await;
+    // A refresh token renews once: used again at another instance it is refused and ends the
+    // sign-in, so the renewed one dies too.
+    let (_, tokens) = cluster.token(2, &wiki, &exchange(code_at(At(2)).await)).await;
+    let (status, renewed) = cluster.token(1, &wiki, &renew(&tokens["refresh_token"])).await;
+    assert_eq!(status, 200, "{renewed}");
+    let (status, reused) = cluster.token(2, &wiki, &renew(&tokens["refresh_token"])).await;
+    assert_eq!((status, reused["error"].as_str()), (400, Some("invalid_grant")));
+    dead_everywhere(renew(&renewed["refresh_token"])).await;
+    // Sent to all three at once, a code or a refresh token gives tokens at most once (a race's
+    // loser revokes even the winner's, which is the safe way for it to end).
+    for kind in ["code", "refresh token"] {
+        let form = match kind {
+            "code" => exchange(code_at(At(0)).await).to_vec(),
+            _ => {
+                let (_, tokens) = cluster.token(1, &wiki, &exchange(code_at(At(1)).await)).await;
+                renew(&tokens["refresh_token"]).to_vec()
+            }
+        };
+        let answers = futures::future::join_all((0..3).map(|i| cluster.token(i, &wiki, &form))).await;
+        let given: Vec<_> = answers.iter().filter(|(status, _)| *status == 200).collect();
+        assert!(given.len() <= 1, "a {kind} gives tokens once: {answers:?}");
+        assert!(answers.iter().all(|(status, json)| *status == 200 || json["error"] == "invalid_grant"), "{answers:?}");
+        if let Some((_, json)) = given.first() {
+            dead_everywhere(renew(&json["refresh_token"])).await;
+        }
     }
 
     // Sign-ins keep working through the balancer while one instance stops (SIGTERM): it says it
