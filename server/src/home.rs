@@ -2,7 +2,7 @@
 //! far MFA has come and what happened lately. Each part is there only for those whose role may
 //! see what it summarises.
 
-use crate::audit::{Action, Outcome};
+use crate::audit::Action;
 use crate::error::Result;
 use crate::model::OrgKind;
 use crate::policy::{self, MfaPolicy, Requirement};
@@ -101,8 +101,6 @@ impl Tessera {
         if s.org_kind == OrgKind::Healthcare {
             return Ok(true);
         }
-        let filter = AuditFilter { action: Some(Action::PolicyChanged.as_str().to_string()), ..AuditFilter::default() };
-        let changes = self.store.audit_log(s.org_id, &filter, None, 50).await?;
-        Ok(changes.iter().any(|e| e.event.outcome == Outcome::Success.as_str()))
+        Ok(self.store.audit_has_success(s.org_id, Action::PolicyChanged.as_str()).await?)
     }
 }

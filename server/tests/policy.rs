@@ -141,3 +141,27 @@ async fn every_change_to_the_mfa_rules_is_mailed_to_every_owner() {
     })
     .await;
 }
+
+/// The home page's "Choose an MFA policy" step is done once the log holds one successful policy
+/// change of the organisation: neither a refused change nor another organisation's counts.
+#[tokio::test]
+async fn a_policy_counts_as_chosen_after_one_successful_change_of_its_own() {
+    use tessera_server::audit::{event, Action, Outcome};
+    on_both(|env| async move {
+        let acme = env.app.create_organisation("Acme", OrgKind::Standard, "ada@example.org", None, Some(PASSWORD));
+        let acme = acme.await.unwrap().org_id;
+        let other = env.app.create_organisation("Other", OrgKind::Standard, "olly@example.org", None, Some(PASSWORD));
+        let other = other.await.unwrap().org_id;
+        let changed = Action::PolicyChanged.as_str();
+        let at = env.clock.now();
+        assert!(!env.store.audit_has_success(acme, changed).await.unwrap());
+        let refused = event(at, Action::PolicyChanged, Outcome::Failure, Some(acme), None, None, &meta(), None);
+        env.store.record_audit(&refused).await.unwrap();
+        let elsewhere = event(at, Action::PolicyChanged, Outcome::Success, Some(other), None, None, &meta(), None);
+        env.store.record_audit(&elsewhere).await.unwrap();
+        assert!(!env.store.audit_has_success(acme, changed).await.unwrap(), "{}", env.backend);
+        env.app.set_mfa_policy_by_operator("Acme", MfaPolicy::Visible, None).await.unwrap();
+        assert!(env.store.audit_has_success(acme, changed).await.unwrap(), "{}", env.backend);
+    })
+    .await;
+}
