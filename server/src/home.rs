@@ -2,7 +2,7 @@
 //! far MFA has come and what happened lately. Each part is there only for those whose role may
 //! see what it summarises.
 
-use crate::audit::Action;
+use crate::audit::{Action, Outcome};
 use crate::error::Result;
 use crate::model::OrgKind;
 use crate::policy::{self, MfaPolicy, Requirement};
@@ -101,6 +101,6 @@ impl Tessera {
         if s.org_kind == OrgKind::Healthcare {
             return Ok(true);
         }
-        Ok(self.store.audit_has_success(s.org_id, Action::PolicyChanged.as_str()).await?)
+        Ok(self.store.audit_has(s.org_id, Action::PolicyChanged.as_str(), Outcome::Success.as_str()).await?)
     }
 }

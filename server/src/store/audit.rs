@@ -62,7 +62,7 @@ pub trait AuditStore: Send + Sync {
         before_id: Option<i64>,
         limit: i64,
     ) -> Result<Vec<AuditEntry>>;
-    /// Whether the organisation's log holds a successful `action` at all: one index lookup,
-    /// however long the log.
-    async fn audit_has_success(&self, org_id: i64, action: &str) -> Result<bool>;
+    /// Whether the organisation's log holds an `action` with this `outcome` at all: one index
+    /// lookup, however long the log.
+    async fn audit_has(&self, org_id: i64, action: &str, outcome: &str) -> Result<bool>;
 }

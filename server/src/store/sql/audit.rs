@@ -94,14 +94,14 @@ macro_rules! impl_audit_store {
                 Ok(rows.into_iter().map(audit_from_row).collect())
             }
 
-            async fn audit_has_success(&self, org_id: i64, action: &str) -> Result<bool> {
+            async fn audit_has(&self, org_id: i64, action: &str, outcome: &str) -> Result<bool> {
                 let (found,): (bool,) = sqlx::query_as(
                     "SELECT EXISTS (SELECT 1 FROM audit_events \
                      WHERE org_id = $1 AND action = $2 AND outcome = $3)",
                 )
                 .bind(org_id)
                 .bind(action)
-                .bind(crate::audit::Outcome::Success.as_str())
+                .bind(outcome)
                 .fetch_one(&self.reader)
                 .await?;
                 Ok(found)
