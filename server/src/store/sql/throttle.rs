@@ -59,17 +59,12 @@ macro_rules! impl_throttle_store {
                 // One transaction: the conditional UPDATE locks the row (PostgreSQL) or holds the
                 // only writer (SQLite), so concurrent attempts are counted one by one.
                 let mut tx = self.writer.begin().await?;
-                sqlx::query(
-                    "INSERT INTO signin_throttle (account_key, failures, blocked_until, updated_at) VALUES ($1, 0, 0, $2) \
-                     ON CONFLICT (account_key) DO NOTHING",
-                )
-                .bind(account_key)
-                .bind(now.0)
-                .execute(&mut *tx)
-                .await?;
+                // A first try makes the row with its one failure; a later one counts only where
+                // the account is not waiting (no row comes back otherwise).
                 let taken: Option<(i64, i64)> = sqlx::query_as(
-                    "UPDATE signin_throttle SET failures = failures + 1, updated_at = $2 \
-                     WHERE account_key = $1 AND blocked_until <= $2 RETURNING failures, blocked_until",
+                    "INSERT INTO signin_throttle (account_key, failures, blocked_until, updated_at) VALUES ($1, 1, 0, $2) \
+                     ON CONFLICT (account_key) DO UPDATE SET failures = signin_throttle.failures + 1, updated_at = $2 \
+                     WHERE signin_throttle.blocked_until <= $2 RETURNING failures, blocked_until",
                 )
                 .bind(account_key)
                 .bind(now.0)
@@ -86,14 +81,17 @@ macro_rules! impl_throttle_store {
                     Some((failures, previous)) => {
                         // A free try sets no wait of its own: "until now" would hold back a
                         // parallel try whose clock read a moment earlier (another request, or
-                        // another instance), as if the account were waiting.
+                        // another instance), as if the account were waiting. It keeps the
+                        // previous wait, so there is nothing to write.
                         let delay = delay_after(failures);
                         let blocked_until = if delay.is_zero() { Timestamp(previous) } else { now.plus(delay) };
-                        sqlx::query("UPDATE signin_throttle SET blocked_until = $2 WHERE account_key = $1")
-                            .bind(account_key)
-                            .bind(blocked_until.0)
-                            .execute(&mut *tx)
-                            .await?;
+                        if !delay.is_zero() {
+                            sqlx::query("UPDATE signin_throttle SET blocked_until = $2 WHERE account_key = $1")
+                                .bind(account_key)
+                                .bind(blocked_until.0)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
                         Budget::Taken(ThrottleAttempt { failures, previous_blocked_until: Timestamp(previous), blocked_until })
                     }
                 };
