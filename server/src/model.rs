@@ -428,6 +428,16 @@ pub struct UserCredentials {
     pub user_id: i64,
     pub password_hash: Option<String>,
     pub disabled: bool,
+    /// Which second factors stand behind the password, read with it so that a sign-in asks the
+    /// database once: an authenticator app, an administrator's MFA reset holding the account.
+    pub factors: Factors,
+}
+
+/// The second factors an account has, as the store last saw them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Factors {
+    pub has_mfa: bool,
+    pub held: bool,
 }
 
 impl fmt::Debug for UserCredentials {
@@ -436,6 +446,7 @@ impl fmt::Debug for UserCredentials {
             .field("user_id", &self.user_id)
             .field("password_hash", &self.password_hash.as_ref().map(|_| "<redacted>"))
             .field("disabled", &self.disabled)
+            .field("factors", &self.factors)
             .finish()
     }
 }

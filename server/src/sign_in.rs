@@ -16,7 +16,7 @@ use crate::audit::{self, Action, Outcome, RequestMeta};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::factor::{CodeError, Factor};
-use crate::model::{Email, Problem};
+use crate::model::{Email, Factors, Problem};
 use crate::policy::{self, Requirement};
 use crate::secret::Token;
 use crate::session::{SessionInfo, SessionState};
@@ -563,7 +563,7 @@ impl Tessera {
             self.audit(e).await?;
             return Err(SignInError::ProviderRequired);
         }
-        let owed = self.second_factor_owed(user.user_id, &org, &role).await?;
+        let owed = self.owed_after(user.factors, &org, &role);
         if verified.needs_rehash {
             let fresh = self.hasher.hash(crate::password::normalize(password)).await?;
             self.store.set_password_hash(user.user_id, &fresh, now).await?;
@@ -591,12 +591,24 @@ impl Tessera {
     ) -> Result<Owed> {
         let has_mfa = self.store.totp_credential(user_id).await?.is_some();
         let held = !has_mfa && self.store.access_hold(user_id).await?.is_some();
+        Ok(self.owed_after(Factors { has_mfa, held }, org, role))
+    }
+
+    /// [`Tessera::second_factor_owed`] of an account whose factors were read already.
+    pub(crate) fn owed_after(
+        &self,
+        factors: Factors,
+        org: &crate::model::Organisation,
+        role: &crate::roles::RoleInfo,
+    ) -> Owed {
+        let Factors { has_mfa, held } = factors;
+        let held = held && !has_mfa;
         let rules = policy::OrgRules::of(org);
         let now = self.clock.now();
         let requirement = policy::with_hold(rules.requirement(role.requires_mfa, role.email_codes, has_mfa, now), held);
         let by_email = requirement == policy::Requirement::ByEmail;
         let access_code = held && requirement == policy::Requirement::MustEnrol;
-        Ok(Owed { has_mfa, by_email, access_code })
+        Owed { has_mfa, by_email, access_code }
     }
 
     /// The first factor is proven (`how`): the session that follows (the browser's `previous`

@@ -49,12 +49,21 @@ macro_rules! impl_account_store {
         #[async_trait]
         impl AccountStore for $store {
             async fn credentials_by_email(&self, canonical_email: &str) -> Result<Option<UserCredentials>> {
-                let row: Option<(i64, Option<String>, bool)> =
-                    sqlx::query_as("SELECT id, password_hash, disabled FROM users WHERE email_canonical = $1")
-                        .bind(canonical_email)
-                        .fetch_optional(&self.reader)
-                        .await?;
-                Ok(row.map(|(user_id, password_hash, disabled)| UserCredentials { user_id, password_hash, disabled }))
+                let row: Option<(i64, Option<String>, bool, bool, bool)> = sqlx::query_as(
+                    "SELECT u.id, u.password_hash, u.disabled, \
+                            EXISTS (SELECT 1 FROM totp_credentials t WHERE t.user_id = u.id), \
+                            EXISTS (SELECT 1 FROM access_codes a WHERE a.user_id = u.id) \
+                     FROM users u WHERE u.email_canonical = $1",
+                )
+                .bind(canonical_email)
+                .fetch_optional(&self.reader)
+                .await?;
+                Ok(row.map(|(user_id, password_hash, disabled, has_mfa, held)| UserCredentials {
+                    user_id,
+                    password_hash,
+                    disabled,
+                    factors: crate::model::Factors { has_mfa, held },
+                }))
             }
 
             async fn set_password_hash(&self, user_id: i64, hash: &str, now: Timestamp) -> Result<()> {
