@@ -225,7 +225,10 @@ impl Tessera {
     /// The prompt this person is owed after setting a new password, if any. Where MFA is not
     /// offered and they have none, there is nothing to ask: the prompt is dropped.
     pub async fn password_prompt(&self, s: &SessionInfo) -> crate::error::Result<Option<PasswordPrompt>> {
-        if s.state != SessionState::Full || !self.store.password_prompt_pending(s.user_id).await? {
+        // Read with the session: a sign-in asks nothing more of the database where (nearly
+        // always) no prompt is pending. Answering it is a conditional update, so a stale read
+        // cannot answer it twice.
+        if s.state != SessionState::Full || !s.password_prompt_pending {
             return Ok(None);
         }
         let requirement = s.mfa_requirement(self.clock.now());

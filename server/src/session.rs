@@ -116,6 +116,9 @@ pub struct SessionInfo {
     pub mfa_hold: bool,
     /// Opened by a sign-in provider rather than a password: password expiry does not apply.
     pub via_provider: bool,
+    /// A password reset left the question "what about your MFA?" for the next full sign-in
+    /// (see [`crate::tessera::Tessera::password_prompt`]).
+    pub password_prompt_pending: bool,
 }
 
 impl SessionInfo {

@@ -36,6 +36,7 @@ struct SessionRow {
     totp_count: i64,
     hold_count: i64,
     via_provider: bool,
+    password_prompt_pending: bool,
 }
 
 fn session_from_row(r: SessionRow) -> Result<SessionInfo> {
@@ -68,6 +69,7 @@ fn session_from_row(r: SessionRow) -> Result<SessionInfo> {
         has_mfa: r.totp_count > 0,
         mfa_hold: r.hold_count > 0,
         via_provider: r.via_provider,
+        password_prompt_pending: r.password_prompt_pending,
     })
 }
 
@@ -147,7 +149,7 @@ macro_rules! impl_session_store {
                             COALESCE(u.password_changed_at, u.created_at) AS password_changed_at, \
                             (SELECT COUNT(*) FROM totp_credentials t WHERE t.user_id = s.user_id) AS totp_count, \
                             (SELECT COUNT(*) FROM access_codes a WHERE a.user_id = s.user_id) AS hold_count, \
-                            s.via_provider \
+                            s.via_provider, u.password_prompt_pending \
                      FROM sessions s \
                      JOIN users u ON u.id = s.user_id \
                      JOIN organisations o ON o.id = s.org_id \
