@@ -12,6 +12,8 @@
 
 #![cfg(feature = "ssr")]
 
+mod common;
+
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -211,20 +213,9 @@ impl Cluster {
         self.post(second, "/api/login/password", &[("password", password)], Some(&login)).await
     }
 
-    /// The code in the newest sign-in code mail instance `i` sent.
+    /// The code in the newest code mail instance `i` sent.
     fn mailed_code(&self, i: usize) -> String {
-        let outbox = self.instances[i].data.path().join("outbox");
-        let mut mails: Vec<_> = std::fs::read_dir(&outbox).unwrap().map(|e| e.unwrap().path()).collect();
-        mails.sort();
-        let marker = "Your Tessera code is: ";
-        let mail = mails
-            .iter()
-            .rev()
-            .map(|p| std::fs::read_to_string(p).unwrap())
-            .find(|m| m.contains(marker))
-            .expect("a code mail in the outbox of the instance that took the password");
-        let at = mail.find(marker).unwrap() + marker.len();
-        mail[at..at + 6].to_string()
+        common::newest_code(common::outbox_in(&self.instances[i].data.path().join("outbox")))
     }
 
     /// A request of an application's server to the token endpoint of instance `i`.

@@ -226,15 +226,7 @@ impl TestApp {
 
     /// The messages in the outbox, oldest first (quoted-printable soft breaks undone).
     pub fn outbox(&self) -> Vec<String> {
-        let mut files: Vec<_> = match std::fs::read_dir(self._dir.path().join("outbox")) {
-            Ok(d) => d.map(|e| e.unwrap().path()).collect(),
-            Err(_) => return Vec::new(),
-        };
-        files.sort();
-        files
-            .into_iter()
-            .map(|f| std::fs::read_to_string(f).unwrap().replace("=\r\n", "").replace("=3D", "="))
-            .collect()
+        outbox_in(&self._dir.path().join("outbox"))
     }
 
     /// The set-password token of the newest mail in the outbox.
@@ -254,17 +246,9 @@ impl TestApp {
         panic!("expected {n} mails, the outbox has {}", self.outbox().len());
     }
 
-    /// The code of the newest "Your one-time code" mail in the outbox (from its body: the subject
-    /// never carries it).
+    /// The code of the newest "Your one-time code" mail in the outbox.
     pub fn emailed_code(&self) -> String {
-        let mail = self
-            .outbox()
-            .into_iter()
-            .rev()
-            .find(|m| m.contains("Subject: Tessera: Your one-time code"))
-            .expect("a code mail");
-        let at = mail.find("Your Tessera code is: ").expect("the code") + "Your Tessera code is: ".len();
-        mail[at..at + 6].to_string()
+        newest_code(self.outbox())
     }
 
     pub async fn session_cookie(&self) -> String {
@@ -275,6 +259,25 @@ impl TestApp {
 }
 
 /// The token of the first link in `mail` that starts with `link` (`"/reset-password?token="`).
+/// The messages in an outbox directory, oldest first (quoted-printable soft breaks undone).
+pub fn outbox_in(dir: &std::path::Path) -> Vec<String> {
+    let mut files: Vec<_> = match std::fs::read_dir(dir) {
+        Ok(d) => d.map(|e| e.unwrap().path()).collect(),
+        Err(_) => return Vec::new(),
+    };
+    files.sort();
+    files.into_iter().map(|f| std::fs::read_to_string(f).unwrap().replace("=\r\n", "").replace("=3D", "=")).collect()
+}
+
+/// The code of the newest "Your one-time code" mail among `mails` (from its body: the subject
+/// never carries it).
+pub fn newest_code(mails: Vec<String>) -> String {
+    let mail =
+        mails.into_iter().rev().find(|m| m.contains("Subject: Tessera: Your one-time code")).expect("a code mail");
+    let at = mail.find("Your Tessera code is: ").expect("the code") + "Your Tessera code is: ".len();
+    mail[at..at + 6].to_string()
+}
+
 pub fn token_after(mail: &str, link: &str) -> String {
     let at = mail.find(link).unwrap_or_else(|| panic!("no {link} link in:\n{mail}")) + link.len();
     mail[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
