@@ -2,8 +2,8 @@
 //! health-checks `/readyz`: every rule holds across instances as on one. Requests go to a
 //! chosen instance where the point is "accepted by one, refused by another" (an authenticator's
 //! code, a recovery code, an emailed code, a temporary access code, a reset link, an
-//! application's authorisation code and refresh token; the codes and links also sent to all
-//! three at once), and through the load balancer where the point is the balancer's (spreading,
+//! application's authorisation code and refresh token, the state and nonce of a sign-in with a
+//! provider; the codes and links also sent to all three at once), and through the load balancer where the point is the balancer's (spreading,
 //! draining an instance).
 //!
 //! Needs PostgreSQL (`TESSERA_TEST_POSTGRES_URL`, as `make test` provides) and `haproxy` on the
@@ -594,6 +594,79 @@ async fn three_instances_behind_haproxy_hold_every_rule_as_one() {
             dead_everywhere(renew(&json["refresh_token"])).await;
         }
     }
+
+    // Signing in with a provider (Tessera as the relying party): the flow's state, and the nonce
+    // bound to it, are good once on any instance. The provider answers every callback with a
+    // good code, so only Tessera's own single use can tell the instances apart.
+    let idp = common::idp::start_providers().await;
+    let provider = op
+        .add_sso_provider_by_operator(&tessera_server::sso::ProviderForm {
+            kind: Some(tessera_server::sso::ProviderKind::Oidc),
+            name: Some("Idp".into()),
+            issuer: Some(format!("{}/idp", idp.origin)),
+            client_id: common::idp::CLIENT.into(),
+            client_secret: common::idp::CLIENT_SECRET.into(),
+            tenants: vec![],
+        })
+        .await
+        .unwrap()
+        .id;
+    op.allow_sso_provider_by_operator("Erins", "Idp", true, &[]).await.unwrap();
+    {
+        let key = common::idp::Key::new("k1");
+        let mut script = idp.script.lock().unwrap();
+        script.signer = Some(key.clone());
+        script.published = vec![key];
+    }
+    // A flow started at instance `at`: the browser's binding cookie and the provider's
+    // authorisation request's parameters.
+    let start_at = |at| {
+        let c = &cluster;
+        async move {
+            let r = c.get(at, &format!("/sso/{provider}/start"), None).await;
+            assert_eq!(r.status, 303, "{at:?}: {}", r.body);
+            let query = r.location.split_once('?').map(|(_, q)| q.to_string()).unwrap_or_default();
+            let params: std::collections::HashMap<String, String> = serde_urlencoded::from_str(&query).unwrap();
+            (r.cookie("tessera_sso").expect("the browser's binding"), params)
+        }
+    };
+    // The provider's answer: an ID token with `nonce`, for the code asked with `challenge`.
+    let answer = |nonce: &str, challenge: &str| {
+        let now = SystemClock.now().0 / 1000;
+        let mut script = idp.script.lock().unwrap();
+        script.challenge = Some(challenge.to_string());
+        script.claims = Some(serde_json::json!({
+            "iss": format!("{}/idp", idp.origin), "sub": "idp-erin", "aud": common::idp::CLIENT,
+            "exp": now + 300, "iat": now, "nonce": nonce, "email": "erin@idp.example", "email_verified": true,
+        }));
+    };
+    let callback = |state: &str| format!("/sso/callback?code=good-code&state={state}");
+    // The provider's account is not linked to anyone: a taken flow lands on "not linked", a flow
+    // that is gone on "expired".
+    let not_linked = format!("/login?sso=not-linked&with={provider}&next=%2Faccount%2Fsecurity");
+    let (binding, params) = start_at(At(0)).await;
+    answer(&params["nonce"], &params["code_challenge"]);
+    let back = cluster.get(At(1), &callback(&params["state"]), Some(&binding)).await;
+    assert_eq!((back.status, back.location.as_str()), (303, not_linked.as_str()), "{}", back.body);
+    for at in [At(2), At(0), At(1)] {
+        let again = cluster.get(at, &callback(&params["state"]), Some(&binding)).await;
+        assert_eq!(again.location, "/login?sso=expired", "{at:?}: the same way back again");
+    }
+    // The same way back sent to all three at once: one instance takes the flow.
+    let (binding, params) = start_at(At(2)).await;
+    answer(&params["nonce"], &params["code_challenge"]);
+    let way_back = callback(&params["state"]);
+    let answers = futures::future::join_all((0..3).map(|i| cluster.get(At(i), &way_back, Some(&binding)))).await;
+    let mut landed: Vec<_> = answers.iter().map(|a| a.location.as_str()).collect();
+    landed.sort();
+    assert_eq!(landed, ["/login?sso=expired", "/login?sso=expired", not_linked.as_str()]);
+    // An ID token made for one flow (its nonce) is refused in another, wherever each started.
+    let (_, first) = start_at(At(0)).await;
+    let (binding, params) = start_at(At(1)).await;
+    answer(&first["nonce"], &params["code_challenge"]);
+    let r = cluster.get(At(2), &callback(&params["state"]), Some(&binding)).await;
+    assert_eq!(r.location, format!("/login?sso=failed&with={provider}"), "another flow's nonce");
+    assert!(r.cookie("tessera_session").is_none() && r.cookie("tessera_sso_link").is_none());
 
     // Sign-ins keep working through the balancer while one instance stops (SIGTERM): it says it
     // is draining, the balancer stops sending to it, it answers what it already has, and exits;
