@@ -48,25 +48,30 @@ impl Tessera {
     pub async fn home(&self, s: &SessionInfo) -> Result<Home> {
         let org_requires = policy::effective(s.org_kind, s.org_mfa_policy) == MfaPolicy::Required;
         let runs_org = s.can(Permission::ManageMembers) || s.can(Permission::ManagePolicy);
-        let adoption = if runs_org || s.can(Permission::ManageMfa) {
-            Some(self.store.mfa_adoption(s.org_id, org_requires).await?)
+        // Someone chose the policy at least once (or the organisation's kind fixes it).
+        let policy_changed = (Action::PolicyChanged.as_str(), Outcome::Success.as_str());
+        let overview = if runs_org || s.can(Permission::ManageMfa) {
+            Some(self.store.org_overview(s.org_id, org_requires, policy_changed).await?)
         } else {
             None
         };
         let mut checklist = Vec::new();
-        if runs_org {
+        if let (true, Some(o)) = (runs_org, &overview) {
             checklist.push((Step::TurnOnOwnMfa, s.has_mfa));
             if s.can(Permission::ManageMembers) {
-                let others = adoption.map(|a| a.members > 1).unwrap_or(false);
-                checklist.push((Step::InviteTeam, others));
+                checklist.push((Step::InviteTeam, o.adoption.members > 1));
             }
             if s.can(Permission::ManagePolicy) {
-                checklist.push((Step::ChoosePolicy, self.policy_chosen(s).await?));
+                checklist.push((Step::ChoosePolicy, s.org_kind == OrgKind::Healthcare || o.logged));
             }
         }
         let recent = if s.can(Permission::ViewActivityLog) {
             let events = self.store.audit_log(s.org_id, &AuditFilter::default(), None, RECENT_EVENTS).await?;
-            Some((events, self.store.business_hours(s.org_id).await?))
+            let hours = match &overview {
+                Some(o) => o.hours.clone(),
+                None => self.store.business_hours(s.org_id).await?,
+            };
+            Some((events, hours))
         } else {
             None
         };
@@ -74,7 +79,7 @@ impl Tessera {
             requirement: s.mfa_requirement(self.clock.now()),
             has_mfa: s.has_mfa,
             checklist,
-            adoption: adoption.filter(|_| s.can(Permission::ManageMfa)),
+            adoption: overview.map(|o| o.adoption).filter(|_| s.can(Permission::ManageMfa)),
             recent,
         })
     }
@@ -94,13 +99,5 @@ impl Tessera {
             }
         }
         Ok(Some((set_up, by_email)))
-    }
-
-    /// Someone chose the organisation's policy at least once, or its kind fixes it.
-    async fn policy_chosen(&self, s: &SessionInfo) -> Result<bool> {
-        if s.org_kind == OrgKind::Healthcare {
-            return Ok(true);
-        }
-        self.store.audit_has(s.org_id, Action::PolicyChanged.as_str(), Outcome::Success.as_str()).await
     }
 }

@@ -279,6 +279,8 @@ async fn an_owner_resets_with_a_fresh_factor_and_a_hidden_policy_still_allows_a_
         let custom = tessera_server::activity::BusinessHours::new(7 * 60, 19 * 60, "America/Sao_Paulo").unwrap();
         env.app.set_business_hours(&ada, custom.clone()).await.unwrap();
         assert_eq!(env.app.business_hours(&ada).await.unwrap(), custom);
+        let home = env.app.home(&ada).await.unwrap();
+        assert_eq!(home.recent.map(|(_, hours)| hours), Some(custom.clone()), "home tells times by them too");
         let hal = session(&env, &sign_in(&env, "hal@example.org").await).await;
         assert!(env.app.set_business_hours(&hal, custom).await.is_err(), "the help desk cannot");
         assert!(env.app.activity_flags(&hal, &entries, &hours).await.is_err(), "nor read the log");

@@ -62,7 +62,4 @@ pub trait AuditStore: Send + Sync {
         before_id: Option<i64>,
         limit: i64,
     ) -> Result<Vec<AuditEntry>>;
-    /// Whether the organisation's log holds an `action` with this `outcome` at all: one index
-    /// lookup, however long the log.
-    async fn audit_has(&self, org_id: i64, action: &str, outcome: &str) -> Result<bool>;
 }

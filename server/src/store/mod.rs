@@ -42,7 +42,7 @@ pub use sessions::{NewSession, Previous, SessionStore, Settle, SignInWrite, Writ
 pub use signing_keys::{NewSigningKey, SigningKey, SigningKeyStore};
 pub use sql::{PgStore, SqliteStore};
 pub use sso::{FlowPurpose, OrgProvider, ProviderMfa, SsoFlow, SsoIdentity, SsoProvider, SsoStore};
-pub use team::{Adoption, Cursor, Member, MemberFilter, MfaFilter, TeamStore};
+pub use team::{Adoption, Cursor, Member, MemberFilter, MfaFilter, Overview, TeamStore};
 pub use throttle::{Budget, SharedLimitStore, ThrottleAttempt, ThrottleStore};
 pub use tokens::{LinkRecord, TokenPurpose, TokenStore, ValidToken};
 

@@ -84,6 +84,15 @@ impl Adoption {
     }
 }
 
+/// See [`TeamStore::org_overview`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overview {
+    pub adoption: Adoption,
+    /// Whether the activity log holds the event asked about.
+    pub logged: bool,
+    pub hours: crate::model::BusinessHours,
+}
+
 #[async_trait]
 pub trait TeamStore: Send + Sync {
     /// The organisation's roles: built-in ones first, then custom ones by age.
@@ -125,9 +134,12 @@ pub trait TeamStore: Send + Sync {
     async fn pending_members(&self, org_id: i64) -> Result<Vec<Member>>;
     /// How many members were invited and have not chosen a password yet.
     async fn pending_count(&self, org_id: i64) -> Result<i64>;
-    /// MFA adoption among the organisation's members whose accounts are not disabled.
-    /// `org_requires_mfa`: whether the organisation's policy requires MFA of everyone now.
-    async fn mfa_adoption(&self, org_id: i64, org_requires_mfa: bool) -> Result<Adoption>;
+    /// What home summarises for those who look after the organisation, in one read (each read is
+    /// a round trip, and home is the page people open most): MFA adoption among the members whose
+    /// accounts are not disabled (`org_requires_mfa`: whether the policy requires MFA of everyone
+    /// now), whether the activity log holds an event `logged` (action, outcome), and the
+    /// organisation's business hours.
+    async fn org_overview(&self, org_id: i64, org_requires_mfa: bool, logged: (&str, &str)) -> Result<Overview>;
     /// One member of the organisation; `None` for anyone outside it.
     async fn member(&self, org_id: i64, user_id: i64) -> Result<Option<Member>>;
     /// An administrator's reset of a member's MFA, all or nothing: the authenticator, pending

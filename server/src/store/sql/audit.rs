@@ -108,19 +108,6 @@ macro_rules! impl_audit_store {
                 Ok(rows.into_iter().map(audit_from_row).collect())
             }
 
-            async fn audit_has(&self, org_id: i64, action: &str, outcome: &str) -> Result<bool> {
-                let (found,): (bool,) = sqlx::query_as(
-                    "SELECT EXISTS (SELECT 1 FROM audit_events \
-                     WHERE org_id = $1 AND action = $2 AND outcome = $3)",
-                )
-                .bind(org_id)
-                .bind(action)
-                .bind(outcome)
-                .fetch_one(&self.reader)
-                .await?;
-                Ok(found)
-            }
-
             async fn audit_log(&self, org_id: i64, filter: &AuditFilter, before_id: Option<i64>, limit: i64) -> Result<Vec<AuditEntry>> {
                 // Always scoped to one organisation. Only the filters given are in the statement
                 // (a `$n IS NULL OR ...` form would keep the planner from the indexes), so each

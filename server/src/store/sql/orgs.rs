@@ -155,9 +155,7 @@ macro_rules! impl_org_store {
                 .fetch_optional(&self.reader)
                 .await?;
                 let (start_minute, end_minute, zone) = row.ok_or(Error::NotFound("organisation"))?;
-                // Zones are checked when saved; one this build does not know reads as UTC.
-                let zone = crate::model::Zone::parse(&zone).unwrap_or_else(crate::model::Zone::utc);
-                Ok(crate::model::BusinessHours { start_minute, end_minute, zone })
+                Ok(business_hours_of(start_minute, end_minute, &zone))
             }
 
             async fn set_business_hours(&self, org_id: i64, hours: crate::model::BusinessHours) -> Result<()> {
@@ -174,6 +172,13 @@ macro_rules! impl_org_store {
             }
         }
     };
+}
+
+/// An organisation's business hours as stored.
+pub(super) fn business_hours_of(start_minute: i32, end_minute: i32, zone: &str) -> crate::model::BusinessHours {
+    // Zones are checked when saved; one this build does not know reads as UTC.
+    let zone = crate::model::Zone::parse(zone).unwrap_or_else(crate::model::Zone::utc);
+    crate::model::BusinessHours { start_minute, end_minute, zone }
 }
 
 impl_org_store!(SqliteStore, sqlx::Sqlite);

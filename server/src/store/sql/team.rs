@@ -10,7 +10,7 @@ use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::model::{NewUser, Organisation, Role};
 use crate::roles::{Permissions, RoleInfo};
-use crate::store::{Adoption, AuditEvent, Cursor, Member, MemberFilter, NewAccessCode, TeamStore};
+use crate::store::{Adoption, AuditEvent, Cursor, Member, MemberFilter, NewAccessCode, Overview, TeamStore};
 
 #[derive(sqlx::FromRow)]
 struct MemberRow {
@@ -227,21 +227,37 @@ macro_rules! impl_team_store {
                 Ok(n)
             }
 
-            async fn mfa_adoption(&self, org_id: i64, org_requires_mfa: bool) -> Result<Adoption> {
-                let (members, enabled, required_not_enrolled): (i64, i64, i64) = sqlx::query_as(
-                    "SELECT COUNT(*), \
-                     COALESCE(SUM(CASE WHEN x.has_mfa THEN 1 ELSE 0 END), 0), \
-                     COALESCE(SUM(CASE WHEN NOT x.has_mfa AND ($2 OR x.requires_mfa) THEN 1 ELSE 0 END), 0) \
-                     FROM (SELECT r.requires_mfa, \
-                           EXISTS (SELECT 1 FROM totp_credentials t WHERE t.user_id = u.id) AS has_mfa \
-                           FROM memberships m JOIN users u ON u.id = m.user_id JOIN roles r ON r.id = m.role_id \
-                           WHERE m.org_id = $1 AND NOT u.disabled) x",
+            async fn org_overview(&self, org_id: i64, org_requires_mfa: bool, logged: (&str, &str)) -> Result<Overview> {
+                // One row: the organisation's, beside the adoption counts (an aggregate, so
+                // exactly one row even for an organisation without members).
+                let row: Option<(i64, i64, i64, bool, i32, i32, String)> = sqlx::query_as(
+                    "SELECT x.members, x.enabled, x.required_not_enrolled, \
+                            EXISTS (SELECT 1 FROM audit_events a WHERE a.org_id = o.id AND a.action = $3 AND a.outcome = $4), \
+                            o.business_start_minute, o.business_end_minute, o.time_zone \
+                     FROM organisations o CROSS JOIN \
+                          (SELECT COUNT(*) AS members, \
+                                  COALESCE(SUM(CASE WHEN y.has_mfa THEN 1 ELSE 0 END), 0) AS enabled, \
+                                  COALESCE(SUM(CASE WHEN NOT y.has_mfa AND ($2 OR y.requires_mfa) THEN 1 ELSE 0 END), 0) \
+                                      AS required_not_enrolled \
+                           FROM (SELECT r.requires_mfa, \
+                                        EXISTS (SELECT 1 FROM totp_credentials t WHERE t.user_id = u.id) AS has_mfa \
+                                 FROM memberships m JOIN users u ON u.id = m.user_id JOIN roles r ON r.id = m.role_id \
+                                 WHERE m.org_id = $1 AND NOT u.disabled) y) x \
+                     WHERE o.id = $1",
                 )
                 .bind(org_id)
                 .bind(org_requires_mfa)
-                .fetch_one(&self.reader)
+                .bind(logged.0)
+                .bind(logged.1)
+                .fetch_optional(&self.reader)
                 .await?;
-                Ok(Adoption { members, enabled, required_not_enrolled })
+                let (members, enabled, required_not_enrolled, logged, start_minute, end_minute, zone) =
+                    row.ok_or(Error::NotFound("organisation"))?;
+                Ok(Overview {
+                    adoption: Adoption { members, enabled, required_not_enrolled },
+                    logged,
+                    hours: super::orgs::business_hours_of(start_minute, end_minute, &zone),
+                })
             }
 
             async fn member(&self, org_id: i64, user_id: i64) -> Result<Option<Member>> {
