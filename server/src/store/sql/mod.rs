@@ -98,14 +98,22 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5))
             .synchronous(SqliteSynchronous::Full);
+        // A connection to a local file cannot be hung up on: sqlx's default test of every
+        // connection taken from the pool (a ping, which on SQLite is a hand-off to the
+        // connection's thread and back) would double the cost of every statement.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(base.clone().create_if_missing(true).journal_mode(SqliteJournalMode::Wal))
             .await?;
         this_release(sqlx::migrate!("../migrations/sqlite")).run(&writer).await?;
         recanonicalise_emails!(&writer, "length(CAST(email AS BLOB)) <> length(email)");
         let readers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(2) as u32;
-        let reader = SqlitePoolOptions::new().max_connections(readers).connect_with(base.read_only(true)).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(readers)
+            .test_before_acquire(false)
+            .connect_with(base.read_only(true))
+            .await?;
         Ok(SqliteStore { writer, reader })
     }
 
@@ -124,6 +132,9 @@ impl SqliteStore {
     }
 }
 
+/// A PostgreSQL connection idle this long is checked before it is used again.
+const PG_CHECK_IDLE_AFTER: Duration = Duration::from_secs(10);
+
 /// PostgreSQL: one pool; many stateless Tessera instances may share the database.
 pub struct PgStore {
     writer: PgPool,
@@ -132,8 +143,24 @@ pub struct PgStore {
 
 impl PgStore {
     pub async fn open(url: &str) -> Result<Self> {
-        let pool =
-            PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(5)).connect(url).await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            // sqlx pings every connection taken from the pool by default: a round trip to the
+            // server before each statement. Only a connection left idle a while is checked (the
+            // server or a proxy may have closed it); one in steady use shows it is alive by
+            // being used, and one that broke meanwhile fails its statement and is discarded.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= PG_CHECK_IDLE_AFTER {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
+            .connect(url)
+            .await?;
         this_release(sqlx::migrate!("../migrations/postgres")).run(&pool).await?;
         recanonicalise_emails!(&pool, "octet_length(email) <> length(email)");
         Ok(PgStore { writer: pool.clone(), reader: pool })
