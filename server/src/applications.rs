@@ -106,11 +106,13 @@ impl std::fmt::Debug for Registered {
     }
 }
 
-/// A random identifier or secret of `bytes` random bytes, URL-safe.
+/// A random identifier or secret of `bytes` random bytes, in hex: URL-safe, one word to a
+/// double click, and never taken for an option on a command line (base64url's `-` first made
+/// `tessera app rotate-secret --client-id -x...` fail).
 fn random(bytes: usize) -> String {
     let mut raw = vec![0u8; bytes];
     rand::rngs::OsRng.fill_bytes(&mut raw);
-    base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, raw)
+    hex::encode(raw)
 }
 
 /// Why an application cannot be registered as given.
@@ -523,6 +525,17 @@ fn uris(typed: &[String], logout: bool) -> std::result::Result<Vec<String>, Refu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identifiers_and_secrets_are_plain_hex_words() {
+        // Base64url's `-` and `_`, at the start of a client id, made the command line read it
+        // as an option; hex has neither.
+        for _ in 0..200 {
+            let id = random(16);
+            assert_eq!(id.len(), 32);
+            assert!(id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)), "{id}");
+        }
+    }
 
     #[test]
     fn redirect_uris_are_https_or_loopback_http_and_kept_as_typed() {
