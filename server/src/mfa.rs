@@ -79,11 +79,13 @@ struct Proven {
     totp_step: Option<i64>,
     /// The attempt it took from the failure budget (given back if the step turns out used).
     attempt: Option<ThrottleAttempt>,
+    /// Proven before the budget was asked: the write that consumes the step asks it.
+    budget_unasked: bool,
 }
 
 impl Proven {
     fn new(factor: Factor, attempt: ThrottleAttempt) -> Self {
-        Proven { factor, totp_step: None, attempt: Some(attempt) }
+        Proven { factor, totp_step: None, attempt: Some(attempt), budget_unasked: false }
     }
 }
 
@@ -216,6 +218,17 @@ impl Tessera {
             if totp::verify(secret, code, now, None).is_some_and(|step| step <= cred.last_used_step) {
                 self.audit_own(s, Action::MfaReplay, Outcome::Failure, meta, None).await?;
                 return Err(CodeError::Replayed);
+            }
+            // A right, unused code on the way to signing in is proven by computation alone, so
+            // the budget is asked in the one transaction that consumes its step and opens the
+            // session (one durable commit, not two): unless the account is waiting out its
+            // budget, nothing is taken from it and it is full again. Only a code that is not
+            // right takes from the budget first, as every guess must.
+            if defer_step {
+                if let Some(step) = totp::verify(secret, code, now, Some(cred.last_used_step)) {
+                    let factor = Factor::Totp;
+                    return Ok(Proven { factor, totp_step: Some(step), attempt: None, budget_unasked: true });
+                }
             }
         }
         let account_key = self.account_key(&s.email);
@@ -356,6 +369,7 @@ impl Tessera {
                 factor: f,
                 totp_step: None,
                 attempt: None,
+                budget_unasked: false,
             });
             (proved, "access_code")
         } else {
@@ -396,7 +410,10 @@ impl Tessera {
             .store
             .write_sign_in(&SignInWrite {
                 now,
-                budget: Settle::Clear(&account_key),
+                budget: match proven.budget_unasked {
+                    true => Settle::ClearUnlessWaiting(&account_key),
+                    false => Settle::Clear(&account_key),
+                },
                 event: &event,
                 previous: Previous::Replaced(&s.token_hash),
                 session: &new,
@@ -407,6 +424,11 @@ impl Tessera {
         match written {
             Written::Done => Ok(token),
             Written::SessionGone => Err(CodeError::Invalid),
+            Written::Waiting { until } => {
+                let detail = Some("account is waiting out its failure budget");
+                self.audit_own(s, Action::MfaChallenge, Outcome::Failure, meta, detail).await?;
+                Err(CodeError::Waiting(until.since(now)))
+            }
             // A parallel request took the step first: a replay, which spends none of the budget.
             Written::CodeUsed => {
                 self.audit_own(s, Action::MfaReplay, Outcome::Failure, meta, None).await?;

@@ -31,6 +31,11 @@ pub enum Settle<'a> {
     Refund(&'a str, &'a ThrottleAttempt),
     /// Nothing was taken from it.
     Untouched,
+    /// A code proven by computation alone (an authenticator's), before the budget was asked:
+    /// unless the account is waiting out its failure budget (then nothing is written, see
+    /// [`Written::Waiting`]), the budget is full again. Asked and settled in the transaction
+    /// that writes the sign-in, so a step costs one durable commit, not two.
+    ClearUnlessWaiting(&'a str),
 }
 
 /// The session a browser had when a sign-in step succeeded.
@@ -69,6 +74,10 @@ pub enum Written {
     SessionGone,
     /// The time step it was to consume was used already: nothing written.
     CodeUsed,
+    /// [`Settle::ClearUnlessWaiting`] found the account waiting until then: nothing written.
+    Waiting {
+        until: Timestamp,
+    },
 }
 
 #[async_trait]

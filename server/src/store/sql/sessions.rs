@@ -101,6 +101,11 @@ macro_rules! impl_session_store {
         impl SessionStore for $store {
             async fn write_sign_in(&self, w: &SignInWrite<'_>) -> Result<Written> {
                 let mut tx = self.writer.begin().await?;
+                if let Settle::ClearUnlessWaiting(key) = w.budget {
+                    if let Some(until) = Self::waiting_until_in(&mut tx, key, w.now).await? {
+                        return Ok(Written::Waiting { until });
+                    }
+                }
                 if let Some((user_id, step)) = w.consumes_totp {
                     if !Self::consume_totp_step_in(&mut *tx, user_id, step).await? {
                         return Ok(Written::CodeUsed);
@@ -120,7 +125,9 @@ macro_rules! impl_session_store {
                 }
                 Self::insert_session(&mut *tx, w.session, w.now).await?;
                 match w.budget {
-                    Settle::Clear(key) => Self::clear_budget_in(&mut *tx, key, w.now).await?,
+                    Settle::Clear(key) | Settle::ClearUnlessWaiting(key) => {
+                        Self::clear_budget_in(&mut *tx, key, w.now).await?
+                    }
                     Settle::Refund(key, attempt) => Self::refund_budget_in(&mut tx, key, attempt).await?,
                     Settle::Untouched => {}
                 }

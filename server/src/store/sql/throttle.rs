@@ -39,6 +39,25 @@ macro_rules! impl_throttle_store {
                 Ok(())
             }
 
+            /// Until when the account waits out its failure budget, if it does now; the row is
+            /// locked (PostgreSQL) or the only writer held (SQLite) until `tx` ends, so no
+            /// parallel attempt changes the answer meanwhile.
+            pub(super) async fn waiting_until_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                account_key: &str,
+                now: Timestamp,
+            ) -> Result<Option<Timestamp>> {
+                // An UPDATE that changes nothing, for the lock a plain read would not take.
+                let row: Option<(i64,)> = sqlx::query_as(
+                    "UPDATE signin_throttle SET blocked_until = blocked_until WHERE account_key = $1 \
+                     RETURNING blocked_until",
+                )
+                .bind(account_key)
+                .fetch_optional(&mut **tx)
+                .await?;
+                Ok(row.map(|(until,)| Timestamp(until)).filter(|until| *until > now))
+            }
+
             pub(super) async fn clear_budget_in<'e, E: sqlx::Executor<'e, Database = $db>>(
                 e: E,
                 account_key: &str,
