@@ -38,7 +38,7 @@ macro_rules! impl_access_code_store {
         #[async_trait]
         impl AccessCodeStore for $store {
             async fn put_access_code(&self, user_id: i64, code: &NewAccessCode, now: Timestamp) -> Result<()> {
-                Self::insert_access_code(&self.writer, user_id, code, now).await
+                Self::insert_access_code(&mut *self.writer.lend().await?, user_id, code, now).await
             }
 
             async fn use_access_code(&self, user_id: i64, code_hash: &str, now: Timestamp) -> Result<CodeUse> {
@@ -49,7 +49,7 @@ macro_rules! impl_access_code_store {
                 .bind(user_id)
                 .bind(code_hash)
                 .bind(now.0)
-                .execute(&self.writer)
+                .execute(&mut *self.writer.lend().await?)
                 .await?;
                 if used.rows_affected() == 1 {
                     return Ok(CodeUse::Used);
@@ -61,7 +61,7 @@ macro_rules! impl_access_code_store {
                 .bind(user_id)
                 .bind(code_hash)
                 .bind(now.0)
-                .fetch_optional(&self.writer)
+                .fetch_optional(&mut *self.writer.lend().await?)
                 .await?;
                 Ok(if expired.is_some() { CodeUse::Expired } else { CodeUse::Refused })
             }
@@ -70,7 +70,7 @@ macro_rules! impl_access_code_store {
                 let row: Option<(i64, i64, Option<i64>)> =
                     sqlx::query_as("SELECT created_at, expires_at, used_at FROM access_codes WHERE user_id = $1")
                         .bind(user_id)
-                        .fetch_optional(&self.reader)
+                        .fetch_optional(&mut *self.reader.lend().await?)
                         .await?;
                 Ok(row.map(|(issued_at, expires_at, used_at)| AccessHold {
                     issued_at: Timestamp(issued_at),
@@ -95,7 +95,7 @@ macro_rules! impl_access_code_store {
                 .bind(user_id)
                 .bind(sealed)
                 .bind(expires_at.0)
-                .execute(&self.writer)
+                .execute(&mut *self.writer.lend().await?)
                 .await?;
                 Ok(())
             }
@@ -113,7 +113,7 @@ macro_rules! impl_access_code_store {
                 )
                 .bind(session_hash)
                 .bind(user_id)
-                .fetch_optional(&self.writer)
+                .fetch_optional(&mut *self.writer.lend().await?)
                 .await?;
                 Ok(row.filter(|(_, expires_at)| *expires_at > now.0).map(|(sealed, _)| sealed))
             }

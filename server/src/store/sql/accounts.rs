@@ -56,7 +56,7 @@ macro_rules! impl_account_store {
                      FROM users u WHERE u.email_canonical = $1",
                 )
                 .bind(canonical_email)
-                .fetch_optional(&self.reader)
+                .fetch_optional(&mut *self.reader.lend().await?)
                 .await?;
                 Ok(row.map(|(user_id, password_hash, disabled, has_mfa, held)| UserCredentials {
                     user_id,
@@ -71,7 +71,7 @@ macro_rules! impl_account_store {
                     .bind(hash)
                     .bind(now.0)
                     .bind(user_id)
-                    .execute(&self.writer)
+                    .execute(&mut *self.writer.lend().await?)
                     .await?;
                 Ok(())
             }
@@ -85,7 +85,8 @@ macro_rules! impl_account_store {
                 event: &AuditEvent,
                 now: Timestamp,
             ) -> Result<bool> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 let gone = sqlx::query("DELETE FROM sessions WHERE token_hash = $1 AND user_id = $2")
                     .bind(old_session)
                     .bind(user_id)
@@ -116,7 +117,7 @@ macro_rules! impl_account_store {
             async fn password_prompt_pending(&self, user_id: i64) -> Result<bool> {
                 let row: Option<(bool,)> = sqlx::query_as("SELECT password_prompt_pending FROM users WHERE id = $1")
                     .bind(user_id)
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(&mut *self.reader.lend().await?)
                     .await?;
                 Ok(row.is_some_and(|(p,)| p))
             }
@@ -128,7 +129,7 @@ macro_rules! impl_account_store {
                 )
                 .bind(user_id)
                 .bind(pending)
-                .execute(&self.writer)
+                .execute(&mut *self.writer.lend().await?)
                 .await?;
                 Ok(r.rows_affected() == 1)
             }

@@ -41,7 +41,7 @@ macro_rules! impl_application_store {
                         "SELECT purpose, uri FROM application_uris WHERE application_id = $1 ORDER BY purpose, uri",
                     )
                     .bind(app.id)
-                    .fetch_all(&self.reader)
+                    .fetch_all(&mut *self.reader.lend().await?)
                     .await?;
                     for (purpose, uri) in uris {
                         match purpose.as_str() {
@@ -53,7 +53,7 @@ macro_rules! impl_application_store {
                         "SELECT role_id FROM application_roles WHERE application_id = $1 ORDER BY role_id",
                     )
                     .bind(app.id)
-                    .fetch_all(&self.reader)
+                    .fetch_all(&mut *self.reader.lend().await?)
                     .await?;
                 }
                 Ok(apps)
@@ -63,7 +63,8 @@ macro_rules! impl_application_store {
         #[async_trait]
         impl ApplicationStore for $store {
             async fn add_application(&self, a: &NewApplication, now: Timestamp, audit: &AuditEvent) -> Result<i64> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 let (id,): (i64,) = sqlx::query_as(
                     "INSERT INTO applications (org_id, client_id, name, name_canonical, confidential, secret_hash, \
                      require_mfa, disabled, created_at, id_token_alg) VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, $9) RETURNING id",
@@ -114,7 +115,7 @@ macro_rules! impl_application_store {
                     "SELECT {COLUMNS} FROM applications WHERE org_id = $1 ORDER BY name_canonical"
                 ))
                 .bind(org_id)
-                .fetch_all(&self.reader)
+                .fetch_all(&mut *self.reader.lend().await?)
                 .await?;
                 self.with_details(rows.into_iter().map(application).collect()).await
             }
@@ -123,7 +124,7 @@ macro_rules! impl_application_store {
                 let row: Option<Row> =
                     sqlx::query_as(&format!("SELECT {COLUMNS} FROM applications WHERE client_id = $1"))
                         .bind(client_id)
-                        .fetch_optional(&self.reader)
+                        .fetch_optional(&mut *self.reader.lend().await?)
                         .await?;
                 let Some(row) = row else { return Ok(None) };
                 let hash = row.8.clone();
@@ -139,7 +140,8 @@ macro_rules! impl_application_store {
                 now: Timestamp,
                 audit: &AuditEvent,
             ) -> Result<bool> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 let set = sqlx::query("UPDATE applications SET disabled = $3 WHERE org_id = $1 AND client_id = $2")
                     .bind(org_id)
                     .bind(client_id)
@@ -172,7 +174,8 @@ macro_rules! impl_application_store {
                 secret_hash: &str,
                 audit: &AuditEvent,
             ) -> Result<bool> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 let set = sqlx::query(
                     "UPDATE applications SET secret_hash = $3 WHERE org_id = $1 AND client_id = $2 AND confidential",
                 )
@@ -190,7 +193,8 @@ macro_rules! impl_application_store {
             }
 
             async fn remove_application(&self, org_id: i64, client_id: &str, audit: &AuditEvent) -> Result<bool> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 let gone = sqlx::query("DELETE FROM applications WHERE org_id = $1 AND client_id = $2")
                     .bind(org_id)
                     .bind(client_id)

@@ -93,7 +93,7 @@ macro_rules! impl_audit_store {
         #[async_trait]
         impl AuditStore for $store {
             async fn record_audit(&self, e: &AuditEvent) -> Result<()> {
-                Self::insert_audit(&self.writer, e).await
+                Self::insert_audit(&mut *self.writer.lend().await?, e).await
             }
 
             async fn recent_audit(&self, org_id: Option<i64>, limit: i64) -> Result<Vec<AuditEvent>> {
@@ -103,7 +103,7 @@ macro_rules! impl_audit_store {
                 )
                 .bind(org_id)
                 .bind(limit)
-                .fetch_all(&self.reader)
+                .fetch_all(&mut *self.reader.lend().await?)
                 .await?;
                 Ok(rows.into_iter().map(audit_from_row).collect())
             }
@@ -135,7 +135,7 @@ macro_rules! impl_audit_store {
                     q.push(" AND a.id < ").push_bind(before);
                 }
                 q.push(" ORDER BY a.id DESC LIMIT ").push_bind(limit);
-                let rows: Vec<AuditLogRow> = q.build_query_as().fetch_all(&self.reader).await?;
+                let rows: Vec<AuditLogRow> = q.build_query_as().fetch_all(&mut *self.reader.lend().await?).await?;
                 Ok(rows
                     .into_iter()
                     .map(|r| AuditEntry {

@@ -23,7 +23,8 @@ macro_rules! impl_email_change_store {
                 now: Timestamp,
                 ttl: Duration,
             ) -> Result<Sent> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 if let Some(at) = Self::begin_limited_send(&mut tx, "email_changes", user_id, now).await? {
                     return Ok(Sent::NotBefore(at));
                 }
@@ -49,12 +50,13 @@ macro_rules! impl_email_change_store {
                 )
                 .bind(token_hash)
                 .bind(now.0)
-                .fetch_optional(&self.reader)
+                .fetch_optional(&mut *self.reader.lend().await?)
                 .await?)
             }
 
             async fn confirm_email_change(&self, token_hash: &str, now: Timestamp) -> Result<EmailChanged> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 let used: Option<(i64, String)> = sqlx::query_as(
                     "UPDATE email_changes SET used_at = $2 \
                      WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING user_id, new_email",

@@ -22,7 +22,8 @@ macro_rules! impl_email_code_store {
                 now: Timestamp,
                 ttl: Duration,
             ) -> Result<Sent> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 if let Some(at) = Self::begin_limited_send(&mut tx, "email_codes", user_id, now).await? {
                     return Ok(Sent::NotBefore(at));
                 }
@@ -49,7 +50,7 @@ macro_rules! impl_email_code_store {
                 .bind(session_hash)
                 .bind(code_hash)
                 .bind(now.0)
-                .execute(&self.writer)
+                .execute(&mut *self.writer.lend().await?)
                 .await?;
                 if used.rows_affected() == 1 {
                     return Ok(CodeUse::Used);
@@ -61,7 +62,7 @@ macro_rules! impl_email_code_store {
                 .bind(session_hash)
                 .bind(code_hash)
                 .bind(now.0)
-                .fetch_optional(&self.writer)
+                .fetch_optional(&mut *self.writer.lend().await?)
                 .await?;
                 Ok(if expired.is_some() { CodeUse::Expired } else { CodeUse::Refused })
             }
@@ -73,7 +74,7 @@ macro_rules! impl_email_code_store {
                 )
                 .bind(session_hash)
                 .bind(now.0)
-                .fetch_optional(&self.reader)
+                .fetch_optional(&mut *self.reader.lend().await?)
                 .await?;
                 Ok(row.map(|(t,)| Timestamp(t)))
             }

@@ -22,7 +22,7 @@ macro_rules! impl_mail_schedule_store {
                      WHERE o.mfa_policy = 'required' AND o.mfa_grace_until > $1 ORDER BY o.id"
                 ))
                 .bind(now.0)
-                .fetch_all(&self.reader)
+                .fetch_all(&mut *self.reader.lend().await?)
                 .await?;
                 rows.into_iter().map(org_from_row).collect()
             }
@@ -31,7 +31,7 @@ macro_rules! impl_mail_schedule_store {
                 let row: Option<OrgRow> =
                     sqlx::query_as(&format!("SELECT {ORG_COLUMNS} FROM organisations o WHERE o.id = $1"))
                         .bind(org_id)
-                        .fetch_optional(&self.reader)
+                        .fetch_optional(&mut *self.reader.lend().await?)
                         .await?;
                 row.map(org_from_row).transpose()
             }
@@ -39,7 +39,7 @@ macro_rules! impl_mail_schedule_store {
             async fn organisations(&self) -> Result<Vec<Organisation>> {
                 let rows: Vec<OrgRow> =
                     sqlx::query_as(&format!("SELECT {ORG_COLUMNS} FROM organisations o ORDER BY o.id"))
-                        .fetch_all(&self.reader)
+                        .fetch_all(&mut *self.reader.lend().await?)
                         .await?;
                 rows.into_iter().map(org_from_row).collect()
             }
@@ -61,7 +61,7 @@ macro_rules! impl_mail_schedule_store {
                 .bind(kind)
                 .bind(period)
                 .bind(now.0)
-                .execute(&self.writer)
+                .execute(&mut *self.writer.lend().await?)
                 .await?;
                 Ok(r.rows_affected() == 1)
             }
@@ -73,7 +73,7 @@ macro_rules! impl_mail_schedule_store {
                 .bind(org_id)
                 .bind(kind)
                 .bind(period)
-                .fetch_optional(&self.reader)
+                .fetch_optional(&mut *self.reader.lend().await?)
                 .await?;
                 Ok(row.is_some())
             }
@@ -92,7 +92,7 @@ macro_rules! impl_mail_schedule_store {
                 )
                 .bind(now.0)
                 .bind(now.plus(lease).0)
-                .fetch_optional(&self.writer)
+                .fetch_optional(&mut *self.writer.lend().await?)
                 .await?;
                 Ok(row.map(|(id, org_id, user_id, kind, period, attempts)| ScheduledMail {
                     id,
@@ -111,7 +111,7 @@ macro_rules! impl_mail_schedule_store {
                 .bind(id)
                 .bind(outcome.as_str())
                 .bind(now.0)
-                .execute(&self.writer)
+                .execute(&mut *self.writer.lend().await?)
                 .await?;
                 Ok(())
             }
@@ -120,7 +120,7 @@ macro_rules! impl_mail_schedule_store {
                 sqlx::query("UPDATE scheduled_mails SET next_attempt_at = $2, claimed_until = NULL WHERE id = $1")
                     .bind(id)
                     .bind(at.0)
-                    .execute(&self.writer)
+                    .execute(&mut *self.writer.lend().await?)
                     .await?;
                 Ok(())
             }
@@ -129,7 +129,7 @@ macro_rules! impl_mail_schedule_store {
                 let rows: Vec<(String,)> =
                     sqlx::query_as("SELECT topic FROM mail_opt_outs WHERE user_id = $1 ORDER BY topic")
                         .bind(user_id)
-                        .fetch_all(&self.reader)
+                        .fetch_all(&mut *self.reader.lend().await?)
                         .await?;
                 Ok(rows.into_iter().map(|(t,)| t).collect())
             }
@@ -143,13 +143,13 @@ macro_rules! impl_mail_schedule_store {
                     .bind(user_id)
                     .bind(topic)
                     .bind(now.0)
-                    .execute(&self.writer)
+                    .execute(&mut *self.writer.lend().await?)
                     .await?
                 } else {
                     sqlx::query("DELETE FROM mail_opt_outs WHERE user_id = $1 AND topic = $2")
                         .bind(user_id)
                         .bind(topic)
-                        .execute(&self.writer)
+                        .execute(&mut *self.writer.lend().await?)
                         .await?
                 };
                 Ok(r.rows_affected() == 1)

@@ -22,7 +22,7 @@ macro_rules! impl_mail_template_store {
                 )
                 .bind(org_id)
                 .bind(kind)
-                .fetch_optional(&self.reader)
+                .fetch_optional(&mut *self.reader.lend().await?)
                 .await?;
                 Ok(row.map(parts))
             }
@@ -31,7 +31,7 @@ macro_rules! impl_mail_template_store {
                 let rows: Vec<(String, i64)> =
                     sqlx::query_as("SELECT kind, updated_at FROM mail_templates WHERE org_id = $1 ORDER BY kind")
                         .bind(org_id)
-                        .fetch_all(&self.reader)
+                        .fetch_all(&mut *self.reader.lend().await?)
                         .await?;
                 Ok(rows.into_iter().map(|(k, at)| (k, Timestamp(at))).collect())
             }
@@ -45,7 +45,8 @@ macro_rules! impl_mail_template_store {
                 now: Timestamp,
                 audit: &AuditEvent,
             ) -> Result<()> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 match parts {
                     Some(p) => {
                         sqlx::query(
@@ -108,7 +109,7 @@ macro_rules! impl_mail_template_store {
                     .bind(org_id)
                     .bind(kind)
                     .bind(limit)
-                    .fetch_all(&self.reader)
+                    .fetch_all(&mut *self.reader.lend().await?)
                     .await?;
                 Ok(rows
                     .into_iter()
@@ -145,7 +146,7 @@ macro_rules! impl_mail_template_store {
                 .bind(&p.text)
                 .bind(&p.html)
                 .bind(now.0)
-                .execute(&self.writer)
+                .execute(&mut *self.writer.lend().await?)
                 .await?;
                 Ok(())
             }
@@ -158,7 +159,7 @@ macro_rules! impl_mail_template_store {
                 .bind(org_id)
                 .bind(user_id)
                 .bind(kind)
-                .fetch_optional(&self.reader)
+                .fetch_optional(&mut *self.reader.lend().await?)
                 .await?;
                 Ok(row.map(parts))
             }

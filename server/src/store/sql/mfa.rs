@@ -48,7 +48,7 @@ macro_rules! impl_mfa_store {
                     "SELECT secret_sealed, enabled_at, last_used_step FROM totp_credentials WHERE user_id = $1",
                 )
                 .bind(user_id)
-                .fetch_optional(&self.reader)
+                .fetch_optional(&mut *self.reader.lend().await?)
                 .await?;
                 Ok(row.map(|(secret_sealed, enabled_at, last_used_step)| TotpCredential {
                     secret_sealed,
@@ -67,7 +67,7 @@ macro_rules! impl_mfa_store {
                 .bind(sealed)
                 .bind(now.0)
                 .bind(now.plus(ttl).0)
-                .execute(&self.writer)
+                .execute(&mut *self.writer.lend().await?)
                 .await?;
                 Ok(())
             }
@@ -77,13 +77,14 @@ macro_rules! impl_mfa_store {
                     sqlx::query_as("SELECT secret_sealed FROM totp_pending WHERE user_id = $1 AND expires_at > $2")
                         .bind(user_id)
                         .bind(now.0)
-                        .fetch_optional(&self.reader)
+                        .fetch_optional(&mut *self.reader.lend().await?)
                         .await?;
                 Ok(row.map(|(s,)| s))
             }
 
             async fn confirm_totp(&self, user_id: i64, sealed: &str, step: i64, recovery_hashes: &[String], now: Timestamp) -> Result<bool> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 let taken = sqlx::query("DELETE FROM totp_pending WHERE user_id = $1 AND secret_sealed = $2 AND expires_at > $3")
                     .bind(user_id)
                     .bind(sealed)
@@ -114,7 +115,7 @@ macro_rules! impl_mfa_store {
             }
 
             async fn consume_totp_step(&self, user_id: i64, step: i64) -> Result<bool> {
-                Self::consume_totp_step_in(&self.writer, user_id, step).await
+                Self::consume_totp_step_in(&mut *self.writer.lend().await?, user_id, step).await
             }
 
             async fn consume_recovery_code(&self, user_id: i64, code_hash: &str, now: Timestamp) -> Result<bool> {
@@ -124,7 +125,7 @@ macro_rules! impl_mfa_store {
                 .bind(user_id)
                 .bind(code_hash)
                 .bind(now.0)
-                .execute(&self.writer)
+                .execute(&mut *self.writer.lend().await?)
                 .await?;
                 Ok(r.rows_affected() == 1)
             }
@@ -132,20 +133,22 @@ macro_rules! impl_mfa_store {
             async fn recovery_codes_left(&self, user_id: i64) -> Result<i64> {
                 let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
                     .bind(user_id)
-                    .fetch_one(&self.reader)
+                    .fetch_one(&mut *self.reader.lend().await?)
                     .await?;
                 Ok(n)
             }
 
             async fn replace_recovery_codes(&self, user_id: i64, hashes: &[String], now: Timestamp) -> Result<()> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 Self::put_recovery_codes(&mut tx, user_id, hashes, now).await?;
                 tx.commit().await?;
                 Ok(())
             }
 
             async fn disable_mfa(&self, user_id: i64) -> Result<bool> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 let had = sqlx::query("DELETE FROM totp_credentials WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM totp_pending WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
@@ -163,7 +166,7 @@ macro_rules! impl_mfa_store {
                 .bind(codes.regenerated)
                 .bind(&codes.codes_sealed)
                 .bind(expires_at.0)
-                .execute(&self.writer)
+                .execute(&mut *self.writer.lend().await?)
                 .await?;
                 Ok(())
             }
@@ -174,7 +177,7 @@ macro_rules! impl_mfa_store {
                     "DELETE FROM codes_to_show WHERE session_hash = $1 RETURNING codes_sealed, regenerated, expires_at",
                 )
                 .bind(session_hash)
-                .fetch_optional(&self.writer)
+                .fetch_optional(&mut *self.writer.lend().await?)
                 .await?;
                 Ok(row.filter(|(_, _, expires_at)| *expires_at > now.0).map(|(codes_sealed, regenerated, _)| CodesToShow { codes_sealed, regenerated }))
             }

@@ -17,6 +17,7 @@ mod applications;
 mod audit;
 mod email_changes;
 mod email_codes;
+mod lender;
 mod mail_schedule;
 mod mail_templates;
 mod mfa;
@@ -32,8 +33,9 @@ mod tokens;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use lender::{Lender, PgLender};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
@@ -73,8 +75,8 @@ macro_rules! recanonicalise_emails {
 /// `SQLITE_BUSY`) and a pool of read-only connections. WAL lets readers run beside the writer;
 /// `synchronous=FULL` makes every commit durable, so a consumed code survives a power cut.
 pub struct SqliteStore {
-    writer: SqlitePool,
-    reader: SqlitePool,
+    writer: Lender,
+    reader: Lender,
 }
 
 /// This release's migrations, to run at start. A database a newer release has already migrated
@@ -89,8 +91,7 @@ fn this_release(mut migrator: sqlx::migrate::Migrator) -> sqlx::migrate::Migrato
 
 impl SqliteStore {
     fn lent_connections(&self) -> usize {
-        let lent = |size: u32, idle: usize| (size as usize).saturating_sub(idle);
-        lent(self.reader.size(), self.reader.num_idle()) + lent(self.writer.size(), self.writer.num_idle())
+        self.reader.lent() + self.writer.lent()
     }
 
     pub async fn open(url: &str) -> Result<Self> {
@@ -98,22 +99,14 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5))
             .synchronous(SqliteSynchronous::Full);
-        // A connection to a local file cannot be hung up on: sqlx's default test of every
-        // connection taken from the pool (a ping, which on SQLite is a hand-off to the
-        // connection's thread and back) would double the cost of every statement.
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .test_before_acquire(false)
-            .connect_with(base.clone().create_if_missing(true).journal_mode(SqliteJournalMode::Wal))
-            .await?;
-        this_release(sqlx::migrate!("../migrations/sqlite")).run(&writer).await?;
-        recanonicalise_emails!(&writer, "length(CAST(email AS BLOB)) <> length(email)");
-        let readers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(2) as u32;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(readers)
-            .test_before_acquire(false)
-            .connect_with(base.read_only(true))
-            .await?;
+        let writer = Lender::new(base.clone().create_if_missing(true).journal_mode(SqliteJournalMode::Wal), 1);
+        {
+            let mut conn = writer.lend().await?;
+            this_release(sqlx::migrate!("../migrations/sqlite")).run(&mut *conn).await?;
+            recanonicalise_emails!(&mut *conn, "length(CAST(email AS BLOB)) <> length(email)");
+        }
+        let readers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(2);
+        let reader = Lender::new(base.read_only(true), readers);
         Ok(SqliteStore { writer, reader })
     }
 
@@ -124,7 +117,7 @@ impl SqliteStore {
             return Err(Error::Invalid(format!("not a pragma name: {name}")));
         }
         use sqlx::Row as _;
-        let row = sqlx::query(&format!("PRAGMA {name}")).fetch_one(&self.writer).await?;
+        let row = sqlx::query(&format!("PRAGMA {name}")).fetch_one(&mut *self.writer.lend().await?).await?;
         match row.try_get::<i64, _>(0) {
             Ok(n) => Ok(n.to_string()),
             Err(_) => Ok(row.try_get::<String, _>(0)?),
@@ -137,8 +130,8 @@ const PG_CHECK_IDLE_AFTER: Duration = Duration::from_secs(10);
 
 /// PostgreSQL: one pool; many stateless Tessera instances may share the database.
 pub struct PgStore {
-    writer: PgPool,
-    reader: PgPool,
+    writer: PgLender,
+    reader: PgLender,
 }
 
 impl PgStore {
@@ -163,12 +156,12 @@ impl PgStore {
             .await?;
         this_release(sqlx::migrate!("../migrations/postgres")).run(&pool).await?;
         recanonicalise_emails!(&pool, "octet_length(email) <> length(email)");
-        Ok(PgStore { writer: pool.clone(), reader: pool })
+        Ok(PgStore { writer: PgLender(pool.clone()), reader: PgLender(pool) })
     }
 
     /// One pool serves both roles here.
     fn lent_connections(&self) -> usize {
-        (self.reader.size() as usize).saturating_sub(self.reader.num_idle())
+        self.reader.lent()
     }
 }
 

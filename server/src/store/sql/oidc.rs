@@ -76,7 +76,8 @@ macro_rules! impl_oidc_store {
         #[async_trait]
         impl OidcStore for $store {
             async fn issue_code(&self, g: &NewGrant, c: &NewCode, audit: &AuditEvent) -> Result<i64> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 let (id,): (i64,) = sqlx::query_as(
                     "INSERT INTO oidc_grants (application_id, user_id, org_id, scope, auth_time, amr, created_at, \
                      revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL) RETURNING id",
@@ -108,7 +109,8 @@ macro_rules! impl_oidc_store {
             }
 
             async fn spend_code(&self, code_hash: &str, application_id: i64, now: Timestamp) -> Result<Spent<SpentCode>> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 let spent: Option<(i64, String, Option<String>, Option<String>, i64)> = sqlx::query_as(
                     "UPDATE oidc_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL \
                      AND grant_id IN (SELECT id FROM oidc_grants WHERE application_id = $3) \
@@ -157,7 +159,8 @@ macro_rules! impl_oidc_store {
             }
 
             async fn add_tokens(&self, grant_id: i64, tokens: &[NewToken]) -> Result<bool> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 let live: Option<(i64,)> =
                     sqlx::query_as("SELECT id FROM oidc_grants WHERE id = $1 AND revoked_at IS NULL")
                         .bind(grant_id)
@@ -178,7 +181,8 @@ macro_rules! impl_oidc_store {
                 successors: &[NewToken],
                 now: Timestamp,
             ) -> Result<Spent<Grant>> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 let spent: Option<(i64,)> = sqlx::query_as(
                     "UPDATE oidc_tokens SET used_at = $2 WHERE token_hash = $1 AND kind = 'refresh' \
                      AND used_at IS NULL AND expires_at > $2 \
@@ -229,7 +233,7 @@ macro_rules! impl_oidc_store {
                 .bind(token_hash)
                 .bind(kind.as_str())
                 .bind(now.0)
-                .fetch_optional(&self.reader)
+                .fetch_optional(&mut *self.reader.lend().await?)
                 .await?;
                 Ok(row.map(grant))
             }
@@ -242,13 +246,13 @@ macro_rules! impl_oidc_store {
                 .bind(token_hash)
                 .bind(application_id)
                 .bind(now.0)
-                .execute(&self.writer)
+                .execute(&mut *self.writer.lend().await?)
                 .await?;
                 Ok(r.rows_affected() > 0)
             }
 
             async fn revoke_user_grants(&self, user_id: i64, now: Timestamp) -> Result<u64> {
-                let r = sqlx::query(REVOKE_USER_GRANTS).bind(user_id).bind(now.0).execute(&self.writer).await?;
+                let r = sqlx::query(REVOKE_USER_GRANTS).bind(user_id).bind(now.0).execute(&mut *self.writer.lend().await?).await?;
                 Ok(r.rows_affected())
             }
 
@@ -267,13 +271,14 @@ macro_rules! impl_oidc_store {
                 .bind(org_id)
                 .bind(user_id)
                 .bind(since.0)
-                .fetch_all(&self.reader)
+                .fetch_all(&mut *self.reader.lend().await?)
                 .await?;
                 Ok(rows.into_iter().map(|(name, at)| (name, Timestamp(at))).collect())
             }
 
             async fn purge_grants(&self, before: Timestamp) -> Result<u64> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 let codes =
                     sqlx::query("DELETE FROM oidc_codes WHERE expires_at < $1").bind(before.0).execute(&mut *tx).await?;
                 let tokens =

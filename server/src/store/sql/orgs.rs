@@ -63,7 +63,7 @@ macro_rules! impl_org_store {
         #[async_trait]
         impl OrgStore for $store {
             async fn ping(&self) -> Result<()> {
-                sqlx::query("SELECT 1").execute(&self.reader).await?;
+                sqlx::query("SELECT 1").execute(&mut *self.reader.lend().await?).await?;
                 Ok(())
             }
 
@@ -72,7 +72,7 @@ macro_rules! impl_org_store {
             }
 
             async fn count_organisations(&self) -> Result<i64> {
-                let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM organisations").fetch_one(&self.reader).await?;
+                let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM organisations").fetch_one(&mut *self.reader.lend().await?).await?;
                 Ok(n)
             }
 
@@ -80,7 +80,7 @@ macro_rules! impl_org_store {
                 let row: Option<OrgRow> =
                     sqlx::query_as(&format!("SELECT {ORG_COLUMNS} FROM organisations o WHERE o.name_canonical = $1"))
                         .bind(name.trim().to_lowercase())
-                        .fetch_optional(&self.reader)
+                        .fetch_optional(&mut *self.reader.lend().await?)
                         .await?;
                 row.map(org_from_row).transpose()
             }
@@ -89,13 +89,14 @@ macro_rules! impl_org_store {
                 sqlx::query("UPDATE organisations SET password_max_age_days = $2 WHERE id = $1")
                     .bind(org_id)
                     .bind(days.map(|d| i32::try_from(d).unwrap_or(i32::MAX)))
-                    .execute(&self.writer)
+                    .execute(&mut *self.writer.lend().await?)
                     .await?;
                 Ok(())
             }
 
             async fn set_email_codes_allowed(&self, org_id: i64, allowed: bool, roles: Option<&[i64]>) -> Result<bool> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 let done = sqlx::query("UPDATE organisations SET email_codes_allowed = $2 WHERE id = $1 AND email_codes_allowed <> $2")
                     .bind(org_id)
                     .bind(allowed)
@@ -125,7 +126,7 @@ macro_rules! impl_org_store {
                 let done = sqlx::query("UPDATE organisations SET email_only_resets = $2 WHERE id = $1 AND email_only_resets <> $2")
                     .bind(org_id)
                     .bind(allowed)
-                    .execute(&self.writer)
+                    .execute(&mut *self.writer.lend().await?)
                     .await?;
                 Ok(done.rows_affected() == 1)
             }
@@ -135,13 +136,14 @@ macro_rules! impl_org_store {
                     .bind(org_id)
                     .bind(policy.as_str())
                     .bind(grace_until.map(|t| t.0))
-                    .execute(&self.writer)
+                    .execute(&mut *self.writer.lend().await?)
                     .await?;
                 Ok(())
             }
 
             async fn create_organisation(&self, org: &NewOrganisation, owner: &NewUser, now: Timestamp) -> Result<(i64, i64)> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 let ids = Self::insert_org_and_owner(&mut tx, org, owner, now).await?;
                 tx.commit().await?;
                 Ok(ids)
@@ -152,7 +154,7 @@ macro_rules! impl_org_store {
                     "SELECT business_start_minute, business_end_minute, time_zone FROM organisations WHERE id = $1",
                 )
                 .bind(org_id)
-                .fetch_optional(&self.reader)
+                .fetch_optional(&mut *self.reader.lend().await?)
                 .await?;
                 let (start_minute, end_minute, zone) = row.ok_or(Error::NotFound("organisation"))?;
                 Ok(business_hours_of(start_minute, end_minute, &zone))
@@ -166,7 +168,7 @@ macro_rules! impl_org_store {
                 .bind(hours.start_minute)
                 .bind(hours.end_minute)
                 .bind(hours.zone.name())
-                .execute(&self.writer)
+                .execute(&mut *self.writer.lend().await?)
                 .await?;
                 Ok(())
             }

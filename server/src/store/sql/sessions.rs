@@ -100,7 +100,8 @@ macro_rules! impl_session_store {
         #[async_trait]
         impl SessionStore for $store {
             async fn write_sign_in(&self, w: &SignInWrite<'_>) -> Result<Written> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 if let Settle::ClearUnlessWaiting(key) = w.budget {
                     if let Some(until) = Self::waiting_until_in(&mut tx, key, w.now).await? {
                         return Ok(Written::Waiting { until });
@@ -141,7 +142,7 @@ macro_rules! impl_session_store {
             }
 
             async fn create_session(&self, s: &NewSession, now: Timestamp) -> Result<()> {
-                Self::insert_session(&self.writer, s, now).await
+                Self::insert_session(&mut *self.writer.lend().await?, s, now).await
             }
 
             async fn find_session(&self, token_hash: &str) -> Result<Option<SessionInfo>> {
@@ -165,7 +166,7 @@ macro_rules! impl_session_store {
                      WHERE s.token_hash = $1 AND u.disabled = FALSE",
                 )
                 .bind(token_hash)
-                .fetch_optional(&self.reader)
+                .fetch_optional(&mut *self.reader.lend().await?)
                 .await?;
                 row.map(session_from_row).transpose()
             }
@@ -174,18 +175,18 @@ macro_rules! impl_session_store {
                 sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at < $1")
                     .bind(now.0)
                     .bind(token_hash)
-                    .execute(&self.writer)
+                    .execute(&mut *self.writer.lend().await?)
                     .await?;
                 Ok(())
             }
 
             async fn delete_session(&self, token_hash: &str) -> Result<bool> {
-                let r = sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.writer).await?;
+                let r = sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&mut *self.writer.lend().await?).await?;
                 Ok(r.rows_affected() == 1)
             }
 
             async fn delete_user_sessions(&self, user_id: i64) -> Result<u64> {
-                let r = sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&self.writer).await?;
+                let r = sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *self.writer.lend().await?).await?;
                 Ok(r.rows_affected())
             }
 
@@ -193,7 +194,7 @@ macro_rules! impl_session_store {
                 let r = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
                     .bind(idle_before.0)
                     .bind(created_before.0)
-                    .execute(&self.writer)
+                    .execute(&mut *self.writer.lend().await?)
                     .await?;
                 Ok(r.rows_affected())
             }
@@ -202,13 +203,14 @@ macro_rules! impl_session_store {
                 sqlx::query("UPDATE sessions SET second_factor_at = $1 WHERE token_hash = $2")
                     .bind(now.0)
                     .bind(token_hash)
-                    .execute(&self.writer)
+                    .execute(&mut *self.writer.lend().await?)
                     .await?;
                 Ok(())
             }
 
             async fn delete_other_sessions(&self, user_id: i64, keep_hash: &str, now: Timestamp) -> Result<u64> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 let r = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
                     .bind(user_id)
                     .bind(keep_hash)

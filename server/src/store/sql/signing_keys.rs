@@ -29,7 +29,8 @@ macro_rules! impl_signing_key_store {
         #[async_trait]
         impl SigningKeyStore for $store {
             async fn add_signing_key(&self, k: &NewSigningKey, replace: bool) -> Result<bool> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 if replace {
                     sqlx::query("UPDATE signing_keys SET replaced_at = $2 WHERE alg = $1 AND replaced_at IS NULL")
                         .bind(&k.alg)
@@ -53,7 +54,7 @@ macro_rules! impl_signing_key_store {
                 let rows: Vec<Row> = sqlx::query_as(&format!(
                     "SELECT {COLUMNS} FROM signing_keys WHERE replaced_at IS NULL ORDER BY alg"
                 ))
-                .fetch_all(&self.reader)
+                .fetch_all(&mut *self.reader.lend().await?)
                 .await?;
                 Ok(rows.into_iter().map(key).collect())
             }
@@ -64,7 +65,7 @@ macro_rules! impl_signing_key_store {
                      ORDER BY created_at DESC, kid"
                 ))
                 .bind(since.0)
-                .fetch_all(&self.reader)
+                .fetch_all(&mut *self.reader.lend().await?)
                 .await?;
                 Ok(rows.into_iter().map(key).collect())
             }
@@ -72,7 +73,7 @@ macro_rules! impl_signing_key_store {
             async fn delete_replaced_signing_keys(&self, before: Timestamp) -> Result<u64> {
                 let gone = sqlx::query("DELETE FROM signing_keys WHERE replaced_at < $1")
                     .bind(before.0)
-                    .execute(&self.writer)
+                    .execute(&mut *self.writer.lend().await?)
                     .await?;
                 Ok(gone.rows_affected())
             }

@@ -97,7 +97,7 @@ macro_rules! impl_sso_store {
                 .bind(&p.client_secret_sealed)
                 .bind(p.tenants.join(" "))
                 .bind(p.created_at.0)
-                .fetch_one(&self.writer)
+                .fetch_one(&mut *self.writer.lend().await?)
                 .await
                 .map_err(|e| Error::from_insert(e, "a sign-in provider with that name"))?;
                 Ok(id)
@@ -108,7 +108,7 @@ macro_rules! impl_sso_store {
                     "SELECT id, kind, name, issuer, client_id, client_secret_sealed, tenants, created_at \
                      FROM sso_providers ORDER BY id",
                 )
-                .fetch_all(&self.reader)
+                .fetch_all(&mut *self.reader.lend().await?)
                 .await?;
                 Ok(rows.into_iter().map(provider).collect())
             }
@@ -116,7 +116,7 @@ macro_rules! impl_sso_store {
             async fn remove_sso_provider(&self, name: &str) -> Result<bool> {
                 let gone = sqlx::query("DELETE FROM sso_providers WHERE name_key = $1")
                     .bind(name_key(name))
-                    .execute(&self.writer)
+                    .execute(&mut *self.writer.lend().await?)
                     .await?;
                 Ok(gone.rows_affected() == 1)
             }
@@ -138,7 +138,7 @@ macro_rules! impl_sso_store {
                 .bind(&f.pkce_verifier_sealed)
                 .bind(&f.destination)
                 .bind(f.expires_at.0)
-                .execute(&self.writer)
+                .execute(&mut *self.writer.lend().await?)
                 .await?;
                 Ok(())
             }
@@ -156,7 +156,7 @@ macro_rules! impl_sso_store {
                 .bind(state_hash)
                 .bind(now.0)
                 .bind(browser_hash)
-                .fetch_optional(&self.writer)
+                .fetch_optional(&mut *self.writer.lend().await?)
                 .await?;
                 Ok(row.map(flow))
             }
@@ -164,7 +164,7 @@ macro_rules! impl_sso_store {
             async fn purge_sso_flows(&self, before: Timestamp) -> Result<u64> {
                 let gone = sqlx::query("DELETE FROM sso_flows WHERE expires_at < $1")
                     .bind(before.0)
-                    .execute(&self.writer)
+                    .execute(&mut *self.writer.lend().await?)
                     .await?;
                 Ok(gone.rows_affected())
             }
@@ -176,7 +176,7 @@ macro_rules! impl_sso_store {
                     .bind(&i.subject)
                     .bind(&i.email)
                     .bind(i.linked_at.0)
-                    .execute(&self.writer)
+                    .execute(&mut *self.writer.lend().await?)
                     .await
                     .map_err(|e| Error::from_insert(e, "a link to that provider"))?;
                 Ok(())
@@ -188,7 +188,7 @@ macro_rules! impl_sso_store {
                 ))
                 .bind(provider_id)
                 .bind(subject)
-                .fetch_optional(&self.reader)
+                .fetch_optional(&mut *self.reader.lend().await?)
                 .await?;
                 Ok(row.map(identity))
             }
@@ -198,7 +198,7 @@ macro_rules! impl_sso_store {
                     "SELECT {IDENTITY_COLUMNS} FROM sso_identities WHERE user_id = $1 ORDER BY provider_id"
                 ))
                 .bind(user_id)
-                .fetch_all(&self.reader)
+                .fetch_all(&mut *self.reader.lend().await?)
                 .await?;
                 Ok(rows.into_iter().map(identity).collect())
             }
@@ -207,7 +207,7 @@ macro_rules! impl_sso_store {
                 let gone = sqlx::query("DELETE FROM sso_identities WHERE user_id = $1 AND provider_id = $2")
                     .bind(user_id)
                     .bind(provider_id)
-                    .execute(&self.writer)
+                    .execute(&mut *self.writer.lend().await?)
                     .await?;
                 Ok(gone.rows_affected() == 1)
             }
@@ -219,7 +219,8 @@ macro_rules! impl_sso_store {
                 setting: Option<&OrgProvider>,
                 audit: &AuditEvent,
             ) -> Result<()> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 match setting {
                     Some(setting) => sqlx::query(
                         "INSERT INTO sso_org_providers (org_id, provider_id, accounts_from, mfa, trust_email_from, create_from) \
@@ -253,7 +254,7 @@ macro_rules! impl_sso_store {
                     "SELECT {ORG_PROVIDER_COLUMNS} FROM sso_org_providers WHERE org_id = $1 ORDER BY provider_id"
                 ))
                 .bind(org_id)
-                .fetch_all(&self.reader)
+                .fetch_all(&mut *self.reader.lend().await?)
                 .await?;
                 Ok(rows.into_iter().map(|r| org_provider(r).1).collect())
             }
@@ -263,7 +264,7 @@ macro_rules! impl_sso_store {
                     "SELECT {ORG_PROVIDER_COLUMNS} FROM sso_org_providers WHERE provider_id = $1 ORDER BY org_id"
                 ))
                 .bind(provider_id)
-                .fetch_all(&self.reader)
+                .fetch_all(&mut *self.reader.lend().await?)
                 .await?;
                 Ok(rows.into_iter().map(org_provider).collect())
             }
@@ -271,13 +272,14 @@ macro_rules! impl_sso_store {
             async fn sso_required(&self, org_id: i64) -> Result<bool> {
                 let row: Option<(bool,)> = sqlx::query_as("SELECT sso_required FROM organisations WHERE id = $1")
                     .bind(org_id)
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(&mut *self.reader.lend().await?)
                     .await?;
                 Ok(row.is_some_and(|(required,)| required))
             }
 
             async fn set_sso_required(&self, org_id: i64, required: bool, audit: &AuditEvent) -> Result<()> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 sqlx::query("UPDATE organisations SET sso_required = $2 WHERE id = $1")
                     .bind(org_id)
                     .bind(required)
@@ -293,7 +295,7 @@ macro_rules! impl_sso_store {
                     "SELECT id, name FROM sso_providers p \
                      WHERE EXISTS (SELECT 1 FROM sso_org_providers o WHERE o.provider_id = p.id) ORDER BY id",
                 )
-                .fetch_all(&self.reader)
+                .fetch_all(&mut *self.reader.lend().await?)
                 .await?;
                 Ok(rows)
             }

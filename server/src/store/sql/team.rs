@@ -95,7 +95,7 @@ macro_rules! impl_team_store {
                      ORDER BY CASE WHEN r.builtin IS NULL THEN 1 ELSE 0 END, r.id"
                 ))
                 .bind(org_id)
-                .fetch_all(&self.reader)
+                .fetch_all(&mut *self.reader.lend().await?)
                 .await?;
                 rows.into_iter().map(role_from_row).collect()
             }
@@ -105,7 +105,7 @@ macro_rules! impl_team_store {
                     sqlx::query_as(&format!("SELECT {ROLE_COLUMNS} FROM roles r WHERE r.org_id = $1 AND r.id = $2"))
                         .bind(org_id)
                         .bind(role_id)
-                        .fetch_optional(&self.reader)
+                        .fetch_optional(&mut *self.reader.lend().await?)
                         .await?;
                 row.map(role_from_row).transpose()
             }
@@ -115,7 +115,7 @@ macro_rules! impl_team_store {
                     sqlx::query_as(&format!("SELECT {ROLE_COLUMNS} FROM roles r WHERE r.org_id = $1 AND r.builtin = $2"))
                         .bind(org_id)
                         .bind(role.as_str())
-                        .fetch_optional(&self.reader)
+                        .fetch_optional(&mut *self.reader.lend().await?)
                         .await?;
                 row.map(role_from_row).transpose()
             }
@@ -130,7 +130,7 @@ macro_rules! impl_team_store {
                     .bind(requires_mfa)
                     .bind(now.0)
                     .bind(permissions.is_empty())
-                    .fetch_one(&self.writer)
+                    .fetch_one(&mut *self.writer.lend().await?)
                     .await
                     .map_err(|e| Error::from_insert(e, "a role with that name"))?;
                 Ok(id)
@@ -147,13 +147,14 @@ macro_rules! impl_team_store {
                 .bind(role_id)
                 .bind(requires_mfa)
                 .bind(permissions.map(Permissions::to_ids))
-                .execute(&self.writer)
+                .execute(&mut *self.writer.lend().await?)
                 .await?;
                 Ok(r.rows_affected() == 1)
             }
 
             async fn add_member(&self, org_id: i64, user: &NewUser, role_id: i64, now: Timestamp) -> Result<i64> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 let user_id = Self::insert_user(&mut tx, user, now).await?;
                 sqlx::query(INSERT_MEMBERSHIP)
                     .bind(org_id)
@@ -186,7 +187,7 @@ macro_rules! impl_team_store {
                     .bind(org_requires_mfa)
                     .bind(key)
                     .bind(limit)
-                    .fetch_all(&self.reader)
+                    .fetch_all(&mut *self.reader.lend().await?)
                     .await?;
                 let mut members = rows.into_iter().map(member_from_row).collect::<Result<Vec<_>>>()?;
                 if matches!(cursor, Cursor::Before(_)) {
@@ -201,7 +202,7 @@ macro_rules! impl_team_store {
                 .bind(filter.role_id)
                 .bind(mfa)
                 .bind(org_requires_mfa)
-                .fetch_one(&self.reader)
+                .fetch_one(&mut *self.reader.lend().await?)
                 .await?;
                 Ok((members, total))
             }
@@ -211,7 +212,7 @@ macro_rules! impl_team_store {
                     "SELECT {MEMBER_COLUMNS} WHERE m.org_id = $1 AND u.password_hash IS NULL ORDER BY u.email_canonical"
                 ))
                 .bind(org_id)
-                .fetch_all(&self.reader)
+                .fetch_all(&mut *self.reader.lend().await?)
                 .await?;
                 rows.into_iter().map(member_from_row).collect()
             }
@@ -222,7 +223,7 @@ macro_rules! impl_team_store {
                      WHERE m.org_id = $1 AND u.password_hash IS NULL",
                 )
                 .bind(org_id)
-                .fetch_one(&self.reader)
+                .fetch_one(&mut *self.reader.lend().await?)
                 .await?;
                 Ok(n)
             }
@@ -249,7 +250,7 @@ macro_rules! impl_team_store {
                 .bind(org_requires_mfa)
                 .bind(logged.0)
                 .bind(logged.1)
-                .fetch_optional(&self.reader)
+                .fetch_optional(&mut *self.reader.lend().await?)
                 .await?;
                 let (members, enabled, required_not_enrolled, logged, start_minute, end_minute, zone) =
                     row.ok_or(Error::NotFound("organisation"))?;
@@ -265,7 +266,7 @@ macro_rules! impl_team_store {
                     sqlx::query_as(&format!("SELECT {MEMBER_COLUMNS} WHERE m.org_id = $1 AND m.user_id = $2"))
                         .bind(org_id)
                         .bind(user_id)
-                        .fetch_optional(&self.reader)
+                        .fetch_optional(&mut *self.reader.lend().await?)
                         .await?;
                 row.map(member_from_row).transpose()
             }
@@ -278,7 +279,8 @@ macro_rules! impl_team_store {
                 hold: Option<&NewAccessCode>,
                 event: &AuditEvent,
             ) -> Result<bool> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 // The rules ran against this role: if it changed since, nothing happens and they
                 // must run again. One statement, so the check and the removal cannot be split.
                 let had = sqlx::query(
@@ -306,7 +308,8 @@ macro_rules! impl_team_store {
             }
 
             async fn revoke_invitation(&self, org_id: i64, user_id: i64, event: &AuditEvent) -> Result<bool> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 // Kept for the activity log first (undone with the rest if the account stays).
                 sqlx::query(
                     "INSERT INTO former_accounts (user_id, email, email_canonical, display_name, deleted_at) \
@@ -345,7 +348,8 @@ macro_rules! impl_team_store {
                 event: &AuditEvent,
                 now: Timestamp,
             ) -> Result<bool> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 // The rules ran against `role_id`: a member whose role changed since is left alone.
                 let moved = sqlx::query(
                     "UPDATE users SET email = $3, email_canonical = $4, updated_at = $5 WHERE id = $2 \
@@ -388,13 +392,14 @@ macro_rules! impl_team_store {
                     .bind(user_id)
                     .bind(from_role)
                     .bind(role_id)
-                    .execute(&self.writer)
+                    .execute(&mut *self.writer.lend().await?)
                     .await?;
                 Ok(r.rows_affected() == 1)
             }
 
             async fn set_member_disabled(&self, org_id: i64, user_id: i64, role_id: i64, disabled: bool, now: Timestamp) -> Result<bool> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 // One statement: the check of the role the rules ran against and the change.
                 let r = sqlx::query(
                     "UPDATE users SET disabled = $3, updated_at = $4 WHERE id = $2 \
@@ -426,7 +431,7 @@ macro_rules! impl_team_store {
                          WHERE m.user_id = $1 ORDER BY m.created_at, o.id LIMIT 1"
                     ))
                     .bind(user_id)
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(&mut *self.reader.lend().await?)
                     .await?;
                 match row {
                     None => Ok(None),

@@ -77,7 +77,8 @@ macro_rules! impl_throttle_store {
             async fn throttle_take(&self, account_key: &str, now: Timestamp, delay_after: fn(i64) -> Duration) -> Result<Budget> {
                 // One transaction: the conditional UPDATE locks the row (PostgreSQL) or holds the
                 // only writer (SQLite), so concurrent attempts are counted one by one.
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 // A first try makes the row with its one failure; a later one counts only where
                 // the account is not waiting (no row comes back otherwise).
                 let taken: Option<(i64, i64)> = sqlx::query_as(
@@ -119,14 +120,15 @@ macro_rules! impl_throttle_store {
             }
 
             async fn throttle_refund(&self, account_key: &str, attempt: &ThrottleAttempt) -> Result<()> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 Self::refund_budget_in(&mut tx, account_key, attempt).await?;
                 tx.commit().await?;
                 Ok(())
             }
 
             async fn throttle_clear(&self, account_key: &str, now: Timestamp) -> Result<()> {
-                Self::clear_budget_in(&self.writer, account_key, now).await
+                Self::clear_budget_in(&mut *self.writer.lend().await?, account_key, now).await
             }
         }
     };
@@ -161,7 +163,8 @@ impl SharedLimitStore for PgStore {
         cap_ms: i64,
         cost_ms: i64,
     ) -> Result<Option<Duration>> {
-        let mut tx = self.writer.begin().await?;
+        let mut lent = self.writer.lend().await?;
+        let mut tx = sqlx::Connection::begin(&mut *lent).await?;
         sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await?;
         let taken: Option<(i64,)> = sqlx::query_as(
             "INSERT INTO shared_limits AS l (bucket, credit_ms, updated_at) VALUES ($1, $3 - $4, $2) \
@@ -196,7 +199,10 @@ impl SharedLimitStore for PgStore {
     }
 
     async fn purge_shared_credit(&self, before: Timestamp) -> Result<()> {
-        sqlx::query("DELETE FROM shared_limits WHERE updated_at < $1").bind(before.0).execute(&self.writer).await?;
+        sqlx::query("DELETE FROM shared_limits WHERE updated_at < $1")
+            .bind(before.0)
+            .execute(&mut *self.writer.lend().await?)
+            .await?;
         Ok(())
     }
 }

@@ -128,13 +128,13 @@ macro_rules! impl_token_store {
                 .bind(issued_by)
                 .bind(now.0)
                 .bind(now.plus(ttl).0)
-                .execute(&self.writer)
+                .execute(&mut *self.writer.lend().await?)
                 .await?;
                 Ok(())
             }
 
             async fn revoke_tokens(&self, purpose: TokenPurpose, user_id: Option<i64>, now: Timestamp) -> Result<u64> {
-                Self::revoke_tokens_in(&self.writer, purpose, user_id, now).await
+                Self::revoke_tokens_in(&mut *self.writer.lend().await?, purpose, user_id, now).await
             }
 
             async fn link_record(&self, token_hash: &str, purpose: TokenPurpose) -> Result<Option<LinkRecord>> {
@@ -144,7 +144,7 @@ macro_rules! impl_token_store {
                 )
                 .bind(token_hash)
                 .bind(purpose.as_str())
-                .fetch_optional(&self.reader)
+                .fetch_optional(&mut *self.reader.lend().await?)
                 .await?;
                 Ok(row.map(|(user_id, expires_at, used_at, issued_by)| LinkRecord {
                     user_id,
@@ -162,7 +162,8 @@ macro_rules! impl_token_store {
                 now: Timestamp,
                 ttl: Duration,
             ) -> Result<Sent> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 Self::lock_account(&mut tx, user_id).await?;
                 let recent = Self::recent_sends(
                     &mut tx,
@@ -214,7 +215,7 @@ macro_rules! impl_token_store {
                 .bind(token_hash)
                 .bind(purpose.as_str())
                 .bind(now.0)
-                .fetch_optional(&self.reader)
+                .fetch_optional(&mut *self.reader.lend().await?)
                 .await?;
                 row.map(|(p, user_id, expires_at)| {
                     Ok(ValidToken { purpose: purpose_from(&p)?, user_id, expires_at: Timestamp(expires_at) })
@@ -229,7 +230,8 @@ macro_rules! impl_token_store {
                 owner: &NewUser,
                 now: Timestamp,
             ) -> Result<Option<(i64, i64)>> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 let used: Option<(Option<i64>,)> = sqlx::query_as(USE_TOKEN)
                     .bind(token_hash)
                     .bind(TokenPurpose::Setup.as_str())
@@ -255,7 +257,8 @@ macro_rules! impl_token_store {
                 password_hash: &str,
                 now: Timestamp,
             ) -> Result<Option<i64>> {
-                let mut tx = self.writer.begin().await?;
+                let mut lent = self.writer.lend().await?;
+                let mut tx = sqlx::Connection::begin(&mut *lent).await?;
                 let used: Option<(Option<i64>,)> = sqlx::query_as(USE_TOKEN)
                     .bind(token_hash)
                     .bind(purpose.as_str())
