@@ -815,6 +815,7 @@ async fn the_owners_home_checklist_moves_as_steps_are_done() {
     let home = t.get("/", Some(&ada)).await;
     assert!(home.body.contains("0 of 3 done."), "{}", home.body);
     assert!(home.body.contains(r#"data-step="Turn on MFA for your account" data-done="false""#));
+    assert!(home.body.contains("0 of 1 person uses an authenticator app."), "{}", home.body);
 
     let member = role_id(&t, Role::Member).await;
     t.post(INVITE, &[("email", "ivy@example.org"), ("name", "Ivy"), ("role", member.as_str())], Some(&ada)).await;
@@ -824,6 +825,7 @@ async fn the_owners_home_checklist_moves_as_steps_are_done() {
     let home = t.get("/", Some(&ada)).await;
     assert!(home.body.contains("2 of 3 done."), "{}", home.body);
     assert_eq!((count(&home.body, "enabled"), count(&home.body, "not-enabled")), ("1", "1"));
+    assert!(home.body.contains("1 of 2 people use an authenticator app."), "{}", home.body);
 
     assert_eq!(
         t.post(SET_POLICY, &[("policy", "visible")], Some(&ada)).await.location(),

@@ -145,7 +145,12 @@ fn Adoption(adoption: AdoptionView) -> impl IntoView {
         <section aria-labelledby="adoption-title" class=PANEL>
             <h2 id="adoption-title" class=PANEL_TITLE>"MFA in your organisation"</h2>
             <p class="mb-3 text-sm text-slate-700 dark:text-slate-200">
-                {format!("{} of {} use an authenticator app.", a.enabled, people(a.members))}
+                {format!(
+                    "{} of {} {} an authenticator app.",
+                    a.enabled,
+                    people(a.members),
+                    if a.members == 1 { "uses" } else { "use" }
+                )}
             </p>
             // An SVG, because the page's CSP allows no inline style to size a bar with.
             <svg aria-hidden="true" class="mb-4 block h-3 w-full overflow-hidden rounded-full" width="100%" height="12">
