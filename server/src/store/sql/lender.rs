@@ -50,10 +50,14 @@ impl Lender {
     }
 
     pub(super) async fn lend(&self) -> Result<Lent<'_>, sqlx::Error> {
-        let permit = tokio::time::timeout(WAIT_AT_MOST, self.permits.acquire())
-            .await
-            .map_err(|_| sqlx::Error::PoolTimedOut)?
-            .map_err(|_| sqlx::Error::PoolClosed)?;
+        // A timer only when there is a wait: most statements find a connection free.
+        let permit = match self.permits.try_acquire() {
+            Ok(permit) => permit,
+            Err(_) => tokio::time::timeout(WAIT_AT_MOST, self.permits.acquire())
+                .await
+                .map_err(|_| sqlx::Error::PoolTimedOut)?
+                .map_err(|_| sqlx::Error::PoolClosed)?,
+        };
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let conn = match idle {
             Some((mut conn, since)) if since.elapsed() >= CHECK_IDLE_AFTER => match conn.ping().await {
@@ -97,7 +101,6 @@ impl DerefMut for Lent<'_> {
 }
 
 /// sqlx's PostgreSQL pool, lending as [`Lender`] does.
-#[derive(Clone)]
 pub(super) struct PgLender(pub(super) sqlx::PgPool);
 
 impl PgLender {
